@@ -1,0 +1,38 @@
+# The two commands of the README: `make demo` and `make check`. Both install what is missing first.
+BUILD  ?= build
+SAN    ?= build-san
+JOBS   ?= $(shell nproc)
+# Seconds each libFuzzer target runs inside `make check`.
+FUZZ_SECONDS ?= 20
+
+.PHONY: all deps build san check check-fast demo bench fuzz clean
+all: build
+
+deps:
+	@scripts/install-deps
+
+# gcc build: the library, the tools, every test.
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+# clang build with ASan+UBSan and the libFuzzer targets.
+san: deps
+	@cmake -S . -B $(SAN) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
+	  -DMBMSEC_SANITIZE=ON -DMBMSEC_FUZZ=ON -DMBMSEC_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	@cmake --build $(SAN) -j$(JOBS)
+
+# Every test: all of them on the gcc build, then the unit tests and the bounded fuzz runs
+# once more under ASan+UBSan (clang).
+check: build san
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+	cd $(SAN) && ctest --output-on-failure -j$(JOBS) -L 'unit|fuzz'
+
+demo: build
+	@scripts/demo $(BUILD)
+
+bench: build
+	@scripts/bench $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(SAN)

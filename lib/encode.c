@@ -1,0 +1,105 @@
+#include "mbmsec/encode.h"
+
+#include "guard.h"
+
+static const char HEX[] = "0123456789abcdef";
+static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+mbmsec_err mbmsec_hex_encode(const uint8_t *in, size_t n, char *out, size_t cap)
+{
+  ENSURE(out && (in || n == 0), MBMSEC_ERR_ARG);
+  ENSURE(n < SIZE_MAX / 2 && cap >= 2 * n + 1, MBMSEC_ERR_SPACE);
+  for (size_t i = 0; i < n; i++) {
+    out[2 * i] = HEX[in[i] >> 4];
+    out[2 * i + 1] = HEX[in[i] & 15];
+  }
+  out[2 * n] = '\0';
+  return MBMSEC_OK;
+}
+
+static int hexval(char c)
+{
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+mbmsec_err mbmsec_hex_decode(const char *s, size_t slen, uint8_t *out, size_t cap, size_t *outlen)
+{
+  ENSURE(s && outlen && (out || cap == 0), MBMSEC_ERR_ARG);
+  ENSURE(slen % 2 == 0, MBMSEC_ERR_HEX);
+  for (size_t i = 0; i < slen; i++) ENSURE(hexval(s[i]) >= 0, MBMSEC_ERR_HEX);
+  ENSURE(slen / 2 <= cap, MBMSEC_ERR_SPACE);
+  for (size_t i = 0; i < slen / 2; i++)
+    out[i] = (uint8_t)((hexval(s[2 * i]) << 4) | hexval(s[2 * i + 1]));
+  *outlen = slen / 2;
+  return MBMSEC_OK;
+}
+
+mbmsec_err mbmsec_b64_encode(const uint8_t *in, size_t n, char *out, size_t cap, size_t *outlen)
+{
+  ENSURE(out && (in || n == 0), MBMSEC_ERR_ARG);
+  ENSURE(n < SIZE_MAX / 2 && cap >= MBMSEC_B64_LEN(n) + 1, MBMSEC_ERR_SPACE);
+  size_t o = 0, i = 0;
+  for (; i + 3 <= n; i += 3) {
+    uint32_t v = ((uint32_t)in[i] << 16) | ((uint32_t)in[i + 1] << 8) | in[i + 2];
+    out[o++] = B64[v >> 18];
+    out[o++] = B64[(v >> 12) & 63];
+    out[o++] = B64[(v >> 6) & 63];
+    out[o++] = B64[v & 63];
+  }
+  if (n - i == 1) {
+    uint32_t v = (uint32_t)in[i] << 16;
+    out[o++] = B64[v >> 18];
+    out[o++] = B64[(v >> 12) & 63];
+    out[o++] = '=';
+    out[o++] = '=';
+  } else if (n - i == 2) {
+    uint32_t v = ((uint32_t)in[i] << 16) | ((uint32_t)in[i + 1] << 8);
+    out[o++] = B64[v >> 18];
+    out[o++] = B64[(v >> 12) & 63];
+    out[o++] = B64[(v >> 6) & 63];
+    out[o++] = '=';
+  }
+  out[o] = '\0';
+  if (outlen) *outlen = o;
+  return MBMSEC_OK;
+}
+
+static int b64val(char c)
+{
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+mbmsec_err mbmsec_b64_decode(const char *s, size_t slen, uint8_t *out, size_t cap, size_t *outlen)
+{
+  ENSURE(s && outlen && (out || cap == 0), MBMSEC_ERR_ARG);
+  ENSURE(slen % 4 == 0, MBMSEC_ERR_BASE64);
+  size_t pad = 0;
+  if (slen >= 1 && s[slen - 1] == '=') pad++;
+  if (slen >= 2 && s[slen - 2] == '=') pad++;
+  size_t n = slen / 4 * 3 - pad;
+  for (size_t i = 0; i < slen - pad; i++) ENSURE(b64val(s[i]) >= 0, MBMSEC_ERR_BASE64);
+  ENSURE(n <= cap, MBMSEC_ERR_SPACE);
+  size_t o = 0;
+  for (size_t i = 0; i < slen; i += 4) {
+    uint32_t v = 0;
+    for (size_t j = 0; j < 4; j++) {
+      int d = (i + j < slen - pad) ? b64val(s[i + j]) : 0;
+      v = (v << 6) | (uint32_t)d;
+    }
+    uint8_t b[3] = {(uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+    for (size_t j = 0; j < 3 && o < n; j++) out[o++] = b[j];
+  }
+  /* Canonical form only: the bits that padding drops must be zero. */
+  if (pad == 1) ENSURE((b64val(s[slen - 2]) & 3) == 0, MBMSEC_ERR_BASE64);
+  if (pad == 2) ENSURE((b64val(s[slen - 3]) & 15) == 0, MBMSEC_ERR_BASE64);
+  *outlen = n;
+  return MBMSEC_OK;
+}

@@ -1,0 +1,48 @@
+/* The `mbmsec` command line: shared helpers for subcommands.
+ *
+ * Exit codes: 0 success, 1 the operation failed (bad data, verification failure),
+ * 2 usage error (wrong or missing argument). Errors go to stderr as "mbmsec CMD: message".
+ * Values are printed as `name=value` lines (lower-case hex for bytes) or, with --json,
+ * as one JSON object with the same names.
+ */
+#ifndef MBMSEC_CLI_H
+#define MBMSEC_CLI_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CLI_OK 0
+#define CLI_FAIL 1
+#define CLI_USAGE 2
+
+/* A subcommand: argv[0] is the subcommand name. */
+typedef int (*cli_fn)(int argc, char **argv);
+
+/* Prints "mbmsec <cmd>: <message>" and a hint to use --help on stderr; returns CLI_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints "mbmsec <cmd>: <message>" on stderr; returns CLI_FAIL. */
+int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Decodes the hex value of option `opt`. With want > 0 the value must be exactly want octets;
+ * with want == 0 any length from 0 to cap. Returns 0, or prints a usage error and returns -1. */
+int cli_hex_arg(const char *cmd, const char *opt, const char *val, uint8_t *out, size_t cap,
+                size_t want, size_t *len);
+/* Parses an unsigned decimal (or 0x-prefixed hex) no greater than max. 0 or -1 as above. */
+int cli_uint_arg(const char *cmd, const char *opt, const char *val, uint64_t max, uint64_t *out);
+/* Reads a whole file (at most max octets) into a malloc'd buffer. 0 or -1 (error printed). */
+int cli_read_file(const char *cmd, const char *path, size_t max, uint8_t **out, size_t *len);
+
+/* Output of name/value pairs in either form. */
+typedef struct {
+  bool json;
+  int count;
+} cli_out;
+
+void cli_out_begin(cli_out *o, bool json);
+void cli_out_hex(cli_out *o, const char *name, const uint8_t *p, size_t n);
+void cli_out_str(cli_out *o, const char *name, const char *s);
+void cli_out_end(cli_out *o);
+/* Writes s as a JSON string literal (with quotes) to stdout. */
+void cli_json_string(const char *s);
+
+#endif
