@@ -5,11 +5,14 @@
 #include "cli.h"
 #include "mbmsec/crypto.h"
 
-/* Each subcommand lives in its own cmd_*.c. */
-int cmd_milenage(int argc, char **argv);
-int cmd_gba_ks_naf(int argc, char **argv);
-int cmd_digest(int argc, char **argv);
-int cmd_mikey_keys(int argc, char **argv);
+/* Each subcommand lives in its own cmd_*.c. Weak while the set is being built up, so that one
+ * subcommand can be built and tested before the others exist; a missing one says so. */
+#define CMD_DECL(f) int f(int argc, char **argv) __attribute__((weak))
+CMD_DECL(cmd_milenage);
+CMD_DECL(cmd_gba_ks_naf);
+CMD_DECL(cmd_digest);
+CMD_DECL(cmd_mikey_keys);
+CMD_DECL(cmd_mikey);
 
 static const struct {
   const char *name;
@@ -20,6 +23,7 @@ static const struct {
     {"gba-ks-naf", cmd_gba_ks_naf, "GBA Ks, Ks_NAF, MRK, MUK and B-TID (TS 33.220)"},
     {"digest", cmd_digest, "HTTP Digest HA1, HA2, response and rspauth (RFC 7616/2617/3310)"},
     {"mikey-keys", cmd_mikey_keys, "MIKEY PRF keys from a PSK and a TGK (RFC 3830 4.1)"},
+    {"mikey", cmd_mikey, "MIKEY MSK/MTK messages: decode, build (RFC 3830, RFC 4563)"},
 };
 
 static void usage(FILE *f)
@@ -49,6 +53,10 @@ int main(int argc, char **argv)
   }
   for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++) {
     if (!strcmp(argv[1], COMMANDS[i].name)) {
+      if (!COMMANDS[i].fn) {
+        fprintf(stderr, "mbmsec: command '%s' is not built into this binary\n", argv[1]);
+        return CLI_FAIL;
+      }
       int rc = COMMANDS[i].fn(argc - 1, argv + 1);
       mbmsec_crypto_cleanup();
       return rc;
