@@ -52,6 +52,50 @@
   /* MIKEY crypto 400..499 */ \
   X(MBMSEC_ERR_MIKEY_PRF_LEN,   400, "MIKEY PRF key or output length out of range") \
   /* MIKEY codec and receiver 500..699 (owned by the MIKEY codec) */ \
+  X(MBMSEC_ERR_MIKEY_VERSION,   500, "MIKEY version is not 1") \
+  X(MBMSEC_ERR_MIKEY_DATA_TYPE, 501, "unknown MIKEY data type") \
+  X(MBMSEC_ERR_MIKEY_PAYLOAD_TYPE, 502, "unknown or unsupported MIKEY payload type") \
+  X(MBMSEC_ERR_MIKEY_TS_TYPE,   503, "unknown MIKEY timestamp type") \
+  X(MBMSEC_ERR_MIKEY_ID_TYPE,   504, "unknown MIKEY ID type") \
+  X(MBMSEC_ERR_MIKEY_ENCR_ALG,  505, "unknown MIKEY KEMAC encryption algorithm") \
+  X(MBMSEC_ERR_MIKEY_MAC_ALG,   506, "unknown MIKEY MAC or verification algorithm") \
+  X(MBMSEC_ERR_MIKEY_PRF_FUNC,  507, "unknown MIKEY PRF function") \
+  X(MBMSEC_ERR_MIKEY_MAP_TYPE,  508, "unknown MIKEY CS ID map type") \
+  X(MBMSEC_ERR_MIKEY_TRAILING,  509, "octets after the last MIKEY payload") \
+  X(MBMSEC_ERR_MIKEY_TOO_MANY,  510, "too many MIKEY payloads, crypto sessions, parameters or key IDs") \
+  X(MBMSEC_ERR_MIKEY_DUP_PAYLOAD, 511, "MIKEY payload present more than once") \
+  X(MBMSEC_ERR_MIKEY_NOT_LAST,  512, "KEMAC or V payload is not the last payload") \
+  X(MBMSEC_ERR_MIKEY_KD_TYPE,   513, "unknown MIKEY key data type") \
+  X(MBMSEC_ERR_MIKEY_KV_TYPE,   514, "unknown MIKEY key validity type") \
+  X(MBMSEC_ERR_MIKEY_KD_NEXT,   515, "key data chain names a payload other than key data") \
+  X(MBMSEC_ERR_MIKEY_KEYID_TYPE, 516, "unknown RFC 4563 Key ID type") \
+  X(MBMSEC_ERR_MIKEY_SP_PROT,   517, "unknown MIKEY security policy protocol type") \
+  X(MBMSEC_ERR_MIKEY_ERR_NO,    518, "unknown MIKEY error number") \
+  X(MBMSEC_ERR_MIKEY_SP_EMPTY_MAP, 519, "SP payload with the empty CS ID map (RFC 4563 section 5)") \
+  X(MBMSEC_ERR_MIKEY_EMPTY,     520, "empty MIKEY key ID information or key data chain") \
+  X(MBMSEC_ERR_MIKEY_LAYOUT,    530, "MIKEY payloads are not those of the profile message") \
+  X(MBMSEC_ERR_MIKEY_V_FLAG,    531, "V flag set where the profile forbids it") \
+  X(MBMSEC_ERR_MIKEY_RAND_LEN,  532, "MIKEY RAND is not 16 octets") \
+  X(MBMSEC_ERR_MIKEY_NCS,       533, "MIKEY #CS or map not as the profile requires") \
+  X(MBMSEC_ERR_MIKEY_KEYID,     534, "MIKEY Key ID information not as the profile requires") \
+  X(MBMSEC_ERR_MIKEY_NULL_ALG,  535, "NULL MIKEY encryption or MAC refused") \
+  X(MBMSEC_ERR_MIKEY_UNKNOWN_KEY, 536, "no MUK or MSK for the MIKEY message") \
+  X(MBMSEC_ERR_MIKEY_MAC,       537, "MIKEY MAC does not verify") \
+  X(MBMSEC_ERR_MIKEY_REPLAY,    538, "MIKEY counter not greater than the stored one (replay)") \
+  X(MBMSEC_ERR_MIKEY_KEYDATA,   539, "MIKEY key data not as the profile requires") \
+  X(MBMSEC_ERR_MIKEY_INTERVAL,  540, "MIKEY key validity interval has VF greater than VT") \
+  X(MBMSEC_ERR_MIKEY_KEYNUM,    541, "MSK key number 0 is reserved") \
+  X(MBMSEC_ERR_MIKEY_KEYNUM_OLD, 542, "MSK key number not greater than those stored for its Key Group") \
+  X(MBMSEC_ERR_MIKEY_MSK_CONFLICT, 543, "MSK ID already stored with other key bytes") \
+  X(MBMSEC_ERR_MIKEY_UNKNOWN_MSK, 544, "MTK message for an unknown, older MSK") \
+  X(MBMSEC_ERR_MIKEY_MISSED_MSK, 545, "MTK message for an MSK newer than the stored ones (missed key update)") \
+  X(MBMSEC_ERR_MIKEY_MTK_ID_OLD, 546, "MTK ID not greater than the last one") \
+  X(MBMSEC_ERR_MIKEY_MTK_ID_RANGE, 547, "MTK ID outside the MSK's validity interval") \
+  X(MBMSEC_ERR_MIKEY_KDID,      548, "unexpected Key Domain ID") \
+  X(MBMSEC_ERR_MIKEY_VER_MISMATCH, 549, "verification message does not answer the MSK message") \
+  X(MBMSEC_ERR_MIKEY_ID_LEN,    550, "MIKEY ID longer than the receiver keeps") \
+  X(MBMSEC_ERR_MIKEY_STATE_FORMAT, 560, "MIKEY receiver state bytes are malformed") \
+  X(MBMSEC_ERR_MIKEY_STATE_FULL, 561, "MIKEY receiver state has no room for another MUK or Key Group") \
   /* end */
 
 typedef enum {
