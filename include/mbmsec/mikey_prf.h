@@ -4,6 +4,8 @@
  * P the HMAC-SHA-1 expansion of section 4.1.2. Keys for a message protected with a
  * pre-shared key (the MBMS MUK or MSK) use label = constant || 0xFF || CSB ID || RAND
  * (section 4.1.4); keys from a TGK use constant || CS ID || CSB ID || RAND (4.1.3).
+ * RAND is 16 to MIKEY_RAND_MAX octets (4.1.1: at least 128 bits), else MBMSEC_ERR_ARG.
+ * outkey must not overlap inkey (MBMSEC_ERR_ARG).
  */
 #ifndef MBMSEC_MIKEY_PRF_H
 #define MBMSEC_MIKEY_PRF_H
