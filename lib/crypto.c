@@ -1,10 +1,18 @@
 /* Primitives over OpenSSL 3 EVP. Algorithms are fetched once (pthread_once); EVP contexts
  * live per thread and are re-keyed per call: EVP_*_CTX_new on every call costs more than
- * the cipher itself for the short inputs of this protocol family. */
+ * the cipher itself for the short inputs of this protocol family.
+ *
+ * Re-keying dominates too (bench/bench_gba.c): an HMAC key set-up costs more than hashing a
+ * 64-octet message, and naming the digest on every init re-fetches it. So each HMAC context is
+ * bound to its digest once, and each context remembers the key it holds: a call with the same
+ * key (the MIKEY PRF makes six in a row, Milenage five AES calls under K) reuses the key
+ * schedule. The remembered key is no more exposure than the keyed context itself; both are
+ * cleansed when the thread ends or calls mbmsec_crypto_cleanup. */
 #include "mbmsec/crypto.h"
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -26,11 +34,23 @@ static struct {
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static pthread_key_t g_tls_key;
 
+/* Keys up to one hash block are remembered; longer HMAC keys are always set afresh. */
+#define KEY_CACHE_MAX 64
+
+struct key_cache {
+  uint8_t key[KEY_CACHE_MAX];
+  size_t len;
+  int valid;
+};
+
 struct tls_ctx {
   EVP_MD_CTX *md;
-  EVP_MAC_CTX *mac;
+  EVP_MAC_CTX *mac[MD_COUNT];
   EVP_CIPHER_CTX *ecb;
   EVP_CIPHER_CTX *ctr;
+  struct key_cache mac_key[MD_COUNT];
+  struct key_cache ecb_key;
+  struct key_cache ctr_key;
 };
 
 static _Thread_local struct tls_ctx *t_ctx;
@@ -42,9 +62,10 @@ static void tls_free(void *arg)
   struct tls_ctx *c = arg;
   if (!c) return;
   EVP_MD_CTX_free(c->md);
-  EVP_MAC_CTX_free(c->mac);
+  for (int i = 0; i < MD_COUNT; i++) EVP_MAC_CTX_free(c->mac[i]);
   EVP_CIPHER_CTX_free(c->ecb);
   EVP_CIPHER_CTX_free(c->ctr);
+  OPENSSL_cleanse(c, sizeof *c);
   free(c);
 }
 
@@ -71,10 +92,17 @@ static struct tls_ctx *ctx_get(void)
   struct tls_ctx *c = calloc(1, sizeof *c);
   if (!c) return NULL;
   c->md = EVP_MD_CTX_new();
-  c->mac = EVP_MAC_CTX_new(g_alg.hmac);
   c->ecb = EVP_CIPHER_CTX_new();
   c->ctr = EVP_CIPHER_CTX_new();
-  if (!c->md || !c->mac || !c->ecb || !c->ctr ||
+  int macs_ok = 1;
+  for (int i = 0; i < MD_COUNT; i++) {
+    OSSL_PARAM params[2] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)MD_NAMES[i], 0),
+        OSSL_PARAM_construct_end()};
+    c->mac[i] = EVP_MAC_CTX_new(g_alg.hmac);
+    macs_ok = macs_ok && c->mac[i] && EVP_MAC_CTX_set_params(c->mac[i], params);
+  }
+  if (!c->md || !macs_ok || !c->ecb || !c->ctr ||
       !EVP_EncryptInit_ex2(c->ecb, g_alg.aes_ecb, NULL, NULL, NULL) ||
       !EVP_EncryptInit_ex2(c->ctr, g_alg.aes_ctr, NULL, NULL, NULL) ||
       !EVP_CIPHER_CTX_set_padding(c->ecb, 0) || pthread_setspecific(g_tls_key, c) != 0) {
@@ -104,6 +132,19 @@ size_t mbmsec_md_size(mbmsec_md md)
   return 0;
 }
 
+static int key_cached(const struct key_cache *kc, const uint8_t *key, size_t len)
+{
+  return kc->valid && kc->len == len && len <= KEY_CACHE_MAX && CRYPTO_memcmp(kc->key, key, len) == 0;
+}
+
+static void key_remember(struct key_cache *kc, const uint8_t *key, size_t len)
+{
+  if (len > KEY_CACHE_MAX) return;
+  if (len) memcpy(kc->key, key, len);
+  kc->len = len;
+  kc->valid = 1;
+}
+
 static int md_valid(mbmsec_md md) { return (unsigned)md < MD_COUNT; }
 
 mbmsec_err mbmsec_hash(mbmsec_md md, const mbmsec_iov *parts, size_t nparts, uint8_t *out)
@@ -125,16 +166,22 @@ mbmsec_err mbmsec_hmac(mbmsec_md md, const uint8_t *key, size_t keylen,
   ENSURE(md_valid(md) && out && (key || keylen == 0) && (parts || nparts == 0), MBMSEC_ERR_ARG);
   struct tls_ctx *c = ctx_get();
   ENSURE(c, MBMSEC_ERR_CRYPTO);
-  OSSL_PARAM params[2] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)MD_NAMES[md], 0),
-      OSSL_PARAM_construct_end()};
-  /* OpenSSL refuses a NULL key pointer even for an empty key. */
-  static const uint8_t empty = 0;
-  ENSURE(EVP_MAC_init(c->mac, keylen ? key : &empty, keylen, params), MBMSEC_ERR_CRYPTO);
+  EVP_MAC_CTX *mac = c->mac[md];
+  struct key_cache *kc = &c->mac_key[md];
+  if (key_cached(kc, key, keylen)) {
+    /* A NULL key re-initialises with the key already set. */
+    ENSURE(EVP_MAC_init(mac, NULL, 0, NULL), MBMSEC_ERR_CRYPTO);
+  } else {
+    /* OpenSSL refuses a NULL key pointer even for an empty key. */
+    static const uint8_t empty = 0;
+    kc->valid = 0;
+    ENSURE(EVP_MAC_init(mac, keylen ? key : &empty, keylen, NULL), MBMSEC_ERR_CRYPTO);
+    key_remember(kc, key, keylen);
+  }
   for (size_t i = 0; i < nparts; i++)
-    if (parts[i].len) ENSURE(EVP_MAC_update(c->mac, parts[i].p, parts[i].len), MBMSEC_ERR_CRYPTO);
+    if (parts[i].len) ENSURE(EVP_MAC_update(mac, parts[i].p, parts[i].len), MBMSEC_ERR_CRYPTO);
   size_t n = 0;
-  ENSURE(EVP_MAC_final(c->mac, out, &n, mbmsec_md_size(md)), MBMSEC_ERR_CRYPTO);
+  ENSURE(EVP_MAC_final(mac, out, &n, mbmsec_md_size(md)), MBMSEC_ERR_CRYPTO);
   return MBMSEC_OK;
 }
 
@@ -144,7 +191,11 @@ mbmsec_err mbmsec_aes128_ecb(const uint8_t key[16], const uint8_t *in, uint8_t *
   struct tls_ctx *c = ctx_get();
   ENSURE(c, MBMSEC_ERR_CRYPTO);
   int n = 0;
-  ENSURE(EVP_EncryptInit_ex2(c->ecb, NULL, key, NULL, NULL), MBMSEC_ERR_CRYPTO);
+  if (!key_cached(&c->ecb_key, key, 16)) {
+    c->ecb_key.valid = 0;
+    ENSURE(EVP_EncryptInit_ex2(c->ecb, NULL, key, NULL, NULL), MBMSEC_ERR_CRYPTO);
+    key_remember(&c->ecb_key, key, 16);
+  }
   ENSURE(EVP_EncryptUpdate(c->ecb, out, &n, in, (int)(nblocks * 16)), MBMSEC_ERR_CRYPTO);
   return MBMSEC_OK;
 }
@@ -157,7 +208,11 @@ mbmsec_err mbmsec_aes128_ctr(const uint8_t key[16], const uint8_t iv[16],
   struct tls_ctx *c = ctx_get();
   ENSURE(c, MBMSEC_ERR_CRYPTO);
   int n = 0;
-  ENSURE(EVP_EncryptInit_ex2(c->ctr, NULL, key, iv, NULL), MBMSEC_ERR_CRYPTO);
+  /* With the key already set, a NULL key only resets the counter block. */
+  int same = key_cached(&c->ctr_key, key, 16);
+  c->ctr_key.valid = 0;
+  ENSURE(EVP_EncryptInit_ex2(c->ctr, NULL, same ? NULL : key, iv, NULL), MBMSEC_ERR_CRYPTO);
+  key_remember(&c->ctr_key, key, 16);
   ENSURE(EVP_EncryptUpdate(c->ctr, out, &n, in, (int)len), MBMSEC_ERR_CRYPTO);
   return MBMSEC_OK;
 }
