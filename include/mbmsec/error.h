@@ -96,6 +96,30 @@
   X(MBMSEC_ERR_MIKEY_ID_LEN,    550, "MIKEY ID longer than the receiver keeps") \
   X(MBMSEC_ERR_MIKEY_STATE_FORMAT, 560, "MIKEY receiver state bytes are malformed") \
   X(MBMSEC_ERR_MIKEY_STATE_FULL, 561, "MIKEY receiver state has no room for another MUK or Key Group") \
+  /* Zn 700..799 (Diameter BIR/BIA over freeDiameter, lib/zn) */ \
+  X(MBMSEC_ERR_ZN_STACK,        700, "freeDiameter call failed") \
+  X(MBMSEC_ERR_ZN_STATE,        701, "Zn node already started in this process, or not started") \
+  X(MBMSEC_ERR_ZN_CONF,         702, "cannot write the freeDiameter configuration file") \
+  X(MBMSEC_ERR_ZN_TIMEOUT,      703, "Zn peer not open or no answer before the timeout") \
+  X(MBMSEC_ERR_ZN_ANSWER,       704, "malformed Bootstrapping-Info-Answer") \
+  /* store 800..899 (lib/store) */ \
+  X(MBMSEC_ERR_STORE_BACKEND,   800, "store URI names a backend that is not built or not known") \
+  X(MBMSEC_ERR_STORE_OPEN,      801, "store file cannot be opened or created") \
+  X(MBMSEC_ERR_STORE_IO,        802, "store read or write failed") \
+  X(MBMSEC_ERR_STORE_BUSY,      803, "store locked by another writer beyond the busy timeout") \
+  X(MBMSEC_ERR_STORE_CORRUPT,   804, "store file is not a database, is damaged, or holds a malformed row") \
+  X(MBMSEC_ERR_STORE_SCHEMA_NEWER, 805, "store schema version is newer than this build knows") \
+  X(MBMSEC_ERR_STORE_SCHEMA,    806, "store schema migration failed") \
+  X(MBMSEC_ERR_STORE_NOT_FOUND, 807, "no such subscriber, bootstrap record or counter in the store") \
+  X(MBMSEC_ERR_STORE_EXISTS,    808, "subscriber or bootstrap record already in the store") \
+  X(MBMSEC_ERR_STORE_SQN_CONFLICT, 809, "stored SQN is not the expected one (concurrent update); nothing written") \
+  X(MBMSEC_ERR_STORE_IMPI,      810, "IMPI empty, longer than 255 octets, or not printable ASCII") \
+  X(MBMSEC_ERR_STORE_BTID,      811, "B-TID empty, longer than 255 octets, or not printable ASCII") \
+  X(MBMSEC_ERR_STORE_USS,       812, "GBA user security settings are not a comma list of GSIDs") \
+  X(MBMSEC_ERR_STORE_NAME,      813, "counter name empty, longer than 64 octets, or not printable ASCII") \
+  X(MBMSEC_ERR_STORE_COUNTER_RANGE, 814, "counter block would pass the counter's maximum") \
+  X(MBMSEC_ERR_STORE_LIFETIME,  815, "bootstrap expiry is not after its creation time") \
+  X(MBMSEC_ERR_STORE_REENTRANT, 816, "store handle used from inside its own list callback") \
   /* end */
 
 typedef enum {

@@ -1,0 +1,62 @@
+/* Internal to lib/zn: the freeDiameter dictionary objects and the node life cycle shared by
+ * the Zn server and client. Include only from the lib/zn sources (needs _GNU_SOURCE, set by
+ * lib/zn/CMakeLists.txt for these files). */
+#ifndef MBMSEC_ZN_INTERNAL_H
+#define MBMSEC_ZN_INTERNAL_H
+
+/* freeDiameter-host.h must precede libfdcore.h (else #error). */
+#include <freeDiameter/freeDiameter-host.h>
+#include <freeDiameter/libfdcore.h>
+
+#include "mbmsec/zn.h"
+
+/* AVP codes (vendor 10415). */
+enum {
+  ZN_AVP_USS = 400,          /* GBA-UserSecSettings */
+  ZN_AVP_TID = 401,          /* Transaction-Identifier */
+  ZN_AVP_NAF_ID = 402,       /* NAF-Id */
+  ZN_AVP_GSID = 403,         /* GAA-Service-Identifier */
+  ZN_AVP_KEY_EXPIRY = 404,   /* Key-ExpiryTime */
+  ZN_AVP_ME_KEY = 405,       /* ME-Key-Material */
+  ZN_AVP_UICC_KEY = 406,     /* UICC-Key-Material */
+  ZN_AVP_GBA_U_AWARE = 407,  /* GBA_U-Awareness-Indicator */
+  ZN_AVP_CREATION = 408,     /* BootstrapInfoCreationTime */
+  ZN_AVP_GUSS_TS = 409,      /* GUSS-Timestamp */
+  ZN_AVP_GBA_TYPE = 410,     /* GBA-Type */
+};
+
+struct zn_dict {
+  struct dict_object *vendor, *app, *cmd_req, *cmd_ans;
+  struct dict_object *uss, *tid, *naf_id, *gsid, *key_expiry, *me_key, *uicc_key,
+      *gba_u_aware, *creation, *guss_ts, *gba_type;
+  /* base protocol AVPs */
+  struct dict_object *vsai, *vendor_id, *auth_app_id, *dest_realm, *dest_host, *user_name,
+      *result_code, *exp_result, *exp_result_code;
+};
+
+/* The dictionary objects, valid after zn_dict_init. */
+extern struct zn_dict zn_d;
+
+/* Define vendor, application, commands and AVPs in fd_g_config->cnf_dict and declare
+ * support of the Zn application. @return MBMSEC_OK, MBMSEC_ERR_ZN_STACK. */
+mbmsec_err zn_dict_init(void);
+
+/* Add Vendor-Specific-Application-Id {10415, 16777220} to msg. @return 0 or errno. */
+int zn_add_vsai(struct msg *msg);
+
+/* Add an OctetString AVP (value copied). @return 0 or errno. */
+int zn_add_os(struct msg *msg, struct dict_object *model, const void *data, size_t len);
+
+/* Node life cycle (zn_conf.c). zn_node_begin: claim the one node of the process, install the
+ * log handler, fd_core_initialize, write + parse the configuration, define the dictionary.
+ * Between begin and zn_node_run the caller registers its handlers; zn_node_run pauses 100 ms,
+ * starts the core and waits for start completion. zn_node_end shuts down and waits.
+ * @return MBMSEC_OK or the codes of mbmsec_zn_server_start. */
+mbmsec_err zn_node_begin(const mbmsec_zn_config *cfg);
+mbmsec_err zn_node_run(void);
+mbmsec_err zn_node_end(void);
+
+/* 1 if s is non-empty, at most max octets, printable ASCII without '"' and '\\'. */
+int zn_safe_str(const char *s, size_t max);
+
+#endif
