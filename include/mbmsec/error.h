@@ -120,6 +120,19 @@
   X(MBMSEC_ERR_STORE_COUNTER_RANGE, 814, "counter block would pass the counter's maximum") \
   X(MBMSEC_ERR_STORE_LIFETIME,  815, "bootstrap expiry is not after its creation time") \
   X(MBMSEC_ERR_STORE_REENTRANT, 816, "store handle used from inside its own list callback") \
+  /* UE 1000..1099 (lib/ue: simulated USIM, Ub client, UE state) */ \
+  X(MBMSEC_ERR_UE_FILE_IO,      1000, "UE file cannot be read, written or renamed") \
+  X(MBMSEC_ERR_UE_FILE_FORMAT,  1001, "USIM or UE state file is malformed") \
+  X(MBMSEC_ERR_UE_SEQUENCE,     1002, "Ub client step called out of order") \
+  X(MBMSEC_ERR_UE_NO_CHALLENGE, 1003, "401 carries no usable AKAv1-MD5 Digest challenge with qop auth-int") \
+  X(MBMSEC_ERR_UE_NONCE,        1004, "AKA nonce is not base64 of RAND || AUTN") \
+  X(MBMSEC_ERR_UE_RESYNC,       1005, "BSF challenge still not fresh after a resynchronisation") \
+  X(MBMSEC_ERR_UE_REFUSED,      1006, "BSF refused the authentication") \
+  X(MBMSEC_ERR_UE_RSPAUTH,      1007, "Authentication-Info missing, malformed or rspauth does not verify") \
+  X(MBMSEC_ERR_UE_XML,          1008, "BootstrappingInfo malformed, oversize or with a DOCTYPE") \
+  X(MBMSEC_ERR_UE_HTTP,         1009, "HTTP transport failure (connect, timeout, oversize response)") \
+  X(MBMSEC_ERR_UE_HTTP_STATUS,  1010, "unexpected HTTP status or content type from the BSF") \
+  X(MBMSEC_ERR_UE_EXPIRED,      1011, "bootstrap lifetime has passed") \
   /* end */
 
 typedef enum {
