@@ -133,6 +133,24 @@
   X(MBMSEC_ERR_UE_HTTP,         1009, "HTTP transport failure (connect, timeout, oversize response)") \
   X(MBMSEC_ERR_UE_HTTP_STATUS,  1010, "unexpected HTTP status or content type from the BSF") \
   X(MBMSEC_ERR_UE_EXPIRED,      1011, "bootstrap lifetime has passed") \
+  /* BSF 900..999 (lib/bsf: Ub engine, built-in HSS, Zn lookup; src/bsf) */ \
+  X(MBMSEC_ERR_BSF_CONFIG,      900, "BSF configuration invalid (FQDN, lifetime or table size)") \
+  X(MBMSEC_ERR_BSF_SQN_RETRIES, 901, "SQN compare-and-set kept losing to concurrent requests") \
+  X(MBMSEC_ERR_BSF_INI,         902, "BSF configuration file malformed") \
+  /* MIKEY tools 1100..1199 (lib/pcap_read.c, src/cmd_mikey*.c) */ \
+  X(MBMSEC_ERR_PCAP_MAGIC,      1100, "not a classic pcap file (unknown magic number)") \
+  X(MBMSEC_ERR_PCAP_PCAPNG,     1101, "pcapng file: only classic pcap is read (convert with editcap -F pcap)") \
+  X(MBMSEC_ERR_PCAP_VERSION,    1102, "unsupported pcap format version (not 2.x)") \
+  X(MBMSEC_ERR_PCAP_LINKTYPE,   1103, "unsupported pcap link type (RAW, Ethernet, Linux SLL, NULL only)") \
+  X(MBMSEC_ERR_PCAP_TRUNCATED,  1104, "pcap file ends inside a header or a record") \
+  X(MBMSEC_ERR_PCAP_RECORD_LEN, 1105, "pcap record length exceeds its original length or the reader's limit") \
+  X(MBMSEC_ERR_PCAP_SNAPPED,    1106, "packet captured only in part (snap length)") \
+  X(MBMSEC_ERR_PCAP_NOT_IPV4,   1107, "frame carries no IPv4 packet") \
+  X(MBMSEC_ERR_PCAP_IPV6,       1108, "IPv6 packet (only IPv4 is read)") \
+  X(MBMSEC_ERR_PCAP_IP_HEADER,  1109, "malformed IPv4 header (version, header or total length)") \
+  X(MBMSEC_ERR_PCAP_FRAGMENT,   1110, "IPv4 fragment (reassembly not supported)") \
+  X(MBMSEC_ERR_PCAP_NOT_UDP,    1111, "IPv4 packet is not UDP") \
+  X(MBMSEC_ERR_PCAP_UDP_LEN,    1112, "UDP length field inconsistent with the IPv4 packet") \
   /* end */
 
 typedef enum {
