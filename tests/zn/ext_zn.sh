@@ -56,10 +56,19 @@ cmp -s "$WORK/serial.set" "$WORK/conc.set" || { diff "$WORK/serial.set" "$WORK/c
 ok "$((T * R * 4)) concurrent BIRs from $T threads all answered correctly"
 
 # ---- BSF hangs (SIGSTOP): the BIR expires -> MBMSEC_ERR_ZN_TIMEOUT, result 3002 ----
-client --delay 1500 --timeout 1000 "$BTID_ALICE" "$BTID_ALICE" >"$WORK/hang.out" &
+# Lock-step, no guessed sleeps: the first BIR is answered, then the BSF is stopped, then the
+# second BIR goes out and must time out; then the BSF resumes.
+mkdir -p "$WORK/sync"
+client --sync "$WORK/sync" --timeout 1000 "$BTID_ALICE" "$BTID_ALICE" >"$WORK/hang.out" &
 CL=$!
 ZN_PIDS+=("$CL")
-sleep 2.3; kill -STOP "$SRV"; sleep 2.5; kill -CONT "$SRV"
+for _ in $(seq 600); do [ -e "$WORK/sync/done.0" ] && break; sleep 0.05; done
+[ -e "$WORK/sync/done.0" ] || fail "first BIR (BSF answering) never completed"
+kill -STOP "$SRV"; touch "$WORK/sync/go.1"
+# Resume the BSF once the second BIR has given up, so the client's shutdown (DPR) is answered.
+for _ in $(seq 600); do [ -e "$WORK/sync/done.1" ] && break; sleep 0.05; done
+kill -CONT "$SRV"
+[ -e "$WORK/sync/done.1" ] || fail "second BIR (BSF stopped) never completed"
 wait "$CL" || fail "client (BSF hanging) exited with $?"
 [ "$(grep -c ' rc=MBMSEC_OK result=2001 ' "$WORK/hang.out")" -eq 1 ] && \
   [ "$(grep -c ' rc=MBMSEC_ERR_ZN_TIMEOUT result=3002 ' "$WORK/hang.out")" -eq 1 ] \

@@ -16,9 +16,11 @@
  *                  [--gsid G] [--open-timeout MS] [--timeout MS] [--delay MS] [--threads T]
  *                  [--repeat R] [--bench N] B-TID...
  *   Line: "btid=HEX rc=NAME result=N exp=0|1 impi=HEX ks_naf=HEX expiry=N created=N uss=HEX".
- *   --delay MS: pause before each BIR. --threads T --repeat R: T threads each send every B-TID R times (lines in any order).
+ *   --delay MS: pause before each BIR. --sync DIR: BIR k > 0 waits for DIR/go.k; DIR/done.k
+ *   marks BIR k answered (lets a test script act between two BIRs without sleeps). --threads T --repeat R: T threads each send every B-TID R times (lines in any order).
  *   --bench N: N BIRs for the first B-TID over T threads, prints "bench zn_bir X ops/s".
  */
+#include <unistd.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -202,6 +204,8 @@ static int run_server(mbmsec_zn_config *cfg)
 
 /* ---------- client ---------- */
 
+static const char *g_sync_dir; /* --sync DIR */
+
 struct client_job {
   mbmsec_zn_client *cl;
   char **btids;
@@ -212,6 +216,7 @@ struct client_job {
   const char *gsid;
   unsigned timeout;
   unsigned delay_ms; /* pause before each BIR */
+  const char *sync_dir; /* lock-step with a test script: see sync_wait / sync_done */
   long bench_ops; /* > 0: bench mode, count errors only */
   long errors;
   char *out;      /* lines */
@@ -248,6 +253,27 @@ static void job_line(struct client_job *j, const char *btid, mbmsec_err rc,
   free(buf);
 }
 
+/* --sync DIR: BIR k > 0 waits for DIR/go.k, and DIR/done.k appears when BIR k is answered, so
+ * a script can act between two BIRs (e.g. stop the BSF) without guessing with sleeps. */
+static void sync_wait(const char *dir, int k)
+{
+  char path[4096];
+  snprintf(path, sizeof path, "%s/go.%d", dir, k);
+  for (int i = 0; i < 6000 && access(path, F_OK) != 0; i++) {
+    struct timespec d = {0, 10 * 1000000L};
+    nanosleep(&d, NULL);
+  }
+}
+
+static void sync_done(const char *dir, int k)
+{
+  char path[4096];
+  snprintf(path, sizeof path, "%s/done.%d", dir, k);
+  FILE *f = fopen(path, "w");
+  if (f != NULL)
+    fclose(f);
+}
+
 static void *client_thread(void *arg)
 {
   struct client_job *j = arg;
@@ -262,8 +288,11 @@ static void *client_thread(void *arg)
     }
     return NULL;
   }
+  int k = 0;
   for (int r = 0; r < j->repeat; r++) {
-    for (int i = 0; i < j->n_btids; i++) {
+    for (int i = 0; i < j->n_btids; i++, k++) {
+      if (j->sync_dir != NULL && k > 0)
+        sync_wait(j->sync_dir, k);
       if (j->delay_ms > 0) {
         struct timespec d = { (time_t)(j->delay_ms / 1000), (long)(j->delay_ms % 1000) * 1000000L };
         nanosleep(&d, NULL);
@@ -272,6 +301,8 @@ static void *client_thread(void *arg)
                                     j->naf, j->naf_len, j->gsid, j->timeout, &a);
       job_line(j, j->btids[i], rc, &a);
       mbmsec_zn_answer_clear(&a);
+      if (j->sync_dir != NULL)
+        sync_done(j->sync_dir, k);
     }
   }
   return NULL;
@@ -318,7 +349,8 @@ static int run_client(mbmsec_zn_config *cfg, char **btids, int n_btids, const ch
   for (int t = 0; t < threads; t++) {
     jobs[t] = (struct client_job){ .cl = cl, .btids = btids, .n_btids = n_btids,
                                    .repeat = repeat, .naf = naf, .naf_len = naf_len,
-                                   .gsid = gsid, .timeout = timeout, .delay_ms = delay_ms };
+                                   .gsid = gsid, .timeout = timeout, .delay_ms = delay_ms,
+                                   .sync_dir = g_sync_dir };
     if (bench > 0)
       jobs[t].bench_ops = bench / threads + (t < bench % threads ? 1 : 0);
   }
@@ -396,6 +428,7 @@ int main(int argc, char **argv)
     else if (OPT("--open-timeout")) open_timeout = (unsigned)atoi(v);
     else if (OPT("--timeout")) timeout = (unsigned)atoi(v);
     else if (OPT("--delay")) delay_ms = (unsigned)atoi(v);
+    else if (OPT("--sync")) g_sync_dir = v;
     else if (OPT("--threads")) threads = atoi(v);
     else if (OPT("--repeat")) repeat = atoi(v);
     else if (OPT("--bench")) bench = atol(v);
