@@ -151,6 +151,31 @@
   X(MBMSEC_ERR_PCAP_FRAGMENT,   1110, "IPv4 fragment (reassembly not supported)") \
   X(MBMSEC_ERR_PCAP_NOT_UDP,    1111, "IPv4 packet is not UDP") \
   X(MBMSEC_ERR_PCAP_UDP_LEN,    1112, "UDP length field inconsistent with the IPv4 packet") \
+  /* Ua auth 1300..1399 (lib/ua: BM-SC HTTP Digest engine) */ \
+  X(MBMSEC_ERR_UA_CONFIG,       1300, "Ua auth configuration invalid (FQDN, algorithms, mode, table size or lookup)") \
+  X(MBMSEC_ERR_UA_DECISION,     1301, "Ua decision is not an accepted (200) request") \
+  /* MBMS XML 1200..1299 (lib/xml: P3 request/response documents, P16 announcement) */ \
+  X(MBMSEC_ERR_XML_SIZE,        1200, "XML document empty or larger than the cap") \
+  X(MBMSEC_ERR_XML_ENCODING,    1201, "XML document is not UTF-8 (bad octets, NUL, or another declared encoding)") \
+  X(MBMSEC_ERR_XML_DOCTYPE,     1202, "XML document has a DOCTYPE (refused)") \
+  X(MBMSEC_ERR_XML_ENTITY,      1203, "XML reference to an entity other than the predefined ones") \
+  X(MBMSEC_ERR_XML_SYNTAX,      1204, "XML document not well-formed") \
+  X(MBMSEC_ERR_XML_DEPTH,       1205, "XML elements nested too deep") \
+  X(MBMSEC_ERR_XML_ATTR_LEN,    1206, "XML attribute value too long") \
+  X(MBMSEC_ERR_XML_ELEMENTS,    1207, "XML document has too many elements or attributes") \
+  X(MBMSEC_ERR_XML_ROOT,        1208, "XML root element is not the expected one") \
+  X(MBMSEC_ERR_XML_NAMESPACE,   1209, "XML element not in the expected namespace") \
+  X(MBMSEC_ERR_XML_EMPTY,       1210, "XML document or status group has no items") \
+  X(MBMSEC_ERR_XML_TOO_MANY,    1211, "XML document has more items than the cap") \
+  X(MBMSEC_ERR_XML_STRING_LEN,  1212, "XML item text longer than the cap") \
+  X(MBMSEC_ERR_XML_UNEXPECTED,  1213, "unexpected XML element, attribute or text") \
+  X(MBMSEC_ERR_XML_DUP_ITEM,    1214, "XML item present more than once") \
+  X(MBMSEC_ERR_XML_STATUS,      1215, "XML status code missing or not a profile code") \
+  X(MBMSEC_ERR_XML_DUP_STATUS,  1216, "two XML status groups with the same code") \
+  X(MBMSEC_ERR_XML_ITEM,        1217, "serviceId item malformed (per-item 400)") \
+  X(MBMSEC_ERR_XML_KEYID,       1218, "keyId is not 12 base64 characters giving 7 octets (per-item 400)") \
+  X(MBMSEC_ERR_XML_MISSING,     1219, "required XML element or attribute missing") \
+  X(MBMSEC_ERR_XML_VALUE,       1220, "malformed value in the service announcement") \
   /* end */
 
 typedef enum {
