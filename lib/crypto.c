@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -43,7 +44,17 @@ struct key_cache {
   int valid;
 };
 
+/* Random bytes are drawn from RAND_bytes a block at a time: each RAND_bytes call costs about
+ * 0.7 us whatever its length, and a BM-SC takes 20 octets (CSB ID, RAND) per MIKEY message.
+ * Bytes are cleansed as they are handed out; the block is dropped in a forked child (pid
+ * check), so parent and child never share random values. */
+#define RAND_BLOCK 4096
+#define RAND_DIRECT_MIN 256 /* larger requests go straight to RAND_bytes */
+
 struct tls_ctx {
+  uint8_t rnd[RAND_BLOCK];
+  size_t rnd_pos; /* next unused octet; RAND_BLOCK when empty */
+  pid_t rnd_pid;
   EVP_MD_CTX *md;
   EVP_MAC_CTX *mac[MD_COUNT];
   EVP_CIPHER_CTX *ecb;
@@ -91,6 +102,7 @@ static struct tls_ctx *ctx_get(void)
   if (mbmsec_crypto_init() != MBMSEC_OK) return NULL;
   struct tls_ctx *c = calloc(1, sizeof *c);
   if (!c) return NULL;
+  c->rnd_pos = RAND_BLOCK;
   c->md = EVP_MD_CTX_new();
   c->ecb = EVP_CIPHER_CTX_new();
   c->ctr = EVP_CIPHER_CTX_new();
@@ -231,6 +243,22 @@ mbmsec_err mbmsec_random(void *out, size_t n)
 {
   ENSURE(out || n == 0, MBMSEC_ERR_ARG);
   ENSURE(n <= INT32_MAX, MBMSEC_ERR_ARG);
-  ENSURE(n == 0 || RAND_bytes(out, (int)n) == 1, MBMSEC_ERR_RANDOM);
+  if (n == 0) return MBMSEC_OK;
+  struct tls_ctx *c = n < RAND_DIRECT_MIN ? ctx_get() : NULL;
+  if (!c) {
+    ENSURE(RAND_bytes(out, (int)n) == 1, MBMSEC_ERR_RANDOM);
+    return MBMSEC_OK;
+  }
+  pid_t pid = getpid();
+  if (c->rnd_pid != pid || RAND_BLOCK - c->rnd_pos < n) {
+    OPENSSL_cleanse(c->rnd, sizeof c->rnd);
+    c->rnd_pos = RAND_BLOCK;
+    ENSURE(RAND_bytes(c->rnd, RAND_BLOCK) == 1, MBMSEC_ERR_RANDOM);
+    c->rnd_pos = 0;
+    c->rnd_pid = pid;
+  }
+  memcpy(out, c->rnd + c->rnd_pos, n);
+  OPENSSL_cleanse(c->rnd + c->rnd_pos, n);
+  c->rnd_pos += n;
   return MBMSEC_OK;
 }

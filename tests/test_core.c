@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "mbmsec/buf.h"
 #include "mbmsec/crypto.h"
@@ -141,12 +143,42 @@ static void test_ct_and_secbuf(void **state)
   assert_false(mbmsec_ct_equal(r1, r2, 16));
 }
 
+/* The per-thread random block must not be shared with a forked child: without the pid check
+ * the child's next bytes would equal the parent's. */
+static void test_random_fork(void **state)
+{
+  (void)state;
+  uint8_t warm[4], mine[16], theirs[16];
+  int fds[2];
+  assert_int_equal(mbmsec_random(warm, sizeof warm), MBMSEC_OK); /* fills this thread's block */
+  assert_int_equal(pipe(fds), 0);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    uint8_t b[16];
+    int ok = mbmsec_random(b, sizeof b) == MBMSEC_OK && write(fds[1], b, sizeof b) == (ssize_t)sizeof b;
+    _exit(ok ? 0 : 1);
+  }
+  assert_int_equal(mbmsec_random(mine, sizeof mine), MBMSEC_OK);
+  assert_int_equal(read(fds[0], theirs, sizeof theirs), (ssize_t)sizeof theirs);
+  int status = 0;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  close(fds[0]);
+  close(fds[1]);
+  assert_false(mbmsec_ct_equal(mine, theirs, sizeof mine));
+  /* Large requests bypass the block and still work. */
+  uint8_t big[1000];
+  assert_int_equal(mbmsec_random(big, sizeof big), MBMSEC_OK);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_hex),          cmocka_unit_test(test_base64),
       cmocka_unit_test(test_reader_writer), cmocka_unit_test(test_hash_hmac),
       cmocka_unit_test(test_aes),          cmocka_unit_test(test_ct_and_secbuf),
+      cmocka_unit_test(test_random_fork),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   mbmsec_crypto_cleanup();
