@@ -13,7 +13,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -33,6 +32,9 @@ static struct {
 } g_alg;
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+/* Bumped in the child of every fork(); the child runs one thread then, so no race. */
+static volatile unsigned long g_fork_gen = 1;
+static void on_fork_child(void) { g_fork_gen++; }
 static pthread_key_t g_tls_key;
 
 /* Keys up to one hash block are remembered; longer HMAC keys are always set afresh. */
@@ -46,15 +48,16 @@ struct key_cache {
 
 /* Random bytes are drawn from RAND_bytes a block at a time: each RAND_bytes call costs about
  * 0.7 us whatever its length, and a BM-SC takes 20 octets (CSB ID, RAND) per MIKEY message.
- * Bytes are cleansed as they are handed out; the block is dropped in a forked child (pid
- * check), so parent and child never share random values. */
+ * Bytes are cleansed as they are handed out; the block is dropped in a forked child (a fork
+ * generation bumped by a pthread_atfork handler: getpid() is a system call on every draw),
+ * so parent and child never share random values. */
 #define RAND_BLOCK 4096
 #define RAND_DIRECT_MIN 256 /* larger requests go straight to RAND_bytes */
 
 struct tls_ctx {
   uint8_t rnd[RAND_BLOCK];
   size_t rnd_pos; /* next unused octet; RAND_BLOCK when empty */
-  pid_t rnd_pid;
+  unsigned long rnd_gen; /* g_fork_gen when the block was drawn */
   EVP_MD_CTX *md;
   EVP_MAC_CTX *mac[MD_COUNT];
   EVP_CIPHER_CTX *ecb;
@@ -87,7 +90,8 @@ static void fetch_once(void)
   g_alg.aes_ctr = EVP_CIPHER_fetch(NULL, "AES-128-CTR", NULL);
   g_alg.hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
   g_alg.ok = g_alg.md[0] && g_alg.md[1] && g_alg.md[2] && g_alg.aes_ecb && g_alg.aes_ctr &&
-             g_alg.hmac && pthread_key_create(&g_tls_key, tls_free) == 0;
+             g_alg.hmac && pthread_key_create(&g_tls_key, tls_free) == 0 &&
+             pthread_atfork(NULL, NULL, on_fork_child) == 0;
 }
 
 mbmsec_err mbmsec_crypto_init(void)
@@ -249,13 +253,13 @@ mbmsec_err mbmsec_random(void *out, size_t n)
     ENSURE(RAND_bytes(out, (int)n) == 1, MBMSEC_ERR_RANDOM);
     return MBMSEC_OK;
   }
-  pid_t pid = getpid();
-  if (c->rnd_pid != pid || RAND_BLOCK - c->rnd_pos < n) {
+  unsigned long gen = g_fork_gen;
+  if (c->rnd_gen != gen || RAND_BLOCK - c->rnd_pos < n) {
     OPENSSL_cleanse(c->rnd, sizeof c->rnd);
     c->rnd_pos = RAND_BLOCK;
     ENSURE(RAND_bytes(c->rnd, RAND_BLOCK) == 1, MBMSEC_ERR_RANDOM);
     c->rnd_pos = 0;
-    c->rnd_pid = pid;
+    c->rnd_gen = gen;
   }
   memcpy(out, c->rnd + c->rnd_pos, n);
   OPENSSL_cleanse(c->rnd + c->rnd_pos, n);
