@@ -1,0 +1,86 @@
+/* The built-in HSS: authentication vectors from the store's subscribers (K, OPc, AMF, SQN).
+ *
+ * The stored SQN is the last one handed out (SEQ_HE || IND, TS 33.102 C.3). Each vector reads
+ * it, computes the next one and writes it back with the store's compare-and-set, so two
+ * requests that read the same SQN cannot both use its successor: the loser re-reads and tries
+ * again. Retries are bounded so that a store that keeps changing under us is an error, not a
+ * hang. */
+#include <string.h>
+
+#include "bsf_internal.h"
+#include "guard.h"
+#include "mbmsec/crypto.h"
+
+#define BSF_CAS_TRIES 32
+
+static uint64_t load48(const uint8_t in[6])
+{
+  uint64_t v = 0;
+  for (int i = 0; i < 6; i++)
+    v = (v << 8) | in[i];
+  return v;
+}
+
+static void auc_state(const mbmsec_bsf *bsf, uint64_t sqn, mbmsec_aka_auc_state *st)
+{
+  memset(st, 0, sizeof *st);
+  st->ind_len = bsf->ind_len;
+  st->ind = (uint32_t)(sqn & ((1u << bsf->ind_len) - 1));
+  st->seq_he = sqn >> bsf->ind_len;
+  st->delta = MBMSEC_AKA_DELTA_DEFAULT;
+}
+
+mbmsec_err bsf_hss_vector(mbmsec_bsf *bsf, const char *impi, mbmsec_aka_vector *av)
+{
+  mbmsec_err rc = MBMSEC_ERR_BSF_SQN_RETRIES;
+  mbmsec_store_subscriber sub;
+  mbmsec_aka_auc_state st;
+  uint8_t sqn[6], rand[16];
+  memset(&sub, 0, sizeof sub);
+  for (int i = 0; i < BSF_CAS_TRIES; i++) {
+    GUARD_OUT(mbmsec_store_subscriber_get(bsf->store, impi, &sub));
+    auc_state(bsf, sub.sqn, &st);
+    GUARD_OUT(mbmsec_aka_auc_next_sqn(&st, sqn));
+    rc = mbmsec_store_subscriber_sqn_cas(bsf->store, impi, sub.sqn, load48(sqn));
+    if (rc == MBMSEC_ERR_STORE_SQN_CONFLICT) {
+      rc = MBMSEC_ERR_BSF_SQN_RETRIES;
+      continue;
+    }
+    GUARD_OUT(rc);
+    /* The SQN is spent from here on, whatever happens next: never hand it out twice. */
+    GUARD_OUT(mbmsec_random(rand, sizeof rand));
+    GUARD_OUT(mbmsec_aka_vector_make(sub.k, sub.opc, rand, sqn, sub.amf, av));
+    break;
+  }
+out:
+  mbmsec_cleanse(&sub, sizeof sub);
+  return rc;
+}
+
+mbmsec_err bsf_hss_resync(mbmsec_bsf *bsf, const char *impi, const uint8_t rand[16],
+                          const uint8_t auts[14])
+{
+  mbmsec_err rc = MBMSEC_ERR_BSF_SQN_RETRIES;
+  mbmsec_store_subscriber sub;
+  mbmsec_aka_auc_state st;
+  memset(&sub, 0, sizeof sub);
+  for (int i = 0; i < BSF_CAS_TRIES; i++) {
+    GUARD_OUT(mbmsec_store_subscriber_get(bsf->store, impi, &sub));
+    auc_state(bsf, sub.sqn, &st);
+    GUARD_OUT(mbmsec_aka_auc_resync(&st, sub.k, sub.opc, rand, auts, NULL));
+    const uint64_t next = (st.seq_he << bsf->ind_len) | st.ind;
+    if (next == sub.sqn) {
+      rc = MBMSEC_OK; /* the next SQN is already acceptable to the USIM */
+      break;
+    }
+    rc = mbmsec_store_subscriber_sqn_cas(bsf->store, impi, sub.sqn, next);
+    if (rc == MBMSEC_ERR_STORE_SQN_CONFLICT) {
+      rc = MBMSEC_ERR_BSF_SQN_RETRIES;
+      continue;
+    }
+    break;
+  }
+out:
+  mbmsec_cleanse(&sub, sizeof sub);
+  return rc;
+}

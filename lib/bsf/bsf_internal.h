@@ -1,0 +1,58 @@
+/* Internal to lib/bsf: the engine struct and the parts the engine files share. */
+#ifndef MBMSEC_BSF_INTERNAL_H
+#define MBMSEC_BSF_INTERNAL_H
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "mbmsec/aka.h"
+#include "mbmsec/bsf.h"
+#include "mbmsec/encode.h"
+
+/* base64 of RAND || AUTN (32 octets) and its NUL. */
+#define BSF_NONCE_SIZE (MBMSEC_B64_LEN(32) + 1)
+
+/* One outstanding challenge: what the second request is checked against. Secret. */
+typedef struct {
+  bool used;
+  char nonce[BSF_NONCE_SIZE];
+  char impi[MBMSEC_STORE_IMPI_MAX + 1];
+  uint8_t rand[16];
+  uint8_t xres[8];
+  uint8_t ck[16];
+  uint8_t ik[16];
+  int64_t expires;
+} bsf_pending;
+
+struct mbmsec_bsf {
+  char fqdn[MBMSEC_BSF_FQDN_MAX + 1];
+  size_t fqdn_len;
+  uint32_t lifetime;
+  uint32_t challenge_ttl;
+  uint32_t ind_len;
+  mbmsec_bsf_clock_fn clock;
+  void *clock_user;
+  mbmsec_store *store;
+  pthread_mutex_t lock; /* guards the table below */
+  bsf_pending *table;
+  size_t cap;
+};
+
+int64_t bsf_now(const mbmsec_bsf *bsf);
+
+/* Pending table (bsf_pending.c). put: evicts expired entries, then the oldest, when full. */
+void bsf_pending_put(mbmsec_bsf *bsf, const bsf_pending *p);
+/* Removes the entry of nonce (single use) into *out. false if none or expired. */
+bool bsf_pending_take(mbmsec_bsf *bsf, const char *nonce, size_t nonce_len, bsf_pending *out);
+
+/* HSS side (bsf_hss.c). A fresh vector for impi, its SQN advanced by compare-and-set.
+ * @return MBMSEC_OK, MBMSEC_ERR_STORE_NOT_FOUND, MBMSEC_ERR_SQN_RANGE,
+ * MBMSEC_ERR_BSF_SQN_RETRIES, MBMSEC_ERR_RANDOM, MBMSEC_ERR_CRYPTO, MBMSEC_ERR_STORE_*. */
+mbmsec_err bsf_hss_vector(mbmsec_bsf *bsf, const char *impi, mbmsec_aka_vector *av);
+/* AUTS for the challenge of rand: verified with f1*, then SQN_HE resynchronised (TS 33.102
+ * 6.3.5) and stored by compare-and-set. @return MBMSEC_OK, MBMSEC_ERR_AUTS_MAC,
+ * MBMSEC_ERR_STORE_NOT_FOUND, MBMSEC_ERR_BSF_SQN_RETRIES, MBMSEC_ERR_CRYPTO,
+ * MBMSEC_ERR_STORE_*. */
+mbmsec_err bsf_hss_resync(mbmsec_bsf *bsf, const char *impi, const uint8_t rand[16],
+                          const uint8_t auts[14]);
+
+#endif

@@ -1,0 +1,71 @@
+/* The table of outstanding challenges: nonce -> IMPI, RAND, XRES, CK, IK, expiry.
+ * Bounded (cap entries) so that a flood of first requests cannot grow memory; when full,
+ * expired entries go first, then the one closest to expiry. An entry leaves the table the
+ * first time its nonce is presented (single use, RFC 3310 3.1: RES is used once). A linear
+ * scan is enough: the table is small and every scan is a few microseconds next to the AES
+ * and SQLite work of the same request. */
+#include <string.h>
+
+#include "bsf_internal.h"
+#include "mbmsec/crypto.h"
+
+static void drop(bsf_pending *p) { mbmsec_cleanse(p, sizeof *p); }
+
+void bsf_pending_put(mbmsec_bsf *bsf, const bsf_pending *p)
+{
+  const int64_t now = bsf_now(bsf);
+  pthread_mutex_lock(&bsf->lock);
+  bsf_pending *slot = NULL, *oldest = NULL;
+  for (size_t i = 0; i < bsf->cap; i++) {
+    bsf_pending *e = &bsf->table[i];
+    if (e->used && e->expires <= now)
+      drop(e);
+    if (!e->used) {
+      if (!slot)
+        slot = e;
+    } else if (!oldest || e->expires < oldest->expires) {
+      oldest = e;
+    }
+  }
+  if (!slot) {
+    drop(oldest); /* cap >= 1, so a full table has an oldest entry */
+    slot = oldest;
+  }
+  *slot = *p;
+  slot->used = true;
+  pthread_mutex_unlock(&bsf->lock);
+}
+
+bool bsf_pending_take(mbmsec_bsf *bsf, const char *nonce, size_t nonce_len, bsf_pending *out)
+{
+  const int64_t now = bsf_now(bsf);
+  bool found = false;
+  if (nonce_len == 0 || nonce_len >= BSF_NONCE_SIZE)
+    return false;
+  pthread_mutex_lock(&bsf->lock);
+  for (size_t i = 0; i < bsf->cap; i++) {
+    bsf_pending *e = &bsf->table[i];
+    if (!e->used || strlen(e->nonce) != nonce_len || memcmp(e->nonce, nonce, nonce_len) != 0)
+      continue;
+    if (e->expires > now) {
+      *out = *e;
+      found = true;
+    }
+    drop(e);
+    break;
+  }
+  pthread_mutex_unlock(&bsf->lock);
+  return found;
+}
+
+size_t mbmsec_bsf_pending_count(mbmsec_bsf *bsf)
+{
+  size_t n = 0;
+  if (!bsf)
+    return 0;
+  pthread_mutex_lock(&bsf->lock);
+  for (size_t i = 0; i < bsf->cap; i++)
+    n += bsf->table[i].used;
+  pthread_mutex_unlock(&bsf->lock);
+  return n;
+}

@@ -1,0 +1,238 @@
+/* `mbmsec-bsf subscriber add|list|show|del`: the built-in HSS in the store. K and OPc are
+ * printed only with --show-keys. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../cli.h"
+#include "bsf_cmd.h"
+#include "mbmsec/crypto.h"
+#include "mbmsec/encode.h"
+#include "mbmsec/milenage.h"
+#include "mbmsec/store.h"
+
+static const char HELP[] =
+    "Usage: mbmsec-bsf subscriber add --store URI --impi S --k HEX (--op HEX | --opc HEX)\n"
+    "                                 [--sqn HEX12] [--amf HEX4] [--uss LIST]\n"
+    "       mbmsec-bsf subscriber list --store URI [--json] [--show-keys]\n"
+    "       mbmsec-bsf subscriber show --store URI --impi S [--json] [--show-keys]\n"
+    "       mbmsec-bsf subscriber del --store URI --impi S\n"
+    "\n"
+    "The subscribers of the BSF's built-in HSS (store URI as for `run`, e.g. sqlite:bsf.db).\n"
+    "  --impi S      private identity (1..255 printable ASCII characters)\n"
+    "  --k HEX       subscriber key K, 16 octets\n"
+    "  --op HEX      operator variant OP, 16 octets (OPc = OP xor E_K(OP) is stored)\n"
+    "  --opc HEX     OPc, 16 octets\n"
+    "  --sqn HEX12   last SQN handed out, 6 octets (default 000000000000)\n"
+    "  --amf HEX4    AMF, 2 octets (default 8000)\n"
+    "  --uss LIST    GBA user security settings: comma list of GSIDs (default 4 = MBMS)\n"
+    "  --json        one JSON object (show) or array (list)\n"
+    "  --show-keys   also print K and OPc\n"
+    "Output: name=value lines (list: one line per subscriber). Exit status: 0 success,\n"
+    "1 failure (not found, already present, store error), 2 usage error.\n";
+
+typedef struct {
+  const char *store, *impi, *k, *op, *opc, *sqn, *amf, *uss;
+  bool json, show_keys;
+} opts;
+
+static int parse(const char *cmd, int argc, char **argv, opts *o)
+{
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char **slot = NULL;
+    if (!strcmp(a, "--json")) { o->json = true; continue; }
+    if (!strcmp(a, "--show-keys")) { o->show_keys = true; continue; }
+    if (!strcmp(a, "--store")) slot = &o->store;
+    else if (!strcmp(a, "--impi")) slot = &o->impi;
+    else if (!strcmp(a, "--k")) slot = &o->k;
+    else if (!strcmp(a, "--op")) slot = &o->op;
+    else if (!strcmp(a, "--opc")) slot = &o->opc;
+    else if (!strcmp(a, "--sqn")) slot = &o->sqn;
+    else if (!strcmp(a, "--amf")) slot = &o->amf;
+    else if (!strcmp(a, "--uss")) slot = &o->uss;
+    else
+      return bsf_usage(cmd, "unknown option '%s'", a);
+    if (i + 1 >= argc)
+      return bsf_usage(cmd, "%s needs a value", a);
+    *slot = argv[++i];
+  }
+  if (!o->store)
+    return bsf_usage(cmd, "--store is required");
+  return 0;
+}
+
+static int hex_opt(const char *cmd, const char *name, const char *v, uint8_t *out, size_t want)
+{
+  size_t n = 0;
+  if (mbmsec_hex_decode(v, strlen(v), out, want, &n) != MBMSEC_OK || n != want)
+    return bsf_usage(cmd, "%s: expected %zu octets as %zu hex digits", name, want, 2 * want);
+  return 0;
+}
+
+static int open_store(const char *cmd, const char *uri, mbmsec_store **st)
+{
+  mbmsec_err rc = mbmsec_store_open(uri, st);
+  if (rc != MBMSEC_OK)
+    return bsf_fail(cmd, "cannot open store %s: %s", uri, mbmsec_strerror(rc));
+  return 0;
+}
+
+static int cmd_add(int argc, char **argv)
+{
+  const char *cmd = "subscriber add";
+  opts o = {0};
+  uint8_t k[16], opc[16], op[16], amf[2] = {0x80, 0x00}, sqn[6] = {0};
+  mbmsec_store *st = NULL;
+  int ret = parse(cmd, argc, argv, &o);
+  if (ret)
+    return ret;
+  if (!o.impi || !o.k)
+    return bsf_usage(cmd, "--impi and --k are required");
+  if (!o.op == !o.opc)
+    return bsf_usage(cmd, "give exactly one of --op and --opc");
+  if ((ret = hex_opt(cmd, "--k", o.k, k, 16)) ||
+      (ret = hex_opt(cmd, o.op ? "--op" : "--opc", o.op ? o.op : o.opc, o.op ? op : opc, 16)) ||
+      (o.sqn && (ret = hex_opt(cmd, "--sqn", o.sqn, sqn, 6))) ||
+      (o.amf && (ret = hex_opt(cmd, "--amf", o.amf, amf, 2))))
+    goto out;
+  if (o.op && mbmsec_milenage_opc(k, op, opc) != MBMSEC_OK) {
+    ret = bsf_fail(cmd, "cannot derive OPc");
+    goto out;
+  }
+  uint64_t s = 0;
+  for (int i = 0; i < 6; i++)
+    s = (s << 8) | sqn[i];
+  if ((ret = open_store(cmd, o.store, &st)))
+    goto out;
+  mbmsec_store_subscriber_in in = {.impi = o.impi, .k = k, .k_len = 16, .opc = opc,
+                                   .opc_len = 16, .sqn = s, .amf = amf, .amf_len = 2,
+                                   .uss = o.uss ? o.uss : "4"};
+  mbmsec_err rc = mbmsec_store_subscriber_add(st, &in);
+  if (rc == MBMSEC_ERR_STORE_IMPI || rc == MBMSEC_ERR_STORE_USS)
+    ret = bsf_usage(cmd, "%s", mbmsec_strerror(rc));
+  else if (rc != MBMSEC_OK)
+    ret = bsf_fail(cmd, "%s: %s", o.impi, mbmsec_strerror(rc));
+out:
+  mbmsec_store_close(st);
+  mbmsec_cleanse(k, sizeof k);
+  mbmsec_cleanse(op, sizeof op);
+  mbmsec_cleanse(opc, sizeof opc);
+  return ret;
+}
+
+static void print_sub(const mbmsec_store_subscriber *s, bool json, bool keys)
+{
+  char sqn[13];
+  uint8_t b[6];
+  for (int i = 0; i < 6; i++)
+    b[i] = (uint8_t)(s->sqn >> (8 * (5 - i)));
+  mbmsec_hex_encode(b, 6, sqn, sizeof sqn);
+  cli_out o;
+  cli_out_begin(&o, json);
+  cli_out_str(&o, "impi", s->impi);
+  cli_out_str(&o, "sqn", sqn);
+  cli_out_hex(&o, "amf", s->amf, 2);
+  cli_out_str(&o, "uss", s->uss);
+  if (keys) {
+    cli_out_hex(&o, "k", s->k, 16);
+    cli_out_hex(&o, "opc", s->opc, 16);
+  }
+  cli_out_end(&o);
+}
+
+typedef struct {
+  bool json, keys;
+  int n;
+} list_ctx;
+
+static mbmsec_err list_one(const mbmsec_store_subscriber *s, void *arg)
+{
+  list_ctx *c = arg;
+  if (c->json) {
+    if (c->n)
+      fputs(",\n", stdout);
+  } else if (c->n) {
+    fputc('\n', stdout); /* a blank line between subscribers */
+  }
+  c->n++;
+  print_sub(s, c->json, c->keys);
+  return MBMSEC_OK;
+}
+
+static int cmd_list(int argc, char **argv)
+{
+  const char *cmd = "subscriber list";
+  opts o = {0};
+  mbmsec_store *st = NULL;
+  int ret = parse(cmd, argc, argv, &o);
+  if (ret)
+    return ret;
+  if (o.impi || o.k || o.op || o.opc || o.sqn || o.amf || o.uss)
+    return bsf_usage(cmd, "takes only --store, --json and --show-keys");
+  if ((ret = open_store(cmd, o.store, &st)))
+    return ret;
+  list_ctx c = {o.json, o.show_keys, 0};
+  if (o.json)
+    fputs("[\n", stdout);
+  mbmsec_err rc = mbmsec_store_subscriber_list(st, list_one, &c);
+  if (o.json)
+    fputs(c.n ? "\n]\n" : "]\n", stdout);
+  if (rc != MBMSEC_OK)
+    ret = bsf_fail(cmd, "%s", mbmsec_strerror(rc));
+  mbmsec_store_close(st);
+  return ret;
+}
+
+static int cmd_show_del(int argc, char **argv, bool del)
+{
+  const char *cmd = del ? "subscriber del" : "subscriber show";
+  opts o = {0};
+  mbmsec_store *st = NULL;
+  int ret = parse(cmd, argc, argv, &o);
+  if (ret)
+    return ret;
+  if (!o.impi)
+    return bsf_usage(cmd, "--impi is required");
+  if (o.k || o.op || o.opc || o.sqn || o.amf || o.uss || (del && (o.json || o.show_keys)))
+    return bsf_usage(cmd, "unexpected option");
+  if ((ret = open_store(cmd, o.store, &st)))
+    return ret;
+  mbmsec_err rc;
+  if (del) {
+    rc = mbmsec_store_subscriber_delete(st, o.impi);
+  } else {
+    mbmsec_store_subscriber s;
+    rc = mbmsec_store_subscriber_get(st, o.impi, &s);
+    if (rc == MBMSEC_OK)
+      print_sub(&s, o.json, o.show_keys);
+    mbmsec_cleanse(&s, sizeof s);
+  }
+  if (rc != MBMSEC_OK)
+    ret = bsf_fail(cmd, "%s: %s", o.impi, mbmsec_strerror(rc));
+  mbmsec_store_close(st);
+  return ret;
+}
+
+int bsf_cmd_subscriber(int argc, char **argv)
+{
+  if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+    fputs(HELP, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  for (int i = 2; i < argc; i++)
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      fputs(HELP, stdout);
+      return 0;
+    }
+  if (!strcmp(argv[1], "add"))
+    return cmd_add(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "list"))
+    return cmd_list(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "show"))
+    return cmd_show_del(argc - 1, argv + 1, false);
+  if (!strcmp(argv[1], "del"))
+    return cmd_show_del(argc - 1, argv + 1, true);
+  return bsf_usage("subscriber", "unknown subcommand '%s' (add, list, show, del)", argv[1]);
+}

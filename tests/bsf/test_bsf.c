@@ -1,0 +1,642 @@
+/* BSF engine (lib/bsf): the Ub exchange from byte arrays, with the UE side computed here from
+ * the library's USIM functions and Digest builders; AUTS resynchronisation; wrong K; every
+ * hostile request (status, and the store unchanged); the bounded nonce table; concurrent SQN
+ * use; the Zn lookup. Each test uses its own in-memory SQLite store and a settable clock. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mbmsec/aka.h"
+#include "mbmsec/bsf.h"
+#include "mbmsec/crypto.h"
+#include "mbmsec/digest.h"
+#include "mbmsec/digest_parse.h"
+#include "mbmsec/encode.h"
+#include "mbmsec/gba.h"
+#include "mbmsec/milenage.h"
+#include "mbmsec/store.h"
+
+#define FQDN "bsf.mnc001.mcc001.pub.3gppnetwork.org"
+#define IMPI "001010000000001@ims.mnc001.mcc001.3gppnetwork.org"
+#define IMPI2 "001010000000002@ims.mnc001.mcc001.3gppnetwork.org"
+
+/* TS 35.208 test set 1 */
+static const uint8_t K[16] = {0x46, 0x5b, 0x5c, 0xe8, 0xb1, 0x99, 0xb4, 0x9f,
+                              0xaa, 0x5f, 0x0a, 0x2e, 0xe2, 0x38, 0xa6, 0xbc};
+static const uint8_t OPC[16] = {0xcd, 0x63, 0xcb, 0x71, 0x95, 0x4a, 0x9f, 0x4e,
+                                0x48, 0xa5, 0x99, 0x4e, 0x37, 0xa0, 0x2b, 0xaf};
+static const uint8_t AMF[2] = {0x80, 0x00};
+static const uint8_t MBMS_UA[5] = {1, 0, 0, 0, 1};
+
+static int64_t now_s = 1900000000;
+static int64_t test_clock(void *u)
+{
+  (void)u;
+  return now_s;
+}
+
+typedef struct {
+  mbmsec_store *st;
+  mbmsec_bsf *bsf;
+} fx;
+
+static void add_sub(mbmsec_store *st, const char *impi, const char *uss)
+{
+  mbmsec_store_subscriber_in in = {.impi = impi, .k = K, .k_len = 16, .opc = OPC, .opc_len = 16,
+                                   .sqn = 0, .amf = AMF, .amf_len = 2, .uss = uss};
+  assert_int_equal(mbmsec_store_subscriber_add(st, &in), MBMSEC_OK);
+}
+
+static fx *fx_new(uint32_t max_pending)
+{
+  fx *f = calloc(1, sizeof *f);
+  assert_non_null(f);
+  assert_int_equal(mbmsec_store_open("sqlite::memory:", &f->st), MBMSEC_OK);
+  add_sub(f->st, IMPI, "4");
+  add_sub(f->st, IMPI2, "1");
+  mbmsec_bsf_config cfg = {.fqdn = FQDN, .lifetime = 3600, .challenge_ttl = 30,
+                           .max_pending = max_pending, .clock = test_clock};
+  assert_int_equal(mbmsec_bsf_new(&cfg, f->st, &f->bsf), MBMSEC_OK);
+  return f;
+}
+
+static int setup(void **state)
+{
+  now_s = 1900000000;
+  *state = fx_new(0);
+  return 0;
+}
+
+static int teardown(void **state)
+{
+  fx *f = *state;
+  mbmsec_bsf_free(f->bsf);
+  mbmsec_store_close(f->st);
+  free(f);
+  return 0;
+}
+
+static uint64_t sqn_of(fx *f, const char *impi)
+{
+  mbmsec_store_subscriber s;
+  assert_int_equal(mbmsec_store_subscriber_get(f->st, impi, &s), MBMSEC_OK);
+  const uint64_t v = s.sqn;
+  mbmsec_cleanse(&s, sizeof s);
+  return v;
+}
+
+static mbmsec_bsf_response *send_req(fx *f, const char *method, const char *target,
+                                     const char *auth, const char *body)
+{
+  static mbmsec_bsf_response r; /* tests are single-threaded except the SQN race below */
+  mbmsec_bsf_request q = {.method = method, .method_len = strlen(method), .target = target,
+                          .target_len = strlen(target), .authorization = auth,
+                          .authorization_len = auth ? strlen(auth) : 0,
+                          .user_agent = "test 3gpp-gba-tmpi", .user_agent_len = 18,
+                          .body = (const uint8_t *)body, .body_len = body ? strlen(body) : 0};
+  mbmsec_bsf_handle(f->bsf, &q, &r);
+  assert_string_equal(r.server, MBMSEC_BSF_SERVER);
+  return &r;
+}
+
+static void first_auth(char *out, size_t cap, const char *impi, const char *realm)
+{
+  snprintf(out, cap, "Digest username=\"%s\", realm=\"%s\", nonce=\"\", uri=\"/\", response=\"\"",
+           impi, realm);
+}
+
+/* The UE: a challenge (nonce -> RAND, AUTN). */
+typedef struct {
+  char nonce[64];
+  uint8_t rand[16], autn[16];
+} chal;
+
+static void get_challenge(const mbmsec_bsf_response *r, chal *c)
+{
+  assert_int_equal(r->status, 401);
+  mbmsec_digest_header *h = calloc(1, sizeof *h);
+  assert_int_equal(mbmsec_digest_parse_challenge(r->www_authenticate, strlen(r->www_authenticate), h),
+                   MBMSEC_OK);
+  assert_int_equal(h->algorithm, MBMSEC_DIGEST_AKAV1_MD5);
+  assert_int_equal(h->qop_list, MBMSEC_DIGEST_QOPBIT_AUTH_INT);
+  assert_int_equal(h->realm.len, strlen(FQDN));
+  assert_memory_equal(h->realm.p, FQDN, h->realm.len);
+  assert_true(h->nonce.len < sizeof c->nonce);
+  memcpy(c->nonce, h->nonce.p, h->nonce.len);
+  c->nonce[h->nonce.len] = 0;
+  uint8_t ra[32];
+  size_t n = 0;
+  assert_int_equal(mbmsec_b64_decode(c->nonce, strlen(c->nonce), ra, sizeof ra, &n), MBMSEC_OK);
+  assert_int_equal(n, 32);
+  memcpy(c->rand, ra, 16);
+  memcpy(c->autn, ra + 16, 16);
+  free(h);
+}
+
+/* The second Authorization; password = res (8) or empty; extra appended verbatim. */
+static void second_auth(char *out, size_t cap, const char *impi, const chal *c, const uint8_t *res,
+                        size_t res_len, const char *nc, const char *alg, const char *qop,
+                        const char *extra)
+{
+  mbmsec_digest_input in = {.alg = MBMSEC_DIGEST_AKAV1_MD5, .qop = MBMSEC_DIGEST_QOP_AUTH_INT,
+                            .username = mbmsec_digest_s(impi), .realm = mbmsec_digest_s(FQDN),
+                            .nonce = mbmsec_digest_s(c->nonce), .cnonce = mbmsec_digest_s("c0ffee"),
+                            .nc = mbmsec_digest_s(nc), .method = mbmsec_digest_s("GET"),
+                            .uri = mbmsec_digest_s("/"), .password = res, .password_len = res_len};
+  char resp[MBMSEC_DIGEST_HEX_MAX + 1];
+  assert_int_equal(mbmsec_digest_response(&in, resp, sizeof resp), MBMSEC_OK);
+  snprintf(out, cap,
+           "Digest username=\"%s\", realm=\"%s\", nonce=\"%s\", uri=\"/\", qop=%s, nc=%s, "
+           "cnonce=\"c0ffee\", response=\"%s\", algorithm=%s%s",
+           impi, FQDN, c->nonce, qop, nc, resp, alg, extra ? extra : "");
+}
+
+static mbmsec_aka_usim_state usim;
+
+static void usim_fresh(void) { assert_int_equal(mbmsec_aka_usim_init(&usim, 5, 0, 0), MBMSEC_OK); }
+
+/* Full exchange for IMPI; returns the response of the second request and fills res/ck/ik. */
+static mbmsec_bsf_response *bootstrap(fx *f, const char *impi, chal *c, uint8_t res[8],
+                                      uint8_t ck[16], uint8_t ik[16])
+{
+  char a[2048];
+  uint8_t auts[14];
+  first_auth(a, sizeof a, impi, FQDN);
+  get_challenge(send_req(f, "GET", "/", a, NULL), c);
+  assert_int_equal(mbmsec_aka_usim_check(&usim, K, OPC, c->rand, c->autn, res, ck, ik, auts),
+                   MBMSEC_OK);
+  second_auth(a, sizeof a, impi, c, res, 8, "00000001", "AKAv1-MD5", "auth-int", NULL);
+  return send_req(f, "GET", "/", a, NULL);
+}
+
+static void test_full_exchange(void **state)
+{
+  fx *f = *state;
+  chal c;
+  uint8_t res[8], ck[16], ik[16];
+  usim_fresh();
+  mbmsec_bsf_response *r = bootstrap(f, IMPI, &c, res, ck, ik);
+  print_message("%u %s\n", r->status, r->reason);
+  assert_int_equal(r->status, 200);
+  assert_string_equal(r->content_type, "application/vnd.3gpp.bsf+xml");
+  assert_string_equal(r->impi, IMPI);
+  /* B-TID = base64(RAND)@FQDN, in the body with the lifetime as xs:dateTime UTC */
+  char btid[300], b64[32];
+  assert_int_equal(mbmsec_b64_encode(c.rand, 16, b64, sizeof b64, NULL), MBMSEC_OK);
+  snprintf(btid, sizeof btid, "%s@%s", b64, FQDN);
+  assert_string_equal(r->btid, btid);
+  char want[1024];
+  snprintf(want, sizeof want,
+           "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<BootstrappingInfo xmlns=\"uri:3gpp-gba\">\n"
+           "  <btid>%s</btid>\n  <lifetime>2030-03-17T18:46:40Z</lifetime>\n</BootstrappingInfo>\n",
+           btid); /* 1900000000 + 3600 */
+  assert_int_equal(r->body_len, strlen(want));
+  assert_memory_equal(r->body, want, r->body_len);
+  /* Authentication-Info: qop, rspauth with XRES over the body, cnonce, nc */
+  mbmsec_digest_header *h = calloc(1, sizeof *h);
+  assert_int_equal(mbmsec_digest_parse_auth_info(r->authentication_info,
+                                                 strlen(r->authentication_info), h), MBMSEC_OK);
+  assert_int_equal(h->qop, MBMSEC_DIGEST_QOP_AUTH_INT);
+  assert_string_equal(h->nc, "00000001");
+  assert_int_equal(h->cnonce.len, 6);
+  mbmsec_digest_input in = {.alg = MBMSEC_DIGEST_AKAV1_MD5, .qop = MBMSEC_DIGEST_QOP_AUTH_INT,
+                            .username = mbmsec_digest_s(IMPI), .realm = mbmsec_digest_s(FQDN),
+                            .nonce = mbmsec_digest_s(c.nonce), .cnonce = mbmsec_digest_s("c0ffee"),
+                            .nc = mbmsec_digest_s("00000001"), .method = mbmsec_digest_s("GET"),
+                            .uri = mbmsec_digest_s("/"), .password = res, .password_len = 8};
+  char rsp[MBMSEC_DIGEST_HEX_MAX + 1];
+  assert_int_equal(mbmsec_digest_rspauth(&in, (const uint8_t *)r->body, r->body_len, rsp, sizeof rsp),
+                   MBMSEC_OK);
+  assert_int_equal(h->rspauth.len, 32);
+  assert_memory_equal(h->rspauth.p, rsp, 32);
+  free(h);
+  /* Store: {B-TID, IMPI, Ks = CK||IK, RAND, created, expires}; SQN spent once (SEQ 1, IND 0) */
+  mbmsec_store_bootstrap b;
+  assert_int_equal(mbmsec_store_bootstrap_get(f->st, btid, &b), MBMSEC_OK);
+  assert_string_equal(b.impi, IMPI);
+  assert_memory_equal(b.ks, ck, 16);
+  assert_memory_equal(b.ks + 16, ik, 16);
+  assert_memory_equal(b.rand, c.rand, 16);
+  assert_int_equal(b.created, now_s);
+  assert_int_equal(b.expires, now_s + 3600);
+  assert_int_equal(sqn_of(f, IMPI), 0x20);
+  assert_int_equal(mbmsec_bsf_pending_count(f->bsf), 0);
+
+  /* Replay of the same second request: the nonce is spent. */
+  char a[2048];
+  second_auth(a, sizeof a, IMPI, &c, res, 8, "00000001", "AKAv1-MD5", "auth-int", NULL);
+  r = send_req(f, "GET", "/", a, NULL);
+  assert_int_equal(r->status, 400);
+  assert_non_null(strstr(r->reason, "nonce"));
+  assert_int_equal(sqn_of(f, IMPI), 0x20);
+
+  /* Second bootstrap: a new SQN and a new B-TID. */
+  r = bootstrap(f, IMPI, &c, res, ck, ik);
+  assert_int_equal(r->status, 200);
+  assert_string_not_equal(r->btid, btid);
+  assert_int_equal(sqn_of(f, IMPI), 0x40);
+}
+
+static void test_zn_lookup(void **state)
+{
+  fx *f = *state;
+  chal c;
+  uint8_t res[8], ck[16], ik[16], naf[64], ks[32], want[32];
+  usim_fresh();
+  mbmsec_bsf_response *r = bootstrap(f, IMPI, &c, res, ck, ik);
+  assert_int_equal(r->status, 200);
+  char btid[300];
+  snprintf(btid, sizeof btid, "%s", r->btid);
+  size_t nl = 0;
+  assert_int_equal(mbmsec_gba_naf_id("bmsc.example.org", 16, NULL, naf, sizeof naf, &nl), MBMSEC_OK);
+  mbmsec_gba_ks(ck, ik, ks);
+  assert_int_equal(mbmsec_gba_ks_naf(ks, c.rand, IMPI, strlen(IMPI), naf, nl, want), MBMSEC_OK);
+
+  mbmsec_zn_lookup_result out;
+  memset(&out, 0, sizeof out);
+  assert_int_equal(mbmsec_bsf_zn_lookup((const uint8_t *)btid, strlen(btid), naf, nl, NULL, 0,
+                                        f->bsf, &out), MBMSEC_OK);
+  assert_int_equal(out.result, MBMSEC_ZN_SUCCESS);
+  assert_memory_equal(out.ks_naf, want, 32);
+  assert_string_equal(out.impi, IMPI);
+  assert_int_equal(out.key_expiry, now_s + 3600);
+  assert_int_equal(out.bootstrap_time, now_s);
+  assert_non_null(out.uss);
+  assert_non_null(strstr((const char *)out.uss, "type=\"4\""));
+  free(out.uss);
+
+  /* unknown B-TID, empty B-TID -> 5403 */
+  memset(&out, 0, sizeof out);
+  assert_int_equal(mbmsec_bsf_zn_lookup((const uint8_t *)"AAAA@x", 6, naf, nl, NULL, 0, f->bsf, &out),
+                   MBMSEC_OK);
+  assert_int_equal(out.result, MBMSEC_ZN_TRANSACTION_ID_INVALID);
+  memset(&out, 0, sizeof out);
+  assert_int_equal(mbmsec_bsf_zn_lookup((const uint8_t *)"", 0, naf, nl, NULL, 0, f->bsf, &out),
+                   MBMSEC_OK);
+  assert_int_equal(out.result, MBMSEC_ZN_TRANSACTION_ID_INVALID);
+
+  /* IMPI2 has USS "1": MBMS NAF_Id -> 5402; a NAF_Id with another Ua protocol -> success */
+  usim_fresh();
+  r = bootstrap(f, IMPI2, &c, res, ck, ik);
+  assert_int_equal(r->status, 200);
+  snprintf(btid, sizeof btid, "%s", r->btid);
+  memset(&out, 0, sizeof out);
+  assert_int_equal(mbmsec_bsf_zn_lookup((const uint8_t *)btid, strlen(btid), naf, nl, NULL, 0,
+                                        f->bsf, &out), MBMSEC_OK);
+  assert_int_equal(out.result, MBMSEC_ZN_NOT_AUTHORIZED);
+  assert_null(out.uss);
+  naf[nl - 1] = 0x02;
+  memset(&out, 0, sizeof out);
+  assert_int_equal(mbmsec_bsf_zn_lookup((const uint8_t *)btid, strlen(btid), naf, nl, NULL, 0,
+                                        f->bsf, &out), MBMSEC_OK);
+  assert_int_equal(out.result, MBMSEC_ZN_SUCCESS);
+  free(out.uss);
+  (void)MBMS_UA;
+
+  /* expired -> 5403 */
+  now_s += 3600;
+  memset(&out, 0, sizeof out);
+  assert_int_equal(mbmsec_bsf_zn_lookup((const uint8_t *)btid, strlen(btid), naf, nl, NULL, 0,
+                                        f->bsf, &out), MBMSEC_OK);
+  assert_int_equal(out.result, MBMSEC_ZN_TRANSACTION_ID_INVALID);
+}
+
+static void test_auts_resync(void **state)
+{
+  fx *f = *state;
+  chal c;
+  char a[2048], extra[64], b64[32];
+  uint8_t res[8], ck[16], ik[16], auts[14];
+  /* The USIM has seen SEQ 100 in every slot: SEQ 1 from the BSF is stale. */
+  usim_fresh();
+  for (unsigned i = 0; i < 32; i++)
+    usim.seq_ms[i] = 100;
+  first_auth(a, sizeof a, IMPI, FQDN);
+  get_challenge(send_req(f, "GET", "/", a, NULL), &c);
+  assert_int_equal(mbmsec_aka_usim_check(&usim, K, OPC, c.rand, c.autn, res, ck, ik, auts),
+                   MBMSEC_ERR_AKA_SYNC);
+  assert_int_equal(mbmsec_b64_encode(auts, 14, b64, sizeof b64, NULL), MBMSEC_OK);
+  snprintf(extra, sizeof extra, ", auts=\"%s\"", b64);
+  second_auth(a, sizeof a, IMPI, &c, (const uint8_t *)"", 0, "00000001", "AKAv1-MD5", "auth-int",
+              extra);
+  mbmsec_bsf_response *r = send_req(f, "GET", "/", a, NULL);
+  assert_int_equal(r->status, 401);
+  assert_non_null(strstr(r->reason, "resynchronised"));
+  /* SQN_HE = SEQ_MS (100), then the new challenge spent SEQ 101 */
+  assert_int_equal(sqn_of(f, IMPI), 101u << 5);
+  get_challenge(r, &c);
+  assert_int_equal(mbmsec_aka_usim_check(&usim, K, OPC, c.rand, c.autn, res, ck, ik, auts),
+                   MBMSEC_OK);
+  second_auth(a, sizeof a, IMPI, &c, res, 8, "00000001", "AKAv1-MD5", "auth-int", NULL);
+  r = send_req(f, "GET", "/", a, NULL);
+  assert_int_equal(r->status, 200);
+
+  /* A damaged AUTS (MAC-S wrong): new challenge, SQN not moved back. */
+  usim_fresh();
+  for (unsigned i = 0; i < 32; i++)
+    usim.seq_ms[i] = 50;
+  first_auth(a, sizeof a, IMPI, FQDN);
+  get_challenge(send_req(f, "GET", "/", a, NULL), &c);
+  uint64_t before = sqn_of(f, IMPI);
+  assert_int_equal(mbmsec_aka_auts_make(K, OPC, c.rand, (const uint8_t[6]){0, 0, 0, 0, 0x19, 0x00},
+                                        auts), MBMSEC_OK);
+  auts[13] ^= 1;
+  assert_int_equal(mbmsec_b64_encode(auts, 14, b64, sizeof b64, NULL), MBMSEC_OK);
+  snprintf(extra, sizeof extra, ", auts=\"%s\"", b64);
+  second_auth(a, sizeof a, IMPI, &c, (const uint8_t *)"", 0, "00000001", "AKAv1-MD5", "auth-int",
+              extra);
+  r = send_req(f, "GET", "/", a, NULL);
+  assert_int_equal(r->status, 401);
+  assert_non_null(strstr(r->reason, "AUTS"));
+  assert_int_equal(sqn_of(f, IMPI), before + 32);
+
+  /* auts with a response computed from RES instead of "": new challenge, no resync */
+  first_auth(a, sizeof a, IMPI, FQDN);
+  get_challenge(send_req(f, "GET", "/", a, NULL), &c);
+  before = sqn_of(f, IMPI);
+  second_auth(a, sizeof a, IMPI, &c, res, 8, "00000001", "AKAv1-MD5", "auth-int", extra);
+  r = send_req(f, "GET", "/", a, NULL);
+  assert_int_equal(r->status, 401);
+  assert_int_equal(sqn_of(f, IMPI), before + 32);
+}
+
+static void test_wrong_k(void **state)
+{
+  fx *f = *state;
+  chal c;
+  char a[2048], b64[32], btid[300];
+  mbmsec_milenage_out mo;
+  uint8_t badk[16];
+  memcpy(badk, K, 16);
+  badk[0] ^= 0x80;
+  first_auth(a, sizeof a, IMPI, FQDN);
+  get_challenge(send_req(f, "GET", "/", a, NULL), &c);
+  /* A UE with another K: its RES (f2 of RAND) is wrong. */
+  assert_int_equal(mbmsec_milenage(badk, OPC, c.rand, (const uint8_t[6]){0, 0, 0, 0, 0, 0x20}, AMF, &mo),
+                   MBMSEC_OK);
+  uint64_t before = sqn_of(f, IMPI);
+  second_auth(a, sizeof a, IMPI, &c, mo.res, 8, "00000001", "AKAv1-MD5", "auth-int", NULL);
+  mbmsec_bsf_response *r = send_req(f, "GET", "/", a, NULL);
+  assert_int_equal(r->status, 401);
+  assert_non_null(strstr(r->reason, "wrong RES"));
+  assert_true(r->www_authenticate[0] != 0);
+  assert_int_equal(sqn_of(f, IMPI), before + 32); /* the new challenge's SQN */
+  assert_int_equal(mbmsec_b64_encode(c.rand, 16, b64, sizeof b64, NULL), MBMSEC_OK);
+  snprintf(btid, sizeof btid, "%s@%s", b64, FQDN);
+  mbmsec_store_bootstrap b;
+  assert_int_equal(mbmsec_store_bootstrap_get(f->st, btid, &b), MBMSEC_ERR_STORE_NOT_FOUND);
+}
+
+/* One hostile second request against a fresh challenge: status, and the store unchanged. */
+typedef struct {
+  const char *name;
+  unsigned status;
+  const char *impi, *nc, *alg, *qop, *target, *method, *body, *extra;
+  int use_res2; /* answer with the challenge of IMPI2 */
+} hostile2;
+
+static void test_hostile_second(void **state)
+{
+  fx *f = *state;
+  static const hostile2 cases[] = {
+      {"nc 2", 400, IMPI, "00000002", "AKAv1-MD5", "auth-int", "/", "GET", NULL, NULL, 0},
+      {"alg MD5", 400, IMPI, "00000001", "MD5", "auth-int", "/", "GET", NULL, NULL, 0},
+      {"qop auth", 400, IMPI, "00000001", "AKAv1-MD5", "auth", "/", "GET", NULL, NULL, 0},
+      {"uri", 400, IMPI, "00000001", "AKAv1-MD5", "auth-int", "/other", "GET", NULL, NULL, 0},
+      {"POST", 400, IMPI, "00000001", "AKAv1-MD5", "auth-int", "/", "POST", NULL, NULL, 0},
+      {"body", 400, IMPI, "00000001", "AKAv1-MD5", "auth-int", "/", "GET", "x", NULL, 0},
+      {"other impi", 400, IMPI2, "00000001", "AKAv1-MD5", "auth-int", "/", "GET", NULL, NULL, 0},
+      {"bad auts", 400, IMPI, "00000001", "AKAv1-MD5", "auth-int", "/", "GET", NULL,
+       ", auts=\"AAAA\"", 0},
+      {"auts token", 400, IMPI, "00000001", "AKAv1-MD5", "auth-int", "/", "GET", NULL,
+       ", auts=AAAAAAAAAAAAAAAAAAAA", 0},
+      {"dup", 400, IMPI, "00000001", "AKAv1-MD5", "auth-int", "/", "GET", NULL,
+       ", nc=00000001", 0},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const hostile2 *t = &cases[i];
+    chal c;
+    char a[2048];
+    uint8_t res[8], ck[16], ik[16], auts[14];
+    usim_fresh();
+    usim.seq_ms[0] = sqn_of(f, IMPI) >> 5;
+    first_auth(a, sizeof a, IMPI, FQDN);
+    get_challenge(send_req(f, "GET", "/", a, NULL), &c);
+    assert_int_equal(mbmsec_aka_usim_check(&usim, K, OPC, c.rand, c.autn, res, ck, ik, auts),
+                     MBMSEC_OK);
+    const uint64_t s1 = sqn_of(f, IMPI), s2 = sqn_of(f, IMPI2);
+    second_auth(a, sizeof a, t->impi, &c, res, 8, t->nc, t->alg, t->qop, t->extra);
+    /* the uri directive says "/" while the request line names t->target */
+    mbmsec_bsf_response *r = send_req(f, t->method, t->target, a, t->body);
+    print_message("case %s: %u %s\n", t->name, r->status, r->reason);
+    assert_int_equal(r->status, t->status);
+    assert_string_equal(r->www_authenticate, "");
+    assert_int_equal(r->body_len, 0);
+    assert_int_equal(sqn_of(f, IMPI), s1);
+    assert_int_equal(sqn_of(f, IMPI2), s2);
+    char b64[32], btid[300];
+    mbmsec_store_bootstrap b;
+    assert_int_equal(mbmsec_b64_encode(c.rand, 16, b64, sizeof b64, NULL), MBMSEC_OK);
+    snprintf(btid, sizeof btid, "%s@%s", b64, FQDN);
+    assert_int_equal(mbmsec_store_bootstrap_get(f->st, btid, &b), MBMSEC_ERR_STORE_NOT_FOUND);
+  }
+}
+
+static void test_hostile_first(void **state)
+{
+  fx *f = *state;
+  char big[9000], a[2048];
+  memset(big, 'a', sizeof big - 1);
+  big[sizeof big - 1] = 0;
+  memcpy(big, "Digest username=\"", 17);
+  char wrong_realm[512], unknown[512], nul_resp[512], basic[] = "Basic dXNlcjpwYXNz";
+  first_auth(wrong_realm, sizeof wrong_realm, IMPI, "evil.example.org");
+  first_auth(unknown, sizeof unknown, "nobody@ims.example.org", FQDN);
+  snprintf(nul_resp, sizeof nul_resp,
+           "Digest username=\"%s\", realm=\"%s\", nonce=\"\", uri=\"/\", "
+           "response=\"00000000000000000000000000000000\"", IMPI, FQDN);
+  first_auth(a, sizeof a, IMPI, FQDN);
+  const struct {
+    const char *name, *method, *target, *auth, *body;
+    unsigned status;
+  } cases[] = {
+      {"no auth", "GET", "/", NULL, NULL, 400},
+      {"basic", "GET", "/", basic, NULL, 400},
+      {"garbage", "GET", "/", "Digest ,,,=\"", NULL, 400},
+      {"oversize", "GET", "/", big, NULL, 400},
+      {"wrong realm", "GET", "/", wrong_realm, NULL, 400},
+      {"unknown impi", "GET", "/", unknown, NULL, 403},
+      {"response w/o nonce", "GET", "/", nul_resp, NULL, 400},
+      {"PUT", "PUT", "/", a, NULL, 400},
+      {"empty method", "", "/", a, NULL, 400},
+      {"target", "GET", "x", a, NULL, 400},
+      {"uri", "GET", "/x", a, NULL, 400},
+      {"body", "GET", "/", a, "hello", 400},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    mbmsec_bsf_response *r = send_req(f, cases[i].method, cases[i].target, cases[i].auth,
+                                      cases[i].body);
+    print_message("case %s: %u %s\n", cases[i].name, r->status, r->reason);
+    assert_int_equal(r->status, cases[i].status);
+    assert_true(r->reason[0] != 0);
+    assert_string_equal(r->www_authenticate, "");
+    assert_int_equal(sqn_of(f, IMPI), 0);
+    assert_int_equal(mbmsec_bsf_pending_count(f->bsf), 0);
+  }
+}
+
+static void test_nonce_expiry_and_table_bound(void **state)
+{
+  (void)state;
+  fx *f = fx_new(4);
+  chal c[10];
+  char a[2048];
+  uint8_t res[8], ck[16], ik[16], auts[14];
+  first_auth(a, sizeof a, IMPI, FQDN);
+  for (int i = 0; i < 10; i++) {
+    get_challenge(send_req(f, "GET", "/", a, NULL), &c[i]);
+    now_s++; /* so that "oldest" is well defined */
+  }
+  assert_int_equal(mbmsec_bsf_pending_count(f->bsf), 4);
+  assert_int_equal(sqn_of(f, IMPI), 10u << 5);
+  /* the first challenge was evicted: its (correct) answer is refused */
+  usim_fresh();
+  assert_int_equal(mbmsec_aka_usim_check(&usim, K, OPC, c[0].rand, c[0].autn, res, ck, ik, auts),
+                   MBMSEC_OK);
+  second_auth(a, sizeof a, IMPI, &c[0], res, 8, "00000001", "AKAv1-MD5", "auth-int", NULL);
+  assert_int_equal(send_req(f, "GET", "/", a, NULL)->status, 400);
+  /* the last one expires after challenge_ttl (30 s) */
+  now_s += 31;
+  usim_fresh();
+  assert_int_equal(mbmsec_aka_usim_check(&usim, K, OPC, c[9].rand, c[9].autn, res, ck, ik, auts),
+                   MBMSEC_OK);
+  second_auth(a, sizeof a, IMPI, &c[9], res, 8, "00000001", "AKAv1-MD5", "auth-int", NULL);
+  mbmsec_bsf_response *r = send_req(f, "GET", "/", a, NULL);
+  assert_int_equal(r->status, 400);
+  assert_non_null(strstr(r->reason, "expired"));
+  assert_int_equal(sqn_of(f, IMPI), 10u << 5);
+  void *st = f;
+  teardown(&st);
+}
+
+/* Threads asking for challenges of one IMPI at once never get the same SQN. */
+#define RACE_THREADS 6
+#define RACE_EACH 15
+static fx *race_fx;
+static uint8_t race_autn[RACE_THREADS * RACE_EACH][16], race_rand[RACE_THREADS * RACE_EACH][16];
+
+static void *race(void *arg)
+{
+  const int t = (int)(intptr_t)arg;
+  char a[512];
+  first_auth(a, sizeof a, IMPI, FQDN);
+  for (int i = 0; i < RACE_EACH; i++) {
+    mbmsec_bsf_response r;
+    mbmsec_bsf_request q = {.method = "GET", .method_len = 3, .target = "/", .target_len = 1,
+                            .authorization = a, .authorization_len = strlen(a)};
+    if (mbmsec_bsf_handle(race_fx->bsf, &q, &r) != MBMSEC_OK || r.status != 401)
+      return (void *)1;
+    const char *n = strstr(r.www_authenticate, "nonce=\"");
+    if (!n)
+      return (void *)1;
+    uint8_t ra[32];
+    size_t l = 0;
+    if (mbmsec_b64_decode(n + 7, 44, ra, sizeof ra, &l) != MBMSEC_OK || l != 32)
+      return (void *)1;
+    memcpy(race_rand[t * RACE_EACH + i], ra, 16);
+    memcpy(race_autn[t * RACE_EACH + i], ra + 16, 16);
+  }
+  return NULL;
+}
+
+static void test_sqn_race(void **state)
+{
+  fx *f = *state;
+  race_fx = f;
+  pthread_t th[RACE_THREADS];
+  for (int t = 0; t < RACE_THREADS; t++)
+    assert_int_equal(pthread_create(&th[t], NULL, race, (void *)(intptr_t)t), 0);
+  for (int t = 0; t < RACE_THREADS; t++) {
+    void *rv;
+    assert_int_equal(pthread_join(th[t], &rv), 0);
+    assert_null(rv);
+  }
+  const int n = RACE_THREADS * RACE_EACH;
+  assert_int_equal(sqn_of(f, IMPI), (uint64_t)n << 5);
+  /* SQN = AUTN[0..5] xor AK: all distinct, exactly SEQ 1..n */
+  uint8_t seen[RACE_THREADS * RACE_EACH + 1] = {0};
+  for (int i = 0; i < n; i++) {
+    mbmsec_milenage_out mo;
+    assert_int_equal(mbmsec_milenage(K, OPC, race_rand[i], (const uint8_t[6]){0}, AMF, &mo), MBMSEC_OK);
+    uint64_t sqn = 0;
+    for (int j = 0; j < 6; j++)
+      sqn = (sqn << 8) | (uint8_t)(race_autn[i][j] ^ mo.ak[j]);
+    uint64_t seq = sqn >> 5;
+    assert_true(seq >= 1 && seq <= (uint64_t)n);
+    assert_int_equal(seen[seq], 0);
+    seen[seq] = 1;
+  }
+}
+
+static void test_auts_find(void **state)
+{
+  (void)state;
+  uint8_t out[14];
+  int found = -1;
+  const char *s = "Digest username=\"a\", x=\"auts=\\\"no\", auts=\"AAECAwQFBgcICQoLDA0=\" , y=1";
+  assert_int_equal(mbmsec_bsf_auts_find(s, strlen(s), &found, out), MBMSEC_OK);
+  assert_int_equal(found, 1);
+  for (int i = 0; i < 14; i++)
+    assert_int_equal(out[i], i);
+  s = "Digest username=\"auts\", realm=\"x\"";
+  assert_int_equal(mbmsec_bsf_auts_find(s, strlen(s), &found, out), MBMSEC_OK);
+  assert_int_equal(found, 0);
+  s = "Digest AUTS=\"AAECAwQFBgcICQoLDA0=\", auts=\"AAECAwQFBgcICQoLDA0=\"";
+  assert_int_equal(mbmsec_bsf_auts_find(s, strlen(s), &found, out), MBMSEC_ERR_DIGEST_DUPLICATE);
+  s = "Digest auts=\"AAECAwQFBgcICQoL\"";
+  assert_int_equal(mbmsec_bsf_auts_find(s, strlen(s), &found, out), MBMSEC_ERR_LENGTH);
+  s = "Digest auts=\"AAECAwQFBgcICQoLDA0=";
+  assert_int_equal(mbmsec_bsf_auts_find(s, strlen(s), &found, out), MBMSEC_ERR_DIGEST_SYNTAX);
+}
+
+static void test_config(void **state)
+{
+  fx *f = *state;
+  mbmsec_bsf *b = NULL;
+  mbmsec_bsf_config cfg = {.fqdn = "bad fqdn"};
+  assert_int_equal(mbmsec_bsf_new(&cfg, f->st, &b), MBMSEC_ERR_BSF_CONFIG);
+  assert_null(b);
+  cfg.fqdn = "bsf\"x";
+  assert_int_equal(mbmsec_bsf_new(&cfg, f->st, &b), MBMSEC_ERR_BSF_CONFIG);
+  cfg.fqdn = "";
+  assert_int_equal(mbmsec_bsf_new(&cfg, f->st, &b), MBMSEC_ERR_BSF_CONFIG);
+  cfg.fqdn = FQDN;
+  cfg.lifetime = MBMSEC_BSF_LIFETIME_MAX + 1;
+  assert_int_equal(mbmsec_bsf_new(&cfg, f->st, &b), MBMSEC_ERR_BSF_CONFIG);
+  assert_int_equal(mbmsec_bsf_new(&cfg, NULL, &b), MBMSEC_ERR_ARG);
+  assert_int_equal(mbmsec_bsf_handle(f->bsf, NULL, NULL), MBMSEC_ERR_ARG);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_full_exchange, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_zn_lookup, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_auts_resync, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_wrong_k, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_hostile_first, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_hostile_second, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_nonce_expiry_and_table_bound, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_sqn_race, setup, teardown),
+      cmocka_unit_test(test_auts_find),
+      cmocka_unit_test_setup_teardown(test_config, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
