@@ -66,4 +66,64 @@
 /* P15: item code for "no updated MSK is necessary". */
 #define MBMS_STATUS_NO_UPDATE 204
 
+/* ==== P3, P4, P16: XML documents, media types, namespaces, element names (lib/xml) ==== */
+/* P3: media types (mbms-register-response+xml also answers deregister). */
+#define MT_REGISTER "application/mbms-register+xml"
+#define MT_REGISTER_RESPONSE "application/mbms-register-response+xml"
+#define MT_DEREGISTER "application/mbms-deregister+xml"
+#define MT_MSK "application/mbms-msk+xml"
+#define MT_MSK_RESPONSE "application/mbms-msk-response+xml"
+/* P3: namespaces and root elements. */
+#define NS_REGISTER "urn:3GPP:metadata:2005:MBMS:userServiceRegistration"
+#define NS_DEREGISTER "urn:3GPP:metadata:2005:MBMS:userServiceDeregistration"
+#define NS_REGISTER_RESPONSE "urn:3GPP:metadata:2005:MBMS:userServiceRegistrationResponse"
+#define NS_MSK_REQUEST "urn:3GPP:metadata:2005:MBMS:mskRequest"
+#define NS_MSK_RESPONSE "urn:3GPP:metadata:2005:MBMS:mskResponse"
+#define EL_REGISTER "mbmsUserServiceRegistration"
+#define EL_DEREGISTER "mbmsUserServiceDeregistration"
+#define EL_REGISTER_RESPONSE "mbmsUserServiceRegistrationResponse"
+#define EL_MSK_REQUEST "mskRequest"
+#define EL_MSK_RESPONSE "mskResponse"
+#define EL_SERVICE_ID "serviceId"
+#define EL_KEY_ID "keyId"
+#define EL_STATUS "status"
+#define AT_STATUS_CODE "code"
+/* P3: keyId = base64(Key Domain ID || MSK ID): 7 octets, 12 characters. */
+#define MBMS_KEYID_B64_LEN 12
+/* P4: per-item status codes (P15 adds MBMS_STATUS_NO_UPDATE 204). */
+enum mbms_status {
+  MBMS_STATUS_OK = 200,
+  MBMS_STATUS_BAD_REQUEST = 400,
+  MBMS_STATUS_UNAUTHORIZED = 401,
+  MBMS_STATUS_NOT_FOUND = 404,
+  MBMS_STATUS_UNAVAILABLE = 480,
+  MBMS_STATUS_SERVER_ERROR = 500,
+};
+/* P16: user service description. */
+#define NS_USD "urn:3GPP:metadata:2005:MBMS:userServiceDescription"
+#define EL_USD_BUNDLE "bundleDescription"
+#define EL_USD "userServiceDescription"
+#define EL_USD_DELIVERY "deliveryMethod"
+#define AT_USD_SERVICE_ID "serviceId"
+#define AT_USD_SESSION_URI "sessionDescriptionURI"
+#define AT_USD_PROTECTION_URI "protectionDescriptionURI"
+/* P16: protection description and the project's extension elements. */
+#define NS_SECDESC "urn:3GPP:metadata:2005:MBMS:securityDescription"
+#define NS_MBMSEC_PROT "urn:mbmsec:2026:protection"
+#define EL_SECDESC "securityDescription"
+#define EL_SD_KMS "keyManagementSpecification"
+#define EL_SD_SERVER_URI "serverURI"
+#define EL_SD_OFFSET_TIME "offsetTime"
+#define EL_SD_RANDOM_TIME "randomTimePeriod"
+#define AT_SD_UICC_KM "uiccKeyManagement"
+#define EL_PROT_KDID "keyDomainId"
+#define EL_PROT_CONFIDENTIALITY "confidentiality"
+#define EL_PROT_INTEGRITY "integrity"
+#define EL_PROT_SESSION "session"
+#define AT_PROT_SESSION_ID "id"
+#define AT_PROT_KEY_ID "keyId"
+#define AT_PROT_MIKEY "mikey"
+#define AT_PROT_SRTP "srtp"
+/* ==== end of the lib/xml section ==== */
+
 #endif

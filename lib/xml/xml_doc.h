@@ -1,0 +1,59 @@
+/* Internal to lib/xml: the hardened libxml2 reader and the tree helpers the parsers share. */
+#ifndef MBMSEC_XML_DOC_H
+#define MBMSEC_XML_DOC_H
+#include <libxml/tree.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mbmsec/error.h"
+
+/* What the SAX guards saw during the last read (tests look at entity_expanded). */
+typedef struct {
+  unsigned entity_lookups;  /* non-predefined entity references met (each stops the parse) */
+  unsigned long entity_refs; /* libxml2's own counters (2.9/2.10 only, else 0): entity */
+  unsigned long entity_copy; /* references met, and octets of entity content copied */
+  unsigned errors;          /* libxml2 errors and warnings received by the handler */
+} xml_read_stats;
+
+/* Reads doc (len octets) from memory on a fresh parser context with every guard of
+ * docs/xml.md, then checks the root's local name and namespace. *out is the document (free
+ * with xmlFreeDoc) on MBMSEC_OK, NULL otherwise. stats may be NULL.
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_NOMEM, MBMSEC_ERR_XML_SIZE,
+ *         MBMSEC_ERR_XML_ENCODING, MBMSEC_ERR_XML_DOCTYPE, MBMSEC_ERR_XML_ENTITY,
+ *         MBMSEC_ERR_XML_SYNTAX, MBMSEC_ERR_XML_DEPTH, MBMSEC_ERR_XML_ATTR_LEN,
+ *         MBMSEC_ERR_XML_ELEMENTS, MBMSEC_ERR_XML_ROOT, MBMSEC_ERR_XML_NAMESPACE. */
+mbmsec_err xml_read(const uint8_t *doc, size_t len, const char *root, const char *ns,
+                    xmlDocPtr *out, xml_read_stats *stats);
+
+/* Strict UTF-8 (no overlong forms, surrogates or code points above U+10FFFF), no NUL. */
+bool xml_utf8_valid(const uint8_t *p, size_t n);
+
+/* Element in namespace ns (NULL: in no namespace). */
+bool xml_in_ns(const xmlNode *n, const char *ns);
+bool xml_is(const xmlNode *n, const char *ns, const char *name);
+/* Text node that is only XML white space, a comment or a processing instruction. */
+bool xml_ignorable(const xmlNode *n);
+
+/* The text content of a leaf element, XML white space trimmed at both ends, copied into out
+ * (cap bytes incl. NUL). Child elements or entity nodes: MBMSEC_ERR_XML_UNEXPECTED; longer
+ * than cap - 1: too_long.
+ * @return MBMSEC_OK, MBMSEC_ERR_NOMEM, MBMSEC_ERR_XML_UNEXPECTED, too_long. */
+mbmsec_err xml_leaf_text(const xmlNode *el, char *out, size_t cap, size_t *len,
+                         mbmsec_err too_long);
+/* Attribute in no namespace, trimmed, copied; *found false when absent.
+ * @return MBMSEC_OK, MBMSEC_ERR_NOMEM, too_long. */
+mbmsec_err xml_attr_text(const xmlNode *el, const char *name, char *out, size_t cap,
+                         size_t *len, bool *found, mbmsec_err too_long);
+/* Refuses every attribute in no namespace that is not in the NULL-terminated list `allowed`
+ * (attributes of other namespaces are extensions and ignored).
+ * @return MBMSEC_OK, MBMSEC_ERR_XML_UNEXPECTED. */
+mbmsec_err xml_only_attrs(const xmlNode *el, const char *const *allowed);
+
+/* Printable ASCII 0x21..0x7E, 1..n octets. */
+bool xml_printable_token(const char *s, size_t n);
+/* XML 1.0 character data that the builders may write: valid UTF-8, no control characters
+ * other than TAB and LF (CR is written as a character reference). */
+bool xml_writable_text(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,313 @@
+/* The hardened libxml2 reader shared by every parser of lib/xml (docs/xml.md, "Hardening").
+ *
+ * Bodies come from the network before anything vouches for their shape, so the parser is
+ * kept away from everything XML can reach out to:
+ *  - size cap and strict UTF-8 check on the raw octets before libxml2 sees them; the
+ *    declared encoding, if any, must be UTF-8, and libxml2 is told to read UTF-8 and ignore
+ *    the declaration, so no transcoder (UTF-7, UTF-16, EBCDIC) is ever in the path;
+ *  - a fresh parser context per call, options NONET (no network), never NOENT (no entity
+ *    substitution), never HUGE, never DTDLOAD/DTDATTR/DTDVALID/XINCLUDE, NO_XXE when the
+ *    installed libxml2 has it;
+ *  - SAX guards on that context's own handler copy: a DOCTYPE stops the parse at once (the
+ *    internal subset is never read, so no entity is ever declared: billion laughs and XXE
+ *    never start); a reference to any entity other than the five predefined ones stops it;
+ *    external entity resolution always answers NULL; depth, element count, attribute count
+ *    and attribute length are capped while parsing;
+ *  - a structured error handler on the context: libxml2 writes nothing to stderr.
+ */
+#include <libxml/parser.h>
+#include <libxml/SAX2.h>
+#include <libxml/xmlerror.h>
+#include <libxml/xmlversion.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "guard.h"
+#include "mbmsec/mbms_xml.h"
+#include "xml_doc.h"
+
+static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+
+static void xml_init_once(void) { xmlInitParser(); }
+
+void mbmsec_xml_init(void) { (void)pthread_once(&xml_once, xml_init_once); }
+
+typedef struct {
+  mbmsec_err stop;   /* the first guard that fired, MBMSEC_OK if none */
+  unsigned depth;
+  unsigned elements;
+  xml_read_stats stats;
+  startElementNsSAX2Func start;
+  endElementNsSAX2Func end;
+} guard_state;
+
+static guard_state *state_of(void *ctx)
+{
+  xmlParserCtxtPtr c = ctx;
+  return c ? c->_private : NULL;
+}
+
+static void guard_stop(void *ctx, mbmsec_err why)
+{
+  guard_state *st = state_of(ctx);
+  if (st && st->stop == MBMSEC_OK)
+    st->stop = why;
+  xmlStopParser((xmlParserCtxtPtr)ctx);
+}
+
+static void on_error(void *data, xmlErrorPtr err)
+{
+  (void)err;
+  /* data is the parser context (its userData); count and stay silent. */
+  guard_state *st = state_of(data);
+  if (st)
+    st->stats.errors++;
+}
+
+static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *ext, const xmlChar *sys)
+{
+  (void)name;
+  (void)ext;
+  (void)sys;
+  guard_stop(ctx, MBMSEC_ERR_XML_DOCTYPE);
+}
+
+static void on_ext_subset(void *ctx, const xmlChar *name, const xmlChar *ext, const xmlChar *sys)
+{
+  on_doctype(ctx, name, ext, sys);
+}
+
+static void on_entity_decl(void *ctx, const xmlChar *name, int type, const xmlChar *pub,
+                           const xmlChar *sys, xmlChar *content)
+{
+  (void)name;
+  (void)type;
+  (void)pub;
+  (void)sys;
+  (void)content;
+  guard_stop(ctx, MBMSEC_ERR_XML_DOCTYPE);
+}
+
+/* Predefined entities (&lt; &gt; &amp; &apos; &quot;) never reach this callback; any other
+ * reference does. No entity is ever returned, so none can be expanded. */
+static xmlEntityPtr on_get_entity(void *ctx, const xmlChar *name)
+{
+  (void)name;
+  guard_state *st = state_of(ctx);
+  if (st)
+    st->stats.entity_lookups++;
+  guard_stop(ctx, MBMSEC_ERR_XML_ENTITY);
+  return NULL;
+}
+
+static xmlEntityPtr on_get_pe(void *ctx, const xmlChar *name) { return on_get_entity(ctx, name); }
+
+static xmlParserInputPtr on_resolve(void *ctx, const xmlChar *pub, const xmlChar *sys)
+{
+  (void)pub;
+  (void)sys;
+  guard_stop(ctx, MBMSEC_ERR_XML_ENTITY);
+  return NULL;
+}
+
+static void on_reference(void *ctx, const xmlChar *name)
+{
+  (void)name;
+  guard_stop(ctx, MBMSEC_ERR_XML_ENTITY);
+}
+
+static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri,
+                     int nb_ns, const xmlChar **nss, int nb_attrs, int nb_def,
+                     const xmlChar **attrs)
+{
+  guard_state *st = state_of(ctx);
+  if (!st || st->stop != MBMSEC_OK)
+    return;
+  if (++st->depth > MBMSEC_XML_DEPTH_MAX) {
+    guard_stop(ctx, MBMSEC_ERR_XML_DEPTH);
+    return;
+  }
+  if (++st->elements > MBMSEC_XML_ELEMENTS_MAX || nb_ns < 0 || nb_attrs < 0 ||
+      nb_ns + nb_attrs > MBMSEC_XML_ATTRS_MAX) {
+    guard_stop(ctx, MBMSEC_ERR_XML_ELEMENTS);
+    return;
+  }
+  for (int i = 0; i < nb_ns; i++) {
+    const xmlChar *href = nss[2 * i + 1];
+    if (href && strlen((const char *)href) > MBMSEC_XML_ATTR_MAX) {
+      guard_stop(ctx, MBMSEC_ERR_XML_ATTR_LEN);
+      return;
+    }
+  }
+  for (int i = 0; i < nb_attrs; i++) {
+    const xmlChar *v = attrs[5 * i + 3], *e = attrs[5 * i + 4];
+    if (v && e && (size_t)(e - v) > MBMSEC_XML_ATTR_MAX) {
+      guard_stop(ctx, MBMSEC_ERR_XML_ATTR_LEN);
+      return;
+    }
+  }
+  st->start(ctx, local, prefix, uri, nb_ns, nss, nb_attrs, nb_def, attrs);
+}
+
+static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri)
+{
+  guard_state *st = state_of(ctx);
+  if (!st || st->stop != MBMSEC_OK)
+    return;
+  if (st->depth)
+    st->depth--;
+  st->end(ctx, local, prefix, uri);
+}
+
+bool xml_utf8_valid(const uint8_t *p, size_t n)
+{
+  size_t i = 0;
+  while (i < n) {
+    uint8_t c = p[i];
+    if (c == 0)
+      return false;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    size_t k;
+    uint32_t cp, min;
+    if ((c & 0xE0) == 0xC0) {
+      k = 1, cp = c & 0x1F, min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+      k = 2, cp = c & 0x0F, min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+      k = 3, cp = c & 0x07, min = 0x10000;
+    } else {
+      return false;
+    }
+    if (n - i <= k)
+      return false;
+    for (size_t j = 1; j <= k; j++) {
+      if ((p[i + j] & 0xC0) != 0x80)
+        return false;
+      cp = (cp << 6) | (p[i + j] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
+    i += k + 1;
+  }
+  return true;
+}
+
+static bool is_ws(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+/* The encoding named by a leading XML declaration must be UTF-8 (any case); no declaration
+ * or no encoding pseudo-attribute means UTF-8. A malformed declaration is left to libxml2. */
+static bool declared_utf8(const uint8_t *p, size_t n)
+{
+  if (n < 6 || memcmp(p, "<?xml", 5) || !is_ws(p[5]))
+    return true;
+  size_t end = 5;
+  while (end + 1 < n && !(p[end] == '?' && p[end + 1] == '>'))
+    end++;
+  static const char key[] = "encoding";
+  for (size_t i = 5; i + sizeof key - 1 <= end; i++) {
+    if (memcmp(p + i, key, sizeof key - 1) || !is_ws(p[i - 1]))
+      continue;
+    size_t j = i + sizeof key - 1;
+    while (j < end && is_ws(p[j]))
+      j++;
+    if (j >= end || p[j] != '=')
+      return true;
+    j++;
+    while (j < end && is_ws(p[j]))
+      j++;
+    if (j >= end || (p[j] != '"' && p[j] != '\''))
+      return true;
+    uint8_t q = p[j++];
+    size_t v = j;
+    while (j < end && p[j] != q)
+      j++;
+    if (j - v != 5)
+      return false;
+    static const char utf8[] = "utf-8";
+    for (size_t k = 0; k < 5; k++) {
+      uint8_t c = p[v + k];
+      if (c >= 'A' && c <= 'Z')
+        c = (uint8_t)(c + 32);
+      if (c != (uint8_t)utf8[k])
+        return false;
+    }
+    return true;
+  }
+  return true;
+}
+
+mbmsec_err xml_read(const uint8_t *doc, size_t len, const char *root, const char *ns,
+                    xmlDocPtr *out, xml_read_stats *stats)
+{
+  ENSURE(out, MBMSEC_ERR_ARG);
+  *out = NULL;
+  if (stats)
+    memset(stats, 0, sizeof *stats);
+  ENSURE(doc && root && ns, MBMSEC_ERR_ARG);
+  ENSURE(len > 0 && len <= MBMSEC_XML_DOC_MAX, MBMSEC_ERR_XML_SIZE);
+  ENSURE(xml_utf8_valid(doc, len), MBMSEC_ERR_XML_ENCODING);
+  ENSURE(declared_utf8(doc, len), MBMSEC_ERR_XML_ENCODING);
+  mbmsec_xml_init();
+
+  mbmsec_err rc = MBMSEC_OK;
+  xmlDocPtr d = NULL;
+  guard_state st = {0};
+  xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+  ENSURE_OUT(ctxt && ctxt->sax, MBMSEC_ERR_NOMEM);
+  /* ctxt->sax is this context's own copy of the SAX2 handler: changing it is local. */
+  xmlSAXHandlerPtr sax = ctxt->sax;
+  st.start = sax->startElementNs ? sax->startElementNs : xmlSAX2StartElementNs;
+  st.end = sax->endElementNs ? sax->endElementNs : xmlSAX2EndElementNs;
+  sax->startElementNs = on_start;
+  sax->endElementNs = on_end;
+  sax->internalSubset = on_doctype;
+  sax->externalSubset = on_ext_subset;
+  sax->entityDecl = on_entity_decl;
+  sax->getEntity = on_get_entity;
+  sax->getParameterEntity = on_get_pe;
+  sax->resolveEntity = on_resolve;
+  sax->reference = on_reference;
+  sax->serror = on_error;
+  sax->error = NULL;
+  sax->warning = NULL;
+  sax->fatalError = NULL;
+  sax->initialized = XML_SAX2_MAGIC;
+  ctxt->_private = &st;
+
+  int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
+             XML_PARSE_IGNORE_ENC;
+#if LIBXML_VERSION >= 21300
+  opts |= XML_PARSE_NO_XXE; /* an enum value, not a macro: test the version */
+#endif
+  d = xmlCtxtReadMemory(ctxt, (const char *)doc, (int)len, "mbms.xml", "UTF-8", opts);
+  if (st.stop != MBMSEC_OK) {
+    rc = st.stop;
+    goto out;
+  }
+  ENSURE_OUT(d && ctxt->wellFormed && ctxt->nsWellFormed, MBMSEC_ERR_XML_SYNTAX);
+  ENSURE_OUT(!d->intSubset && !d->extSubset, MBMSEC_ERR_XML_DOCTYPE);
+  xmlNode *r = xmlDocGetRootElement(d);
+  ENSURE_OUT(r && r->type == XML_ELEMENT_NODE, MBMSEC_ERR_XML_SYNTAX);
+  ENSURE_OUT(!strcmp((const char *)r->name, root), MBMSEC_ERR_XML_ROOT);
+  ENSURE_OUT(xml_in_ns(r, ns), MBMSEC_ERR_XML_NAMESPACE);
+  *out = d;
+  d = NULL;
+out:
+#if LIBXML_VERSION < 21100
+  if (ctxt) {
+    st.stats.entity_refs = ctxt->nbentities;
+    st.stats.entity_copy = ctxt->sizeentcopy;
+  }
+#endif
+  if (stats)
+    *stats = st.stats;
+  if (ctxt) {
+    ctxt->_private = NULL;
+    xmlFreeParserCtxt(ctxt);
+  }
+  xmlFreeDoc(d);
+  return rc;
+}
