@@ -8,21 +8,26 @@
 
 #include "mbmsec/encode.h"
 
+static const char *g_prog = "mbmsec";
+
+void cli_set_program(const char *name) { g_prog = name; }
+const char *cli_program(void) { return g_prog; }
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
   va_list ap;
-  fprintf(stderr, "mbmsec %s: ", cmd);
+  fprintf(stderr, "%s %s: ", g_prog, cmd);
   va_start(ap, fmt);
   vfprintf(stderr, fmt, ap);
   va_end(ap);
-  fprintf(stderr, "\nTry 'mbmsec %s --help'.\n", cmd);
+  fprintf(stderr, "\nTry '%s %s --help'.\n", g_prog, cmd);
   return CLI_USAGE;
 }
 
 int cli_fail(const char *cmd, const char *fmt, ...)
 {
   va_list ap;
-  fprintf(stderr, "mbmsec %s: ", cmd);
+  fprintf(stderr, "%s %s: ", g_prog, cmd);
   va_start(ap, fmt);
   vfprintf(stderr, fmt, ap);
   va_end(ap);
@@ -121,7 +126,7 @@ void cli_out_hex(cli_out *o, const char *name, const uint8_t *p, size_t n)
   char *hex = malloc(2 * n + 1);
   if (!hex || mbmsec_hex_encode(p, n, hex, 2 * n + 1) != 0) {
     free(hex);
-    fprintf(stderr, "mbmsec: out of memory\n");
+    fprintf(stderr, "%s: out of memory\n", g_prog);
     exit(CLI_FAIL);
   }
   cli_out_str(o, name, hex);
@@ -132,4 +137,69 @@ void cli_out_end(cli_out *o)
 {
   if (o->json) fputs("}\n", stdout);
   fflush(stdout);
+}
+
+static void main_usage(FILE *f, const char *about, const cli_cmd *cmds, size_t n)
+{
+  fprintf(f, "Usage: %s COMMAND [OPTIONS]\n\n%s\n\nCommands:\n", g_prog, about);
+  for (size_t i = 0; i < n; i++) fprintf(f, "  %-16s %s\n", cmds[i].name, cmds[i].summary);
+  fprintf(f, "\nEvery command takes --help. Values print as name=value lines, or one JSON\n"
+             "object with --json. Exit status: 0 success, 1 failure, 2 usage error.\n");
+}
+
+int cli_main(const char *prog, const char *about, const cli_cmd *cmds, size_t n, int argc,
+             char **argv)
+{
+  cli_set_program(prog);
+  if (argc < 2) {
+    main_usage(stderr, about, cmds, n);
+    return CLI_USAGE;
+  }
+  if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+    main_usage(stdout, about, cmds, n);
+    return CLI_OK;
+  }
+  if (!strcmp(argv[1], "--version")) {
+    printf("%s 0.1.0\n", prog);
+    return CLI_OK;
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (strcmp(argv[1], cmds[i].name)) continue;
+    if (!cmds[i].fn) {
+      fprintf(stderr, "%s: command '%s' is not built into this binary\n", prog, argv[1]);
+      return CLI_FAIL;
+    }
+    return cmds[i].fn(argc - 1, argv + 1);
+  }
+  fprintf(stderr, "%s: unknown command '%s'\nTry '%s --help'.\n", prog, argv[1], prog);
+  return CLI_USAGE;
+}
+
+int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_t n, bool *help)
+{
+  *help = false;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      *help = true;
+      return CLI_OK;
+    }
+    if (strncmp(a, "--", 2) != 0) return cli_usage_error(cmd, "unexpected argument '%s'", a);
+    const char *eq = strchr(a, '=');
+    size_t nl = eq ? (size_t)(eq - a) : strlen(a);
+    const cli_opt *o = NULL;
+    for (size_t k = 0; k < n && !o; k++)
+      if (strlen(opts[k].name) == nl && !strncmp(opts[k].name, a, nl)) o = &opts[k];
+    if (!o) return cli_usage_error(cmd, "unknown option '%.*s'", (int)nl, a);
+    if (o->flag) {
+      if (eq) return cli_usage_error(cmd, "%s takes no value", o->name);
+      *o->flag = true;
+      continue;
+    }
+    const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+    if (!v) return cli_usage_error(cmd, "%s needs a value", o->name);
+    if (*o->val) return cli_usage_error(cmd, "%s given twice", o->name);
+    *o->val = v;
+  }
+  return CLI_OK;
 }

@@ -18,9 +18,38 @@
 /* A subcommand: argv[0] is the subcommand name. */
 typedef int (*cli_fn)(int argc, char **argv);
 
-/* Prints "mbmsec <cmd>: <message>" and a hint to use --help on stderr; returns CLI_USAGE. */
+/* One entry of a program's command table; fn NULL = not built into this binary. */
+typedef struct {
+  const char *name;
+  cli_fn fn;
+  const char *summary;
+} cli_cmd;
+
+/* The program name used in every message ("mbmsec" unless set). */
+void cli_set_program(const char *name);
+const char *cli_program(void);
+
+/* main() of a program with subcommands: sets the program name, answers --help / -h / help
+ * (about is the one-paragraph description), runs the named command, and says what is wrong
+ * with an unknown or missing one. Returns the exit status. */
+int cli_main(const char *prog, const char *about, const cli_cmd *cmds, size_t n, int argc,
+             char **argv);
+
+/* One --name option: with a value (val != NULL) or a flag (flag != NULL). */
+typedef struct {
+  const char *name;
+  const char **val;
+  bool *flag;
+} cli_opt;
+
+/* Parses argv[1..] ("--name value", "--name=value", flags); an option given twice, an unknown
+ * option or a missing value is a usage error. Sets *help on --help / -h.
+ * Returns CLI_OK or, after printing the reason, CLI_USAGE. */
+int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_t n, bool *help);
+
+/* Prints "<program> <cmd>: <message>" and a hint to use --help on stderr; returns CLI_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Prints "mbmsec <cmd>: <message>" on stderr; returns CLI_FAIL. */
+/* Prints "<program> <cmd>: <message>" on stderr; returns CLI_FAIL. */
 int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Decodes the hex value of option `opt`. With want > 0 the value must be exactly want octets;

@@ -68,11 +68,11 @@ int cmd_bootstrap_bench(int argc, char **argv)
   const char *cmd = "bootstrap-bench", *url = NULL, *prefix = NULL, *k_s = NULL, *opc_s = NULL,
              *m_s = NULL, *n_s = NULL, *t_s = NULL, *realm = NULL;
   bool help = false;
-  const ue_opt opts[] = {{"--bsf", &url, NULL},      {"--impi-prefix", &prefix, NULL},
+  const cli_opt opts[] = {{"--bsf", &url, NULL},      {"--impi-prefix", &prefix, NULL},
                          {"--k", &k_s, NULL},        {"--opc", &opc_s, NULL},
                          {"--impis", &m_s, NULL},    {"--count", &n_s, NULL},
                          {"--threads", &t_s, NULL},  {"--realm", &realm, NULL}};
-  int rc = ue_parse(cmd, argc, argv, opts, sizeof opts / sizeof opts[0], &help);
+  int rc = cli_parse(cmd, argc, argv, opts, sizeof opts / sizeof opts[0], &help);
   if (rc != CLI_OK)
     return rc;
   if (help) {
@@ -80,23 +80,23 @@ int cmd_bootstrap_bench(int argc, char **argv)
     return CLI_OK;
   }
   if (!url || !prefix || !k_s || !opc_s)
-    return ue_usage(cmd, "--bsf, --impi-prefix, --k and --opc are required");
+    return cli_usage_error(cmd, "--bsf, --impi-prefix, --k and --opc are required");
   bench_job base;
   memset(&base, 0, sizeof base);
   base.count = 1000;
   base.threads = 4;
-  if (ue_hex(cmd, "--k", k_s, base.k, 16) || ue_hex(cmd, "--opc", opc_s, base.opc, 16) ||
-      (n_s && ue_uint(cmd, "--count", n_s, 100000000, &base.count)) ||
-      (t_s && ue_uint(cmd, "--threads", t_s, 256, &base.threads)) ||
-      (m_s && ue_uint(cmd, "--impis", m_s, 100000000, &base.impis)))
+  if (cli_hex_arg(cmd, "--k", k_s, base.k, 16, 16, NULL) || cli_hex_arg(cmd, "--opc", opc_s, base.opc, 16, 16, NULL) ||
+      (n_s && cli_uint_arg(cmd, "--count", n_s, 100000000, &base.count)) ||
+      (t_s && cli_uint_arg(cmd, "--threads", t_s, 256, &base.threads)) ||
+      (m_s && cli_uint_arg(cmd, "--impis", m_s, 100000000, &base.impis)))
     return CLI_USAGE;
   if (!m_s)
     base.impis = base.count;
   if (base.count == 0 || base.threads == 0 || base.impis < base.threads)
-    return ue_usage(cmd, "need --count > 0, --threads > 0 and --impis >= --threads");
+    return cli_usage_error(cmd, "need --count > 0, --threads > 0 and --impis >= --threads");
   static char host[MBMSEC_UE_ID_MAX + 1], path[MBMSEC_UE_ID_MAX + 1];
   if (mbmsec_ue_url_parts(url, host, sizeof host, path, sizeof path) != MBMSEC_OK)
-    return ue_usage(cmd, "--bsf: expected an http:// or https:// URL");
+    return cli_usage_error(cmd, "--bsf: expected an http:// or https:// URL");
   base.url = url;
   base.realm = realm ? realm : host;
   base.path = path;
@@ -106,7 +106,7 @@ int cmd_bootstrap_bench(int argc, char **argv)
   if (!jobs || !tid) {
     free(jobs);
     free(tid);
-    return ue_fail(cmd, "out of memory");
+    return cli_fail(cmd, "out of memory");
   }
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -133,7 +133,7 @@ int cmd_bootstrap_bench(int argc, char **argv)
   free(jobs);
   free(tid);
   if (err != MBMSEC_OK || started == 0)
-    return ue_fail(cmd, "%llu bootstraps done, then: %s [%s]", (unsigned long long)ok,
+    return cli_fail(cmd, "%llu bootstraps done, then: %s [%s]", (unsigned long long)ok,
                    ue_bootstrap_reason(err), mbmsec_errname(err));
   printf("bench bsf_bootstrap %.1f ops/s\n", (double)ok / s);
   return CLI_OK;

@@ -36,12 +36,12 @@ int cmd_bootstrap(int argc, char **argv)
   const char *cmd = "bootstrap", *url = NULL, *impi = NULL, *usim = NULL, *state = NULL,
              *naf = NULL, *realm = NULL, *tmo_s = NULL, *mode_s = NULL;
   bool help = false, json = false, keys = false;
-  const ue_opt opts[] = {
+  const cli_opt opts[] = {
       {"--bsf", &url, NULL},        {"--impi", &impi, NULL},      {"--usim", &usim, NULL},
       {"--state", &state, NULL},    {"--naf-fqdn", &naf, NULL},   {"--realm", &realm, NULL},
       {"--timeout-ms", &tmo_s, NULL}, {"--mrk-muk-mode", &mode_s, NULL},
       {"--json", NULL, &json},      {"--show-keys", NULL, &keys}};
-  int rc = ue_parse(cmd, argc, argv, opts, sizeof opts / sizeof opts[0], &help);
+  int rc = cli_parse(cmd, argc, argv, opts, sizeof opts / sizeof opts[0], &help);
   if (rc != CLI_OK)
     return rc;
   if (help) {
@@ -49,20 +49,20 @@ int cmd_bootstrap(int argc, char **argv)
     return CLI_OK;
   }
   if (!url || !impi || !usim || !state)
-    return ue_usage(cmd, "--bsf, --impi, --usim and --state are required");
+    return cli_usage_error(cmd, "--bsf, --impi, --usim and --state are required");
   uint64_t tmo = 10000;
-  if (tmo_s && ue_uint(cmd, "--timeout-ms", tmo_s, 600000, &tmo))
+  if (tmo_s && cli_uint_arg(cmd, "--timeout-ms", tmo_s, 600000, &tmo))
     return CLI_USAGE;
   if (tmo == 0)
-    return ue_usage(cmd, "--timeout-ms must be positive");
+    return cli_usage_error(cmd, "--timeout-ms must be positive");
   mbmsec_mrk_muk_mode mode = MBMSEC_MRK_MUK_KDF;
   if (mode_s && mbmsec_gba_mode_parse(mode_s, &mode) != MBMSEC_OK)
-    return ue_usage(cmd, "--mrk-muk-mode: kdf or none, got '%s'", mode_s);
+    return cli_usage_error(cmd, "--mrk-muk-mode: kdf or none, got '%s'", mode_s);
   if (naf && !*naf)
-    return ue_usage(cmd, "--naf-fqdn must not be empty");
+    return cli_usage_error(cmd, "--naf-fqdn must not be empty");
   char host[MBMSEC_UE_ID_MAX + 1], path[MBMSEC_UE_ID_MAX + 1];
   if (mbmsec_ue_url_parts(url, host, sizeof host, path, sizeof path) != MBMSEC_OK)
-    return ue_usage(cmd, "--bsf: expected an http:// or https:// URL, got '%s'", url);
+    return cli_usage_error(cmd, "--bsf: expected an http:// or https:// URL, got '%s'", url);
 
   mbmsec_ue_http *http = NULL;
   mbmsec_ue_bootstrap b;
@@ -71,7 +71,7 @@ int cmd_bootstrap(int argc, char **argv)
   memset(&b, 0, sizeof b);
   mbmsec_err e = mbmsec_ue_http_new(url, (long)tmo, &http);
   if (e != MBMSEC_OK) {
-    rc = ue_fail(cmd, "%s", mbmsec_strerror(e));
+    rc = cli_fail(cmd, "%s", mbmsec_strerror(e));
     goto out;
   }
   mbmsec_ue_bootstrap_cfg cfg = {impi, realm ? realm : host, path, usim, NULL, state,
@@ -79,19 +79,19 @@ int cmd_bootstrap(int argc, char **argv)
   e = mbmsec_ue_bootstrap_run(&cfg, &b, &info);
   if (e != MBMSEC_OK) {
     if (e == MBMSEC_ERR_UE_HTTP)
-      rc = ue_fail(cmd, "%s: %s [%s]", ue_bootstrap_reason(e), mbmsec_ue_http_error(http),
+      rc = cli_fail(cmd, "%s: %s [%s]", ue_bootstrap_reason(e), mbmsec_ue_http_error(http),
                    mbmsec_errname(e));
     else if (e == MBMSEC_ERR_UE_HTTP_STATUS && info.last_status)
-      rc = ue_fail(cmd, "%s (HTTP %ld) [%s]", ue_bootstrap_reason(e), info.last_status,
+      rc = cli_fail(cmd, "%s (HTTP %ld) [%s]", ue_bootstrap_reason(e), info.last_status,
                    mbmsec_errname(e));
     else
-      rc = ue_fail(cmd, "%s [%s]", ue_bootstrap_reason(e), mbmsec_errname(e));
+      rc = cli_fail(cmd, "%s [%s]", ue_bootstrap_reason(e), mbmsec_errname(e));
     goto out;
   }
   if (naf) {
     e = mbmsec_ue_naf_keys(&b, naf, mode, (int64_t)time(NULL), ks_naf, mrk, muk);
     if (e != MBMSEC_OK) {
-      rc = ue_fail(cmd, "bootstrapped (state saved) but NAF keys failed: %s", mbmsec_strerror(e));
+      rc = cli_fail(cmd, "bootstrapped (state saved) but NAF keys failed: %s", mbmsec_strerror(e));
       goto out;
     }
   }
