@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mbmsec/crypto.h"
 #include "mbmsec/encode.h"
 
 static const char *g_prog = "mbmsec";
@@ -130,6 +131,7 @@ void cli_out_hex(cli_out *o, const char *name, const uint8_t *p, size_t n)
     exit(CLI_FAIL);
   }
   cli_out_str(o, name, hex);
+  mbmsec_cleanse(hex, 2 * n + 1); /* the value may be a key */
   free(hex);
 }
 
@@ -202,4 +204,14 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_
     *o->val = v;
   }
   return CLI_OK;
+}
+
+int cli_parse_values(const char *cmd, int argc, char **argv, const char *const *names,
+                     const char **vals, size_t n, bool *json, bool *help)
+{
+  cli_opt opts[CLI_VALUES_MAX + 1];
+  if (n > CLI_VALUES_MAX) return cli_usage_error(cmd, "internal: too many options");
+  for (size_t i = 0; i < n; i++) opts[i] = (cli_opt){names[i], &vals[i], NULL};
+  if (json) opts[n++] = (cli_opt){"--json", NULL, json};
+  return cli_parse(cmd, argc, argv, opts, n, help);
 }

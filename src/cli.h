@@ -47,6 +47,13 @@ typedef struct {
  * Returns CLI_OK or, after printing the reason, CLI_USAGE. */
 int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_t n, bool *help);
 
+#define CLI_VALUES_MAX 32
+/* The common shape of a command line: value options names[0..n-1] (vals[i] gets the value,
+ * NULL when absent; vals must start all NULL) plus the flag --json (json may be NULL when the
+ * command has no JSON output). Returns CLI_OK or CLI_USAGE (printed); *help as cli_parse. */
+int cli_parse_values(const char *cmd, int argc, char **argv, const char *const *names,
+                     const char **vals, size_t n, bool *json, bool *help);
+
 /* Prints "<program> <cmd>: <message>" and a hint to use --help on stderr; returns CLI_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints "<program> <cmd>: <message>" on stderr; returns CLI_FAIL. */

@@ -151,21 +151,9 @@ int cmd_digest(int argc, char **argv)
 
   const char *val[O_COUNT] = {0};
   bool json = false;
-  for (int i = 1; i < argc; i++) {
-    const char *arg = argv[i], *eq = strchr(arg, '=');
-    size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
-    if (!strcmp(arg, "--json")) {
-      json = true;
-      continue;
-    }
-    int j = 0;
-    while (j < O_COUNT && !(strlen(OPTS[j]) == nlen && !strncmp(arg, OPTS[j], nlen))) j++;
-    if (j == O_COUNT) return cli_usage_error(CMD, "unknown argument '%s'", arg);
-    if (val[j]) return cli_usage_error(CMD, "%s given twice", OPTS[j]);
-    const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
-    if (!v) return cli_usage_error(CMD, "%s needs a value", OPTS[j]);
-    val[j] = v;
-  }
+  bool help = false;
+  if (cli_parse_values(CMD, argc, argv, OPTS, val, O_COUNT, &json, &help) != CLI_OK)
+    return CLI_USAGE;
 
   mbmsec_digest_input in = {0};
   if (!val[O_ALG]) return cli_usage_error(CMD, "--algorithm is required");

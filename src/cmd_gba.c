@@ -38,21 +38,9 @@ static const char *const OPTS[O_COUNT] = {"--ck",   "--ik",       "--rand",     
 /* Fills val[] from argv; 1 = --help seen, 0 = ok, -1 = usage error printed. */
 static int parse(int argc, char **argv, const char *val[O_COUNT], bool *json)
 {
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) return 1;
-    if (!strcmp(a, "--json")) {
-      *json = true;
-      continue;
-    }
-    int k = 0;
-    while (k < O_COUNT && strcmp(a, OPTS[k])) k++;
-    if (k == O_COUNT) return cli_usage_error(CMD, "unknown argument '%s'", a), -1;
-    if (i + 1 >= argc) return cli_usage_error(CMD, "%s needs a value", a), -1;
-    if (val[k]) return cli_usage_error(CMD, "%s given twice", a), -1;
-    val[k] = argv[++i];
-  }
-  return 0;
+  bool help = false;
+  if (cli_parse_values(CMD, argc, argv, OPTS, val, O_COUNT, json, &help) != CLI_OK) return -1;
+  return help ? 1 : 0;
 }
 
 int cmd_gba_ks_naf(int argc, char **argv)

@@ -48,20 +48,14 @@ enum { O_K, O_OP, O_OPC, O_RAND, O_SQN, O_AMF, O_SQN_MS, O_AUTS, O_COUNT };
 
 static int parse(int argc, char **argv, hex_opt *opts, bool *json)
 {
-  for (int i = 1; i < argc; i++) {
-    const char *arg = argv[i], *eq = strchr(arg, '=');
-    size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
-    if (!strcmp(arg, "--json")) {
-      *json = true;
-      continue;
-    }
-    int j = 0;
-    while (j < O_COUNT && !(strlen(opts[j].name) == nlen && !strncmp(arg, opts[j].name, nlen))) j++;
-    if (j == O_COUNT) return cli_usage_error(CMD, "unknown argument '%s'", arg);
-    if (opts[j].seen) return cli_usage_error(CMD, "%s given twice", opts[j].name);
-    const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
-    if (!val) return cli_usage_error(CMD, "%s needs a value", opts[j].name);
-    if (cli_hex_arg(CMD, opts[j].name, val, opts[j].buf, opts[j].len, opts[j].len, NULL))
+  const char *names[O_COUNT], *vals[O_COUNT] = {0};
+  bool help = false;
+  for (int j = 0; j < O_COUNT; j++) names[j] = opts[j].name;
+  if (cli_parse_values(CMD, argc, argv, names, vals, O_COUNT, json, &help) != CLI_OK)
+    return CLI_USAGE;
+  for (int j = 0; j < O_COUNT; j++) {
+    if (!vals[j]) continue;
+    if (cli_hex_arg(CMD, opts[j].name, vals[j], opts[j].buf, opts[j].len, opts[j].len, NULL))
       return CLI_USAGE;
     opts[j].seen = true;
   }
