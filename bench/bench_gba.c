@@ -11,16 +11,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/gba.h"
 #include "mbmsec/mikey_prf.h"
-
-static double now(void)
-{
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 static uint8_t g_ks[32], g_rand[16], g_knaf[32], g_psk[32], g_out[64];
 static volatile uint8_t g_sink;
@@ -78,24 +72,6 @@ static int op_sha256_64(void)
   return mbmsec_hash(MBMSEC_MD_SHA256, &v, 1, g_out) != MBMSEC_OK;
 }
 
-/* Runs op in batches until at least 1 s has passed; prints ops per second. */
-static int bench(const char *name, int (*op)(void))
-{
-  unsigned long long n = 0;
-  double t0 = now(), t;
-  do {
-    for (int i = 0; i < 256; i++)
-      if (op()) {
-        fprintf(stderr, "bench %s: operation failed\n", name);
-        return 1;
-      }
-    n += 256;
-    t = now();
-  } while (t - t0 < 1.0);
-  printf("bench %s %.0f ops/s\n", name, (double)n / (t - t0));
-  fflush(stdout);
-  return 0;
-}
 
 int main(void)
 {
@@ -104,18 +80,18 @@ int main(void)
   memset(g_msg, 0x5a, sizeof g_msg);
   if (mbmsec_crypto_init() != MBMSEC_OK) return 1;
   int bad = 0;
-  bad |= bench("gba_ks_naf", op_ks_naf);         /* 1 HMAC-SHA-256 */
-  bad |= bench("gba_mrk_muk", op_mrk_muk);       /* 2 HMAC-SHA-256 */
-  bad |= bench("mikey_psk_keys_16", op_psk16);   /* 6 HMAC-SHA-1 */
-  bad |= bench("mikey_psk_keys_32", op_psk32);   /* 6 HMAC-SHA-1 */
-  bad |= bench("mikey_psk_keys_32_newkey", op_psk32_newkey);
-  bad |= bench("hmac_sha256_empty", op_hmac256_0);
-  bad |= bench("hmac_sha256_64", op_hmac256_64);
-  bad |= bench("hmac_sha1_empty", op_hmac1_0);
-  bad |= bench("hmac_sha1_64", op_hmac1_64);
-  bad |= bench("hmac_sha256_64_newkey", op_hmac256_newkey);
-  bad |= bench("hmac_sha1_64_newkey", op_hmac1_newkey);
-  bad |= bench("sha256_64", op_sha256_64);
+  bad |= bench_run("gba_ks_naf", op_ks_naf);         /* 1 HMAC-SHA-256 */
+  bad |= bench_run("gba_mrk_muk", op_mrk_muk);       /* 2 HMAC-SHA-256 */
+  bad |= bench_run("mikey_psk_keys_16", op_psk16);   /* 6 HMAC-SHA-1 */
+  bad |= bench_run("mikey_psk_keys_32", op_psk32);   /* 6 HMAC-SHA-1 */
+  bad |= bench_run("mikey_psk_keys_32_newkey", op_psk32_newkey);
+  bad |= bench_run("hmac_sha256_empty", op_hmac256_0);
+  bad |= bench_run("hmac_sha256_64", op_hmac256_64);
+  bad |= bench_run("hmac_sha1_empty", op_hmac1_0);
+  bad |= bench_run("hmac_sha1_64", op_hmac1_64);
+  bad |= bench_run("hmac_sha256_64_newkey", op_hmac256_newkey);
+  bad |= bench_run("hmac_sha1_64_newkey", op_hmac1_newkey);
+  bad |= bench_run("sha256_64", op_sha256_64);
   mbmsec_cleanse(g_ks, sizeof g_ks);
   mbmsec_cleanse(g_knaf, sizeof g_knaf);
   mbmsec_cleanse(g_psk, sizeof g_psk);

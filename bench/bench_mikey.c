@@ -12,17 +12,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/mikey.h"
 #include "mbmsec/mikey_msg.h"
 #include "mbmsec/mikey_prf.h"
-
-static double now(void)
-{
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 static const char IDI[] = "bmsc.mnc001.mcc001.pub.3gppnetwork.org";
 static const char IDR[] = "Ym9vdHN0cmFwLXRyYW5zYWN0aW9uLWlk@bsf.mnc001.mcc001.pub.3gppnetwork.org";
@@ -156,24 +150,6 @@ static int op_part_decode(void)
   return bad;
 }
 
-/* Runs op in batches until at least 1 s has passed; prints ops per second. */
-static int bench(const char *name, int (*op)(void))
-{
-  unsigned long long n = 0;
-  double t0 = now(), t;
-  do {
-    for (int i = 0; i < 256; i++)
-      if (op()) {
-        fprintf(stderr, "bench %s: operation failed\n", name);
-        return 1;
-      }
-    n += 256;
-    t = now();
-  } while (t - t0 < 1.0);
-  printf("bench %s %.0f ops/s\n", name, (double)n / (t - t0));
-  fflush(stdout);
-  return 0;
-}
 
 int main(void)
 {
@@ -200,12 +176,12 @@ int main(void)
   g_tp.csb_id = 0x0a0b0c0du;
   if (mbmsec_crypto_init() != MBMSEC_OK) return 1;
   int bad = 0;
-  bad |= bench("mikey_msk_build", op_msk_build);
-  bad |= bench("mikey_msk_build_fixed", op_msk_build_fixed);
-  bad |= bench("mikey_msk_build_newmuk", op_msk_build_newmuk);
-  bad |= bench("mikey_msk_build_fixed_newmuk", op_msk_build_fixed_newmuk);
-  bad |= bench("mikey_mtk_build", op_mtk_build);
-  bad |= bench("mikey_mtk_build_fixed", op_mtk_build_fixed);
+  bad |= bench_run("mikey_msk_build", op_msk_build);
+  bad |= bench_run("mikey_msk_build_fixed", op_msk_build_fixed);
+  bad |= bench_run("mikey_msk_build_newmuk", op_msk_build_newmuk);
+  bad |= bench_run("mikey_msk_build_fixed_newmuk", op_msk_build_fixed_newmuk);
+  bad |= bench_run("mikey_mtk_build", op_mtk_build);
+  bad |= bench_run("mikey_mtk_build_fixed", op_mtk_build_fixed);
   /* Verify the last message each builder wrote (counter > 0, the callback's counter is 0). */
   g_mp.fixed = 0;
   g_mp.counter = 1;
@@ -215,16 +191,16 @@ int main(void)
       mbmsec_mikey_mtk_build(&g_tp, g_msk, sizeof g_msk, NULL, g_mtk_msg, sizeof g_mtk_msg,
                              &g_mtk_msg_len, NULL) != MBMSEC_OK)
     return 1;
-  bad |= bench("mikey_msk_verify", op_msk_verify);
-  bad |= bench("mikey_mtk_verify", op_mtk_verify);
-  bad |= bench("part_random_20", op_part_random);
-  bad |= bench("part_random_4_and_16", op_part_random_2calls);
-  bad |= bench("part_random_4096", op_part_random_bulk_4k);
-  bad |= bench("part_psk_keys_muk", op_part_psk_keys);
-  bad |= bench("part_mac_newkey", op_part_mac_newkey);
-  bad |= bench("part_aes_cm_26_newkey", op_part_aes_cm_newkey);
-  bad |= bench("part_decode_msk", op_part_decode);
-  bad |= bench("part_encode_msk", op_part_encode);
+  bad |= bench_run("mikey_msk_verify", op_msk_verify);
+  bad |= bench_run("mikey_mtk_verify", op_mtk_verify);
+  bad |= bench_run("part_random_20", op_part_random);
+  bad |= bench_run("part_random_4_and_16", op_part_random_2calls);
+  bad |= bench_run("part_random_4096", op_part_random_bulk_4k);
+  bad |= bench_run("part_psk_keys_muk", op_part_psk_keys);
+  bad |= bench_run("part_mac_newkey", op_part_mac_newkey);
+  bad |= bench_run("part_aes_cm_26_newkey", op_part_aes_cm_newkey);
+  bad |= bench_run("part_decode_msk", op_part_decode);
+  bad |= bench_run("part_encode_msk", op_part_encode);
   mbmsec_cleanse(g_muk, sizeof g_muk);
   mbmsec_cleanse(g_msk, sizeof g_msk);
   mbmsec_cleanse(g_mtk, sizeof g_mtk);
