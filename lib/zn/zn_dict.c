@@ -107,11 +107,12 @@ mbmsec_err zn_dict_init(void)
   return MBMSEC_OK;
 }
 
-int zn_add_vsai(struct msg *msg)
+int zn_add_vendor_group(struct msg *msg, struct dict_object *group, struct dict_object *member,
+                        uint32_t value)
 {
   struct avp *g = NULL, *a = NULL;
   union avp_value v;
-  int rc = fd_msg_avp_new(zn_d.vsai, 0, &g);
+  int rc = fd_msg_avp_new(group, 0, &g);
   if (rc != 0)
     return rc;
   if ((rc = fd_msg_avp_new(zn_d.vendor_id, 0, &a)) != 0)
@@ -119,9 +120,9 @@ int zn_add_vsai(struct msg *msg)
   v.u32 = MBMSEC_ZN_VENDOR_3GPP;
   if ((rc = fd_msg_avp_setvalue(a, &v)) != 0 || (rc = fd_msg_avp_add(g, MSG_BRW_LAST_CHILD, a)) != 0)
     goto fail_a;
-  if ((rc = fd_msg_avp_new(zn_d.auth_app_id, 0, &a)) != 0)
+  if ((rc = fd_msg_avp_new(member, 0, &a)) != 0)
     goto fail;
-  v.u32 = MBMSEC_ZN_APP_ID;
+  v.u32 = value;
   if ((rc = fd_msg_avp_setvalue(a, &v)) != 0 || (rc = fd_msg_avp_add(g, MSG_BRW_LAST_CHILD, a)) != 0)
     goto fail_a;
   if ((rc = fd_msg_avp_add(msg, MSG_BRW_LAST_CHILD, g)) != 0)
@@ -132,6 +133,11 @@ fail_a:
 fail:
   fd_msg_free(g);
   return rc;
+}
+
+int zn_add_vsai(struct msg *msg)
+{
+  return zn_add_vendor_group(msg, zn_d.vsai, zn_d.auth_app_id, MBMSEC_ZN_APP_ID);
 }
 
 int zn_add_os(struct msg *msg, struct dict_object *model, const void *data, size_t len)

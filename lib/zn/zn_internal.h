@@ -42,6 +42,10 @@ extern struct zn_dict zn_d;
 mbmsec_err zn_dict_init(void);
 
 /* Add Vendor-Specific-Application-Id {10415, 16777220} to msg. @return 0 or errno. */
+/* Adds the grouped AVP `group` {Vendor-Id 10415, `member` = value} to msg (Vendor-Specific-
+ * Application-Id, Experimental-Result). 0 or a freeDiameter error. */
+int zn_add_vendor_group(struct msg *msg, struct dict_object *group, struct dict_object *member,
+                        uint32_t value);
 int zn_add_vsai(struct msg *msg);
 
 /* Add an OctetString AVP (value copied). @return 0 or errno. */

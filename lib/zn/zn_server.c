@@ -71,29 +71,7 @@ static int zn_add_i32(struct msg *m, struct dict_object *model, int32_t value)
 /* Experimental-Result {Vendor-Id 10415, Experimental-Result-Code code}. */
 static int zn_add_exp_result(struct msg *m, uint32_t code)
 {
-  struct avp *g = NULL, *a = NULL;
-  union avp_value v;
-  int rc = fd_msg_avp_new(zn_d.exp_result, 0, &g);
-  if (rc != 0)
-    return rc;
-  if ((rc = fd_msg_avp_new(zn_d.vendor_id, 0, &a)) != 0)
-    goto fail;
-  v.u32 = MBMSEC_ZN_VENDOR_3GPP;
-  if ((rc = fd_msg_avp_setvalue(a, &v)) != 0 || (rc = fd_msg_avp_add(g, MSG_BRW_LAST_CHILD, a)) != 0)
-    goto fail_a;
-  if ((rc = fd_msg_avp_new(zn_d.exp_result_code, 0, &a)) != 0)
-    goto fail;
-  v.u32 = code;
-  if ((rc = fd_msg_avp_setvalue(a, &v)) != 0 || (rc = fd_msg_avp_add(g, MSG_BRW_LAST_CHILD, a)) != 0)
-    goto fail_a;
-  if ((rc = fd_msg_avp_add(m, MSG_BRW_LAST_CHILD, g)) != 0)
-    goto fail;
-  return 0;
-fail_a:
-  fd_msg_free(a);
-fail:
-  fd_msg_free(g);
-  return rc;
+  return zn_add_vendor_group(m, zn_d.exp_result, zn_d.exp_result_code, code);
 }
 
 static int zn_fill_answer(struct msg *ans, uint32_t code, const mbmsec_zn_lookup_result *res)
