@@ -55,6 +55,12 @@ mbmsec_err mbmsec_bsf_new(const mbmsec_bsf_config *cfg, mbmsec_store *store, mbm
     free(b);
     return MBMSEC_ERR_NOMEM;
   }
+  if (pthread_mutex_init(&b->hss_lock, NULL) != 0) {
+    pthread_mutex_destroy(&b->lock);
+    free(b->table);
+    free(b);
+    return MBMSEC_ERR_NOMEM;
+  }
   *out = b;
   return MBMSEC_OK;
 }
@@ -66,5 +72,6 @@ void mbmsec_bsf_free(mbmsec_bsf *bsf)
   mbmsec_cleanse(bsf->table, bsf->cap * sizeof *bsf->table);
   free(bsf->table);
   pthread_mutex_destroy(&bsf->lock);
+  pthread_mutex_destroy(&bsf->hss_lock);
   free(bsf);
 }

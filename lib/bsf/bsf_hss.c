@@ -1,10 +1,14 @@
 /* The built-in HSS: authentication vectors from the store's subscribers (K, OPc, AMF, SQN).
  *
- * The stored SQN is the last one handed out (SEQ_HE || IND, TS 33.102 C.3). Each vector reads
- * it, computes the next one and writes it back with the store's compare-and-set, so two
- * requests that read the same SQN cannot both use its successor: the loser re-reads and tries
- * again. Retries are bounded so that a store that keeps changing under us is an error, not a
- * hang. */
+ * The stored SQN is the last one used in a successful authentication (SEQ_HE || IND, TS
+ * 33.102 C.3). A challenge takes the SQN after the stored one and after those of the IMPI's
+ * pending challenges, and writes nothing: a failed authentication (wrong K, no answer, a
+ * hostile request) leaves the HSS as it was. When a RES verifies, its SQN is written with the
+ * store's compare-and-set (never moving the SQN back). This departs from "the HE increments
+ * SEQ_HE per generated vector": should the BSF restart between a challenge and its answer, the
+ * same SQN may go out again with a new RAND, and a USIM that had already accepted it answers
+ * with AUTS, which resynchronises as usual. Compare-and-set retries are bounded so that a
+ * store that keeps changing under us is an error, not a hang. */
 #include <string.h>
 
 #include "bsf_internal.h"
@@ -30,27 +34,44 @@ static void auc_state(const mbmsec_bsf *bsf, uint64_t sqn, mbmsec_aka_auc_state 
   st->delta = MBMSEC_AKA_DELTA_DEFAULT;
 }
 
-mbmsec_err bsf_hss_vector(mbmsec_bsf *bsf, const char *impi, mbmsec_aka_vector *av)
+mbmsec_err bsf_hss_vector(mbmsec_bsf *bsf, const char *impi, mbmsec_aka_vector *av,
+                          uint64_t *sqn_out)
 {
-  mbmsec_err rc = MBMSEC_ERR_BSF_SQN_RETRIES;
+  mbmsec_err rc;
   mbmsec_store_subscriber sub;
   mbmsec_aka_auc_state st;
   uint8_t sqn[6], rand[16];
+  uint64_t base, pending;
+  memset(&sub, 0, sizeof sub);
+  GUARD_OUT(mbmsec_store_subscriber_get(bsf->store, impi, &sub));
+  base = sub.sqn;
+  if (bsf_pending_max_sqn(bsf, impi, &pending) && pending > base)
+    base = pending;
+  auc_state(bsf, base, &st);
+  GUARD_OUT(mbmsec_aka_auc_next_sqn(&st, sqn));
+  GUARD_OUT(mbmsec_random(rand, sizeof rand));
+  GUARD_OUT(mbmsec_aka_vector_make(sub.k, sub.opc, rand, sqn, sub.amf, av));
+  *sqn_out = load48(sqn);
+out:
+  mbmsec_cleanse(&sub, sizeof sub);
+  return rc;
+}
+
+mbmsec_err bsf_hss_commit(mbmsec_bsf *bsf, const char *impi, uint64_t sqn)
+{
+  mbmsec_err rc = MBMSEC_ERR_BSF_SQN_RETRIES;
+  mbmsec_store_subscriber sub;
   memset(&sub, 0, sizeof sub);
   for (int i = 0; i < BSF_CAS_TRIES; i++) {
     GUARD_OUT(mbmsec_store_subscriber_get(bsf->store, impi, &sub));
-    auc_state(bsf, sub.sqn, &st);
-    GUARD_OUT(mbmsec_aka_auc_next_sqn(&st, sqn));
-    rc = mbmsec_store_subscriber_sqn_cas(bsf->store, impi, sub.sqn, load48(sqn));
-    if (rc == MBMSEC_ERR_STORE_SQN_CONFLICT) {
-      rc = MBMSEC_ERR_BSF_SQN_RETRIES;
-      continue;
+    if (sub.sqn >= sqn) {
+      rc = MBMSEC_OK; /* a later challenge already succeeded, or a resync moved ahead */
+      break;
     }
-    GUARD_OUT(rc);
-    /* The SQN is spent from here on, whatever happens next: never hand it out twice. */
-    GUARD_OUT(mbmsec_random(rand, sizeof rand));
-    GUARD_OUT(mbmsec_aka_vector_make(sub.k, sub.opc, rand, sqn, sub.amf, av));
-    break;
+    rc = mbmsec_store_subscriber_sqn_cas(bsf->store, impi, sub.sqn, sqn);
+    if (rc != MBMSEC_ERR_STORE_SQN_CONFLICT)
+      break;
+    rc = MBMSEC_ERR_BSF_SQN_RETRIES;
   }
 out:
   mbmsec_cleanse(&sub, sizeof sub);

@@ -20,6 +20,7 @@ typedef struct {
   uint8_t xres[8];
   uint8_t ck[16];
   uint8_t ik[16];
+  uint64_t sqn; /* of this challenge; written to the HSS only when its RES verifies */
   int64_t expires;
 } bsf_pending;
 
@@ -32,6 +33,7 @@ struct mbmsec_bsf {
   mbmsec_bsf_clock_fn clock;
   void *clock_user;
   mbmsec_store *store;
+  pthread_mutex_t hss_lock; /* one challenge at a time: SQN choice + pending entry are atomic */
   pthread_mutex_t lock; /* guards the table below */
   bsf_pending *table;
   size_t cap;
@@ -43,11 +45,20 @@ int64_t bsf_now(const mbmsec_bsf *bsf);
 void bsf_pending_put(mbmsec_bsf *bsf, const bsf_pending *p);
 /* Removes the entry of nonce (single use) into *out. false if none or expired. */
 bool bsf_pending_take(mbmsec_bsf *bsf, const char *nonce, size_t nonce_len, bsf_pending *out);
+/* The highest SQN among impi's unexpired pending challenges; false when it has none. */
+bool bsf_pending_max_sqn(mbmsec_bsf *bsf, const char *impi, uint64_t *sqn);
 
-/* HSS side (bsf_hss.c). A fresh vector for impi, its SQN advanced by compare-and-set.
- * @return MBMSEC_OK, MBMSEC_ERR_STORE_NOT_FOUND, MBMSEC_ERR_SQN_RANGE,
- * MBMSEC_ERR_BSF_SQN_RETRIES, MBMSEC_ERR_RANDOM, MBMSEC_ERR_CRYPTO, MBMSEC_ERR_STORE_*. */
-mbmsec_err bsf_hss_vector(mbmsec_bsf *bsf, const char *impi, mbmsec_aka_vector *av);
+/* HSS side (bsf_hss.c). A fresh vector for impi: its SQN follows both the stored SQN and the
+ * SQNs of impi's pending challenges; nothing is written (the caller holds hss_lock until the
+ * challenge is in the pending table). *sqn gets the vector's SQN.
+ * @return MBMSEC_OK, MBMSEC_ERR_STORE_NOT_FOUND, MBMSEC_ERR_SQN_RANGE, MBMSEC_ERR_RANDOM,
+ * MBMSEC_ERR_CRYPTO, MBMSEC_ERR_STORE_*. */
+mbmsec_err bsf_hss_vector(mbmsec_bsf *bsf, const char *impi, mbmsec_aka_vector *av,
+                          uint64_t *sqn);
+/* The RES of the challenge with this SQN verified: the stored SQN becomes sqn unless it is
+ * already higher (compare-and-set). @return MBMSEC_OK, MBMSEC_ERR_STORE_NOT_FOUND,
+ * MBMSEC_ERR_BSF_SQN_RETRIES, MBMSEC_ERR_STORE_*. */
+mbmsec_err bsf_hss_commit(mbmsec_bsf *bsf, const char *impi, uint64_t sqn);
 /* AUTS for the challenge of rand: verified with f1*, then SQN_HE resynchronised (TS 33.102
  * 6.3.5) and stored by compare-and-set. @return MBMSEC_OK, MBMSEC_ERR_AUTS_MAC,
  * MBMSEC_ERR_STORE_NOT_FOUND, MBMSEC_ERR_BSF_SQN_RETRIES, MBMSEC_ERR_CRYPTO,

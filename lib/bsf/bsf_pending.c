@@ -69,3 +69,20 @@ size_t mbmsec_bsf_pending_count(mbmsec_bsf *bsf)
   pthread_mutex_unlock(&bsf->lock);
   return n;
 }
+
+bool bsf_pending_max_sqn(mbmsec_bsf *bsf, const char *impi, uint64_t *sqn)
+{
+  const int64_t now = bsf_now(bsf);
+  bool found = false;
+  pthread_mutex_lock(&bsf->lock);
+  for (size_t i = 0; i < bsf->cap; i++) {
+    const bsf_pending *e = &bsf->table[i];
+    if (!e->used || e->expires <= now || strcmp(e->impi, impi) != 0)
+      continue;
+    if (!found || e->sqn > *sqn)
+      *sqn = e->sqn;
+    found = true;
+  }
+  pthread_mutex_unlock(&bsf->lock);
+  return found;
+}

@@ -1,8 +1,9 @@
 /* Ub request handling (TS 33.220 4.5.2, TS 24.109 4.3-4.4 and Annex A, RFC 3310).
  *
  * Every refusal that needs no new challenge is decided before the store is touched, so a
- * hostile request (400/403) never moves an SQN or stores anything. A challenge spends one
- * SQN; the nonce it carries is answered at most once, whatever the answer. */
+ * hostile request (400/401) never moves an SQN or stores anything. A challenge writes nothing
+ * either: its SQN reaches the HSS only when its RES verifies (bsf_hss.c). The nonce it carries
+ * is answered at most once, whatever the answer. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,18 +53,26 @@ static mbmsec_err challenge(mbmsec_bsf *bsf, const char *impi, const char *why,
   uint8_t ra[32];
   mbmsec_digest_header *h = NULL;
   memset(&p, 0, sizeof p);
-  rc = bsf_hss_vector(bsf, impi, &av);
-  if (rc == MBMSEC_ERR_STORE_NOT_FOUND) {
-    decide(r, 403, "IMPI is not a subscriber of the built-in HSS");
-    rc = MBMSEC_OK;
-    goto out;
-  }
+  memset(&av, 0, sizeof av);
+  /* The SQN choice reads the pending table; hold hss_lock until this challenge is in it, so
+   * that two challenges for one IMPI never get the same SQN. */
+  pthread_mutex_lock(&bsf->hss_lock);
+  rc = bsf_hss_vector(bsf, impi, &av, &p.sqn);
   if (rc == MBMSEC_ERR_STORE_IMPI) {
     decide(r, 400, "username is not a valid IMPI (1..255 printable ASCII octets)");
     rc = MBMSEC_OK;
     goto out;
   }
-  GUARD_OUT(rc);
+  /* Not a subscriber: a challenge of the same shape with random RAND || AUTN, kept nowhere, so
+   * that a 401 does not tell which IMPIs exist. Its answer fails as an unknown nonce, and a
+   * real USIM refuses its AUTN (MAC failure). */
+  const bool decoy = rc == MBMSEC_ERR_STORE_NOT_FOUND;
+  if (decoy) {
+    GUARD_OUT(mbmsec_random(av.rand, sizeof av.rand));
+    GUARD_OUT(mbmsec_random(av.autn, sizeof av.autn));
+  } else {
+    GUARD_OUT(rc);
+  }
   memcpy(ra, av.rand, 16);
   memcpy(ra + 16, av.autn, 16);
   GUARD_OUT(mbmsec_b64_encode(ra, sizeof ra, p.nonce, sizeof p.nonce, NULL));
@@ -84,9 +93,14 @@ static mbmsec_err challenge(mbmsec_bsf *bsf, const char *impi, const char *why,
   h->qop_list = MBMSEC_DIGEST_QOPBIT_AUTH_INT;
   GUARD_OUT(mbmsec_digest_build_challenge(h, r->www_authenticate, sizeof r->www_authenticate,
                                           NULL));
-  bsf_pending_put(bsf, &p);
-  decide(r, 401, "%s", why);
+  if (decoy) {
+    decide(r, 401, "unknown IMPI: decoy challenge, nothing kept");
+  } else {
+    bsf_pending_put(bsf, &p);
+    decide(r, 401, "%s", why);
+  }
 out:
+  pthread_mutex_unlock(&bsf->hss_lock);
   free(h);
   mbmsec_cleanse(&av, sizeof av);
   mbmsec_cleanse(&p, sizeof p);
@@ -116,6 +130,14 @@ static mbmsec_err bootstrap(mbmsec_bsf *bsf, const bsf_pending *p, const mbmsec_
   GUARD_OUT(mbmsec_gba_btid(p->rand, bsf->fqdn, bsf->fqdn_len, r->btid, sizeof r->btid,
                             &btid_len));
   mbmsec_gba_ks(p->ck, p->ik, ks);
+  rc = bsf_hss_commit(bsf, p->impi, p->sqn);
+  if (rc == MBMSEC_ERR_STORE_NOT_FOUND) { /* subscriber deleted meanwhile */
+    r->btid[0] = 0;
+    decide(r, 403, "IMPI is no longer a subscriber");
+    rc = MBMSEC_OK;
+    goto out;
+  }
+  GUARD_OUT(rc);
   mbmsec_store_bootstrap_in b = {.btid = r->btid, .impi = p->impi, .ks = ks, .ks_len = sizeof ks,
                                  .rand = p->rand, .rand_len = 16, .created = now,
                                  .expires = expires};
