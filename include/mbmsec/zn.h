@@ -1,7 +1,9 @@
 /* mbmsec: Zn reference point (TS 29.109 Bootstrapping-Info-Request/Answer) over freeDiameter.
  *
  * Library part `mbmsec_zn` (links libfdcore/libfdproto). A BSF runs a Zn server, a BM-SC (NAF)
- * a Zn client; both are Diameter nodes over plain TCP (profile P14, no TLS, no SCTP).
+ * a Zn client; both are Diameter nodes over TCP (profile P14, no SCTP): plain TCP by default,
+ * TLS (RFC 6733 TLS on connect) when the config names a certificate, key and trusted peer
+ * certificate (scripts/zn-certs makes them).
  *
  * freeDiameter keeps its state in process globals and can be initialised only once per
  * process: a process holds at most ONE Zn node (server or client), started once; after the
@@ -68,6 +70,11 @@ typedef struct {
   int tc_timer;              /* seconds before re-dialling a failed peer; 0 = 2 */
   const char *conf_dir;      /* directory for "<identity>.fd.conf" (kept); NULL = a temporary
                                 file in $TMPDIR or /tmp, removed once parsed */
+  const char *tls_cert;      /* TLS: this node's certificate (PEM, CN = identity); NULL = no TLS */
+  const char *tls_key;       /* TLS: its private key (PEM); required with tls_cert */
+  const char *tls_ca;        /* TLS: the peer certificate (or CA) trusted; required with tls_cert.
+                                With TLS the server listens on `port` for TLS only and the
+                                client dials the peer's port with TLS. */
   int log_level;             /* MBMSEC_ZN_LOG_*: lines below it are dropped; 0 = ERROR */
   mbmsec_zn_log_fn log_cb;   /* NULL: lines at or above log_level go to stderr */
   void *log_user;

@@ -37,6 +37,13 @@ static mbmsec_err zn_conf_check(const mbmsec_zn_config *cfg)
   ENSURE(zn_safe_str(cfg->identity, MBMSEC_ZN_IDENTITY_MAX), MBMSEC_ERR_ARG);
   ENSURE(zn_safe_str(cfg->realm, MBMSEC_ZN_IDENTITY_MAX), MBMSEC_ERR_ARG);
   ENSURE(cfg->tc_timer >= 0, MBMSEC_ERR_ARG);
+  /* TLS: all three files or none. */
+  const int tls = cfg->tls_cert != NULL || cfg->tls_key != NULL || cfg->tls_ca != NULL;
+  if (tls) {
+    ENSURE(zn_safe_str(cfg->tls_cert, 1024) && zn_safe_str(cfg->tls_key, 1024) &&
+               zn_safe_str(cfg->tls_ca, 1024),
+           MBMSEC_ERR_ARG);
+  }
   if (zn_is_client(cfg)) {
     ENSURE(zn_safe_str(cfg->peer_identity, MBMSEC_ZN_IDENTITY_MAX), MBMSEC_ERR_ARG);
     ENSURE(cfg->peer_realm == NULL || zn_safe_str(cfg->peer_realm, MBMSEC_ZN_IDENTITY_MAX),
@@ -67,22 +74,32 @@ mbmsec_err mbmsec_zn_conf_write(const mbmsec_zn_config *cfg, const char *dir, ch
 
   FILE *f = fopen(path, "w");
   ENSURE(f != NULL, MBMSEC_ERR_ZN_CONF);
+  /* With TLS the server listens on SecPort only (TLS on connect, RFC 6733) and a client
+   * dials with TLS; without, plain TCP on Port and every peer is No_TLS. */
+  const int tls = cfg->tls_cert != NULL;
+  const unsigned port = client ? 0u : (unsigned)cfg->port;
   int ok = fprintf(f,
                    "# freeDiameter configuration written by mbmsec_zn_conf_write (profile P14)\n"
                    "Identity = \"%s\";\n"
                    "Realm = \"%s\";\n"
                    "Port = %u;\n"
-                   "SecPort = 0;\n"
+                   "SecPort = %u;\n"
                    "No_SCTP;\n"
                    "%s"
                    "NoRelay;\n"
                    "TcTimer = %d;\n",
-                   cfg->identity, cfg->realm, client ? 0u : (unsigned)cfg->port,
+                   cfg->identity, cfg->realm, tls ? 0u : port, tls ? port : 0u,
                    v6 ? "" : "No_IPv6;\n", tc) > 0;
+  if (ok && tls)
+    /* freeDiameter checks the node's own certificate against TLS_CA too, so a self-signed
+     * certificate is listed as well; one TLS_CA line per certificate (a file holding several
+     * unrelated ones is refused). */
+    ok = fprintf(f, "TLS_Cred = \"%s\", \"%s\";\nTLS_CA = \"%s\";\nTLS_CA = \"%s\";\n",
+                 cfg->tls_cert, cfg->tls_key, cfg->tls_cert, cfg->tls_ca) > 0;
   if (ok && client)
-    ok = fprintf(f,
-                 "ConnectPeer = \"%s\" { ConnectTo = \"%s\"; Port = %u; No_TLS; TcTimer = %d; };\n",
-                 cfg->peer_identity, cfg->peer_addr, (unsigned)cfg->peer_port, tc) > 0;
+    ok = fprintf(f, "ConnectPeer = \"%s\" { ConnectTo = \"%s\"; Port = %u; %sTcTimer = %d; };\n",
+                 cfg->peer_identity, cfg->peer_addr, (unsigned)cfg->peer_port,
+                 tls ? "" : "No_TLS; ", tc) > 0;
   if (fclose(f) != 0)
     ok = 0;
   if (!ok) {

@@ -24,6 +24,7 @@ struct mbmsec_zn_server {
  * per process anyway). Written before fd_core_start, read-only afterwards. */
 static char g_accept_peer[MBMSEC_ZN_IDENTITY_MAX + 1];
 static int g_accept_any;
+static int g_tls;
 
 static int zn_validate(struct peer_info *info, int *auth, int (**cb2)(struct peer_info *))
 {
@@ -33,7 +34,8 @@ static int zn_validate(struct peer_info *info, int *auth, int (**cb2)(struct pee
   if (g_accept_any || (info->pi_diamidlen == len &&
                        strncasecmp(info->pi_diamid, g_accept_peer, len) == 0)) {
     *auth = 1;
-    info->config.pic_flags.sec = PI_SEC_NONE;
+    if (!g_tls) /* with TLS the default stays: the peer must complete the TLS handshake */
+      info->config.pic_flags.sec = PI_SEC_NONE;
   }
   return 0; /* others: no decision, the stack refuses them (3010) */
 }
@@ -204,6 +206,7 @@ mbmsec_err mbmsec_zn_server_start(const mbmsec_zn_config *cfg, mbmsec_zn_lookup_
     free(srv);
     return rc;
   }
+  g_tls = cfg->tls_cert != NULL;
   if (cfg->accept_peer != NULL) {
     g_accept_any = 0;
     memcpy(g_accept_peer, cfg->accept_peer, strlen(cfg->accept_peer) + 1); /* length checked */

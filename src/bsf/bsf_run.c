@@ -24,6 +24,7 @@ static const char HELP[] =
     "Usage: mbmsec-bsf run [--config FILE] [--listen ADDR:PORT] [--store URI] [--fqdn NAME]\n"
     "                      [--lifetime SECONDS] [--zn-listen ADDR:PORT | --no-zn]\n"
     "                      [--zn-identity NAME] [--zn-realm NAME] [--zn-peer NAME]\n"
+    "                      [--zn-tls-cert PEM --zn-tls-key PEM --zn-tls-ca PEM]\n"
     "                      [--log-level debug|info|warn|error] [--log-keys]\n"
     "\n"
     "Runs the BSF: GBA bootstrapping over Ub (HTTP Digest AKA, TS 33.220 / TS 24.109) with the\n"
@@ -41,6 +42,9 @@ static const char HELP[] =
     "  --zn-identity NAME   local Diameter Identity (default bsf.zn.test)\n"
     "  --zn-realm NAME      local Diameter realm (default zn.test)\n"
     "  --zn-peer NAME       Diameter Identity of the BM-SC accepted (default bmsc.zn.test)\n"
+    "  --zn-tls-cert PEM    Zn over TLS: this node's certificate (CN = --zn-identity); with\n"
+    "  --zn-tls-key PEM     its key and the BM-SC's certificate (or CA) trusted; the Zn port\n"
+    "  --zn-tls-ca PEM      then takes TLS only. scripts/zn-certs makes self-signed ones.\n"
     "  --log-level LEVEL    debug, info, warn or error (default info); logfmt on stderr\n"
     "  --log-keys           also log key material (Ks_NAF of Zn answers): testing only\n"
     "  --help               this text\n"
@@ -60,6 +64,7 @@ typedef struct {
   char zn_identity[MBMSEC_ZN_IDENTITY_MAX + 1];
   char zn_realm[MBMSEC_ZN_IDENTITY_MAX + 1];
   char zn_peer[MBMSEC_ZN_IDENTITY_MAX + 1];
+  char zn_tls_cert[1024], zn_tls_key[1024], zn_tls_ca[1024]; /* empty = plain TCP */
   int log_level;
   bool log_keys;
 } settings;
@@ -108,7 +113,8 @@ static int set(settings *s, const char *name, const char *v)
   if (!strcmp(name, "log-keys"))
     return v ? boolean(name, v, &s->log_keys) : (s->log_keys = true, 0);
   static const char *const valued[] = {"listen", "store", "fqdn", "lifetime", "zn-listen",
-                                       "zn-identity", "zn-realm", "zn-peer", "log-level"};
+                                       "zn-identity", "zn-realm", "zn-peer", "log-level",
+                                       "zn-tls-cert", "zn-tls-key", "zn-tls-ca"};
   bool known = false;
   for (size_t i = 0; i < sizeof valued / sizeof valued[0]; i++)
     known |= !strcmp(name, valued[i]);
@@ -130,6 +136,12 @@ static int set(settings *s, const char *name, const char *v)
     return copy_str(s->zn_realm, sizeof s->zn_realm, name, v);
   if (!strcmp(name, "zn-peer"))
     return copy_str(s->zn_peer, sizeof s->zn_peer, name, v);
+  if (!strcmp(name, "zn-tls-cert"))
+    return copy_str(s->zn_tls_cert, sizeof s->zn_tls_cert, name, v);
+  if (!strcmp(name, "zn-tls-key"))
+    return copy_str(s->zn_tls_key, sizeof s->zn_tls_key, name, v);
+  if (!strcmp(name, "zn-tls-ca"))
+    return copy_str(s->zn_tls_ca, sizeof s->zn_tls_ca, name, v);
   if (!strcmp(name, "log-level")) {
     int l = bsf_log_level_parse(v);
     if (l < 0)
@@ -262,6 +274,9 @@ int bsf_cmd_run(int argc, char **argv)
   }
   if (s.no_zn && zn_listen_given)
     return bsf_usage(CMD, "--zn-listen and --no-zn exclude each other");
+  const int tls_n = (s.zn_tls_cert[0] != 0) + (s.zn_tls_key[0] != 0) + (s.zn_tls_ca[0] != 0);
+  if (tls_n != 0 && tls_n != 3)
+    return bsf_usage(CMD, "--zn-tls-cert, --zn-tls-key and --zn-tls-ca go together");
   bsf_log_set_level((bsf_log_level)s.log_level);
 
   int ret = 1;
@@ -299,6 +314,11 @@ int bsf_cmd_run(int argc, char **argv)
                              .log_level = s.log_level == LOG_DEBUG ? MBMSEC_ZN_LOG_NOTICE
                                                                    : MBMSEC_ZN_LOG_ERROR,
                              .log_cb = zn_log};
+    if (s.zn_tls_cert[0]) {
+      zcfg.tls_cert = s.zn_tls_cert;
+      zcfg.tls_key = s.zn_tls_key;
+      zcfg.tls_ca = s.zn_tls_ca;
+    }
     rc = mbmsec_zn_server_start(&zcfg, zn_lookup, &zc, &zn);
     if (rc != MBMSEC_OK) {
       bsf_log(LOG_ERROR, "cannot start the Zn server (port in use?)", "zn_listen", s.zn_addr,

@@ -70,7 +70,7 @@ start_server() {
   for try in 1 2 3 4 5; do
     PORT=$(free_port)
     "$ZN_PEER" server --identity bsf.zn.test --realm zn.test --port "$PORT" --listen 127.0.0.1 \
-      --accept bmsc.zn.test --table "$WORK/table" --conf-dir "$WORK" \
+      --accept bmsc.zn.test --table "$WORK/table" --conf-dir "$WORK" ${SERVER_EXTRA[@]+"${SERVER_EXTRA[@]}"} \
       >"$WORK/server.out" 2>"$WORK/server.err" &
     SRV=$!
     ZN_PIDS+=("$SRV")

@@ -422,6 +422,9 @@ int main(int argc, char **argv)
     else if (OPT("--peer-port")) cfg.peer_port = (uint16_t)atoi(v);
     else if (OPT("--tc-timer")) cfg.tc_timer = atoi(v);
     else if (OPT("--conf-dir")) cfg.conf_dir = v;
+    else if (OPT("--tls-cert")) cfg.tls_cert = v;
+    else if (OPT("--tls-key")) cfg.tls_key = v;
+    else if (OPT("--tls-ca")) cfg.tls_ca = v;
     else if (OPT("--log-level")) cfg.log_level = atoi(v);
     else if (OPT("--naf-fqdn")) fqdn = v;
     else if (OPT("--gsid")) gsid = v;
