@@ -176,6 +176,13 @@
   X(MBMSEC_ERR_XML_KEYID,       1218, "keyId is not 12 base64 characters giving 7 octets (per-item 400)") \
   X(MBMSEC_ERR_XML_MISSING,     1219, "required XML element or attribute missing") \
   X(MBMSEC_ERR_XML_VALUE,       1220, "malformed value in the service announcement") \
+  /* SRTP 1600..1699 (lib/srtp, libsrtp 2) */ \
+  X(MBMSEC_ERR_SRTP,            1600, "libsrtp failure") \
+  X(MBMSEC_ERR_SRTP_NO_KEY,     1601, "SRTP packet names an MKI (MSK ID || MTK ID) with no MTK installed") \
+  X(MBMSEC_ERR_SRTP_AUTH,       1602, "SRTP authentication tag does not verify") \
+  X(MBMSEC_ERR_SRTP_REPLAY,     1603, "SRTP packet replayed or too old") \
+  X(MBMSEC_ERR_SRTP_PACKET,     1604, "not an RTP packet, or shorter than its header and trailer") \
+  X(MBMSEC_ERR_SRTP_KEYS,       1605, "MTK set empty, too large, or with a repeated MKI") \
   /* end */
 
 typedef enum {
