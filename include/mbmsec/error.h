@@ -183,6 +183,11 @@
   X(MBMSEC_ERR_SRTP_REPLAY,     1603, "SRTP packet replayed or too old") \
   X(MBMSEC_ERR_SRTP_PACKET,     1604, "not an RTP packet, or shorter than its header and trailer") \
   X(MBMSEC_ERR_SRTP_KEYS,       1605, "MTK set empty, too large, or with a repeated MKI") \
+  /* BM-SC delivery 1400..1499 (lib/bmsc) */ \
+  X(MBMSEC_ERR_BMSC_UNKNOWN_UE, 1400, "no registered UE with that B-TID") \
+  X(MBMSEC_ERR_BMSC_FULL,       1401, "too many registered UEs or pending deliveries") \
+  X(MBMSEC_ERR_BMSC_NO_DELIVERY, 1402, "verification message matches no pending delivery") \
+  X(MBMSEC_ERR_BMSC_SEND,       1403, "the send callback failed") \
   /* end */
 
 typedef enum {
