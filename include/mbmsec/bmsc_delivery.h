@@ -2,10 +2,11 @@
  * P9, P11, P13). A protocol engine without I/O: datagrams leave through a send callback, time
  * comes in as arguments (milliseconds on any monotonic clock).
  *
- *  - deliver: the MSK message for one UE under its MUK, with a fresh per-MUK counter. Counter
- *    values come from durable blocks reserved in the store (synced before use), so none is
- *    used twice, also across a crash; a UE's counter is taken and its message sent in one step
- *    under the engine lock, so its messages leave in counter order.
+ *  - deliver: the MSK message for one UE under its MUK, with a fresh counter. One counter
+ *    serves all UEs (each UE sees strictly rising values, as P11 asks), drawn from durable
+ *    blocks reserved in the store (synced before use), so no value is used twice, also across
+ *    a crash; the counter is taken and the message sent in one step under the engine lock, so
+ *    a UE's messages leave in counter order.
  *  - with V set, the delivery stays pending until a verification message that verifies
  *    against ANY try of it arrives (on_datagram); tick() resends it (same MSK and CSB ID, new
  *    counter, RAND, IV and MAC) at 0, 2, 6, 14, 30 s and marks it failed at 62 s (P13).
@@ -21,6 +22,7 @@
 
 #define MBMSEC_BMSC_MUK_LEN 32
 #define MBMSEC_BMSC_PENDING_PER_UE 4 /* current and next MSK of two Key Groups */
+#define MBMSEC_BMSC_COUNTER_NAME "mikey-msk-counter" /* the store's durable counter */
 
 typedef struct mbmsec_bmsc_dl mbmsec_bmsc_dl;
 
@@ -34,7 +36,7 @@ typedef struct {
   uint32_t retx_first_ms;    /* first retransmission delay; 0 = MIKEY_RETX_FIRST_MS_DEFAULT */
   unsigned tries;            /* tries in all; 0 = MIKEY_RETX_TRIES_DEFAULT */
   size_t max_ues;            /* 0 = 100000 */
-  uint32_t counter_block;    /* counter values reserved per store write; 0 = 1000 */
+  uint32_t counter_block;    /* counter values reserved per store write; 0 = 65536 */
   mbmsec_store *store;       /* durable counter blocks (required) */
   mbmsec_bmsc_send_fn send;  /* required */
   void *user;

@@ -7,7 +7,6 @@
 #include "mbmsec/bmsc_delivery.h"
 
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,13 +35,12 @@ typedef struct {
   uint8_t muk[MBMSEC_BMSC_MUK_LEN];
   uint32_t ipv4;
   uint16_t port;
-  char counter_name[48]; /* "muk:" + hex of the first 16 octets of SHA-256(B-TID) */
-  uint64_t next_counter, block_end;
   delivery d[MBMSEC_BMSC_PENDING_PER_UE];
 } ue_t;
 
 struct mbmsec_bmsc_dl {
   mbmsec_bmsc_dl_config cfg;
+  uint64_t next_counter, block_end; /* the reserved block being used */
   char fqdn[256];
   size_t fqdn_len, n_ues, mask;
   ue_t **tab;
@@ -77,7 +75,7 @@ mbmsec_err mbmsec_bmsc_dl_new(const mbmsec_bmsc_dl_config *cfg, mbmsec_bmsc_dl *
   if (!dl->cfg.tries) dl->cfg.tries = MIKEY_RETX_TRIES_DEFAULT;
   if (dl->cfg.tries > MAX_TRIES) dl->cfg.tries = MAX_TRIES;
   if (!dl->cfg.max_ues) dl->cfg.max_ues = 100000;
-  if (!dl->cfg.counter_block) dl->cfg.counter_block = 1000;
+  if (!dl->cfg.counter_block) dl->cfg.counter_block = 65536;
   memcpy(dl->fqdn, cfg->fqdn, fl + 1);
   dl->fqdn_len = fl;
   size_t cap = 16;
@@ -122,15 +120,6 @@ mbmsec_err mbmsec_bmsc_dl_ue_set(mbmsec_bmsc_dl *dl, const char *btid,
     ENSURE_OUT(u, MBMSEC_ERR_NOMEM);
     memcpy(u->btid, btid, n + 1);
     u->btid_len = n;
-    uint8_t h[32];
-    mbmsec_iov v = {btid, n};
-    rc = mbmsec_hash(MBMSEC_MD_SHA256, &v, 1, h);
-    if (rc != MBMSEC_OK) {
-      free(u);
-      goto out;
-    }
-    memcpy(u->counter_name, "muk:", 4);
-    for (int i = 0; i < 16; i++) snprintf(u->counter_name + 4 + 2 * i, 3, "%02x", h[i]);
     *s = u;
     dl->n_ues++;
   }
@@ -142,18 +131,20 @@ out:
   return rc;
 }
 
-/* The next per-MUK counter: from the UE's reserved block, reserving a new one (synced to the
- * store before it is used) when the block is spent. */
-static mbmsec_err next_counter(mbmsec_bmsc_dl *dl, ue_t *u, uint32_t *c)
+/* The next MSK-message counter. One durable counter serves every UE: each UE still sees
+ * strictly rising values (P11 asks no more), and a push to many UEs costs one synced store
+ * write per block instead of one per UE. A new block is reserved (and synced) before any of
+ * its values is used, so no value is sent twice, also across a crash. */
+static mbmsec_err next_counter(mbmsec_bmsc_dl *dl, uint32_t *c)
 {
-  if (u->next_counter == u->block_end) {
+  if (dl->next_counter == dl->block_end) {
     uint64_t first = 0;
-    GUARD(mbmsec_store_counter_reserve(dl->cfg.store, u->counter_name, dl->cfg.counter_block,
-                                       UINT32_MAX, &first));
-    u->next_counter = first;
-    u->block_end = first + dl->cfg.counter_block;
+    GUARD(mbmsec_store_counter_reserve(dl->cfg.store, MBMSEC_BMSC_COUNTER_NAME,
+                                       dl->cfg.counter_block, UINT32_MAX, &first));
+    dl->next_counter = first;
+    dl->block_end = first + dl->cfg.counter_block;
   }
-  *c = (uint32_t)u->next_counter++;
+  *c = (uint32_t)dl->next_counter++;
   return MBMSEC_OK;
 }
 
@@ -169,7 +160,7 @@ static mbmsec_err send_try(mbmsec_bmsc_dl *dl, ue_t *u, delivery *d, int64_t now
                                .fixed = 1, .csb_id = d->csb_id};
   memcpy(p.kdid, d->kdid, KDID_LEN);
   memcpy(p.msk_id, d->msk_id, MSK_ID_LEN);
-  GUARD(next_counter(dl, u, &p.counter));
+  GUARD(next_counter(dl, &p.counter));
   GUARD(mbmsec_random(p.rand, sizeof p.rand));
   mbmsec_mikey_sent sent;
   GUARD(mbmsec_mikey_msk_build(&p, u->muk, sizeof u->muk, NULL, msg, sizeof msg, &len, &sent));
