@@ -10,6 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <cmocka.h>
 
 #include "mbmsec/bmsc_delivery.h"
@@ -225,12 +229,76 @@ static void test_counters_across_crash(void **state)
   fx_close(f);
 }
 
+/* Real UDP on loopback (P6): the UE (127.0.0.5) loses the first two MSK messages, takes the
+ * third, and answers to the source address of the MSK message; the BM-SC's socket takes the
+ * verification and the delivery is done. */
+static ssize_t ue_recv(int fd, uint8_t *buf, size_t cap, struct sockaddr_in *from)
+{
+  struct pollfd p = {.fd = fd, .events = POLLIN};
+  if (poll(&p, 1, 2000) != 1) return -1;
+  socklen_t fl = sizeof *from;
+  return recvfrom(fd, buf, cap, 0, (struct sockaddr *)from, &fl);
+}
+
+static void test_udp_lossy(void **state)
+{
+  setup(state);
+  mbmsec_store *st;
+  assert_int_equal(mbmsec_store_open(":memory:", &st), MBMSEC_OK);
+  int bfd = -1;
+  uint16_t bport = 0;
+  assert_int_equal(mbmsec_bmsc_udp_open("127.0.0.1", &bport, &bfd), MBMSEC_OK);
+  assert_true(bport != 0);
+  mbmsec_bmsc_dl_config c = {.fqdn = FQDN, .v_flag = 1, .store = st, .send = mbmsec_bmsc_udp_send,
+                             .user = &bfd};
+  mbmsec_bmsc_dl *dl;
+  assert_int_equal(mbmsec_bmsc_dl_new(&c, &dl), MBMSEC_OK);
+
+  int ufd = socket(AF_INET, SOCK_DGRAM, 0);
+  struct sockaddr_in ua = {.sin_family = AF_INET, .sin_port = 0};
+  inet_pton(AF_INET, "127.0.0.5", &ua.sin_addr);
+  assert_int_equal(bind(ufd, (struct sockaddr *)&ua, sizeof ua), 0);
+  socklen_t ul = sizeof ua;
+  assert_int_equal(getsockname(ufd, (struct sockaddr *)&ua, &ul), 0);
+  assert_int_equal(mbmsec_bmsc_dl_ue_set(dl, BTID, g_muk, 0x7f000005u, ntohs(ua.sin_port)), MBMSEC_OK);
+
+  assert_int_equal(mbmsec_bmsc_dl_deliver(dl, BTID, KDID, MSK_ID, g_msk, 1, 100, 0), MBMSEC_OK);
+  uint8_t buf[600];
+  struct sockaddr_in from;
+  assert_true(ue_recv(ufd, buf, sizeof buf, &from) > 0); /* lost */
+  assert_int_equal(ntohs(from.sin_port), bport);           /* from the BM-SC's bound socket */
+  assert_int_equal(mbmsec_bmsc_udp_poll(dl, bfd, 0, 2000), 0);
+  assert_true(ue_recv(ufd, buf, sizeof buf, &from) > 0); /* lost */
+  assert_int_equal(mbmsec_bmsc_udp_poll(dl, bfd, 0, 6000), 0);
+  ssize_t n = ue_recv(ufd, buf, sizeof buf, &from);      /* the third try arrives */
+  assert_true(n > 0);
+  mbmsec_mikey_state *ue = mbmsec_mikey_state_new();
+  mbmsec_mikey_msk_result r;
+  assert_int_equal(mbmsec_mikey_state_accept_msk(ue, buf, (size_t)n, muk_cb, NULL, NULL, &r), MBMSEC_OK);
+  assert_memory_equal(r.info.msk, g_msk, 16);
+  assert_int_equal(sendto(ufd, r.ver, r.ver_len, 0, (struct sockaddr *)&from, sizeof from),
+                   (ssize_t)r.ver_len);
+  assert_int_equal(mbmsec_bmsc_udp_poll(dl, bfd, 2000, 6100), 1);
+  assert_int_equal(mbmsec_bmsc_dl_get(dl, BTID, MSK_ID), MBMSEC_BMSC_DL_DELIVERED);
+  mbmsec_bmsc_dl_stats stt;
+  mbmsec_bmsc_dl_get_stats(dl, &stt);
+  assert_int_equal(stt.retransmitted, 2);
+  assert_int_equal(stt.acked, 1);
+  mbmsec_mikey_msk_info_cleanse(&r.info);
+  mbmsec_mikey_state_free(ue);
+  close(ufd);
+  close(bfd);
+  mbmsec_bmsc_dl_free(dl);
+  mbmsec_store_close(st);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_seed_flow),
       cmocka_unit_test(test_retransmission),
       cmocka_unit_test(test_counters_across_crash),
+      cmocka_unit_test(test_udp_lossy),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   mbmsec_crypto_cleanup();
