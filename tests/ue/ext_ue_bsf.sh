@@ -50,7 +50,7 @@ start_bsf() {
       --zn-listen "127.0.0.1:$ZP" --zn-identity bsf.zn.test --zn-realm zn.test --zn-peer bmsc.zn.test \
       "$@" >"$WORK/bsf.out" 2>"$WORK/bsf.err" &
     BSF=$!
-    UE_PIDS+=("$BSF")
+    TEST_PIDS+=("$BSF")
     for i in $(seq 100); do
       kill -0 "$BSF" 2>/dev/null || break
       if curl -s -o /dev/null -m 1 "http://127.0.0.1:$HP/" &&
@@ -120,7 +120,7 @@ CAP=0
 if command -v tshark >/dev/null && [ "$(id -u)" = 0 ]; then
   timeout 60 tshark -i lo -f "tcp port $ZP" -w "$WORK/zn.pcap" >"$WORK/tshark.out" 2>"$WORK/tshark.log" &
   TS=$!
-  UE_PIDS+=("$TS")
+  TEST_PIDS+=("$TS")
   wait_for "$WORK/tshark.log" "Capturing on" 100 "$TS" || fail "tshark did not start capturing"
   sleep 0.5
   CAP=1

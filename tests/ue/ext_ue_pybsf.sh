@@ -23,7 +23,7 @@ start_mock() {
     "$PY" "$(dirname "$0")/ub_mock_bsf.py" --port "$PORT" --k "$K" --opc "$OPC" --fqdn "$FQDN" \
       --log "$WORK/mock.log" "$@" >"$WORK/mock.out" 2>"$WORK/mock.err" &
     MOCK=$!
-    UE_PIDS+=("$MOCK")
+    TEST_PIDS+=("$MOCK")
     if wait_for "$WORK/mock.out" "^ready" 100 "$MOCK"; then return 0; fi
     kill -KILL "$MOCK" 2>/dev/null || true
   done

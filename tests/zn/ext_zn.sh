@@ -61,7 +61,7 @@ ok "$((T * R * 4)) concurrent BIRs from $T threads all answered correctly"
 mkdir -p "$WORK/sync"
 client --sync "$WORK/sync" --timeout 1000 "$BTID_ALICE" "$BTID_ALICE" >"$WORK/hang.out" &
 CL=$!
-ZN_PIDS+=("$CL")
+TEST_PIDS+=("$CL")
 for _ in $(seq 600); do [ -e "$WORK/sync/done.0" ] && break; sleep 0.05; done
 [ -e "$WORK/sync/done.0" ] || fail "first BIR (BSF answering) never completed"
 kill -STOP "$SRV"; touch "$WORK/sync/go.1"

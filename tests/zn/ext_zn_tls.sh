@@ -21,7 +21,7 @@ capture=0
 if command -v tshark >/dev/null && [ "$(id -u)" = 0 ]; then
   timeout 60 tshark -i lo -f "tcp port $PORT" -w "$WORK/tls.pcap" >/dev/null 2>"$WORK/tshark.err" &
   TS=$!
-  ZN_PIDS+=("$TS")
+  TEST_PIDS+=("$TS")
   wait_for "$WORK/tshark.err" "Capturing on" 100 "$TS" || fail "tshark did not start capturing"
   sleep 0.5
   capture=1

@@ -15,7 +15,7 @@ ok "BSF up on port $PORT"
 
 timeout 60 tshark -i lo -f "tcp port $PORT" -w "$WORK/zn.pcap" >"$WORK/tshark.out" 2>"$WORK/tshark.err" &
 TS=$!
-ZN_PIDS+=("$TS")
+TEST_PIDS+=("$TS")
 wait_for "$WORK/tshark.err" "Capturing on" 100 "$TS" || fail "tshark did not start capturing"
 sleep 0.5 # the capture filter is in place once tshark says so; a little margin
 

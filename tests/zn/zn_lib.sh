@@ -1,49 +1,8 @@
-# Shared helpers of tests/zn/ext_zn*.sh (sourced, not run): work directory, process cleanup,
-# free ports, the BSF test table and the server start.
-: "${ZN_PEER:?ZN_PEER must name the zn_peer test program}" "${PY:=/usr/bin/python3}"
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/mbmsec-zn-test.XXXXXX")
-ZN_PIDS=()
-
-zn_cleanup() {
-  local p i
-  for p in "${ZN_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${ZN_PIDS[@]}"; do
-    for i in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$p" 2>/dev/null || true
-  done
-  if [ "${ZN_KEEP:-0}" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
-}
-trap zn_cleanup EXIT
-trap 'exit 130' INT TERM
-
-fail() { echo "FAIL: $*" >&2; for f in "$WORK"/*.err; do [ -f "$f" ] && { echo "--- $f" >&2; tail -n 30 "$f" >&2; }; done; exit 1; }
-ok() { echo "ok: $*"; }
-
-free_port() {
-  "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-hexs() { printf '%s' "$1" | od -An -tx1 -v | tr -d ' \n'; }
-
-# Wait (at most $3 tenths of a second) until file $1 contains $2; 1 if pid $4 died first.
-wait_for() {
-  local i
-  for i in $(seq "$3"); do
-    grep -q -- "$2" "$1" 2>/dev/null && return 0
-    if [ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null; then return 1; fi
-    sleep 0.1
-  done
-  return 1
-}
-
-# Stop pid $1 with SIGTERM, at most 10 s; 0 if it exited with status 0.
-stop_pid() {
-  local i
-  kill -TERM "$1" 2>/dev/null || return 1
-  for i in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$1" 2>/dev/null && { kill -KILL "$1"; return 1; }
-  wait "$1"
-}
+# Shared helpers of tests/zn/ext_zn*.sh (sourced, not run) on top of tests/lib/common.sh:
+# the BSF test table and the server start.
+: "${ZN_PEER:?ZN_PEER must name the zn_peer test program}"
+TEST_NAME=zn-test
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
 # The BSF table: a random Ks_NAF per entry and B-TIDs of the form base64(RAND)@bsf.
 NOW=$(date +%s)
@@ -73,7 +32,7 @@ start_server() {
       --accept bmsc.zn.test --table "$WORK/table" --conf-dir "$WORK" ${SERVER_EXTRA[@]+"${SERVER_EXTRA[@]}"} \
       >"$WORK/server.out" 2>"$WORK/server.err" &
     SRV=$!
-    ZN_PIDS+=("$SRV")
+    TEST_PIDS+=("$SRV")
     if wait_for "$WORK/server.out" "^ready" 100 "$SRV"; then return 0; fi
     kill -KILL "$SRV" 2>/dev/null || true
   done
