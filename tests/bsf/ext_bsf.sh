@@ -3,7 +3,9 @@
 # loopback ports with a temporary SQLite store; the Ub exchange with curl (Authorization from
 # `mbmsec digest`, RES/CK/IK from `mbmsec milenage`, RAND and AUTN taken from the nonce);
 # the AKA values cross-checked with osmo-auc-gen; rspauth and the BootstrappingInfo checked
-# (xmllint); AUTS resynchronisation; hostile requests; then Zn with the zn_peer client:
+# (xmllint); AUTS resynchronisation; hostile requests (the whole store unchanged), among them
+# an unknown IMPI (401 decoy challenge; mbmsec-ue, when $UE names it, fails with a network
+# authentication failure); then Zn with the zn_peer client:
 # Ks_NAF equal to `mbmsec gba-ks-naf`, unknown B-TID -> 5403, USS without GSID 4 -> 5402.
 # Every process started here is killed on exit; every wait is bounded.
 set -u
@@ -13,26 +15,10 @@ for t in curl xmllint osmo-auc-gen base64 od; do
   command -v "$t" >/dev/null || { echo "SKIP: $t not installed"; exit 77; }
 done
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/mbmsec-bsf-test.XXXXXX")
-PIDS=()
-cleanup() {
-  local p i
-  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do
-    for i in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$p" 2>/dev/null || true
-  done
-  if [ "${BSF_KEEP:-0}" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-fail() { echo "FAIL: $*" >&2; [ -f "$WORK/bsf.err" ] && { echo "--- bsf.err" >&2; tail -n 40 "$WORK/bsf.err" >&2; }; exit 1; }
-ok() { echo "ok: $*"; }
-free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+TEST_NAME=bsf-test
+. "$(dirname "$0")/../lib/common.sh"
 field() { printf '%s\n' "$1" | awk -F= -v n="$2" '$1 == n { sub(/^[^=]*=/, ""); print; exit }'; }
 osmo_field() { printf '%s\n' "$1" | awk -F'\t' -v n="$2:" '$1 == n { print tolower($2) }'; }
-hexs() { printf '%s' "$1" | od -An -tx1 -v | tr -d ' \n'; }
 b64hex() { printf '%s' "$1" | base64 -d | od -An -tx1 -v | tr -d ' \n'; }
 hexb64() { printf '%s' "$1" | "$PY" -c 'import sys,base64; print(base64.b64encode(bytes.fromhex(sys.stdin.read())).decode())'; }
 xor_hex() { "$PY" -c 'import sys; a,b=bytes.fromhex(sys.argv[1]),bytes.fromhex(sys.argv[2]); print(bytes(x^y for x,y in zip(a,b)).hex())' "$1" "$2"; }
@@ -83,7 +69,7 @@ zn-peer = bmsc.zn.test
 EOF
     "$BSF" run --config "$WORK/bsf.ini" --log-level info >"$WORK/bsf.out" 2>"$WORK/bsf.err" &
     BSF_PID=$!
-    PIDS+=("$BSF_PID")
+    TEST_PIDS+=("$BSF_PID")
     for i in $(seq 100); do
       grep -q "msg=ready" "$WORK/bsf.err" && return 0
       kill -0 "$BSF_PID" 2>/dev/null || break
@@ -178,20 +164,62 @@ lt=$(date -u -d "$LIFE" +%s); now=$(date +%s)
 ok "Ub 200: BootstrappingInfo (B-TID $BTID, lifetime $LIFE), rspauth verified"
 BTID_A=$BTID CK_A=$CK IK_A=$IK RAND_A=$RAND
 
-# ---- hostile requests: status, and alice's SQN does not move
+# ---- hostile requests: status, and the store does not change (alice's SQN, and every row of
+# every table read from the SQLite file)
 sqn_now() { field "$("$BSF" subscriber show --store "$STORE" --impi "$1")" sqn; }
+store_snap() {
+  "$PY" - "$WORK/bsf.db" <<'PYEOF'
+import json, sqlite3, sys
+c = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+out = {}
+for (t,) in c.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"):
+    cur = c.execute('SELECT * FROM "%s"' % t)
+    cols = [d[0] for d in cur.description]
+    out[t] = sorted([{k: (v.hex() if isinstance(v, bytes) else v) for k, v in zip(cols, r)}
+                     for r in cur], key=json.dumps)
+json.dump(out, sys.stdout, sort_keys=True)
+PYEOF
+}
 S0=$(sqn_now "$ALICE")
+SNAP0=$(store_snap) || fail "store snapshot"
 st=$(ub "$AUTH2"); [ "$st" = 400 ] || fail "replayed second request: $st"
 st=$(ub "$(first_auth "$ALICE")" -X POST); [ "$st" = 400 ] || fail "POST: $st"
 st=$(ub ""); [ "$st" = 400 ] || fail "no Authorization: $st"
 st=$(ub 'Digest username="x'); [ "$st" = 400 ] || fail "malformed Authorization: $st"
 st=$(ub "$(printf 'Digest username="%s", realm="evil.org", nonce="", uri="/", response=""' "$ALICE")"); [ "$st" = 400 ] || fail "wrong realm: $st"
+# unknown IMPI: a decoy challenge of the same shape as a real one (no IMPI enumeration)
 st=$(ub "$(first_auth nobody@ims.test)"); [ "$st" = 401 ] || fail "unknown IMPI: $st"
-hdr WWW-Authenticate | grep -q 'algorithm=AKAv1-MD5' || fail "unknown IMPI: no decoy challenge"
+WWW=$(hdr WWW-Authenticate)
+grep -q 'algorithm=AKAv1-MD5' <<<"$WWW" && grep -q 'qop="auth-int"' <<<"$WWW" &&
+  grep -q "realm=\"$FQDN\"" <<<"$WWW" || fail "unknown IMPI: no decoy challenge: $WWW"
+NONCE=$(sed -n 's/.*nonce="\([^"]*\)".*/\1/p' <<<"$WWW")
+[ ${#NONCE} = 44 ] && [ "$(b64hex "$NONCE" | wc -c)" = 64 ] || fail "decoy nonce is not base64 of 32 octets: $NONCE"
+ub "$(first_auth nobody@ims.test)" >/dev/null
+[ "$(sed -n 's/.*nonce="\([^"]*\)".*/\1/p' <<<"$(hdr WWW-Authenticate)")" != "$NONCE" ] || fail "decoy nonce repeated"
+st=$(ub "$(second_auth nobody@ims.test 0001020304050607)"); [ "$st" = 400 ] || fail "answer to a decoy nonce: $st"
+grep -q 'reason="unknown IMPI' "$WORK/bsf.err" || fail "no 'unknown IMPI' reason in the log"
 big=$(head -c 40000 /dev/zero | tr '\0' a)
 st=$(ub "Digest username=\"$big\""); [ "$st" = 431 ] || [ "$st" = 400 ] || [ "$st" = 413 ] || fail "oversize header: $st"
 [ "$(sqn_now "$ALICE")" = "$S0" ] || fail "a hostile request moved the SQN"
-ok "hostile requests refused (replay, POST, none, malformed, realm, unknown IMPI, oversize); SQN unchanged"
+[ "$(store_snap)" = "$SNAP0" ] || fail "a hostile request changed the store"
+ok "hostile requests refused (replay, POST, none, malformed, realm, unknown IMPI -> 401 decoy, answer to a decoy -> 400, oversize); store unchanged"
+
+# ---- a UE (mbmsec-ue) with an unknown IMPI: its USIM refuses the decoy's AUTN
+if [ -n "${UE:-}" ] && [ -x "${UE:-}" ]; then
+  timeout 30 "$UE" usim init --usim "$WORK/usim-nobody" --k "$K" --opc "$OPC" >/dev/null 2>"$WORK/ue.err" || fail "usim init"
+  cp "$WORK/usim-nobody" "$WORK/usim-nobody.before"
+  rc=0
+  timeout 30 "$UE" bootstrap --bsf "$URL" --realm "$FQDN" --impi nobody@ims.test --usim "$WORK/usim-nobody" \
+    --state "$WORK/state-nobody" >"$WORK/ue.out" 2>"$WORK/ue.err" || rc=$?
+  [ $rc = 1 ] || fail "UE with an unknown IMPI: exit $rc ($(cat "$WORK/ue.err"))"
+  grep -q "network authentication failure" "$WORK/ue.err" || fail "UE with an unknown IMPI: $(cat "$WORK/ue.err")"
+  [ ! -e "$WORK/state-nobody" ] || fail "UE with an unknown IMPI: state file written"
+  cmp -s "$WORK/usim-nobody" "$WORK/usim-nobody.before" || fail "UE with an unknown IMPI: USIM file changed"
+  [ "$(store_snap)" = "$SNAP0" ] || fail "UE with an unknown IMPI: the store changed"
+  ok "mbmsec-ue with an unknown IMPI: exit 1, network authentication failure, no state; store unchanged"
+else
+  echo "skip: mbmsec-ue not built (UE unset)"
+fi
 
 # ---- AUTS: the USIM has seen SEQ 40; the BSF resynchronises and challenges with SEQ 41
 challenge "$ALICE"
@@ -206,10 +234,12 @@ st=$(ub "$(second_auth "$ALICE" "$RES")"); [ "$st" = 200 ] || fail "after resync
 ok "AUTS resynchronisation: new challenge with SEQ_MS + 1, then 200"
 
 # ---- wrong RES: 401 with a new challenge, nothing stored
+SNAP1=$(store_snap) || fail "store snapshot"
 challenge "$ALICE"
 st=$(ub "$(second_auth "$ALICE" 0001020304050607)"); [ "$st" = 401 ] || fail "wrong RES: $st"
 hdr WWW-Authenticate | grep -q AKAv1-MD5 || fail "wrong RES: no new challenge"
-ok "wrong RES: 401 with a new challenge"
+[ "$(store_snap)" = "$SNAP1" ] || fail "wrong RES changed the store"
+ok "wrong RES: 401 with a new challenge; store unchanged"
 
 # ---- Ub for bob (USS "1")
 challenge "$BOB"; usim
