@@ -63,13 +63,23 @@ static mbmsec_err challenge(mbmsec_bsf *bsf, const char *impi, const char *why,
     rc = MBMSEC_OK;
     goto out;
   }
-  /* Not a subscriber: a challenge of the same shape with random RAND || AUTN, kept nowhere, so
-   * that a 401 does not tell which IMPIs exist. Its answer fails as an unknown nonce, and a
-   * real USIM refuses its AUTN (MAC failure). */
+  /* Not a subscriber: a challenge of the same shape, kept nowhere, so that a 401 does not tell
+   * which IMPIs exist. RAND is random and AUTN is made by Milenage under a random K, OPc and
+   * SQN: random octets except the AMF, which travels in clear in AUTN and is the default 8000
+   * of `subscriber add` (fully random octets there would mark the decoy), and the Milenage run
+   * keeps the decoy's cost close to a real challenge's. Its answer fails as an unknown nonce,
+   * and a real USIM refuses its AUTN (MAC failure). */
   const bool decoy = rc == MBMSEC_ERR_STORE_NOT_FOUND;
   if (decoy) {
-    GUARD_OUT(mbmsec_random(av.rand, sizeof av.rand));
-    GUARD_OUT(mbmsec_random(av.autn, sizeof av.autn));
+    uint8_t dk[16 + 16 + 16 + 6]; /* K, OPc, RAND, SQN */
+    static const uint8_t amf[2] = {0x80, 0x00};
+    rc = mbmsec_random(dk, sizeof dk);
+    if (rc == MBMSEC_OK)
+      rc = mbmsec_aka_vector_make(dk, dk + 16, dk + 32, dk + 48, amf, &av);
+    if (rc == MBMSEC_OK)
+      memcpy(av.rand, dk + 32, 16);
+    mbmsec_cleanse(dk, sizeof dk);
+    GUARD_OUT(rc);
   } else {
     GUARD_OUT(rc);
   }

@@ -1,7 +1,10 @@
 /* BSF engine (lib/bsf): the Ub exchange from byte arrays, with the UE side computed here from
- * the library's USIM functions and Digest builders; AUTS resynchronisation; wrong K; every
- * hostile request (status, and the store unchanged); the bounded nonce table; concurrent SQN
- * use; the Zn lookup. Each test uses its own in-memory SQLite store and a settable clock. */
+ * the library's USIM functions and Digest builders; AUTS resynchronisation; wrong K (the whole
+ * store identical before and after); the SQN stored only when a RES verifies; the decoy
+ * challenge for an unknown IMPI; every hostile request (status, and the store unchanged); the
+ * bounded nonce table; concurrent SQN use; the Zn lookup. Each test uses its own SQLite store
+ * (in memory, or a temporary file where the test reads the file directly) and a settable
+ * clock. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +15,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
+#include <unistd.h>
 
 #include "mbmsec/aka.h"
 #include "mbmsec/bsf.h"
@@ -54,11 +59,11 @@ static void add_sub(mbmsec_store *st, const char *impi, const char *uss)
   assert_int_equal(mbmsec_store_subscriber_add(st, &in), MBMSEC_OK);
 }
 
-static fx *fx_new(uint32_t max_pending)
+static fx *fx_new_uri(const char *uri, uint32_t max_pending)
 {
   fx *f = calloc(1, sizeof *f);
   assert_non_null(f);
-  assert_int_equal(mbmsec_store_open("sqlite::memory:", &f->st), MBMSEC_OK);
+  assert_int_equal(mbmsec_store_open(uri, &f->st), MBMSEC_OK);
   add_sub(f->st, IMPI, "4");
   add_sub(f->st, IMPI2, "1");
   mbmsec_bsf_config cfg = {.fqdn = FQDN, .lifetime = 3600, .challenge_ttl = 30,
@@ -66,6 +71,8 @@ static fx *fx_new(uint32_t max_pending)
   assert_int_equal(mbmsec_bsf_new(&cfg, f->st, &f->bsf), MBMSEC_OK);
   return f;
 }
+
+static fx *fx_new(uint32_t max_pending) { return fx_new_uri("sqlite::memory:", max_pending); }
 
 static int setup(void **state)
 {
@@ -161,6 +168,142 @@ static void second_auth(char *out, size_t cap, const char *impi, const chal *c, 
 static mbmsec_aka_usim_state usim;
 
 static void usim_fresh(void) { assert_int_equal(mbmsec_aka_usim_init(&usim, 5, 0, 0), MBMSEC_OK); }
+
+/* The SQN a challenge carries: AUTN[0..5] xor AK (AK = f5(K, RAND) does not depend on SQN). */
+static uint64_t sqn_in(const uint8_t rand[16], const uint8_t autn[16])
+{
+  mbmsec_milenage_out mo;
+  assert_int_equal(mbmsec_milenage(K, OPC, rand, (const uint8_t[6]){0}, AMF, &mo), MBMSEC_OK);
+  uint64_t sqn = 0;
+  for (int j = 0; j < 6; j++)
+    sqn = (sqn << 8) | (uint8_t)(autn[j] ^ mo.ak[j]);
+  return sqn;
+}
+
+/* Answers challenge c with the right RES, computed straight from Milenage (no USIM freshness
+ * check, so challenges can be answered in any order). */
+static mbmsec_bsf_response *answer_right(fx *f, const char *impi, const chal *c)
+{
+  char a[2048];
+  uint8_t sqn[6];
+  const uint64_t s = sqn_in(c->rand, c->autn);
+  for (int j = 0; j < 6; j++)
+    sqn[j] = (uint8_t)(s >> (40 - 8 * j));
+  mbmsec_milenage_out mo;
+  assert_int_equal(mbmsec_milenage(K, OPC, c->rand, sqn, AMF, &mo), MBMSEC_OK);
+  second_auth(a, sizeof a, impi, c, mo.res, 8, "00000001", "AKAv1-MD5", "auth-int", NULL);
+  return send_req(f, "GET", "/", a, NULL);
+}
+
+/* A fixture on a temporary SQLite file, so that the test can read the file itself. */
+typedef struct {
+  char dir[512], path[600];
+} tmpdb;
+
+static fx *fx_file(tmpdb *t)
+{
+  const char *base = getenv("MBMSEC_TEST_TMPDIR");
+  char uri[700];
+  snprintf(t->dir, sizeof t->dir, "%s/test_bsf.XXXXXX", base && *base ? base : "/tmp");
+  assert_non_null(mkdtemp(t->dir));
+  snprintf(t->path, sizeof t->path, "%s/bsf.db", t->dir);
+  snprintf(uri, sizeof uri, "sqlite:%s", t->path);
+  now_s = 1900000000;
+  return fx_new_uri(uri, 0);
+}
+
+static void fx_file_free(fx *f, tmpdb *t)
+{
+  void *st = f;
+  char p[700];
+  teardown(&st);
+  static const char *const sfx[] = {"", "-wal", "-shm"};
+  for (size_t i = 0; i < 3; i++) {
+    snprintf(p, sizeof p, "%s%s", t->path, sfx[i]);
+    (void)unlink(p);
+  }
+  (void)rmdir(t->dir);
+}
+
+/* A growing text buffer for store snapshots. */
+typedef struct {
+  char *p;
+  size_t len, cap;
+} sbuf;
+
+__attribute__((format(printf, 2, 3))) static void sb_put(sbuf *b, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  const int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  assert_true(n >= 0);
+  if (b->len + (size_t)n + 1 > b->cap) {
+    b->cap = (b->len + (size_t)n + 1) * 2;
+    b->p = realloc(b->p, b->cap);
+    assert_non_null(b->p);
+  }
+  va_start(ap, fmt);
+  vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+  va_end(ap);
+  b->len += (size_t)n;
+}
+
+static void sb_hex(sbuf *b, const uint8_t *d, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    sb_put(b, "%02x", d[i]);
+}
+
+static mbmsec_err snap_sub(const mbmsec_store_subscriber *s, void *arg)
+{
+  sbuf *b = arg;
+  sb_put(b, "subscriber impi=%s k=", s->impi);
+  sb_hex(b, s->k, sizeof s->k);
+  sb_put(b, " opc=");
+  sb_hex(b, s->opc, sizeof s->opc);
+  sb_put(b, " sqn=%012llx amf=", (unsigned long long)s->sqn);
+  sb_hex(b, s->amf, sizeof s->amf);
+  sb_put(b, " uss=%s\n", s->uss);
+  return MBMSEC_OK;
+}
+
+/* The whole store as text: every field of every subscriber through the store API, then every
+ * row of every table (subscriber, bootstrap, counter, ...) read straight from the SQLite file by
+ * a second, read-only connection. Two equal snapshots mean nothing was written. */
+static char *store_snapshot(fx *f, const tmpdb *t)
+{
+  sbuf b = {0};
+  sqlite3 *db = NULL;
+  sqlite3_stmt *tables = NULL;
+  sb_put(&b, "# api\n");
+  assert_int_equal(mbmsec_store_subscriber_list(f->st, snap_sub, &b), MBMSEC_OK);
+  assert_int_equal(sqlite3_open_v2(t->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table' "
+                                          "ORDER BY name", -1, &tables, NULL), SQLITE_OK);
+  while (sqlite3_step(tables) == SQLITE_ROW) {
+    char q[300];
+    sqlite3_stmt *rows = NULL;
+    const char *name = (const char *)sqlite3_column_text(tables, 0);
+    sb_put(&b, "# table %s\n", name);
+    snprintf(q, sizeof q, "SELECT * FROM \"%s\" ORDER BY rowid", name);
+    assert_int_equal(sqlite3_prepare_v2(db, q, -1, &rows, NULL), SQLITE_OK);
+    int rc;
+    while ((rc = sqlite3_step(rows)) == SQLITE_ROW) {
+      for (int c = 0; c < sqlite3_column_count(rows); c++) {
+        sb_put(&b, "%s%s=%d:", c ? " " : "", sqlite3_column_name(rows, c),
+               sqlite3_column_type(rows, c));
+        sb_hex(&b, sqlite3_column_blob(rows, c), (size_t)sqlite3_column_bytes(rows, c));
+      }
+      sb_put(&b, "\n");
+    }
+    assert_int_equal(rc, SQLITE_DONE);
+    sqlite3_finalize(rows);
+  }
+  sqlite3_finalize(tables);
+  sqlite3_close(db);
+  return b.p;
+}
 
 /* Full exchange for IMPI; returns the response of the second request and fills res/ck/ik. */
 static mbmsec_bsf_response *bootstrap(fx *f, const char *impi, chal *c, uint8_t res[8],
@@ -371,29 +514,156 @@ static void test_auts_resync(void **state)
 
 static void test_wrong_k(void **state)
 {
-  fx *f = *state;
+  (void)state;
+  tmpdb t;
+  fx *f = fx_file(&t);
   chal c;
-  char a[2048], b64[32], btid[300];
+  char a[2048], b64[32], btid[300], extra[64];
+  uint8_t res[8], ck[16], ik[16];
   mbmsec_milenage_out mo;
   uint8_t badk[16];
   memcpy(badk, K, 16);
   badk[0] ^= 0x80;
+  /* One good bootstrap first, so that the SQN is not 0 and the bootstrap table not empty. */
+  usim_fresh();
+  assert_int_equal(bootstrap(f, IMPI, &c, res, ck, ik)->status, 200);
+  char *before = store_snapshot(f, &t);
+  assert_non_null(strstr(before, "# table bootstrap\nbtid="));
+  /* A UE with another K: its RES (f2 of RAND) is wrong. */
   first_auth(a, sizeof a, IMPI, FQDN);
   get_challenge(send_req(f, "GET", "/", a, NULL), &c);
-  /* A UE with another K: its RES (f2 of RAND) is wrong. */
-  assert_int_equal(mbmsec_milenage(badk, OPC, c.rand, (const uint8_t[6]){0, 0, 0, 0, 0, 0x20}, AMF, &mo),
+  assert_int_equal(sqn_in(c.rand, c.autn), 0x40u);
+  assert_int_equal(mbmsec_milenage(badk, OPC, c.rand, (const uint8_t[6]){0, 0, 0, 0, 0, 0x40}, AMF, &mo),
                    MBMSEC_OK);
-  uint64_t before = sqn_of(f, IMPI);
   second_auth(a, sizeof a, IMPI, &c, mo.res, 8, "00000001", "AKAv1-MD5", "auth-int", NULL);
   mbmsec_bsf_response *r = send_req(f, "GET", "/", a, NULL);
   assert_int_equal(r->status, 401);
   assert_non_null(strstr(r->reason, "wrong RES"));
   assert_true(r->www_authenticate[0] != 0);
-  assert_int_equal(sqn_of(f, IMPI), before); /* a failed authentication writes nothing */
   assert_int_equal(mbmsec_b64_encode(c.rand, 16, b64, sizeof b64, NULL), MBMSEC_OK);
   snprintf(btid, sizeof btid, "%s@%s", b64, FQDN);
   mbmsec_store_bootstrap b;
   assert_int_equal(mbmsec_store_bootstrap_get(f->st, btid, &b), MBMSEC_ERR_STORE_NOT_FOUND);
+  /* The same UE answers the new challenge with an AUTS of its own K (MAC-S wrong for ours). */
+  get_challenge(r, &c);
+  assert_int_equal(mbmsec_milenage(badk, OPC, c.rand, (const uint8_t[6]){0, 0, 0, 0, 0x10, 0},
+                                   (const uint8_t[2]){0, 0}, &mo), MBMSEC_OK);
+  uint8_t auts[14] = {0, 0, 0, 0, 0x10, 0};
+  for (int j = 0; j < 6; j++)
+    auts[j] ^= mo.ak_star[j];
+  memcpy(auts + 6, mo.mac_s, 8);
+  assert_int_equal(mbmsec_b64_encode(auts, 14, b64, sizeof b64, NULL), MBMSEC_OK);
+  snprintf(extra, sizeof extra, ", auts=\"%s\"", b64);
+  second_auth(a, sizeof a, IMPI, &c, (const uint8_t *)"", 0, "00000001", "AKAv1-MD5", "auth-int",
+              extra);
+  r = send_req(f, "GET", "/", a, NULL);
+  assert_int_equal(r->status, 401);
+  assert_non_null(strstr(r->reason, "AUTS"));
+  /* And a UE whose USIM refuses AUTN (MAC) sends nothing: the challenges just stay pending. */
+  first_auth(a, sizeof a, IMPI, FQDN);
+  get_challenge(send_req(f, "GET", "/", a, NULL), &c);
+  assert_int_equal(mbmsec_bsf_pending_count(f->bsf), 2);
+  /* Every subscriber field and every bootstrap row identical, byte for byte. */
+  char *after = store_snapshot(f, &t);
+  assert_string_equal(before, after);
+  assert_int_equal(sqn_of(f, IMPI), 0x20);
+  free(before);
+  free(after);
+  fx_file_free(f, &t);
+}
+
+/* The stored SQN is the SQN of a verified challenge, never of one only issued; challenges of
+ * one IMPI that are pending at once carry distinct SQNs; an answer to an older challenge never
+ * moves the SQN back. */
+static void test_sqn_commit(void **state)
+{
+  fx *f = *state;
+  chal c[4];
+  char a[2048];
+  first_auth(a, sizeof a, IMPI, FQDN);
+  for (int i = 0; i < 3; i++) {
+    get_challenge(send_req(f, "GET", "/", a, NULL), &c[i]);
+    assert_int_equal(sqn_in(c[i].rand, c[i].autn), (uint64_t)(i + 1) << 5);
+  }
+  assert_int_equal(sqn_of(f, IMPI), 0);
+  assert_int_equal(mbmsec_bsf_pending_count(f->bsf), 3);
+  /* the second verifies: its SQN is stored */
+  assert_int_equal(answer_right(f, IMPI, &c[1])->status, 200);
+  assert_int_equal(sqn_of(f, IMPI), 2u << 5);
+  /* the next challenge follows the highest pending one (SEQ 3), not the stored SQN */
+  get_challenge(send_req(f, "GET", "/", a, NULL), &c[3]);
+  assert_int_equal(sqn_in(c[3].rand, c[3].autn), 4u << 5);
+  /* an older challenge verifies later: 200, SQN not moved back */
+  assert_int_equal(answer_right(f, IMPI, &c[0])->status, 200);
+  assert_int_equal(sqn_of(f, IMPI), 2u << 5);
+  assert_int_equal(answer_right(f, IMPI, &c[3])->status, 200);
+  assert_int_equal(sqn_of(f, IMPI), 4u << 5);
+  assert_int_equal(answer_right(f, IMPI, &c[2])->status, 200);
+  assert_int_equal(sqn_of(f, IMPI), 4u << 5);
+  assert_int_equal(mbmsec_bsf_pending_count(f->bsf), 0);
+  /* nothing pending: the next challenge follows the stored SQN; the other IMPI untouched */
+  chal d;
+  get_challenge(send_req(f, "GET", "/", a, NULL), &d);
+  assert_int_equal(sqn_in(d.rand, d.autn), 5u << 5);
+  assert_int_equal(sqn_of(f, IMPI2), 0);
+}
+
+/* An IMPI that is not a subscriber gets a 401 challenge of the same shape as a real one (random
+ * RAND, AUTN random but for the AMF in clear), kept nowhere: nothing stored, nothing pending; a USIM refuses its AUTN
+ * (network authentication failure); an answer to it fails as an unknown nonce. */
+static void test_unknown_impi_decoy(void **state)
+{
+  (void)state;
+  tmpdb t;
+  fx *f = fx_file(&t);
+  const char *nobody = "001019999999999@ims.mnc001.mcc001.3gppnetwork.org";
+  char a[2048], real[sizeof ((mbmsec_bsf_response *)0)->www_authenticate];
+  chal c, d, e;
+  uint8_t res[8], ck[16], ik[16], auts[14];
+  char *before = store_snapshot(f, &t);
+  first_auth(a, sizeof a, IMPI, FQDN); /* same IMPI length: same header length */
+  mbmsec_bsf_response *r = send_req(f, "GET", "/", a, NULL);
+  snprintf(real, sizeof real, "%s", r->www_authenticate);
+  get_challenge(r, &e);
+  assert_int_equal(mbmsec_bsf_pending_count(f->bsf), 1);
+
+  first_auth(a, sizeof a, nobody, FQDN);
+  r = send_req(f, "GET", "/", a, NULL);
+  print_message("decoy: %u %s\n", r->status, r->reason);
+  assert_int_equal(r->status, 401);
+  assert_non_null(strstr(r->reason, "unknown IMPI"));
+  assert_int_equal(strlen(r->www_authenticate), strlen(real));
+  assert_int_equal(r->body_len, 0);
+  get_challenge(r, &c); /* realm, AKAv1-MD5, auth-int, nonce = base64 of 32 octets */
+  get_challenge(send_req(f, "GET", "/", a, NULL), &d);
+  assert_memory_not_equal(c.rand, d.rand, 16); /* fresh each time */
+  assert_memory_not_equal(c.autn, d.autn, 16);
+  /* the AMF travels in clear in AUTN: the decoy's is the real one's (8000), not random */
+  assert_memory_equal(c.autn + 6, e.autn + 6, 2);
+  assert_memory_equal(d.autn + 6, AMF, 2);
+  assert_int_equal(mbmsec_bsf_pending_count(f->bsf), 1); /* only the real one */
+  /* a USIM (with the right K even) refuses the decoy: MAC failure */
+  usim_fresh();
+  assert_int_equal(mbmsec_aka_usim_check(&usim, K, OPC, c.rand, c.autn, res, ck, ik, auts),
+                   MBMSEC_ERR_AKA_MAC);
+  /* an answer to the decoy nonce: unknown nonce, 400, no new challenge */
+  memset(res, 0, sizeof res);
+  second_auth(a, sizeof a, nobody, &c, res, 8, "00000001", "AKAv1-MD5", "auth-int", NULL);
+  r = send_req(f, "GET", "/", a, NULL);
+  assert_int_equal(r->status, 400);
+  assert_non_null(strstr(r->reason, "unknown, expired or already answered nonce"));
+  assert_string_equal(r->www_authenticate, "");
+  /* the decoy nonce under a real IMPI's name is no better */
+  second_auth(a, sizeof a, IMPI, &d, res, 8, "00000001", "AKAv1-MD5", "auth-int", NULL);
+  r = send_req(f, "GET", "/", a, NULL);
+  assert_int_equal(r->status, 400);
+  assert_non_null(strstr(r->reason, "nonce"));
+  char *after = store_snapshot(f, &t);
+  assert_string_equal(before, after);
+  assert_null(strstr(after, nobody));
+  free(before);
+  free(after);
+  fx_file_free(f, &t);
 }
 
 /* One hostile second request against a fresh challenge: status, and the store unchanged. */
@@ -581,16 +851,12 @@ static void test_sqn_race(void **state)
   /* SQN = AUTN[0..5] xor AK: all distinct, exactly SEQ 1..n */
   uint8_t seen[RACE_THREADS * RACE_EACH + 1] = {0};
   for (int i = 0; i < n; i++) {
-    mbmsec_milenage_out mo;
-    assert_int_equal(mbmsec_milenage(K, OPC, race_rand[i], (const uint8_t[6]){0}, AMF, &mo), MBMSEC_OK);
-    uint64_t sqn = 0;
-    for (int j = 0; j < 6; j++)
-      sqn = (sqn << 8) | (uint8_t)(race_autn[i][j] ^ mo.ak[j]);
-    uint64_t seq = sqn >> 5;
+    const uint64_t seq = sqn_in(race_rand[i], race_autn[i]) >> 5;
     assert_true(seq >= 1 && seq <= (uint64_t)n);
     assert_int_equal(seen[seq], 0);
     seen[seq] = 1;
   }
+  assert_int_equal(mbmsec_bsf_pending_count(f->bsf), (size_t)n);
 }
 
 static void test_auts_find(void **state)
@@ -638,7 +904,9 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_full_exchange, setup, teardown),
       cmocka_unit_test_setup_teardown(test_zn_lookup, setup, teardown),
       cmocka_unit_test_setup_teardown(test_auts_resync, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_wrong_k, setup, teardown),
+      cmocka_unit_test(test_wrong_k),
+      cmocka_unit_test_setup_teardown(test_sqn_commit, setup, teardown),
+      cmocka_unit_test(test_unknown_impi_decoy),
       cmocka_unit_test_setup_teardown(test_hostile_first, setup, teardown),
       cmocka_unit_test_setup_teardown(test_hostile_second, setup, teardown),
       cmocka_unit_test_setup_teardown(test_nonce_expiry_and_table_bound, setup, teardown),
