@@ -89,6 +89,15 @@ static int setup(void **state)
   return 0;
 }
 
+/* A fresh store path: mkstemp picks a unique name, the store creates the file itself. */
+static void tmp_db(char *path)
+{
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  close(fd);
+  unlink(path);
+}
+
 static uint32_t counter_of(const uint8_t *msg)
 {
   /* MSK message layout (mikey.md 7.1): T's counter at offset 27. */
@@ -99,9 +108,7 @@ static void test_seed_flow(void **state)
 {
   setup(state);
   char db[] = "/tmp/mbmsec-dl-XXXXXX";
-  int fd = mkstemp(db);
-  close(fd);
-  unlink(db);
+  tmp_db(db);
   fx *f = fx_open(db, 0);
   assert_int_equal(mbmsec_bmsc_dl_deliver(f->dl, BTID, KDID, MSK_ID, g_msk, 1, 100, 0), MBMSEC_OK);
   assert_int_equal(g_n, 1);
@@ -147,9 +154,7 @@ static void test_retransmission(void **state)
 {
   setup(state);
   char db[] = "/tmp/mbmsec-dl-XXXXXX";
-  int fd = mkstemp(db);
-  close(fd);
-  unlink(db);
+  tmp_db(db);
   fx *f = fx_open(db, 0);
   assert_int_equal(mbmsec_bmsc_dl_deliver(f->dl, BTID, KDID, MSK_ID, g_msk, 1, 100, 0), MBMSEC_OK);
   /* P13: tries at 0, 2, 6, 14, 30 s; failed at 62 s. Drive time one second at a time. */
@@ -205,9 +210,7 @@ static void test_counters_across_crash(void **state)
 {
   setup(state);
   char db[] = "/tmp/mbmsec-dl-XXXXXX";
-  int fd = mkstemp(db);
-  close(fd);
-  unlink(db);
+  tmp_db(db);
   uint32_t last = 0;
   for (int life = 0; life < 3; life++) {
     fx *f = fx_open(db, 1);
