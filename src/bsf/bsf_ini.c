@@ -22,6 +22,13 @@ mbmsec_err bsf_ini_read(const char *path, bsf_ini_fn fn, void *user)
     fprintf(stderr, "mbmsec-bsf: cannot read config file %s\n", path);
     return MBMSEC_ERR_BSF_INI;
   }
+  const mbmsec_err rc = bsf_ini_read_stream(f, path, fn, user);
+  fclose(f);
+  return rc;
+}
+
+mbmsec_err bsf_ini_read_stream(FILE *f, const char *path, bsf_ini_fn fn, void *user)
+{
   char buf[1024], section[64] = "";
   int lineno = 0;
   size_t total = 0;
@@ -71,6 +78,5 @@ mbmsec_err bsf_ini_read(const char *path, bsf_ini_fn fn, void *user)
     fprintf(stderr, "mbmsec-bsf: cannot read config file %s\n", path);
     rc = MBMSEC_ERR_BSF_INI;
   }
-  fclose(f);
   return rc;
 }
