@@ -249,4 +249,177 @@ mbmsec_err mbmsec_ue_url_parts(const char *url, char *host, size_t host_cap, cha
 mbmsec_err mbmsec_ue_global_init(void);
 void mbmsec_ue_global_cleanup(void);
 
+/* ================================================================ Ua client and MIKEY receiver
+ * (section added with lib/ue/ua_client_req.c, ua_client_http.c, ue_mikey.c; docs/ue.md)
+ * The UE's requests to a BM-SC (http-ua.md sections 3-6, profile P2-P4, P12, P15) as an engine
+ * without I/O over the Digest client of mbmsec/ue_ua.h, a libcurl POST transport for it, a
+ * driver joining the two, and a MIKEY receiver over mbmsec/mikey_state.h that persists its
+ * state after every accepted message. */
+#include <sys/socket.h>
+
+#include "mbmsec/mbms_xml.h"
+#include "mbmsec/mikey_state.h"
+#include "mbmsec/ue_ua.h"
+
+#define MBMSEC_UE_KM_TARGET_MAX 512   /* request-target incl. the query */
+#define MBMSEC_UE_KM_EXCHANGES_MAX 6  /* HTTP round trips of one request (bootstrap included) */
+#define MBMSEC_UE_KM_USER_AGENT "mbmsec-ue/0.1 3gpp-gba" /* http-ua.md 1: token 3gpp-gba */
+
+typedef enum {
+  MBMSEC_UE_KM_REGISTER = 0,   /* requesttype=register, items = serviceIds */
+  MBMSEC_UE_KM_DEREGISTER = 1, /* requesttype=deregister, items = serviceIds */
+  MBMSEC_UE_KM_MSK = 2,        /* requesttype=msk-request, items = keyIds (12 base64 chars) */
+} mbmsec_ue_km_type;
+
+/* One BM-SC (one key-management URI): keeps nonce, nc, opaque and algorithm across requests.
+ * Opaque, on the heap (it holds the request and response item lists). */
+typedef struct mbmsec_ue_km mbmsec_ue_km;
+
+/* The POST to send now; pointers into the engine, valid until its next call. */
+typedef struct {
+  const char *target;        /* "<km-uri path>/keymanagement?requesttype=..." (P2) */
+  const char *content_type;  /* request media type (P3) */
+  const char *accept;        /* the response media type (P3) */
+  const uint8_t *body;
+  size_t body_len;
+  const char *authorization; /* Authorization value; "" = send none (first contact) */
+} mbmsec_ue_km_send;
+
+typedef enum {
+  MBMSEC_UE_KM_SEND_AGAIN = 0, /* 401 first contact / stale=true: call mbmsec_ue_km_next */
+  MBMSEC_UE_KM_DONE = 1,       /* 200, rspauth verified, items parsed */
+  MBMSEC_UE_KM_BOOTSTRAP = 2,  /* 401 refusing sent credentials: run Ub, then
+                                  mbmsec_ue_km_set_credentials and mbmsec_ue_km_next (once) */
+} mbmsec_ue_km_step;
+
+/* One item of the BM-SC's per-item answer (P4; 204 for msk-request, P15). */
+typedef struct {
+  const char *text;          /* serviceId or keyId as received (NUL-terminated) */
+  unsigned code;             /* its status group's code */
+  bool requested;            /* the item was in our request */
+  bool keyid_ok;             /* msk-request: kdid / msk_id decoded */
+  uint8_t kdid[KDID_LEN];
+  uint8_t msk_id[MSK_ID_LEN];
+} mbmsec_ue_km_item;
+
+/* @param km_uri http(s)://host[:port][/path] without query; naf_fqdn the BM-SC FQDN of the
+ * NAF_Id (realm must be "3GPP-bootstrapping@" naf_fqdn); NULL = the URI's host.
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_SPACE, MBMSEC_ERR_NOMEM. */
+mbmsec_err mbmsec_ue_km_new(const char *km_uri, const char *naf_fqdn, mbmsec_ue_km **out);
+/* Cleanses (MRK, Digest state, bodies) and frees; NULL is fine. */
+void mbmsec_ue_km_free(mbmsec_ue_km *k);
+/* B-TID and MRK (P1) of the current bootstrap; forgets the Digest state (nonce of the old
+ * B-TID). After a BOOTSTRAP step it marks the request as retried once.
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_LENGTH. */
+mbmsec_err mbmsec_ue_km_set_credentials(mbmsec_ue_km *k, const char *btid,
+                                        const uint8_t mrk[MBMSEC_GBA_KEY_LEN]);
+/* Starts a request: builds the body (lib/xml) and the request-target.
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG (no credentials, n 0), MBMSEC_ERR_XML_KEYID (a keyId not
+ * 12 base64 chars / 7 octets), the builders' codes (MBMSEC_ERR_XML_ITEM, _DUP_ITEM,
+ * _TOO_MANY, MBMSEC_ERR_SPACE). */
+mbmsec_err mbmsec_ue_km_start(mbmsec_ue_km *k, mbmsec_ue_km_type type, const char *const *items,
+                              size_t n);
+/* The next POST (Authorization for the challenge known, pre-emptive with nc+1 when a nonce is
+ * kept). @return MBMSEC_OK, MBMSEC_ERR_UE_SEQUENCE (no request active or bootstrap pending,
+ * or over MBMSEC_UE_KM_EXCHANGES_MAX round trips), the codes of mbmsec_ue_ua_authorize. */
+mbmsec_err mbmsec_ue_km_next(mbmsec_ue_km *k, mbmsec_ue_km_send *s);
+/* The answer to that POST. 200: Authentication-Info is verified over the exact body before
+ * it is parsed (content_type, when not NULL, must be the response type; parameters ignored).
+ * Any error ends the request; items are only available after DONE.
+ * @return MBMSEC_OK (*step), MBMSEC_ERR_ARG, MBMSEC_ERR_UE_SEQUENCE, MBMSEC_ERR_UE_RSPAUTH
+ * (missing/wrong rspauth: body discarded), MBMSEC_ERR_UE_NO_CHALLENGE (401 without a usable
+ * Digest challenge for our realm), MBMSEC_ERR_UE_REFUSED (403, or credentials refused again
+ * after the bootstrap), MBMSEC_ERR_UE_HTTP_STATUS (other status, wrong content type),
+ * the parsers' MBMSEC_ERR_XML_* codes. */
+mbmsec_err mbmsec_ue_km_answer(mbmsec_ue_km *k, const mbmsec_ue_http_answer *ans,
+                               mbmsec_ue_km_step *step);
+/* Items of the last DONE request (0 otherwise), in document order. */
+size_t mbmsec_ue_km_n_items(const mbmsec_ue_km *k);
+/* @return MBMSEC_OK, MBMSEC_ERR_ARG (i out of range). */
+mbmsec_err mbmsec_ue_km_item_get(const mbmsec_ue_km *k, size_t i, mbmsec_ue_km_item *out);
+/* HTTP status of the last answer (0: none), round trips of the current / last request. */
+long mbmsec_ue_km_last_status(const mbmsec_ue_km *k);
+unsigned mbmsec_ue_km_exchanges(const mbmsec_ue_km *k);
+/* True after a BOOTSTRAP step that was not followed by new credentials. */
+bool mbmsec_ue_km_needs_bootstrap(const mbmsec_ue_km *k);
+
+/* Sends one POST and fills *ans (storage of the transport, valid until its next call). */
+typedef mbmsec_err (*mbmsec_ue_km_post_fn)(void *ctx, const mbmsec_ue_km_send *s,
+                                           mbmsec_ue_http_answer *ans);
+/* Runs Ub again and gives the new B-TID and MRK for this BM-SC. */
+typedef mbmsec_err (*mbmsec_ue_km_bootstrap_fn)(void *ctx, char btid[MBMSEC_UE_ID_MAX + 1],
+                                                uint8_t mrk[MBMSEC_GBA_KEY_LEN]);
+/* A whole request: start, then next/post/answer until DONE; a BOOTSTRAP step calls boot (NULL:
+ * the request fails with MBMSEC_ERR_UE_REFUSED and mbmsec_ue_km_needs_bootstrap is true).
+ * @return the codes of the engine functions, the transport's and the callback's. */
+mbmsec_err mbmsec_ue_km_run(mbmsec_ue_km *k, mbmsec_ue_km_type type, const char *const *items,
+                            size_t n, mbmsec_ue_km_post_fn post, void *post_ctx,
+                            mbmsec_ue_km_bootstrap_fn boot, void *boot_ctx);
+
+/* libcurl transport: POST to the km-uri's origin + target, Content-Type / Accept of *s, our
+ * Authorization (curl auth off), User-Agent MBMSEC_UE_KM_USER_AGENT, no redirects, no
+ * "Expect: 100-continue", timeout_ms per request (connect at most 5 s), response body capped
+ * at MBMSEC_XML_DOC_MAX, headers at MBMSEC_DIGEST_HEADER_MAX. bind_addr (NULL = any): local IP
+ * address of the connection (P6: the BM-SC sends MIKEY to that address). */
+typedef struct mbmsec_ue_km_http mbmsec_ue_km_http;
+/* @return MBMSEC_OK, MBMSEC_ERR_ARG (not an http(s) URL, timeout <= 0, bad bind address),
+ * MBMSEC_ERR_NOMEM, MBMSEC_ERR_UE_HTTP. */
+mbmsec_err mbmsec_ue_km_http_new(const char *km_uri, long timeout_ms, const char *bind_addr,
+                                 mbmsec_ue_km_http **out);
+void mbmsec_ue_km_http_free(mbmsec_ue_km_http *h);
+/* An mbmsec_ue_km_post_fn; ctx is the mbmsec_ue_km_http.
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_NOMEM, MBMSEC_ERR_UE_HTTP. */
+mbmsec_err mbmsec_ue_km_http_post(void *ctx, const mbmsec_ue_km_send *s,
+                                  mbmsec_ue_http_answer *ans);
+/* curl's message for the last failed POST ("" if none). */
+const char *mbmsec_ue_km_http_error(const mbmsec_ue_km_http *h);
+
+/* ---------------------------------------------------------------- MIKEY receiver */
+
+#define MBMSEC_UE_MIKEY_MUKS 4  /* MUKs (one per BM-SC / B-TID) the receiver knows at once */
+
+/* mbmsec_mikey_state + its file + the MUKs by MUK ID (IDi = BM-SC FQDN, IDr = B-TID). */
+typedef struct mbmsec_ue_mikey mbmsec_ue_mikey;
+
+typedef enum {
+  MBMSEC_UE_MIKEY_GOT_MSK = 0, /* res->msk (outcome NEW / DUPLICATE / PULL) */
+  MBMSEC_UE_MIKEY_GOT_MTK = 1, /* res->mtk */
+} mbmsec_ue_mikey_kind;
+
+typedef struct {
+  mbmsec_ue_mikey_kind kind;
+  mbmsec_mikey_msk_result msk;   /* holds the MSK and the verification message (ver_len) */
+  mbmsec_mikey_mtk_info mtk;     /* holds the MTK and salt */
+  struct sockaddr_storage reply_to; /* MSK with V=1: send msk.ver there (the source) */
+  socklen_t reply_len;           /* 0: nothing to send */
+} mbmsec_ue_mikey_result;
+
+/* Opens the receiver; state_path (NULL = memory only) is loaded when it exists (a malformed
+ * file is refused), else the state starts empty. File: "mbmsec-ue-mikey 1\nstate <hex>\n",
+ * mode 0600, written atomically.
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_NOMEM, MBMSEC_ERR_UE_FILE_IO,
+ * MBMSEC_ERR_UE_FILE_FORMAT, MBMSEC_ERR_MIKEY_STATE_FORMAT. */
+mbmsec_err mbmsec_ue_mikey_open(const char *state_path, mbmsec_ue_mikey **out);
+/* Cleanses and frees; NULL is fine. */
+void mbmsec_ue_mikey_free(mbmsec_ue_mikey *m);
+/* Adds or replaces the MUK for (BM-SC FQDN, B-TID). @return MBMSEC_OK, MBMSEC_ERR_ARG,
+ * MBMSEC_ERR_LENGTH (an ID empty or over MBMSEC_MIKEY_ID_MAX), MBMSEC_ERR_MIKEY_STATE_FULL. */
+mbmsec_err mbmsec_ue_mikey_set_muk(mbmsec_ue_mikey *m, const char *bmsc_fqdn, const char *btid,
+                                   const uint8_t muk[MBMSEC_GBA_KEY_LEN]);
+/* One datagram from src: MSK message (mbmsec_mikey_state_accept_msk) or, when its layout is not
+ * an MSK message's, MTK message (accept_mtk). After an accepted message the state is saved
+ * before this returns; if saving fails the state is rolled back, *res zeroed, nothing is to be
+ * sent. On error *res is zeroed (the reason is the code).
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG, the codes of the accept functions, MBMSEC_ERR_UE_FILE_IO,
+ * MBMSEC_ERR_SPACE. */
+mbmsec_err mbmsec_ue_mikey_feed(mbmsec_ue_mikey *m, const uint8_t *dgram, size_t len,
+                                const struct sockaddr *src, socklen_t src_len,
+                                const mbmsec_mikey_opts *opts, mbmsec_ue_mikey_result *res);
+/* The state (for mbmsec_mikey_state_get_msk and friends); owned by m. */
+mbmsec_mikey_state *mbmsec_ue_mikey_state(mbmsec_ue_mikey *m);
+/* Writes the state file now (no-op without a path). @return MBMSEC_OK, MBMSEC_ERR_SPACE,
+ * MBMSEC_ERR_CRYPTO, MBMSEC_ERR_UE_FILE_IO. */
+mbmsec_err mbmsec_ue_mikey_save(mbmsec_ue_mikey *m);
+void mbmsec_ue_mikey_result_cleanse(mbmsec_ue_mikey_result *res);
+
 #endif

@@ -6,10 +6,18 @@
 #include "mbmsec/ue.h"
 #include "ue_cli.h"
 
+/* src/ue/cmd_ua.c: requests to a BM-SC over Ua (and the MIKEY that follows). */
+int cmd_register(int argc, char **argv);
+int cmd_deregister(int argc, char **argv);
+int cmd_msk_request(int argc, char **argv);
+
 static const cli_cmd COMMANDS[] = {
     {"usim", cmd_usim, "simulated USIM file: init, show"},
     {"bootstrap", cmd_bootstrap, "GBA bootstrap against a BSF (Ub), then Ks_NAF, MRK, MUK"},
     {"bootstrap-bench", cmd_bootstrap_bench, "complete bootstraps per second against a BSF"},
+    {"register", cmd_register, "register for MBMS user services at a BM-SC (Ua, Digest)"},
+    {"deregister", cmd_deregister, "deregister from MBMS user services at a BM-SC"},
+    {"msk-request", cmd_msk_request, "request MSKs from a BM-SC; optionally receive the MIKEY"},
 };
 
 int main(int argc, char **argv)
