@@ -139,7 +139,7 @@ static void ue_init(ue *u, const zn_row *r, mbmsec_mrk_muk_mode mode)
 /* Takes challenge value idx of a 401 (checks its shape). */
 static void ue_take(ue *u, const mbmsec_ua_decision *d, size_t idx)
 {
-  static mbmsec_digest_header h;
+  static _Thread_local mbmsec_digest_header h; /* test_threads calls this from 4 threads */
   assert_int_equal(d->status, 401);
   assert_true(idx < d->n_challenges);
   const char *v = d->challenge[idx];
