@@ -120,6 +120,10 @@
   X(MBMSEC_ERR_STORE_COUNTER_RANGE, 814, "counter block would pass the counter's maximum") \
   X(MBMSEC_ERR_STORE_LIFETIME,  815, "bootstrap expiry is not after its creation time") \
   X(MBMSEC_ERR_STORE_REENTRANT, 816, "store handle used from inside its own list callback") \
+  X(MBMSEC_ERR_STORE_SERVICE_ID, 817, "serviceId empty, longer than 255 octets, or not printable ASCII") \
+  X(MBMSEC_ERR_STORE_MSK_ID,    818, "MSK ID with the reserved key number 0") \
+  X(MBMSEC_ERR_STORE_VALIDITY,  819, "MSK validity or lifetime empty, or MTK ID range VF above VT") \
+  X(MBMSEC_ERR_STORE_UE_ADDR,   820, "UE address empty, longer than 63 octets, or not printable ASCII") \
   /* UE 1000..1099 (lib/ue: simulated USIM, Ub client, UE state) */ \
   X(MBMSEC_ERR_UE_FILE_IO,      1000, "UE file cannot be read, written or renamed") \
   X(MBMSEC_ERR_UE_FILE_FORMAT,  1001, "USIM or UE state file is malformed") \
@@ -188,6 +192,14 @@
   X(MBMSEC_ERR_BMSC_FULL,       1401, "too many registered UEs or pending deliveries") \
   X(MBMSEC_ERR_BMSC_NO_DELIVERY, 1402, "verification message matches no pending delivery") \
   X(MBMSEC_ERR_BMSC_SEND,       1403, "the send callback failed") \
+  X(MBMSEC_ERR_BMSC_NOT_VERIFICATION, 1404, "datagram is not a MIKEY verification message with IDr") \
+  X(MBMSEC_ERR_BMSC_SOURCE,     1405, "verification message not from the UE's registered address") \
+  X(MBMSEC_ERR_BMSC_VERIFY,     1406, "verification message verifies against no try of the delivery") \
+  /* membership 1500..1599 (lib/members: BM-SC register / deregister / msk-request decisions) */ \
+  X(MBMSEC_ERR_MEMBERS_KEYNUM,  1500, "Key Group has used every key number (65535)") \
+  X(MBMSEC_ERR_MEMBERS_GROUP_FULL, 1501, "Key Group already holds a current and a next MSK") \
+  X(MBMSEC_ERR_MEMBERS_TOO_MANY, 1502, "more key groups or MSKs than the result can hold") \
+  X(MBMSEC_ERR_MEMBERS_USE,     1503, "Key Group used by no service, or used in another Key Domain") \
   /* end */
 
 typedef enum {
