@@ -10,7 +10,10 @@
  * - subscribers (HSS): IMPI, K, OPc, SQN = SEQ || IND (48 bits, TS 33.102 Annex C), AMF and
  *   the GBA user security settings as a comma list of GSIDs ("4" is MBMS);
  * - bootstrap records (BSF), one per B-TID: IMPI, Ks, RAND, creation and expiry time;
- * - named counters handed out in durable blocks (MIKEY counters, B-TID serials, ...).
+ * - named counters handed out in durable blocks (MIKEY counters, B-TID serials, ...);
+ * - BM-SC membership (migration 4): user services (Key Domain ID, MSK lifetime), the Key Groups
+ *   each service uses, MSKs per (Key Domain ID, MSK ID), subscriptions (IMPI -> service) and
+ *   registrations (IMPI + service -> B-TID, UE address).
  *
  * Times are seconds since the Unix epoch (UTC). Secrets (K, OPc, Ks) are copied into the
  * caller's structs; cleanse those (mbmsec_cleanse) when done. The store never keeps a copy of a
@@ -37,6 +40,11 @@
 #define MBMSEC_STORE_AMF_LEN 2
 #define MBMSEC_STORE_KS_LEN 32
 #define MBMSEC_STORE_RAND_LEN 16
+#define MBMSEC_STORE_SERVICE_ID_MAX 255  /* octets of a serviceId, without the NUL */
+#define MBMSEC_STORE_UE_ADDR_MAX 63       /* octets of a UE address text, without the NUL */
+#define MBMSEC_STORE_KDID_LEN 3           /* Key Domain ID (profile P5) */
+#define MBMSEC_STORE_MSK_ID_LEN 4         /* MSK ID = Key Group (2) || key number (2) (P5) */
+#define MBMSEC_STORE_MSK_LEN 16
 #define MBMSEC_STORE_SQN_MAX ((((uint64_t)1) << 48) - 1)
 /* Largest value a counter can reach in any backend (SQLite integers are signed 64-bit and the
  * store keeps the next free value, so the last value is one below INT64_MAX). */
@@ -44,7 +52,7 @@
 /* How long a call waits for another writer before MBMSEC_ERR_STORE_BUSY. */
 #define MBMSEC_STORE_BUSY_TIMEOUT_MS 5000
 /* Schema version this build creates and understands. */
-#define MBMSEC_STORE_SCHEMA_VERSION 3
+#define MBMSEC_STORE_SCHEMA_VERSION 4
 
 typedef struct mbmsec_store mbmsec_store;
 
@@ -218,5 +226,205 @@ mbmsec_err mbmsec_store_bootstrap_purge(mbmsec_store *st, int64_t now, uint64_t 
  * MBMSEC_ERR_STORE_CORRUPT, MBMSEC_ERR_STORE_REENTRANT, MBMSEC_ERR_NOMEM. */
 mbmsec_err mbmsec_store_counter_reserve(mbmsec_store *st, const char *name, uint64_t block,
                                         uint64_t max, uint64_t *first);
+
+/* --- BM-SC membership (migration 4) ---
+ *
+ * serviceId: 1..MBMSEC_STORE_SERVICE_ID_MAX octets of printable ASCII (0x21..0x7E), else
+ * MBMSEC_ERR_STORE_SERVICE_ID. Key Domain ID 3 octets and MSK ID 4 octets (MBMSEC_ERR_LENGTH
+ * otherwise); an MSK ID with key number 0 (reserved, P5) is MBMSEC_ERR_STORE_MSK_ID. Key
+ * Groups are identified by (Key Domain ID, Key Group); a service's groups belong to its Key
+ * Domain. Deleting a service deletes its key group links, subscriptions and registrations
+ * (MSKs belong to the Key Domain and stay). */
+
+/* A user service to add (input). */
+typedef struct {
+  const char *service_id;
+  const uint8_t *kdid;  /* kdid_len must be 3 */
+  size_t kdid_len;
+  int64_t msk_lifetime; /* seconds an MSK of this service is valid, >= 1 */
+} mbmsec_store_service_in;
+
+typedef struct {
+  char service_id[MBMSEC_STORE_SERVICE_ID_MAX + 1];
+  uint8_t kdid[MBMSEC_STORE_KDID_LEN];
+  int64_t msk_lifetime;
+} mbmsec_store_service;
+
+/* An MSK to put (input). key is a secret: it is bound straight from the caller's buffer. */
+typedef struct {
+  const uint8_t *kdid;   /* kdid_len must be 3 */
+  size_t kdid_len;
+  const uint8_t *msk_id; /* msk_id_len must be 4; key number (octets 2-3) not 0 */
+  size_t msk_id_len;
+  const uint8_t *key;    /* key_len must be 16 */
+  size_t key_len;
+  int64_t valid_from;    /* Unix seconds; valid in [valid_from, valid_to) */
+  int64_t valid_to;      /* must be greater than valid_from */
+  uint16_t vf, vt;       /* MTK ID range of the MSK (key validity VF..VT), vf <= vt */
+  int64_t created;
+} mbmsec_store_msk_in;
+
+/* An MSK as read back. key is a secret: cleanse the struct after use. */
+typedef struct {
+  uint8_t kdid[MBMSEC_STORE_KDID_LEN];
+  uint8_t msk_id[MBMSEC_STORE_MSK_ID_LEN];
+  uint8_t key[MBMSEC_STORE_MSK_LEN];
+  int64_t valid_from, valid_to;
+  uint16_t vf, vt;
+  int64_t created;
+} mbmsec_store_msk;
+
+/* A registration to put (input). */
+typedef struct {
+  const char *impi;
+  const char *btid;       /* the B-TID the UE registered with (its MUK comes from it) */
+  const char *service_id; /* a stored service */
+  const char *ue_addr;    /* where MIKEY messages go, e.g. "192.0.2.7:2269"; 1..63 printable */
+  int64_t created;
+} mbmsec_store_registration_in;
+
+typedef struct {
+  char impi[MBMSEC_STORE_IMPI_MAX + 1];
+  char btid[MBMSEC_STORE_BTID_MAX + 1];
+  char service_id[MBMSEC_STORE_SERVICE_ID_MAX + 1];
+  char ue_addr[MBMSEC_STORE_UE_ADDR_MAX + 1];
+  int64_t created;
+} mbmsec_store_registration;
+
+/* List callbacks: same rules as mbmsec_store_subscriber_cb (the struct is the store's, a
+ * non-OK return stops the listing and is returned, no calls on the same handle). */
+typedef mbmsec_err (*mbmsec_store_service_cb)(const mbmsec_store_service *svc, void *arg);
+typedef mbmsec_err (*mbmsec_store_registration_cb)(const mbmsec_store_registration *reg,
+                                                   void *arg);
+
+/* Codes every call below can also give: MBMSEC_ERR_STORE_IO, MBMSEC_ERR_STORE_BUSY,
+ * MBMSEC_ERR_STORE_CORRUPT (a stored row of the wrong shape), MBMSEC_ERR_STORE_REENTRANT,
+ * MBMSEC_ERR_NOMEM. They are written "+ io" below. */
+
+/* Adds a user service. Nothing is stored on error.
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG (a pointer NULL), MBMSEC_ERR_STORE_SERVICE_ID,
+ * MBMSEC_ERR_LENGTH (kdid), MBMSEC_ERR_STORE_VALIDITY (msk_lifetime < 1),
+ * MBMSEC_ERR_STORE_EXISTS, + io. */
+mbmsec_err mbmsec_store_service_add(mbmsec_store *st, const mbmsec_store_service_in *svc);
+
+/* Reads a user service; out is zeroised on error.
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_STORE_SERVICE_ID, MBMSEC_ERR_STORE_NOT_FOUND,
+ * + io. */
+mbmsec_err mbmsec_store_service_get(mbmsec_store *st, const char *service_id,
+                                    mbmsec_store_service *out);
+
+/* Calls cb for every service in serviceId order (octet order).
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG, the first non-OK code of cb, + io. */
+mbmsec_err mbmsec_store_service_list(mbmsec_store *st, mbmsec_store_service_cb cb, void *arg);
+
+/* Deletes a service with its key group links, subscriptions and registrations.
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_STORE_SERVICE_ID, MBMSEC_ERR_STORE_NOT_FOUND,
+ * + io. */
+mbmsec_err mbmsec_store_service_delete(mbmsec_store *st, const char *service_id);
+
+/* Links Key Group key_group (of the service's Key Domain) to the service.
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_STORE_SERVICE_ID, MBMSEC_ERR_STORE_NOT_FOUND
+ * (no such service), MBMSEC_ERR_STORE_EXISTS (already linked), + io. */
+mbmsec_err mbmsec_store_key_group_add(mbmsec_store *st, const char *service_id,
+                                      uint16_t key_group);
+
+/* The Key Groups of a service in ascending order into groups[0..*n). *n is 0 on error.
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG (st, service_id, n NULL; groups NULL with cap > 0),
+ * MBMSEC_ERR_STORE_SERVICE_ID, MBMSEC_ERR_STORE_NOT_FOUND (no such service), MBMSEC_ERR_SPACE
+ * (more than cap groups), + io. */
+mbmsec_err mbmsec_store_key_group_list(mbmsec_store *st, const char *service_id,
+                                       uint16_t *groups, size_t cap, size_t *n);
+
+/* Calls cb for every service that uses Key Group (kdid, key_group), in serviceId order.
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_LENGTH (kdid_len), the first non-OK code of
+ * cb, + io. */
+mbmsec_err mbmsec_store_key_group_services(mbmsec_store *st, const uint8_t *kdid,
+                                           size_t kdid_len, uint16_t key_group,
+                                           mbmsec_store_service_cb cb, void *arg);
+
+/* Stores an MSK. Nothing is stored on error.
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG (a pointer NULL), MBMSEC_ERR_LENGTH (kdid, msk_id or key),
+ * MBMSEC_ERR_STORE_MSK_ID (key number 0), MBMSEC_ERR_STORE_VALIDITY (valid_to <= valid_from
+ * or vf > vt), MBMSEC_ERR_STORE_EXISTS (that MSK ID is stored), + io. */
+mbmsec_err mbmsec_store_msk_put(mbmsec_store *st, const mbmsec_store_msk_in *msk);
+
+/* Reads an MSK; out is zeroised on error (cleanse it after use on success).
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_LENGTH, MBMSEC_ERR_STORE_MSK_ID,
+ * MBMSEC_ERR_STORE_NOT_FOUND, + io. */
+mbmsec_err mbmsec_store_msk_get(mbmsec_store *st, const uint8_t *kdid, size_t kdid_len,
+                                const uint8_t *msk_id, size_t msk_id_len, mbmsec_store_msk *out);
+
+/* The MSKs of Key Group (kdid, key_group), newest (highest key number) first: the first
+ * min(cap, stored) of them into out[0..*n). Keys included: cleanse out[0..cap) after use.
+ * *total (may be NULL) gets how many are stored. out[*n..cap) is zeroised.
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG (st, kdid, n NULL; out NULL with cap > 0),
+ * MBMSEC_ERR_LENGTH, + io. */
+mbmsec_err mbmsec_store_msk_list(mbmsec_store *st, const uint8_t *kdid, size_t kdid_len,
+                                 uint16_t key_group, mbmsec_store_msk *out, size_t cap,
+                                 size_t *n, size_t *total);
+
+/* Deletes an MSK (secure_delete overwrites its row in the file).
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_LENGTH, MBMSEC_ERR_STORE_MSK_ID,
+ * MBMSEC_ERR_STORE_NOT_FOUND, + io. */
+mbmsec_err mbmsec_store_msk_delete(mbmsec_store *st, const uint8_t *kdid, size_t kdid_len,
+                                   const uint8_t *msk_id, size_t msk_id_len);
+
+/* Grants the subscriber impi the service; granting again is MBMSEC_OK. The IMPI need not be a
+ * stored subscriber (the HSS may be remote, behind Zn).
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_STORE_IMPI, MBMSEC_ERR_STORE_SERVICE_ID,
+ * MBMSEC_ERR_STORE_NOT_FOUND (no such service), + io. */
+mbmsec_err mbmsec_store_subscription_grant(mbmsec_store *st, const char *impi,
+                                           const char *service_id);
+
+/* Revokes a subscription (registrations are left to the caller).
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_STORE_IMPI, MBMSEC_ERR_STORE_SERVICE_ID,
+ * MBMSEC_ERR_STORE_NOT_FOUND (not granted), + io. */
+mbmsec_err mbmsec_store_subscription_revoke(mbmsec_store *st, const char *impi,
+                                            const char *service_id);
+
+/* *granted = 1 when impi is subscribed to service_id, else 0 (0 on error too).
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_STORE_IMPI, MBMSEC_ERR_STORE_SERVICE_ID, + io. */
+mbmsec_err mbmsec_store_subscription_check(mbmsec_store *st, const char *impi,
+                                           const char *service_id, int *granted);
+
+/* Calls cb for every service impi is subscribed to, in serviceId order.
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_STORE_IMPI, the first non-OK code of cb, + io. */
+mbmsec_err mbmsec_store_subscription_list(mbmsec_store *st, const char *impi,
+                                          mbmsec_store_service_cb cb, void *arg);
+
+/* Records that impi registered to the service (one row per IMPI and service): a second put
+ * replaces B-TID, UE address and created (re-registration after a new bootstrap).
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_STORE_IMPI, MBMSEC_ERR_STORE_BTID,
+ * MBMSEC_ERR_STORE_SERVICE_ID, MBMSEC_ERR_STORE_UE_ADDR, MBMSEC_ERR_STORE_NOT_FOUND (no such
+ * service), + io. */
+mbmsec_err mbmsec_store_registration_put(mbmsec_store *st, const mbmsec_store_registration_in *reg);
+
+/* Reads the registration of (impi, service_id); out is zeroised on error.
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_STORE_IMPI, MBMSEC_ERR_STORE_SERVICE_ID,
+ * MBMSEC_ERR_STORE_NOT_FOUND, + io. */
+mbmsec_err mbmsec_store_registration_get(mbmsec_store *st, const char *impi,
+                                         const char *service_id, mbmsec_store_registration *out);
+
+/* Deletes the registration of (impi, service_id).
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_STORE_IMPI, MBMSEC_ERR_STORE_SERVICE_ID,
+ * MBMSEC_ERR_STORE_NOT_FOUND, + io. */
+mbmsec_err mbmsec_store_registration_delete(mbmsec_store *st, const char *impi,
+                                            const char *service_id);
+
+/* Calls cb for every registration to service_id, in IMPI order.
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_STORE_SERVICE_ID, the first non-OK code of cb,
+ * + io. */
+mbmsec_err mbmsec_store_registration_list_by_service(mbmsec_store *st, const char *service_id,
+                                                     mbmsec_store_registration_cb cb, void *arg);
+
+/* Calls cb for every registration of impi, in serviceId order.
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_STORE_IMPI, the first non-OK code of cb, + io. */
+mbmsec_err mbmsec_store_registration_list_by_impi(mbmsec_store *st, const char *impi,
+                                                  mbmsec_store_registration_cb cb, void *arg);
+
+/* Calls cb for every registration made with btid, in serviceId order.
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_STORE_BTID, the first non-OK code of cb, + io. */
+mbmsec_err mbmsec_store_registration_list_by_btid(mbmsec_store *st, const char *btid,
+                                                  mbmsec_store_registration_cb cb, void *arg);
 
 #endif

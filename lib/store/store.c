@@ -255,3 +255,230 @@ mbmsec_err mbmsec_store_counter_reserve(mbmsec_store *st, const char *name, uint
   ENSURE(block <= max, MBMSEC_ERR_STORE_COUNTER_RANGE);
   return st->ops->counter_reserve(st, name, block, max, first);
 }
+
+/* ---- BM-SC membership ---- */
+
+static mbmsec_err check_service_id(const char *id)
+{
+  ENSURE(id != NULL, MBMSEC_ERR_ARG);
+  ENSURE(printable_id(id, MBMSEC_STORE_SERVICE_ID_MAX), MBMSEC_ERR_STORE_SERVICE_ID);
+  return MBMSEC_OK;
+}
+
+static mbmsec_err check_kdid(const uint8_t *kdid, size_t len)
+{
+  ENSURE(kdid != NULL, MBMSEC_ERR_ARG);
+  ENSURE(len == MBMSEC_STORE_KDID_LEN, MBMSEC_ERR_LENGTH);
+  return MBMSEC_OK;
+}
+
+static mbmsec_err check_msk_id(const uint8_t *msk_id, size_t len)
+{
+  ENSURE(msk_id != NULL, MBMSEC_ERR_ARG);
+  ENSURE(len == MBMSEC_STORE_MSK_ID_LEN, MBMSEC_ERR_LENGTH);
+  ENSURE(msk_id[2] != 0 || msk_id[3] != 0, MBMSEC_ERR_STORE_MSK_ID); /* key number 0 (P5) */
+  return MBMSEC_OK;
+}
+
+mbmsec_err mbmsec_store_service_add(mbmsec_store *st, const mbmsec_store_service_in *svc)
+{
+  ENSURE(st != NULL && svc != NULL, MBMSEC_ERR_ARG);
+  GUARD(check_service_id(svc->service_id));
+  GUARD(check_kdid(svc->kdid, svc->kdid_len));
+  ENSURE(svc->msk_lifetime >= 1, MBMSEC_ERR_STORE_VALIDITY);
+  return st->ops->service_add(st, svc);
+}
+
+mbmsec_err mbmsec_store_service_get(mbmsec_store *st, const char *service_id,
+                                    mbmsec_store_service *out)
+{
+  ENSURE(out != NULL, MBMSEC_ERR_ARG);
+  memset(out, 0, sizeof *out);
+  ENSURE(st != NULL, MBMSEC_ERR_ARG);
+  GUARD(check_service_id(service_id));
+  return st->ops->service_get(st, service_id, out);
+}
+
+mbmsec_err mbmsec_store_service_list(mbmsec_store *st, mbmsec_store_service_cb cb, void *arg)
+{
+  ENSURE(st != NULL && cb != NULL, MBMSEC_ERR_ARG);
+  return st->ops->service_list(st, cb, arg);
+}
+
+mbmsec_err mbmsec_store_service_delete(mbmsec_store *st, const char *service_id)
+{
+  ENSURE(st != NULL, MBMSEC_ERR_ARG);
+  GUARD(check_service_id(service_id));
+  return st->ops->service_delete(st, service_id);
+}
+
+mbmsec_err mbmsec_store_key_group_add(mbmsec_store *st, const char *service_id,
+                                      uint16_t key_group)
+{
+  ENSURE(st != NULL, MBMSEC_ERR_ARG);
+  GUARD(check_service_id(service_id));
+  return st->ops->key_group_add(st, service_id, key_group);
+}
+
+mbmsec_err mbmsec_store_key_group_list(mbmsec_store *st, const char *service_id,
+                                       uint16_t *groups, size_t cap, size_t *n)
+{
+  ENSURE(n != NULL, MBMSEC_ERR_ARG);
+  *n = 0;
+  ENSURE(st != NULL && (groups != NULL || cap == 0), MBMSEC_ERR_ARG);
+  GUARD(check_service_id(service_id));
+  return st->ops->key_group_list(st, service_id, groups, cap, n);
+}
+
+mbmsec_err mbmsec_store_key_group_services(mbmsec_store *st, const uint8_t *kdid,
+                                           size_t kdid_len, uint16_t key_group,
+                                           mbmsec_store_service_cb cb, void *arg)
+{
+  ENSURE(st != NULL && cb != NULL, MBMSEC_ERR_ARG);
+  GUARD(check_kdid(kdid, kdid_len));
+  return st->ops->key_group_services(st, kdid, key_group, cb, arg);
+}
+
+mbmsec_err mbmsec_store_msk_put(mbmsec_store *st, const mbmsec_store_msk_in *msk)
+{
+  ENSURE(st != NULL && msk != NULL, MBMSEC_ERR_ARG);
+  GUARD(check_kdid(msk->kdid, msk->kdid_len));
+  GUARD(check_msk_id(msk->msk_id, msk->msk_id_len));
+  ENSURE(msk->key != NULL, MBMSEC_ERR_ARG);
+  ENSURE(msk->key_len == MBMSEC_STORE_MSK_LEN, MBMSEC_ERR_LENGTH);
+  ENSURE(msk->valid_to > msk->valid_from && msk->vf <= msk->vt, MBMSEC_ERR_STORE_VALIDITY);
+  return st->ops->msk_put(st, msk);
+}
+
+mbmsec_err mbmsec_store_msk_get(mbmsec_store *st, const uint8_t *kdid, size_t kdid_len,
+                                const uint8_t *msk_id, size_t msk_id_len, mbmsec_store_msk *out)
+{
+  ENSURE(out != NULL, MBMSEC_ERR_ARG);
+  memset(out, 0, sizeof *out);
+  ENSURE(st != NULL, MBMSEC_ERR_ARG);
+  GUARD(check_kdid(kdid, kdid_len));
+  GUARD(check_msk_id(msk_id, msk_id_len));
+  return st->ops->msk_get(st, kdid, msk_id, out);
+}
+
+mbmsec_err mbmsec_store_msk_list(mbmsec_store *st, const uint8_t *kdid, size_t kdid_len,
+                                 uint16_t key_group, mbmsec_store_msk *out, size_t cap,
+                                 size_t *n, size_t *total)
+{
+  size_t dummy;
+  ENSURE(n != NULL, MBMSEC_ERR_ARG);
+  *n = 0;
+  if (total != NULL)
+    *total = 0;
+  ENSURE(out != NULL || cap == 0, MBMSEC_ERR_ARG);
+  ENSURE(cap <= SIZE_MAX / sizeof *out, MBMSEC_ERR_ARG);
+  if (cap > 0)
+    memset(out, 0, cap * sizeof *out);
+  ENSURE(st != NULL, MBMSEC_ERR_ARG);
+  GUARD(check_kdid(kdid, kdid_len));
+  return st->ops->msk_list(st, kdid, key_group, out, cap, n, total != NULL ? total : &dummy);
+}
+
+mbmsec_err mbmsec_store_msk_delete(mbmsec_store *st, const uint8_t *kdid, size_t kdid_len,
+                                   const uint8_t *msk_id, size_t msk_id_len)
+{
+  ENSURE(st != NULL, MBMSEC_ERR_ARG);
+  GUARD(check_kdid(kdid, kdid_len));
+  GUARD(check_msk_id(msk_id, msk_id_len));
+  return st->ops->msk_delete(st, kdid, msk_id);
+}
+
+mbmsec_err mbmsec_store_subscription_grant(mbmsec_store *st, const char *impi,
+                                           const char *service_id)
+{
+  ENSURE(st != NULL, MBMSEC_ERR_ARG);
+  GUARD(check_impi(impi));
+  GUARD(check_service_id(service_id));
+  return st->ops->subscription_grant(st, impi, service_id);
+}
+
+mbmsec_err mbmsec_store_subscription_revoke(mbmsec_store *st, const char *impi,
+                                            const char *service_id)
+{
+  ENSURE(st != NULL, MBMSEC_ERR_ARG);
+  GUARD(check_impi(impi));
+  GUARD(check_service_id(service_id));
+  return st->ops->subscription_revoke(st, impi, service_id);
+}
+
+mbmsec_err mbmsec_store_subscription_check(mbmsec_store *st, const char *impi,
+                                           const char *service_id, int *granted)
+{
+  ENSURE(granted != NULL, MBMSEC_ERR_ARG);
+  *granted = 0;
+  ENSURE(st != NULL, MBMSEC_ERR_ARG);
+  GUARD(check_impi(impi));
+  GUARD(check_service_id(service_id));
+  mbmsec_err rc = st->ops->subscription_check(st, impi, service_id, granted);
+  if (rc != MBMSEC_OK)
+    *granted = 0;
+  return rc;
+}
+
+mbmsec_err mbmsec_store_subscription_list(mbmsec_store *st, const char *impi,
+                                          mbmsec_store_service_cb cb, void *arg)
+{
+  ENSURE(st != NULL && cb != NULL, MBMSEC_ERR_ARG);
+  GUARD(check_impi(impi));
+  return st->ops->subscription_list(st, impi, cb, arg);
+}
+
+mbmsec_err mbmsec_store_registration_put(mbmsec_store *st, const mbmsec_store_registration_in *reg)
+{
+  ENSURE(st != NULL && reg != NULL, MBMSEC_ERR_ARG);
+  GUARD(check_impi(reg->impi));
+  GUARD(check_btid(reg->btid));
+  GUARD(check_service_id(reg->service_id));
+  ENSURE(reg->ue_addr != NULL, MBMSEC_ERR_ARG);
+  ENSURE(printable_id(reg->ue_addr, MBMSEC_STORE_UE_ADDR_MAX), MBMSEC_ERR_STORE_UE_ADDR);
+  return st->ops->registration_put(st, reg);
+}
+
+mbmsec_err mbmsec_store_registration_get(mbmsec_store *st, const char *impi,
+                                         const char *service_id, mbmsec_store_registration *out)
+{
+  ENSURE(out != NULL, MBMSEC_ERR_ARG);
+  memset(out, 0, sizeof *out);
+  ENSURE(st != NULL, MBMSEC_ERR_ARG);
+  GUARD(check_impi(impi));
+  GUARD(check_service_id(service_id));
+  return st->ops->registration_get(st, impi, service_id, out);
+}
+
+mbmsec_err mbmsec_store_registration_delete(mbmsec_store *st, const char *impi,
+                                            const char *service_id)
+{
+  ENSURE(st != NULL, MBMSEC_ERR_ARG);
+  GUARD(check_impi(impi));
+  GUARD(check_service_id(service_id));
+  return st->ops->registration_delete(st, impi, service_id);
+}
+
+mbmsec_err mbmsec_store_registration_list_by_service(mbmsec_store *st, const char *service_id,
+                                                     mbmsec_store_registration_cb cb, void *arg)
+{
+  ENSURE(st != NULL && cb != NULL, MBMSEC_ERR_ARG);
+  GUARD(check_service_id(service_id));
+  return st->ops->registration_list(st, 0, service_id, cb, arg);
+}
+
+mbmsec_err mbmsec_store_registration_list_by_impi(mbmsec_store *st, const char *impi,
+                                                  mbmsec_store_registration_cb cb, void *arg)
+{
+  ENSURE(st != NULL && cb != NULL, MBMSEC_ERR_ARG);
+  GUARD(check_impi(impi));
+  return st->ops->registration_list(st, 1, impi, cb, arg);
+}
+
+mbmsec_err mbmsec_store_registration_list_by_btid(mbmsec_store *st, const char *btid,
+                                                  mbmsec_store_registration_cb cb, void *arg)
+{
+  ENSURE(st != NULL && cb != NULL, MBMSEC_ERR_ARG);
+  GUARD(check_btid(btid));
+  return st->ops->registration_list(st, 2, btid, cb, arg);
+}

@@ -33,6 +33,38 @@ typedef struct mbmsec_store_ops {
   /* block >= 1, max <= MBMSEC_STORE_COUNTER_MAX, checked by the caller. */
   mbmsec_err (*counter_reserve)(mbmsec_store *st, const char *name, uint64_t block,
                                 uint64_t max, uint64_t *first);
+
+  /* BM-SC membership (migration 4). */
+  mbmsec_err (*service_add)(mbmsec_store *st, const mbmsec_store_service_in *svc);
+  mbmsec_err (*service_get)(mbmsec_store *st, const char *service_id, mbmsec_store_service *out);
+  mbmsec_err (*service_list)(mbmsec_store *st, mbmsec_store_service_cb cb, void *arg);
+  mbmsec_err (*service_delete)(mbmsec_store *st, const char *service_id);
+  mbmsec_err (*key_group_add)(mbmsec_store *st, const char *service_id, uint16_t key_group);
+  /* groups may be NULL only when cap is 0. */
+  mbmsec_err (*key_group_list)(mbmsec_store *st, const char *service_id, uint16_t *groups,
+                               size_t cap, size_t *n);
+  mbmsec_err (*key_group_services)(mbmsec_store *st, const uint8_t *kdid, uint16_t key_group,
+                                   mbmsec_store_service_cb cb, void *arg);
+  mbmsec_err (*msk_put)(mbmsec_store *st, const mbmsec_store_msk_in *msk);
+  mbmsec_err (*msk_get)(mbmsec_store *st, const uint8_t *kdid, const uint8_t *msk_id,
+                        mbmsec_store_msk *out);
+  /* out zeroised by the caller; total never NULL. */
+  mbmsec_err (*msk_list)(mbmsec_store *st, const uint8_t *kdid, uint16_t key_group,
+                         mbmsec_store_msk *out, size_t cap, size_t *n, size_t *total);
+  mbmsec_err (*msk_delete)(mbmsec_store *st, const uint8_t *kdid, const uint8_t *msk_id);
+  mbmsec_err (*subscription_grant)(mbmsec_store *st, const char *impi, const char *service_id);
+  mbmsec_err (*subscription_revoke)(mbmsec_store *st, const char *impi, const char *service_id);
+  mbmsec_err (*subscription_check)(mbmsec_store *st, const char *impi, const char *service_id,
+                                   int *granted);
+  mbmsec_err (*subscription_list)(mbmsec_store *st, const char *impi, mbmsec_store_service_cb cb,
+                                  void *arg);
+  mbmsec_err (*registration_put)(mbmsec_store *st, const mbmsec_store_registration_in *reg);
+  mbmsec_err (*registration_get)(mbmsec_store *st, const char *impi, const char *service_id,
+                                 mbmsec_store_registration *out);
+  mbmsec_err (*registration_delete)(mbmsec_store *st, const char *impi, const char *service_id);
+  /* by: 0 service, 1 IMPI, 2 B-TID; key is that value. */
+  mbmsec_err (*registration_list)(mbmsec_store *st, int by, const char *key,
+                                  mbmsec_store_registration_cb cb, void *arg);
 } mbmsec_store_ops;
 
 struct mbmsec_store {
@@ -41,6 +73,83 @@ struct mbmsec_store {
 
 /* SQLite backend (store_sqlite.c). path is a file name or ":memory:". */
 mbmsec_err mbmsec_store_sqlite_open(const char *path, mbmsec_store **out);
+
+#ifdef MBMSEC_STORE_SQLITE_INTERNALS
+/* SQLite backend internals shared by store_sqlite.c (subscribers, bootstrap, counters, open)
+ * and store_sqlite_bmsc.c (BM-SC membership). Only those two files define the macro. */
+#include <pthread.h>
+#include <sqlite3.h>
+
+/* Prepared-statement slots of a handle: store_sqlite.c uses [0, MBMSEC_SQLITE_BMSC_FIRST),
+ * store_sqlite_bmsc.c [MBMSEC_SQLITE_BMSC_FIRST, MBMSEC_SQLITE_NSTMT). */
+#define MBMSEC_SQLITE_BMSC_FIRST 32
+#define MBMSEC_SQLITE_NSTMT 64
+
+typedef struct {
+  mbmsec_store base; /* first: the handle callers hold */
+  sqlite3 *db;
+  pthread_mutex_t mu; /* error-checking: a re-entrant call fails instead of deadlocking */
+  sqlite3_stmt *stmt[MBMSEC_SQLITE_NSTMT];
+  char errmsg[256];
+} mbmsec_sqlite_store;
+
+mbmsec_err mbmsec_sqlite_map_rc(mbmsec_sqlite_store *s, int rc);
+mbmsec_err mbmsec_sqlite_lock(mbmsec_sqlite_store *s);
+void mbmsec_sqlite_unlock(mbmsec_sqlite_store *s);
+/* The statement of slot id with text sql, prepared on first use. */
+mbmsec_err mbmsec_sqlite_stmt(mbmsec_sqlite_store *s, int id, const char *sql, sqlite3_stmt **out);
+void mbmsec_sqlite_done(sqlite3_stmt *q);
+mbmsec_err mbmsec_sqlite_begin(mbmsec_sqlite_store *s);
+mbmsec_err mbmsec_sqlite_commit(mbmsec_sqlite_store *s);
+void mbmsec_sqlite_rollback(mbmsec_sqlite_store *s);
+mbmsec_err mbmsec_sqlite_bind_text(mbmsec_sqlite_store *s, sqlite3_stmt *q, int i, const char *t);
+mbmsec_err mbmsec_sqlite_bind_blob(mbmsec_sqlite_store *s, sqlite3_stmt *q, int i,
+                                   const uint8_t *b, size_t n);
+mbmsec_err mbmsec_sqlite_bind_i64(mbmsec_sqlite_store *s, sqlite3_stmt *q, int i, int64_t v);
+mbmsec_err mbmsec_sqlite_col_blob(mbmsec_sqlite_store *s, sqlite3_stmt *q, int i, uint8_t *dst,
+                                  size_t n);
+mbmsec_err mbmsec_sqlite_col_text(mbmsec_sqlite_store *s, sqlite3_stmt *q, int i, char *dst,
+                                  size_t cap);
+mbmsec_err mbmsec_sqlite_col_i64(mbmsec_sqlite_store *s, sqlite3_stmt *q, int i, int64_t lo,
+                                 int64_t hi, int64_t *v);
+
+/* The membership ops (store_sqlite_bmsc.c), put in the SQLite ops table by store_sqlite.c. */
+mbmsec_err mbmsec_sqlite_service_add(mbmsec_store *st, const mbmsec_store_service_in *svc);
+mbmsec_err mbmsec_sqlite_service_get(mbmsec_store *st, const char *service_id,
+                                     mbmsec_store_service *out);
+mbmsec_err mbmsec_sqlite_service_list(mbmsec_store *st, mbmsec_store_service_cb cb, void *arg);
+mbmsec_err mbmsec_sqlite_service_delete(mbmsec_store *st, const char *service_id);
+mbmsec_err mbmsec_sqlite_key_group_add(mbmsec_store *st, const char *service_id,
+                                       uint16_t key_group);
+mbmsec_err mbmsec_sqlite_key_group_list(mbmsec_store *st, const char *service_id,
+                                        uint16_t *groups, size_t cap, size_t *n);
+mbmsec_err mbmsec_sqlite_key_group_services(mbmsec_store *st, const uint8_t *kdid,
+                                            uint16_t key_group, mbmsec_store_service_cb cb,
+                                            void *arg);
+mbmsec_err mbmsec_sqlite_msk_put(mbmsec_store *st, const mbmsec_store_msk_in *msk);
+mbmsec_err mbmsec_sqlite_msk_get(mbmsec_store *st, const uint8_t *kdid, const uint8_t *msk_id,
+                                 mbmsec_store_msk *out);
+mbmsec_err mbmsec_sqlite_msk_list(mbmsec_store *st, const uint8_t *kdid, uint16_t key_group,
+                                  mbmsec_store_msk *out, size_t cap, size_t *n, size_t *total);
+mbmsec_err mbmsec_sqlite_msk_delete(mbmsec_store *st, const uint8_t *kdid,
+                                    const uint8_t *msk_id);
+mbmsec_err mbmsec_sqlite_subscription_grant(mbmsec_store *st, const char *impi,
+                                            const char *service_id);
+mbmsec_err mbmsec_sqlite_subscription_revoke(mbmsec_store *st, const char *impi,
+                                             const char *service_id);
+mbmsec_err mbmsec_sqlite_subscription_check(mbmsec_store *st, const char *impi,
+                                            const char *service_id, int *granted);
+mbmsec_err mbmsec_sqlite_subscription_list(mbmsec_store *st, const char *impi,
+                                           mbmsec_store_service_cb cb, void *arg);
+mbmsec_err mbmsec_sqlite_registration_put(mbmsec_store *st,
+                                          const mbmsec_store_registration_in *reg);
+mbmsec_err mbmsec_sqlite_registration_get(mbmsec_store *st, const char *impi,
+                                          const char *service_id, mbmsec_store_registration *out);
+mbmsec_err mbmsec_sqlite_registration_delete(mbmsec_store *st, const char *impi,
+                                             const char *service_id);
+mbmsec_err mbmsec_sqlite_registration_list(mbmsec_store *st, int by, const char *key,
+                                           mbmsec_store_registration_cb cb, void *arg);
+#endif
 
 /* SQLite schema (store_sqlite_schema.c): migration i (1-based) brings version i-1 to i. */
 typedef struct {

@@ -23,6 +23,7 @@
 
 #include <sqlite3.h>
 
+#define MBMSEC_STORE_SQLITE_INTERNALS
 #include "guard.h"
 #include "mbmsec/crypto.h"
 #include "store_impl.h"
@@ -70,13 +71,9 @@ static const char *const stmt_sql[Q_COUNT] = {
                 " ON CONFLICT (name) DO UPDATE SET next = excluded.next",
 };
 
-typedef struct {
-  mbmsec_store base; /* first: the handle callers hold */
-  sqlite3 *db;
-  pthread_mutex_t mu; /* error-checking: a re-entrant call fails instead of deadlocking */
-  sqlite3_stmt *stmt[Q_COUNT];
-  char errmsg[256];
-} sqlite_store;
+/* The handle (store_impl.h); statement slots after Q_COUNT belong to store_sqlite_bmsc.c. */
+typedef mbmsec_sqlite_store sqlite_store;
+_Static_assert(Q_COUNT <= MBMSEC_SQLITE_BMSC_FIRST, "statement slots overlap");
 
 static sqlite_store *impl(mbmsec_store *st) { return (sqlite_store *)st; }
 
@@ -124,13 +121,12 @@ static mbmsec_err lock(sqlite_store *s)
 
 static void unlock(sqlite_store *s) { pthread_mutex_unlock(&s->mu); }
 
-/* The cached statement id, prepared on first use, reset and unbound. */
-static mbmsec_err stmt(sqlite_store *s, enum stmt_id id, sqlite3_stmt **out)
+/* The cached statement of slot id, prepared on first use from sql. */
+static mbmsec_err stmt_slot(sqlite_store *s, int id, const char *sql, sqlite3_stmt **out)
 {
   *out = NULL;
   if (s->stmt[id] == NULL) {
-    int rc = sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->stmt[id],
-                                NULL);
+    int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->stmt[id], NULL);
     if (rc != SQLITE_OK) {
       s->stmt[id] = NULL;
       return map_rc(s, rc);
@@ -138,6 +134,11 @@ static mbmsec_err stmt(sqlite_store *s, enum stmt_id id, sqlite3_stmt **out)
   }
   *out = s->stmt[id];
   return MBMSEC_OK;
+}
+
+static mbmsec_err stmt(sqlite_store *s, enum stmt_id id, sqlite3_stmt **out)
+{
+  return stmt_slot(s, (int)id, stmt_sql[id], out);
 }
 
 /* Resets a statement and drops its bindings (the pointers to the caller's secrets). */
@@ -362,7 +363,7 @@ out:
 static void sqlite_close(mbmsec_store *st)
 {
   sqlite_store *s = impl(st);
-  for (size_t i = 0; i < Q_COUNT; i++)
+  for (size_t i = 0; i < MBMSEC_SQLITE_NSTMT; i++)
     sqlite3_finalize(s->stmt[i]);
   sqlite3_close(s->db); /* the last connection checkpoints the WAL into the file */
   pthread_mutex_destroy(&s->mu);
@@ -673,7 +674,68 @@ static const mbmsec_store_ops sqlite_ops = {
   .bootstrap_delete = sqlite_bootstrap_delete,
   .bootstrap_purge = sqlite_bootstrap_purge,
   .counter_reserve = sqlite_counter_reserve,
+  .service_add = mbmsec_sqlite_service_add,
+  .service_get = mbmsec_sqlite_service_get,
+  .service_list = mbmsec_sqlite_service_list,
+  .service_delete = mbmsec_sqlite_service_delete,
+  .key_group_add = mbmsec_sqlite_key_group_add,
+  .key_group_list = mbmsec_sqlite_key_group_list,
+  .key_group_services = mbmsec_sqlite_key_group_services,
+  .msk_put = mbmsec_sqlite_msk_put,
+  .msk_get = mbmsec_sqlite_msk_get,
+  .msk_list = mbmsec_sqlite_msk_list,
+  .msk_delete = mbmsec_sqlite_msk_delete,
+  .subscription_grant = mbmsec_sqlite_subscription_grant,
+  .subscription_revoke = mbmsec_sqlite_subscription_revoke,
+  .subscription_check = mbmsec_sqlite_subscription_check,
+  .subscription_list = mbmsec_sqlite_subscription_list,
+  .registration_put = mbmsec_sqlite_registration_put,
+  .registration_get = mbmsec_sqlite_registration_get,
+  .registration_delete = mbmsec_sqlite_registration_delete,
+  .registration_list = mbmsec_sqlite_registration_list,
 };
+
+/* ---- helpers shared with store_sqlite_bmsc.c (store_impl.h) ---- */
+
+mbmsec_err mbmsec_sqlite_map_rc(mbmsec_sqlite_store *s, int rc) { return map_rc(s, rc); }
+mbmsec_err mbmsec_sqlite_lock(mbmsec_sqlite_store *s) { return lock(s); }
+void mbmsec_sqlite_unlock(mbmsec_sqlite_store *s) { unlock(s); }
+mbmsec_err mbmsec_sqlite_stmt(mbmsec_sqlite_store *s, int id, const char *sql, sqlite3_stmt **out)
+{
+  return stmt_slot(s, id, sql, out);
+}
+void mbmsec_sqlite_done(sqlite3_stmt *q) { done(q); }
+mbmsec_err mbmsec_sqlite_begin(mbmsec_sqlite_store *s) { return run(s, Q_BEGIN); }
+mbmsec_err mbmsec_sqlite_commit(mbmsec_sqlite_store *s) { return run(s, Q_COMMIT); }
+void mbmsec_sqlite_rollback(mbmsec_sqlite_store *s) { rollback(s); }
+mbmsec_err mbmsec_sqlite_bind_text(mbmsec_sqlite_store *s, sqlite3_stmt *q, int i, const char *t)
+{
+  return bind_text(s, q, i, t);
+}
+mbmsec_err mbmsec_sqlite_bind_blob(mbmsec_sqlite_store *s, sqlite3_stmt *q, int i,
+                                   const uint8_t *b, size_t n)
+{
+  return bind_blob(s, q, i, b, n);
+}
+mbmsec_err mbmsec_sqlite_bind_i64(mbmsec_sqlite_store *s, sqlite3_stmt *q, int i, int64_t v)
+{
+  return bind_i64(s, q, i, v);
+}
+mbmsec_err mbmsec_sqlite_col_blob(mbmsec_sqlite_store *s, sqlite3_stmt *q, int i, uint8_t *dst,
+                                  size_t n)
+{
+  return col_blob(s, q, i, dst, n);
+}
+mbmsec_err mbmsec_sqlite_col_text(mbmsec_sqlite_store *s, sqlite3_stmt *q, int i, char *dst,
+                                  size_t cap)
+{
+  return col_text(s, q, i, dst, cap);
+}
+mbmsec_err mbmsec_sqlite_col_i64(mbmsec_sqlite_store *s, sqlite3_stmt *q, int i, int64_t lo,
+                                 int64_t hi, int64_t *v)
+{
+  return col_i64(s, q, i, lo, hi, v);
+}
 
 /* ---- open ---- */
 
@@ -733,7 +795,7 @@ mbmsec_err mbmsec_store_sqlite_open(const char *path, mbmsec_store **out)
   return MBMSEC_OK;
 out:
   if (s->db != NULL) {
-    for (size_t i = 0; i < Q_COUNT; i++)
+    for (size_t i = 0; i < MBMSEC_SQLITE_NSTMT; i++)
       sqlite3_finalize(s->stmt[i]);
     sqlite3_close(s->db);
   }

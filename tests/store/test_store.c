@@ -846,6 +846,24 @@ static void test_alloc_failures(void **state)
       assert_true(code_listed(rc_cas) || rc_cas == MBMSEC_ERR_STORE_NOT_FOUND);
       rc = mbmsec_store_subscriber_list(st, list_cb, &(list_acc){0});
       assert_true(code_listed(rc));
+      /* membership (migration 4) */
+      static const uint8_t kd[3] = {0, 0xF1, 0x10}, mid[4] = {0, 1, 0, 1}, mk[16] = {7};
+      const mbmsec_store_service_in sv = {"urn:s", kd, 3, 60};
+      rc = mbmsec_store_service_add(st, &sv);
+      assert_true(code_listed(rc));
+      rc = mbmsec_store_key_group_add(st, "urn:s", 1);
+      assert_true(code_listed(rc) || rc == MBMSEC_ERR_STORE_NOT_FOUND);
+      const mbmsec_store_registration_in rg = {"ue@x", "b@bsf", "urn:s", "192.0.2.1:1", 1};
+      rc = mbmsec_store_registration_put(st, &rg);
+      assert_true(code_listed(rc) || rc == MBMSEC_ERR_STORE_NOT_FOUND);
+      const mbmsec_store_msk_in mi = {kd, 3, mid, 4, mk, 16, 0, 10, 0, 1, 0};
+      rc = mbmsec_store_msk_put(st, &mi);
+      assert_true(code_listed(rc));
+      mbmsec_store_msk ml[2];
+      size_t mn = 0;
+      rc = mbmsec_store_msk_list(st, kd, 3, 1, ml, 2, &mn, NULL);
+      assert_true(code_listed(rc));
+      mbmsec_cleanse(ml, sizeof ml);
       mbmsec_cleanse(&s, sizeof s);
       mbmsec_store_close(st);
     }
@@ -885,6 +903,349 @@ static void test_alloc_failures(void **state)
   assert_int_equal(sqlite3_initialize(), SQLITE_OK);
 }
 
+/* ---- BM-SC membership (migration 4) ---- */
+
+static const uint8_t KDID_A[3] = {0x00, 0xF1, 0x10};
+static const uint8_t KDID_B[3] = {0x62, 0xF2, 0x10};
+static const uint8_t MSK_KEY[16] = {0xA0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 0xAF};
+
+typedef struct {
+  size_t n;
+  char id[8][MBMSEC_STORE_IMPI_MAX + MBMSEC_STORE_SERVICE_ID_MAX + 2];
+  char extra[8][MBMSEC_STORE_BTID_MAX + 1];
+} id_acc;
+
+static mbmsec_err svc_cb(const mbmsec_store_service *svc, void *arg)
+{
+  id_acc *a = arg;
+  if (a->n < 8)
+    strcpy(a->id[a->n], svc->service_id);
+  a->n++;
+  return MBMSEC_OK;
+}
+
+static mbmsec_err reg_cb(const mbmsec_store_registration *reg, void *arg)
+{
+  id_acc *a = arg;
+  if (a->n < 8) {
+    snprintf(a->id[a->n], sizeof a->id[0], "%s|%s", reg->impi, reg->service_id);
+    strcpy(a->extra[a->n], reg->btid);
+  }
+  a->n++;
+  return MBMSEC_OK;
+}
+
+static mbmsec_err svc_reentrant_cb(const mbmsec_store_service *svc, void *arg)
+{
+  mbmsec_store_service again;
+  return mbmsec_store_service_get((mbmsec_store *)arg, svc->service_id, &again);
+}
+
+static void add_svc(mbmsec_store *st, const char *id, const uint8_t kdid[3])
+{
+  const mbmsec_store_service_in in = {id, kdid, 3, 600};
+  assert_int_equal(mbmsec_store_service_add(st, &in), MBMSEC_OK);
+}
+
+static mbmsec_store_msk_in msk_in(const uint8_t kdid[3], const uint8_t id[4], int64_t from,
+                                  int64_t to)
+{
+  return (mbmsec_store_msk_in){kdid, 3, id, 4, MSK_KEY, 16, from, to, 1, 100, 42};
+}
+
+/* Services and key groups: add, get, list, delete with cascade, every bad input. */
+static void test_bmsc_services(void **state)
+{
+  (void)state;
+  mbmsec_store *st = open_ok("bmsc-svc.db");
+  add_svc(st, "urn:b", KDID_A);
+  add_svc(st, "urn:a", KDID_A);
+  add_svc(st, "urn:c", KDID_B);
+  const mbmsec_store_service_in dup = {"urn:a", KDID_B, 3, 5};
+  assert_int_equal(mbmsec_store_service_add(st, &dup), MBMSEC_ERR_STORE_EXISTS);
+  mbmsec_store_service svc;
+  assert_int_equal(mbmsec_store_service_get(st, "urn:a", &svc), MBMSEC_OK);
+  assert_memory_equal(svc.kdid, KDID_A, 3);
+  assert_true(svc.msk_lifetime == 600);
+  assert_int_equal(mbmsec_store_service_get(st, "urn:none", &svc), MBMSEC_ERR_STORE_NOT_FOUND);
+  id_acc a = {0};
+  assert_int_equal(mbmsec_store_service_list(st, svc_cb, &a), MBMSEC_OK);
+  assert_int_equal(a.n, 3);
+  assert_string_equal(a.id[0], "urn:a");
+  assert_string_equal(a.id[2], "urn:c");
+  assert_int_equal(mbmsec_store_service_list(st, svc_reentrant_cb, st), MBMSEC_ERR_STORE_REENTRANT);
+
+  assert_int_equal(mbmsec_store_key_group_add(st, "urn:a", 7), MBMSEC_OK);
+  assert_int_equal(mbmsec_store_key_group_add(st, "urn:a", 3), MBMSEC_OK);
+  assert_int_equal(mbmsec_store_key_group_add(st, "urn:b", 3), MBMSEC_OK);
+  assert_int_equal(mbmsec_store_key_group_add(st, "urn:c", 3), MBMSEC_OK);
+  assert_int_equal(mbmsec_store_key_group_add(st, "urn:a", 3), MBMSEC_ERR_STORE_EXISTS);
+  assert_int_equal(mbmsec_store_key_group_add(st, "urn:none", 3), MBMSEC_ERR_STORE_NOT_FOUND);
+  uint16_t g[4] = {0};
+  size_t n = 9;
+  assert_int_equal(mbmsec_store_key_group_list(st, "urn:a", g, 4, &n), MBMSEC_OK);
+  assert_int_equal(n, 2);
+  assert_int_equal(g[0], 3);
+  assert_int_equal(g[1], 7);
+  assert_int_equal(mbmsec_store_key_group_list(st, "urn:a", g, 1, &n), MBMSEC_ERR_SPACE);
+  assert_int_equal(n, 0);
+  assert_int_equal(mbmsec_store_key_group_list(st, "urn:none", g, 4, &n),
+                   MBMSEC_ERR_STORE_NOT_FOUND);
+  add_svc(st, "urn:d", KDID_A);
+  assert_int_equal(mbmsec_store_key_group_list(st, "urn:d", NULL, 0, &n), MBMSEC_OK);
+  assert_int_equal(n, 0);
+  /* group 3 of Key Domain A: urn:a and urn:b, not urn:c (Key Domain B) */
+  a = (id_acc){0};
+  assert_int_equal(mbmsec_store_key_group_services(st, KDID_A, 3, 3, svc_cb, &a), MBMSEC_OK);
+  assert_int_equal(a.n, 2);
+  assert_string_equal(a.id[0], "urn:a");
+  assert_string_equal(a.id[1], "urn:b");
+
+  /* delete cascades to key groups, subscriptions and registrations */
+  assert_int_equal(mbmsec_store_subscription_grant(st, "ue@x", "urn:a"), MBMSEC_OK);
+  const mbmsec_store_registration_in r = {"ue@x", "b@bsf", "urn:a", "192.0.2.1:2269", 5};
+  assert_int_equal(mbmsec_store_registration_put(st, &r), MBMSEC_OK);
+  assert_int_equal(mbmsec_store_service_delete(st, "urn:a"), MBMSEC_OK);
+  assert_int_equal(mbmsec_store_service_delete(st, "urn:a"), MBMSEC_ERR_STORE_NOT_FOUND);
+  int granted = 1;
+  assert_int_equal(mbmsec_store_subscription_check(st, "ue@x", "urn:a", &granted), MBMSEC_OK);
+  assert_int_equal(granted, 0);
+  mbmsec_store_registration rr;
+  assert_int_equal(mbmsec_store_registration_get(st, "ue@x", "urn:a", &rr),
+                   MBMSEC_ERR_STORE_NOT_FOUND);
+  a = (id_acc){0};
+  assert_int_equal(mbmsec_store_key_group_services(st, KDID_A, 3, 3, svc_cb, &a), MBMSEC_OK);
+  assert_int_equal(a.n, 1);
+
+  /* bad inputs: refused, nothing stored */
+  char longid[300];
+  memset(longid, 'u', sizeof longid - 1);
+  longid[sizeof longid - 1] = '\0';
+  mbmsec_store_service_in bad = {"urn:new", KDID_A, 3, 600};
+  bad.service_id = "";
+  assert_int_equal(mbmsec_store_service_add(st, &bad), MBMSEC_ERR_STORE_SERVICE_ID);
+  bad.service_id = "urn:with space";
+  assert_int_equal(mbmsec_store_service_add(st, &bad), MBMSEC_ERR_STORE_SERVICE_ID);
+  bad.service_id = longid;
+  assert_int_equal(mbmsec_store_service_add(st, &bad), MBMSEC_ERR_STORE_SERVICE_ID);
+  bad.service_id = "urn:new";
+  bad.kdid_len = 4;
+  assert_int_equal(mbmsec_store_service_add(st, &bad), MBMSEC_ERR_LENGTH);
+  bad.kdid_len = 3;
+  bad.msk_lifetime = 0;
+  assert_int_equal(mbmsec_store_service_add(st, &bad), MBMSEC_ERR_STORE_VALIDITY);
+  bad.msk_lifetime = 1;
+  bad.kdid = NULL;
+  assert_int_equal(mbmsec_store_service_add(st, &bad), MBMSEC_ERR_ARG);
+  bad.service_id = NULL;
+  assert_int_equal(mbmsec_store_service_add(st, &bad), MBMSEC_ERR_ARG);
+  assert_int_equal(mbmsec_store_service_add(NULL, &dup), MBMSEC_ERR_ARG);
+  assert_int_equal(mbmsec_store_service_get(st, "urn:new", &svc), MBMSEC_ERR_STORE_NOT_FOUND);
+  assert_int_equal(mbmsec_store_service_get(st, NULL, &svc), MBMSEC_ERR_ARG);
+  assert_int_equal(mbmsec_store_service_list(st, NULL, NULL), MBMSEC_ERR_ARG);
+  assert_int_equal(mbmsec_store_key_group_add(st, "bad id", 1), MBMSEC_ERR_STORE_SERVICE_ID);
+  assert_int_equal(mbmsec_store_key_group_list(st, "urn:b", NULL, 2, &n), MBMSEC_ERR_ARG);
+  assert_int_equal(mbmsec_store_key_group_list(st, "urn:b", g, 2, NULL), MBMSEC_ERR_ARG);
+  assert_int_equal(mbmsec_store_key_group_services(st, KDID_A, 2, 3, svc_cb, &a),
+                   MBMSEC_ERR_LENGTH);
+  assert_int_equal(mbmsec_store_key_group_services(st, KDID_A, 3, 3, NULL, &a), MBMSEC_ERR_ARG);
+  a = (id_acc){0};
+  assert_int_equal(mbmsec_store_service_list(st, svc_cb, &a), MBMSEC_OK);
+  assert_int_equal(a.n, 3); /* b, c, d */
+  mbmsec_store_close(st);
+}
+
+/* MSKs: put, get, list newest first with cap and total, delete, every bad input. */
+static void test_bmsc_msks(void **state)
+{
+  (void)state;
+  mbmsec_store *st = open_ok("bmsc-msk.db");
+  const uint8_t id1[4] = {0, 1, 0, 1}, id2[4] = {0, 1, 0, 2}, id3[4] = {0, 1, 1, 0};
+  const uint8_t other[4] = {0, 2, 0, 9};
+  mbmsec_store_msk_in in = msk_in(KDID_A, id2, 10, 20);
+  assert_int_equal(mbmsec_store_msk_put(st, &in), MBMSEC_OK);
+  assert_int_equal(mbmsec_store_msk_put(st, &in), MBMSEC_ERR_STORE_EXISTS);
+  in = msk_in(KDID_A, id3, 20, 30);
+  assert_int_equal(mbmsec_store_msk_put(st, &in), MBMSEC_OK);
+  in = msk_in(KDID_A, id1, 0, 10);
+  assert_int_equal(mbmsec_store_msk_put(st, &in), MBMSEC_OK);
+  in = msk_in(KDID_A, other, 0, 10);
+  assert_int_equal(mbmsec_store_msk_put(st, &in), MBMSEC_OK);
+  in = msk_in(KDID_B, id1, 0, 10);
+  assert_int_equal(mbmsec_store_msk_put(st, &in), MBMSEC_OK);
+
+  mbmsec_store_msk m;
+  assert_int_equal(mbmsec_store_msk_get(st, KDID_A, 3, id2, 4, &m), MBMSEC_OK);
+  assert_memory_equal(m.key, MSK_KEY, 16);
+  assert_memory_equal(m.msk_id, id2, 4);
+  assert_true(m.valid_from == 10 && m.valid_to == 20 && m.vf == 1 && m.vt == 100 &&
+              m.created == 42);
+  mbmsec_cleanse(&m, sizeof m);
+
+  mbmsec_store_msk l[2];
+  size_t n = 0, total = 0;
+  assert_int_equal(mbmsec_store_msk_list(st, KDID_A, 3, 1, l, 2, &n, &total), MBMSEC_OK);
+  assert_int_equal(n, 2);
+  assert_int_equal(total, 3);
+  assert_memory_equal(l[0].msk_id, id3, 4); /* 0x0100 above 0x0002: newest first */
+  assert_memory_equal(l[1].msk_id, id2, 4);
+  assert_int_equal(mbmsec_store_msk_list(st, KDID_A, 3, 1, NULL, 0, &n, &total), MBMSEC_OK);
+  assert_int_equal(n, 0);
+  assert_int_equal(total, 3);
+  assert_int_equal(mbmsec_store_msk_list(st, KDID_B, 3, 1, l, 2, &n, NULL), MBMSEC_OK);
+  assert_int_equal(n, 1);
+  mbmsec_cleanse(l, sizeof l);
+
+  assert_int_equal(mbmsec_store_msk_delete(st, KDID_A, 3, id2, 4), MBMSEC_OK);
+  assert_int_equal(mbmsec_store_msk_delete(st, KDID_A, 3, id2, 4), MBMSEC_ERR_STORE_NOT_FOUND);
+  assert_int_equal(mbmsec_store_msk_get(st, KDID_A, 3, id2, 4, &m), MBMSEC_ERR_STORE_NOT_FOUND);
+  static const mbmsec_store_msk zero;
+  assert_memory_equal(&m, &zero, sizeof m);
+
+  /* bad inputs: refused, nothing stored */
+  const uint8_t id0[4] = {0, 1, 0, 0}, id4[4] = {0, 1, 0, 4};
+  in = msk_in(KDID_A, id0, 0, 10);
+  assert_int_equal(mbmsec_store_msk_put(st, &in), MBMSEC_ERR_STORE_MSK_ID);
+  in = msk_in(KDID_A, id4, 10, 10);
+  assert_int_equal(mbmsec_store_msk_put(st, &in), MBMSEC_ERR_STORE_VALIDITY);
+  in = msk_in(KDID_A, id4, 0, 10);
+  in.vf = 101;
+  assert_int_equal(mbmsec_store_msk_put(st, &in), MBMSEC_ERR_STORE_VALIDITY);
+  in = msk_in(KDID_A, id4, 0, 10);
+  in.key_len = 15;
+  assert_int_equal(mbmsec_store_msk_put(st, &in), MBMSEC_ERR_LENGTH);
+  in.key_len = 16;
+  in.msk_id_len = 3;
+  assert_int_equal(mbmsec_store_msk_put(st, &in), MBMSEC_ERR_LENGTH);
+  in.msk_id_len = 4;
+  in.kdid_len = 2;
+  assert_int_equal(mbmsec_store_msk_put(st, &in), MBMSEC_ERR_LENGTH);
+  in.kdid_len = 3;
+  in.key = NULL;
+  assert_int_equal(mbmsec_store_msk_put(st, &in), MBMSEC_ERR_ARG);
+  assert_int_equal(mbmsec_store_msk_put(st, NULL), MBMSEC_ERR_ARG);
+  assert_int_equal(mbmsec_store_msk_get(st, KDID_A, 3, id0, 4, &m), MBMSEC_ERR_STORE_MSK_ID);
+  assert_int_equal(mbmsec_store_msk_delete(st, KDID_A, 3, id0, 4), MBMSEC_ERR_STORE_MSK_ID);
+  assert_int_equal(mbmsec_store_msk_list(st, KDID_A, 3, 1, NULL, 2, &n, &total), MBMSEC_ERR_ARG);
+  assert_int_equal(mbmsec_store_msk_get(st, KDID_A, 3, id4, 4, &m), MBMSEC_ERR_STORE_NOT_FOUND);
+  assert_int_equal(mbmsec_store_msk_list(st, KDID_A, 3, 1, NULL, 0, &n, &total), MBMSEC_OK);
+  assert_int_equal(total, 2);
+  mbmsec_store_close(st);
+
+  /* a row of the wrong shape written by hand is refused on read */
+  raw_exec("bmsc-msk.db", "PRAGMA ignore_check_constraints=ON;"
+                          "INSERT INTO msk VALUES (x'00f110', x'00010005', x'00', 0, 10, 0, 1, 0);");
+  st = open_ok("bmsc-msk.db");
+  const uint8_t id5[4] = {0, 1, 0, 5};
+  assert_int_equal(mbmsec_store_msk_get(st, KDID_A, 3, id5, 4, &m), MBMSEC_ERR_STORE_CORRUPT);
+  assert_int_equal(mbmsec_store_msk_list(st, KDID_A, 3, 1, l, 2, &n, &total),
+                   MBMSEC_ERR_STORE_CORRUPT);
+  assert_int_equal(n, 0);
+  mbmsec_store_close(st);
+}
+
+/* Subscriptions and registrations, and their survival across reopening. */
+static void test_bmsc_members(void **state)
+{
+  (void)state;
+  mbmsec_store *st = open_ok("bmsc-members.db");
+  add_svc(st, "urn:news", KDID_A);
+  add_svc(st, "urn:sport", KDID_A);
+  assert_int_equal(mbmsec_store_subscription_grant(st, "alice@x", "urn:sport"), MBMSEC_OK);
+  assert_int_equal(mbmsec_store_subscription_grant(st, "alice@x", "urn:news"), MBMSEC_OK);
+  assert_int_equal(mbmsec_store_subscription_grant(st, "alice@x", "urn:news"), MBMSEC_OK);
+  assert_int_equal(mbmsec_store_subscription_grant(st, "bob@x", "urn:news"), MBMSEC_OK);
+  assert_int_equal(mbmsec_store_subscription_grant(st, "bob@x", "urn:none"),
+                   MBMSEC_ERR_STORE_NOT_FOUND);
+  id_acc a = {0};
+  assert_int_equal(mbmsec_store_subscription_list(st, "alice@x", svc_cb, &a), MBMSEC_OK);
+  assert_int_equal(a.n, 2);
+  assert_string_equal(a.id[0], "urn:news");
+  int granted = 0;
+  assert_int_equal(mbmsec_store_subscription_revoke(st, "alice@x", "urn:sport"), MBMSEC_OK);
+  assert_int_equal(mbmsec_store_subscription_revoke(st, "alice@x", "urn:sport"),
+                   MBMSEC_ERR_STORE_NOT_FOUND);
+  assert_int_equal(mbmsec_store_subscription_check(st, "alice@x", "urn:sport", &granted), MBMSEC_OK);
+  assert_int_equal(granted, 0);
+  assert_int_equal(mbmsec_store_subscription_check(st, "alice@x", "urn:news", &granted), MBMSEC_OK);
+  assert_int_equal(granted, 1);
+
+  mbmsec_store_registration_in r = {"alice@x", "b1@bsf", "urn:news", "192.0.2.1:2269", 10};
+  assert_int_equal(mbmsec_store_registration_put(st, &r), MBMSEC_OK);
+  r.service_id = "urn:sport";
+  assert_int_equal(mbmsec_store_registration_put(st, &r), MBMSEC_OK);
+  r = (mbmsec_store_registration_in){"bob@x", "b2@bsf", "urn:news", "[2001:db8::1]:2269", 11};
+  assert_int_equal(mbmsec_store_registration_put(st, &r), MBMSEC_OK);
+  /* re-registration after a new bootstrap replaces B-TID, address and time */
+  r = (mbmsec_store_registration_in){"alice@x", "b3@bsf", "urn:news", "192.0.2.9:2269", 12};
+  assert_int_equal(mbmsec_store_registration_put(st, &r), MBMSEC_OK);
+  r.service_id = "urn:none";
+  assert_int_equal(mbmsec_store_registration_put(st, &r), MBMSEC_ERR_STORE_NOT_FOUND);
+  mbmsec_store_close(st);
+
+  st = open_ok("bmsc-members.db");
+  mbmsec_store_registration g;
+  assert_int_equal(mbmsec_store_registration_get(st, "alice@x", "urn:news", &g), MBMSEC_OK);
+  assert_string_equal(g.btid, "b3@bsf");
+  assert_string_equal(g.ue_addr, "192.0.2.9:2269");
+  assert_true(g.created == 12);
+  a = (id_acc){0};
+  assert_int_equal(mbmsec_store_registration_list_by_service(st, "urn:news", reg_cb, &a), MBMSEC_OK);
+  assert_int_equal(a.n, 2);
+  assert_string_equal(a.id[0], "alice@x|urn:news");
+  assert_string_equal(a.id[1], "bob@x|urn:news");
+  a = (id_acc){0};
+  assert_int_equal(mbmsec_store_registration_list_by_impi(st, "alice@x", reg_cb, &a), MBMSEC_OK);
+  assert_int_equal(a.n, 2);
+  assert_string_equal(a.extra[1], "b1@bsf");
+  a = (id_acc){0};
+  assert_int_equal(mbmsec_store_registration_list_by_btid(st, "b1@bsf", reg_cb, &a), MBMSEC_OK);
+  assert_int_equal(a.n, 1);
+  assert_string_equal(a.id[0], "alice@x|urn:sport");
+  assert_int_equal(mbmsec_store_registration_delete(st, "alice@x", "urn:sport"), MBMSEC_OK);
+  assert_int_equal(mbmsec_store_registration_delete(st, "alice@x", "urn:sport"),
+                   MBMSEC_ERR_STORE_NOT_FOUND);
+  a = (id_acc){0};
+  assert_int_equal(mbmsec_store_registration_list_by_btid(st, "b1@bsf", reg_cb, &a), MBMSEC_OK);
+  assert_int_equal(a.n, 0);
+
+  /* bad inputs: refused, nothing stored */
+  char longaddr[80];
+  memset(longaddr, '1', sizeof longaddr - 1);
+  longaddr[sizeof longaddr - 1] = '\0';
+  r = (mbmsec_store_registration_in){"carol@x", "b4@bsf", "urn:news", "192.0.2.1:1", 1};
+  r.ue_addr = "";
+  assert_int_equal(mbmsec_store_registration_put(st, &r), MBMSEC_ERR_STORE_UE_ADDR);
+  r.ue_addr = longaddr;
+  assert_int_equal(mbmsec_store_registration_put(st, &r), MBMSEC_ERR_STORE_UE_ADDR);
+  r.ue_addr = NULL;
+  assert_int_equal(mbmsec_store_registration_put(st, &r), MBMSEC_ERR_ARG);
+  r.ue_addr = "192.0.2.1:1";
+  r.btid = "b 4";
+  assert_int_equal(mbmsec_store_registration_put(st, &r), MBMSEC_ERR_STORE_BTID);
+  r.btid = "b4@bsf";
+  r.impi = "";
+  assert_int_equal(mbmsec_store_registration_put(st, &r), MBMSEC_ERR_STORE_IMPI);
+  r.impi = "carol@x";
+  r.service_id = "";
+  assert_int_equal(mbmsec_store_registration_put(st, &r), MBMSEC_ERR_STORE_SERVICE_ID);
+  assert_int_equal(mbmsec_store_registration_put(st, NULL), MBMSEC_ERR_ARG);
+  assert_int_equal(mbmsec_store_subscription_grant(st, "", "urn:news"), MBMSEC_ERR_STORE_IMPI);
+  assert_int_equal(mbmsec_store_subscription_grant(st, "carol@x", "urn news"),
+                   MBMSEC_ERR_STORE_SERVICE_ID);
+  assert_int_equal(mbmsec_store_subscription_check(st, "carol@x", "urn:news", NULL), MBMSEC_ERR_ARG);
+  assert_int_equal(mbmsec_store_subscription_list(st, "carol@x", NULL, NULL), MBMSEC_ERR_ARG);
+  assert_int_equal(mbmsec_store_registration_list_by_btid(st, "", reg_cb, &a), MBMSEC_ERR_STORE_BTID);
+  assert_int_equal(mbmsec_store_registration_list_by_impi(st, "carol@x", NULL, &a), MBMSEC_ERR_ARG);
+  a = (id_acc){0};
+  assert_int_equal(mbmsec_store_registration_list_by_impi(st, "carol@x", reg_cb, &a), MBMSEC_OK);
+  assert_int_equal(a.n, 0);
+  a = (id_acc){0};
+  assert_int_equal(mbmsec_store_subscription_list(st, "carol@x", svc_cb, &a), MBMSEC_OK);
+  assert_int_equal(a.n, 0);
+  mbmsec_store_close(st);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -903,6 +1264,9 @@ int main(void)
     cmocka_unit_test(test_bad_inputs),
     cmocka_unit_test(test_threads),
     cmocka_unit_test(test_alloc_failures),
+    cmocka_unit_test(test_bmsc_services),
+    cmocka_unit_test(test_bmsc_msks),
+    cmocka_unit_test(test_bmsc_members),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

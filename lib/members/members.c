@@ -1,0 +1,410 @@
+/* BM-SC membership decisions: include/mbmsec/bmsc_members.h, docs/bmsc-membership.md. */
+#include "mbmsec/bmsc_members.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "guard.h"
+#include "mbmsec/crypto.h"
+
+/* ---- small helpers ---- */
+
+static int printable(const char *s, size_t max)
+{
+  size_t n = strnlen(s, max + 1);
+  if (n == 0 || n > max)
+    return 0;
+  for (size_t i = 0; i < n; i++)
+    if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7E)
+      return 0;
+  return 1;
+}
+
+static mbmsec_err check_ue(const mbmsec_members_ue *ue, int need_addr)
+{
+  ENSURE(ue != NULL && ue->impi != NULL && ue->btid != NULL, MBMSEC_ERR_ARG);
+  ENSURE(printable(ue->impi, MBMSEC_STORE_IMPI_MAX), MBMSEC_ERR_STORE_IMPI);
+  ENSURE(printable(ue->btid, MBMSEC_STORE_BTID_MAX), MBMSEC_ERR_STORE_BTID);
+  if (need_addr) {
+    ENSURE(ue->ue_addr != NULL, MBMSEC_ERR_ARG);
+    ENSURE(printable(ue->ue_addr, MBMSEC_STORE_UE_ADDR_MAX), MBMSEC_ERR_STORE_UE_ADDR);
+  }
+  return MBMSEC_OK;
+}
+
+static void msk_id_of(uint16_t group, uint16_t number, uint8_t out[MSK_ID_LEN])
+{
+  out[0] = (uint8_t)(group >> 8);
+  out[1] = (uint8_t)group;
+  out[2] = (uint8_t)(number >> 8);
+  out[3] = (uint8_t)number;
+}
+
+static uint16_t key_number(const uint8_t msk_id[MSK_ID_LEN])
+{
+  return (uint16_t)((msk_id[2] << 8) | msk_id[3]);
+}
+
+/* Appends an MSK to push unless it is there already. */
+static mbmsec_err push_add(mbmsec_members_push *p, const uint8_t kdid[KDID_LEN], uint16_t group,
+                           uint16_t number)
+{
+  mbmsec_members_msk_ref r;
+  memcpy(r.kdid, kdid, KDID_LEN);
+  msk_id_of(group, number, r.msk_id);
+  for (size_t i = 0; i < p->n; i++)
+    if (memcmp(&p->items[i], &r, sizeof r) == 0)
+      return MBMSEC_OK;
+  ENSURE(p->n < MBMSEC_MEMBERS_PUSH_MAX, MBMSEC_ERR_MEMBERS_TOO_MANY);
+  p->items[p->n++] = r;
+  return MBMSEC_OK;
+}
+
+/* Pushes the current and next MSK of a group (those that exist). */
+static mbmsec_err push_current_next(mbmsec_store *st, mbmsec_members_push *p,
+                                    const uint8_t kdid[KDID_LEN], uint16_t group, int64_t now,
+                                    size_t *pushed)
+{
+  mbmsec_members_group_state gs;
+  GUARD(mbmsec_members_group_state_get(st, kdid, group, now, &gs));
+  *pushed = 0;
+  if (gs.has_current) {
+    GUARD(push_add(p, kdid, group, gs.current));
+    (*pushed)++;
+  }
+  if (gs.has_next) {
+    GUARD(push_add(p, kdid, group, gs.next));
+    (*pushed)++;
+  }
+  return MBMSEC_OK;
+}
+
+/* ---- group state ---- */
+
+mbmsec_err mbmsec_members_group_state_get(mbmsec_store *st, const uint8_t kdid[KDID_LEN],
+                                          uint16_t key_group, int64_t now,
+                                          mbmsec_members_group_state *out)
+{
+  mbmsec_err rc;
+  mbmsec_store_msk list[MBMSEC_MEMBERS_MSKS_PER_LIST];
+  size_t n = 0, total = 0;
+  ENSURE(out != NULL, MBMSEC_ERR_ARG);
+  memset(out, 0, sizeof *out);
+  ENSURE(st != NULL && kdid != NULL, MBMSEC_ERR_ARG);
+  GUARD_OUT(mbmsec_store_msk_list(st, kdid, KDID_LEN, key_group, list,
+                                  MBMSEC_MEMBERS_MSKS_PER_LIST, &n, &total));
+  out->stored = total;
+  if (n > 0)
+    out->newest = key_number(list[0].msk_id); /* newest first */
+  /* current: highest key number valid at now */
+  for (size_t i = 0; i < n; i++) {
+    if (list[i].valid_from <= now && now < list[i].valid_to) {
+      out->has_current = 1;
+      out->current = key_number(list[i].msk_id);
+      break;
+    }
+  }
+  /* next: lowest key number above the current that becomes valid after now */
+  for (size_t i = 0; i < n; i++) {
+    uint16_t k = key_number(list[i].msk_id);
+    if (list[i].valid_from <= now || (out->has_current && k <= out->current))
+      continue;
+    if (!out->has_next || k < out->next) {
+      out->has_next = 1;
+      out->next = k;
+    }
+  }
+out:
+  mbmsec_cleanse(list, sizeof list);
+  return rc;
+}
+
+/* ---- register ---- */
+
+static int valid_req_n(size_t n) { return n <= MBMSEC_XML_MAX_ITEMS; }
+
+static unsigned register_item(mbmsec_store *st, const mbmsec_members_ue *ue, int uss_mbms,
+                              const mbmsec_xml_service *it, int64_t now, mbmsec_members_push *push)
+{
+  mbmsec_store_service svc;
+  uint16_t groups[MBMSEC_MEMBERS_GROUPS_PER_SERVICE];
+  size_t ng = 0, pushed = 0, undo = push->n;
+  int granted = 0;
+  if (it->err != MBMSEC_OK)
+    return MBMS_STATUS_BAD_REQUEST;
+  mbmsec_err rc = mbmsec_store_service_get(st, it->text, &svc);
+  if (rc == MBMSEC_ERR_STORE_NOT_FOUND || rc == MBMSEC_ERR_STORE_SERVICE_ID)
+    return rc == MBMSEC_ERR_STORE_NOT_FOUND ? MBMS_STATUS_NOT_FOUND : MBMS_STATUS_BAD_REQUEST;
+  if (rc != MBMSEC_OK)
+    return MBMS_STATUS_SERVER_ERROR;
+  if (!uss_mbms)
+    return MBMS_STATUS_UNAUTHORIZED;
+  if (mbmsec_store_subscription_check(st, ue->impi, it->text, &granted) != MBMSEC_OK)
+    return MBMS_STATUS_SERVER_ERROR;
+  if (!granted)
+    return MBMS_STATUS_UNAUTHORIZED;
+  if (mbmsec_store_key_group_list(st, it->text, groups, MBMSEC_MEMBERS_GROUPS_PER_SERVICE, &ng) !=
+      MBMSEC_OK)
+    return MBMS_STATUS_SERVER_ERROR;
+  for (size_t g = 0; g < ng; g++) {
+    if (push_current_next(st, push, svc.kdid, groups[g], now, &pushed) != MBMSEC_OK)
+      goto fail;
+  }
+  const mbmsec_store_registration_in reg = {
+    .impi = ue->impi, .btid = ue->btid, .service_id = it->text, .ue_addr = ue->ue_addr,
+    .created = now};
+  if (mbmsec_store_registration_put(st, &reg) != MBMSEC_OK)
+    goto fail;
+  return MBMS_STATUS_OK;
+fail:
+  push->n = undo; /* push_add only appends: forget this item's additions */
+  return MBMS_STATUS_SERVER_ERROR;
+}
+
+mbmsec_err mbmsec_members_register(mbmsec_store *st, const mbmsec_members_ue *ue,
+                                   const mbmsec_xml_service_list *req, int64_t now,
+                                   mbmsec_xml_service_list *resp, mbmsec_members_push *push)
+{
+  ENSURE(st != NULL && req != NULL && resp != NULL && push != NULL && resp != req,
+         MBMSEC_ERR_ARG);
+  ENSURE(valid_req_n(req->n), MBMSEC_ERR_ARG);
+  GUARD(check_ue(ue, 1));
+  push->n = 0;
+  *resp = *req;
+  int uss_mbms = mbmsec_store_uss_has_gsid(ue->uss, MBMSEC_MEMBERS_GSID_MBMS);
+  for (size_t i = 0; i < req->n; i++)
+    resp->items[i].code = register_item(st, ue, uss_mbms, &req->items[i], now, push);
+  return MBMSEC_OK;
+}
+
+/* ---- deregister ---- */
+
+typedef struct {
+  char ids[MBMSEC_MEMBERS_SERVICES_PER_GROUP][MBMSEC_STORE_SERVICE_ID_MAX + 1];
+  size_t n;
+} service_ids;
+
+static mbmsec_err collect_service(const mbmsec_store_service *svc, void *arg)
+{
+  service_ids *ids = arg;
+  ENSURE(ids->n < MBMSEC_MEMBERS_SERVICES_PER_GROUP, MBMSEC_ERR_MEMBERS_TOO_MANY);
+  memcpy(ids->ids[ids->n++], svc->service_id, sizeof ids->ids[0]);
+  return MBMSEC_OK;
+}
+
+/* The services that use Key Group (kdid, group). */
+static mbmsec_err group_services(mbmsec_store *st, const uint8_t kdid[KDID_LEN], uint16_t group,
+                                 service_ids *ids)
+{
+  ids->n = 0;
+  return mbmsec_store_key_group_services(st, kdid, KDID_LEN, group, collect_service, ids);
+}
+
+/* Whether the IMPI is registered (and, with need_subscription, also subscribed) to some
+ * service of the group; *used says whether any service uses the group. */
+static mbmsec_err group_access(mbmsec_store *st, const char *impi, const uint8_t kdid[KDID_LEN],
+                               uint16_t group, int need_subscription, int *used, int *allowed)
+{
+  service_ids ids;
+  mbmsec_store_registration reg;
+  *used = *allowed = 0;
+  GUARD(group_services(st, kdid, group, &ids));
+  *used = ids.n > 0;
+  for (size_t i = 0; i < ids.n && !*allowed; i++) {
+    int granted = 1;
+    if (need_subscription)
+      GUARD(mbmsec_store_subscription_check(st, impi, ids.ids[i], &granted));
+    if (!granted)
+      continue;
+    mbmsec_err rc = mbmsec_store_registration_get(st, impi, ids.ids[i], &reg);
+    if (rc == MBMSEC_OK)
+      *allowed = 1;
+    else if (rc != MBMSEC_ERR_STORE_NOT_FOUND)
+      return rc;
+  }
+  return MBMSEC_OK;
+}
+
+static void stop_add(mbmsec_members_stop *stop, const uint8_t kdid[KDID_LEN], uint16_t group)
+{
+  for (size_t i = 0; i < stop->n; i++)
+    if (stop->items[i].key_group == group && memcmp(stop->items[i].kdid, kdid, KDID_LEN) == 0)
+      return;
+  if (stop->n < sizeof stop->items / sizeof stop->items[0]) {
+    memcpy(stop->items[stop->n].kdid, kdid, KDID_LEN);
+    stop->items[stop->n++].key_group = group;
+  }
+}
+
+static unsigned deregister_item(mbmsec_store *st, const mbmsec_members_ue *ue,
+                                const mbmsec_xml_service *it, mbmsec_members_stop *stop)
+{
+  mbmsec_store_service svc;
+  uint16_t groups[MBMSEC_MEMBERS_GROUPS_PER_SERVICE];
+  size_t ng = 0;
+  if (it->err != MBMSEC_OK)
+    return MBMS_STATUS_BAD_REQUEST;
+  mbmsec_err rc = mbmsec_store_service_get(st, it->text, &svc);
+  if (rc == MBMSEC_ERR_STORE_NOT_FOUND || rc == MBMSEC_ERR_STORE_SERVICE_ID)
+    return rc == MBMSEC_ERR_STORE_NOT_FOUND ? MBMS_STATUS_NOT_FOUND : MBMS_STATUS_BAD_REQUEST;
+  if (rc != MBMSEC_OK)
+    return MBMS_STATUS_SERVER_ERROR;
+  if (mbmsec_store_key_group_list(st, it->text, groups, MBMSEC_MEMBERS_GROUPS_PER_SERVICE, &ng) !=
+      MBMSEC_OK)
+    return MBMS_STATUS_SERVER_ERROR;
+  rc = mbmsec_store_registration_delete(st, ue->impi, it->text);
+  if (rc == MBMSEC_ERR_STORE_NOT_FOUND)
+    return MBMS_STATUS_OK; /* not registered: the state the UE asks for holds already */
+  if (rc != MBMSEC_OK)
+    return MBMS_STATUS_SERVER_ERROR;
+  /* Stop a group unless another registration of this IMPI still uses it. */
+  for (size_t g = 0; g < ng; g++) {
+    int used = 0, still = 1;
+    if (group_access(st, ue->impi, svc.kdid, groups[g], 0, &used, &still) != MBMSEC_OK)
+      continue; /* unsure: keep pushing rather than cut a UE off */
+    if (!still)
+      stop_add(stop, svc.kdid, groups[g]);
+  }
+  return MBMS_STATUS_OK;
+}
+
+mbmsec_err mbmsec_members_deregister(mbmsec_store *st, const mbmsec_members_ue *ue,
+                                     const mbmsec_xml_service_list *req,
+                                     mbmsec_xml_service_list *resp, mbmsec_members_stop *stop)
+{
+  ENSURE(st != NULL && req != NULL && resp != NULL && stop != NULL && resp != req,
+         MBMSEC_ERR_ARG);
+  ENSURE(valid_req_n(req->n), MBMSEC_ERR_ARG);
+  GUARD(check_ue(ue, 0));
+  stop->n = 0;
+  *resp = *req;
+  for (size_t i = 0; i < req->n; i++)
+    resp->items[i].code = deregister_item(st, ue, &req->items[i], stop);
+  return MBMSEC_OK;
+}
+
+/* ---- msk-request ---- */
+
+static unsigned msk_item(mbmsec_store *st, const mbmsec_members_ue *ue, const mbmsec_xml_key *it,
+                         int64_t now, mbmsec_members_push *push)
+{
+  int used = 0, allowed = 0;
+  size_t undo = push->n, pushed = 0;
+  mbmsec_members_group_state gs;
+  mbmsec_store_msk msk;
+  unsigned code = MBMS_STATUS_SERVER_ERROR;
+  if (it->err != MBMSEC_OK)
+    return MBMS_STATUS_BAD_REQUEST;
+  const uint16_t group = (uint16_t)((it->msk_id[0] << 8) | it->msk_id[1]);
+  const uint16_t k = key_number(it->msk_id);
+  if (group_access(st, ue->impi, it->kdid, group, 1, &used, &allowed) != MBMSEC_OK)
+    return MBMS_STATUS_SERVER_ERROR;
+  if (!used)
+    return MBMS_STATUS_NOT_FOUND;
+  if (!allowed)
+    return MBMS_STATUS_UNAUTHORIZED;
+  if (k == MSK_KEYNUM_CURRENT) {
+    if (push_current_next(st, push, it->kdid, group, now, &pushed) != MBMSEC_OK)
+      goto out;
+    code = pushed > 0 ? MBMS_STATUS_OK : MBMS_STATUS_UNAVAILABLE;
+    goto out;
+  }
+  if (mbmsec_members_group_state_get(st, it->kdid, group, now, &gs) != MBMSEC_OK)
+    goto out;
+  mbmsec_err rc = mbmsec_store_msk_get(st, it->kdid, KDID_LEN, it->msk_id, MSK_ID_LEN, &msk);
+  int64_t valid_to = msk.valid_to;
+  mbmsec_cleanse(&msk, sizeof msk);
+  if (rc == MBMSEC_ERR_STORE_NOT_FOUND || (rc == MBMSEC_OK && valid_to <= now)) {
+    /* P15: above every key number = not generated yet; else unknown or gone. */
+    code = k > gs.newest ? MBMS_STATUS_NO_UPDATE : MBMS_STATUS_NOT_FOUND;
+    goto out;
+  }
+  if (rc != MBMSEC_OK)
+    goto out;
+  if (push_add(push, it->kdid, group, k) != MBMSEC_OK)
+    goto out;
+  if (gs.has_current && gs.current == k && gs.has_next &&
+      push_add(push, it->kdid, group, gs.next) != MBMSEC_OK)
+    goto out;
+  code = MBMS_STATUS_OK;
+out:
+  if (code != MBMS_STATUS_OK)
+    push->n = undo;
+  return code;
+}
+
+mbmsec_err mbmsec_members_msk_request(mbmsec_store *st, const mbmsec_members_ue *ue,
+                                      const mbmsec_xml_key_list *req, int64_t now,
+                                      mbmsec_xml_key_list *resp, mbmsec_members_push *push)
+{
+  ENSURE(st != NULL && req != NULL && resp != NULL && push != NULL && resp != req,
+         MBMSEC_ERR_ARG);
+  ENSURE(valid_req_n(req->n), MBMSEC_ERR_ARG);
+  GUARD(check_ue(ue, 0));
+  push->n = 0;
+  *resp = *req;
+  for (size_t i = 0; i < req->n; i++)
+    resp->items[i].code = msk_item(st, ue, &req->items[i], now, push);
+  return MBMSEC_OK;
+}
+
+/* ---- MSK generation ---- */
+
+mbmsec_err mbmsec_members_msk_generate(mbmsec_store *st, const uint8_t kdid[KDID_LEN],
+                                       uint16_t key_group, int64_t valid_from, int64_t valid_to,
+                                       uint16_t vf, uint16_t vt, int64_t now,
+                                       uint8_t msk_id[MSK_ID_LEN])
+{
+  mbmsec_err rc;
+  mbmsec_store_msk list[MBMSEC_MEMBERS_MSKS_PER_LIST];
+  uint8_t key[MBMS_MSK_LEN];
+  size_t n = 0, total = 0, live = 0;
+  uint64_t first = 0, skip = 0;
+  char name[MBMSEC_STORE_COUNTER_NAME_MAX + 1];
+  service_ids ids;
+  memset(list, 0, sizeof list);
+  ENSURE(st != NULL && kdid != NULL && msk_id != NULL, MBMSEC_ERR_ARG);
+  memset(msk_id, 0, MSK_ID_LEN);
+  ENSURE(valid_to > valid_from && vf <= vt, MBMSEC_ERR_STORE_VALIDITY);
+  GUARD(group_services(st, kdid, key_group, &ids));
+  ENSURE(ids.n > 0, MBMSEC_ERR_MEMBERS_USE);
+
+  GUARD_OUT(mbmsec_store_msk_list(st, kdid, KDID_LEN, key_group, list,
+                                  MBMSEC_MEMBERS_MSKS_PER_LIST, &n, &total));
+  const uint16_t newest = n > 0 ? key_number(list[0].msk_id) : 0;
+  for (size_t i = 0; i < n; i++) {
+    if (list[i].valid_to <= now)
+      GUARD_OUT(mbmsec_store_msk_delete(st, kdid, KDID_LEN, list[i].msk_id, MSK_ID_LEN));
+    else
+      live++;
+  }
+  ENSURE_OUT(live + (total - n) < MSK_PER_KEY_GROUP, MBMSEC_ERR_MEMBERS_GROUP_FULL);
+
+  snprintf(name, sizeof name, "msk-keynum:%02x%02x%02x:%04x", kdid[0], kdid[1], kdid[2],
+           (unsigned)key_group);
+  rc = mbmsec_store_counter_reserve(st, name, 1, UINT16_MAX, &first);
+  if (rc == MBMSEC_OK && first <= newest) {
+    /* MSKs put by other means passed the counter: skip to newest + 1. */
+    if (newest > first)
+      rc = mbmsec_store_counter_reserve(st, name, newest - first, UINT16_MAX, &skip);
+    if (rc == MBMSEC_OK)
+      rc = mbmsec_store_counter_reserve(st, name, 1, UINT16_MAX, &first);
+  }
+  ENSURE_OUT(rc != MBMSEC_ERR_STORE_COUNTER_RANGE, MBMSEC_ERR_MEMBERS_KEYNUM);
+  GUARD_OUT(rc);
+  ENSURE_OUT(first > newest && first >= 1 && first <= UINT16_MAX, MBMSEC_ERR_MEMBERS_KEYNUM);
+
+  GUARD_OUT(mbmsec_random(key, sizeof key));
+  uint8_t id[MSK_ID_LEN];
+  msk_id_of(key_group, (uint16_t)first, id);
+  const mbmsec_store_msk_in in = {
+    .kdid = kdid, .kdid_len = KDID_LEN, .msk_id = id, .msk_id_len = MSK_ID_LEN,
+    .key = key, .key_len = sizeof key, .valid_from = valid_from, .valid_to = valid_to,
+    .vf = vf, .vt = vt, .created = now};
+  GUARD_OUT(mbmsec_store_msk_put(st, &in));
+  memcpy(msk_id, id, MSK_ID_LEN);
+out:
+  mbmsec_cleanse(key, sizeof key);
+  mbmsec_cleanse(list, sizeof list);
+  return rc;
+}

@@ -1,0 +1,125 @@
+/* mbmsec-bmsc internals: the settings, the running daemon's context and the seams between the
+ * adapter files (HTTP, Ua/Zn, membership, MIKEY delivery, metrics). */
+#ifndef MBMSEC_BMSC_H
+#define MBMSEC_BMSC_H
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mbmsec/bmsc_delivery.h"
+#include "mbmsec/bmsc_members.h"
+#include "mbmsec/profile.h"
+#include "mbmsec/store.h"
+#include "mbmsec/ua_auth.h"
+#include "mbmsec/zn.h"
+
+typedef struct {
+  char listen_addr[64];
+  uint16_t listen_port;
+  char admin_addr[64];
+  uint16_t admin_port;
+  char fqdn[MBMSEC_UA_FQDN_MAX + 1];
+  char store[MBMSEC_STORE_URI_MAX + 1];
+  char mikey_addr[64];
+  uint16_t mikey_port;      /* 0 = any free port */
+  uint16_t ue_mikey_port;   /* P6 */
+  char zn_peer_addr[64];
+  uint16_t zn_peer_port;
+  char zn_identity[MBMSEC_ZN_IDENTITY_MAX + 1];
+  char zn_realm[MBMSEC_ZN_IDENTITY_MAX + 1];
+  char zn_peer[MBMSEC_ZN_IDENTITY_MAX + 1];
+  char mcc[4], mnc[4];
+  char digest_algs[32];
+  uint32_t nonce_lifetime_s;
+  bool msk_v_flag;
+  uint32_t retx_first_ms;
+  unsigned retx_tries;
+  int log_level;
+  bool log_keys;
+} bmsc_settings;
+
+/* Parses the command line of `run` (after the config file named by --config). Returns 0,
+ * 2 (usage error printed) or 3 (--help printed). */
+int bmsc_settings_load(bmsc_settings *s, int argc, char **argv);
+
+/* HTTP status counters: the codes the key request function answers, plus "other". */
+enum { BMSC_HTTP_CODES = 12 };
+extern const unsigned bmsc_http_codes[BMSC_HTTP_CODES];
+
+typedef struct {
+  atomic_uint_fast64_t http[BMSC_HTTP_CODES + 1]; /* index as bmsc_http_codes, last = other */
+  atomic_uint_fast64_t items[3];                  /* 200 items: register, deregister, msk */
+  atomic_uint_fast64_t zn_birs, zn_errors;
+  atomic_uint_fast64_t push_errors;
+} bmsc_metrics;
+
+typedef struct bmsc_mikey bmsc_mikey;
+
+typedef struct {
+  bmsc_settings s;
+  uint8_t kdid[KDID_LEN];
+  mbmsec_store *store;   /* MIKEY counters (delivery engine) */
+  mbmsec_store *members; /* membership: a handle of its own on the same file */
+  mbmsec_ua *ua;
+  mbmsec_zn_client *zn;
+  bmsc_mikey *mikey;
+  bmsc_metrics m;
+} bmsc_app;
+
+void bmsc_metrics_http(bmsc_metrics *m, unsigned status);
+/* Prometheus text exposition of every counter; malloc'd, *len octets. NULL on no memory. */
+char *bmsc_metrics_render(bmsc_app *app, size_t *len);
+
+/* ---- Ua: the Digest engine with its Zn lookup (bmsc_ua.c) */
+int bmsc_ua_start(bmsc_app *app);
+void bmsc_ua_stop(bmsc_app *app);
+
+/* ---- membership (bmsc_keyreq.c) */
+typedef enum { BMSC_RT_REGISTER = 0, BMSC_RT_DEREGISTER = 1, BMSC_RT_MSK = 2 } bmsc_reqtype;
+
+typedef struct {
+  unsigned status;             /* 200, 400 or 500 */
+  const char *content_type;    /* of the 200 body */
+  char *body;                  /* malloc'd; 200 only */
+  size_t body_len;
+  mbmsec_members_push *push;   /* malloc'd: MSKs to send (by identity; keys stay in the store) */
+  bool keep_ue;                /* an item succeeded: (re)register the UE for MIKEY */
+} bmsc_reply;
+
+/* The requesttype of a request-target "/keymanagement?requesttype=X"; -1 when not one. */
+int bmsc_keyreq_type(const char *target);
+/* Keeps every Key Group of every service with a current and a next MSK (P11), generating
+ * what is missing; run at start and then periodically. */
+void bmsc_keyreq_rotate(bmsc_app *app);
+/* The per-item answer of an authenticated request. Cleanse the reply with bmsc_reply_clear. */
+void bmsc_keyreq_handle(bmsc_app *app, bmsc_reqtype t, const char *content_type,
+                        const uint8_t *body, size_t len, const mbmsec_ua_decision *dec,
+                        uint32_t ipv4, bmsc_reply *out);
+void bmsc_reply_clear(bmsc_reply *r);
+/* P5: Key Domain ID = MCC || MNC in the TS 24.008 PLMN layout (001/01 -> 00 F1 10). */
+void bmsc_kdid(const char *mcc, const char *mnc, uint8_t k[KDID_LEN]);
+
+/* ---- MIKEY delivery (bmsc_mikey.c): the engine, its UDP socket and thread */
+int bmsc_mikey_start(bmsc_app *app);
+void bmsc_mikey_stop(bmsc_app *app);
+/* (Re)registers the UE (B-TID, MUK, source address of its HTTP request) and sends the
+ * reply's MSK messages. */
+void bmsc_mikey_push(bmsc_app *app, const mbmsec_ua_decision *dec, uint32_t ipv4,
+                     const bmsc_reply *r);
+/* Every UE's delivery state (malloc'd): JSON, or with text `ue ...` / `delivery ...` lines. */
+char *bmsc_mikey_ue_list(bmsc_app *app, bool text, size_t *len);
+void bmsc_mikey_stats(bmsc_app *app, mbmsec_bmsc_dl_stats *st, mbmsec_bmsc_dl_counts *c);
+uint16_t bmsc_mikey_bound_port(const bmsc_app *app);
+
+/* ---- HTTP (bmsc_http.c): the key request function and the admin port */
+typedef struct bmsc_http bmsc_http;
+int bmsc_http_start(bmsc_app *app, bmsc_http **out);
+void bmsc_http_stop(bmsc_http *h);
+
+int bmsc_cmd_run(int argc, char **argv);
+int bmsc_cmd_service(int argc, char **argv);
+int bmsc_cmd_subscriber(int argc, char **argv);
+int bmsc_cmd_ue(int argc, char **argv);
+
+#endif

@@ -1,0 +1,262 @@
+/* Administration commands. `service` and `subscriber` operate on the store's membership
+ * tables (lib/store, lib/members); the daemon reads them per request, so they take effect
+ * while it runs. `ue list` asks the running daemon's admin port, because the delivery state
+ * (UE address, counters, pending/delivered/failed) lives in its MIKEY engine's memory. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../cli.h"
+#include "bmsc.h"
+#include "bmsc_log.h"
+
+#define FETCH_TIMEOUT_MS 5000
+#define FETCH_MAX (16u << 20)
+#define MSK_LIFETIME_DEFAULT 86400
+
+static mbmsec_store *open_store(const char *cmd, const char *uri)
+{
+  mbmsec_store *st = NULL;
+  mbmsec_err rc = mbmsec_store_open(uri, &st);
+  if (rc != MBMSEC_OK) cli_fail(cmd, "cannot open the store %s: %s", uri, mbmsec_errname(rc));
+  return st;
+}
+
+static const char SERVICE_HELP[] =
+    "Usage: mbmsec-bmsc service add --store URI --service-id S --key-group HEX4\n"
+    "                               [--msk-lifetime S] [--mcc NNN --mnc NN[N]]\n"
+    "       mbmsec-bmsc service list --store URI [--json]\n\n"
+    "add: a user service (serviceId of the USD) protected by Key Group HEX4 (2 octets) of the\n"
+    "Key Domain MCC||MNC (default 001/01, P5), MSKs valid --msk-lifetime seconds (default\n"
+    "86400); generates its current and next MSK (the running daemon keeps generating).\n"
+    "list: every service with its Key Domain, lifetime, Key Groups and their current/next key\n"
+    "numbers (`service_id=... kdid=... msk_lifetime=... key_group=... current=... next=...`).\n";
+
+static int service_add(int argc, char **argv)
+{
+  static const char *const names[] = {"--store", "--service-id", "--key-group", "--msk-lifetime",
+                                      "--mcc", "--mnc"};
+  const char *v[6] = {NULL};
+  bool help = false;
+  if (cli_parse_values("service add", argc, argv, names, v, 6, NULL, &help)) return CLI_USAGE;
+  if (help) return fputs(SERVICE_HELP, stdout), CLI_OK;
+  if (!v[0] || !v[1] || !v[2]) return cli_usage_error("service add", "--store, --service-id and --key-group are required");
+  uint8_t kg[2];
+  uint64_t life = MSK_LIFETIME_DEFAULT;
+  const char *mcc = v[4] ? v[4] : "001", *mnc = v[5] ? v[5] : "01";
+  if (cli_hex_arg("service add", "--key-group", v[2], kg, 2, 2, NULL)) return CLI_USAGE;
+  if (v[3] && (cli_uint_arg("service add", "--msk-lifetime", v[3], 315360000, &life) || life == 0))
+    return cli_usage_error("service add", "--msk-lifetime: 1..315360000 seconds");
+  if (strlen(mcc) != 3 || strspn(mcc, "0123456789") != 3 || strlen(mnc) < 2 || strlen(mnc) > 3 ||
+      strspn(mnc, "0123456789") != strlen(mnc))
+    return cli_usage_error("service add", "--mcc: 3 digits, --mnc: 2 or 3 digits");
+  bmsc_app app;
+  memset(&app, 0, sizeof app);
+  bmsc_kdid(mcc, mnc, app.kdid);
+  if (!(app.members = open_store("service add", v[0]))) return CLI_FAIL;
+  mbmsec_store_service_in in = {.service_id = v[1], .kdid = app.kdid, .kdid_len = KDID_LEN,
+                                .msk_lifetime = (int64_t)life};
+  mbmsec_err rc = mbmsec_store_service_add(app.members, &in);
+  if (rc == MBMSEC_OK) rc = mbmsec_store_key_group_add(app.members, v[1], (uint16_t)(kg[0] << 8 | kg[1]));
+  int ret = CLI_OK;
+  if (rc != MBMSEC_OK) ret = cli_fail("service add", "%s: %s", v[1], mbmsec_errname(rc));
+  else {
+    bmsc_log_threshold(BL_WARN); /* quiet: the MSK lines are for the daemon's log */
+    bmsc_keyreq_rotate(&app);
+  }
+  mbmsec_store_close(app.members);
+  return ret;
+}
+
+typedef struct {
+  mbmsec_store_service svc[256];
+  size_t n;
+} svc_buf;
+
+static mbmsec_err svc_collect(const mbmsec_store_service *s, void *arg)
+{
+  svc_buf *b = arg;
+  if (b->n == sizeof b->svc / sizeof b->svc[0]) return MBMSEC_ERR_SPACE;
+  b->svc[b->n++] = *s;
+  return MBMSEC_OK;
+}
+
+static int service_list(int argc, char **argv)
+{
+  static const char *const names[] = {"--store"};
+  const char *v[1] = {NULL};
+  bool help = false, json = false;
+  if (cli_parse_values("service list", argc, argv, names, v, 1, &json, &help)) return CLI_USAGE;
+  if (help) return fputs(SERVICE_HELP, stdout), CLI_OK;
+  if (!v[0]) return cli_usage_error("service list", "--store is required");
+  mbmsec_store *st = open_store("service list", v[0]);
+  if (!st) return CLI_FAIL;
+  svc_buf *b = calloc(1, sizeof *b);
+  mbmsec_err rc = b ? mbmsec_store_service_list(st, svc_collect, b) : MBMSEC_ERR_NOMEM;
+  const int64_t now = (int64_t)time(NULL);
+  if (json) putchar('[');
+  for (size_t i = 0; rc == MBMSEC_OK && i < b->n; i++) {
+    const mbmsec_store_service *s = &b->svc[i];
+    uint16_t g[MBMSEC_MEMBERS_GROUPS_PER_SERVICE];
+    size_t ng = 0;
+    rc = mbmsec_store_key_group_list(st, s->service_id, g, MBMSEC_MEMBERS_GROUPS_PER_SERVICE, &ng);
+    if (json) {
+      printf("%s{\"service_id\":", i ? "," : "");
+      cli_json_string(s->service_id);
+      printf(",\"kdid\":\"%02x%02x%02x\",\"msk_lifetime\":%lld,\"key_groups\":[", s->kdid[0],
+             s->kdid[1], s->kdid[2], (long long)s->msk_lifetime);
+    }
+    for (size_t k = 0; rc == MBMSEC_OK && k < ng; k++) {
+      mbmsec_members_group_state gs;
+      if (mbmsec_members_group_state_get(st, s->kdid, g[k], now, &gs) != MBMSEC_OK)
+        memset(&gs, 0, sizeof gs);
+      if (json)
+        printf("%s{\"key_group\":\"%04x\",\"current\":%d,\"next\":%d}", k ? "," : "", g[k],
+               gs.has_current ? gs.current : 0, gs.has_next ? gs.next : 0);
+      else
+        printf("service_id=%s kdid=%02x%02x%02x msk_lifetime=%lld key_group=%04x current=%u next=%u\n",
+               s->service_id, s->kdid[0], s->kdid[1], s->kdid[2], (long long)s->msk_lifetime,
+               g[k], gs.has_current ? gs.current : 0u, gs.has_next ? gs.next : 0u);
+    }
+    if (json) printf("]}");
+  }
+  if (json) puts("]");
+  free(b);
+  mbmsec_store_close(st);
+  return rc == MBMSEC_OK ? CLI_OK : cli_fail("service list", "%s", mbmsec_errname(rc));
+}
+
+int bmsc_cmd_service(int argc, char **argv)
+{
+  if (argc >= 2 && !strcmp(argv[1], "add")) return service_add(argc - 1, argv + 1);
+  if (argc >= 2 && !strcmp(argv[1], "list")) return service_list(argc - 1, argv + 1);
+  if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+    return fputs(SERVICE_HELP, stdout), CLI_OK;
+  return cli_usage_error("service", "expected 'service add' or 'service list'");
+}
+
+int bmsc_cmd_subscriber(int argc, char **argv)
+{
+  static const char HELP[] =
+      "Usage: mbmsec-bmsc subscriber grant|revoke --store URI --impi S --service-id S\n\n"
+      "Grants (or revokes) the subscriber IMPI the user service: a register item for it is\n"
+      "then answered 200 (or 401, not subscribed). Revoking keeps existing registrations.\n";
+  if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+    return fputs(HELP, stdout), CLI_OK;
+  if (argc < 2 || (strcmp(argv[1], "grant") && strcmp(argv[1], "revoke")))
+    return cli_usage_error("subscriber", "expected 'subscriber grant' or 'subscriber revoke'");
+  const bool grant = !strcmp(argv[1], "grant");
+  const char *cmd = grant ? "subscriber grant" : "subscriber revoke";
+  static const char *const names[] = {"--store", "--impi", "--service-id"};
+  const char *v[3] = {NULL};
+  bool help = false;
+  if (cli_parse_values(cmd, argc - 1, argv + 1, names, v, 3, NULL, &help)) return CLI_USAGE;
+  if (help) return fputs(HELP, stdout), CLI_OK;
+  if (!v[0] || !v[1] || !v[2]) return cli_usage_error(cmd, "--store, --impi and --service-id are required");
+  mbmsec_store *st = open_store(cmd, v[0]);
+  if (!st) return CLI_FAIL;
+  mbmsec_err rc = grant ? mbmsec_store_subscription_grant(st, v[1], v[2])
+                        : mbmsec_store_subscription_revoke(st, v[1], v[2]);
+  mbmsec_store_close(st);
+  return rc == MBMSEC_OK ? CLI_OK : cli_fail(cmd, "%s / %s: %s", v[1], v[2], mbmsec_errname(rc));
+}
+
+/* GET path from addr:port over HTTP/1.0; the body (malloc'd) on a 200, else NULL. */
+static char *http_get(const char *cmd, const char *addr, uint16_t port, const char *path, size_t *len)
+{
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+  if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
+    cli_usage_error(cmd, "--admin '%s': not an IPv4 address", addr);
+    return NULL;
+  }
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  char *buf = NULL;
+  size_t n = 0, cap = 0;
+  if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+    cli_fail(cmd, "cannot connect to %s:%u: %s", addr, (unsigned)port, strerror(errno));
+    goto out;
+  }
+  char req[256];
+  int rl = snprintf(req, sizeof req, "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", path, addr);
+  if (write(fd, req, (size_t)rl) != rl) goto io;
+  for (;;) {
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    if (poll(&p, 1, FETCH_TIMEOUT_MS) <= 0) goto io;
+    if (n + 4096 > cap) {
+      char *nb = cap >= FETCH_MAX ? NULL : realloc(buf, cap = cap * 2 + 8192);
+      if (!nb) goto io;
+      buf = nb;
+    }
+    ssize_t r = read(fd, buf + n, cap - n - 1);
+    if (r < 0) goto io;
+    if (r == 0) break;
+    n += (size_t)r;
+  }
+  if (!buf) goto io;
+  buf[n] = 0;
+  char *body = strstr(buf, "\r\n\r\n");
+  if (strncmp(buf, "HTTP/1.", 7) || strncmp(buf + 8, " 200", 4) || !body) {
+    cli_fail(cmd, "the daemon answered: %.*s", (int)strcspn(buf, "\r\n"), buf);
+    goto out;
+  }
+  body += 4;
+  *len = n - (size_t)(body - buf);
+  memmove(buf, body, *len + 1);
+  close(fd);
+  return buf;
+io:
+  cli_fail(cmd, "no answer from %s:%u", addr, (unsigned)port);
+out:
+  free(buf);
+  if (fd >= 0) close(fd);
+  return NULL;
+}
+
+int bmsc_cmd_ue(int argc, char **argv)
+{
+  static const char HELP[] =
+      "Usage: mbmsec-bmsc ue list [--admin ADDR:PORT] [--json]\n\n"
+      "Delivery state of every UE the running daemon knows (B-TID, MIKEY address and port,\n"
+      "next counter, each MSK delivery: pending, delivered, failed or sent), from its admin\n"
+      "port (default 127.0.0.1:9081, the daemon's --admin-listen). Text: a line\n"
+      "`ue btid=... addr=... port=... next_counter=...` per UE and a line\n"
+      "`delivery btid=... msk_id=... state=... pull=... tries=...` per MSK delivery.\n";
+  if (argc < 2 || strcmp(argv[1], "list")) {
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+      fputs(HELP, stdout);
+      return CLI_OK;
+    }
+    return cli_usage_error("ue", "expected 'ue list'");
+  }
+  static const char *const names[] = {"--admin"};
+  const char *vals[1] = {NULL};
+  bool json = false, help = false;
+  if (cli_parse_values("ue list", argc - 1, argv + 1, names, vals, 1, &json, &help)) return CLI_USAGE;
+  if (help) {
+    fputs(HELP, stdout);
+    return CLI_OK;
+  }
+  char addr[64] = "127.0.0.1";
+  uint64_t port = 9081;
+  if (vals[0]) {
+    const char *c = strrchr(vals[0], ':');
+    if (!c || (size_t)(c - vals[0]) >= sizeof addr)
+      return cli_usage_error("ue list", "--admin '%s': expected ADDR:PORT", vals[0]);
+    memcpy(addr, vals[0], (size_t)(c - vals[0]));
+    addr[c - vals[0]] = 0;
+    if (cli_uint_arg("ue list", "--admin", c + 1, 65535, &port) || port == 0) return CLI_USAGE;
+  }
+  size_t len = 0;
+  char *body = http_get("ue list", addr, (uint16_t)port, json ? "/ue" : "/ue.txt", &len);
+  if (!body) return CLI_FAIL;
+  fwrite(body, 1, len, stdout);
+  free(body);
+  return CLI_OK;
+}

@@ -1,0 +1,267 @@
+/* Settings of `mbmsec-bmsc run`: defaults, then the INI file of --config, then the command
+ * line. Every option is also a key of the file: [bmsc] holds the BM-SC keys, [zn] the zn-*
+ * ones. The file reader is small on purpose: sections, key = value, '#'/';' comments, no
+ * quoting (values are addresses, names, numbers and paths). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../cli.h"
+#include "bmsc.h"
+#include "bmsc_log.h"
+
+#define CMD "run"
+#define INI_MAX 65536
+
+static const char HELP[] =
+    "Usage: mbmsec-bmsc run [--config FILE] [--listen ADDR:PORT] [--admin-listen ADDR:PORT]\n"
+    "         [--fqdn NAME] [--store URI] [--mikey-bind ADDR:PORT] [--ue-mikey-port N]\n"
+    "         [--zn-peer-addr ADDR] [--zn-peer-port N] [--zn-identity NAME] [--zn-realm NAME]\n"
+    "         [--zn-peer NAME] [--mcc NNN --mnc NN[N]] [--digest-algs LIST]\n"
+    "         [--nonce-lifetime S] [--msk-v-flag BOOL] [--mikey-retx-first-ms N]\n"
+    "         [--mikey-retx-tries N] [--log-level LEVEL] [--log-keys]\n"
+    "\n"
+    "Runs the BM-SC key request function (TS 33.246): register, deregister and msk-request\n"
+    "over HTTP with Digest on Ua (B-TID, base64(MRK), auth-int), Ks_NAF over Zn from the BSF,\n"
+    "MSK delivery in MIKEY over UDP, /metrics and /ue on the admin port.\n"
+    "\n"
+    "  --config FILE            INI file, [bmsc] and [zn] sections, keys named as the options\n"
+    "  --listen ADDR:PORT       key request function (default 127.0.0.1:8081)\n"
+    "  --admin-listen ADDR:PORT /metrics and /ue (default 127.0.0.1:9081)\n"
+    "  --fqdn NAME              BM-SC host of the key-management URI: realm\n"
+    "                           3GPP-bootstrapping@NAME, NAF_Id (default bmsc.example.org)\n"
+    "  --store URI              state: counters, membership (default sqlite:bmsc.db)\n"
+    "  --mikey-bind ADDR:PORT   UDP socket MIKEY leaves from; port 0 = any (default\n"
+    "                           127.0.0.1:0)\n"
+    "  --ue-mikey-port N        UE MIKEY port (P6, default 2269)\n"
+    "  --zn-peer-addr ADDR      the BSF's Zn address (default 127.0.0.1)\n"
+    "  --zn-peer-port N         the BSF's Zn port (default 3868)\n"
+    "  --zn-identity NAME       local Diameter Identity (default bmsc.zn.test)\n"
+    "  --zn-realm NAME          local Diameter realm (default zn.test)\n"
+    "  --zn-peer NAME           the BSF's Diameter Identity (default bsf.zn.test)\n"
+    "  --mcc NNN --mnc NN[N]    Key Domain ID (P5; default 001 / 01)\n"
+    "  --digest-algs LIST       challenge order (default SHA-256,MD5)\n"
+    "  --nonce-lifetime S       Digest nonce lifetime, seconds (default 300)\n"
+    "  --msk-v-flag BOOL        ask for MIKEY verification messages (default true)\n"
+    "  --mikey-retx-first-ms N  first retransmission delay (default 2000, P13)\n"
+    "  --mikey-retx-tries N     tries in all, 1..8 (default 5, P13)\n"
+    "  --log-level LEVEL        debug, info, warn or error (default info); logfmt on stderr\n"
+    "  --log-keys               also log key material (MUK, Ks_NAF): testing only\n"
+    "  --help                   this text\n"
+    "\n"
+    "Stops cleanly on SIGTERM or SIGINT. Exit status: 0 stopped by a signal, 1 start-up\n"
+    "failure, 2 usage error.\n";
+
+static int str_set(char *dst, size_t cap, const char *name, const char *v)
+{
+  if (!*v || strlen(v) >= cap)
+    return cli_usage_error(CMD, "--%s: empty or longer than %zu characters", name, cap - 1);
+  memcpy(dst, v, strlen(v) + 1);
+  return 0;
+}
+
+static int num_set(const char *name, const char *v, unsigned long lo, unsigned long hi,
+                   unsigned long *out)
+{
+  char *end;
+  errno = 0;
+  unsigned long n = strtoul(v, &end, 10);
+  if (errno || *end || !*v || *v == '-' || *v == '+' || n < lo || n > hi)
+    return cli_usage_error(CMD, "--%s '%s': expected %lu..%lu", name, v, lo, hi);
+  *out = n;
+  return 0;
+}
+
+static int addr_set(const char *name, const char *v, char *addr, size_t cap, uint16_t *port,
+                    unsigned long min_port)
+{
+  const char *c = strrchr(v, ':');
+  unsigned long p;
+  if (!c || c == v || (size_t)(c - v) >= cap)
+    return cli_usage_error(CMD, "--%s '%s': expected ADDR:PORT", name, v);
+  if (num_set(name, c + 1, min_port, 65535, &p)) return 2;
+  memcpy(addr, v, (size_t)(c - v));
+  addr[c - v] = 0;
+  *port = (uint16_t)p;
+  return 0;
+}
+
+static int bool_set(const char *name, const char *v, bool *out)
+{
+  if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1") || !strcmp(v, "on"))
+    *out = true;
+  else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0") || !strcmp(v, "off"))
+    *out = false;
+  else
+    return cli_usage_error(CMD, "--%s '%s': expected true or false", name, v);
+  return 0;
+}
+
+static int digits_set(const char *name, const char *v, size_t lo, size_t hi, char *out)
+{
+  size_t n = strlen(v);
+  if (n < lo || n > hi || strspn(v, "0123456789") != n)
+    return cli_usage_error(CMD, "--%s '%s': expected %zu to %zu digits", name, v, lo, hi);
+  memcpy(out, v, n + 1);
+  return 0;
+}
+
+/* One setting by option name (without "--"); v NULL for a bare flag.
+ * Returns 0, 2 (usage error printed) or -1 (no such option). */
+static int set(bmsc_settings *s, const char *name, const char *v)
+{
+  unsigned long n;
+  int rc;
+  if (!strcmp(name, "log-keys")) return v ? bool_set(name, v, &s->log_keys) : (s->log_keys = true, 0);
+  static const char *const valued[] = {
+      "listen", "admin-listen", "fqdn", "store", "mikey-bind", "ue-mikey-port",
+      "zn-peer-addr", "zn-peer-port", "zn-identity", "zn-realm", "zn-peer", "mcc", "mnc",
+      "digest-algs", "nonce-lifetime", "msk-v-flag", "mikey-retx-first-ms",
+      "mikey-retx-tries", "log-level"};
+  size_t i = 0;
+  while (i < sizeof valued / sizeof valued[0] && strcmp(name, valued[i])) i++;
+  if (i == sizeof valued / sizeof valued[0]) return -1;
+  if (!v) return cli_usage_error(CMD, "--%s needs a value", name);
+  if (!strcmp(name, "listen")) return addr_set(name, v, s->listen_addr, sizeof s->listen_addr, &s->listen_port, 1);
+  if (!strcmp(name, "admin-listen")) return addr_set(name, v, s->admin_addr, sizeof s->admin_addr, &s->admin_port, 1);
+  if (!strcmp(name, "mikey-bind")) return addr_set(name, v, s->mikey_addr, sizeof s->mikey_addr, &s->mikey_port, 0);
+  if (!strcmp(name, "fqdn")) return str_set(s->fqdn, sizeof s->fqdn, name, v);
+  if (!strcmp(name, "store")) return str_set(s->store, sizeof s->store, name, v);
+  if (!strcmp(name, "zn-peer-addr")) return str_set(s->zn_peer_addr, sizeof s->zn_peer_addr, name, v);
+  if (!strcmp(name, "zn-identity")) return str_set(s->zn_identity, sizeof s->zn_identity, name, v);
+  if (!strcmp(name, "zn-realm")) return str_set(s->zn_realm, sizeof s->zn_realm, name, v);
+  if (!strcmp(name, "zn-peer")) return str_set(s->zn_peer, sizeof s->zn_peer, name, v);
+  if (!strcmp(name, "digest-algs")) return str_set(s->digest_algs, sizeof s->digest_algs, name, v);
+  if (!strcmp(name, "mcc")) return digits_set(name, v, 3, 3, s->mcc);
+  if (!strcmp(name, "mnc")) return digits_set(name, v, 2, 3, s->mnc);
+  if (!strcmp(name, "msk-v-flag")) return bool_set(name, v, &s->msk_v_flag);
+  if (!strcmp(name, "log-level")) {
+    int l = bmsc_log_parse(v);
+    if (l < 0) return cli_usage_error(CMD, "--log-level '%s': expected debug, info, warn or error", v);
+    s->log_level = l;
+    return 0;
+  }
+  if (!strcmp(name, "ue-mikey-port")) {
+    if ((rc = num_set(name, v, 1, 65535, &n))) return rc;
+    s->ue_mikey_port = (uint16_t)n;
+  } else if (!strcmp(name, "zn-peer-port")) {
+    if ((rc = num_set(name, v, 1, 65535, &n))) return rc;
+    s->zn_peer_port = (uint16_t)n;
+  } else if (!strcmp(name, "nonce-lifetime")) {
+    if ((rc = num_set(name, v, 1, 86400, &n))) return rc;
+    s->nonce_lifetime_s = (uint32_t)n;
+  } else if (!strcmp(name, "mikey-retx-first-ms")) {
+    if ((rc = num_set(name, v, 1, 600000, &n))) return rc;
+    s->retx_first_ms = (uint32_t)n;
+  } else { /* mikey-retx-tries */
+    if ((rc = num_set(name, v, 1, MBMSEC_BMSC_TRIES_MAX, &n))) return rc;
+    s->retx_tries = (unsigned)n;
+  }
+  return 0;
+}
+
+static char *trim(char *p)
+{
+  while (*p == ' ' || *p == '\t') p++;
+  size_t n = strlen(p);
+  while (n && strchr(" \t\r\n", p[n - 1])) p[--n] = 0;
+  return p;
+}
+
+static int read_ini(bmsc_settings *s, const char *path)
+{
+  FILE *f = fopen(path, "r");
+  if (!f) return cli_usage_error(CMD, "cannot read config file %s", path);
+  char buf[1024], section[16] = "";
+  int line = 0, rc = 0;
+  size_t total = 0;
+  while (!rc && fgets(buf, sizeof buf, f)) {
+    line++;
+    total += strlen(buf);
+    if (total > INI_MAX || (!strchr(buf, '\n') && !feof(f))) {
+      rc = cli_usage_error(CMD, "%s:%d: line or file too long", path, line);
+      break;
+    }
+    char *p = trim(buf), *eq;
+    if (!*p || *p == '#' || *p == ';') continue;
+    if (*p == '[') {
+      char *e = strchr(p, ']');
+      if (!e || e[1] || (strcmp(p, "[bmsc]") && strcmp(p, "[zn]"))) {
+        rc = cli_usage_error(CMD, "%s:%d: expected [bmsc] or [zn]", path, line);
+        break;
+      }
+      *e = 0;
+      snprintf(section, sizeof section, "%s", p + 1);
+      continue;
+    }
+    if (!(eq = strchr(p, '=')) || !*section) {
+      rc = cli_usage_error(CMD, "%s:%d: expected key = value inside a section", path, line);
+      break;
+    }
+    *eq = 0;
+    char *k = trim(p), *v = trim(eq + 1);
+    if ((strncmp(k, "zn-", 3) == 0) != (strcmp(section, "zn") == 0)) {
+      rc = cli_usage_error(CMD, "%s:%d: %s belongs in [%s]", path, line, k,
+                           strncmp(k, "zn-", 3) == 0 ? "zn" : "bmsc");
+      break;
+    }
+    int r = set(s, k, v);
+    if (r < 0) rc = cli_usage_error(CMD, "%s:%d: unknown key '%s'", path, line, k);
+    else if (r) rc = 2;
+  }
+  fclose(f);
+  return rc;
+}
+
+int bmsc_settings_load(bmsc_settings *s, int argc, char **argv)
+{
+  *s = (bmsc_settings){.listen_addr = "127.0.0.1", .listen_port = 8081,
+                       .admin_addr = "127.0.0.1", .admin_port = 9081,
+                       .fqdn = "bmsc.example.org", .store = "sqlite:bmsc.db",
+                       .mikey_addr = "127.0.0.1", .mikey_port = 0,
+                       .ue_mikey_port = MIKEY_UDP_PORT_DEFAULT, .zn_peer_addr = "127.0.0.1",
+                       .zn_peer_port = 3868, .zn_identity = "bmsc.zn.test",
+                       .zn_realm = "zn.test", .zn_peer = "bsf.zn.test", .mcc = "001",
+                       .mnc = "01", .digest_algs = HTTP_DIGEST_ALGS_DEFAULT,
+                       .nonce_lifetime_s = HTTP_NONCE_LIFETIME_S_DEFAULT,
+                       .msk_v_flag = MIKEY_MSK_V_FLAG_DEFAULT != 0,
+                       .retx_first_ms = MIKEY_RETX_FIRST_MS_DEFAULT,
+                       .retx_tries = MIKEY_RETX_TRIES_DEFAULT, .log_level = BL_INFO};
+  const char *config = NULL;
+  /* the file first, wherever --config stands, so that every option overrides it */
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      fputs(HELP, stdout);
+      return 3;
+    }
+    if (!strcmp(argv[i], "--config")) {
+      if (i + 1 >= argc) return cli_usage_error(CMD, "--config needs a value");
+      config = argv[++i];
+    } else if (!strncmp(argv[i], "--config=", 9)) {
+      config = argv[i] + 9;
+    }
+  }
+  if (config && read_ini(s, config)) return 2;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *eq = strchr(a, '='), *v = NULL;
+    if (strncmp(a, "--", 2)) return cli_usage_error(CMD, "unexpected argument '%s'", a);
+    char name[32];
+    size_t nl = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+    if (nl >= sizeof name) return cli_usage_error(CMD, "unknown option '%s'", a);
+    memcpy(name, a + 2, nl);
+    name[nl] = 0;
+    if (!strcmp(name, "config")) {
+      i += eq ? 0 : 1;
+      continue;
+    }
+    const bool flag = !strcmp(name, "log-keys");
+    if (flag && eq) return cli_usage_error(CMD, "--%s takes no value", name);
+    if (eq) v = eq + 1;
+    else if (!flag && i + 1 < argc) v = argv[++i];
+    int rc = set(s, name, v);
+    if (rc < 0) return cli_usage_error(CMD, "unknown option '%s'", a);
+    if (rc) return rc;
+  }
+  return 0;
+}

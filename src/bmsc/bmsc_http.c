@@ -1,0 +1,287 @@
+/* libmicrohttpd adapter of the key request function (epoll, thread pool) and of the admin
+ * port (/metrics, /ue). It collects the request (raw target, Authorization, Content-Type,
+ * body, source address), asks lib/ua, then the membership, and writes their answers out.
+ *
+ * MHD gives the handler a decoded path without the query, but Digest compares the uri
+ * directive with the request-target byte for byte (RFC 7616 3.4.6): the raw target comes from
+ * the URI log callback, whose return value becomes the request's context. */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bmsc.h"
+#include "bmsc_log.h"
+#include "mbmsec/crypto.h"
+#include "mbmsec/encode.h"
+#include "mbmsec/mbms_xml.h"
+
+#define HTTP_THREADS 4
+#define HTTP_CONN_LIMIT 512
+#define HTTP_TIMEOUT_S 15
+#define HTTP_CONN_MEMORY (32 * 1024) /* request line + headers: an 8 KiB Authorization fits */
+
+struct bmsc_http {
+  struct MHD_Daemon *ua, *admin;
+  bmsc_app *app;
+};
+
+typedef struct {
+  char *target;
+  bool started, too_big;
+  size_t len;
+  uint8_t body[MBMSEC_XML_DOC_MAX];
+} req_ctx;
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+  (void)cls;
+  (void)c;
+  req_ctx *rq = malloc(sizeof *rq);
+  if (rq) {
+    rq->started = rq->too_big = false;
+    rq->len = 0;
+    rq->target = uri ? strdup(uri) : NULL;
+  }
+  return rq;
+}
+
+static void on_done(void *cls, struct MHD_Connection *c, void **req_cls,
+                    enum MHD_RequestTerminationCode toe)
+{
+  (void)cls;
+  (void)c;
+  (void)toe;
+  req_ctx *rq = *req_cls;
+  if (rq) {
+    free(rq->target);
+    free(rq);
+  }
+  *req_cls = NULL;
+}
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+  (void)cls;
+  char line[512];
+  vsnprintf(line, sizeof line, fmt, ap);
+  bmsc_log(BL_WARN, "http-stack", "line", line, NULL);
+}
+#pragma GCC diagnostic pop
+
+/* The client's IPv4 address (host order), 0 when not IPv4. */
+static uint32_t remote_ipv4(struct MHD_Connection *c, char *txt, size_t cap)
+{
+  snprintf(txt, cap, "?");
+  const union MHD_ConnectionInfo *ci =
+      MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  if (!ci || !ci->client_addr || ci->client_addr->sa_family != AF_INET) return 0;
+  const struct sockaddr_in *s = (const struct sockaddr_in *)(const void *)ci->client_addr;
+  char a[INET_ADDRSTRLEN];
+  if (inet_ntop(AF_INET, &s->sin_addr, a, sizeof a))
+    snprintf(txt, cap, "%s:%u", a, (unsigned)ntohs(s->sin_port));
+  return ntohl(s->sin_addr.s_addr);
+}
+
+static enum MHD_Result answer(struct MHD_Connection *c, unsigned status, const char *ctype,
+                              const void *body, size_t len, const mbmsec_ua_decision *dec,
+                              const char *auth_info)
+{
+  struct MHD_Response *r =
+      MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
+  if (!r) return MHD_NO;
+  MHD_add_response_header(r, MHD_HTTP_HEADER_SERVER, "mbmsec-bmsc/0.1");
+  for (size_t i = 0; dec && status == 401 && i < dec->n_challenges; i++)
+    MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, dec->challenge[i]);
+  if (auth_info) MHD_add_response_header(r, "Authentication-Info", auth_info);
+  if (ctype) MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+  enum MHD_Result ret = MHD_queue_response(c, status, r);
+  MHD_destroy_response(r);
+  return ret;
+}
+
+/* One authenticated key request: membership, Authentication-Info, then the MIKEY pushes
+ * (after the 200 is queued: the UE learns the item codes no later than the keys). */
+static enum MHD_Result key_request(bmsc_app *app, struct MHD_Connection *c, req_ctx *rq,
+                                   bmsc_reqtype t, const mbmsec_ua_decision *dec,
+                                   uint32_t ipv4, unsigned *status)
+{
+  const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+  bmsc_reply rep;
+  bmsc_keyreq_handle(app, t, ct, rq->body, rq->len, dec, ipv4, &rep);
+  *status = rep.status;
+  if (rep.status != 200) {
+    bmsc_reply_clear(&rep);
+    return answer(c, *status, NULL, NULL, 0, NULL, NULL);
+  }
+  char info[MBMSEC_UA_AUTH_INFO_MAX];
+  mbmsec_err rc = mbmsec_ua_auth_info(app->ua, dec, (const uint8_t *)rep.body, rep.body_len,
+                                      false, info, sizeof info, NULL);
+  enum MHD_Result ret;
+  if (rc != MBMSEC_OK) {
+    bmsc_log(BL_ERROR, "cannot build Authentication-Info", "code", mbmsec_errname(rc), NULL);
+    *status = 500;
+    ret = answer(c, 500, NULL, NULL, 0, NULL, NULL);
+  } else {
+    ret = answer(c, 200, rep.content_type, rep.body, rep.body_len, NULL, info);
+    bmsc_mikey_push(app, dec, ipv4, &rep);
+  }
+  bmsc_reply_clear(&rep);
+  return ret;
+}
+
+static enum MHD_Result on_ua(void *cls, struct MHD_Connection *c, const char *url,
+                             const char *method, const char *version, const char *upload,
+                             size_t *upload_size, void **req_cls)
+{
+  (void)url;
+  (void)version;
+  bmsc_app *app = cls;
+  req_ctx *rq = *req_cls;
+  if (!rq || !rq->target) return MHD_NO; /* no memory in on_uri: drop the connection */
+  if (!rq->started) {
+    rq->started = true;
+    return MHD_YES;
+  }
+  if (*upload_size) {
+    if (rq->len + *upload_size > sizeof rq->body) rq->too_big = true;
+    else memcpy(rq->body + rq->len, upload, *upload_size);
+    rq->len += rq->too_big ? 0 : *upload_size;
+    *upload_size = 0;
+    return MHD_YES;
+  }
+  char remote[64];
+  const uint32_t ipv4 = remote_ipv4(c, remote, sizeof remote);
+  const int t = bmsc_keyreq_type(rq->target);
+  unsigned status;
+  enum MHD_Result ret;
+  mbmsec_ua_decision *dec = NULL;
+  const char *reason = "";
+  if (t < 0) {
+    status = 404;
+    ret = answer(c, status, NULL, NULL, 0, NULL, NULL);
+  } else if (strcmp(method, "POST")) {
+    status = 405;
+    ret = answer(c, status, NULL, NULL, 0, NULL, NULL);
+  } else if (rq->too_big) {
+    status = 413;
+    ret = answer(c, status, NULL, NULL, 0, NULL, NULL);
+  } else if (!(dec = calloc(1, sizeof *dec))) {
+    return MHD_NO;
+  } else {
+    const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    mbmsec_ua_request q = {.method = method, .method_len = strlen(method),
+                           .target = rq->target, .target_len = strlen(rq->target),
+                           .authorization = auth, .authorization_len = auth ? strlen(auth) : 0,
+                           .body = rq->body, .body_len = rq->len};
+    mbmsec_err rc = mbmsec_ua_check(app->ua, &q, dec);
+    if (rc == MBMSEC_ERR_ARG) dec->status = 500;
+    status = dec->status;
+    reason = mbmsec_ua_reason_name(dec->reason);
+    if (status == 200 && ipv4 == 0) status = 400; /* P6 needs an IPv4 source for MIKEY */
+    if (status == 200) {
+      if (app->s.log_keys) {
+        char muk[2 * MBMSEC_GBA_KEY_LEN + 1];
+        mbmsec_hex_encode(dec->muk, sizeof dec->muk, muk, sizeof muk);
+        bmsc_log(BL_INFO, "ua keys", "btid", dec->btid, "muk", muk, NULL);
+        mbmsec_cleanse(muk, sizeof muk);
+      }
+      ret = key_request(app, c, rq, (bmsc_reqtype)t, dec, ipv4, &status);
+    } else {
+      ret = answer(c, status, NULL, NULL, 0, dec, NULL);
+    }
+  }
+  bmsc_metrics_http(&app->m, status);
+  char st[8];
+  snprintf(st, sizeof st, "%u", status);
+  bmsc_log(status >= 500 ? BL_ERROR : status == 200 || status == 401 ? BL_INFO : BL_WARN, "ua",
+           "remote", remote, "method", method, "target", rq->target, "status", st, "reason",
+           reason, "stale", dec && status == 401 && dec->stale ? "true" : "false", "btid",
+           dec && dec->status == 200 ? dec->btid : "", NULL);
+  mbmsec_ua_decision_cleanse(dec);
+  free(dec);
+  return ret;
+}
+
+static enum MHD_Result on_admin(void *cls, struct MHD_Connection *c, const char *url,
+                                const char *method, const char *version, const char *upload,
+                                size_t *upload_size, void **req_cls)
+{
+  (void)version;
+  (void)upload;
+  bmsc_app *app = cls;
+  if (!*req_cls) { /* first call: headers only */
+    *req_cls = (void *)1;
+    return MHD_YES;
+  }
+  if (*upload_size) {
+    *upload_size = 0;
+    return MHD_YES;
+  }
+  if (strcmp(method, "GET")) return answer(c, 405, NULL, NULL, 0, NULL, NULL);
+  size_t len = 0;
+  char *body = NULL;
+  const char *ct = NULL;
+  if (!strcmp(url, "/metrics")) {
+    body = bmsc_metrics_render(app, &len);
+    ct = "text/plain; version=0.0.4; charset=utf-8";
+  } else if (!strcmp(url, "/ue") || !strcmp(url, "/ue.txt")) {
+    const bool text = url[3] != 0;
+    body = bmsc_mikey_ue_list(app, text, &len);
+    ct = text ? "text/plain; charset=utf-8" : "application/json";
+  } else {
+    return answer(c, 404, NULL, NULL, 0, NULL, NULL);
+  }
+  if (!body) return answer(c, 500, NULL, NULL, 0, NULL, NULL);
+  enum MHD_Result r = answer(c, 200, ct, body, len, NULL, NULL);
+  free(body);
+  return r;
+}
+
+static struct MHD_Daemon *start(const char *addr, uint16_t port, bool pool, MHD_AccessHandlerCallback h,
+                                bmsc_app *app)
+{
+  struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
+  if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1) {
+    bmsc_log(BL_ERROR, "listen address is not an IPv4 literal", "addr", addr, NULL);
+    return NULL;
+  }
+  struct MHD_Daemon *d = MHD_start_daemon(
+      MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, port, NULL, NULL, h, app,
+      MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
+      MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(pool ? HTTP_THREADS : 0),
+      MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONN_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+      (unsigned)HTTP_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
+      MHD_OPTION_URI_LOG_CALLBACK, pool ? on_uri : NULL, NULL, MHD_OPTION_NOTIFY_COMPLETED,
+      pool ? on_done : NULL, NULL, MHD_OPTION_END);
+  if (!d) bmsc_log(BL_ERROR, "cannot start an HTTP server (address in use?)", "addr", addr, NULL);
+  return d;
+}
+
+int bmsc_http_start(bmsc_app *app, bmsc_http **out)
+{
+  bmsc_http *h = calloc(1, sizeof *h);
+  if (!h) return 1;
+  h->app = app;
+  h->ua = start(app->s.listen_addr, app->s.listen_port, true, on_ua, app);
+  if (h->ua) h->admin = start(app->s.admin_addr, app->s.admin_port, false, on_admin, app);
+  if (!h->admin) {
+    bmsc_http_stop(h);
+    return 1;
+  }
+  *out = h;
+  return 0;
+}
+
+void bmsc_http_stop(bmsc_http *h)
+{
+  if (!h) return;
+  if (h->ua) MHD_stop_daemon(h->ua);
+  if (h->admin) MHD_stop_daemon(h->admin);
+  free(h);
+}

@@ -1,0 +1,208 @@
+/* Membership: the per-item answers of register, deregister and msk-request (P3, P4, P15) by
+ * the membership engine (lib/members over the store), the XML in and out (lib/xml), and MSK
+ * rotation. Every call into the membership engine sits in this file. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "bmsc.h"
+#include "bmsc_log.h"
+#include "mbmsec/crypto.h"
+#include "mbmsec/mbms_xml.h"
+
+#define RESP_MAX (MBMSEC_XML_MAX_ITEMS * (MBMSEC_XML_TEXT_MAX + 64) + 512)
+#define MTK_ID_FIRST 1      /* MTK IDs of a generated MSK: VF..VT (P7) */
+#define MTK_ID_LAST 0xffff
+
+static const char *const REQ_TYPES[] = {KM_RT_REGISTER, KM_RT_DEREGISTER, KM_RT_MSK};
+static const char *const REQ_MEDIA[] = {MT_REGISTER, MT_DEREGISTER, MT_MSK};
+
+int bmsc_keyreq_type(const char *target)
+{
+  static const char prefix[] = KM_PATH "?requesttype=";
+  if (strncmp(target, prefix, sizeof prefix - 1)) return -1;
+  for (int i = 0; i < 3; i++)
+    if (!strcmp(target + sizeof prefix - 1, REQ_TYPES[i])) return i;
+  return -1;
+}
+
+void bmsc_kdid(const char *mcc, const char *mnc, uint8_t k[KDID_LEN])
+{
+  const unsigned m3 = strlen(mnc) == 3 ? (unsigned)(mnc[2] - '0') : 0xf;
+  k[0] = (uint8_t)(((mcc[1] - '0') << 4) | (mcc[0] - '0'));
+  k[1] = (uint8_t)((m3 << 4) | (unsigned)(mcc[2] - '0'));
+  k[2] = (uint8_t)(((mnc[1] - '0') << 4) | (mnc[0] - '0'));
+}
+
+/* The media type without parameters, case-insensitive (RFC 9110 8.3.1). */
+static bool media_is(const char *ct, const char *want)
+{
+  if (!ct) return false;
+  size_t n = strcspn(ct, ";");
+  while (n && (ct[n - 1] == ' ' || ct[n - 1] == '\t')) n--;
+  return n == strlen(want) && !strncasecmp(ct, want, n);
+}
+
+static void count_ok(bmsc_app *app, bmsc_reqtype t, unsigned code, bmsc_reply *out)
+{
+  if (code != 200) return;
+  atomic_fetch_add(&app->m.items[t], 1);
+  out->keep_ue |= t != BMSC_RT_DEREGISTER;
+}
+
+/* Parse, decide, build. Returns the library code of the first step that failed. */
+static mbmsec_err decide(bmsc_app *app, bmsc_reqtype t, const uint8_t *body, size_t len,
+                         const mbmsec_members_ue *ue, char *resp, bmsc_reply *out)
+{
+  const int64_t now = (int64_t)time(NULL);
+  mbmsec_err rc = MBMSEC_ERR_NOMEM;
+  if (t == BMSC_RT_MSK) {
+    mbmsec_xml_key_list *req = malloc(sizeof *req), *ans = malloc(sizeof *ans);
+    if (req && ans && (rc = mbmsec_xml_parse_msk_request(body, len, req)) == MBMSEC_OK &&
+        (rc = mbmsec_members_msk_request(app->members, ue, req, now, ans, out->push)) == MBMSEC_OK) {
+      for (size_t i = 0; i < ans->n; i++) count_ok(app, t, ans->items[i].code, out);
+      rc = mbmsec_xml_build_msk_response(ans, resp, RESP_MAX, &out->body_len);
+      out->content_type = MT_MSK_RESPONSE;
+    }
+    free(req);
+    free(ans);
+    return rc;
+  }
+  mbmsec_xml_service_list *req = malloc(sizeof *req), *ans = malloc(sizeof *ans);
+  mbmsec_members_stop *stop = NULL;
+  if (!req || !ans) goto done;
+  rc = mbmsec_xml_parse_register(body, len,
+                                 t == BMSC_RT_REGISTER ? MBMSEC_XML_REGISTER : MBMSEC_XML_DEREGISTER,
+                                 req);
+  if (rc != MBMSEC_OK) goto done;
+  if (t == BMSC_RT_REGISTER) {
+    rc = mbmsec_members_register(app->members, ue, req, now, ans, out->push);
+  } else if ((stop = malloc(sizeof *stop)) == NULL) {
+    rc = MBMSEC_ERR_NOMEM;
+  } else {
+    /* Pending deliveries of the stopped groups run out by themselves (P13: at most 62 s);
+     * the delivery engine has no per-group cancel. */
+    rc = mbmsec_members_deregister(app->members, ue, req, ans, stop);
+  }
+  if (rc != MBMSEC_OK) goto done;
+  for (size_t i = 0; i < ans->n; i++) count_ok(app, t, ans->items[i].code, out);
+  rc = mbmsec_xml_build_register_response(ans, resp, RESP_MAX, &out->body_len);
+  out->content_type = MT_REGISTER_RESPONSE;
+done:
+  free(stop);
+  free(req);
+  free(ans);
+  return rc;
+}
+
+void bmsc_keyreq_handle(bmsc_app *app, bmsc_reqtype t, const char *content_type,
+                        const uint8_t *body, size_t len, const mbmsec_ua_decision *dec,
+                        uint32_t ipv4, bmsc_reply *out)
+{
+  memset(out, 0, sizeof *out);
+  out->status = 400;
+  if (!media_is(content_type, REQ_MEDIA[t])) return; /* http-ua.md step 8: HTTP 400 */
+  out->status = 500;
+  char *resp = malloc(RESP_MAX);
+  out->push = calloc(1, sizeof *out->push);
+  if (!resp || !out->push) {
+    free(resp);
+    bmsc_reply_clear(out);
+    return;
+  }
+  char addr[INET_ADDRSTRLEN] = "", ue_addr[MBMSEC_STORE_UE_ADDR_MAX + 1];
+  struct in_addr ia = {.s_addr = htonl(ipv4)};
+  inet_ntop(AF_INET, &ia, addr, sizeof addr);
+  snprintf(ue_addr, sizeof ue_addr, "%s:%u", addr, (unsigned)app->s.ue_mikey_port);
+  /* The BIR asked for GSID 4 and the BSF answers 5402 (HTTP 403) when the USS lacks MBMS:
+   * an authenticated request therefore carries an MBMS-enabled USS. */
+  const mbmsec_members_ue ue = {.impi = dec->impi, .btid = dec->btid, .ue_addr = ue_addr,
+                                .uss = "4"};
+  mbmsec_err rc = decide(app, t, body, len, &ue, resp, out);
+  if (rc == MBMSEC_OK) {
+    out->status = 200;
+    out->body = resp;
+    return;
+  }
+  free(resp);
+  bmsc_reply_clear(out);
+  /* a document the parser refused is the client's fault (P4: HTTP 400) */
+  const bool server = rc == MBMSEC_ERR_NOMEM || rc == MBMSEC_ERR_SPACE || rc == MBMSEC_ERR_ARG ||
+                      !strncmp(mbmsec_errname(rc), "MBMSEC_ERR_STORE", 16);
+  out->status = server ? 500 : 400;
+  bmsc_log(server ? BL_ERROR : BL_WARN, "request refused", "btid", dec->btid, "code",
+           mbmsec_errname(rc), NULL);
+}
+
+void bmsc_reply_clear(bmsc_reply *r)
+{
+  free(r->body);
+  free(r->push);
+  r->body = NULL;
+  r->push = NULL;
+  r->body_len = 0;
+  r->keep_ue = false;
+}
+
+/* ---- MSK rotation: every Key Group of every service keeps a current and a next MSK */
+
+typedef struct {
+  mbmsec_store_service svc[64];
+  size_t n;
+} svc_list;
+
+static mbmsec_err collect(const mbmsec_store_service *s, void *arg)
+{
+  svc_list *l = arg;
+  if (l->n < sizeof l->svc / sizeof l->svc[0]) l->svc[l->n++] = *s;
+  return MBMSEC_OK;
+}
+
+static void generate(bmsc_app *app, const uint8_t kdid[KDID_LEN], uint16_t group,
+                     int64_t from, int64_t lifetime, int64_t now)
+{
+  uint8_t id[MSK_ID_LEN];
+  char hex[2 * MSK_ID_LEN + 1] = "";
+  mbmsec_err rc = mbmsec_members_msk_generate(app->members, kdid, group, from, from + lifetime,
+                                              MTK_ID_FIRST, MTK_ID_LAST, now, id);
+  if (rc == MBMSEC_OK) snprintf(hex, sizeof hex, "%02x%02x%02x%02x", id[0], id[1], id[2], id[3]);
+  bmsc_log(rc == MBMSEC_OK ? BL_INFO : BL_ERROR, "msk generated", "msk_id", hex, "code",
+           rc == MBMSEC_OK ? "" : mbmsec_errname(rc), NULL);
+}
+
+void bmsc_keyreq_rotate(bmsc_app *app)
+{
+  svc_list *l = calloc(1, sizeof *l);
+  if (!l) return;
+  const int64_t now = (int64_t)time(NULL);
+  mbmsec_err rc = mbmsec_store_service_list(app->members, collect, l);
+  for (size_t i = 0; rc == MBMSEC_OK && i < l->n; i++) {
+    uint16_t groups[MBMSEC_MEMBERS_GROUPS_PER_SERVICE];
+    size_t ng = 0;
+    if (mbmsec_store_key_group_list(app->members, l->svc[i].service_id, groups,
+                                    MBMSEC_MEMBERS_GROUPS_PER_SERVICE, &ng) != MBMSEC_OK)
+      continue;
+    const int64_t life = l->svc[i].msk_lifetime;
+    for (size_t g = 0; g < ng; g++) {
+      mbmsec_members_group_state gs;
+      if (mbmsec_members_group_state_get(app->members, l->svc[i].kdid, groups[g], now, &gs))
+        continue;
+      int64_t next_from = now + life;
+      if (!gs.has_current) generate(app, l->svc[i].kdid, groups[g], now, life, now);
+      else {
+        mbmsec_store_msk cur;
+        uint8_t id[MSK_ID_LEN] = {(uint8_t)(groups[g] >> 8), (uint8_t)groups[g],
+                                  (uint8_t)(gs.current >> 8), (uint8_t)gs.current};
+        if (mbmsec_store_msk_get(app->members, l->svc[i].kdid, KDID_LEN, id, MSK_ID_LEN, &cur) == MBMSEC_OK)
+          next_from = cur.valid_to;
+        mbmsec_cleanse(&cur, sizeof cur);
+      }
+      if (!gs.has_next) generate(app, l->svc[i].kdid, groups[g], next_from, life, now);
+    }
+  }
+  if (rc != MBMSEC_OK) bmsc_log(BL_ERROR, "cannot list services", "code", mbmsec_errname(rc), NULL);
+  free(l);
+}

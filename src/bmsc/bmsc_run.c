@@ -1,0 +1,81 @@
+/* `mbmsec-bmsc run`: settings, then store, Ua (Digest + Zn), membership, MIKEY and HTTP in
+ * that order; SIGTERM/SIGINT stop them in the reverse order (HTTP first: no new requests). */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "bmsc.h"
+#include "bmsc_log.h"
+#include "mbmsec/crypto.h"
+
+static volatile sig_atomic_t stop_signal;
+static void on_signal(int sig) { stop_signal = sig; }
+
+#define ROTATE_EVERY_S 10
+
+int bmsc_cmd_run(int argc, char **argv)
+{
+  static bmsc_app app; /* static: its atomics start zeroed and outlive the HTTP threads */
+  int rc = bmsc_settings_load(&app.s, argc, argv);
+  if (rc) return rc == 3 ? 0 : rc;
+  bmsc_log_threshold((bmsc_level)app.s.log_level);
+  bmsc_kdid(app.s.mcc, app.s.mnc, app.kdid);
+
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+  signal(SIGPIPE, SIG_IGN);
+
+  int ret = 1;
+  bmsc_http *http = NULL;
+  mbmsec_err e = mbmsec_store_open(app.s.store, &app.store);
+  if (e != MBMSEC_OK) {
+    bmsc_log(BL_ERROR, "cannot open the store", "store", app.s.store, "code", mbmsec_errname(e), NULL);
+    goto out;
+  }
+  if ((e = mbmsec_store_open(app.s.store, &app.members)) != MBMSEC_OK) {
+    bmsc_log(BL_ERROR, "cannot open the store", "store", app.s.store, "code", mbmsec_errname(e), NULL);
+    goto out;
+  }
+  bmsc_keyreq_rotate(&app);
+  if ((rc = bmsc_ua_start(&app))) {
+    ret = rc;
+    goto out;
+  }
+  if (bmsc_mikey_start(&app) || bmsc_http_start(&app, &http))
+    goto out;
+  char hp[80], ap[80], mp[80], up[8];
+  snprintf(hp, sizeof hp, "%s:%u", app.s.listen_addr, (unsigned)app.s.listen_port);
+  snprintf(ap, sizeof ap, "%s:%u", app.s.admin_addr, (unsigned)app.s.admin_port);
+  snprintf(mp, sizeof mp, "%s:%u", app.s.mikey_addr, (unsigned)bmsc_mikey_bound_port(&app));
+  snprintf(up, sizeof up, "%u", (unsigned)app.s.ue_mikey_port);
+  bmsc_log(BL_INFO, "ready", "listen", hp, "admin_listen", ap, "mikey_bind", mp,
+           "ue_mikey_port", up, "fqdn", app.s.fqdn, "store", app.s.store, "zn_peer",
+           app.s.zn_peer, "v_flag", app.s.msk_v_flag ? "true" : "false", "log_keys",
+           app.s.log_keys ? "true" : "false", NULL);
+  time_t last_rotate = time(NULL);
+  while (!stop_signal) {
+    struct timespec ts = {0, 100 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    if (time(NULL) - last_rotate >= ROTATE_EVERY_S) {
+      last_rotate = time(NULL);
+      bmsc_keyreq_rotate(&app);
+    }
+  }
+  bmsc_log(BL_INFO, "stopping", "signal", stop_signal == SIGTERM ? "TERM" : "INT", NULL);
+  ret = 0;
+out:
+  bmsc_http_stop(http);
+  bmsc_mikey_stop(&app);
+  bmsc_ua_stop(&app);
+  mbmsec_store_close(app.store);
+  mbmsec_store_close(app.members);
+  app.store = app.members = NULL;
+  if (ret == 0) bmsc_log(BL_INFO, "stopped", NULL);
+  mbmsec_crypto_cleanup();
+  return ret;
+}

@@ -1,0 +1,91 @@
+/* Ua: the library's Digest engine (lib/ua) with its Zn lookup implemented by the Zn client
+ * (lib/zn). The engine caches Ks_NAF per B-TID, so Zn sees one BIR per bootstrap, not per
+ * request. */
+#include <stdio.h>
+#include <string.h>
+
+#include "bmsc.h"
+#include "bmsc_log.h"
+#include "mbmsec/crypto.h"
+#include "mbmsec/encode.h"
+
+#define ZN_OPEN_WAIT_MS 5000 /* at start-up; later BIRs fail fast (503) until it is open */
+#define ZN_BIR_TIMEOUT_MS 5000
+
+static void zn_log(int level, const char *line, void *user)
+{
+  (void)user;
+  bmsc_log(level >= MBMSEC_ZN_LOG_ERROR ? BL_WARN : BL_DEBUG, "zn-stack", "line", line, NULL);
+}
+
+static mbmsec_err zn_lookup(const char *btid, size_t btid_len, const uint8_t *naf_id,
+                            size_t naf_id_len, void *user, mbmsec_ua_zn_result *out)
+{
+  bmsc_app *app = user;
+  mbmsec_zn_answer ans;
+  memset(&ans, 0, sizeof ans);
+  atomic_fetch_add(&app->m.zn_birs, 1);
+  mbmsec_err rc = mbmsec_zn_bir(app->zn, (const uint8_t *)btid, btid_len, naf_id, naf_id_len,
+                                MBMSEC_ZN_GSID_MBMS, ZN_BIR_TIMEOUT_MS, &ans);
+  char id[MBMSEC_UA_BTID_MAX + 1], res[16], ks[2 * MBMSEC_ZN_KS_NAF_LEN + 1] = "";
+  snprintf(id, sizeof id, "%.*s", (int)btid_len, btid);
+  if (rc == MBMSEC_ERR_ZN_TIMEOUT) rc = MBMSEC_OK; /* ans.result is 3002: the engine says 503 */
+  if (rc == MBMSEC_OK) {
+    out->result = ans.result;
+    if (ans.result == MBMSEC_ZN_SUCCESS) {
+      memcpy(out->impi, ans.impi, ans.impi_len + 1);
+      out->impi_len = ans.impi_len;
+      memcpy(out->ks_naf, ans.ks_naf, MBMSEC_ZN_KS_NAF_LEN);
+      out->key_expiry = ans.key_expiry;
+      if (app->s.log_keys) mbmsec_hex_encode(ans.ks_naf, MBMSEC_ZN_KS_NAF_LEN, ks, sizeof ks);
+    }
+  } else {
+    atomic_fetch_add(&app->m.zn_errors, 1);
+  }
+  snprintf(res, sizeof res, "%u", rc == MBMSEC_OK ? ans.result : 0u);
+  bmsc_log(rc != MBMSEC_OK ? BL_ERROR : BL_INFO, "zn", "btid", id, "result", res, "impi",
+           rc == MBMSEC_OK ? ans.impi : "", "code", rc == MBMSEC_OK ? "" : mbmsec_errname(rc),
+           app->s.log_keys ? "ks_naf" : NULL, ks, NULL);
+  mbmsec_cleanse(ks, sizeof ks);
+  mbmsec_zn_answer_clear(&ans);
+  return rc;
+}
+
+int bmsc_ua_start(bmsc_app *app)
+{
+  const bmsc_settings *s = &app->s;
+  mbmsec_ua_config cfg = {.fqdn = s->fqdn, .nonce_lifetime_s = s->nonce_lifetime_s,
+                          .lookup = zn_lookup, .lookup_user = app};
+  mbmsec_err rc = mbmsec_ua_algs_parse(s->digest_algs, &cfg);
+  if (rc == MBMSEC_OK) rc = mbmsec_ua_new(&cfg, &app->ua);
+  if (rc != MBMSEC_OK) {
+    bmsc_log(BL_ERROR, "bad Ua settings", "fqdn", s->fqdn, "digest_algs", s->digest_algs,
+             "code", mbmsec_errname(rc), NULL);
+    return rc == MBMSEC_ERR_UA_CONFIG ? 2 : 1;
+  }
+  mbmsec_zn_config z = {.identity = s->zn_identity, .realm = s->zn_realm,
+                        .peer_identity = s->zn_peer, .peer_addr = s->zn_peer_addr,
+                        .peer_port = s->zn_peer_port,
+                        .log_level = s->log_level == BL_DEBUG ? MBMSEC_ZN_LOG_NOTICE
+                                                              : MBMSEC_ZN_LOG_ERROR,
+                        .log_cb = zn_log};
+  rc = mbmsec_zn_client_start(&z, &app->zn);
+  if (rc != MBMSEC_OK) {
+    bmsc_log(BL_ERROR, "cannot start the Zn client", "code", mbmsec_errname(rc), NULL);
+    return 1;
+  }
+  /* Not fatal: the BSF may come later; until then Ua answers 503. */
+  if (mbmsec_zn_client_wait_open(app->zn, ZN_OPEN_WAIT_MS) != MBMSEC_OK)
+    bmsc_log(BL_WARN, "Zn peer not connected yet", "zn_peer", s->zn_peer, "addr",
+             s->zn_peer_addr, NULL);
+  return 0;
+}
+
+void bmsc_ua_stop(bmsc_app *app)
+{
+  if (app->zn && mbmsec_zn_client_stop(app->zn) != MBMSEC_OK)
+    bmsc_log(BL_WARN, "Zn client did not stop cleanly", NULL);
+  app->zn = NULL;
+  mbmsec_ua_free(app->ua);
+  app->ua = NULL;
+}
