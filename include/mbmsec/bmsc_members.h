@@ -25,6 +25,10 @@
  *                204 (P15 'no update') k is above every key number of the group: the next MSK
  *                is not generated yet; nothing pushed.
  *
+ * Identity: ue->impi and ue->btid come from the Ua layer and are only checked for syntax here;
+ * authorisation is by IMPI (subscription and registration rows), so a UE that bootstrapped
+ * again keeps its registrations (a re-register records the new B-TID).
+ *
  * Current and next (P11: at most MSK_PER_KEY_GROUP per group): the current MSK of a group is
  * the one with the highest key number valid at `now` (valid_from <= now < valid_to); the next
  * is the one with the lowest key number above it (above 0 if there is no current) that

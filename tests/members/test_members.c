@@ -503,6 +503,40 @@ static void test_generate_exhausted(void **state)
   mbmsec_store_close(st);
 }
 
+/* Beyond the documented limits an item gets 500 and nothing is written for it. */
+static void test_limits(void **state)
+{
+  (void)state;
+  uint16_t cur, next;
+  mbmsec_store *st = fixture(&cur, &next);
+  const mbmsec_store_service_in many = {"urn:many", KDID, 3, 60};
+  assert_int_equal(mbmsec_store_service_add(st, &many), MBMSEC_OK);
+  for (uint16_t g = 100; g < 100 + MBMSEC_MEMBERS_GROUPS_PER_SERVICE + 1; g++)
+    assert_int_equal(mbmsec_store_key_group_add(st, "urn:many", g), MBMSEC_OK);
+  assert_int_equal(mbmsec_store_subscription_grant(st, ALICE, "urn:many"), MBMSEC_OK);
+  const char *ids[] = {"urn:many", NEWS};
+  do_register(st, "4", ids, 2);
+  assert_int_equal(g_sresp.items[0].code, 500);
+  assert_int_equal(g_sresp.items[1].code, 200);
+  assert_false(registered(st, ALICE, "urn:many"));
+
+  /* group 1 shared by more services than are considered */
+  for (int i = 0; i < MBMSEC_MEMBERS_SERVICES_PER_GROUP; i++) {
+    char id[64];
+    snprintf(id, sizeof id, "urn:share:%d", i);
+    add_service(st, id, KDID, 1);
+  }
+  mbmsec_members_ue ue = ue_alice(NULL);
+  memset(&g_kreq, 0, sizeof g_kreq);
+  key(KDID, 1, 0);
+  key(KDID, 5, 0);
+  assert_int_equal(mbmsec_members_msk_request(st, &ue, &g_kreq, NOW, &g_kresp, &g_push), MBMSEC_OK);
+  assert_int_equal(g_kresp.items[0].code, 500);
+  assert_int_equal(g_kresp.items[1].code, 401); /* empty: subscribed, not registered */
+  assert_int_equal(g_push.n, 0);
+  mbmsec_store_close(st);
+}
+
 /* A register request parsed from the profile's example feeds the decision unchanged. */
 static void test_parsed_request(void **state)
 {
@@ -583,6 +617,7 @@ int main(void)
     cmocka_unit_test(test_generate),
     cmocka_unit_test(test_generate_exhausted),
     cmocka_unit_test(test_parsed_request),
+    cmocka_unit_test(test_limits),
 #ifdef MBMSEC_TEST_RAW_SQLITE
     cmocka_unit_test(test_store_failure),
 #endif
