@@ -39,24 +39,12 @@ const char *mbmsec_digest_alg_name(mbmsec_digest_alg alg)
   return alg_ok(alg) ? ALGS[alg].name : NULL;
 }
 
-static bool ieq(const char *a, size_t alen, const char *b)
-{
-  size_t n = strlen(b);
-  if (alen != n) return false;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
-    if (x >= 'A' && x <= 'Z') x = (unsigned char)(x + 32);
-    if (y >= 'A' && y <= 'Z') y = (unsigned char)(y + 32);
-    if (x != y) return false;
-  }
-  return true;
-}
 
 mbmsec_err mbmsec_digest_alg_from_name(const char *s, size_t len, mbmsec_digest_alg *alg)
 {
   ENSURE(s || len == 0, MBMSEC_ERR_DIGEST_BAD_ALGORITHM);
   for (size_t i = 0; i < NALGS; i++)
-    if (ieq(s, len, ALGS[i].name)) {
+    if (mbmsec_ascii_ieq(s, len, ALGS[i].name)) {
       if (alg) *alg = (mbmsec_digest_alg)i;
       return MBMSEC_OK;
     }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "guard.h"
+#include "mbmsec/encode.h"
 
 /* ---- character classes (RFC 7230 3.2.6) ---- */
 
@@ -28,18 +29,6 @@ static bool all_hex(const char *p, size_t n)
   return true;
 }
 
-static bool ieq(const char *a, size_t alen, const char *b)
-{
-  size_t n = strlen(b);
-  if (alen != n) return false;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
-    if (x >= 'A' && x <= 'Z') x = (unsigned char)(x + 32);
-    if (y >= 'A' && y <= 'Z') y = (unsigned char)(y + 32);
-    if (x != y) return false;
-  }
-  return true;
-}
 static bool eq(const char *a, size_t alen, const char *b)
 {
   return alen == strlen(b) && memcmp(a, b, alen) == 0;
@@ -202,8 +191,8 @@ static mbmsec_err apply(mbmsec_digest_header *h, size_t *arena_used, const direc
     GUARD(mbmsec_digest_alg_from_name(s.p, s.len, &h->algorithm));
     break;
   case V_STALE:
-    if (ieq(s.p, s.len, "true")) h->stale = true;
-    else if (ieq(s.p, s.len, "false")) h->stale = false;
+    if (mbmsec_ascii_ieq(s.p, s.len, "true")) h->stale = true;
+    else if (mbmsec_ascii_ieq(s.p, s.len, "false")) h->stale = false;
     else return MBMSEC_ERR_DIGEST_BAD_STALE;
     break;
   case V_NC:
@@ -262,7 +251,7 @@ static mbmsec_err parse_list(cur *c, const directive *table, mbmsec_digest_heade
       c->pos++;
     }
     for (const directive *d = table; d->name; d++)
-      if (ieq(name, nlen, d->name)) {
+      if (mbmsec_ascii_ieq(name, nlen, d->name)) {
         GUARD(apply(h, &arena_used, d, &v));
         break;
       }
@@ -333,7 +322,7 @@ mbmsec_err mbmsec_digest_parse(mbmsec_digest_kind kind, const char *s, size_t le
     const char *scheme = (const char *)c.s + c.pos;
     size_t n = take_token(&c);
     if (n == 0) return unexpected(&c, MBMSEC_ERR_DIGEST_SCHEME);
-    ENSURE(ieq(scheme, n, "Digest"), MBMSEC_ERR_DIGEST_SCHEME);
+    ENSURE(mbmsec_ascii_ieq(scheme, n, "Digest"), MBMSEC_ERR_DIGEST_SCHEME);
     if (!at_end(&c)) {
       if (peek(&c) != ' ') return unexpected(&c, MBMSEC_ERR_DIGEST_SYNTAX);
       while (!at_end(&c) && peek(&c) == ' ') c.pos++;

@@ -1,4 +1,5 @@
 #include "mbmsec/encode.h"
+#include <string.h>
 
 #include "guard.h"
 
@@ -102,4 +103,17 @@ mbmsec_err mbmsec_b64_decode(const char *s, size_t slen, uint8_t *out, size_t ca
   if (pad == 2) ENSURE((b64val(s[slen - 3]) & 15) == 0, MBMSEC_ERR_BASE64);
   *outlen = n;
   return MBMSEC_OK;
+}
+
+bool mbmsec_ascii_ieq(const char *a, size_t alen, const char *b)
+{
+  size_t n = strlen(b);
+  if (alen != n) return false;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+    if (x >= 'A' && x <= 'Z') x = (unsigned char)(x + 32);
+    if (y >= 'A' && y <= 'Z') y = (unsigned char)(y + 32);
+    if (x != y) return false;
+  }
+  return true;
 }

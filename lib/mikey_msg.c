@@ -333,12 +333,37 @@ out:
   return rc;
 }
 
+/* The common front of both verifiers: parse to the profile, name the key that protects the
+ * message (the MUK by IDi/IDr for MSK messages, the MSK by KDID/MSK ID for MTK messages), then
+ * MAC check, replay check and decryption. */
+static mbmsec_err open_msg(const uint8_t *msg, size_t len, int mtk, mbmsec_mikey_key_cb key_cb,
+                           void *ctx, const mbmsec_mikey_opts *opts, parsed *ps,
+                           mbmsec_mikey_psk *psk, uint8_t plain[KD_PLAIN_MAX], size_t *plain_len)
+{
+  mbmsec_mikey_key_ref ref;
+  GUARD(parse_profile(msg, len, mtk, opts, ps));
+  ENSURE(opts->expect_kdid == NULL || memcmp(opts->expect_kdid, ps->kdid, KDID_LEN) == 0,
+         MBMSEC_ERR_MIKEY_KDID);
+  memset(&ref, 0, sizeof ref);
+  if (mtk) {
+    ref.kind = MBMSEC_MIKEY_KEY_MSK;
+    ref.kdid = ps->kdid;
+    ref.msk_id = ps->msk_id;
+  } else {
+    ref.kind = MBMSEC_MIKEY_KEY_MUK;
+    ref.idi = ps->idi->u.id.data;
+    ref.idi_len = ps->idi->u.id.len;
+    ref.idr = ps->idr->u.id.data;
+    ref.idr_len = ps->idr->u.id.len;
+  }
+  return auth_decrypt(msg, len, ps, &ref, key_cb, ctx, psk, plain, plain_len);
+}
+
 mbmsec_err mbmsec_mikey_msk_verify(const uint8_t *msg, size_t len, mbmsec_mikey_key_cb key_cb,
                                    void *ctx, const mbmsec_mikey_opts *opts,
                                    mbmsec_mikey_msk_info *info)
 {
   parsed ps;
-  mbmsec_mikey_key_ref ref;
   mbmsec_mikey_psk psk;
   mbmsec_mikey_keydata kd;
   uint8_t plain[KD_PLAIN_MAX];
@@ -350,14 +375,7 @@ mbmsec_err mbmsec_mikey_msk_verify(const uint8_t *msg, size_t len, mbmsec_mikey_
   memset(&psk, 0, sizeof psk);
   if (!opts)
     opts = &no_opts;
-  GUARD_OUT(parse_profile(msg, len, 0, opts, &ps));
-  memset(&ref, 0, sizeof ref);
-  ref.kind = MBMSEC_MIKEY_KEY_MUK;
-  ref.idi = ps.idi->u.id.data;
-  ref.idi_len = ps.idi->u.id.len;
-  ref.idr = ps.idr->u.id.data;
-  ref.idr_len = ps.idr->u.id.len;
-  GUARD_OUT(auth_decrypt(msg, len, &ps, &ref, key_cb, ctx, &psk, plain, &plain_len));
+  GUARD_OUT(open_msg(msg, len, 0, key_cb, ctx, opts, &ps, &psk, plain, &plain_len));
   if (plain_len == MIKEY_PULL_ENCR_LEN) {
     info->pull = 1;
   } else {
@@ -371,8 +389,6 @@ mbmsec_err mbmsec_mikey_msk_verify(const uint8_t *msg, size_t len, mbmsec_mikey_
     ENSURE_OUT(be16(ps.msk_id + 2) != MSK_KEYNUM_RESERVED, MBMSEC_ERR_MIKEY_KEYNUM);
     memcpy(info->msk, kd.key, MBMS_MSK_LEN);
   }
-  ENSURE_OUT(opts->expect_kdid == NULL || memcmp(opts->expect_kdid, ps.kdid, KDID_LEN) == 0,
-             MBMSEC_ERR_MIKEY_KDID);
   info->csb_id = ps.m.hdr.csb_id;
   info->counter = ps.counter;
   info->v_flag = ps.m.hdr.v_flag;
@@ -396,7 +412,6 @@ mbmsec_err mbmsec_mikey_mtk_verify(const uint8_t *msg, size_t len, mbmsec_mikey_
                                    mbmsec_mikey_mtk_info *info)
 {
   parsed ps;
-  mbmsec_mikey_key_ref ref;
   mbmsec_mikey_psk psk;
   mbmsec_mikey_keydata kd;
   uint8_t plain[KD_PLAIN_MAX];
@@ -409,12 +424,7 @@ mbmsec_err mbmsec_mikey_mtk_verify(const uint8_t *msg, size_t len, mbmsec_mikey_
   memset(&psk, 0, sizeof psk);
   if (!opts)
     opts = &no_opts;
-  GUARD_OUT(parse_profile(msg, len, 1, opts, &ps));
-  memset(&ref, 0, sizeof ref);
-  ref.kind = MBMSEC_MIKEY_KEY_MSK;
-  ref.kdid = ps.kdid;
-  ref.msk_id = ps.msk_id;
-  GUARD_OUT(auth_decrypt(msg, len, &ps, &ref, key_cb, ctx, &psk, plain, &plain_len));
+  GUARD_OUT(open_msg(msg, len, 1, key_cb, ctx, opts, &ps, &psk, plain, &plain_len));
   GUARD_OUT(mbmsec_mikey_keydata_decode(plain, plain_len, &kd, 1, &nkd));
   ENSURE_OUT(kd.type == MIKEY_MTK_KD_TYPE && kd.kv == MBMSEC_MIKEY_KV_NULL &&
                  kd.key_len == MBMS_MTK_LEN && kd.salt_len == MBMS_MTK_SALT_LEN,
@@ -422,8 +432,6 @@ mbmsec_err mbmsec_mikey_mtk_verify(const uint8_t *msg, size_t len, mbmsec_mikey_
   mtk_id = be16(ps.mtk_id);
   ENSURE_OUT(!psk.has_last_mtk || mtk_id > psk.last_mtk_id, MBMSEC_ERR_MIKEY_MTK_ID_OLD);
   ENSURE_OUT(mtk_id >= psk.vf && mtk_id <= psk.vt, MBMSEC_ERR_MIKEY_MTK_ID_RANGE);
-  ENSURE_OUT(opts->expect_kdid == NULL || memcmp(opts->expect_kdid, ps.kdid, KDID_LEN) == 0,
-             MBMSEC_ERR_MIKEY_KDID);
   info->csb_id = ps.m.hdr.csb_id;
   info->counter = ps.counter;
   memcpy(info->kdid, ps.kdid, KDID_LEN);

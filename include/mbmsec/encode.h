@@ -1,6 +1,7 @@
 /* mbmsec: hex and base64 text encodings (strict decoders, NUL-terminated encoders). */
 #ifndef MBMSEC_ENCODE_H
 #define MBMSEC_ENCODE_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "mbmsec/error.h"
@@ -18,6 +19,10 @@ mbmsec_err mbmsec_b64_encode(const uint8_t *in, size_t n, char *out, size_t cap,
 /* Strict decoder: length a multiple of 4, padding only at the end, no white space, unused
  * bits zero. @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_BASE64, MBMSEC_ERR_SPACE. */
 mbmsec_err mbmsec_b64_decode(const char *s, size_t slen, uint8_t *out, size_t cap, size_t *outlen);
+
+/* True when a[0..alen) equals the NUL-terminated b in ASCII case-insensitive comparison
+ * (HTTP tokens: locale-independent, unlike strncasecmp). */
+bool mbmsec_ascii_ieq(const char *a, size_t alen, const char *b);
 
 #define MBMSEC_B64_LEN(n) ((((n) + 2) / 3) * 4)
 
