@@ -132,6 +132,17 @@ mbmsec_err mbmsec_bmsc_dl_ue_set(mbmsec_bmsc_dl *dl, const char *btid,
 /* Removes the UE; its MUK and pending MSKs are cleansed; verifications for it are refused.
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_BMSC_UNKNOWN_UE. */
 mbmsec_err mbmsec_bmsc_dl_ue_del(mbmsec_bmsc_dl *dl, const char *btid);
+/* Cancels the UE's pending deliveries and pulls of the Key Group (Key Domain ID, Key Group =
+ * MSK ID octets 0-1, P5): after a deregistration its MSKs are no longer this UE's business.
+ * Each such slot is freed (its MSK cleansed), retransmissions stop and a late verification
+ * for it is refused (no pending delivery); finished slots (delivered, failed, sent) are kept
+ * for `ue list`. No event is reported for a cancelled delivery. *cancelled (may be NULL) gets
+ * the number of slots cancelled.
+ * @return MBMSEC_OK (also when nothing was pending), MBMSEC_ERR_ARG,
+ * MBMSEC_ERR_BMSC_UNKNOWN_UE. */
+mbmsec_err mbmsec_bmsc_dl_cancel_group(mbmsec_bmsc_dl *dl, const char *btid,
+                                       const uint8_t kdid[KDID_LEN], uint16_t key_group,
+                                       size_t *cancelled);
 /* Sends the MSK (MBMS_MSK_LEN octets; MTK IDs vf..vt) to the UE; pending if V is set (a
  * pending delivery of the same MSK ID is restarted: a new CSB ID, the old tries forgotten).
  * On a failed send nothing is kept (the counter value is spent).

@@ -200,6 +200,17 @@
   X(MBMSEC_ERR_MEMBERS_GROUP_FULL, 1501, "Key Group already holds a current and a next MSK") \
   X(MBMSEC_ERR_MEMBERS_TOO_MANY, 1502, "more key groups or MSKs than the result can hold") \
   X(MBMSEC_ERR_MEMBERS_USE,     1503, "Key Group used by no service, or used in another Key Domain") \
+  /* UE agent 1800..1899 (lib/ue agent*.c, src/ue run/status/leave) */ \
+  X(MBMSEC_ERR_UE_AGENT_IMAGE,  1800, "UE agent state image malformed (magic, version, length, check value or contents)") \
+  X(MBMSEC_ERR_UE_AGENT_SEQUENCE, 1801, "UE agent event out of order (no such request in flight, restore after start)") \
+  X(MBMSEC_ERR_UE_AGENT_FULL,   1802, "UE agent holds no more services, MSKs or queued actions") \
+  X(MBMSEC_ERR_UE_AGENT_ANNOUNCEMENT, 1803, "service announcement unusable by the agent (no session, Key Domain or too many Key Groups)") \
+  X(MBMSEC_ERR_UE_AGENT_UNKNOWN_SERVICE, 1804, "no user service with that serviceId in the agent") \
+  X(MBMSEC_ERR_UE_AGENT_CONFIG, 1805, "UE agent configuration file malformed") \
+  /* BM-SC rotation and transmission 1900..1999 (lib/bmsc rotation scheduler, MTK/SRTP sender) */ \
+  X(MBMSEC_ERR_BMSC_ROT_STATE,  1900, "rotation: the UE is not in the state that event needs (not planned, not pushed, or already settled)") \
+  X(MBMSEC_ERR_BMSC_ROT_BUSY,   1901, "rotation: a push of that MSK is already in progress") \
+  X(MBMSEC_ERR_BMSC_ROT_NO_MSK, 1902, "rotation: the Key Group has no MSK to push") \
   /* end */
 
 typedef enum {

@@ -133,6 +133,18 @@ const char *mbmsec_store_errmsg(const mbmsec_store *st);
  * MBMSEC_ERR_STORE_CORRUPT, MBMSEC_ERR_STORE_REENTRANT, MBMSEC_ERR_NOMEM. */
 mbmsec_err mbmsec_store_schema_version(mbmsec_store *st, uint32_t *version);
 
+/* Bulk imports (`mbmsec-bsf subscriber import`, `mbmsec-bmsc subscriber grant --file`): the
+ * single-statement writes that follow on this handle (subscriber_add, subscription_grant and
+ * _revoke) join one transaction, ended by commit (all durable at once) or rollback (none).
+ * Other calls that run their own transaction (counter_reserve, msk_put, ...) fail inside a
+ * batch. One batch at a time per handle, from one thread.
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_STORE_IO, MBMSEC_ERR_STORE_BUSY,
+ * MBMSEC_ERR_STORE_REENTRANT. */
+mbmsec_err mbmsec_store_batch_begin(mbmsec_store *st);
+mbmsec_err mbmsec_store_batch_commit(mbmsec_store *st);
+/* Undoes every write since batch_begin; no-op without an open batch. */
+void mbmsec_store_batch_rollback(mbmsec_store *st);
+
 /* --- subscribers (HSS) --- */
 
 /* Adds a subscriber. Nothing is stored on error.

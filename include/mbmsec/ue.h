@@ -342,6 +342,12 @@ long mbmsec_ue_km_last_status(const mbmsec_ue_km *k);
 unsigned mbmsec_ue_km_exchanges(const mbmsec_ue_km *k);
 /* True after a BOOTSTRAP step that was not followed by new credentials. */
 bool mbmsec_ue_km_needs_bootstrap(const mbmsec_ue_km *k);
+/* Exchanges the engine's Digest state (B-TID, password, nonce, nc, opaque, algorithm) with
+ * *ua, so that one engine (and its 64 KiB buffers) serves many UEs that each keep their own
+ * nonce and nc between requests (mbmsec-load). *ua comes from mbmsec_ue_ua_init or an
+ * earlier swap; an all-zero *ua leaves the engine without credentials. Not while a request
+ * is running. @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_UE_SEQUENCE. */
+mbmsec_err mbmsec_ue_km_swap_digest(mbmsec_ue_km *k, mbmsec_ue_ua *ua);
 
 /* Sends one POST and fills *ans (storage of the transport, valid until its next call). */
 typedef mbmsec_err (*mbmsec_ue_km_post_fn)(void *ctx, const mbmsec_ue_km_send *s,

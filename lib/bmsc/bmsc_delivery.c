@@ -264,6 +264,32 @@ mbmsec_err mbmsec_bmsc_dl_ue_del(mbmsec_bmsc_dl *dl, const char *btid)
   return MBMSEC_OK;
 }
 
+mbmsec_err mbmsec_bmsc_dl_cancel_group(mbmsec_bmsc_dl *dl, const char *btid,
+                                       const uint8_t kdid[KDID_LEN], uint16_t key_group,
+                                       size_t *cancelled)
+{
+  ENSURE(dl && btid && kdid, MBMSEC_ERR_ARG);
+  if (cancelled) *cancelled = 0;
+  ue_t *u = ue_lock(dl, btid, strnlen(btid, MBMSEC_BMSC_BTID_MAX + 1));
+  ENSURE(u, MBMSEC_ERR_BMSC_UNKNOWN_UE);
+  const uint8_t kg[2] = {(uint8_t)(key_group >> 8), (uint8_t)key_group}; /* P5: MSK ID 0-1 */
+  size_t n = 0;
+  for (int i = 0; i < MBMSEC_BMSC_PENDING_PER_UE; i++) {
+    delivery *d = &u->d[i];
+    if (d->state != MBMSEC_BMSC_DL_PENDING || memcmp(d->kdid, kdid, KDID_LEN) ||
+        memcmp(d->msk_id, kg, sizeof kg))
+      continue;
+    /* The slot becomes free (NONE): tick skips it, on_datagram finds no CSB ID, start may
+     * reuse it. The earliest bound stays a lower bound (an early tick just rescans). */
+    slot_end(d);
+    memset(d, 0, sizeof *d);
+    n++;
+  }
+  pthread_mutex_unlock(&u->lock);
+  if (cancelled) *cancelled = n;
+  return MBMSEC_OK;
+}
+
 /* The UE's next counter value; a new durable block when the current one is used up. UE
  * locked (the reservation waits for the disk while holding only this UE). */
 static mbmsec_err next_counter(mbmsec_bmsc_dl *dl, ue_t *u, uint32_t *c)

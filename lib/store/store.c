@@ -126,6 +126,24 @@ mbmsec_err mbmsec_store_open(const char *uri, mbmsec_store **out)
   return mbmsec_store_sqlite_open(path, out);
 }
 
+mbmsec_err mbmsec_store_batch_begin(mbmsec_store *st)
+{
+  ENSURE(st != NULL, MBMSEC_ERR_ARG);
+  return st->ops->batch(st, 0);
+}
+
+mbmsec_err mbmsec_store_batch_commit(mbmsec_store *st)
+{
+  ENSURE(st != NULL, MBMSEC_ERR_ARG);
+  return st->ops->batch(st, 1);
+}
+
+void mbmsec_store_batch_rollback(mbmsec_store *st)
+{
+  if (st != NULL)
+    (void)st->ops->batch(st, 2);
+}
+
 void mbmsec_store_close(mbmsec_store *st)
 {
   if (st != NULL)

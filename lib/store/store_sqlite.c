@@ -384,6 +384,22 @@ static mbmsec_err sqlite_schema_version(mbmsec_store *st, uint32_t *version)
   return rc;
 }
 
+/* Bulk import: one transaction around single-statement writes (store.h batch_*). */
+static mbmsec_err sqlite_batch(mbmsec_store *st, int what)
+{
+  sqlite_store *s = impl(st);
+  GUARD(lock(s));
+  mbmsec_err rc = MBMSEC_OK;
+  if (what == 0)
+    rc = run(s, Q_BEGIN);
+  else if (what == 1)
+    rc = run(s, Q_COMMIT);
+  else
+    rollback(s);
+  unlock(s);
+  return rc;
+}
+
 static mbmsec_err sqlite_subscriber_add(mbmsec_store *st, const mbmsec_store_subscriber_in *sub)
 {
   sqlite_store *s = impl(st);
@@ -663,6 +679,7 @@ static const mbmsec_store_ops sqlite_ops = {
   .close = sqlite_close,
   .errmsg = sqlite_errmsg,
   .schema_version = sqlite_schema_version,
+  .batch = sqlite_batch,
   .subscriber_add = sqlite_subscriber_add,
   .subscriber_get = sqlite_subscriber_get,
   .subscriber_list = sqlite_subscriber_list,

@@ -138,6 +138,8 @@ mbmsec_err mbmsec_ue_km_start(mbmsec_ue_km *k, mbmsec_ue_km_type type, const cha
 mbmsec_err mbmsec_ue_km_next(mbmsec_ue_km *k, mbmsec_ue_km_send *s)
 {
   ENSURE(k && s, MBMSEC_ERR_ARG);
+  if (k->active && k->exchanges >= MBMSEC_UE_KM_EXCHANGES_MAX)
+    k->active = false; /* too many round trips: the request is over (and the engine free) */
   ENSURE(k->active && !k->need_bootstrap && k->exchanges < MBMSEC_UE_KM_EXCHANGES_MAX,
          MBMSEC_ERR_UE_SEQUENCE);
   size_t alen = 0;
@@ -262,6 +264,19 @@ unsigned mbmsec_ue_km_exchanges(const mbmsec_ue_km *k)
 bool mbmsec_ue_km_needs_bootstrap(const mbmsec_ue_km *k)
 {
   return k && k->need_bootstrap;
+}
+
+mbmsec_err mbmsec_ue_km_swap_digest(mbmsec_ue_km *k, mbmsec_ue_ua *ua)
+{
+  ENSURE(k && ua, MBMSEC_ERR_ARG);
+  ENSURE(!k->active, MBMSEC_ERR_UE_SEQUENCE);
+  mbmsec_ue_ua t = k->ua;
+  k->ua = *ua;
+  *ua = t;
+  mbmsec_cleanse(&t, sizeof t);
+  k->has_creds = k->ua.btid[0] != '\0';
+  k->need_bootstrap = k->rebootstrapped = false;
+  return MBMSEC_OK;
 }
 
 mbmsec_err mbmsec_ue_km_run(mbmsec_ue_km *k, mbmsec_ue_km_type type, const char *const *items,

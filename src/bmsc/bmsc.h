@@ -3,6 +3,8 @@
 #ifndef MBMSEC_BMSC_H
 #define MBMSEC_BMSC_H
 #include <stdatomic.h>
+#include <stdint.h>
+#include <time.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -37,11 +39,22 @@ typedef struct {
   unsigned retx_tries;
   int log_level;
   bool log_keys;
+  /* MSK rotation (bmsc_rotate.c, docs/bmsc-rotation.md) */
+  uint32_t rotate_lead_s;    /* push the next MSK this long before the current one ends */
+  uint32_t rotate_window_s;  /* spread of that push */
+  uint32_t rotate_jitter_ms; /* extra random delay per UE inside the window */
 } bmsc_settings;
 
 /* Parses the command line of `run` (after the config file named by --config). Returns 0,
  * 2 (usage error printed) or 3 (--help printed). */
 int bmsc_settings_load(bmsc_settings *s, int argc, char **argv);
+
+/* Stages of a key request timed for the cost split (metric mbmsec_bmsc_stage_seconds_total):
+ * Digest (Ua check and Authentication-Info), XML (parse and build), store (lib/members'
+ * decisions), MIKEY (MSK look-up and message build, minus the send), send (sendto). */
+enum { BMSC_STAGE_DIGEST, BMSC_STAGE_XML, BMSC_STAGE_STORE, BMSC_STAGE_MIKEY, BMSC_STAGE_SEND,
+       BMSC_STAGE_N };
+extern const char *const bmsc_stage_names[BMSC_STAGE_N];
 
 /* HTTP status counters: the codes the key request function answers, plus "other". */
 enum { BMSC_HTTP_CODES = 12 };
@@ -52,9 +65,25 @@ typedef struct {
   atomic_uint_fast64_t items[3];                  /* 200 items: register, deregister, msk */
   atomic_uint_fast64_t zn_birs, zn_errors;
   atomic_uint_fast64_t push_errors;
+  /* CPU time spent per stage of the key requests (the benchmark's cost split, bench/load.sh):
+   * nanoseconds of the running thread's CPU clock, summed over all requests and threads. */
+  atomic_uint_fast64_t stage_ns[BMSC_STAGE_N];
 } bmsc_metrics;
 
+/* The calling thread's CPU time in nanoseconds, for the stage timers: CPU rather than wall
+ * time, so that waiting for the store's lock or for a core does not count as the stage's cost
+ * (each stage starts and ends on one thread). */
+static inline uint64_t bmsc_now_ns(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+#define BMSC_STAGE_ADD(app, stage, ns) \
+  atomic_fetch_add_explicit(&(app)->m.stage_ns[(stage)], (ns), memory_order_relaxed)
+
 typedef struct bmsc_mikey bmsc_mikey;
+typedef struct bmsc_rotate bmsc_rotate;
 
 typedef struct {
   bmsc_settings s;
@@ -64,6 +93,7 @@ typedef struct {
   mbmsec_ua *ua;
   mbmsec_zn_client *zn;
   bmsc_mikey *mikey;
+  bmsc_rotate *rotate; /* MSK rotation plans (bmsc_rotate.c) */
   bmsc_metrics m;
 } bmsc_app;
 
@@ -111,6 +141,27 @@ void bmsc_mikey_push(bmsc_app *app, const mbmsec_ua_decision *dec, uint32_t ipv4
 char *bmsc_mikey_ue_list(bmsc_app *app, bool text, size_t *len);
 void bmsc_mikey_stats(bmsc_app *app, mbmsec_bmsc_dl_stats *st, mbmsec_bmsc_dl_counts *c);
 uint16_t bmsc_mikey_bound_port(const bmsc_app *app);
+mbmsec_bmsc_dl *bmsc_mikey_dl(bmsc_app *app);
+
+/* ---- MSK rotation (bmsc_rotate.c, docs/bmsc-rotation.md) */
+int bmsc_rotate_start_engine(bmsc_app *app);
+void bmsc_rotate_stop(bmsc_app *app);
+/* Main loop, every 100 ms: the schedule (every 10 s), due pushes, settled deliveries. */
+void bmsc_rotate_tick(bmsc_app *app);
+/* MIKEY thread's delivery events (queued; the UE's lock is held). */
+void bmsc_rotate_on_event(bmsc_app *app, mbmsec_bmsc_event ev, const char *btid,
+                          const uint8_t msk_id[MSK_ID_LEN], int pull);
+/* Starts the spread push of the group's next MSK (generated if absent; the current one when
+ * there is no next) to its registered UEs; force: also when a finished plan of it exists. */
+mbmsec_err bmsc_rotate_begin(bmsc_app *app, const uint8_t kdid[KDID_LEN], uint16_t group,
+                             uint32_t window_ms, uint32_t jitter_ms, bool force,
+                             uint8_t msk_id_out[MSK_ID_LEN]);
+/* Solicited pull (P10) of the group's current MSK to one UE (btid) or all of the group. */
+mbmsec_err bmsc_rotate_pull(bmsc_app *app, const uint8_t kdid[KDID_LEN], uint16_t group,
+                            const char *btid, size_t *pulled, size_t *errors);
+/* `msk list`: current and next MSK of every Key Group with push progress (malloc'd). */
+char *bmsc_rotate_msk_list(bmsc_app *app, bool text, size_t *len);
+void bmsc_rotate_metrics(bmsc_app *app, void (*emit)(void *arg, const char *line), void *arg);
 
 /* ---- HTTP (bmsc_http.c): the key request function and the admin port */
 typedef struct bmsc_http bmsc_http;
@@ -121,5 +172,6 @@ int bmsc_cmd_run(int argc, char **argv);
 int bmsc_cmd_service(int argc, char **argv);
 int bmsc_cmd_subscriber(int argc, char **argv);
 int bmsc_cmd_ue(int argc, char **argv);
+int bmsc_cmd_msk(int argc, char **argv);
 
 #endif

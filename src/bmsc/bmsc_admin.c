@@ -142,24 +142,86 @@ int bmsc_cmd_service(int argc, char **argv)
   return cli_usage_error("service", "expected 'service add' or 'service list'");
 }
 
+/* grant|revoke --file: every IMPI of the file in one store transaction (bulk provisioning,
+ * e.g. the load generator's 10,000 subscribers), all or none. */
+static int subscriber_file(const char *cmd, bool grant, const char *uri, const char *path,
+                           const char *service_id)
+{
+  FILE *in = strcmp(path, "-") ? fopen(path, "r") : stdin;
+  if (!in) return cli_fail(cmd, "cannot open %s: %s", path, strerror(errno));
+  mbmsec_store *st = open_store(cmd, uri);
+  int ret = CLI_FAIL;
+  bool began = false;
+  char line[512];
+  unsigned long lineno = 0, n = 0;
+  if (!st) goto out;
+  mbmsec_err rc = mbmsec_store_batch_begin(st);
+  if (rc != MBMSEC_OK) {
+    cli_fail(cmd, "%s", mbmsec_errname(rc));
+    goto out;
+  }
+  began = true;
+  while (fgets(line, sizeof line, in)) {
+    lineno++;
+    size_t len = strlen(line);
+    if (len == sizeof line - 1 && line[len - 1] != '\n') {
+      cli_fail(cmd, "%s:%lu: line too long; nothing changed", path, lineno);
+      goto out;
+    }
+    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' '))
+      line[--len] = 0;
+    if (!len || line[0] == '#') continue;
+    rc = grant ? mbmsec_store_subscription_grant(st, line, service_id)
+               : mbmsec_store_subscription_revoke(st, line, service_id);
+    if (rc != MBMSEC_OK) {
+      cli_fail(cmd, "%s:%lu: %s / %s: %s; nothing changed", path, lineno, line, service_id,
+               mbmsec_errname(rc));
+      goto out;
+    }
+    n++;
+  }
+  if (ferror(in)) {
+    cli_fail(cmd, "%s: read error; nothing changed", path);
+    goto out;
+  }
+  rc = mbmsec_store_batch_commit(st);
+  if (rc != MBMSEC_OK) {
+    cli_fail(cmd, "commit: %s; nothing changed", mbmsec_errname(rc));
+    goto out;
+  }
+  began = false;
+  printf("%s=%lu\n", grant ? "granted" : "revoked", n);
+  ret = CLI_OK;
+out:
+  if (began) mbmsec_store_batch_rollback(st);
+  mbmsec_store_close(st);
+  if (in != stdin) fclose(in);
+  return ret;
+}
+
 int bmsc_cmd_subscriber(int argc, char **argv)
 {
   static const char HELP[] =
-      "Usage: mbmsec-bmsc subscriber grant|revoke --store URI --impi S --service-id S\n\n"
+      "Usage: mbmsec-bmsc subscriber grant|revoke --store URI (--impi S | --file FILE)\n"
+      "                                           --service-id S\n\n"
       "Grants (or revokes) the subscriber IMPI the user service: a register item for it is\n"
-      "then answered 200 (or 401, not subscribed). Revoking keeps existing registrations.\n";
+      "then answered 200 (or 401, not subscribed). Revoking keeps existing registrations.\n"
+      "--file FILE: one IMPI a line ('#' lines and blank lines skipped; '-' = standard\n"
+      "input), all in one transaction: every line takes effect or none does.\n";
   if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
     return fputs(HELP, stdout), CLI_OK;
   if (argc < 2 || (strcmp(argv[1], "grant") && strcmp(argv[1], "revoke")))
     return cli_usage_error("subscriber", "expected 'subscriber grant' or 'subscriber revoke'");
   const bool grant = !strcmp(argv[1], "grant");
   const char *cmd = grant ? "subscriber grant" : "subscriber revoke";
-  static const char *const names[] = {"--store", "--impi", "--service-id"};
-  const char *v[3] = {NULL};
+  static const char *const names[] = {"--store", "--impi", "--service-id", "--file"};
+  const char *v[4] = {NULL};
   bool help = false;
-  if (cli_parse_values(cmd, argc - 1, argv + 1, names, v, 3, NULL, &help)) return CLI_USAGE;
+  if (cli_parse_values(cmd, argc - 1, argv + 1, names, v, 4, NULL, &help)) return CLI_USAGE;
   if (help) return fputs(HELP, stdout), CLI_OK;
-  if (!v[0] || !v[1] || !v[2]) return cli_usage_error(cmd, "--store, --impi and --service-id are required");
+  if (!v[0] || !v[2] || !v[1] == !v[3])
+    return cli_usage_error(cmd, "--store, --service-id and one of --impi and --file are required");
+  if (v[3]) return subscriber_file(cmd, grant, v[0], v[3], v[2]);
   mbmsec_store *st = open_store(cmd, v[0]);
   if (!st) return CLI_FAIL;
   mbmsec_err rc = grant ? mbmsec_store_subscription_grant(st, v[1], v[2])
@@ -203,7 +265,10 @@ static char *http_get(const char *cmd, const char *addr, uint16_t port, const ch
   buf[n] = 0;
   char *body = strstr(buf, "\r\n\r\n");
   if (strncmp(buf, "HTTP/1.", 7) || strncmp(buf + 8, " 200", 4) || !body) {
-    cli_fail(cmd, "the daemon answered: %.*s", (int)strcspn(buf, "\r\n"), buf);
+    /* the admin actions explain a refusal in the body (`error=NAME text`) */
+    cli_fail(cmd, "the daemon answered: %.*s%s%.*s", (int)strcspn(buf, "\r\n"), buf,
+             body && body[4] ? ": " : "", body ? (int)strcspn(body + 4, "\n") : 0,
+             body ? body + 4 : "");
     goto out;
   }
   body += 4;
@@ -219,21 +284,141 @@ out:
   return NULL;
 }
 
+/* --admin ADDR:PORT (default 127.0.0.1:9081) into addr / port. */
+static int admin_arg(const char *cmd, const char *v, char addr[64], uint16_t *port)
+{
+  strcpy(addr, "127.0.0.1");
+  *port = 9081;
+  if (!v) return CLI_OK;
+  const char *c = strrchr(v, ':');
+  uint64_t p = 0;
+  if (!c || c == v || (size_t)(c - v) >= 64)
+    return cli_usage_error(cmd, "--admin '%s': expected ADDR:PORT", v);
+  memcpy(addr, v, (size_t)(c - v));
+  addr[c - v] = 0;
+  if (cli_uint_arg(cmd, "--admin", c + 1, 65535, &p) || p == 0) return CLI_USAGE;
+  *port = (uint16_t)p;
+  return CLI_OK;
+}
+
+/* Percent-encodes s for a query value (B-TIDs hold '=', '+', '/', '@'). */
+static void url_encode(const char *s, char *out, size_t cap)
+{
+  size_t k = 0;
+  for (; *s && k + 4 < cap; s++) {
+    unsigned char ch = (unsigned char)*s;
+    if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+        ch == '-' || ch == '.' || ch == '_' || ch == '~')
+      out[k++] = (char)ch;
+    else
+      k += (size_t)snprintf(out + k, cap - k, "%%%02X", ch);
+  }
+  out[k] = 0;
+}
+
+static int admin_print(const char *cmd, const char *admin, const char *path)
+{
+  char addr[64];
+  uint16_t port;
+  if (admin_arg(cmd, admin, addr, &port)) return CLI_USAGE;
+  size_t len = 0;
+  char *body = http_get(cmd, addr, port, path, &len);
+  if (!body) return CLI_FAIL;
+  fwrite(body, 1, len, stdout);
+  free(body);
+  return CLI_OK;
+}
+
+static const char UE_PULL_HELP[] =
+    "Usage: mbmsec-bmsc ue pull --key-group HEX4 [--btid B] [--admin ADDR:PORT]\n\n"
+    "Solicited pull (profile P10, O5): the running daemon sends the MIKEY pull message for the\n"
+    "current MSK of Key Group HEX4 (Key Domain of the daemon's --mcc/--mnc) to the UE with\n"
+    "B-TID B, or to every registered UE of the group; the UE answers with an msk-request.\n"
+    "Prints `pulled=N errors=N`. Exit 1 when the daemon refuses (error name printed).\n";
+
+static int ue_pull(int argc, char **argv)
+{
+  static const char *const names[] = {"--key-group", "--btid", "--admin"};
+  const char *v[3] = {NULL};
+  bool help = false;
+  if (cli_parse_values("ue pull", argc, argv, names, v, 3, NULL, &help)) return CLI_USAGE;
+  if (help) return fputs(UE_PULL_HELP, stdout), CLI_OK;
+  uint8_t kg[2];
+  if (!v[0]) return cli_usage_error("ue pull", "--key-group is required");
+  if (cli_hex_arg("ue pull", "--key-group", v[0], kg, 2, 2, NULL)) return CLI_USAGE;
+  if (v[1] && (!*v[1] || strlen(v[1]) > MBMSEC_BMSC_BTID_MAX))
+    return cli_usage_error("ue pull", "--btid: 1..%d characters", MBMSEC_BMSC_BTID_MAX);
+  char path[1024], enc[3 * MBMSEC_BMSC_BTID_MAX + 1] = "";
+  if (v[1]) url_encode(v[1], enc, sizeof enc);
+  snprintf(path, sizeof path, "/ue/pull?key_group=%02X%02X%s%s", kg[0], kg[1], v[1] ? "&btid=" : "", enc);
+  return admin_print("ue pull", v[2], path);
+}
+
+static const char MSK_HELP[] =
+    "Usage: mbmsec-bmsc msk list [--admin ADDR:PORT] [--json]\n"
+    "       mbmsec-bmsc msk rotate --key-group HEX4 [--window-ms N] [--jitter-ms N]\n"
+    "                              [--admin ADDR:PORT]\n\n"
+    "list: the current and next MSK of every Key Group, with the progress of its push, from\n"
+    "the running daemon's admin port (default 127.0.0.1:9081). A line per MSK:\n"
+    "`kdid=.. key_group=.. msk_id=.. key_number=N role=current|next valid_from=UNIX\n"
+    "valid_to=UNIX vf=N vt=N planned=N waiting=N pushed=N acked=N failed=N send_errors=N\n"
+    "pending=N` (docs/bmsc-rotation.md).\n"
+    "rotate: starts the push of the group's next MSK (generated if absent) to every\n"
+    "registered UE of the group now, spread over --window-ms (default: the daemon's\n"
+    "--rotate-window) with --jitter-ms per UE (default: --rotate-jitter-ms). Prints\n"
+    "`key_group=.. msk_id=.. window_ms=N jitter_ms=N`; exit 1 with MBMSEC_ERR_BMSC_ROT_BUSY\n"
+    "while a push of that MSK runs.\n";
+
+int bmsc_cmd_msk(int argc, char **argv)
+{
+  if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+    return fputs(MSK_HELP, stdout), CLI_OK;
+  if (argc >= 2 && !strcmp(argv[1], "list")) {
+    static const char *const names[] = {"--admin"};
+    const char *v[1] = {NULL};
+    bool help = false, json = false;
+    if (cli_parse_values("msk list", argc - 1, argv + 1, names, v, 1, &json, &help)) return CLI_USAGE;
+    if (help) return fputs(MSK_HELP, stdout), CLI_OK;
+    return admin_print("msk list", v[0], json ? "/msk" : "/msk.txt");
+  }
+  if (argc >= 2 && !strcmp(argv[1], "rotate")) {
+    static const char *const names[] = {"--key-group", "--window-ms", "--jitter-ms", "--admin"};
+    const char *v[4] = {NULL};
+    bool help = false;
+    if (cli_parse_values("msk rotate", argc - 1, argv + 1, names, v, 4, NULL, &help)) return CLI_USAGE;
+    if (help) return fputs(MSK_HELP, stdout), CLI_OK;
+    uint8_t kg[2];
+    uint64_t w = 0, j = 0;
+    if (!v[0]) return cli_usage_error("msk rotate", "--key-group is required");
+    if (cli_hex_arg("msk rotate", "--key-group", v[0], kg, 2, 2, NULL)) return CLI_USAGE;
+    if (v[1] && cli_uint_arg("msk rotate", "--window-ms", v[1], UINT32_MAX, &w)) return CLI_USAGE;
+    if (v[2] && cli_uint_arg("msk rotate", "--jitter-ms", v[2], UINT32_MAX, &j)) return CLI_USAGE;
+    char path[160];
+    int n = snprintf(path, sizeof path, "/msk/rotate?key_group=%02X%02X", kg[0], kg[1]);
+    if (v[1]) n += snprintf(path + n, sizeof path - (size_t)n, "&window_ms=%llu", (unsigned long long)w);
+    if (v[2]) snprintf(path + n, sizeof path - (size_t)n, "&jitter_ms=%llu", (unsigned long long)j);
+    return admin_print("msk rotate", v[3], path);
+  }
+  return cli_usage_error("msk", "expected 'msk list' or 'msk rotate'");
+}
+
 int bmsc_cmd_ue(int argc, char **argv)
 {
+  if (argc >= 2 && !strcmp(argv[1], "pull")) return ue_pull(argc - 1, argv + 1);
   static const char HELP[] =
       "Usage: mbmsec-bmsc ue list [--admin ADDR:PORT] [--json]\n\n"
       "Delivery state of every UE the running daemon knows (B-TID, MIKEY address and port,\n"
       "next counter, each MSK delivery: pending, delivered, failed or sent), from its admin\n"
       "port (default 127.0.0.1:9081, the daemon's --admin-listen). Text: a line\n"
       "`ue btid=... addr=... port=... next_counter=...` per UE and a line\n"
-      "`delivery btid=... msk_id=... state=... pull=... tries=...` per MSK delivery.\n";
+      "`delivery btid=... msk_id=... state=... pull=... tries=...` per MSK delivery.\n"
+      "Also: mbmsec-bmsc ue pull --key-group HEX4 [--btid B] (see ue pull --help).\n";
   if (argc < 2 || strcmp(argv[1], "list")) {
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
       fputs(HELP, stdout);
       return CLI_OK;
     }
-    return cli_usage_error("ue", "expected 'ue list'");
+    return cli_usage_error("ue", "expected 'ue list' or 'ue pull'");
   }
   static const char *const names[] = {"--admin"};
   const char *vals[1] = {NULL};

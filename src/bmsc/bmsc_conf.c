@@ -20,7 +20,8 @@ static const char HELP[] =
     "         [--zn-peer-addr ADDR] [--zn-peer-port N] [--zn-identity NAME] [--zn-realm NAME]\n"
     "         [--zn-peer NAME] [--mcc NNN --mnc NN[N]] [--digest-algs LIST]\n"
     "         [--nonce-lifetime S] [--msk-v-flag BOOL] [--mikey-retx-first-ms N]\n"
-    "         [--mikey-retx-tries N] [--log-level LEVEL] [--log-keys]\n"
+    "         [--mikey-retx-tries N] [--rotate-lead S] [--rotate-window S]\n"
+    "         [--rotate-jitter-ms N] [--log-level LEVEL] [--log-keys]\n"
     "\n"
     "Runs the BM-SC key request function (TS 33.246): register, deregister and msk-request\n"
     "over HTTP with Digest on Ua (B-TID, base64(MRK), auth-int), Ks_NAF over Zn from the BSF,\n"
@@ -46,6 +47,11 @@ static const char HELP[] =
     "  --msk-v-flag BOOL        ask for MIKEY verification messages (default true)\n"
     "  --mikey-retx-first-ms N  first retransmission delay (default 2000, P13)\n"
     "  --mikey-retx-tries N     tries in all, 1..8 (default 5, P13)\n"
+    "  --rotate-lead S          push the next MSK to every registered UE of its Key Group\n"
+    "                           S seconds before the current MSK ends (default 3600)\n"
+    "  --rotate-window S        spread that push over S seconds (default 600; at most half\n"
+    "                           of the time left before the change-over)\n"
+    "  --rotate-jitter-ms N     extra random delay per UE, 0..N ms (default 2000)\n"
     "  --log-level LEVEL        debug, info, warn or error (default info); logfmt on stderr\n"
     "  --log-keys               also log key material (MUK, Ks_NAF): testing only\n"
     "  --help                   this text\n"
@@ -118,7 +124,7 @@ static int set(bmsc_settings *s, const char *name, const char *v)
       "listen", "admin-listen", "fqdn", "store", "mikey-bind", "ue-mikey-port",
       "zn-peer-addr", "zn-peer-port", "zn-identity", "zn-realm", "zn-peer", "mcc", "mnc",
       "digest-algs", "nonce-lifetime", "msk-v-flag", "mikey-retx-first-ms",
-      "mikey-retx-tries", "log-level"};
+      "mikey-retx-tries", "log-level", "rotate-lead", "rotate-window", "rotate-jitter-ms"};
   size_t i = 0;
   while (i < sizeof valued / sizeof valued[0] && strcmp(name, valued[i])) i++;
   if (i == sizeof valued / sizeof valued[0]) return -1;
@@ -154,6 +160,15 @@ static int set(bmsc_settings *s, const char *name, const char *v)
   } else if (!strcmp(name, "mikey-retx-first-ms")) {
     if ((rc = num_set(name, v, 1, 600000, &n))) return rc;
     s->retx_first_ms = (uint32_t)n;
+  } else if (!strcmp(name, "rotate-lead")) { /* docs/bmsc-rotation.md */
+    if ((rc = num_set(name, v, 1, 31536000, &n))) return rc;
+    s->rotate_lead_s = (uint32_t)n;
+  } else if (!strcmp(name, "rotate-window")) {
+    if ((rc = num_set(name, v, 0, 4000000, &n))) return rc;
+    s->rotate_window_s = (uint32_t)n;
+  } else if (!strcmp(name, "rotate-jitter-ms")) {
+    if ((rc = num_set(name, v, 0, 3600000, &n))) return rc;
+    s->rotate_jitter_ms = (uint32_t)n;
   } else { /* mikey-retx-tries */
     if ((rc = num_set(name, v, 1, MBMSEC_BMSC_TRIES_MAX, &n))) return rc;
     s->retx_tries = (unsigned)n;
@@ -227,7 +242,8 @@ int bmsc_settings_load(bmsc_settings *s, int argc, char **argv)
                        .nonce_lifetime_s = HTTP_NONCE_LIFETIME_S_DEFAULT,
                        .msk_v_flag = MIKEY_MSK_V_FLAG_DEFAULT != 0,
                        .retx_first_ms = MIKEY_RETX_FIRST_MS_DEFAULT,
-                       .retx_tries = MIKEY_RETX_TRIES_DEFAULT, .log_level = BL_INFO};
+                       .retx_tries = MIKEY_RETX_TRIES_DEFAULT, .log_level = BL_INFO,
+                       .rotate_lead_s = 3600, .rotate_window_s = 600, .rotate_jitter_ms = 2000};
   const char *config = NULL;
   /* the file first, wherever --config stands, so that every option overrides it */
   for (int i = 1; i < argc; i++) {

@@ -120,8 +120,10 @@ static enum MHD_Result key_request(bmsc_app *app, struct MHD_Connection *c, req_
     return answer(c, *status, NULL, NULL, 0, NULL, NULL);
   }
   char info[MBMSEC_UA_AUTH_INFO_MAX];
+  const uint64_t t0 = bmsc_now_ns();
   mbmsec_err rc = mbmsec_ua_auth_info(app->ua, dec, (const uint8_t *)rep.body, rep.body_len,
                                       false, info, sizeof info, NULL);
+  BMSC_STAGE_ADD(app, BMSC_STAGE_DIGEST, bmsc_now_ns() - t0);
   enum MHD_Result ret;
   if (rc != MBMSEC_OK) {
     bmsc_log(BL_ERROR, "cannot build Authentication-Info", "code", mbmsec_errname(rc), NULL);
@@ -179,7 +181,9 @@ static enum MHD_Result on_ua(void *cls, struct MHD_Connection *c, const char *ur
                            .target = rq->target, .target_len = strlen(rq->target),
                            .authorization = auth, .authorization_len = auth ? strlen(auth) : 0,
                            .body = rq->body, .body_len = rq->len};
+    const uint64_t t0 = bmsc_now_ns();
     mbmsec_err rc = mbmsec_ua_check(app->ua, &q, dec);
+    BMSC_STAGE_ADD(app, BMSC_STAGE_DIGEST, bmsc_now_ns() - t0);
     if (rc == MBMSEC_ERR_ARG) dec->status = 500;
     status = dec->status;
     reason = mbmsec_ua_reason_name(dec->reason);
@@ -208,6 +212,45 @@ static enum MHD_Result on_ua(void *cls, struct MHD_Connection *c, const char *ur
   return ret;
 }
 
+/* GET /msk/rotate?key_group=HEX4[&window_ms=N][&jitter_ms=N] and
+ * GET /ue/pull?key_group=HEX4[&btid=B]: a text line `key=value ...`; 400 on a bad argument,
+ * 409 with the error name when refused (docs/bmsc-rotation.md). */
+static enum MHD_Result bmsc_admin_action(struct MHD_Connection *c, bmsc_app *app, bool rotate)
+{
+  const char *kg = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "key_group");
+  const char *wv = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "window_ms");
+  const char *jv = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "jitter_ms");
+  const char *btid = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "btid");
+  char out[256], *end = NULL;
+  unsigned long g = kg && strlen(kg) == 4 && strspn(kg, "0123456789abcdefABCDEF") == 4 ? strtoul(kg, &end, 16) : 0;
+  unsigned long long w = (unsigned long long)app->s.rotate_window_s * 1000, j = app->s.rotate_jitter_ms;
+  bool bad = !end;
+  if (wv) bad |= strspn(wv, "0123456789") != strlen(wv) || !*wv || strlen(wv) > 10 || (w = strtoull(wv, NULL, 10)) > UINT32_MAX;
+  if (jv) bad |= strspn(jv, "0123456789") != strlen(jv) || !*jv || strlen(jv) > 10 || (j = strtoull(jv, NULL, 10)) > UINT32_MAX;
+  if (btid) bad |= !*btid || strlen(btid) > MBMSEC_BMSC_BTID_MAX;
+  if (bad) {
+    int n = snprintf(out, sizeof out, "error=bad-argument (key_group=HEX4, window_ms, jitter_ms: 0..4294967295, btid)\n");
+    return answer(c, 400, "text/plain; charset=utf-8", out, (size_t)n, NULL, NULL);
+  }
+  mbmsec_err rc;
+  int n;
+  if (rotate) {
+    uint8_t id[MSK_ID_LEN] = {0};
+    rc = bmsc_rotate_begin(app, app->kdid, (uint16_t)g, (uint32_t)w, (uint32_t)j, true, id);
+    n = snprintf(out, sizeof out, "key_group=%04lX msk_id=%02X%02X%02X%02X window_ms=%llu jitter_ms=%llu\n",
+                 g, id[0], id[1], id[2], id[3], w, j);
+  } else {
+    size_t pulled = 0, errors = 0;
+    rc = bmsc_rotate_pull(app, app->kdid, (uint16_t)g, btid, &pulled, &errors);
+    n = snprintf(out, sizeof out, "pulled=%zu errors=%zu\n", pulled, errors);
+  }
+  if (rc != MBMSEC_OK) {
+    n = snprintf(out, sizeof out, "error=%s %s\n", mbmsec_errname(rc), mbmsec_strerror(rc));
+    return answer(c, 409, "text/plain; charset=utf-8", out, (size_t)n, NULL, NULL);
+  }
+  return answer(c, 200, "text/plain; charset=utf-8", out, (size_t)n, NULL, NULL);
+}
+
 static enum MHD_Result on_admin(void *cls, struct MHD_Connection *c, const char *url,
                                 const char *method, const char *version, const char *upload,
                                 size_t *upload_size, void **req_cls)
@@ -234,6 +277,12 @@ static enum MHD_Result on_admin(void *cls, struct MHD_Connection *c, const char 
     const bool text = url[3] != 0;
     body = bmsc_mikey_ue_list(app, text, &len);
     ct = text ? "text/plain; charset=utf-8" : "application/json";
+  } else if (!strcmp(url, "/msk") || !strcmp(url, "/msk.txt")) {
+    const bool text = url[4] != 0;
+    body = bmsc_rotate_msk_list(app, text, &len);
+    ct = text ? "text/plain; charset=utf-8" : "application/json";
+  } else if (!strcmp(url, "/msk/rotate") || !strcmp(url, "/ue/pull")) {
+    return bmsc_admin_action(c, app, url[1] == 'm'); /* docs/bmsc-rotation.md */
   } else {
     return answer(c, 404, NULL, NULL, 0, NULL, NULL);
   }

@@ -61,11 +61,17 @@ static mbmsec_err decide(bmsc_app *app, bmsc_reqtype t, const uint8_t *body, siz
   mbmsec_err rc = MBMSEC_ERR_NOMEM;
   if (t == BMSC_RT_MSK) {
     mbmsec_xml_key_list *req = malloc(sizeof *req), *ans = malloc(sizeof *ans);
+    uint64_t t0 = bmsc_now_ns(), t1 = t0, t2 = t0;
     if (req && ans && (rc = mbmsec_xml_parse_msk_request(body, len, req)) == MBMSEC_OK &&
-        (rc = mbmsec_members_msk_request(app->members, ue, req, now, ans, out->push)) == MBMSEC_OK) {
+        (t1 = bmsc_now_ns(),
+         rc = mbmsec_members_msk_request(app->members, ue, req, now, ans, out->push)) == MBMSEC_OK) {
+      t2 = bmsc_now_ns();
       for (size_t i = 0; i < ans->n; i++) count_ok(app, t, ans->items[i].code, out);
       rc = mbmsec_xml_build_msk_response(ans, resp, RESP_MAX, &out->body_len);
       out->content_type = MT_MSK_RESPONSE;
+      const uint64_t t3 = bmsc_now_ns();
+      BMSC_STAGE_ADD(app, BMSC_STAGE_XML, (t1 - t0) + (t3 - t2));
+      BMSC_STAGE_ADD(app, BMSC_STAGE_STORE, t2 - t1);
     }
     free(req);
     free(ans);
@@ -74,23 +80,33 @@ static mbmsec_err decide(bmsc_app *app, bmsc_reqtype t, const uint8_t *body, siz
   mbmsec_xml_service_list *req = malloc(sizeof *req), *ans = malloc(sizeof *ans);
   mbmsec_members_stop *stop = NULL;
   if (!req || !ans) goto done;
+  uint64_t t0 = bmsc_now_ns();
   rc = mbmsec_xml_parse_register(body, len,
                                  t == BMSC_RT_REGISTER ? MBMSEC_XML_REGISTER : MBMSEC_XML_DEREGISTER,
                                  req);
   if (rc != MBMSEC_OK) goto done;
+  uint64_t t1 = bmsc_now_ns();
   if (t == BMSC_RT_REGISTER) {
     rc = mbmsec_members_register(app->members, ue, req, now, ans, out->push);
   } else if ((stop = malloc(sizeof *stop)) == NULL) {
     rc = MBMSEC_ERR_NOMEM;
   } else {
-    /* Pending deliveries of the stopped groups run out by themselves (P13: at most 62 s);
-     * the delivery engine has no per-group cancel. */
     rc = mbmsec_members_deregister(app->members, ue, req, ans, stop);
+    /* The UE left those Key Groups: stop their pending deliveries and pulls to it now
+     * rather than retransmitting for up to 62 s (P13). A UE the engine does not know
+     * (never pushed to) has nothing pending. */
+    mbmsec_bmsc_dl *dl = rc == MBMSEC_OK ? bmsc_mikey_dl(app) : NULL;
+    for (size_t i = 0; dl && i < stop->n; i++)
+      (void)mbmsec_bmsc_dl_cancel_group(dl, ue->btid, stop->items[i].kdid,
+                                        stop->items[i].key_group, NULL);
   }
   if (rc != MBMSEC_OK) goto done;
+  uint64_t t2 = bmsc_now_ns();
   for (size_t i = 0; i < ans->n; i++) count_ok(app, t, ans->items[i].code, out);
   rc = mbmsec_xml_build_register_response(ans, resp, RESP_MAX, &out->body_len);
   out->content_type = MT_REGISTER_RESPONSE;
+  BMSC_STAGE_ADD(app, BMSC_STAGE_XML, (t1 - t0) + (bmsc_now_ns() - t2));
+  BMSC_STAGE_ADD(app, BMSC_STAGE_STORE, t2 - t1);
 done:
   free(stop);
   free(req);

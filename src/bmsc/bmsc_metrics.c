@@ -6,6 +6,8 @@
 
 #include "bmsc.h"
 
+const char *const bmsc_stage_names[BMSC_STAGE_N] = {"digest", "xml", "store", "mikey", "send"};
+
 const unsigned bmsc_http_codes[BMSC_HTTP_CODES] = {200, 400, 401, 403, 404, 405,
                                                    413, 415, 500, 503, 431, 411};
 
@@ -41,6 +43,8 @@ __attribute__((format(printf, 2, 3))) static void put(out_buf *o, const char *fm
   }
   o->fail = true;
 }
+
+static void put_line(void *arg, const char *line) { put(arg, "%s", line); }
 
 static void family(out_buf *o, const char *name, const char *type, const char *help)
 {
@@ -109,6 +113,12 @@ char *bmsc_metrics_render(bmsc_app *app, size_t *len)
   put(&o, "mbmsec_bmsc_deliveries{state=\"delivered\"} %llu\n", (unsigned long long)dc.delivered);
   put(&o, "mbmsec_bmsc_deliveries{state=\"failed\"} %llu\n", (unsigned long long)dc.failed);
   put(&o, "mbmsec_bmsc_deliveries{state=\"sent\"} %llu\n", (unsigned long long)dc.sent);
+  family(&o, "mbmsec_bmsc_stage_seconds_total", "counter",
+         "CPU time spent in each stage of the key requests (the cost split of docs/BENCHMARKS.md).");
+  for (int i = 0; i < BMSC_STAGE_N; i++)
+    put(&o, "mbmsec_bmsc_stage_seconds_total{stage=\"%s\"} %.6f\n", bmsc_stage_names[i],
+        (double)atomic_load(&m->stage_ns[i]) / 1e9);
+  bmsc_rotate_metrics(app, put_line, &o); /* per MSK push progress, docs/bmsc-rotation.md */
   if (o.fail) {
     free(o.b);
     return NULL;

@@ -18,6 +18,7 @@
 #define POLL_MS 100 /* bounds both the shutdown delay and the lateness of a retransmission */
 
 struct bmsc_mikey {
+  bmsc_app *app; /* the stage timer of the sends */
   mbmsec_bmsc_dl *dl;
   int fd;
   uint16_t port;
@@ -25,6 +26,21 @@ struct bmsc_mikey {
   bool running;
   atomic_bool stop;
 };
+
+/* The UDP send, timed for the cost split (BMSC_STAGE_SEND); tl_send_ns lets a caller on the
+ * same thread take its own sends out of a wider timing. */
+static _Thread_local uint64_t tl_send_ns;
+
+static int timed_send(void *user, uint32_t ipv4, uint16_t port, const uint8_t *msg, size_t len)
+{
+  bmsc_mikey *mk = user;
+  const uint64_t t0 = bmsc_now_ns();
+  int r = mbmsec_bmsc_udp_send(&mk->fd, ipv4, port, msg, len);
+  const uint64_t ns = bmsc_now_ns() - t0;
+  tl_send_ns += ns;
+  BMSC_STAGE_ADD(mk->app, BMSC_STAGE_SEND, ns);
+  return r;
+}
 
 static int64_t now_ms(void)
 {
@@ -41,7 +57,7 @@ static void hex_id(const uint8_t *p, size_t n, char *out, size_t cap)
 static void on_event(void *user, mbmsec_bmsc_event ev, const char *btid,
                      const uint8_t msk_id[MSK_ID_LEN], int pull, unsigned tries)
 {
-  (void)user;
+  bmsc_rotate_on_event(user, ev, btid, msk_id, pull); /* settles rotation pushes */
   char id[2 * MSK_ID_LEN + 1], t[12];
   hex_id(msk_id, MSK_ID_LEN, id, sizeof id);
   snprintf(t, sizeof t, "%u", tries);
@@ -69,6 +85,7 @@ int bmsc_mikey_start(bmsc_app *app)
   bmsc_mikey *mk = calloc(1, sizeof *mk);
   if (!mk) return 1;
   mk->fd = -1;
+  mk->app = app;
   app->mikey = mk;
   mk->port = app->s.mikey_port;
   mbmsec_err rc = mbmsec_bmsc_udp_open(app->s.mikey_addr, &mk->port, &mk->fd);
@@ -80,8 +97,8 @@ int bmsc_mikey_start(bmsc_app *app)
   mbmsec_bmsc_dl_config cfg = {.fqdn = app->s.fqdn, .v_flag = app->s.msk_v_flag,
                                .retx_first_ms = app->s.retx_first_ms,
                                .tries = app->s.retx_tries, .store = app->store,
-                               .send = mbmsec_bmsc_udp_send, .user = &mk->fd,
-                               .event = on_event};
+                               .send = timed_send, .user = mk,
+                               .event = on_event, .event_user = app};
   rc = mbmsec_bmsc_dl_new(&cfg, &mk->dl);
   if (rc != MBMSEC_OK) {
     bmsc_log(BL_ERROR, "bad MIKEY settings", "code", mbmsec_errname(rc), NULL);
@@ -108,6 +125,8 @@ void bmsc_mikey_stop(bmsc_app *app)
 
 uint16_t bmsc_mikey_bound_port(const bmsc_app *app) { return app->mikey ? app->mikey->port : 0; }
 
+mbmsec_bmsc_dl *bmsc_mikey_dl(bmsc_app *app) { return app->mikey ? app->mikey->dl : NULL; }
+
 void bmsc_mikey_push(bmsc_app *app, const mbmsec_ua_decision *dec, uint32_t ipv4,
                      const bmsc_reply *r)
 {
@@ -128,10 +147,17 @@ void bmsc_mikey_push(bmsc_app *app, const mbmsec_ua_decision *dec, uint32_t ipv4
     char id[2 * MSK_ID_LEN + 1], key[2 * MBMS_MSK_LEN + 1] = "";
     hex_id(p->msk_id, MSK_ID_LEN, id, sizeof id);
     mbmsec_store_msk m;
+    /* MIKEY stage: MSK look-up, message build and engine book-keeping; the send inside it is
+     * timed on its own (timed_send) and taken out again. */
+    const uint64_t send0 = tl_send_ns;
+    const uint64_t t0 = bmsc_now_ns();
     rc = mbmsec_store_msk_get(app->members, p->kdid, KDID_LEN, p->msk_id, MSK_ID_LEN, &m);
     if (rc == MBMSEC_OK)
       rc = mbmsec_bmsc_dl_deliver(mk->dl, dec->btid, p->kdid, p->msk_id, m.key, m.vf, m.vt,
                                   now_ms());
+    const uint64_t spent = bmsc_now_ns() - t0,
+                   sent = tl_send_ns - send0;
+    BMSC_STAGE_ADD(app, BMSC_STAGE_MIKEY, spent > sent ? spent - sent : 0);
     if (rc != MBMSEC_OK) atomic_fetch_add(&app->m.push_errors, 1);
     if (rc == MBMSEC_OK && app->s.log_keys) mbmsec_hex_encode(m.key, MBMS_MSK_LEN, key, sizeof key);
     mbmsec_cleanse(&m, sizeof m);

@@ -46,7 +46,7 @@ int bmsc_cmd_run(int argc, char **argv)
     ret = rc;
     goto out;
   }
-  if (bmsc_mikey_start(&app) || bmsc_http_start(&app, &http))
+  if (bmsc_rotate_start_engine(&app) || bmsc_mikey_start(&app) || bmsc_http_start(&app, &http))
     goto out;
   char hp[80], ap[80], mp[80], up[8];
   snprintf(hp, sizeof hp, "%s:%u", app.s.listen_addr, (unsigned)app.s.listen_port);
@@ -65,12 +65,14 @@ int bmsc_cmd_run(int argc, char **argv)
       last_rotate = time(NULL);
       bmsc_keyreq_rotate(&app);
     }
+    bmsc_rotate_tick(&app); /* MSK rotation pushes (docs/bmsc-rotation.md) */
   }
   bmsc_log(BL_INFO, "stopping", "signal", stop_signal == SIGTERM ? "TERM" : "INT", NULL);
   ret = 0;
 out:
   bmsc_http_stop(http);
   bmsc_mikey_stop(&app);
+  bmsc_rotate_stop(&app);
   bmsc_ua_stop(&app);
   mbmsec_store_close(app.store);
   mbmsec_store_close(app.members);

@@ -1,5 +1,6 @@
-/* `mbmsec-bsf subscriber add|list|show|del`: the built-in HSS in the store. K and OPc are
- * printed only with --show-keys. */
+/* `mbmsec-bsf subscriber add|import|list|show|del`: the built-in HSS in the store. K and OPc
+ * are printed only with --show-keys. import adds a CSV file of subscribers in one transaction
+ * (all or none), for provisioning thousands at once (load tests). */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 static const char HELP[] =
     "Usage: mbmsec-bsf subscriber add --store URI --impi S --k HEX (--op HEX | --opc HEX)\n"
     "                                 [--sqn HEX12] [--amf HEX4] [--uss LIST]\n"
+    "       mbmsec-bsf subscriber import --store URI --file CSV\n"
     "       mbmsec-bsf subscriber list --store URI [--json] [--show-keys]\n"
     "       mbmsec-bsf subscriber show --store URI --impi S [--json] [--show-keys]\n"
     "       mbmsec-bsf subscriber del --store URI --impi S\n"
@@ -29,11 +31,15 @@ static const char HELP[] =
     "  --uss LIST    GBA user security settings: comma list of GSIDs (default 4 = MBMS)\n"
     "  --json        one JSON object (show) or array (list)\n"
     "  --show-keys   also print K and OPc\n"
+    "  --file CSV    import: one subscriber a line, IMPI,K,OPC[,SQN[,AMF[,USS]]] (hex as\n"
+    "                above; USS is the rest of the line, e.g. 4 or 4,1); '#' lines and blank\n"
+    "                lines are skipped. All lines are added in one transaction, or none\n"
+    "                (the first bad line is named). '-' reads standard input.\n"
     "Output: name=value lines (list: one line per subscriber). Exit status: 0 success,\n"
     "1 failure (not found, already present, store error), 2 usage error.\n";
 
 typedef struct {
-  const char *store, *impi, *k, *op, *opc, *sqn, *amf, *uss;
+  const char *store, *impi, *k, *op, *opc, *sqn, *amf, *uss, *file;
   bool json, show_keys;
 } opts;
 
@@ -52,6 +58,7 @@ static int parse(const char *cmd, int argc, char **argv, opts *o)
     else if (!strcmp(a, "--sqn")) slot = &o->sqn;
     else if (!strcmp(a, "--amf")) slot = &o->amf;
     else if (!strcmp(a, "--uss")) slot = &o->uss;
+    else if (!strcmp(a, "--file")) slot = &o->file;
     else
       return bsf_usage(cmd, "unknown option '%s'", a);
     if (i + 1 >= argc)
@@ -90,6 +97,8 @@ static int cmd_add(int argc, char **argv)
     return ret;
   if (!o.impi || !o.k)
     return bsf_usage(cmd, "--impi and --k are required");
+  if (o.file)
+    return bsf_usage(cmd, "--file belongs to 'subscriber import'");
   if (!o.op == !o.opc)
     return bsf_usage(cmd, "give exactly one of --op and --opc");
   if ((ret = hex_opt(cmd, "--k", o.k, k, 16)) ||
@@ -119,6 +128,123 @@ out:
   mbmsec_cleanse(k, sizeof k);
   mbmsec_cleanse(op, sizeof op);
   mbmsec_cleanse(opc, sizeof opc);
+  return ret;
+}
+
+/* One CSV line "IMPI,K,OPC[,SQN[,AMF[,USS]]]" (NUL-terminated, no newline) into the store. */
+static mbmsec_err import_line(mbmsec_store *st, char *line, const char **why)
+{
+  char *f[6] = {NULL};
+  size_t n = 0;
+  char *p = line;
+  while (n < 6) {
+    f[n++] = p;
+    if (n == 6) break; /* USS: the rest of the line, commas included */
+    char *c = strchr(p, ',');
+    if (!c) break;
+    *c = 0;
+    p = c + 1;
+  }
+  *why = "expected IMPI,K,OPC[,SQN[,AMF[,USS]]]";
+  if (n < 3) return MBMSEC_ERR_ARG;
+  uint8_t k[16], opc[16], amf[2] = {0x80, 0x00}, sqn[6] = {0};
+  size_t kl = 0, ol = 0, sl = 6, al = 2;
+  mbmsec_err rc = MBMSEC_ERR_ARG;
+  if (mbmsec_hex_decode(f[1], strlen(f[1]), k, 16, &kl) != MBMSEC_OK || kl != 16) {
+    *why = "K: expected 32 hex digits";
+    goto out;
+  }
+  if (mbmsec_hex_decode(f[2], strlen(f[2]), opc, 16, &ol) != MBMSEC_OK || ol != 16) {
+    *why = "OPC: expected 32 hex digits";
+    goto out;
+  }
+  if (n > 3 && *f[3] && (mbmsec_hex_decode(f[3], strlen(f[3]), sqn, 6, &sl) != MBMSEC_OK || sl != 6)) {
+    *why = "SQN: expected 12 hex digits";
+    goto out;
+  }
+  if (n > 4 && *f[4] && (mbmsec_hex_decode(f[4], strlen(f[4]), amf, 2, &al) != MBMSEC_OK || al != 2)) {
+    *why = "AMF: expected 4 hex digits";
+    goto out;
+  }
+  uint64_t s = 0;
+  for (int i = 0; i < 6; i++)
+    s = (s << 8) | sqn[i];
+  mbmsec_store_subscriber_in in = {.impi = f[0], .k = k, .k_len = 16, .opc = opc,
+                                   .opc_len = 16, .sqn = s, .amf = amf, .amf_len = 2,
+                                   .uss = n > 5 && *f[5] ? f[5] : "4"};
+  rc = mbmsec_store_subscriber_add(st, &in);
+  *why = mbmsec_strerror(rc);
+out:
+  mbmsec_cleanse(k, sizeof k);
+  mbmsec_cleanse(opc, sizeof opc);
+  return rc;
+}
+
+static int cmd_import(int argc, char **argv)
+{
+  const char *cmd = "subscriber import";
+  opts o = {0};
+  mbmsec_store *st = NULL;
+  int ret = parse(cmd, argc, argv, &o);
+  if (ret)
+    return ret;
+  if (!o.file)
+    return bsf_usage(cmd, "--file is required");
+  if (o.impi || o.k || o.op || o.opc || o.sqn || o.amf || o.uss || o.json || o.show_keys)
+    return bsf_usage(cmd, "takes only --store and --file");
+  FILE *in = strcmp(o.file, "-") ? fopen(o.file, "r") : stdin;
+  if (!in)
+    return bsf_fail(cmd, "cannot open %s", o.file);
+  char line[1024];
+  unsigned long lineno = 0, added = 0;
+  bool began = false;
+  if ((ret = open_store(cmd, o.store, &st)))
+    goto out;
+  mbmsec_err rc = mbmsec_store_batch_begin(st);
+  if (rc != MBMSEC_OK) {
+    ret = bsf_fail(cmd, "%s", mbmsec_strerror(rc));
+    goto out;
+  }
+  began = true;
+  while (fgets(line, sizeof line, in)) {
+    lineno++;
+    size_t len = strlen(line);
+    if (len == sizeof line - 1 && line[len - 1] != '\n') {
+      ret = bsf_fail(cmd, "%s:%lu: line longer than %zu octets; nothing imported", o.file,
+                     lineno, sizeof line - 2);
+      goto out;
+    }
+    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+      line[--len] = 0;
+    if (!len || line[0] == '#')
+      continue;
+    const char *why = "";
+    rc = import_line(st, line, &why);
+    mbmsec_cleanse(line, sizeof line);
+    if (rc != MBMSEC_OK) {
+      ret = bsf_fail(cmd, "%s:%lu: %s; nothing imported", o.file, lineno, why);
+      goto out;
+    }
+    added++;
+  }
+  if (ferror(in)) {
+    ret = bsf_fail(cmd, "%s: read error; nothing imported", o.file);
+    goto out;
+  }
+  rc = mbmsec_store_batch_commit(st);
+  if (rc != MBMSEC_OK) {
+    ret = bsf_fail(cmd, "commit: %s; nothing imported", mbmsec_strerror(rc));
+    goto out;
+  }
+  began = false;
+  printf("imported=%lu\n", added);
+out:
+  if (began)
+    mbmsec_store_batch_rollback(st);
+  mbmsec_store_close(st);
+  mbmsec_cleanse(line, sizeof line);
+  if (in != stdin)
+    fclose(in);
   return ret;
 }
 
@@ -169,7 +295,7 @@ static int cmd_list(int argc, char **argv)
   int ret = parse(cmd, argc, argv, &o);
   if (ret)
     return ret;
-  if (o.impi || o.k || o.op || o.opc || o.sqn || o.amf || o.uss)
+  if (o.impi || o.k || o.op || o.opc || o.sqn || o.amf || o.uss || o.file)
     return bsf_usage(cmd, "takes only --store, --json and --show-keys");
   if ((ret = open_store(cmd, o.store, &st)))
     return ret;
@@ -195,7 +321,7 @@ static int cmd_show_del(int argc, char **argv, bool del)
     return ret;
   if (!o.impi)
     return bsf_usage(cmd, "--impi is required");
-  if (o.k || o.op || o.opc || o.sqn || o.amf || o.uss || (del && (o.json || o.show_keys)))
+  if (o.k || o.op || o.opc || o.sqn || o.amf || o.uss || o.file || (del && (o.json || o.show_keys)))
     return bsf_usage(cmd, "unexpected option");
   if ((ret = open_store(cmd, o.store, &st)))
     return ret;
@@ -228,11 +354,13 @@ int bsf_cmd_subscriber(int argc, char **argv)
     }
   if (!strcmp(argv[1], "add"))
     return cmd_add(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "import"))
+    return cmd_import(argc - 1, argv + 1);
   if (!strcmp(argv[1], "list"))
     return cmd_list(argc - 1, argv + 1);
   if (!strcmp(argv[1], "show"))
     return cmd_show_del(argc - 1, argv + 1, false);
   if (!strcmp(argv[1], "del"))
     return cmd_show_del(argc - 1, argv + 1, true);
-  return bsf_usage("subscriber", "unknown subcommand '%s' (add, list, show, del)", argv[1]);
+  return bsf_usage("subscriber", "unknown subcommand '%s' (add, import, list, show, del)", argv[1]);
 }

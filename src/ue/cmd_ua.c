@@ -51,6 +51,9 @@ static const char HELP_COMMON[] =
     "                       stops early once every 200 keyId got its MSK\n"
     "  --mikey-state FILE   MIKEY receiver state (counters, MSKs), saved after each accepted\n"
     "                       message (mode 0600); default: memory only\n"
+    "  --drop-first N       TEST AID: discard the first N datagrams received on the MIKEY\n"
+    "                       socket unread, as if lost on the way (exercises the BM-SC's\n"
+    "                       retransmission, profile P13); default 0\n"
     "Exit: 0 done (per-item codes may still be errors), 1 failed (reason on stderr; a\n"
     "refused B-TID says to bootstrap again), 2 usage error.\n";
 
@@ -135,10 +138,10 @@ static int run(const char *cmd, mbmsec_ue_km_type type, int argc, char **argv)
   if (rc != CLI_OK) return rc;
   static const char *const names[] = {"--bmsc", "--state", "--naf-fqdn", "--bind", "--timeout-ms",
                                       "--mrk-muk-mode", "--mikey-listen", "--wait-ms",
-                                      "--mikey-state"};
-  const char *v[9] = {0};
+                                      "--mikey-state", "--drop-first"};
+  const char *v[10] = {0};
   bool json = false, help = false;
-  rc = cli_parse_values(cmd, argc, argv, names, v, 9, &json, &help);
+  rc = cli_parse_values(cmd, argc, argv, names, v, 10, &json, &help);
   if (rc != CLI_OK) return rc;
   if (help) {
     fputs(type == MBMSEC_UE_KM_MSK ? HELP_MSK : HELP_REG, stdout);
@@ -149,12 +152,13 @@ static int run(const char *cmd, mbmsec_ue_km_type type, int argc, char **argv)
              *mstate = v[8];
   if (!url || !state || n_items == 0)
     return cli_usage_error(cmd, "--bmsc, --state and at least one %s are required", item_opt);
-  uint64_t tmo = 10000, wait = 5000;
+  uint64_t tmo = 10000, wait = 5000, drop_first = 0;
   if (v[4] && cli_uint_arg(cmd, "--timeout-ms", v[4], 600000, &tmo)) return CLI_USAGE;
   if (tmo == 0) return cli_usage_error(cmd, "--timeout-ms must be positive");
   if (v[7] && cli_uint_arg(cmd, "--wait-ms", v[7], 600000, &wait)) return CLI_USAGE;
-  if ((v[7] || mstate) && !listen_s)
-    return cli_usage_error(cmd, "--wait-ms and --mikey-state need --mikey-listen");
+  if (v[9] && cli_uint_arg(cmd, "--drop-first", v[9], 1000000, &drop_first)) return CLI_USAGE;
+  if ((v[7] || mstate || v[9]) && !listen_s)
+    return cli_usage_error(cmd, "--wait-ms, --mikey-state and --drop-first need --mikey-listen");
   mbmsec_mrk_muk_mode mode = MBMSEC_MRK_MUK_KDF;
   if (v[5] && mbmsec_gba_mode_parse(v[5], &mode) != MBMSEC_OK)
     return cli_usage_error(cmd, "--mrk-muk-mode: kdf or none, got '%s'", v[5]);
@@ -172,7 +176,7 @@ static int run(const char *cmd, mbmsec_ue_km_type type, int argc, char **argv)
   mbmsec_ue_mikey_result *res = NULL;
   want_t *want = NULL;
   char (*lines)[160] = NULL;
-  size_t n_lines = 0, n_want = 0, refused = 0;
+  size_t n_lines = 0, n_want = 0, refused = 0, dropped = 0;
   memset(&b, 0, sizeof b);
   memset(ks_naf, 0, sizeof ks_naf), memset(mrk, 0, sizeof mrk), memset(muk, 0, sizeof muk);
   mbmsec_err e = mbmsec_ue_state_load(state, &b);
@@ -252,6 +256,10 @@ static int run(const char *cmd, mbmsec_ue_km_type type, int argc, char **argv)
       socklen_t fl = sizeof from;
       ssize_t got = recvfrom(fd, dg, sizeof dg, 0, (struct sockaddr *)&from, &fl);
       if (got < 0) continue;
+      if (dropped < drop_first) { /* test aid: lost on the way, never parsed nor answered */
+        dropped++;
+        continue;
+      }
       e = mbmsec_ue_mikey_feed(rx, dg, (size_t)got, (struct sockaddr *)&from, fl, NULL, res);
       if (e != MBMSEC_OK) {
         refused++;
@@ -320,6 +328,8 @@ static int run(const char *cmd, mbmsec_ue_km_type type, int argc, char **argv)
   if (rx) {
     snprintf(buf, sizeof buf, "%zu", refused);
     cli_out_str(&o, "mikey_refused", buf);
+    snprintf(buf, sizeof buf, "%zu", dropped);
+    cli_out_str(&o, "mikey_dropped", buf);
   }
   cli_out_end(&o);
   rc = CLI_OK;

@@ -534,6 +534,71 @@ static void test_slots_and_csb(void **state)
 /* 1,000 UEs, each with its own MUK and address: deliveries and verifications interleaved
  * (answers to first and later tries, some UEs never answering), ticks in between. */
 #define NUE 1000
+/* Deregistration: the UE's pending deliveries (and pulls) of one Key Group are cancelled;
+ * another Key Group, another Key Domain and finished deliveries are untouched; no more tries
+ * go out for the cancelled ones and a late verification for them is refused. */
+static void test_cancel_group(void **state)
+{
+  setup(state);
+  char db[] = "/tmp/mbmsec-dl-XXXXXX";
+  tmp_db(db);
+  fx *f = fx_open(db, 0);
+  const uint8_t g1a[4] = {0, 1, 0, 2}, g1b[4] = {0, 1, 0, 3}, g2[4] = {0, 2, 0, 2};
+  const uint8_t other_kd[3] = {0x00, 0xf2, 0x10};
+  assert_int_equal(mbmsec_bmsc_dl_deliver(f->dl, BTID, KDID, g1a, g_msk, 1, 100, 0), MBMSEC_OK);
+  assert_int_equal(mbmsec_bmsc_dl_pull(f->dl, BTID, KDID, g1b, 0), MBMSEC_OK);
+  assert_int_equal(mbmsec_bmsc_dl_deliver(f->dl, BTID, KDID, g2, g_msk, 1, 100, 0), MBMSEC_OK);
+  assert_int_equal(mbmsec_bmsc_dl_deliver(f->dl, BTID, other_kd, g1b, g_msk, 1, 100, 0), MBMSEC_OK);
+  assert_int_equal(g_n, 4);
+  /* The UE's answer to the first message, kept for later. */
+  mbmsec_mikey_state *ue = mbmsec_mikey_state_new();
+  uint8_t ver[MBMSEC_MIKEY_VER_MSG_MAX];
+  size_t vl;
+  ue_answer(ue, 0, MBMSEC_MIKEY_MSK_NEW, ver, &vl);
+  mbmsec_mikey_state_free(ue);
+
+  size_t n = 99;
+  assert_int_equal(mbmsec_bmsc_dl_cancel_group(NULL, BTID, KDID, 1, &n), MBMSEC_ERR_ARG);
+  assert_int_equal(mbmsec_bmsc_dl_cancel_group(f->dl, "nobody@bsf", KDID, 1, &n),
+                   MBMSEC_ERR_BMSC_UNKNOWN_UE);
+  assert_int_equal(mbmsec_bmsc_dl_cancel_group(f->dl, BTID, KDID, 1, &n), MBMSEC_OK);
+  assert_int_equal(n, 2); /* the delivery and the pull of Key Group 1 in KDID */
+  assert_int_equal(mbmsec_bmsc_dl_get(f->dl, BTID, g1a), MBMSEC_BMSC_DL_NONE);
+  assert_int_equal(mbmsec_bmsc_dl_get(f->dl, BTID, g2), MBMSEC_BMSC_DL_PENDING);
+  mbmsec_bmsc_dl_ue_info info;
+  assert_int_equal(mbmsec_bmsc_dl_ue_get(f->dl, BTID, &info), MBMSEC_OK);
+  assert_int_equal(info.n, 2);
+  for (size_t i = 0; i < info.n; i++) {
+    assert_int_equal(info.e[i].state, MBMSEC_BMSC_DL_PENDING);
+    assert_false(!memcmp(info.e[i].kdid, KDID, 3) && info.e[i].msk_id[1] == 1);
+  }
+  /* The cancelled delivery's verification now finds nothing. */
+  assert_int_equal(mbmsec_bmsc_dl_on_datagram(f->dl, UE_IP, 2269, ver, vl, 500),
+                   MBMSEC_ERR_BMSC_NO_DELIVERY);
+  /* Retransmissions: only the two remaining deliveries, and never Key Group 1 of KDID. */
+  const size_t before = g_n;
+  assert_int_equal(mbmsec_bmsc_dl_tick(f->dl, 2000), 6000);
+  assert_int_equal(g_n, before + 2);
+  for (size_t i = before; i < g_n; i++) {
+    /* A retry keeps its delivery's CSB ID: these are the third and fourth deliveries. */
+    const uint32_t c = csb_of(g_out[i].msg);
+    assert_true(c == csb_of(g_out[2].msg) || c == csb_of(g_out[3].msg));
+  }
+  /* Again: nothing left in that group; the others then fail on schedule. */
+  assert_int_equal(mbmsec_bmsc_dl_cancel_group(f->dl, BTID, KDID, 1, NULL), MBMSEC_OK);
+  assert_int_equal(mbmsec_bmsc_dl_cancel_group(f->dl, BTID, KDID, 1, &n), MBMSEC_OK);
+  assert_int_equal(n, 0);
+  for (int64_t t = 3000; t <= 70000; t += 1000) mbmsec_bmsc_dl_tick(f->dl, t);
+  assert_int_equal(mbmsec_bmsc_dl_get(f->dl, BTID, g2), MBMSEC_BMSC_DL_FAILED);
+  assert_int_equal(g_ev[MBMSEC_BMSC_EV_FAILED], 2);
+  /* Finished slots are not cancelled (kept for `ue list`). */
+  assert_int_equal(mbmsec_bmsc_dl_cancel_group(f->dl, BTID, KDID, 2, &n), MBMSEC_OK);
+  assert_int_equal(n, 0);
+  assert_int_equal(mbmsec_bmsc_dl_get(f->dl, BTID, g2), MBMSEC_BMSC_DL_FAILED);
+  fx_close(f);
+  unlink(db);
+}
+
 static mbmsec_err key_cb(void *ctx, const mbmsec_mikey_key_ref *ref, mbmsec_mikey_psk *out)
 {
   (void)ref;
@@ -762,6 +827,7 @@ int main(void)
       cmocka_unit_test(test_tick_deadlines),
       cmocka_unit_test(test_pull),
       cmocka_unit_test(test_slots_and_csb),
+      cmocka_unit_test(test_cancel_group),
       cmocka_unit_test(test_thousand_ues),
       cmocka_unit_test(test_threads),
       cmocka_unit_test(test_udp_lossy),

@@ -1,0 +1,192 @@
+/* Unit tests of mbmsec-load's parts that need no daemon: the UE address plan (P6), the
+ * statistics, the Digest-state swap of the library's request engine (one engine, many UEs),
+ * and the store's batch transaction behind the bulk provisioning commands. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "load.h"
+#include "mbmsec/store.h"
+
+static void test_addresses(void **state)
+{
+  (void)state;
+  load_cfg c;
+  memset(&c, 0, sizeof c);
+  c.addr_net = 1;
+  c.ues = 130000; /* crosses a step of the second octet (64,000 per step) */
+  uint32_t prev = 0;
+  for (uint32_t i = 0; i < c.ues; i++) {
+    const uint32_t a = load_ue_ipv4(&c, i);
+    assert_int_equal(a >> 24, 127);
+    assert_true((a & 0xff) >= 1 && (a & 0xff) <= 250); /* never .0 or .255 */
+    assert_true(a > prev);                             /* distinct, increasing */
+    prev = a;
+    assert_int_equal(load_ue_index(&c, a), (int64_t)i);
+  }
+  assert_int_equal(load_ue_index(&c, load_ue_ipv4(&c, 0) - 1), -1);       /* 127.1.0.0 */
+  assert_int_equal(load_ue_index(&c, (127u << 24) | (1u << 16) | 251), -1); /* .251 */
+  assert_int_equal(load_ue_index(&c, (10u << 24) | 1), -1);                /* not loopback */
+  c.ues = 10;
+  assert_int_equal(load_ue_index(&c, load_ue_ipv4(&c, 10)), -1);           /* beyond --ues */
+  c.addr_net = 5;
+  assert_int_equal(load_ue_ipv4(&c, 0), (127u << 24) | (5u << 16) | 1);
+  assert_int_equal(load_ue_index(&c, (127u << 24) | (4u << 16) | 1), -1);  /* below the net */
+}
+
+static void test_stats(void **state)
+{
+  (void)state;
+  load_stats s;
+  load_stats_init(&s);
+  load_stats_error(&s, "timeout");
+  load_stats_error(&s, "http:503");
+  load_stats_error(&s, "timeout");
+  assert_int_equal(s.n_err, 2);
+  assert_string_equal(s.err[0].kind, "timeout");
+  assert_int_equal(s.err[0].n, 2);
+  assert_int_equal(load_stats_errors(&s), 3);
+  for (int i = 0; i < 100; i++) {
+    char k[16];
+    snprintf(k, sizeof k, "k%d", i);
+    load_stats_error(&s, k); /* more kinds than slots: the last slot collects the rest */
+  }
+  assert_int_equal(s.n_err, 64);
+  assert_int_equal(load_stats_errors(&s), 103);
+  load_lat l = {0};
+  for (uint32_t i = 0; i < 10000; i++) load_lat_add(&l, i);
+  assert_int_equal(l.n, 10000);
+  load_stats_add_latencies(&s, l.v, l.n);
+  load_stats_add_latencies(&s, l.v, l.n);
+  assert_int_equal(s.n_lat, 20000);
+  assert_int_equal(s.lat_us[10000 + 42], 42);
+  free(l.v);
+  load_stats_free(&s);
+}
+
+static void test_swap_digest(void **state)
+{
+  (void)state;
+  mbmsec_ue_km *k = NULL;
+  assert_int_equal(mbmsec_ue_km_new("http://127.0.0.1:8081", "bmsc.test", &k), MBMSEC_OK);
+  const char *items[] = {"urn:example:mbms:news"};
+  /* No credentials yet: a request cannot start. */
+  assert_int_equal(mbmsec_ue_km_start(k, MBMSEC_UE_KM_REGISTER, items, 1), MBMSEC_ERR_ARG);
+  uint8_t mrk_a[32], mrk_b[32];
+  memset(mrk_a, 0xa1, sizeof mrk_a);
+  memset(mrk_b, 0xb2, sizeof mrk_b);
+  mbmsec_ue_ua a, b;
+  assert_int_equal(mbmsec_ue_ua_init(&a, "a@bsf", mrk_a), MBMSEC_OK);
+  assert_int_equal(mbmsec_ue_ua_init(&b, "b@bsf", mrk_b), MBMSEC_OK);
+  const mbmsec_ue_ua a0 = a;
+  assert_int_equal(mbmsec_ue_km_swap_digest(k, &a), MBMSEC_OK); /* A in */
+  assert_int_equal(mbmsec_ue_km_start(k, MBMSEC_UE_KM_REGISTER, items, 1), MBMSEC_OK);
+  /* While a request runs the state may not change hands. */
+  assert_int_equal(mbmsec_ue_km_swap_digest(k, &b), MBMSEC_ERR_UE_SEQUENCE);
+  assert_string_equal(b.btid, "b@bsf");
+  mbmsec_ue_km_send s;
+  assert_int_equal(mbmsec_ue_km_next(k, &s), MBMSEC_OK);
+  assert_string_equal(s.authorization, ""); /* first contact: no challenge known */
+  /* Answer with a transport error: the request ends, then A goes out intact. */
+  mbmsec_ue_http_answer ans;
+  memset(&ans, 0, sizeof ans);
+  ans.status = 500;
+  mbmsec_ue_km_step step;
+  assert_int_equal(mbmsec_ue_km_answer(k, &ans, &step), MBMSEC_ERR_UE_HTTP_STATUS);
+  assert_int_equal(mbmsec_ue_km_swap_digest(k, &a), MBMSEC_OK); /* A out */
+  assert_string_equal(a.btid, "a@bsf");
+  assert_memory_equal(a.password, a0.password, sizeof a.password);
+  /* The engine is empty again: no request without the next UE's state. */
+  assert_int_equal(mbmsec_ue_km_start(k, MBMSEC_UE_KM_REGISTER, items, 1), MBMSEC_ERR_ARG);
+  assert_int_equal(mbmsec_ue_km_swap_digest(k, &b), MBMSEC_OK); /* B in */
+  assert_int_equal(mbmsec_ue_km_start(k, MBMSEC_UE_KM_REGISTER, items, 1), MBMSEC_OK);
+  /* A server that answers 401 stale=true for ever: after MBMSEC_UE_KM_EXCHANGES_MAX round
+   * trips the request ends and the engine can change hands again (else every later UE of
+   * the worker would be stuck). */
+  const char *chal = "Digest realm=\"3GPP-bootstrapping@bmsc.test\", nonce=\"abc\", "
+                     "algorithm=SHA-256, qop=\"auth-int\", stale=true";
+  unsigned rounds = 0;
+  while (mbmsec_ue_km_next(k, &s) == MBMSEC_OK) {
+    memset(&ans, 0, sizeof ans);
+    ans.status = 401;
+    ans.n_www_auth = 1;
+    ans.www_auth[0] = mbmsec_digest_s(chal);
+    assert_int_equal(mbmsec_ue_km_answer(k, &ans, &step), MBMSEC_OK);
+    assert_int_equal(step, MBMSEC_UE_KM_SEND_AGAIN);
+    rounds++;
+  }
+  assert_int_equal(rounds, MBMSEC_UE_KM_EXCHANGES_MAX);
+  assert_int_equal(mbmsec_ue_km_swap_digest(k, &b), MBMSEC_OK); /* B out */
+  assert_string_equal(b.btid, "b@bsf");
+  assert_int_equal(mbmsec_ue_km_swap_digest(NULL, &b), MBMSEC_ERR_ARG);
+  mbmsec_ue_ua_cleanse(&a);
+  mbmsec_ue_ua_cleanse(&b);
+  mbmsec_ue_km_free(k);
+}
+
+static void test_store_batch(void **state)
+{
+  (void)state;
+  char dir[] = "/tmp/mbmsec-test-load.XXXXXX", uri[128];
+  assert_non_null(mkdtemp(dir));
+  snprintf(uri, sizeof uri, "sqlite:%s/s.db", dir);
+  mbmsec_store *st = NULL;
+  assert_int_equal(mbmsec_store_open(uri, &st), MBMSEC_OK);
+  uint8_t k[16] = {1}, opc[16] = {2}, amf[2] = {0x80, 0};
+  mbmsec_store_subscriber_in in = {.impi = "u0", .k = k, .k_len = 16, .opc = opc, .opc_len = 16,
+                                   .amf = amf, .amf_len = 2, .uss = "4"};
+  mbmsec_store_subscriber out;
+  /* Rolled back: nothing of the batch stays. */
+  assert_int_equal(mbmsec_store_batch_begin(st), MBMSEC_OK);
+  assert_int_equal(mbmsec_store_subscriber_add(st, &in), MBMSEC_OK);
+  in.impi = "u1";
+  assert_int_equal(mbmsec_store_subscriber_add(st, &in), MBMSEC_OK);
+  in.impi = "u0";
+  assert_int_not_equal(mbmsec_store_subscriber_add(st, &in), MBMSEC_OK); /* duplicate */
+  mbmsec_store_batch_rollback(st);
+  assert_int_equal(mbmsec_store_subscriber_get(st, "u0", &out), MBMSEC_ERR_STORE_NOT_FOUND);
+  assert_int_equal(mbmsec_store_subscriber_get(st, "u1", &out), MBMSEC_ERR_STORE_NOT_FOUND);
+  mbmsec_store_batch_rollback(st); /* no batch open: harmless */
+  /* Committed: all of it, also seen through another handle. */
+  assert_int_equal(mbmsec_store_batch_begin(st), MBMSEC_OK);
+  assert_int_not_equal(mbmsec_store_batch_begin(st), MBMSEC_OK); /* one batch at a time */
+  for (int i = 0; i < 100; i++) {
+    char impi[16];
+    snprintf(impi, sizeof impi, "v%d", i);
+    in.impi = impi;
+    assert_int_equal(mbmsec_store_subscriber_add(st, &in), MBMSEC_OK);
+  }
+  assert_int_equal(mbmsec_store_batch_commit(st), MBMSEC_OK);
+  mbmsec_store *st2 = NULL;
+  assert_int_equal(mbmsec_store_open(uri, &st2), MBMSEC_OK);
+  assert_int_equal(mbmsec_store_subscriber_get(st2, "v99", &out), MBMSEC_OK);
+  assert_memory_equal(out.k, k, 16);
+  assert_int_not_equal(mbmsec_store_batch_commit(st2), MBMSEC_OK); /* none open on st2 */
+  mbmsec_store_close(st2);
+  mbmsec_store_close(st);
+  char path[160];
+  snprintf(path, sizeof path, "%s/s.db", dir);
+  unlink(path);
+  snprintf(path, sizeof path, "%s/s.db-wal", dir);
+  unlink(path);
+  snprintf(path, sizeof path, "%s/s.db-shm", dir);
+  unlink(path);
+  rmdir(dir);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_addresses),
+      cmocka_unit_test(test_stats),
+      cmocka_unit_test(test_swap_digest),
+      cmocka_unit_test(test_store_batch),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,140 @@
+# Shared by the UE agent's end-to-end tests (sourced after tests/lib/common.sh): a real
+# mbmsec-bsf with one subscriber, a real mbmsec-bmsc with Zn to it, and the announcement and
+# configuration files of one UE agent (mbmsec-ue run). Every process goes into TEST_PIDS.
+: "${MBMSEC_UE:?MBMSEC_UE must name mbmsec-ue}"
+[ -n "${MBMSEC_BSF:-}" ] && [ -x "$MBMSEC_BSF" ] || { echo "SKIP: mbmsec-bsf not built"; exit 77; }
+[ -n "${MBMSEC_BMSC:-}" ] && [ -x "$MBMSEC_BMSC" ] || { echo "SKIP: mbmsec-bmsc not built"; exit 77; }
+"$MBMSEC_UE" run --help >/dev/null 2>&1 || { echo "SKIP: mbmsec-ue built without the agent"; exit 77; }
+for t in curl od timeout; do
+  command -v "$t" >/dev/null || { echo "SKIP: $t not installed"; exit 77; }
+done
+
+BSF_FQDN=bsf.test.example.org
+NAF=bmsc.test.example.org
+UE_IP=${UE_IP:-127.0.0.7}
+K=$(od -An -tx1 -N16 -v /dev/urandom | tr -d ' \n')
+OPC=$(od -An -tx1 -N16 -v /dev/urandom | tr -d ' \n')
+ALICE="alice@ims.mnc001.mcc001.3gppnetwork.org"
+BSTORE="sqlite:$WORK/bmsc.db"
+SERVICE=urn:example:mbms:news
+
+start_bsf() {
+  "$MBMSEC_BSF" subscriber add --store "sqlite:$WORK/bsf.db" --impi "$ALICE" --k "$K" --opc "$OPC" \
+    --uss 4 >/dev/null || fail "bsf subscriber add"
+  local try
+  for try in 1 2 3 4 5; do
+    BP=$(free_port) ZP=$(free_port)
+    "$MBMSEC_BSF" run --listen "127.0.0.1:$BP" --zn-listen "127.0.0.1:$ZP" --store "sqlite:$WORK/bsf.db" \
+      --fqdn "$BSF_FQDN" --zn-peer bmsc.zn.test >/dev/null 2>"$WORK/bsf.err" &
+    BSF_PID=$!
+    TEST_PIDS+=("$BSF_PID")
+    wait_for "$WORK/bsf.err" "msg=ready" 100 "$BSF_PID" && return 0
+    kill -KILL "$BSF_PID" 2>/dev/null || true
+  done
+  fail "mbmsec-bsf did not start"
+}
+
+# start_bmsc [extra config lines for [bmsc]]; KEEP_PORTS=1 restarts it on the same HP and AP
+start_bmsc() {
+  local try
+  UE_PORT=${UE_PORT:-$(free_port)}
+  for try in 1 2 3 4 5; do
+    [ "${KEEP_PORTS:-0}" = 1 ] || { HP=$(free_port) AP=$(free_port); }
+    cat >"$WORK/bmsc.ini" <<EOF
+[bmsc]
+listen = 127.0.0.1:$HP
+admin-listen = 127.0.0.1:$AP
+fqdn = $NAF
+store = $BSTORE
+mikey-bind = 127.0.0.1:0
+ue-mikey-port = $UE_PORT
+mikey-retx-first-ms = 2000
+${1:-}
+[zn]
+zn-peer-addr = 127.0.0.1
+zn-peer-port = $ZP
+zn-identity = bmsc.zn.test
+zn-realm = zn.test
+zn-peer = bsf.zn.test
+EOF
+    : >"$WORK/bmsc.err"
+    "$MBMSEC_BMSC" run --config "$WORK/bmsc.ini" >"$WORK/bmsc.out" 2>>"$WORK/bmsc.err" &
+    BMSC_PID=$!
+    TEST_PIDS+=("$BMSC_PID")
+    wait_for "$WORK/bmsc.err" "msg=ready" 150 "$BMSC_PID" && return 0
+    kill -KILL "$BMSC_PID" 2>/dev/null || true
+  done
+  fail "mbmsec-bmsc did not start"
+}
+
+metric() { curl -s -m 5 "http://127.0.0.1:$AP/metrics" | awk -v n="$1" '$1 == n { print $2 }'; }
+
+# write_agent_conf DIR [extra config lines]: announcement (USD + securityDescription, P16) and
+# agent configuration; session MTK messages and SRTP on $UE_IP, free ports (MTK_PORT, SRTP_PORT).
+write_agent_conf() {
+  local d=$1
+  mkdir -p "$d"
+  MTK_PORT=${MTK_PORT:-$(free_port)} SRTP_PORT=${SRTP_PORT:-$(free_port)}
+  cat >"$d/news.usd.xml" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<bundleDescription xmlns="urn:3GPP:metadata:2005:MBMS:userServiceDescription">
+  <userServiceDescription serviceId="$SERVICE">
+    <deliveryMethod sessionDescriptionURI="news.sdp" protectionDescriptionURI="news-protection.xml"/>
+  </userServiceDescription>
+</bundleDescription>
+EOF
+  cat >"$d/news-protection.xml" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<securityDescription xmlns="urn:3GPP:metadata:2005:MBMS:securityDescription"
+                     xmlns:m="urn:mbmsec:2026:protection">
+  <keyManagementSpecification uiccKeyManagement="false">
+    <serverURI>http://127.0.0.1:$HP</serverURI>
+    <offsetTime>0</offsetTime>
+    <randomTimePeriod>1</randomTimePeriod>
+  </keyManagementSpecification>
+  <m:keyDomainId>00f110</m:keyDomainId>
+  <m:confidentiality>true</m:confidentiality>
+  <m:integrity>true</m:integrity>
+  <m:session id="news-video" keyId="APEQAAEAAA==" mikey="$UE_IP:$MTK_PORT" srtp="$UE_IP:$SRTP_PORT"/>
+</securityDescription>
+EOF
+  timeout 30 "$MBMSEC_UE" usim init --usim "$d/usim" --k "$K" --opc "$OPC" >/dev/null || fail "usim init"
+  cat >"$d/agent.conf" <<EOF
+# UE agent under test
+state_dir = $d/state
+usim = $d/usim
+impi = $ALICE
+bsf = http://127.0.0.1:$BP/
+bsf_realm = $BSF_FQDN
+announcement = $d/news.usd.xml
+bind = $UE_IP
+mikey_port = $UE_PORT
+naf_fqdn = $NAF
+output = $d/payload.bin
+retry_first_ms = 300
+retry_max_ms = 2000
+mikey_wait_ms = 4000
+${2:-}
+EOF
+}
+
+# start_agent DIR: mbmsec-ue run in the background (AGENT_PID), timeline in
+# $WORK/agent-<basename DIR>.err (AGENT_ERR; shown by fail)
+start_agent() {
+  AGENT_ERR="$WORK/agent-$(basename "$1").err"
+  "$MBMSEC_UE" run --config "$1/agent.conf" >"$1/agent.out" 2>>"$AGENT_ERR" &
+  AGENT_PID=$!
+  TEST_PIDS+=("$AGENT_PID")
+}
+
+# agent_status DIR: the status text (empty when none yet)
+agent_status() { "$MBMSEC_UE" status --state-dir "$1/state" 2>/dev/null; }
+# wait_status DIR PATTERN TENTHS: until the status matches the extended regex
+wait_status() {
+  local i
+  for i in $(seq "$3"); do
+    agent_status "$1" | grep -Eq -- "$2" && return 0
+    sleep 0.1
+  done
+  return 1
+}
