@@ -757,13 +757,20 @@ mbmsec_err mbmsec_sqlite_col_i64(mbmsec_sqlite_store *s, sqlite3_stmt *q, int i,
 /* ---- open ---- */
 
 /* Creates a missing database file with mode 0600 (it holds K and OPc); SQLite gives the -wal
- * and -shm files the main file's mode. An existing file is left as it is. */
+ * and -shm files the main file's mode. An existing file is not opened at all (O_EXCL): fcntl
+ * locks belong to the process, so closing any descriptor of a database file that this process
+ * already has open through SQLite (a daemon's second handle) would drop that connection's
+ * locks; another process closing its own connection would then take the exclusive lock and
+ * delete the WAL under the live one, which from then on reads a frozen snapshot. */
 static mbmsec_err precreate(const char *path)
 {
   if (strcmp(path, ":memory:") == 0)
     return MBMSEC_OK;
-  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  ENSURE(fd >= 0, MBMSEC_ERR_STORE_OPEN);
+  int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    ENSURE(errno == EEXIST, MBMSEC_ERR_STORE_OPEN);
+    return MBMSEC_OK;
+  }
   close(fd);
   return MBMSEC_OK;
 }

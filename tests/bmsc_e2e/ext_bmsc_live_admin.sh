@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Membership changed by other processes while mbmsec-bmsc runs on the same SQLite store: the
+# daemon must see every change at once. A revoke (item 401), a grant again (register 200 and a
+# push), and an MSK written by another SQLite client (pushed when named) are each checked
+# against the running daemon, and its WAL files must survive the other processes' connections.
+# Regression test: the store's open used to open()/close() the existing database file, which
+# dropped the daemon's fcntl locks; another process closing its connection then deleted the
+# WAL under the daemon, whose connection kept reading a frozen snapshot.
+set -u
+: "${BMSC:?BMSC must name mbmsec-bmsc}" "${PY:=/usr/bin/python3}"
+[ -n "${BSF:-}" ] && [ -x "$BSF" ] || { echo "SKIP: mbmsec-bsf not built"; exit 77; }
+[ -n "${UE:-}" ] && [ -x "$UE" ] || { echo "SKIP: mbmsec-ue not built"; exit 77; }
+for t in curl od timeout; do
+  command -v "$t" >/dev/null || { echo "SKIP: $t not installed"; exit 77; }
+done
+
+TEST_NAME=bmsc-live-admin
+. "$(dirname "$0")/../lib/common.sh"
+field() { printf '%s\n' "$1" | awk -F= -v n="$2" '$1 == n { sub(/^[^=]*=/, ""); print; exit }'; }
+
+. "$(dirname "$0")/bmsc_env.sh"
+bmsc_env_start
+SVC=urn:example:mbms:news
+ok "mbmsec-bsf and mbmsec-bmsc"
+
+out=$(ue register --service-id "$SVC" 2>&1) || fail "register: $out"
+[ "$(field "$out" code_200)" = "$SVC" ] || fail "register: $out"
+ok "registered"
+
+"$BMSC" subscriber revoke --store "$BSTORE" --impi "$ALICE" --service-id "$SVC" >/dev/null || fail "revoke"
+[ -e "$WORK/bmsc.db-wal" ] || fail "the daemon's WAL was deleted by the revoke command's connection"
+out=$(ue msk-request --key-id APEQAAEAAA== 2>&1) || fail "msk-request: $out"
+[ "$(field "$out" code_401)" = APEQAAEAAA== ] || fail "revoke not seen by the running daemon: $out"
+ok "revoke seen at once: item 401"
+
+"$BMSC" subscriber grant --store "$BSTORE" --impi "$ALICE" --service-id "$SVC" >/dev/null || fail "grant"
+[ -e "$WORK/bmsc.db-wal" ] || fail "the daemon's WAL was deleted by the grant command's connection"
+out=$(ue register --service-id "$SVC" 2>&1) || fail "register: $out"
+[ "$(field "$out" code_200)" = "$SVC" ] || fail "grant not seen by the running daemon: $out"
+ok "grant seen at once: register 200"
+
+# An MSK written by another SQLite client (Key Group 1, key number 9, valid now)
+"$PY" - "$WORK/bmsc.db" <<'PY' || fail "insert MSK"
+import os, sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1]); n = int(time.time())
+c.execute("insert into msk(kdid,msk_id,key,valid_from,valid_to,vf,vt,created) values(?,?,?,?,?,1,65535,?)",
+          (bytes.fromhex("00f110"), bytes.fromhex("00010009"), os.urandom(16), n, n + 3600, n))
+c.commit(); c.close()
+PY
+[ -e "$WORK/bmsc.db-wal" ] || fail "the daemon's WAL was deleted by another SQLite client"
+out=$(ue msk-request --key-id APEQAAEACQ== 2>&1) || fail "msk-request: $out"
+[ "$(field "$out" code_200)" = APEQAAEACQ== ] || fail "MSK written by another process not seen: $out"
+grep -q "00f110:00010009 new" <<<"$out" || fail "MSK 9 not pushed: $out"
+ok "an MSK written by another process is pushed when named"
