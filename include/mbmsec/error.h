@@ -131,7 +131,7 @@
   X(MBMSEC_ERR_UE_NO_CHALLENGE, 1003, "401 carries no usable AKAv1-MD5 Digest challenge with qop auth-int") \
   X(MBMSEC_ERR_UE_NONCE,        1004, "AKA nonce is not base64 of RAND || AUTN") \
   X(MBMSEC_ERR_UE_RESYNC,       1005, "BSF challenge still not fresh after a resynchronisation") \
-  X(MBMSEC_ERR_UE_REFUSED,      1006, "BSF refused the authentication") \
+  X(MBMSEC_ERR_UE_REFUSED,      1006, "the server refused the authentication (BSF: RES not accepted; BSF or BM-SC: 403 Forbidden)") \
   X(MBMSEC_ERR_UE_RSPAUTH,      1007, "Authentication-Info missing, malformed or rspauth does not verify") \
   X(MBMSEC_ERR_UE_XML,          1008, "BootstrappingInfo malformed, oversize or with a DOCTYPE") \
   X(MBMSEC_ERR_UE_HTTP,         1009, "HTTP transport failure (connect, timeout, oversize response)") \
