@@ -15,30 +15,9 @@
 #include "mbmsec/bmsc_rotsched.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/mikey_msg.h"
+#include "bench_bmsc_capture.h"
 
-#define MSG_MAX 200
 #define BTID_LEN 48
-static uint8_t *g_msgs;
-static size_t *g_lens, g_n;
-static uint8_t g_muk[32];
-
-static int cap_send(void *user, uint32_t ipv4, uint16_t port, const uint8_t *msg, size_t len)
-{
-  (void)user, (void)ipv4, (void)port;
-  if (len > MSG_MAX) return -1;
-  memcpy(g_msgs + g_n * MSG_MAX, msg, len);
-  g_lens[g_n++] = len;
-  return 0;
-}
-
-static mbmsec_err key_cb(void *ctx, const mbmsec_mikey_key_ref *ref, mbmsec_mikey_psk *out)
-{
-  (void)ctx, (void)ref;
-  memcpy(out->key, g_muk, 32);
-  out->key_len = 32;
-  out->counter = 0;
-  return MBMSEC_OK;
-}
 
 static int cmp_btid(const void *a, const void *b) { return strcmp(a, b); }
 
