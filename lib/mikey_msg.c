@@ -430,6 +430,9 @@ mbmsec_err mbmsec_mikey_mtk_verify(const uint8_t *msg, size_t len, mbmsec_mikey_
                  kd.key_len == MBMS_MTK_LEN && kd.salt_len == MBMS_MTK_SALT_LEN,
              MBMSEC_ERR_MIKEY_KEYDATA);
   mtk_id = be16(ps.mtk_id);
+  /* The BM-SC repeats the current MTK message for late joiners: for a UE that holds that MTK
+   * the repetition is expected, not an attack, so it gets a code of its own (nothing changes). */
+  ENSURE_OUT(!psk.has_last_mtk || mtk_id != psk.last_mtk_id, MBMSEC_ERR_MIKEY_MTK_REPEAT);
   ENSURE_OUT(!psk.has_last_mtk || mtk_id > psk.last_mtk_id, MBMSEC_ERR_MIKEY_MTK_ID_OLD);
   ENSURE_OUT(mtk_id >= psk.vf && mtk_id <= psk.vt, MBMSEC_ERR_MIKEY_MTK_ID_RANGE);
   info->csb_id = ps.m.hdr.csb_id;

@@ -361,7 +361,9 @@ static void test_mtk_round_trip(void **state)
   assert_memory_equal(info.mtk, MTK, 16);
   assert_memory_equal(info.salt, SALT, 14);
   assert_memory_equal(info.msk_id, p.msk_id, 4);
-  c.psk.last_mtk_id = 5;
+  c.psk.last_mtk_id = 5; /* the same MTK sent again (late joiners): a repetition */
+  assert_int_equal(mbmsec_mikey_mtk_verify(out, n, key_cb, &c, NULL, &info), MBMSEC_ERR_MIKEY_MTK_REPEAT);
+  c.psk.last_mtk_id = 6;
   assert_int_equal(mbmsec_mikey_mtk_verify(out, n, key_cb, &c, NULL, &info), MBMSEC_ERR_MIKEY_MTK_ID_OLD);
   c.psk.has_last_mtk = 0;
   c.psk.vf = 6;

@@ -422,7 +422,7 @@ static void test_hostile_table(void **state)
   REFUSE_MTK(out, n, MBMSEC_ERR_MIKEY_MISSED_MSK); /* newer key number */
   REFUSE_MTK(W, mut(T, TN, 21, 0x02), MBMSEC_ERR_MIKEY_MISSED_MSK); /* unknown Key Group */
   n = build_mtk(out, 2, 2, 1, MSK_A);
-  REFUSE_MTK(out, n, MBMSEC_ERR_MIKEY_MTK_ID_OLD);
+  REFUSE_MTK(out, n, MBMSEC_ERR_MIKEY_MTK_REPEAT); /* the last MTK again: a repetition */
   n = build_mtk(out, 2, 2, 200, MSK_A);
   REFUSE_MTK(out, n, MBMSEC_ERR_MIKEY_MTK_ID_RANGE);
   n = build_mtk(out, 1, 2, 2, MSK_A);

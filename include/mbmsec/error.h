@@ -89,11 +89,12 @@
   X(MBMSEC_ERR_MIKEY_MSK_CONFLICT, 543, "MSK ID already stored with other key bytes") \
   X(MBMSEC_ERR_MIKEY_UNKNOWN_MSK, 544, "MTK message for an unknown, older MSK") \
   X(MBMSEC_ERR_MIKEY_MISSED_MSK, 545, "MTK message for an MSK newer than the stored ones (missed key update)") \
-  X(MBMSEC_ERR_MIKEY_MTK_ID_OLD, 546, "MTK ID not greater than the last one") \
+  X(MBMSEC_ERR_MIKEY_MTK_ID_OLD, 546, "MTK ID lower than the last one") \
   X(MBMSEC_ERR_MIKEY_MTK_ID_RANGE, 547, "MTK ID outside the MSK's validity interval") \
   X(MBMSEC_ERR_MIKEY_KDID,      548, "unexpected Key Domain ID") \
   X(MBMSEC_ERR_MIKEY_VER_MISMATCH, 549, "verification message does not answer the MSK message") \
   X(MBMSEC_ERR_MIKEY_ID_LEN,    550, "MIKEY ID longer than the receiver keeps") \
+  X(MBMSEC_ERR_MIKEY_MTK_REPEAT, 551, "MTK message repeats the last MTK ID (sent again for late joiners)") \
   X(MBMSEC_ERR_MIKEY_STATE_FORMAT, 560, "MIKEY receiver state bytes are malformed") \
   X(MBMSEC_ERR_MIKEY_STATE_FULL, 561, "MIKEY receiver state has no room for another MUK or Key Group") \
   /* Zn 700..799 (Diameter BIR/BIA over freeDiameter, lib/zn) */ \

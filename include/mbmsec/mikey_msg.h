@@ -169,8 +169,10 @@ mbmsec_err mbmsec_mikey_msk_verify(const uint8_t *msg, size_t len, mbmsec_mikey_
 
 /* Verifies an MTK message: syntax and layout (V = 0, no IDs), key_cb(MSK by KDID, MSK ID),
  * MAC, counter > psk.counter, decrypt, key data (TGK+SALT, KV NULL, 16 + 14 octets), MTK ID
- * > psk.last_mtk_id (if has_last_mtk) and psk.vf <= MTK ID <= psk.vt.
- * @return as mbmsec_mikey_msk_verify plus MBMSEC_ERR_MIKEY_V_FLAG, MBMSEC_ERR_MIKEY_MTK_ID_OLD,
+ * > psk.last_mtk_id (if has_last_mtk; equal: MBMSEC_ERR_MIKEY_MTK_REPEAT, the BM-SC's repetition
+ * for late joiners) and psk.vf <= MTK ID <= psk.vt.
+ * @return as mbmsec_mikey_msk_verify plus MBMSEC_ERR_MIKEY_V_FLAG, MBMSEC_ERR_MIKEY_MTK_REPEAT,
+ *   MBMSEC_ERR_MIKEY_MTK_ID_OLD,
  *   MBMSEC_ERR_MIKEY_MTK_ID_RANGE (not MBMSEC_ERR_MIKEY_ID_TYPE/ID_LEN/KEYNUM/INTERVAL). */
 mbmsec_err mbmsec_mikey_mtk_verify(const uint8_t *msg, size_t len, mbmsec_mikey_key_cb key_cb,
                                    void *ctx, const mbmsec_mikey_opts *opts,

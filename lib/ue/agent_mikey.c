@@ -205,6 +205,10 @@ mbmsec_err mbmsec_ue_agent_on_mikey(mbmsec_ue_agent *a, const uint8_t *dgram, si
     on_mtk(a, t, now);
     goto out;
   }
+  if (rc == MBMSEC_ERR_MIKEY_MTK_REPEAT) { /* the BM-SC's repetition of the MTK we hold */
+    a->stats.mikey_duplicate++;
+    goto out;
+  }
   if (rc == MBMSEC_ERR_MIKEY_MISSED_MSK) {
     probe_ctx p = {0};
     mbmsec_mikey_mtk_info scratch;

@@ -481,10 +481,12 @@ static void test_bad_mikey_changes_nothing(void **state)
   fx *f = *state;
   to_active(f);
   static uint8_t before[MBMSEC_UE_AGENT_IMAGE_MAX], after[MBMSEC_UE_AGENT_IMAGE_MAX];
-  uint8_t m1[600], m2[600], m3[600], bad[600];
-  /* MTK 3 then MTK 2 (built in that order: counters 2 and 3). */
+  uint8_t m1[600], m2[600], m3[600], r3[600], bad[600];
+  /* MTK 3 then MTK 2 (built in that order: counters 2 and 3), then MTK 3 repeated by the BM-SC
+   * for late joiners (counter 4). */
   size_t l3 = mtk_msg(f, 1, 3, m3, sizeof m3);
   size_t l2 = mtk_msg(f, 1, 2, m2, sizeof m2);
+  size_t lr = mtk_msg(f, 1, 3, r3, sizeof r3);
   assert_int_equal(feed(f, m3, l3, T0 + 200), MBMSEC_OK);
   const size_t nb = image(f, before);
   mbmsec_ue_agent_stats s0, s1;
@@ -493,6 +495,8 @@ static void test_bad_mikey_changes_nothing(void **state)
   assert_int_equal(feed(f, m2, l2, T0 + 210), MBMSEC_ERR_MIKEY_MTK_ID_OLD);
   /* Replayed MTK message. */
   assert_int_equal(feed(f, m3, l3, T0 + 220), MBMSEC_ERR_MIKEY_REPLAY);
+  /* The repetition of the MTK held: a duplicate, not a refusal; nothing changes either. */
+  assert_int_equal(feed(f, r3, lr, T0 + 225), MBMSEC_ERR_MIKEY_MTK_REPEAT);
   /* Replayed MSK message: the same bytes as before (counter not greater). */
   f->muk_counter = 0;
   size_t l1 = msk_msg(f, 1, 0, m1, sizeof m1);
@@ -521,6 +525,7 @@ static void test_bad_mikey_changes_nothing(void **state)
   assert_memory_equal(before, after, nb);
   mbmsec_ue_agent_get_stats(f->a, &s1);
   assert_int_equal(s1.mikey_replay - s0.mikey_replay, 3);
+  assert_int_equal(s1.mikey_duplicate - s0.mikey_duplicate, 1);
   assert_int_equal(s1.mikey_auth - s0.mikey_auth, 1);
   assert_true(s1.mikey_malformed - s0.mikey_malformed + s1.mikey_auth - s0.mikey_auth +
                   s1.mikey_unknown_key - s0.mikey_unknown_key >= 5);
