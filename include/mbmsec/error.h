@@ -212,6 +212,7 @@
   X(MBMSEC_ERR_BMSC_ROT_STATE,  1900, "rotation: the UE is not in the state that event needs (not planned, not pushed, or already settled)") \
   X(MBMSEC_ERR_BMSC_ROT_BUSY,   1901, "rotation: a push of that MSK is already in progress") \
   X(MBMSEC_ERR_BMSC_ROT_NO_MSK, 1902, "rotation: the Key Group has no MSK to push") \
+  X(MBMSEC_ERR_BMSC_STREAM_NO_MSK, 1910, "stream: no MSK of the Key Group is valid now") \
   /* end */
 
 typedef enum {
