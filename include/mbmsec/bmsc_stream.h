@@ -9,9 +9,10 @@
  * at most vt. So MTK IDs rise by one per interval inside the MSK's KV interval and restart at
  * the next MSK's vf at the change-over; a restarted BM-SC lands on the same MTK.
  *
- * MTK messages: the message of the MTK in force at t + lead goes out as soon as that MTK
- * changes (so a UE holds each MTK `lead` before the first packet under it, also across the MSK
- * change-over), and again every period for late joiners.
+ * MTK messages: the first one is the MTK in force; then the message of the MTK in force at
+ * t + lead goes out as soon as that MTK changes (so a UE holds each MTK `lead` before the first
+ * packet under it, also across the MSK change-over), and again every period for late joiners
+ * (a UE that joins inside the lead reads packets from the next MTK on).
  *
  * MTK bytes: MTK || salt = the first 30 octets of HMAC-SHA-256(MSK, "mbmsec MTK" || Key Domain
  * ID || MSK ID || MTK ID). Deriving rather than drawing them keeps a repeated message and a
@@ -75,8 +76,9 @@ mbmsec_err mbmsec_bmsc_stream_set_msks(mbmsec_bmsc_stream *s, const mbmsec_bmsc_
 mbmsec_err mbmsec_bmsc_stream_mtk_at(const mbmsec_bmsc_stream *s, int64_t now_ms,
                                      mbmsec_bmsc_stream_mtk *out);
 
-/* 1 and *out when an MTK message is due at now_ms: the MTK in force at now_ms + lead differs
- * from the last one sent, or period has passed since; else 0. *next_ms (may be NULL) gets the
+/* 1 and *out when an MTK message is due at now_ms: none sent yet (then the MTK in force), the
+ * MTK in force at now_ms + lead differs from the last one sent, or period has passed since;
+ * else 0. *next_ms (may be NULL) gets the
  * time of the next check worth making. */
 int mbmsec_bmsc_stream_mtk_due(const mbmsec_bmsc_stream *s, int64_t now_ms,
                                mbmsec_bmsc_stream_mtk *out, int64_t *next_ms);

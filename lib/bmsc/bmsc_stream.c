@@ -120,6 +120,12 @@ int mbmsec_bmsc_stream_mtk_due(const mbmsec_bmsc_stream *s, int64_t now_ms,
   if (next_ms) *next_ms = now_ms + 100; /* no MSK yet: look again soon */
   if (!s || !out) return 0;
   mbmsec_bmsc_stream_mtk ahead;
+  /* The very first message is the MTK in force, so the first packets can be read; the one
+   * ahead follows at once. */
+  if (!s->sent_any && mbmsec_bmsc_stream_mtk_at(s, now_ms, out) == MBMSEC_OK) {
+    if (next_ms) *next_ms = now_ms;
+    return 1;
+  }
   if (mbmsec_bmsc_stream_mtk_at(s, now_ms + s->c.mtk_lead_ms, &ahead) != MBMSEC_OK) {
     /* Nothing valid at now + lead (the last MSK runs out): keep repeating the one in force. */
     if (mbmsec_bmsc_stream_mtk_at(s, now_ms, &ahead) != MBMSEC_OK) return 0;

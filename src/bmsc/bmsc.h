@@ -43,6 +43,18 @@ typedef struct {
   uint32_t rotate_lead_s;    /* push the next MSK this long before the current one ends */
   uint32_t rotate_window_s;  /* spread of that push */
   uint32_t rotate_jitter_ms; /* extra random delay per UE inside the window */
+  /* Transmission: MTK messages and SRTP of one Key Group (bmsc_stream.c) */
+  uint16_t stream_key_group;
+  char stream_bind[64];             /* source address of both streams (multicast interface) */
+  unsigned stream_ttl;              /* multicast TTL */
+  char mtk_dest[64];                /* empty: no MTK messages */
+  uint16_t mtk_dest_port;
+  uint32_t mtk_period_ms, mtk_interval_ms, mtk_lead_ms;
+  char srtp_dest[64];               /* empty: no SRTP */
+  uint16_t srtp_dest_port;
+  uint32_t srtp_rate;               /* packets per second */
+  uint32_t srtp_payload;            /* octets per packet */
+  char srtp_file[256];              /* empty: the generated test payload */
 } bmsc_settings;
 
 /* Parses the command line of `run` (after the config file named by --config). Returns 0,
@@ -68,6 +80,8 @@ typedef struct {
   /* CPU time spent per stage of the key requests (the benchmark's cost split, bench/load.sh):
    * nanoseconds of the running thread's CPU clock, summed over all requests and threads. */
   atomic_uint_fast64_t stage_ns[BMSC_STAGE_N];
+  /* transmission (bmsc_stream.c) */
+  atomic_uint_fast64_t mtk_sent, mtk_current_id, srtp_sent, srtp_no_msk, stream_send_errors;
 } bmsc_metrics;
 
 /* The calling thread's CPU time in nanoseconds, for the stage timers: CPU rather than wall
@@ -84,6 +98,7 @@ static inline uint64_t bmsc_now_ns(void)
 
 typedef struct bmsc_mikey bmsc_mikey;
 typedef struct bmsc_rotate bmsc_rotate;
+typedef struct bmsc_stream bmsc_stream;
 
 typedef struct {
   bmsc_settings s;
@@ -94,6 +109,7 @@ typedef struct {
   mbmsec_zn_client *zn;
   bmsc_mikey *mikey;
   bmsc_rotate *rotate; /* MSK rotation plans (bmsc_rotate.c) */
+  bmsc_stream *stream; /* MTK messages and SRTP (bmsc_stream.c); NULL when off */
   bmsc_metrics m;
 } bmsc_app;
 
@@ -142,6 +158,12 @@ char *bmsc_mikey_ue_list(bmsc_app *app, bool text, size_t *len);
 void bmsc_mikey_stats(bmsc_app *app, mbmsec_bmsc_dl_stats *st, mbmsec_bmsc_dl_counts *c);
 uint16_t bmsc_mikey_bound_port(const bmsc_app *app);
 mbmsec_bmsc_dl *bmsc_mikey_dl(bmsc_app *app);
+
+/* ---- transmission (bmsc_stream.c, docs/bmsc-rotation.md): MTK messages and SRTP of the Key
+ * Group stream_key_group on their own thread and store handle; nothing when neither mtk-dest
+ * nor srtp-dest is set. Returns 0 or 1 (logged). */
+int bmsc_stream_start(bmsc_app *app);
+void bmsc_stream_stop(bmsc_app *app);
 
 /* ---- MSK rotation (bmsc_rotate.c, docs/bmsc-rotation.md) */
 int bmsc_rotate_start_engine(bmsc_app *app);

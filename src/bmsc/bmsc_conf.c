@@ -21,7 +21,11 @@ static const char HELP[] =
     "         [--zn-peer NAME] [--mcc NNN --mnc NN[N]] [--digest-algs LIST]\n"
     "         [--nonce-lifetime S] [--msk-v-flag BOOL] [--mikey-retx-first-ms N]\n"
     "         [--mikey-retx-tries N] [--rotate-lead S] [--rotate-window S]\n"
-    "         [--rotate-jitter-ms N] [--log-level LEVEL] [--log-keys]\n"
+    "         [--rotate-jitter-ms N] [--stream-key-group HEX4] [--stream-bind ADDR]\n"
+    "         [--stream-ttl N] [--mtk-dest ADDR:PORT] [--mtk-period-ms N]\n"
+    "         [--mtk-interval-ms N] [--mtk-lead-ms N] [--srtp-dest ADDR:PORT]\n"
+    "         [--srtp-rate N] [--srtp-payload N] [--srtp-file PATH]\n"
+    "         [--log-level LEVEL] [--log-keys]\n"
     "\n"
     "Runs the BM-SC key request function (TS 33.246): register, deregister and msk-request\n"
     "over HTTP with Digest on Ua (B-TID, base64(MRK), auth-int), Ks_NAF over Zn from the BSF,\n"
@@ -52,6 +56,22 @@ static const char HELP[] =
     "  --rotate-window S        spread that push over S seconds (default 600; at most half\n"
     "                           of the time left before the change-over)\n"
     "  --rotate-jitter-ms N     extra random delay per UE, 0..N ms (default 2000)\n"
+    "  --stream-key-group HEX4  Key Group whose MSKs protect the stream (default 0001)\n"
+    "  --stream-bind ADDR       source address of MTK messages and SRTP; the multicast\n"
+    "                           interface (default 127.0.0.1)\n"
+    "  --stream-ttl N           multicast TTL, 1..255 (default 1)\n"
+    "  --mtk-dest ADDR:PORT     send MIKEY MTK messages there, unicast or multicast\n"
+    "                           (default: none)\n"
+    "  --mtk-period-ms N        send the current MTK message again this often, for late\n"
+    "                           joiners (default 1000)\n"
+    "  --mtk-interval-ms N      a new MTK (MTK ID + 1) this often (default 60000)\n"
+    "  --mtk-lead-ms N          the next MTK's message goes out this long before its first\n"
+    "                           packet (default 1000)\n"
+    "  --srtp-dest ADDR:PORT    send the SRTP stream there (default: none)\n"
+    "  --srtp-rate N            RTP packets per second, 1..10000 (default 50)\n"
+    "  --srtp-payload N         payload octets per packet, 6..1200 (default 160)\n"
+    "  --srtp-file PATH         payload source, sent in order and looped (default: the\n"
+    "                           generated test payload, docs/bmsc-rotation.md)\n"
     "  --log-level LEVEL        debug, info, warn or error (default info); logfmt on stderr\n"
     "  --log-keys               also log key material (MUK, Ks_NAF): testing only\n"
     "  --help                   this text\n"
@@ -124,7 +144,9 @@ static int set(bmsc_settings *s, const char *name, const char *v)
       "listen", "admin-listen", "fqdn", "store", "mikey-bind", "ue-mikey-port",
       "zn-peer-addr", "zn-peer-port", "zn-identity", "zn-realm", "zn-peer", "mcc", "mnc",
       "digest-algs", "nonce-lifetime", "msk-v-flag", "mikey-retx-first-ms",
-      "mikey-retx-tries", "log-level", "rotate-lead", "rotate-window", "rotate-jitter-ms"};
+      "mikey-retx-tries", "log-level", "rotate-lead", "rotate-window", "rotate-jitter-ms",
+      "stream-key-group", "stream-bind", "stream-ttl", "mtk-dest", "mtk-period-ms",
+      "mtk-interval-ms", "mtk-lead-ms", "srtp-dest", "srtp-rate", "srtp-payload", "srtp-file"};
   size_t i = 0;
   while (i < sizeof valued / sizeof valued[0] && strcmp(name, valued[i])) i++;
   if (i == sizeof valued / sizeof valued[0]) return -1;
@@ -132,6 +154,19 @@ static int set(bmsc_settings *s, const char *name, const char *v)
   if (!strcmp(name, "listen")) return addr_set(name, v, s->listen_addr, sizeof s->listen_addr, &s->listen_port, 1);
   if (!strcmp(name, "admin-listen")) return addr_set(name, v, s->admin_addr, sizeof s->admin_addr, &s->admin_port, 1);
   if (!strcmp(name, "mikey-bind")) return addr_set(name, v, s->mikey_addr, sizeof s->mikey_addr, &s->mikey_port, 0);
+  if (!strcmp(name, "mtk-dest")) return addr_set(name, v, s->mtk_dest, sizeof s->mtk_dest, &s->mtk_dest_port, 1);
+  if (!strcmp(name, "srtp-dest")) return addr_set(name, v, s->srtp_dest, sizeof s->srtp_dest, &s->srtp_dest_port, 1);
+  if (!strcmp(name, "stream-bind")) return str_set(s->stream_bind, sizeof s->stream_bind, name, v);
+  if (!strcmp(name, "srtp-file")) return str_set(s->srtp_file, sizeof s->srtp_file, name, v);
+  if (!strcmp(name, "stream-key-group")) {
+    char *end;
+    errno = 0;
+    const unsigned long g = strtoul(v, &end, 16);
+    if (errno || *end || strlen(v) != 4 || strspn(v, "0123456789abcdefABCDEF") != 4)
+      return cli_usage_error(CMD, "--%s '%s': expected 4 hex digits", name, v);
+    s->stream_key_group = (uint16_t)g;
+    return 0;
+  }
   if (!strcmp(name, "fqdn")) return str_set(s->fqdn, sizeof s->fqdn, name, v);
   if (!strcmp(name, "store")) return str_set(s->store, sizeof s->store, name, v);
   if (!strcmp(name, "zn-peer-addr")) return str_set(s->zn_peer_addr, sizeof s->zn_peer_addr, name, v);
@@ -169,6 +204,24 @@ static int set(bmsc_settings *s, const char *name, const char *v)
   } else if (!strcmp(name, "rotate-jitter-ms")) {
     if ((rc = num_set(name, v, 0, 3600000, &n))) return rc;
     s->rotate_jitter_ms = (uint32_t)n;
+  } else if (!strcmp(name, "stream-ttl")) {
+    if ((rc = num_set(name, v, 1, 255, &n))) return rc;
+    s->stream_ttl = (unsigned)n;
+  } else if (!strcmp(name, "mtk-period-ms")) {
+    if ((rc = num_set(name, v, 1, 3600000, &n))) return rc;
+    s->mtk_period_ms = (uint32_t)n;
+  } else if (!strcmp(name, "mtk-interval-ms")) {
+    if ((rc = num_set(name, v, 1, 86400000, &n))) return rc;
+    s->mtk_interval_ms = (uint32_t)n;
+  } else if (!strcmp(name, "mtk-lead-ms")) {
+    if ((rc = num_set(name, v, 0, 3600000, &n))) return rc;
+    s->mtk_lead_ms = (uint32_t)n;
+  } else if (!strcmp(name, "srtp-rate")) {
+    if ((rc = num_set(name, v, 1, 10000, &n))) return rc;
+    s->srtp_rate = (uint32_t)n;
+  } else if (!strcmp(name, "srtp-payload")) {
+    if ((rc = num_set(name, v, 6, 1200, &n))) return rc;
+    s->srtp_payload = (uint32_t)n;
   } else { /* mikey-retx-tries */
     if ((rc = num_set(name, v, 1, MBMSEC_BMSC_TRIES_MAX, &n))) return rc;
     s->retx_tries = (unsigned)n;
@@ -243,7 +296,10 @@ int bmsc_settings_load(bmsc_settings *s, int argc, char **argv)
                        .msk_v_flag = MIKEY_MSK_V_FLAG_DEFAULT != 0,
                        .retx_first_ms = MIKEY_RETX_FIRST_MS_DEFAULT,
                        .retx_tries = MIKEY_RETX_TRIES_DEFAULT, .log_level = BL_INFO,
-                       .rotate_lead_s = 3600, .rotate_window_s = 600, .rotate_jitter_ms = 2000};
+                       .rotate_lead_s = 3600, .rotate_window_s = 600, .rotate_jitter_ms = 2000,
+                       .stream_key_group = 1, .stream_bind = "127.0.0.1", .stream_ttl = 1,
+                       .mtk_period_ms = 1000, .mtk_interval_ms = 60000, .mtk_lead_ms = 1000,
+                       .srtp_rate = 50, .srtp_payload = 160};
   const char *config = NULL;
   /* the file first, wherever --config stands, so that every option overrides it */
   for (int i = 1; i < argc; i++) {

@@ -118,6 +118,16 @@ char *bmsc_metrics_render(bmsc_app *app, size_t *len)
   for (int i = 0; i < BMSC_STAGE_N; i++)
     put(&o, "mbmsec_bmsc_stage_seconds_total{stage=\"%s\"} %.6f\n", bmsc_stage_names[i],
         (double)atomic_load(&m->stage_ns[i]) / 1e9);
+  family(&o, "mbmsec_bmsc_mtk_messages_sent_total", "counter", "MIKEY MTK messages sent (new MTKs and repetitions).");
+  put(&o, "mbmsec_bmsc_mtk_messages_sent_total %llu\n", (unsigned long long)atomic_load(&m->mtk_sent));
+  family(&o, "mbmsec_bmsc_mtk_current_id", "gauge", "MTK ID of the last MTK message sent.");
+  put(&o, "mbmsec_bmsc_mtk_current_id %llu\n", (unsigned long long)atomic_load(&m->mtk_current_id));
+  family(&o, "mbmsec_bmsc_srtp_packets_sent_total", "counter", "SRTP packets sent.");
+  put(&o, "mbmsec_bmsc_srtp_packets_sent_total %llu\n", (unsigned long long)atomic_load(&m->srtp_sent));
+  family(&o, "mbmsec_bmsc_srtp_packets_skipped_total", "counter", "SRTP packets not sent: no MSK of the Key Group valid.");
+  put(&o, "mbmsec_bmsc_srtp_packets_skipped_total %llu\n", (unsigned long long)atomic_load(&m->srtp_no_msk));
+  family(&o, "mbmsec_bmsc_stream_send_errors_total", "counter", "MTK or SRTP datagrams the socket refused.");
+  put(&o, "mbmsec_bmsc_stream_send_errors_total %llu\n", (unsigned long long)atomic_load(&m->stream_send_errors));
   bmsc_rotate_metrics(app, put_line, &o); /* per MSK push progress, docs/bmsc-rotation.md */
   if (o.fail) {
     free(o.b);

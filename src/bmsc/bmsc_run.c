@@ -46,7 +46,8 @@ int bmsc_cmd_run(int argc, char **argv)
     ret = rc;
     goto out;
   }
-  if (bmsc_rotate_start_engine(&app) || bmsc_mikey_start(&app) || bmsc_http_start(&app, &http))
+  if (bmsc_rotate_start_engine(&app) || bmsc_mikey_start(&app) || bmsc_http_start(&app, &http) ||
+      bmsc_stream_start(&app))
     goto out;
   char hp[80], ap[80], mp[80], up[8];
   snprintf(hp, sizeof hp, "%s:%u", app.s.listen_addr, (unsigned)app.s.listen_port);
@@ -70,6 +71,7 @@ int bmsc_cmd_run(int argc, char **argv)
   bmsc_log(BL_INFO, "stopping", "signal", stop_signal == SIGTERM ? "TERM" : "INT", NULL);
   ret = 0;
 out:
+  bmsc_stream_stop(&app);
   bmsc_http_stop(http);
   bmsc_mikey_stop(&app);
   bmsc_rotate_stop(&app);

@@ -231,6 +231,33 @@ static void test_messages_and_packets(void **st)
   mbmsec_bmsc_stream_free(s);
 }
 
+/* Started inside the lead: the MTK in force goes out first, the one ahead right after it, then
+ * nothing until the period. */
+static void test_first_message_in_force(void **st)
+{
+  (void)st;
+  mbmsec_bmsc_stream *s = new_stream(20000, 1000, 1000);
+  mbmsec_bmsc_stream_msk k;
+  msk_fill(&k, 1, T0, T0 + 60000, 1, 65535);
+  assert_int_equal(mbmsec_bmsc_stream_set_msks(s, &k, 1), MBMSEC_OK);
+  mbmsec_bmsc_stream_mtk m;
+  int64_t next = 0;
+  uint8_t msg[300];
+  size_t len = 0;
+  const int64_t t = T0 + 19500;
+  assert_int_equal(mbmsec_bmsc_stream_mtk_due(s, t, &m, &next), 1);
+  assert_int_equal(m.mtk_id, 1);
+  assert_int_equal(mbmsec_bmsc_stream_mtk_message(s, &m, 1, t, msg, sizeof msg, &len), MBMSEC_OK);
+  assert_int_equal(mbmsec_bmsc_stream_mtk_due(s, t, &m, &next), 1);
+  assert_int_equal(m.mtk_id, 2);
+  assert_int_equal(mbmsec_bmsc_stream_mtk_message(s, &m, 2, t, msg, sizeof msg, &len), MBMSEC_OK);
+  assert_int_equal(mbmsec_bmsc_stream_mtk_due(s, t + 999, &m, &next), 0);
+  assert_int_equal(next, t + 1000);
+  assert_int_equal(mbmsec_bmsc_stream_mtk_due(s, t + 1000, &m, &next), 1);
+  assert_int_equal(m.mtk_id, 2);
+  mbmsec_bmsc_stream_free(s);
+}
+
 /* No MSK: nothing due, no packet; the packet counter does not move on error. */
 static void test_no_msk(void **st)
 {
@@ -263,6 +290,7 @@ int main(void)
       cmocka_unit_test(test_derive_known_answer),
       cmocka_unit_test(test_time_rule),
       cmocka_unit_test(test_messages_and_packets),
+      cmocka_unit_test(test_first_message_in_force),
       cmocka_unit_test(test_no_msk),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
