@@ -473,7 +473,8 @@ static void on_readable(run_ctx *c, const fd_entry *fe)
     } else {
       const mbmsec_err e =
           mbmsec_ue_agent_on_mikey(c->agent, buf, (size_t)got, (struct sockaddr *)&from, fl, now);
-      if (e != MBMSEC_OK && e != MBMSEC_ERR_MIKEY_MISSED_MSK)
+      /* a repetition of the MTK held is expected every mtk-period (counted as a duplicate) */
+      if (e != MBMSEC_OK && e != MBMSEC_ERR_MIKEY_MISSED_MSK && e != MBMSEC_ERR_MIKEY_MTK_REPEAT)
         timeline(c, "MIKEY message refused: %s [%s]", mbmsec_strerror(e), mbmsec_errname(e));
     }
     mbmsec_cleanse(buf, sizeof buf);
