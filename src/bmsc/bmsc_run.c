@@ -12,7 +12,9 @@
 static volatile sig_atomic_t stop_signal;
 static void on_signal(int sig) { stop_signal = sig; }
 
-#define ROTATE_EVERY_S 10
+/* MSK generation: often enough that MSK lifetimes of a few seconds (tests, the demo) still
+ * find the next MSK generated before the current one ends; a check is a few store queries. */
+#define ROTATE_EVERY_S 2
 
 int bmsc_cmd_run(int argc, char **argv)
 {
