@@ -31,6 +31,7 @@ typedef struct {
   char zn_identity[MBMSEC_ZN_IDENTITY_MAX + 1];
   char zn_realm[MBMSEC_ZN_IDENTITY_MAX + 1];
   char zn_peer[MBMSEC_ZN_IDENTITY_MAX + 1];
+  char zn_tls_cert[1024], zn_tls_key[1024], zn_tls_ca[1024]; /* all empty: Zn over plain TCP */
   char mcc[4], mnc[4];
   char digest_algs[32];
   uint32_t nonce_lifetime_s;

@@ -18,7 +18,8 @@ static const char HELP[] =
     "Usage: mbmsec-bmsc run [--config FILE] [--listen ADDR:PORT] [--admin-listen ADDR:PORT]\n"
     "         [--fqdn NAME] [--store URI] [--mikey-bind ADDR:PORT] [--ue-mikey-port N]\n"
     "         [--zn-peer-addr ADDR] [--zn-peer-port N] [--zn-identity NAME] [--zn-realm NAME]\n"
-    "         [--zn-peer NAME] [--mcc NNN --mnc NN[N]] [--digest-algs LIST]\n"
+    "         [--zn-peer NAME] [--zn-tls-cert PEM --zn-tls-key PEM --zn-tls-ca PEM]\n"
+    "         [--mcc NNN --mnc NN[N]] [--digest-algs LIST]\n"
     "         [--nonce-lifetime S] [--msk-v-flag BOOL] [--mikey-retx-first-ms N]\n"
     "         [--mikey-retx-tries N] [--rotate-lead S] [--rotate-window S]\n"
     "         [--rotate-jitter-ms N] [--stream-key-group HEX4] [--stream-bind ADDR]\n"
@@ -45,6 +46,9 @@ static const char HELP[] =
     "  --zn-identity NAME       local Diameter Identity (default bmsc.zn.test)\n"
     "  --zn-realm NAME          local Diameter realm (default zn.test)\n"
     "  --zn-peer NAME           the BSF's Diameter Identity (default bsf.zn.test)\n"
+    "  --zn-tls-cert PEM        Zn over TLS: this node's certificate (CN = --zn-identity);\n"
+    "  --zn-tls-key PEM         with its key and the BSF's certificate (or CA) trusted; the\n"
+    "  --zn-tls-ca PEM          three go together (scripts/zn-certs makes self-signed ones)\n"
     "  --mcc NNN --mnc NN[N]    Key Domain ID (P5; default 001 / 01)\n"
     "  --digest-algs LIST       challenge order (default SHA-256,MD5)\n"
     "  --nonce-lifetime S       Digest nonce lifetime, seconds (default 300)\n"
@@ -142,7 +146,8 @@ static int set(bmsc_settings *s, const char *name, const char *v)
   if (!strcmp(name, "log-keys")) return v ? bool_set(name, v, &s->log_keys) : (s->log_keys = true, 0);
   static const char *const valued[] = {
       "listen", "admin-listen", "fqdn", "store", "mikey-bind", "ue-mikey-port",
-      "zn-peer-addr", "zn-peer-port", "zn-identity", "zn-realm", "zn-peer", "mcc", "mnc",
+      "zn-peer-addr", "zn-peer-port", "zn-identity", "zn-realm", "zn-peer", "zn-tls-cert",
+      "zn-tls-key", "zn-tls-ca", "mcc", "mnc",
       "digest-algs", "nonce-lifetime", "msk-v-flag", "mikey-retx-first-ms",
       "mikey-retx-tries", "log-level", "rotate-lead", "rotate-window", "rotate-jitter-ms",
       "stream-key-group", "stream-bind", "stream-ttl", "mtk-dest", "mtk-period-ms",
@@ -173,6 +178,9 @@ static int set(bmsc_settings *s, const char *name, const char *v)
   if (!strcmp(name, "zn-identity")) return str_set(s->zn_identity, sizeof s->zn_identity, name, v);
   if (!strcmp(name, "zn-realm")) return str_set(s->zn_realm, sizeof s->zn_realm, name, v);
   if (!strcmp(name, "zn-peer")) return str_set(s->zn_peer, sizeof s->zn_peer, name, v);
+  if (!strcmp(name, "zn-tls-cert")) return str_set(s->zn_tls_cert, sizeof s->zn_tls_cert, name, v);
+  if (!strcmp(name, "zn-tls-key")) return str_set(s->zn_tls_key, sizeof s->zn_tls_key, name, v);
+  if (!strcmp(name, "zn-tls-ca")) return str_set(s->zn_tls_ca, sizeof s->zn_tls_ca, name, v);
   if (!strcmp(name, "digest-algs")) return str_set(s->digest_algs, sizeof s->digest_algs, name, v);
   if (!strcmp(name, "mcc")) return digits_set(name, v, 3, 3, s->mcc);
   if (!strcmp(name, "mnc")) return digits_set(name, v, 2, 3, s->mnc);
@@ -335,5 +343,8 @@ int bmsc_settings_load(bmsc_settings *s, int argc, char **argv)
     if (rc < 0) return cli_usage_error(CMD, "unknown option '%s'", a);
     if (rc) return rc;
   }
+  const int tls = (s->zn_tls_cert[0] != 0) + (s->zn_tls_key[0] != 0) + (s->zn_tls_ca[0] != 0);
+  if (tls != 0 && tls != 3)
+    return cli_usage_error(CMD, "--zn-tls-cert, --zn-tls-key and --zn-tls-ca go together");
   return 0;
 }

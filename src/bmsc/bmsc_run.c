@@ -58,7 +58,7 @@ int bmsc_cmd_run(int argc, char **argv)
   snprintf(up, sizeof up, "%u", (unsigned)app.s.ue_mikey_port);
   bmsc_log(BL_INFO, "ready", "listen", hp, "admin_listen", ap, "mikey_bind", mp,
            "ue_mikey_port", up, "fqdn", app.s.fqdn, "store", app.s.store, "zn_peer",
-           app.s.zn_peer, "v_flag", app.s.msk_v_flag ? "true" : "false", "log_keys",
+           app.s.zn_peer, "zn_tls", app.s.zn_tls_cert[0] ? "true" : "false", "v_flag", app.s.msk_v_flag ? "true" : "false", "log_keys",
            app.s.log_keys ? "true" : "false", NULL);
   time_t last_rotate = time(NULL);
   while (!stop_signal) {

@@ -69,6 +69,11 @@ int bmsc_ua_start(bmsc_app *app)
                         .log_level = s->log_level == BL_DEBUG ? MBMSEC_ZN_LOG_NOTICE
                                                               : MBMSEC_ZN_LOG_ERROR,
                         .log_cb = zn_log};
+  if (s->zn_tls_cert[0]) { /* all three (bmsc_settings_load) */
+    z.tls_cert = s->zn_tls_cert;
+    z.tls_key = s->zn_tls_key;
+    z.tls_ca = s->zn_tls_ca;
+  }
   rc = mbmsec_zn_client_start(&z, &app->zn);
   if (rc != MBMSEC_OK) {
     bmsc_log(BL_ERROR, "cannot start the Zn client", "code", mbmsec_errname(rc), NULL);
