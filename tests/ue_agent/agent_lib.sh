@@ -68,6 +68,36 @@ EOF
 }
 
 metric() { curl -s -m 5 "http://127.0.0.1:$AP/metrics" | awk -v n="$1" '$1 == n { print $2 }'; }
+# wait_metric NAME MIN TENTHS: until the BM-SC's metric is at least MIN
+wait_metric() {
+  local i v
+  for i in $(seq "$3"); do
+    v=$(metric "$1")
+    [ -n "$v" ] && [ "${v%.*}" -ge "$2" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# start_daemons [extra config lines for [bmsc]]: the BSF, the service (Key Group 1, MSKs of an
+# hour) with ALICE subscribed, the BM-SC
+start_daemons() {
+  start_bsf
+  "$MBMSEC_BMSC" service add --store "$BSTORE" --service-id "$SERVICE" --key-group 0001 \
+    --msk-lifetime 3600 >/dev/null || fail "service add"
+  "$MBMSEC_BMSC" subscriber grant --store "$BSTORE" --impi "$ALICE" --service-id "$SERVICE" || fail "grant"
+  start_bmsc "${1:-}"
+}
+
+# insert_msk MSK_ID: a new MSK of Key Group 1 (Key Domain 00f110) written straight into the
+# BM-SC's store by this process (not the daemon), valid from now for an hour: as the highest
+# key number valid now it is the group's current MSK (mbmsec_members_group_state_get). The
+# running daemon reads it from the store at its next request.
+insert_msk() {
+  "$PY" -c 'import sqlite3,sys,os,time; c=sqlite3.connect(sys.argv[1]); n=int(time.time()); c.execute("insert into msk(kdid,msk_id,key,valid_from,valid_to,vf,vt,created) values(?,?,?,?,?,1,65535,?)", (bytes.fromhex("00f110"), bytes.fromhex(sys.argv[2]), os.urandom(16), n, n+3600, n)); c.commit()' "$WORK/bmsc.db" "$1" || fail "insert MSK $1"
+}
+# msk_key MSK_ID: the MSK's key from the BM-SC's store (hex; empty when absent)
+msk_key() { "$PY" -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); r=c.execute("select hex(key) from msk where msk_id=?", (bytes.fromhex(sys.argv[2]),)).fetchone(); print(r[0].lower() if r else "")' "$WORK/bmsc.db" "$1"; }
 
 # write_agent_conf DIR [extra config lines]: announcement (USD + securityDescription, P16) and
 # agent configuration; session MTK messages and SRTP on $UE_IP, free ports (MTK_PORT, SRTP_PORT).
@@ -129,6 +159,16 @@ start_agent() {
 
 # agent_status DIR: the status text (empty when none yet)
 agent_status() { "$MBMSEC_UE" status --state-dir "$1/state" 2>/dev/null; }
+# agent_counter DIR NAME: one of the agent's counters (status line "counters ...")
+agent_counter() { agent_status "$1" | grep '^counters ' | tr ' ' '\n' | awk -F= -v n="$2" '$1 == n { print $2 }'; }
+# wait_agent_counter DIR NAME VALUE: the status file is rewritten every second
+wait_agent_counter() {
+  local i
+  for i in $(seq 30); do [ "$(agent_counter "$1" "$2")" = "$3" ] && return 0; sleep 0.1; done
+  return 1
+}
+# agent_btid: the B-TID of the agent's last bootstrap (its timeline)
+agent_btid() { sed -n 's/.*bootstrap: B-TID \([^,]*\),.*/\1/p' "$AGENT_ERR" | tail -n 1; }
 # wait_status DIR PATTERN TENTHS: until the status matches the extended regex
 wait_status() {
   local i

@@ -21,10 +21,7 @@ grep -q "line 1: unknown setting" "$WORK/bad.out" || fail "bad config message: $
 "$MBMSEC_UE" status --state-dir "$WORK/nowhere" 2>/dev/null; [ $? = 1 ] || fail "status without a status file"
 ok "--help and usage errors"
 
-start_bsf
-"$MBMSEC_BMSC" service add --store "$BSTORE" --service-id "$SERVICE" --key-group 0001 --msk-lifetime 3600 >/dev/null || fail "service add"
-"$MBMSEC_BMSC" subscriber grant --store "$BSTORE" --impi "$ALICE" --service-id "$SERVICE" || fail "grant"
-start_bmsc
+start_daemons
 ok "mbmsec-bsf on $BP, mbmsec-bmsc on $HP (admin $AP)"
 
 # ---- the whole exchange up to the MIKEY push
@@ -43,8 +40,7 @@ for step in "GBA bootstrap" "register" "registered (item 200)" "MSK request for 
   grep -qF "$step" "$AGENT_ERR" || fail "timeline lacks '$step'"
 done
 # The BM-SC pushes at registration and again for the request (O4 re-delivery): both acknowledged.
-for i in $(seq 50); do [ "$(metric mbmsec_bmsc_mikey_acked_total)" -ge 2 ] && break; sleep 0.1; done
-[ "$(metric mbmsec_bmsc_mikey_acked_total)" -ge 2 ] || fail "BM-SC saw $(metric mbmsec_bmsc_mikey_acked_total) verifications, want 2"
+wait_metric mbmsec_bmsc_mikey_acked_total 2 50 || fail "BM-SC saw $(metric mbmsec_bmsc_mikey_acked_total) verifications, want 2"
 [ "$(metric mbmsec_bmsc_mikey_retransmitted_total)" = 0 ] || fail "BM-SC had to retransmit: a verification was wrong"
 "$MBMSEC_UE" status --state-dir "$U1/state" --json | "$PY" -c '
 import json, sys

@@ -7,7 +7,8 @@
 # refused and counted, payload untouched; missed key update online (an MTK message names a new
 # MSK) and after being offline (an SRTP MKI names it), each ending in a push and decrypted media;
 # a withdrawn subscription (item 401 to the missed key update) leaves the service only when the
-# last valid MSK expires. New MSKs are put into the BM-SC's store by the test (see add_msk).
+# last valid MSK expires. New MSKs are put into the BM-SC's store by the test (insert_msk) while
+# the BM-SC runs; it is restarted once, on purpose, before the withdrawn-subscription part.
 set -u
 TEST_NAME=ue-agent-media
 . "$(dirname "$0")/../lib/common.sh"
@@ -16,22 +17,8 @@ TEST_NAME=ue-agent-media
 command -v cmp >/dev/null || { echo "SKIP: cmp not installed"; exit 77; }
 
 rnd() { od -An -tx1 -N"$1" -v /dev/urandom | tr -d ' \n'; }
-msk_key() { "$PY" -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); r=c.execute("select hex(key) from msk where msk_id=?", (bytes.fromhex(sys.argv[2]),)).fetchone(); print(r[0].lower() if r else "")' "$WORK/bmsc.db" "$1"; }
-# add_msk MSK_ID: a new MSK of Key Group 1 in the BM-SC's store, then the BM-SC restarted on the
-# same ports (written when a running BM-SC missed other processes' store writes, since fixed and
-# covered by ext_bmsc_live_admin; the restart also stands for a BM-SC restart during the test).
-add_msk() {
-  "$PY" -c 'import sqlite3,sys,os,time; c=sqlite3.connect(sys.argv[1]); n=int(time.time()); c.execute("insert into msk(kdid,msk_id,key,valid_from,valid_to,vf,vt,created) values(?,?,?,?,?,1,65535,?)", (bytes.fromhex("00f110"), bytes.fromhex(sys.argv[2]), os.urandom(16), n, n+3600, n)); c.commit()' "$WORK/bmsc.db" "$1" || fail "add MSK $1"
-  stop_pid "$BMSC_PID" || fail "BM-SC stop"
-  KEEP_PORTS=1 start_bmsc
-}
-counter() { agent_status "$U1" | tr ' ' '\n' | awk -F= -v n="$1" '$1 == n { print $2 }'; }
-# wait_counter NAME VALUE: the status file is rewritten every second
-wait_counter() {
-  local i
-  for i in $(seq 30); do [ "$(counter "$1")" = "$2" ] && return 0; sleep 0.1; done
-  return 1
-}
+counter() { agent_counter "$U1" "$1"; }
+wait_counter() { wait_agent_counter "$U1" "$1" "$2"; }
 # mtk MSK_ID MTK_ID COUNTER: MTK message (fresh MTK and salt into MTK_<msk>_<id>, SALT_...)
 mtk() {
   local m s
@@ -53,10 +40,7 @@ wait_payload() { # octets
   return 1
 }
 
-start_bsf
-"$MBMSEC_BMSC" service add --store "$BSTORE" --service-id "$SERVICE" --key-group 0001 --msk-lifetime 3600 >/dev/null || fail "service add"
-"$MBMSEC_BMSC" subscriber grant --store "$BSTORE" --impi "$ALICE" --service-id "$SERVICE" || fail "grant"
-start_bmsc
+start_daemons
 U1="$WORK/ue1"
 write_agent_conf "$U1" "msk_grace_ms = 3000"
 start_agent "$U1"
@@ -95,7 +79,7 @@ cmp -s "$WORK/want" "$U1/payload.bin" || fail "refused input reached the payload
 ok "replayed MTK message, 40 replayed SRTP packets and junk refused and counted; payload untouched"
 
 # ---- missed key update online: the BM-SC has MSK 3; an MTK message names it
-add_msk 00010003
+insert_msk 00010003
 mtk 00010003 1 1
 wait_for "$AGENT_ERR" "missed key update: an MTK message names MSK 00f110:00010003" 50 "$AGENT_PID" || fail "no missed key update"
 wait_for "$AGENT_ERR" "MIKEY push: MSK 00f110:00010003 stored" 80 "$AGENT_PID" || fail "MSK 3 not received"
@@ -109,7 +93,7 @@ ok "missed key update online: an MTK message named MSK 3; requested, pushed, ack
 
 # ---- offline during a rotation: MSK 4 and its first MTK message come while the agent is down
 stop_pid "$AGENT_PID" || fail "agent stop"
-add_msk 00010004
+insert_msk 00010004
 mtk 00010004 1 1 # lost: nobody listens
 start_agent "$U1"
 wait_for "$AGENT_ERR" "state restored" 50 "$AGENT_PID" || fail "restart"
@@ -129,8 +113,10 @@ ok "offline during a rotation: back online, the MKI of MSK 4 started the missed 
 # matter, the UE reads the MSK ID before any key); the missed key update gets item 401. The UE
 # stays while MSK 4 is in use and leaves when it expires (superseded, unused for msk_grace_ms).
 "$MBMSEC_BMSC" subscriber revoke --store "$BSTORE" --impi "$ALICE" --service-id "$SERVICE" || fail "revoke"
-# Restarted on the same ports (see add_msk); its 401 for the old B-TID also exercises the
-# agent's bootstrap-again rule.
+# The one deliberate BM-SC restart (same ports): the restarted BM-SC no longer knows the
+# agent's B-TID and answers its next request with HTTP 401, which must make the agent bootstrap
+# again and repeat the request (then item 401 for the withdrawn subscription). The running
+# BM-SC sees the revocation without it (ext_bmsc_live_admin); the restart is only for this.
 stop_pid "$BMSC_PID" || fail "BM-SC stop"
 KEEP_PORTS=1 start_bmsc
 mtk 00010004 3 3 # MSK 4 in use
