@@ -210,7 +210,9 @@ static int add_fd(run_ctx *c, int fd, fd_kind kind, const uint8_t *kdid)
   return CLI_OK;
 }
 
-/* A UDP socket bound to host:port; a multicast group is joined on any interface. */
+/* A UDP socket bound to host:port; a multicast group is joined on the interface of the `bind`
+ * address (any interface when that does not resolve), so that a UE on a test host's loopback
+ * address hears a BM-SC sending on loopback. */
 static int udp_bind(run_ctx *c, const char *what, const char *host, uint16_t port, int *out)
 {
   struct sockaddr_in sa;
@@ -227,6 +229,8 @@ static int udp_bind(run_ctx *c, const char *what, const char *host, uint16_t por
   }
   if (mc) {
     struct ip_mreq mr = {.imr_multiaddr = sa.sin_addr, .imr_interface = {htonl(INADDR_ANY)}};
+    struct sockaddr_in local;
+    if (!resolve(c->conf.bind, 0, &local)) mr.imr_interface = local.sin_addr;
     if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof mr) != 0) {
       const int err = errno;
       close(fd);
@@ -234,7 +238,6 @@ static int udp_bind(run_ctx *c, const char *what, const char *host, uint16_t por
     }
   }
   *out = fd;
-  (void)c;
   return CLI_OK;
 }
 
