@@ -18,6 +18,7 @@
 #include "bmsc_log.h"
 #include "mbmsec/bmsc_stream.h"
 #include "mbmsec/crypto.h"
+#include "mbmsec/encode.h"
 #include "mbmsec/srtp.h"
 
 #ifdef MBMSEC_HAVE_STREAM
@@ -52,11 +53,6 @@ static int64_t now_ms(clockid_t c)
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void hex(const uint8_t *p, size_t n, char *out)
-{
-  for (size_t i = 0; i < n; i++) snprintf(out + 2 * i, 3, "%02x", p[i]);
-}
-
 /* The Key Group's MSKs from the store into the engine. */
 static void refresh_msks(bmsc_stream *s)
 {
@@ -87,8 +83,8 @@ static mbmsec_err next_counter(bmsc_stream *s, const uint8_t msk_id[MSK_ID_LEN],
 {
   if (!s->ctr_valid || memcmp(s->ctr_msk, msk_id, MSK_ID_LEN) || s->ctr_next >= s->ctr_end) {
     char name[40] = "mtk:";
-    hex(s->app->kdid, KDID_LEN, name + 4);
-    hex(msk_id, MSK_ID_LEN, name + 4 + 2 * KDID_LEN);
+    (void)mbmsec_hex_encode(s->app->kdid, KDID_LEN, name + 4, sizeof name - 4);
+    (void)mbmsec_hex_encode(msk_id, MSK_ID_LEN, name + 4 + 2 * KDID_LEN, sizeof name - 4 - 2 * KDID_LEN);
     uint64_t first = 0;
     mbmsec_err e = mbmsec_store_counter_reserve(s->st, name, COUNTER_BLOCK, UINT32_MAX, &first);
     if (e != MBMSEC_OK) return e;
@@ -127,7 +123,7 @@ static void mtk_messages(bmsc_stream *s, int64_t wall, int64_t *next)
     atomic_fetch_add(&s->app->m.mtk_sent, 1);
     atomic_store(&s->app->m.mtk_current_id, m.mtk_id);
     char id[16], mtk_id[8], c[12];
-    hex(m.msk_id, MSK_ID_LEN, id);
+    (void)mbmsec_hex_encode(m.msk_id, MSK_ID_LEN, id, sizeof id);
     snprintf(mtk_id, sizeof mtk_id, "%u", (unsigned)m.mtk_id);
     snprintf(c, sizeof c, "%u", (unsigned)ctr);
     const bool fresh = m.mtk_id != s->last_new.mtk_id || memcmp(m.msk_id, s->last_new.msk_id, MSK_ID_LEN);
