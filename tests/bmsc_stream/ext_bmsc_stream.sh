@@ -10,7 +10,10 @@
 # - every SRTP packet decrypts with tests/ref/srtp.py (RFC 3711 on python3-cryptography,
 #   checked against RFC 3711 B.3 first) under the MTK its MKI names, and carries the generated
 #   payload in order without a gap; under any other MTK the same packets are refused (a
-#   receiver that does not hold the MTK).
+#   receiver that does not hold the MTK);
+# - every MTK equals the documented derivation, computed with Python's hmac;
+# - after a restart on the same store (then kill -9): for the MSK in force on both sides of it
+#   the counters continue above every earlier one; a new SSRC whose packets decrypt as well.
 set -u
 TEST_NAME=bmsc-stream
 . "$(dirname "$0")/../lib/common.sh"
@@ -29,27 +32,52 @@ MP=$(free_port) SP=$(free_port)
 RX_PID=$!
 TEST_PIDS+=("$RX_PID")
 wait_for "$WORK/rx.out" listening 50 "$RX_PID" || fail "receiver: cannot join $GROUP on lo"
-"$BMSC" run --store "$BSTORE" --listen "127.0.0.1:$(free_port)" --admin-listen "127.0.0.1:$(free_port)" \
-  --zn-peer-port "$(free_port)" --mtk-dest "$GROUP:$MP" --srtp-dest "127.0.0.1:$SP" \
-  --mtk-interval-ms 2000 --mtk-period-ms 500 --mtk-lead-ms 400 --srtp-rate 100 --stream-ttl 1 \
-  >/dev/null 2>"$WORK/bmsc.err" &
-BMSC_PID=$!
-TEST_PIDS+=("$BMSC_PID")
-wait_for "$WORK/bmsc.err" 'msg="stream started"' 150 "$BMSC_PID" || fail "stream did not start"
-# the daemon deletes expired MSKs: keep every MSK seen while the stream runs
-for _ in $(seq 14); do
-  "$PY" -c 'import sqlite3, sys
+# a BSF only so that the BM-SC's Zn client connects at once and a restart takes about a second
+[ -n "${BSF:-}" ] && [ -x "$BSF" ] || { echo "SKIP: mbmsec-bsf not built"; exit 77; }
+ZP=$(free_port)
+"$BSF" run --listen "127.0.0.1:$(free_port)" --zn-listen "127.0.0.1:$ZP" --store "sqlite:$WORK/bsf.db" \
+  --zn-peer bmsc.zn.test >/dev/null 2>"$WORK/bsf.err" &
+TEST_PIDS+=($!)
+wait_for "$WORK/bsf.err" "msg=ready" 100 "$!" || fail "mbmsec-bsf did not start"
+start_stream() { # ERRFILE
+  "$BMSC" run --store "$BSTORE" --listen "127.0.0.1:$(free_port)" --admin-listen "127.0.0.1:$(free_port)" \
+    --zn-peer-port "$ZP" --mtk-dest "$GROUP:$MP" --srtp-dest "127.0.0.1:$SP" \
+    --mtk-interval-ms 2000 --mtk-period-ms 500 --mtk-lead-ms 400 --srtp-rate 100 --stream-ttl 1 \
+    >/dev/null 2>"$1" &
+  BMSC_PID=$!
+  TEST_PIDS+=("$BMSC_PID")
+  wait_for "$1" 'msg="stream started"' 150 "$BMSC_PID" || fail "stream did not start"
+}
+keep_msks() { # SECONDS: the daemon deletes expired MSKs, so keep every MSK seen meanwhile
+  for _ in $(seq "$1"); do
+    "$PY" -c 'import sqlite3, sys
 for r in sqlite3.connect(sys.argv[1]).execute("select msk_id, key, valid_from, valid_to, vf, vt from msk"):
     print(" ".join(str(x.hex() if isinstance(x, bytes) else x) for x in r))' "$WORK/bmsc.db" >>"$WORK/msks.txt" ||
-    fail "read the MSKs"
-  sleep 1
+      fail "read the MSKs"
+    sleep 1
+  done
+}
+start_stream "$WORK/bmsc.err"
+keep_msks 12
+# stop right after the next MSK's first MTK went out, so that the MSK outlives the restart
+n=$(grep -c "event=mtk_new .* mtk_id=1 " "$WORK/bmsc.err")
+for _ in $(seq 8); do
+  [ "$(grep -c "event=mtk_new .* mtk_id=1 " "$WORK/bmsc.err")" -gt "$n" ] && break
+  keep_msks 1
 done
 stop_pid "$BMSC_PID" || fail "mbmsec-bmsc: not a clean exit"
 SENT=$(sed -n 's/.*msg="stream stopped" srtp_sent=\([0-9]*\).*/\1/p' "$WORK/bmsc.err")
 [ -n "$SENT" ] || fail "no srtp_sent in the log"
+# A crash: started again on the same store, killed after 5 s. Its MTK message counters must
+# be above every one sent before, the same MTK ID must carry the same MTK, a new SSRC.
+RESTART=$(date +%s.%N)
+start_stream "$WORK/bmsc2.err"
+keep_msks 5
+kill -KILL "$BMSC_PID"
+wait "$BMSC_PID" 2>/dev/null
 touch "$WORK/stop"
 wait "$RX_PID" || fail "receiver failed"
-ok "BM-SC streamed 14 s: $SENT SRTP packets, MTK messages to $GROUP:$MP"
+ok "BM-SC streamed about 14 s ($SENT SRTP packets, MTK messages to $GROUP:$MP), then again after a restart until kill -9"
 
 # tshark: the MTK messages as pcap (tests/ref/pcap.py), dissected as MIKEY
 "$PY" -c 'import json,sys
@@ -61,9 +89,10 @@ tshark -r "$WORK/mtk.pcap" -d "udp.port==$MP,mikey" -T fields -E separator=/t \
   -e mikey.type -e mikey.v.set -e mikey.ext.data \
   >"$WORK/tshark.out" 2>"$WORK/tshark.err" || fail "tshark: $(cat "$WORK/tshark.err")"
 
-"$PY" - "$WORK/rx.jsonl" "$WORK/tshark.out" "$WORK/msks.txt" "$MBMSEC" "$REF" "$SENT" <<'PY' || fail "stream check failed"
-import json, subprocess, sys
-rx, tsh, db, tool, ref, sent = sys.argv[1:7]
+"$PY" - "$WORK/rx.jsonl" "$WORK/tshark.out" "$WORK/msks.txt" "$MBMSEC" "$REF" "$SENT" "$RESTART" <<'PY' || fail "stream check failed"
+import hashlib, hmac, json, subprocess, sys
+rx, tsh, db, tool, ref, sent, restart = sys.argv[1:8]
+restart = float(restart)
 sys.path.insert(0, ref)
 import srtp
 recs = [json.loads(l) for l in open(rx)]
@@ -84,7 +113,7 @@ for typ, vset, ext in rows:
         and e[11:13] == b"\x02\x02", ("Key ID", ext)
     ext_ids.append((e[7:11].hex(), int.from_bytes(e[13:15], "big")))
 # mbmsec mikey decode: MAC under the MSK, MTK and salt decrypted
-mtks, last = {}, {}
+mtks, last, pid_restart, phases = {}, {}, {}, {}
 for r, (msk_id, mtk_id) in zip(mtk_msgs, ext_ids):
     key, vfrom, vto, vf, vt = msks[msk_id]
     out = subprocess.run([tool, "mikey", "decode", "--hex", r["d"], "--msk", key.hex(), "--json"],
@@ -99,18 +128,29 @@ for r, (msk_id, mtk_id) in zip(mtk_msgs, ext_ids):
     assert vfrom - 1 <= r["t"] < vto, (msk_id, r["t"], vfrom, vto)
     if msk_id in last:
         pc, pid = last[msk_id]
+        # counters rise per MSK, also across the crash (durable blocks, P11)
         assert counter > pc, ("counter", msk_id, counter, pc)
-        assert mtk_id in (pid, pid + 1), ("MTK ID", msk_id, mtk_id, pid)
+        if r["t"] < restart or pid_restart.get(msk_id):
+            assert mtk_id in (pid, pid + 1), ("MTK ID", msk_id, mtk_id, pid)
+        else:  # the first message after the restart: the MTK of that time, never an older one
+            assert mtk_id >= pid, ("MTK ID after the restart", msk_id, mtk_id, pid)
+            pid_restart[msk_id] = True
     else:
         assert mtk_id in (vf, vf + 1) or not last, ("first MTK ID of a new MSK", msk_id, mtk_id, vf)
     last[msk_id] = (counter, mtk_id)
     got = (bytes.fromhex(k["key"]), bytes.fromhex(k["salt"]))
+    # the documented derivation (docs/bmsc-rotation.md), computed here with Python's hmac
+    d = hmac.new(key, b"mbmsec MTK" + bytes.fromhex("00f110" + msk_id) + mtk_id.to_bytes(2, "big"),
+                 hashlib.sha256).digest()
+    assert got == (d[:16], d[16:30]), ("MTK not as derived", msk_id, mtk_id)
+    phases.setdefault(msk_id, set()).add(r["t"] >= restart)
     assert mtks.setdefault((msk_id, mtk_id), got) == got, "one MTK ID, two keys"
 changeovers = len(last) - 1
 ids_seen = sorted(mtks)
 assert changeovers >= 2 and len(mtks) >= 6, ids_seen
-# SRTP: each packet under the MTK its MKI names, payload generated, in order, no gap
-prev, refused_other = None, 0
+# SRTP: each packet under the MTK its MKI names, payload generated, in order, no gap (per
+# SSRC: one per run)
+prev, refused_other, runs = {}, 0, {}
 others = list(mtks.items())
 for r in pkts:
     p = bytes.fromhex(r["d"])
@@ -118,12 +158,15 @@ for r in pkts:
     ref_key = (mki[:4].hex(), int.from_bytes(mki[4:], "big"))
     assert ref_key in mtks, ("packet under an MTK never announced", ref_key)
     _, rtp = srtp.unprotect(*mtks[ref_key], p, 6)
-    seq, n = int.from_bytes(rtp[2:4], "big"), int.from_bytes(rtp[14:18], "big")
+    ssrc, n = rtp[8:12].hex(), int.from_bytes(rtp[14:18], "big")
     pl = rtp[12:]
     assert pl[:2] == rtp[2:4] and pl[6:] == bytes((n + i) % 256 for i in range(6, len(pl))), "payload"
-    if prev is not None:
-        assert n == prev + 1, ("gap", prev, n)
-    prev = n
+    assert (r["t"] < restart) == (runs.setdefault(ssrc, r["t"] < restart)), "an SSRC in both runs"
+    if ssrc in prev:
+        assert n == prev[ssrc] + 1, ("gap", prev[ssrc], n)
+    else:
+        assert n == 0, ("first packet of a run", n)
+    prev[ssrc] = n
     for kid, kv in others:  # a receiver without this MTK (holding another one) refuses it
         if kid == ref_key:
             continue
@@ -133,9 +176,17 @@ for r in pkts:
         except ValueError:
             refused_other += 1
         break
-assert len(pkts) == int(sent), ("received", len(pkts), "sent", sent)
-print(f"{len(mtk_msgs)} MTK messages (MAC verified, counters rising) for MTKs {ids_seen}; "
-      f"{len(pkts)} SRTP packets decrypted by the reference, payload intact, no gap; "
-      f"{refused_other} refused under another MTK")
+assert sorted(runs.values()) == [False, True], ("one SSRC per run", runs)
+first_run = [k for k, v in runs.items() if v][0]
+pkts_first = prev[first_run] + 1
+assert pkts_first == int(sent), ("received", pkts_first, "sent", sent)
+after = sum(1 for r in mtk_msgs if r["t"] >= restart)
+both = [m for m, ph in phases.items() if ph == {False, True}]
+assert both, ("no MSK named before and after the restart", phases)
+assert after >= 5, ("MTK messages after the restart", after)
+print(f"{len(mtk_msgs)} MTK messages (MAC verified, MTK as derived, counters rising, {after} after "
+      f"the restart, MSK {both} on both sides of it) "
+      f"for MTKs {ids_seen}; {len(pkts)} SRTP packets in two runs decrypted by the reference, "
+      f"payload intact, no gap; {refused_other} refused under another MTK")
 PY
 ok "MTK messages verified and SRTP decrypted by independent code across MTK changes and MSK change-overs"
