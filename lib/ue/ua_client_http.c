@@ -1,7 +1,5 @@
 /* The Ua transport on libcurl: one POST per call to the key-management URI's origin + the
- * engine's request-target. As for Ub (ub_http.c): curl only moves bytes, the Authorization
- * header is the engine's (CURLOPT_HTTPAUTH unset), no redirects, every header and the body are
- * capped while they arrive. */
+ * engine's request-target; the plumbing (caps, no redirects, no curl Digest) is ue_curl.c's. */
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <stdio.h>
@@ -10,96 +8,19 @@
 #include <strings.h>
 
 #include "guard.h"
+#include "ue_curl.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/ue.h"
 
-#define CONNECT_TIMEOUT_MS_MAX 5000L
 
 struct mbmsec_ue_km_http {
   CURL *curl;
   CURLU *base;                  /* the km-uri; targets are resolved against it */
   long timeout_ms;
   char iface[80];               /* "host!<addr>" for CURLOPT_INTERFACE, "" = any */
-  bool overflow;
-  char errbuf[CURL_ERROR_SIZE];
-  size_t n_www;
-  char www[MBMSEC_UE_WWW_AUTH_MAX][MBMSEC_DIGEST_HEADER_MAX + 1];
-  char auth_info[MBMSEC_DIGEST_HEADER_MAX + 1];
-  bool has_auth_info;
-  char content_type[256];
-  bool has_content_type;
+  ue_curl_capture cap;          /* body points at body[] */
   uint8_t body[MBMSEC_XML_DOC_MAX];
-  size_t body_len;
 };
-
-static void reset_answer(mbmsec_ue_km_http *h)
-{
-  h->overflow = false;
-  h->n_www = 0;
-  h->has_auth_info = false;
-  h->has_content_type = false;
-  h->body_len = 0;
-}
-
-static bool store_value(const char *v, size_t n, char *dst, size_t cap)
-{
-  while (n && (*v == ' ' || *v == '\t')) {
-    v++;
-    n--;
-  }
-  while (n && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\r' || v[n - 1] == '\n')) n--;
-  if (n >= cap) return false;
-  memcpy(dst, v, n);
-  dst[n] = '\0';
-  return true;
-}
-
-static bool name_is(const char *line, size_t n, const char *name, const char **v, size_t *vn)
-{
-  size_t k = strlen(name);
-  if (n <= k || line[k] != ':' || strncasecmp(line, name, k)) return false;
-  *v = line + k + 1;
-  *vn = n - k - 1;
-  return true;
-}
-
-static size_t on_header(char *line, size_t size, size_t nitems, void *ud)
-{
-  mbmsec_ue_km_http *h = ud;
-  size_t n = size * nitems;
-  const char *v;
-  size_t vn;
-  if (n >= 5 && !strncmp(line, "HTTP/", 5)) {
-    reset_answer(h); /* interim responses (100 Continue) are dropped */
-  } else if (name_is(line, n, "WWW-Authenticate", &v, &vn)) {
-    if (h->n_www < MBMSEC_UE_WWW_AUTH_MAX && store_value(v, vn, h->www[h->n_www], sizeof h->www[0]))
-      h->n_www++;
-    else
-      h->overflow = true;
-  } else if (name_is(line, n, "Authentication-Info", &v, &vn)) {
-    if (h->has_auth_info || !store_value(v, vn, h->auth_info, sizeof h->auth_info))
-      h->overflow = true; /* two: which rspauth counts? refuse */
-    h->has_auth_info = true;
-  } else if (name_is(line, n, "Content-Type", &v, &vn)) {
-    if (h->has_content_type || !store_value(v, vn, h->content_type, sizeof h->content_type))
-      h->overflow = true;
-    h->has_content_type = true;
-  }
-  return n;
-}
-
-static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
-{
-  mbmsec_ue_km_http *h = ud;
-  size_t n = size * nmemb;
-  if (n > sizeof h->body - h->body_len) {
-    h->overflow = true;
-    return 0;
-  }
-  memcpy(h->body + h->body_len, p, n);
-  h->body_len += n;
-  return n;
-}
 
 mbmsec_err mbmsec_ue_km_http_new(const char *km_uri, long timeout_ms, const char *bind_addr,
                                  mbmsec_ue_km_http **out)
@@ -116,6 +37,8 @@ mbmsec_err mbmsec_ue_km_http_new(const char *km_uri, long timeout_ms, const char
   mbmsec_ue_km_http *h = calloc(1, sizeof *h);
   ENSURE(h != NULL, MBMSEC_ERR_NOMEM);
   h->timeout_ms = timeout_ms;
+  h->cap.body = h->body;
+  h->cap.body_cap = sizeof h->body;
   if (bind_addr) snprintf(h->iface, sizeof h->iface, "host!%s", bind_addr);
   h->base = curl_url();
   h->curl = curl_easy_init();
@@ -162,7 +85,7 @@ mbmsec_err mbmsec_ue_km_http_post(void *ctx, const mbmsec_ue_km_send *s,
   ENSURE(h && s && ans && s->target && s->content_type && s->authorization &&
              (s->body || s->body_len == 0), MBMSEC_ERR_ARG);
   memset(ans, 0, sizeof *ans);
-  h->errbuf[0] = '\0';
+  h->cap.errbuf[0] = '\0';
   mbmsec_err rc = MBMSEC_ERR_UE_HTTP;
   char *url = NULL;
   struct curl_slist *list = NULL;
@@ -188,48 +111,12 @@ mbmsec_err mbmsec_ue_km_http_post(void *ctx, const mbmsec_ue_km_send *s,
     rc = MBMSEC_ERR_NOMEM;
     goto out;
   }
-  reset_answer(h);
   CURL *c = h->curl;
-  long ct = h->timeout_ms < CONNECT_TIMEOUT_MS_MAX ? h->timeout_ms : CONNECT_TIMEOUT_MS_MAX;
-  if (curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_POST, 1L) != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_POSTFIELDS, s->body_len ? (const char *)s->body : "") != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)s->body_len) != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_USERAGENT, MBMSEC_UE_KM_USER_AGENT) != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_HTTPHEADER, list) != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_INTERFACE, h->iface[0] ? h->iface : NULL) != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, ct) != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, h->timeout_ms) != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)MBMSEC_XML_DOC_MAX) != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_HEADERDATA, h) != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_WRITEDATA, h) != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf) != CURLE_OK)
-    goto out;
-  CURLcode cc = curl_easy_perform(c);
-  if (h->overflow) {
-    snprintf(h->errbuf, sizeof h->errbuf, "answer over the size caps (body %d octets, header %d)",
-             MBMSEC_XML_DOC_MAX, MBMSEC_DIGEST_HEADER_MAX);
-    goto out;
-  }
-  if (cc != CURLE_OK) {
-    if (!h->errbuf[0]) snprintf(h->errbuf, sizeof h->errbuf, "%s", curl_easy_strerror(cc));
-    goto out;
-  }
-  long status = 0;
-  if (curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK) goto out;
-  ans->status = status;
-  ans->n_www_auth = h->n_www;
-  for (size_t i = 0; i < h->n_www; i++) ans->www_auth[i] = mbmsec_digest_s(h->www[i]);
-  if (h->has_auth_info) ans->auth_info = mbmsec_digest_s(h->auth_info);
-  ans->content_type = h->has_content_type ? h->content_type : NULL;
-  ans->body = h->body;
-  ans->body_len = h->body_len;
-  rc = MBMSEC_OK;
+  if (curl_easy_setopt(c, CURLOPT_POST, 1L) == CURLE_OK &&
+      curl_easy_setopt(c, CURLOPT_POSTFIELDS, s->body_len ? (const char *)s->body : "") == CURLE_OK &&
+      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)s->body_len) == CURLE_OK &&
+      curl_easy_setopt(c, CURLOPT_INTERFACE, h->iface[0] ? h->iface : NULL) == CURLE_OK)
+    rc = ue_curl_perform(c, &h->cap, url, MBMSEC_UE_KM_USER_AGENT, list, h->timeout_ms, ans);
 out:
   curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
   curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
@@ -245,5 +132,5 @@ out:
 
 const char *mbmsec_ue_km_http_error(const mbmsec_ue_km_http *h)
 {
-  return h && h->errbuf[0] ? h->errbuf : "";
+  return h && h->cap.errbuf[0] ? h->cap.errbuf : "";
 }
