@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../cli.h"
 #include "bsf_cmd.h"
 
 int bsf_usage(const char *cmd, const char *fmt, ...)
@@ -35,6 +36,7 @@ static const char USAGE[] =
 
 int main(int argc, char **argv)
 {
+  cli_set_program("mbmsec-bsf"); /* for the shared cli.c helpers' messages */
   if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
     fputs(USAGE, argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
