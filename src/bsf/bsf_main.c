@@ -30,7 +30,7 @@ int bsf_fail(const char *cmd, const char *fmt, ...)
 
 static const char USAGE[] =
     "Usage: mbmsec-bsf run [options]             the BSF: Ub over HTTP, Zn over Diameter\n"
-    "       mbmsec-bsf subscriber add|list|show|del [options]   the built-in HSS\n"
+    "       mbmsec-bsf subscriber add|import|list|show|del [options]   the built-in HSS\n"
     "\n"
     "Each command has --help. Exit status: 0 success, 1 failure, 2 usage error.\n";
 
