@@ -70,6 +70,20 @@ bad:
   return -1;
 }
 
+/* Reads f to its end into a malloc'd buffer: 0, 1 (read error or no memory), 2 (over max). */
+static int read_stream(FILE *f, size_t max, uint8_t **out, size_t *len)
+{
+  uint8_t *buf = malloc(max + 1);
+  size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
+  int err = buf == NULL || ferror(f) ? 1 : n > max ? 2 : 0;
+  if (err) free(buf);
+  else {
+    *out = buf;
+    *len = n;
+  }
+  return err;
+}
+
 int cli_read_file(const char *cmd, const char *path, size_t max, uint8_t **out, size_t *len)
 {
   FILE *f = fopen(path, "rb");
@@ -77,17 +91,28 @@ int cli_read_file(const char *cmd, const char *path, size_t max, uint8_t **out, 
     cli_usage_error(cmd, "cannot open '%s': %s", path, strerror(errno));
     return -1;
   }
-  uint8_t *buf = malloc(max + 1);
-  size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
-  int err = buf == NULL || ferror(f);
+  int err = read_stream(f, max, out, len);
   fclose(f);
-  if (err || n > max) {
-    free(buf);
-    cli_usage_error(cmd, "'%s': %s", path, err ? "read error" : "file too large");
+  if (err) {
+    cli_usage_error(cmd, "'%s': %s", path, err == 1 ? "read error" : "file too large");
     return -1;
   }
-  *out = buf;
-  *len = n;
+  return 0;
+}
+
+int cli_read_input(const char *cmd, const char *path, size_t max, uint8_t **out, size_t *len)
+{
+  FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+  if (!f) {
+    cli_fail(cmd, "cannot open %s: %s", path, strerror(errno));
+    return -1;
+  }
+  int err = read_stream(f, max, out, len);
+  if (f != stdin) fclose(f);
+  if (err) {
+    cli_fail(cmd, "%s: %s", path, err == 1 ? "read error" : "larger than the limit");
+    return -1;
+  }
   return 0;
 }
 

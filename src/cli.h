@@ -67,6 +67,9 @@ int cli_hex_arg(const char *cmd, const char *opt, const char *val, uint8_t *out,
 int cli_uint_arg(const char *cmd, const char *opt, const char *val, uint64_t max, uint64_t *out);
 /* Reads a whole file (at most max octets) into a malloc'd buffer. 0 or -1 (error printed). */
 int cli_read_file(const char *cmd, const char *path, size_t max, uint8_t **out, size_t *len);
+/* The same for a data file whose problems are failures (printed with cli_fail): "-" reads
+ * standard input. 0 or -1. */
+int cli_read_input(const char *cmd, const char *path, size_t max, uint8_t **out, size_t *len);
 
 /* Output of name/value pairs in either form. */
 typedef struct {

@@ -213,6 +213,11 @@
   X(MBMSEC_ERR_BMSC_ROT_BUSY,   1901, "rotation: a push of that MSK is already in progress") \
   X(MBMSEC_ERR_BMSC_ROT_NO_MSK, 1902, "rotation: the Key Group has no MSK to push") \
   X(MBMSEC_ERR_BMSC_STREAM_NO_MSK, 1910, "stream: no MSK of the Key Group is valid now") \
+  /* bulk-provisioning files 2000..2099 (lib/bulk.c: subscriber CSV, IMPI list) */ \
+  X(MBMSEC_ERR_BULK_LINE_LEN,   2000, "bulk file line longer than the limit") \
+  X(MBMSEC_ERR_BULK_OCTET,      2001, "bulk file holds a NUL, control or non-ASCII octet") \
+  X(MBMSEC_ERR_BULK_FIELDS,     2002, "bulk file line has too few or empty required fields") \
+  X(MBMSEC_ERR_BULK_VALUE,      2003, "bulk file field malformed (not hex of its length, or too long)") \
   /* end */
 
 typedef enum {

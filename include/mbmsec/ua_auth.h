@@ -211,6 +211,18 @@ mbmsec_err mbmsec_ua_auth_info(mbmsec_ua *ua, const mbmsec_ua_decision *dec,
                                const uint8_t *resp_body, size_t resp_body_len, bool nextnonce,
                                char *out, size_t cap, size_t *outlen);
 
+/* The MUK of a B-TID without a request: step 4 alone (the cache, else the lookup, whose
+ * answer is then cached as for a request). For a BM-SC that pushes to a UE registered before
+ * it restarted (the MUK is kept in memory only). *reason is MBMSEC_UA_R_OK with muk and impi
+ * (NUL-terminated, 1..MBMSEC_ZN_IMPI_MAX octets) filled, or why not: BTID_UNKNOWN (also a
+ * B-TID of 0 or over 255 octets), KEY_EXPIRED, NOT_AUTHORIZED, ZN_UNREACHABLE, ZN_ERROR; then
+ * muk and impi are zeroed. Counts a lookup or a cache hit, not a decision.
+ * @return MBMSEC_OK (see *reason), MBMSEC_ERR_ARG (NULL pointer), MBMSEC_ERR_CRYPTO or
+ * MBMSEC_ERR_KDF_PARAM_LEN (the MRK/MUK derivation; *reason MBMSEC_UA_R_INTERNAL). */
+mbmsec_err mbmsec_ua_btid_muk(mbmsec_ua *ua, const char *btid, size_t btid_len,
+                              uint8_t muk[MBMSEC_GBA_KEY_LEN], char impi[MBMSEC_ZN_IMPI_MAX + 1],
+                              mbmsec_ua_reason *reason);
+
 /* Zeroises a decision (MUK, HA1). NULL is a no-op. */
 void mbmsec_ua_decision_cleanse(mbmsec_ua_decision *dec);
 

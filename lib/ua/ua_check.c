@@ -123,6 +123,30 @@ out:
   return rc;
 }
 
+mbmsec_err mbmsec_ua_btid_muk(mbmsec_ua *ua, const char *btid, size_t btid_len,
+                              uint8_t muk[MBMSEC_GBA_KEY_LEN], char impi[MBMSEC_ZN_IMPI_MAX + 1],
+                              mbmsec_ua_reason *reason)
+{
+  ENSURE(ua && btid && muk && impi && reason, MBMSEC_ERR_ARG);
+  ua_cache_entry ent;
+  unsigned status = 0;
+  memset(&ent, 0, sizeof ent);
+  mbmsec_cleanse(muk, MBMSEC_GBA_KEY_LEN);
+  memset(impi, 0, MBMSEC_ZN_IMPI_MAX + 1);
+  *reason = MBMSEC_UA_R_BTID_UNKNOWN;
+  if (btid_len == 0 || btid_len > MBMSEC_UA_BTID_MAX) return MBMSEC_OK;
+  mbmsec_err rc = btid_keys(ua, (mbmsec_digest_str){btid, btid_len}, ua_now(ua), &ent, &status,
+                            reason);
+  if (rc != MBMSEC_OK) *reason = MBMSEC_UA_R_INTERNAL;
+  else if (status == 0) {
+    memcpy(muk, ent.muk, MBMSEC_GBA_KEY_LEN);
+    memcpy(impi, ent.impi, ent.impi_len);
+    *reason = MBMSEC_UA_R_OK;
+  }
+  mbmsec_cleanse(&ent, sizeof ent);
+  return rc;
+}
+
 /* Steps 1-7; on MBMSEC_OK dec holds the decision. */
 static mbmsec_err decide(mbmsec_ua *ua, const mbmsec_ua_request *req, mbmsec_ua_decision *dec)
 {

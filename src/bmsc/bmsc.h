@@ -157,6 +157,9 @@ void bmsc_mikey_push(bmsc_app *app, const mbmsec_ua_decision *dec, uint32_t ipv4
 /* Every UE's delivery state (malloc'd): JSON, or with text `ue ...` / `delivery ...` lines. */
 char *bmsc_mikey_ue_list(bmsc_app *app, bool text, size_t *len);
 void bmsc_mikey_stats(bmsc_app *app, mbmsec_bmsc_dl_stats *st, mbmsec_bmsc_dl_counts *c);
+/* MBMSEC_OK when the engine knows the UE btid, restoring a UE registered before a restart
+ * (store registration + Zn -> MUK); MBMSEC_ERR_BMSC_UNKNOWN_UE (logged) when that fails. */
+mbmsec_err bmsc_mikey_known(bmsc_app *app, const char *btid);
 uint16_t bmsc_mikey_bound_port(const bmsc_app *app);
 mbmsec_bmsc_dl *bmsc_mikey_dl(bmsc_app *app);
 

@@ -16,6 +16,7 @@
 #include "../cli.h"
 #include "bmsc.h"
 #include "bmsc_log.h"
+#include "mbmsec/bulk.h"
 
 #define FETCH_TIMEOUT_MS 5000
 #define FETCH_MAX (16u << 20)
@@ -142,18 +143,41 @@ int bmsc_cmd_service(int argc, char **argv)
   return cli_usage_error("service", "expected 'service add' or 'service list'");
 }
 
+/* IMPI lists are read whole: 10,000 IMPIs are well under a megabyte. */
+#define IMPI_FILE_MAX (64u << 20)
+
+typedef struct {
+  mbmsec_store *st;
+  const char *service_id;
+  bool grant;
+  unsigned long n;
+  char impi[MBMSEC_STORE_IMPI_MAX + 1]; /* the one the store refused, for the message */
+} impi_file_ctx;
+
+static mbmsec_err impi_one(const char *impi, unsigned long line, void *arg)
+{
+  impi_file_ctx *c = arg;
+  (void)line;
+  mbmsec_err rc = c->grant ? mbmsec_store_subscription_grant(c->st, impi, c->service_id)
+                           : mbmsec_store_subscription_revoke(c->st, impi, c->service_id);
+  if (rc == MBMSEC_OK) c->n++;
+  else snprintf(c->impi, sizeof c->impi, "%s", impi);
+  return rc;
+}
+
 /* grant|revoke --file: every IMPI of the file in one store transaction (bulk provisioning,
  * e.g. the load generator's 10,000 subscribers), all or none. */
 static int subscriber_file(const char *cmd, bool grant, const char *uri, const char *path,
                            const char *service_id)
 {
-  FILE *in = strcmp(path, "-") ? fopen(path, "r") : stdin;
-  if (!in) return cli_fail(cmd, "cannot open %s: %s", path, strerror(errno));
+  uint8_t *text = NULL;
+  size_t len = 0;
+  if (cli_read_input(cmd, path, IMPI_FILE_MAX, &text, &len)) return CLI_FAIL;
   mbmsec_store *st = open_store(cmd, uri);
   int ret = CLI_FAIL;
   bool began = false;
-  char line[512];
-  unsigned long lineno = 0, n = 0;
+  impi_file_ctx c = {.st = st, .service_id = service_id, .grant = grant};
+  mbmsec_bulk_pos pos;
   if (!st) goto out;
   mbmsec_err rc = mbmsec_store_batch_begin(st);
   if (rc != MBMSEC_OK) {
@@ -161,27 +185,14 @@ static int subscriber_file(const char *cmd, bool grant, const char *uri, const c
     goto out;
   }
   began = true;
-  while (fgets(line, sizeof line, in)) {
-    lineno++;
-    size_t len = strlen(line);
-    if (len == sizeof line - 1 && line[len - 1] != '\n') {
-      cli_fail(cmd, "%s:%lu: line too long; nothing changed", path, lineno);
-      goto out;
-    }
-    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' '))
-      line[--len] = 0;
-    if (!len || line[0] == '#') continue;
-    rc = grant ? mbmsec_store_subscription_grant(st, line, service_id)
-               : mbmsec_store_subscription_revoke(st, line, service_id);
-    if (rc != MBMSEC_OK) {
-      cli_fail(cmd, "%s:%lu: %s / %s: %s; nothing changed", path, lineno, line, service_id,
-               mbmsec_errname(rc));
-      goto out;
-    }
-    n++;
+  rc = mbmsec_bulk_impis(text, len, impi_one, &c, &pos);
+  if (rc != MBMSEC_OK && pos.why) {
+    cli_fail(cmd, "%s:%lu: %s; nothing changed", path, pos.line, pos.why);
+    goto out;
   }
-  if (ferror(in)) {
-    cli_fail(cmd, "%s: read error; nothing changed", path);
+  if (rc != MBMSEC_OK) {
+    cli_fail(cmd, "%s:%lu: %s / %s: %s; nothing changed", path, pos.line, c.impi, service_id,
+             mbmsec_errname(rc));
     goto out;
   }
   rc = mbmsec_store_batch_commit(st);
@@ -190,12 +201,12 @@ static int subscriber_file(const char *cmd, bool grant, const char *uri, const c
     goto out;
   }
   began = false;
-  printf("%s=%lu\n", grant ? "granted" : "revoked", n);
+  printf("%s=%lu\n", grant ? "granted" : "revoked", c.n);
   ret = CLI_OK;
 out:
   if (began) mbmsec_store_batch_rollback(st);
   mbmsec_store_close(st);
-  if (in != stdin) fclose(in);
+  free(text);
   return ret;
 }
 
@@ -206,8 +217,9 @@ int bmsc_cmd_subscriber(int argc, char **argv)
       "                                           --service-id S\n\n"
       "Grants (or revokes) the subscriber IMPI the user service: a register item for it is\n"
       "then answered 200 (or 401, not subscribed). Revoking keeps existing registrations.\n"
-      "--file FILE: one IMPI a line ('#' lines and blank lines skipped; '-' = standard\n"
-      "input), all in one transaction: every line takes effect or none does.\n";
+      "--file FILE: one IMPI a line ('#' lines and blank lines skipped, LF or CRLF, at most\n"
+      "1024 octets a line; '-' = standard input), all in one transaction: every line takes\n"
+      "effect or none does (the first bad line is named).\n";
   if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
     return fputs(HELP, stdout), CLI_OK;
   if (argc < 2 || (strcmp(argv[1], "grant") && strcmp(argv[1], "revoke")))

@@ -2,11 +2,13 @@
  * (lib/bmsc bmsc_rotsched.h) fed to the delivery engine (bmsc_delivery.h).
  *
  * One plan per pushed MSK: the registered UEs of its Key Group (registrations of every
- * service using the group, by B-TID, that the delivery engine knows: a UE registers with its
- * MUK there), sorted by B-TID so an index names a UE. The main loop calls bmsc_rotate_tick
- * every 100 ms: due UEs are pushed (mbmsec_bmsc_dl_deliver), and delivery events queued by the
- * MIKEY thread settle them. Every ROT_AUTO_S seconds it also starts the plans of the schedule:
- * the next MSK of a group whose current MSK ends within rotate-lead seconds.
+ * service using the group, by B-TID), sorted by B-TID so an index names a UE. A UE registers
+ * with its MUK in the delivery engine; one the engine does not know (registered before a
+ * restart) is restored when its push is due (bmsc_mikey_known: Zn gives the MUK again).
+ * The main loop calls bmsc_rotate_tick every 100 ms: due UEs are pushed
+ * (mbmsec_bmsc_dl_deliver), and delivery events queued by the MIKEY thread settle them. Every
+ * ROT_AUTO_S seconds it also starts the plans of the schedule: the next MSK of a group whose
+ * current MSK ends within rotate-lead seconds.
  *
  * Locks: `mu` guards the plans and is never held while calling the delivery engine (whose
  * event callback takes `qmu`, the queue's own lock, with a UE lock held): lock order UE -> qmu,
@@ -184,8 +186,7 @@ static int cmp_str(const void *a, const void *b)
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The distinct B-TIDs registered to a service of the group that the delivery engine knows,
- * sorted. */
+/* The distinct B-TIDs registered to a service of the group, sorted. */
 static mbmsec_err group_btids(bmsc_app *app, const uint8_t kdid[KDID_LEN], uint16_t group,
                               btid_vec *out)
 {
@@ -198,9 +199,7 @@ static mbmsec_err group_btids(bmsc_app *app, const uint8_t kdid[KDID_LEN], uint1
   if (rc == MBMSEC_OK && all.n) qsort(all.b, all.n, sizeof *all.b, cmp_str);
   memset(out, 0, sizeof *out);
   for (size_t i = 0; i < all.n; i++) {
-    mbmsec_bmsc_dl_ue_info info;
-    bool keep = rc == MBMSEC_OK && (i == 0 || strcmp(all.b[i], all.b[i - 1])) &&
-                mbmsec_bmsc_dl_ue_get(bmsc_mikey_dl(app), all.b[i], &info) == MBMSEC_OK;
+    bool keep = rc == MBMSEC_OK && (i == 0 || strcmp(all.b[i], all.b[i - 1]));
     if (keep) all.b[out->n++] = all.b[i];
     else free(all.b[i]);
   }
@@ -404,6 +403,10 @@ static void push_due(bmsc_app *app, rot_plan *p, const uint32_t *ids, size_t k, 
     if (!still_registered(app, p->btids[ids[i]], p->msk_id)) {
       ok[i] = false;
       bmsc_log(BL_INFO, "rotate", "event", "skip_deregistered", "btid", p->btids[ids[i]], NULL);
+      continue;
+    }
+    if (bmsc_mikey_known(app, p->btids[ids[i]]) != MBMSEC_OK) { /* not restorable: logged */
+      ok[i] = false;
       continue;
     }
     mbmsec_err rc = mbmsec_bmsc_dl_deliver(dl, p->btids[ids[i]], p->kdid, p->msk_id, p->key,
@@ -655,8 +658,7 @@ mbmsec_err bmsc_rotate_pull(bmsc_app *app, const uint8_t kdid[KDID_LEN], uint16_
   msk_id_of(group, gs.has_current ? gs.current : gs.next, id);
   btid_vec v = {0};
   if (btid) {
-    mbmsec_bmsc_dl_ue_info info;
-    mbmsec_err rc = mbmsec_bmsc_dl_ue_get(bmsc_mikey_dl(app), btid, &info);
+    mbmsec_err rc = bmsc_mikey_known(app, btid);
     if (rc != MBMSEC_OK) return rc;
     v.b = malloc(sizeof *v.b);
     if (!v.b || !(v.b[0] = strdup(btid))) {
@@ -669,7 +671,8 @@ mbmsec_err bmsc_rotate_pull(bmsc_app *app, const uint8_t kdid[KDID_LEN], uint16_
     if (grc != MBMSEC_OK) return grc;
   }
   for (size_t i = 0; i < v.n; i++) {
-    mbmsec_err rc = mbmsec_bmsc_dl_pull(bmsc_mikey_dl(app), v.b[i], kdid, id, mono_ms());
+    mbmsec_err rc = bmsc_mikey_known(app, v.b[i]); /* restores a UE the engine lost */
+    if (rc == MBMSEC_OK) rc = mbmsec_bmsc_dl_pull(bmsc_mikey_dl(app), v.b[i], kdid, id, mono_ms());
     if (rc == MBMSEC_OK) ++*pulled;
     else ++*errors;
     char hid[2 * MSK_ID_LEN + 1];

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../cli.h"
 #include "bsf_cmd.h"
 
 int bsf_usage(const char *cmd, const char *fmt, ...)
@@ -29,12 +30,13 @@ int bsf_fail(const char *cmd, const char *fmt, ...)
 
 static const char USAGE[] =
     "Usage: mbmsec-bsf run [options]             the BSF: Ub over HTTP, Zn over Diameter\n"
-    "       mbmsec-bsf subscriber add|list|show|del [options]   the built-in HSS\n"
+    "       mbmsec-bsf subscriber add|import|list|show|del [options]   the built-in HSS\n"
     "\n"
     "Each command has --help. Exit status: 0 success, 1 failure, 2 usage error.\n";
 
 int main(int argc, char **argv)
 {
+  cli_set_program("mbmsec-bsf"); /* for the shared cli.c helpers' messages */
   if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
     fputs(USAGE, argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;

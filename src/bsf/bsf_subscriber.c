@@ -8,6 +8,7 @@
 
 #include "../cli.h"
 #include "bsf_cmd.h"
+#include "mbmsec/bulk.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/encode.h"
 #include "mbmsec/milenage.h"
@@ -33,8 +34,9 @@ static const char HELP[] =
     "  --show-keys   also print K and OPc\n"
     "  --file CSV    import: one subscriber a line, IMPI,K,OPC[,SQN[,AMF[,USS]]] (hex as\n"
     "                above; USS is the rest of the line, e.g. 4 or 4,1); '#' lines and blank\n"
-    "                lines are skipped. All lines are added in one transaction, or none\n"
-    "                (the first bad line is named). '-' reads standard input.\n"
+    "                lines are skipped; LF or CRLF, at most 1024 octets a line. All lines\n"
+    "                are added in one transaction, or none (the first bad line is named).\n"
+    "                '-' reads standard input.\n"
     "Output: name=value lines (list: one line per subscriber). Exit status: 0 success,\n"
     "1 failure (not found, already present, store error), 2 usage error.\n";
 
@@ -131,52 +133,23 @@ out:
   return ret;
 }
 
-/* One CSV line "IMPI,K,OPC[,SQN[,AMF[,USS]]]" (NUL-terminated, no newline) into the store. */
-static mbmsec_err import_line(mbmsec_store *st, char *line, const char **why)
+/* Subscriber CSV files: read whole (10,000 subscribers are about 1 MB). */
+#define IMPORT_FILE_MAX (64u << 20)
+
+typedef struct {
+  mbmsec_store *st;
+  unsigned long added;
+} import_ctx;
+
+static mbmsec_err import_one(const mbmsec_bulk_subscriber *r, unsigned long line, void *arg)
 {
-  char *f[6] = {NULL};
-  size_t n = 0;
-  char *p = line;
-  while (n < 6) {
-    f[n++] = p;
-    if (n == 6) break; /* USS: the rest of the line, commas included */
-    char *c = strchr(p, ',');
-    if (!c) break;
-    *c = 0;
-    p = c + 1;
-  }
-  *why = "expected IMPI,K,OPC[,SQN[,AMF[,USS]]]";
-  if (n < 3) return MBMSEC_ERR_ARG;
-  uint8_t k[16], opc[16], amf[2] = {0x80, 0x00}, sqn[6] = {0};
-  size_t kl = 0, ol = 0, sl = 6, al = 2;
-  mbmsec_err rc = MBMSEC_ERR_ARG;
-  if (mbmsec_hex_decode(f[1], strlen(f[1]), k, 16, &kl) != MBMSEC_OK || kl != 16) {
-    *why = "K: expected 32 hex digits";
-    goto out;
-  }
-  if (mbmsec_hex_decode(f[2], strlen(f[2]), opc, 16, &ol) != MBMSEC_OK || ol != 16) {
-    *why = "OPC: expected 32 hex digits";
-    goto out;
-  }
-  if (n > 3 && *f[3] && (mbmsec_hex_decode(f[3], strlen(f[3]), sqn, 6, &sl) != MBMSEC_OK || sl != 6)) {
-    *why = "SQN: expected 12 hex digits";
-    goto out;
-  }
-  if (n > 4 && *f[4] && (mbmsec_hex_decode(f[4], strlen(f[4]), amf, 2, &al) != MBMSEC_OK || al != 2)) {
-    *why = "AMF: expected 4 hex digits";
-    goto out;
-  }
-  uint64_t s = 0;
-  for (int i = 0; i < 6; i++)
-    s = (s << 8) | sqn[i];
-  mbmsec_store_subscriber_in in = {.impi = f[0], .k = k, .k_len = 16, .opc = opc,
-                                   .opc_len = 16, .sqn = s, .amf = amf, .amf_len = 2,
-                                   .uss = n > 5 && *f[5] ? f[5] : "4"};
-  rc = mbmsec_store_subscriber_add(st, &in);
-  *why = mbmsec_strerror(rc);
-out:
-  mbmsec_cleanse(k, sizeof k);
-  mbmsec_cleanse(opc, sizeof opc);
+  import_ctx *c = arg;
+  (void)line;
+  mbmsec_store_subscriber_in in = {.impi = r->impi, .k = r->k, .k_len = 16, .opc = r->opc,
+                                   .opc_len = 16, .sqn = r->sqn, .amf = r->amf, .amf_len = 2,
+                                   .uss = r->uss};
+  mbmsec_err rc = mbmsec_store_subscriber_add(c->st, &in);
+  c->added += rc == MBMSEC_OK;
   return rc;
 }
 
@@ -185,6 +158,11 @@ static int cmd_import(int argc, char **argv)
   const char *cmd = "subscriber import";
   opts o = {0};
   mbmsec_store *st = NULL;
+  uint8_t *text = NULL;
+  size_t len = 0;
+  bool began = false;
+  import_ctx c = {0};
+  mbmsec_bulk_pos pos;
   int ret = parse(cmd, argc, argv, &o);
   if (ret)
     return ret;
@@ -192,12 +170,8 @@ static int cmd_import(int argc, char **argv)
     return bsf_usage(cmd, "--file is required");
   if (o.impi || o.k || o.op || o.opc || o.sqn || o.amf || o.uss || o.json || o.show_keys)
     return bsf_usage(cmd, "takes only --store and --file");
-  FILE *in = strcmp(o.file, "-") ? fopen(o.file, "r") : stdin;
-  if (!in)
-    return bsf_fail(cmd, "cannot open %s", o.file);
-  char line[1024];
-  unsigned long lineno = 0, added = 0;
-  bool began = false;
+  if (cli_read_input(cmd, o.file, IMPORT_FILE_MAX, &text, &len))
+    return 1;
   if ((ret = open_store(cmd, o.store, &st)))
     goto out;
   mbmsec_err rc = mbmsec_store_batch_begin(st);
@@ -206,29 +180,11 @@ static int cmd_import(int argc, char **argv)
     goto out;
   }
   began = true;
-  while (fgets(line, sizeof line, in)) {
-    lineno++;
-    size_t len = strlen(line);
-    if (len == sizeof line - 1 && line[len - 1] != '\n') {
-      ret = bsf_fail(cmd, "%s:%lu: line longer than %zu octets; nothing imported", o.file,
-                     lineno, sizeof line - 2);
-      goto out;
-    }
-    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-      line[--len] = 0;
-    if (!len || line[0] == '#')
-      continue;
-    const char *why = "";
-    rc = import_line(st, line, &why);
-    mbmsec_cleanse(line, sizeof line);
-    if (rc != MBMSEC_OK) {
-      ret = bsf_fail(cmd, "%s:%lu: %s; nothing imported", o.file, lineno, why);
-      goto out;
-    }
-    added++;
-  }
-  if (ferror(in)) {
-    ret = bsf_fail(cmd, "%s: read error; nothing imported", o.file);
+  c.st = st;
+  rc = mbmsec_bulk_subscribers(text, len, import_one, &c, &pos);
+  if (rc != MBMSEC_OK) {
+    ret = bsf_fail(cmd, "%s:%lu: %s; nothing imported", o.file, pos.line,
+                   pos.why ? pos.why : mbmsec_strerror(rc));
     goto out;
   }
   rc = mbmsec_store_batch_commit(st);
@@ -237,14 +193,14 @@ static int cmd_import(int argc, char **argv)
     goto out;
   }
   began = false;
-  printf("imported=%lu\n", added);
+  printf("imported=%lu\n", c.added);
 out:
   if (began)
     mbmsec_store_batch_rollback(st);
   mbmsec_store_close(st);
-  mbmsec_cleanse(line, sizeof line);
-  if (in != stdin)
-    fclose(in);
+  if (text)
+    mbmsec_cleanse(text, len);
+  free(text);
   return ret;
 }
 

@@ -1,56 +1,100 @@
-# The set-up shared by the single-UE BM-SC e2e tests (sourced after tests/lib/common.sh):
-# bmsc_env_start [BMSC OPTIONS...] provisions one subscriber (ALICE) at a real mbmsec-bsf, one
-# service (Key Group 0001) granted to her at mbmsec-bmsc, starts both daemons on free ports
-# (BP, ZP, HP, AP, UE_PORT; PIDs BSF_PID, BMSC_PID), makes the UE's USIM and bootstraps it
+# The set-up shared by the BM-SC e2e tests (sourced after tests/lib/common.sh; needs BSF, BMSC
+# and UE). Building blocks, each failing the test on error:
+#   bmsc_env_key                     prints 16 random octets in hex (a K or an OPc)
+#   bmsc_env_subscriber IMPI K OPC [USS]   adds a subscriber to the BSF's store (USS default 4)
+#   bmsc_env_bsf [RUN OPTIONS...]    starts mbmsec-bsf on $WORK/bsf.db, free ports BP (Ub) and
+#                                    ZP (Zn); BSF_PID. The options follow the defaults.
+#   bmsc_env_bmsc [RUN OPTIONS...]   starts mbmsec-bmsc on BSTORE ($WORK/bmsc.db) with Zn to the
+#                                    BSF, MIKEY to UE_PORT (chosen once), --rotate-lead 60; free
+#                                    ports HP (Ua) and AP (admin); BMSC_PID. The options follow
+#                                    the defaults (the last of an option wins) and are kept for
+#   bmsc_env_restart                 the same BM-SC again on the same store and UE_PORT (after a
+#                                    stop or a kill; new HP and AP); the earlier log moves to
+#                                    bmsc-prev.err
+#   bmsc_env_bootstrap USIM STATE IMPI K OPC [BOOTSTRAP OPTIONS...]  makes the USIM file (once)
+#                                    and bootstraps at the BSF for NAF; BTID, BOOT_OUT
+#   metric NAME, uelist              the running BM-SC's /metrics value, `ue list`
+# bmsc_env_start [BMSC OPTIONS...]: the single-UE set-up: one subscriber (ALICE), one service
+# (urn:example:mbms:news, Key Group 0001) granted to her, both daemons, her USIM and bootstrap
 # (BTID); ue CMD ARGS... runs mbmsec-ue from UE_IP with MIKEY on UE_IP:UE_PORT.
-bmsc_env_start() {
-  BSF_FQDN=bsf.test.example.org
-  NAF=bmsc.test.example.org
-  UE_IP=127.0.0.6
-  K=$(od -An -tx1 -N16 -v /dev/urandom | tr -d ' \n')
-  OPC=$(od -An -tx1 -N16 -v /dev/urandom | tr -d ' \n')
-  ALICE="alice@ims.mnc001.mcc001.3gppnetwork.org"
+BSF_FQDN=bsf.test.example.org
+NAF=bmsc.test.example.org
+BSF_STORE="sqlite:$WORK/bsf.db"
+BSTORE="sqlite:$WORK/bmsc.db"
+BMSC_ARGS=()
 
-  "$BSF" subscriber add --store "sqlite:$WORK/bsf.db" --impi "$ALICE" --k "$K" --opc "$OPC" --uss 4 ||
-    fail "bsf subscriber add"
+bmsc_env_key() { od -An -tx1 -N16 -v /dev/urandom | tr -d ' \n'; }
+
+bmsc_env_subscriber() {
+  "$BSF" subscriber add --store "$BSF_STORE" --impi "$1" --k "$2" --opc "$3" --uss "${4:-4}" ||
+    fail "bsf subscriber add $1"
+}
+
+bmsc_env_bsf() {
+  local try
   for try in 1 2 3 4 5; do
     BP=$(free_port) ZP=$(free_port)
-    "$BSF" run --listen "127.0.0.1:$BP" --zn-listen "127.0.0.1:$ZP" --store "sqlite:$WORK/bsf.db" \
-      --fqdn "$BSF_FQDN" --zn-peer bmsc.zn.test >/dev/null 2>"$WORK/bsf.err" &
+    "$BSF" run --listen "127.0.0.1:$BP" --zn-listen "127.0.0.1:$ZP" --store "$BSF_STORE" \
+      --fqdn "$BSF_FQDN" --zn-peer bmsc.zn.test "$@" >/dev/null 2>"$WORK/bsf.err" &
     BSF_PID=$!
     TEST_PIDS+=("$BSF_PID")
-    wait_for "$WORK/bsf.err" "msg=ready" 100 "$BSF_PID" && break
+    wait_for "$WORK/bsf.err" "msg=ready" 100 "$BSF_PID" && return 0
     kill -KILL "$BSF_PID" 2>/dev/null || true
-    [ "$try" = 5 ] && fail "mbmsec-bsf did not start"
   done
+  fail "mbmsec-bsf did not start"
+}
 
-  BSTORE="sqlite:$WORK/bmsc.db"
-  "$BMSC" service add --store "$BSTORE" --service-id urn:example:mbms:news --key-group 0001 \
-    --msk-lifetime 3600 >/dev/null || fail "service add"
-  "$BMSC" subscriber grant --store "$BSTORE" --impi "$ALICE" --service-id urn:example:mbms:news ||
-    fail "grant"
-  UE_PORT=$(free_port)
+bmsc_env_bmsc() {
+  BMSC_ARGS=("$@")
+  : "${UE_PORT:=$(free_port)}"
+  bmsc_env_restart
+}
+
+bmsc_env_restart() {
+  local try
+  [ -s "$WORK/bmsc.err" ] && cat "$WORK/bmsc.err" >>"$WORK/bmsc-prev.err"
   for try in 1 2 3 4 5; do
     HP=$(free_port) AP=$(free_port)
     : >"$WORK/bmsc.err"
     "$BMSC" run --listen "127.0.0.1:$HP" --admin-listen "127.0.0.1:$AP" --fqdn "$NAF" --store "$BSTORE" \
-      --mikey-bind 127.0.0.1:0 --ue-mikey-port "$UE_PORT" --rotate-lead 60 "$@" \
+      --mikey-bind 127.0.0.1:0 --ue-mikey-port "$UE_PORT" --rotate-lead 60 \
       --zn-peer-addr 127.0.0.1 --zn-peer-port "$ZP" --zn-identity bmsc.zn.test --zn-realm zn.test \
-      --zn-peer bsf.zn.test >/dev/null 2>>"$WORK/bmsc.err" &
+      --zn-peer bsf.zn.test "${BMSC_ARGS[@]}" >/dev/null 2>>"$WORK/bmsc.err" &
     BMSC_PID=$!
     TEST_PIDS+=("$BMSC_PID")
-    wait_for "$WORK/bmsc.err" "msg=ready" 150 "$BMSC_PID" && break
+    wait_for "$WORK/bmsc.err" "msg=ready" 150 "$BMSC_PID" && return 0
     kill -KILL "$BMSC_PID" 2>/dev/null || true
-    [ "$try" = 5 ] && fail "mbmsec-bmsc did not start"
   done
-  metric() { curl -s -m 5 "http://127.0.0.1:$AP/metrics" | awk -v n="$1" '$1 == n { print $2 }'; }
-  uelist() { "$BMSC" ue list --admin "127.0.0.1:$AP"; }
+  fail "mbmsec-bmsc did not start"
+}
 
-  timeout 30 "$UE" usim init --usim "$WORK/usim" --k "$K" --opc "$OPC" >/dev/null 2>"$WORK/ue.err" || fail "usim init"
-  out=$(timeout 30 "$UE" bootstrap --bsf "http://127.0.0.1:$BP/" --realm "$BSF_FQDN" --impi "$ALICE" \
-    --usim "$WORK/usim" --state "$WORK/state" --naf-fqdn "$NAF" 2>"$WORK/ue.err") || fail "bootstrap: $out"
-  BTID=$(field "$out" btid)
-  [ -n "$BTID" ] || fail "bootstrap output: $out"
+bmsc_env_bootstrap() {
+  local usim=$1 state=$2 impi=$3 k=$4 opc=$5
+  shift 5
+  [ -f "$usim" ] || timeout 30 "$UE" usim init --usim "$usim" --k "$k" --opc "$opc" >/dev/null 2>"$WORK/ue.err" ||
+    fail "usim init $impi"
+  BOOT_OUT=$(timeout 30 "$UE" bootstrap --bsf "http://127.0.0.1:$BP/" --realm "$BSF_FQDN" --impi "$impi" \
+    --usim "$usim" --state "$state" --naf-fqdn "$NAF" "$@" 2>"$WORK/ue.err") || fail "bootstrap $impi: $BOOT_OUT"
+  BTID=$(printf '%s\n' "$BOOT_OUT" | awk -F= '$1 == "btid" { sub(/^[^=]*=/, ""); print; exit }')
+  [ -n "$BTID" ] || fail "bootstrap $impi output: $BOOT_OUT"
+}
+
+metric() { curl -s -m 5 "http://127.0.0.1:$AP/metrics" | awk -v n="$1" '$1 == n { print $2 }'; }
+uelist() { "$BMSC" ue list --admin "127.0.0.1:$AP"; }
+
+bmsc_env_start() {
+  UE_IP=127.0.0.6
+  K=$(bmsc_env_key)
+  OPC=$(bmsc_env_key)
+  ALICE="alice@ims.mnc001.mcc001.3gppnetwork.org"
+  bmsc_env_subscriber "$ALICE" "$K" "$OPC"
+  bmsc_env_bsf
+  "$BMSC" service add --store "$BSTORE" --service-id urn:example:mbms:news --key-group 0001 \
+    --msk-lifetime 3600 >/dev/null || fail "service add"
+  "$BMSC" subscriber grant --store "$BSTORE" --impi "$ALICE" --service-id urn:example:mbms:news ||
+    fail "grant"
+  bmsc_env_bmsc "$@"
+  bmsc_env_bootstrap "$WORK/usim" "$WORK/state" "$ALICE" "$K" "$OPC"
 }
 
 ue() { # ue CMD ARGS...: mbmsec-ue from UE_IP, MIKEY received on UE_IP:UE_PORT

@@ -21,52 +21,22 @@ TEST_NAME=bmsc-crash
 . "$(dirname "$0")/../lib/common.sh"
 field() { printf '%s\n' "$1" | awk -F= -v n="$2" '$1 == n { sub(/^[^=]*=/, ""); print; exit }'; }
 
-BSF_FQDN=bsf.test.example.org
-NAF=bmsc.test.example.org
+. "$(dirname "$0")/bmsc_env.sh"
 UES="1 2 3"
 ip_of() { echo "127.0.0.$((20 + $1))"; }
 impi_of() { echo "ue$1@ims.mnc001.mcc001.3gppnetwork.org"; }
 
-BSTORE="sqlite:$WORK/bmsc.db"
 "$BMSC" service add --store "$BSTORE" --service-id urn:example:mbms:news --key-group 0001 \
   --msk-lifetime 3600 >/dev/null || fail "service add"
 for u in $UES; do
-  eval "K$u=$(od -An -tx1 -N16 -v /dev/urandom | tr -d ' \n') OPC$u=$(od -An -tx1 -N16 -v /dev/urandom | tr -d ' \n')"
+  eval "K$u=$(bmsc_env_key) OPC$u=$(bmsc_env_key)"
   eval "k=\$K$u o=\$OPC$u"
-  "$BSF" subscriber add --store "sqlite:$WORK/bsf.db" --impi "$(impi_of "$u")" --k "$k" --opc "$o" --uss 4 ||
-    fail "bsf subscriber add $u"
+  bmsc_env_subscriber "$(impi_of "$u")" "$k" "$o"
   "$BMSC" subscriber grant --store "$BSTORE" --impi "$(impi_of "$u")" --service-id urn:example:mbms:news ||
     fail "grant $u"
 done
-for try in 1 2 3 4 5; do
-  BP=$(free_port) ZP=$(free_port)
-  "$BSF" run --listen "127.0.0.1:$BP" --zn-listen "127.0.0.1:$ZP" --store "sqlite:$WORK/bsf.db" \
-    --fqdn "$BSF_FQDN" --zn-peer bmsc.zn.test >/dev/null 2>"$WORK/bsf.err" &
-  BSF_PID=$!
-  TEST_PIDS+=("$BSF_PID")
-  wait_for "$WORK/bsf.err" "msg=ready" 100 "$BSF_PID" && break
-  kill -KILL "$BSF_PID" 2>/dev/null || true
-  [ "$try" = 5 ] && fail "mbmsec-bsf did not start"
-done
-UE_PORT=$(free_port)
-start_bmsc() {
-  local try
-  for try in 1 2 3 4 5; do
-    HP=$(free_port) AP=$(free_port)
-    : >"$WORK/bmsc.err"
-    "$BMSC" run --listen "127.0.0.1:$HP" --admin-listen "127.0.0.1:$AP" --fqdn "$NAF" --store "$BSTORE" \
-      --mikey-bind 127.0.0.1:0 --ue-mikey-port "$UE_PORT" --mikey-retx-first-ms 300 --rotate-lead 60 \
-      --zn-peer-addr 127.0.0.1 --zn-peer-port "$ZP" --zn-identity bmsc.zn.test --zn-realm zn.test \
-      --zn-peer bsf.zn.test >/dev/null 2>>"$WORK/bmsc.err" &
-    BMSC_PID=$!
-    TEST_PIDS+=("$BMSC_PID")
-    wait_for "$WORK/bmsc.err" "msg=ready" 150 "$BMSC_PID" && return 0
-    kill -KILL "$BMSC_PID" 2>/dev/null || true
-  done
-  fail "mbmsec-bmsc did not start"
-}
-start_bmsc
-metric() { curl -s -m 5 "http://127.0.0.1:$AP/metrics" | awk -v n="$1" '$1 == n { print $2 }'; }
+bmsc_env_bsf
+bmsc_env_bmsc --mikey-retx-first-ms 300
 # The store rows the crash must not change (keys hashed, not printed).
 snapshot() {
   sqlite3 -readonly "$WORK/bmsc.db" \
@@ -84,10 +54,8 @@ ue() { # ue N CMD ARGS...
 }
 for u in $UES; do
   eval "k=\$K$u o=\$OPC$u"
-  timeout 30 "$UE" usim init --usim "$WORK/usim$u" --k "$k" --opc "$o" >/dev/null 2>"$WORK/ue.err" || fail "usim init"
-  out=$(timeout 30 "$UE" bootstrap --bsf "http://127.0.0.1:$BP/" --realm "$BSF_FQDN" --impi "$(impi_of "$u")" \
-    --usim "$WORK/usim$u" --state "$WORK/state$u" --naf-fqdn "$NAF" 2>"$WORK/ue.err") || fail "bootstrap $u: $out"
-  eval "BTID$u=$(field "$out" btid)"
+  bmsc_env_bootstrap "$WORK/usim$u" "$WORK/state$u" "$(impi_of "$u")" "$k" "$o"
+  eval "BTID$u=\$BTID"
   out=$(ue "$u" register --service-id urn:example:mbms:news --mikey-listen "$(ip_of "$u"):$UE_PORT" \
     --mikey-state "$WORK/mikey$u" --wait-ms 1500 2>"$WORK/ue.err") || fail "register $u: $out $(cat "$WORK/ue.err")"
   grep -q "^mikey_2=msk 00f110:0001000[12] new" <<<"$out" || fail "register $u: MSKs not received: $out"
@@ -136,7 +104,7 @@ done
 ok "6 deliveries pending and retransmitted (captured, unanswered); BM-SC killed with SIGKILL"
 
 # ---- restart on the same store
-start_bmsc
+bmsc_env_restart
 [ "$(snapshot)" = "$BEFORE" ] || fail "store rows changed by the crash and restart"
 for u in $UES; do
   maxc=$(awk -v ip="$(ip_of "$u")" '$1 == ip && $2 > m { m = $2 } END { print m + 0 }' "$WORK/cap")

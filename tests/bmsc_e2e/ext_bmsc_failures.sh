@@ -25,45 +25,20 @@ SCHEMAS="$SRC/schemas"
 field() { printf '%s\n' "$1" | awk -F= -v n="$2" '$1 == n { sub(/^[^=]*=/, ""); print; exit }'; }
 hexb64() { "$PY" -c 'import sys,base64; print(base64.b64encode(bytes.fromhex(sys.argv[1])).decode())' "$1"; }
 
-BSF_FQDN=bsf.test.example.org
-NAF=bmsc.test.example.org
+. "$(dirname "$0")/bmsc_env.sh"
 REALM="3GPP-bootstrapping@$NAF"
 UE_IP=127.0.0.7
 ALICE="alice@ims.mnc001.mcc001.3gppnetwork.org" BOB="bob@ims.mnc001.mcc001.3gppnetwork.org"
-KA=$(od -An -tx1 -N16 -v /dev/urandom | tr -d ' \n') OA=$(od -An -tx1 -N16 -v /dev/urandom | tr -d ' \n')
-KB=$(od -An -tx1 -N16 -v /dev/urandom | tr -d ' \n') OB=$(od -An -tx1 -N16 -v /dev/urandom | tr -d ' \n')
-"$BSF" subscriber add --store "sqlite:$WORK/bsf.db" --impi "$ALICE" --k "$KA" --opc "$OA" --uss 4 || fail "bsf alice"
-"$BSF" subscriber add --store "sqlite:$WORK/bsf.db" --impi "$BOB" --k "$KB" --opc "$OB" --uss 1 || fail "bsf bob"
-for try in 1 2 3 4 5; do
-  BP=$(free_port) ZP=$(free_port)
-  "$BSF" run --listen "127.0.0.1:$BP" --zn-listen "127.0.0.1:$ZP" --store "sqlite:$WORK/bsf.db" \
-    --fqdn "$BSF_FQDN" --zn-peer bmsc.zn.test --lifetime 8 >/dev/null 2>"$WORK/bsf.err" &
-  BSF_PID=$!
-  TEST_PIDS+=("$BSF_PID")
-  wait_for "$WORK/bsf.err" "msg=ready" 100 "$BSF_PID" && break
-  kill -KILL "$BSF_PID" 2>/dev/null || true
-  [ "$try" = 5 ] && fail "mbmsec-bsf did not start"
-done
-BSTORE="sqlite:$WORK/bmsc.db"
+KA=$(bmsc_env_key) OA=$(bmsc_env_key) KB=$(bmsc_env_key) OB=$(bmsc_env_key)
+bmsc_env_subscriber "$ALICE" "$KA" "$OA" 4
+bmsc_env_subscriber "$BOB" "$KB" "$OB" 1
+bmsc_env_bsf --lifetime 8
 "$BMSC" service add --store "$BSTORE" --service-id urn:example:mbms:news --key-group 0001 --msk-lifetime 3600 >/dev/null || fail "service news"
 "$BMSC" service add --store "$BSTORE" --service-id urn:example:mbms:sport --key-group 0002 --msk-lifetime 3600 >/dev/null || fail "service sport"
 for i in "$ALICE" "$BOB"; do
   "$BMSC" subscriber grant --store "$BSTORE" --impi "$i" --service-id urn:example:mbms:news || fail "grant $i"
 done
-UE_PORT=$(free_port)
-for try in 1 2 3 4 5; do
-  HP=$(free_port) AP=$(free_port)
-  : >"$WORK/bmsc.err"
-  "$BMSC" run --listen "127.0.0.1:$HP" --admin-listen "127.0.0.1:$AP" --fqdn "$NAF" --store "$BSTORE" \
-    --mikey-bind 127.0.0.1:0 --ue-mikey-port "$UE_PORT" --rotate-lead 60 \
-    --zn-peer-addr 127.0.0.1 --zn-peer-port "$ZP" --zn-identity bmsc.zn.test --zn-realm zn.test \
-    --zn-peer bsf.zn.test >/dev/null 2>>"$WORK/bmsc.err" &
-  BMSC_PID=$!
-  TEST_PIDS+=("$BMSC_PID")
-  wait_for "$WORK/bmsc.err" "msg=ready" 150 "$BMSC_PID" && break
-  kill -KILL "$BMSC_PID" 2>/dev/null || true
-  [ "$try" = 5 ] && fail "mbmsec-bmsc did not start"
-done
+bmsc_env_bmsc
 ok "mbmsec-bsf (Ks lifetime 8 s), mbmsec-bmsc"
 
 hdr() { awk -v n="$1" '{ sub(/\r$/, "") } tolower($0) ~ "^" tolower(n) ":" { sub(/^[^:]*: */, ""); print }' "$WORK/h"; }
@@ -103,13 +78,9 @@ valid() { # valid SCHEMA: $WORK/b valid under schemas/SCHEMA
     fail "$2 body not valid under $1: $(cat "$WORK/xmllint.out") $(cat "$WORK/b")"
 }
 boot() { # boot IMPI USIM K OPC: sets BTID, PASS (state in $WORK/state-USIM)
-  [ -f "$WORK/$2" ] || timeout 30 "$UE" usim init --usim "$WORK/$2" --k "$3" --opc "$4" >/dev/null 2>"$WORK/ue.err" || fail "usim init"
-  local out
-  out=$(timeout 30 "$UE" bootstrap --bsf "http://127.0.0.1:$BP/" --realm "$BSF_FQDN" --impi "$1" \
-    --usim "$WORK/$2" --state "$WORK/state-$2" --naf-fqdn "$NAF" --show-keys 2>"$WORK/ue.err") || fail "bootstrap $1"
-  BTID=$(field "$out" btid)
-  PASS=$(hexb64 "$(field "$out" mrk)")
-  [ -n "$BTID" ] && [ -n "$PASS" ] || fail "bootstrap output: $out"
+  bmsc_env_bootstrap "$WORK/$2" "$WORK/state-$2" "$1" "$3" "$4" --show-keys
+  PASS=$(hexb64 "$(field "$BOOT_OUT" mrk)")
+  [ -n "$PASS" ] || fail "bootstrap output: $BOOT_OUT"
 }
 
 # ---- 413: a body over 64 KiB, refused before authentication

@@ -27,13 +27,19 @@ out=$(ue register --service-id "$SVC" 2>&1) || fail "register: $out"
 [ "$(field "$out" code_200)" = "$SVC" ] || fail "register: $out"
 ok "registered"
 
-"$BMSC" subscriber revoke --store "$BSTORE" --impi "$ALICE" --service-id "$SVC" >/dev/null || fail "revoke"
+# the IMPI-list reader (lib/bulk.c) through the command: a bad line is named, nothing changes
+err=$(printf '# revoke\n%s\nbad\0impi\n' "$ALICE" | "$BMSC" subscriber revoke --store "$BSTORE" --service-id "$SVC" --file - 2>&1) &&
+  fail "revoke --file with a NUL accepted"
+case $err in *"-:3: NUL octet; nothing changed"*) ;; *) fail "revoke --file error does not name line 3: $err" ;; esac
+out=$(printf '# revoke\r\n%s\r\n' "$ALICE" | "$BMSC" subscriber revoke --store "$BSTORE" --service-id "$SVC" --file -) || fail "revoke"
+[ "$out" = revoked=1 ] || fail "revoke --file: $out"
 [ -e "$WORK/bmsc.db-wal" ] || fail "the daemon's WAL was deleted by the revoke command's connection"
 out=$(ue msk-request --key-id APEQAAEAAA== 2>&1) || fail "msk-request: $out"
 [ "$(field "$out" code_401)" = APEQAAEAAA== ] || fail "revoke not seen by the running daemon: $out"
 ok "revoke seen at once: item 401"
 
-"$BMSC" subscriber grant --store "$BSTORE" --impi "$ALICE" --service-id "$SVC" >/dev/null || fail "grant"
+printf '%s' "$ALICE" >"$WORK/grant.txt" # one IMPI, no newline
+"$BMSC" subscriber grant --store "$BSTORE" --file "$WORK/grant.txt" --service-id "$SVC" >/dev/null || fail "grant"
 [ -e "$WORK/bmsc.db-wal" ] || fail "the daemon's WAL was deleted by the grant command's connection"
 out=$(ue register --service-id "$SVC" 2>&1) || fail "register: $out"
 [ "$(field "$out" code_200)" = "$SVC" ] || fail "grant not seen by the running daemon: $out"

@@ -20,8 +20,7 @@ TEST_NAME=bmsc-rotate
 . "$(dirname "$0")/../lib/common.sh"
 field() { printf '%s\n' "$1" | awk -F= -v n="$2" '$1 == n { sub(/^[^=]*=/, ""); print; exit }'; }
 
-BSF_FQDN=bsf.test.example.org
-NAF=bmsc.test.example.org
+. "$(dirname "$0")/../bmsc_e2e/bmsc_env.sh"
 LIFE=20
 NUE=3
 
@@ -35,61 +34,32 @@ ok "usage errors"
 
 # ---- BSF with NUE subscribers
 for i in $(seq $NUE); do
-  K[$i]=$(od -An -tx1 -N16 -v /dev/urandom | tr -d ' \n')
-  OPC[$i]=$(od -An -tx1 -N16 -v /dev/urandom | tr -d ' \n')
+  K[$i]=$(bmsc_env_key)
+  OPC[$i]=$(bmsc_env_key)
   IMPI[$i]="ue$i@ims.mnc001.mcc001.3gppnetwork.org"
-  "$BSF" subscriber add --store "sqlite:$WORK/bsf.db" --impi "${IMPI[$i]}" --k "${K[$i]}" \
-    --opc "${OPC[$i]}" --uss 4 || fail "bsf subscriber add $i"
+  bmsc_env_subscriber "${IMPI[$i]}" "${K[$i]}" "${OPC[$i]}"
 done
-for try in 1 2 3 4 5; do
-  BP=$(free_port) ZP=$(free_port)
-  : >"$WORK/bsf.err"
-  "$BSF" run --listen "127.0.0.1:$BP" --zn-listen "127.0.0.1:$ZP" --store "sqlite:$WORK/bsf.db" \
-    --fqdn "$BSF_FQDN" --zn-peer bmsc.zn.test >/dev/null 2>"$WORK/bsf.err" &
-  BSF_PID=$!
-  TEST_PIDS+=("$BSF_PID")
-  wait_for "$WORK/bsf.err" "msg=ready" 100 "$BSF_PID" && break
-  kill -KILL "$BSF_PID" 2>/dev/null || true
-  [ "$try" = 5 ] && fail "mbmsec-bsf did not start"
-done
+bmsc_env_bsf
 ok "mbmsec-bsf on $BP"
 
 # ---- bootstrap the UEs first: registration must come right after the service's MSKs exist
 for i in $(seq $NUE); do
-  timeout 30 "$UE" usim init --usim "$WORK/usim$i" --k "${K[$i]}" --opc "${OPC[$i]}" >/dev/null 2>"$WORK/ue$i.err" ||
-    fail "usim init $i"
-  out=$(timeout 30 "$UE" bootstrap --bsf "http://127.0.0.1:$BP/" --realm "$BSF_FQDN" --impi "${IMPI[$i]}" \
-    --usim "$WORK/usim$i" --state "$WORK/state$i" --naf-fqdn "$NAF" 2>"$WORK/ue$i.err") || fail "bootstrap $i"
-  BTID[$i]=$(field "$out" btid)
-  [ -n "${BTID[$i]}" ] || fail "bootstrap $i: $out"
+  bmsc_env_bootstrap "$WORK/usim$i" "$WORK/state$i" "${IMPI[$i]}" "${K[$i]}" "${OPC[$i]}"
+  BT[$i]=$BTID # each UE's B-TID
 done
 ok "$NUE UEs bootstrapped"
 
 # ---- BM-SC: one service, Key Group 0001, MSKs of LIFE seconds
-BSTORE="sqlite:$WORK/bmsc.db"
 "$BMSC" service add --store "$BSTORE" --service-id urn:example:mbms:rot --key-group 0001 \
   --msk-lifetime $LIFE || fail "service add"
 T0=$(date +%s)
 for i in $(seq $NUE); do
   "$BMSC" subscriber grant --store "$BSTORE" --impi "${IMPI[$i]}" --service-id urn:example:mbms:rot || fail "grant $i"
 done
-UE_PORT=$(free_port)
-for try in 1 2 3 4 5; do
-  HP=$(free_port) AP=$(free_port)
-  : >"$WORK/bmsc.err"
-  # rotate-lead 1: the schedule stays out of the way; this test drives `msk rotate`
-  "$BMSC" run --listen "127.0.0.1:$HP" --admin-listen "127.0.0.1:$AP" --fqdn "$NAF" --store "$BSTORE" \
-    --ue-mikey-port "$UE_PORT" --zn-peer-port "$ZP" --rotate-lead 1 --rotate-window 600 \
-    --rotate-jitter-ms 100 >/dev/null 2>"$WORK/bmsc.err" &
-  BMSC_PID=$!
-  TEST_PIDS+=("$BMSC_PID")
-  wait_for "$WORK/bmsc.err" "msg=ready" 150 "$BMSC_PID" && break
-  kill -KILL "$BMSC_PID" 2>/dev/null || true
-  [ "$try" = 5 ] && fail "mbmsec-bmsc did not start"
-done
+# rotate-lead 1: the schedule stays out of the way; this test drives `msk rotate`
+bmsc_env_bmsc --rotate-lead 1 --rotate-window 600 --rotate-jitter-ms 100
 ADMIN="127.0.0.1:$AP"
 ok "mbmsec-bmsc on $HP (admin $AP)"
-metric() { curl -s "http://$ADMIN/metrics" | awk -v n="$1" '$1 == n { print $2 }'; }
 
 # ---- the UEs register and keep listening (each on its own address, P6)
 WAIT_MS=$(( (3 * LIFE + 5) * 1000 ))
@@ -147,7 +117,7 @@ grep -q 'msg=rotate event=start msk_id=00010003 ues=3 window_ms=3000' "$WORK/bms
 ok "msk rotate: MSK 3 pushed to $NUE UEs and verified before its change-over ($DONE < $V3), no HTTP request"
 
 # ---- ue pull: one UE gets the solicited pull of the current MSK (2)
-P=$("$BMSC" ue pull --key-group 0001 --btid "${BTID[1]}" --admin "$ADMIN") || fail "ue pull"
+P=$("$BMSC" ue pull --key-group 0001 --btid "${BT[1]}" --admin "$ADMIN") || fail "ue pull"
 [ "$P" = "pulled=1 errors=0" ] || fail "ue pull: $P"
 "$BMSC" ue pull --key-group 0001 --btid "nobody@x" --admin "$ADMIN" 2>/dev/null && fail "pull of an unknown UE accepted"
 P=$("$BMSC" ue pull --key-group 0001 --admin "$ADMIN") || fail "ue pull (group)"

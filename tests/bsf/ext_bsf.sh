@@ -48,6 +48,20 @@ grep -qi "$K" <<<"$list" && fail "list printed K without --show-keys"
 "$BSF" run --zn-listen 127.0.0.1:1 --no-zn 2>/dev/null; [ $? = 2 ] || fail "--zn-listen with --no-zn not a usage error"
 ok "subscriber add/list/show/del and usage errors"
 
+# ---- bulk import (lib/bulk.c): CRLF, comments, no final newline; a bad line is named, and
+# then nothing of the file is added
+printf '# impi,k,opc\r\nimp1@x,%s,%s\r\n\nimp2@x,%s,%s,0000000000ff,9000,4,1' "$K" "$OPC" "$K" "$OPC" >"$WORK/imp.csv"
+[ "$("$BSF" subscriber import --store "$STORE" --file "$WORK/imp.csv")" = imported=2 ] || fail "import"
+[ "$(field "$("$BSF" subscriber show --store "$STORE" --impi imp2@x)" uss)" = 4,1 ] || fail "import imp2 uss"
+printf 'imp3@x,%s,%s\n#\nimp4@x,%s,%s0\n' "$K" "$OPC" "$K" "$OPC" >"$WORK/bad.csv"
+err=$("$BSF" subscriber import --store "$STORE" --file "$WORK/bad.csv" 2>&1) && fail "bad import accepted"
+case $err in *"bad.csv:3: OPC"*"nothing imported"*) ;; *) fail "import error does not name line 3: $err" ;; esac
+printf 'imp5@x,%s,%s\nimp1@x,%s,%s\n' "$K" "$OPC" "$K" "$OPC" | "$BSF" subscriber import --store "$STORE" --file - 2>/dev/null && fail "duplicate import accepted"
+"$BSF" subscriber show --store "$STORE" --impi imp3@x 2>/dev/null && fail "imp3 added by a failed import"
+"$BSF" subscriber show --store "$STORE" --impi imp5@x 2>/dev/null && fail "imp5 added by a failed import"
+for i in imp1@x imp2@x; do "$BSF" subscriber del --store "$STORE" --impi $i || fail "del $i"; done
+ok "subscriber import: good file, bad line named, all or nothing"
+
 # ---- the daemon (a few tries in case a free port got taken meanwhile)
 start_bsf() {
   local try i

@@ -531,6 +531,67 @@ static void test_zn_results(void **state)
   zn_case(MBMSEC_ZN_SUCCESS, 0, T0 - 5, 401, MBMSEC_UA_R_KEY_EXPIRED);
 }
 
+/* mbmsec_ua_btid_muk: step 4 without a request (a BM-SC restarted with registered UEs). */
+static void test_btid_muk(void **state)
+{
+  (void)state;
+  mbmsec_ua *ua = new_server(0, 0);
+  const zn_row *ok = add_row("btid-ok@bsf", MBMSEC_ZN_SUCCESS, T0 + 100);
+  add_row("btid-403@bsf", MBMSEC_ZN_NOT_AUTHORIZED, 0);
+  add_row("btid-old@bsf", MBMSEC_ZN_SUCCESS, T0 - 1);
+  add_row("btid-down@bsf", MBMSEC_ZN_SUCCESS, T0 + 100)->fail = 1; /* Zn unreachable */
+  uint8_t muk[32], mrk[32], want[32];
+  char impi[MBMSEC_ZN_IMPI_MAX + 1];
+  mbmsec_ua_reason why;
+  assert_int_equal(mbmsec_gba_mrk_muk(ok->ks_naf, MBMSEC_MRK_MUK_KDF, mrk, want), MBMSEC_OK);
+  assert_int_equal(mbmsec_ua_btid_muk(ua, "btid-ok@bsf", 11, muk, impi, &why), MBMSEC_OK);
+  assert_int_equal(why, MBMSEC_UA_R_OK);
+  assert_memory_equal(muk, want, 32);
+  assert_string_equal(impi, ok->impi);
+  assert_int_equal(atomic_load(&lookups), 1);
+  /* cached: no second lookup */
+  memset(muk, 0, sizeof muk);
+  assert_int_equal(mbmsec_ua_btid_muk(ua, "btid-ok@bsf", 11, muk, impi, &why), MBMSEC_OK);
+  assert_int_equal(why, MBMSEC_UA_R_OK);
+  assert_memory_equal(muk, want, 32);
+  assert_int_equal(atomic_load(&lookups), 1);
+  /* refusals: muk and impi zeroed */
+  static const struct {
+    const char *btid;
+    mbmsec_ua_reason why;
+  } bad[] = {{"btid-gone@bsf", MBMSEC_UA_R_BTID_UNKNOWN},
+             {"btid-403@bsf", MBMSEC_UA_R_NOT_AUTHORIZED},
+             {"btid-old@bsf", MBMSEC_UA_R_KEY_EXPIRED},
+             {"btid-down@bsf", MBMSEC_UA_R_ZN_UNREACHABLE}};
+  const uint8_t zero[32] = {0};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    memset(muk, 0xaa, sizeof muk);
+    memset(impi, 'x', sizeof impi);
+    assert_int_equal(mbmsec_ua_btid_muk(ua, bad[i].btid, strlen(bad[i].btid), muk, impi, &why),
+                     MBMSEC_OK);
+    assert_int_equal(why, bad[i].why);
+    assert_memory_equal(muk, zero, 32);
+    assert_int_equal(impi[0], 0);
+  }
+  assert_int_equal(atomic_load(&lookups), 5);
+  /* lengths out of range are unknown without asking Zn */
+  char longer[257];
+  memset(longer, 'a', 256);
+  longer[256] = 0;
+  assert_int_equal(mbmsec_ua_btid_muk(ua, longer, 256, muk, impi, &why), MBMSEC_OK);
+  assert_int_equal(why, MBMSEC_UA_R_BTID_UNKNOWN);
+  assert_int_equal(mbmsec_ua_btid_muk(ua, "", 0, muk, impi, &why), MBMSEC_OK);
+  assert_int_equal(why, MBMSEC_UA_R_BTID_UNKNOWN);
+  assert_int_equal(atomic_load(&lookups), 5);
+  assert_int_equal(mbmsec_ua_btid_muk(ua, NULL, 3, muk, impi, &why), MBMSEC_ERR_ARG);
+  assert_int_equal(mbmsec_ua_btid_muk(ua, "a", 1, NULL, impi, &why), MBMSEC_ERR_ARG);
+  /* the key expires: asked again, refused */
+  atomic_store(&now_s, T0 + 100);
+  assert_int_equal(mbmsec_ua_btid_muk(ua, "btid-ok@bsf", 11, muk, impi, &why), MBMSEC_OK);
+  assert_int_equal(why, MBMSEC_UA_R_KEY_EXPIRED);
+  mbmsec_ua_free(ua);
+}
+
 static void test_btid_too_long(void **state)
 {
   (void)state;
@@ -904,6 +965,7 @@ int main(void)
       cmocka_unit_test_setup(test_nonce_unknown, setup),
       cmocka_unit_test_setup(test_zn_results, setup),
       cmocka_unit_test_setup(test_btid_too_long, setup),
+      cmocka_unit_test_setup(test_btid_muk, setup),
       cmocka_unit_test_setup(test_mismatch_and_body, setup),
       cmocka_unit_test_setup(test_nc_replay, setup),
       cmocka_unit_test_setup(test_nonce_expiry, setup),
