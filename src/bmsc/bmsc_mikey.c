@@ -3,7 +3,6 @@
  * the P13 retransmissions with tick. Both use one monotonic millisecond clock. */
 #include <arpa/inet.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "bmsc.h"
+#include "bmsc_text.h"
 #include "bmsc_log.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/encode.h"
@@ -260,32 +260,10 @@ void bmsc_mikey_stats(bmsc_app *app, mbmsec_bmsc_dl_stats *st, mbmsec_bmsc_dl_co
 /* ---- `ue list` over the admin port: the delivery state lives in the running engine */
 
 typedef struct {
-  char *buf;
-  size_t len, cap;
-  bool fail;
+  bmsc_text t;
   bool text; /* name=value lines instead of JSON */
   size_t n;
 } jbuf;
-
-__attribute__((format(printf, 2, 3))) static void jput(jbuf *j, const char *fmt, ...)
-{
-  for (int round = 0; round < 2 && !j->fail; round++) {
-    va_list ap;
-    va_start(ap, fmt);
-    int w = vsnprintf(j->buf + j->len, j->cap - j->len, fmt, ap);
-    va_end(ap);
-    if (w < 0) break;
-    if ((size_t)w < j->cap - j->len) {
-      j->len += (size_t)w;
-      return;
-    }
-    char *nb = realloc(j->buf, j->cap * 2 + (size_t)w);
-    if (!nb) break;
-    j->buf = nb;
-    j->cap = j->cap * 2 + (size_t)w;
-  }
-  j->fail = true;
-}
 
 static const char *state_name(mbmsec_bmsc_dl_state s)
 {
@@ -313,10 +291,10 @@ static int ue_cb(void *arg, const char *btid, const mbmsec_bmsc_dl_ue_info *info
   }
   esc[k] = 0;
   if (j->text)
-    jput(j, "ue btid=%s addr=%s port=%u next_counter=%llu\n", btid, addr, (unsigned)info->port,
+    bmsc_text_put(&j->t, "ue btid=%s addr=%s port=%u next_counter=%llu\n", btid, addr, (unsigned)info->port,
          (unsigned long long)info->next_counter);
   else
-    jput(j, "%s\n{\"btid\":\"%s\",\"addr\":\"%s\",\"port\":%u,\"next_counter\":%llu,"
+    bmsc_text_put(&j->t, "%s\n{\"btid\":\"%s\",\"addr\":\"%s\",\"port\":%u,\"next_counter\":%llu,"
             "\"deliveries\":[", j->n ? "," : "", esc, addr, (unsigned)info->port,
          (unsigned long long)info->next_counter);
   for (size_t i = 0; i < info->n; i++) {
@@ -324,29 +302,24 @@ static int ue_cb(void *arg, const char *btid, const mbmsec_bmsc_dl_ue_info *info
     char id[2 * MSK_ID_LEN + 1];
     hex_id(e->msk_id, MSK_ID_LEN, id, sizeof id);
     if (j->text)
-      jput(j, "delivery btid=%s msk_id=%s state=%s pull=%d tries=%u\n", btid, id,
+      bmsc_text_put(&j->t, "delivery btid=%s msk_id=%s state=%s pull=%d tries=%u\n", btid, id,
            state_name(e->state), e->pull ? 1 : 0, e->tries);
     else
-      jput(j, "%s{\"msk_id\":\"%s\",\"state\":\"%s\",\"pull\":%d,\"tries\":%u}", i ? "," : "",
+      bmsc_text_put(&j->t, "%s{\"msk_id\":\"%s\",\"state\":\"%s\",\"pull\":%d,\"tries\":%u}", i ? "," : "",
            id, state_name(e->state), e->pull ? 1 : 0, e->tries);
   }
-  if (!j->text) jput(j, "]}");
+  if (!j->text) bmsc_text_put(&j->t, "]}");
   j->n++;
-  return j->fail;
+  return j->t.fail;
 }
 
 char *bmsc_mikey_ue_list(bmsc_app *app, bool text, size_t *len)
 {
-  jbuf j = {.buf = malloc(1024), .cap = 1024, .text = text};
-  if (!j.buf) return NULL;
-  j.buf[0] = 0;
-  if (!text) jput(&j, "[");
+  jbuf j = {.text = text};
+  bmsc_text_init(&j.t, 1024);
+  if (j.t.fail) return NULL;
+  if (!text) bmsc_text_put(&j.t, "[");
   mbmsec_bmsc_dl_ue_list(app->mikey->dl, ue_cb, &j);
-  if (!text) jput(&j, "\n]\n");
-  if (j.fail) {
-    free(j.buf);
-    return NULL;
-  }
-  *len = j.len;
-  return j.buf;
+  if (!text) bmsc_text_put(&j.t, "\n]\n");
+  return bmsc_text_take(&j.t, len);
 }

@@ -15,13 +15,13 @@
  * and mu is taken alone. Only the main loop pushes and settles; admin threads start plans and
  * read progress under mu. */
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "bmsc.h"
+#include "bmsc_text.h"
 #include "bmsc_log.h"
 #include "mbmsec/bmsc_rotsched.h"
 #include "mbmsec/crypto.h"
@@ -497,32 +497,6 @@ void bmsc_rotate_tick(bmsc_app *app)
 
 /* ---- reports: `msk list` and /metrics */
 
-typedef struct {
-  char *buf;
-  size_t len, cap;
-  bool fail;
-} sbuf;
-
-__attribute__((format(printf, 2, 3))) static void sput(sbuf *j, const char *fmt, ...)
-{
-  for (int round = 0; round < 2 && !j->fail; round++) {
-    va_list ap;
-    va_start(ap, fmt);
-    int w = vsnprintf(j->buf + j->len, j->cap - j->len, fmt, ap);
-    va_end(ap);
-    if (w < 0) break;
-    if ((size_t)w < j->cap - j->len) {
-      j->len += (size_t)w;
-      return;
-    }
-    char *nb = realloc(j->buf, j->cap * 2 + (size_t)w);
-    if (!nb) break;
-    j->buf = nb;
-    j->cap = j->cap * 2 + (size_t)w;
-  }
-  j->fail = true;
-}
-
 static void progress_of(bmsc_rotate *r, const uint8_t msk_id[MSK_ID_LEN], mbmsec_bmsc_rot_progress *pr)
 {
   pthread_mutex_lock(&r->mu);
@@ -533,9 +507,9 @@ static void progress_of(bmsc_rotate *r, const uint8_t msk_id[MSK_ID_LEN], mbmsec
 
 char *bmsc_rotate_msk_list(bmsc_app *app, bool text, size_t *len)
 {
-  sbuf j = {.buf = malloc(1024), .cap = 1024};
-  if (!j.buf) return NULL;
-  j.buf[0] = 0;
+  bmsc_text j;
+  bmsc_text_init(&j, 1024);
+  if (j.fail) return NULL;
   svc_ids s = {0};
   mbmsec_err rc = mbmsec_store_service_list(app->members, svc_collect, &s);
   const int64_t now = (int64_t)time(NULL);
@@ -546,7 +520,7 @@ char *bmsc_rotate_msk_list(bmsc_app *app, bool text, size_t *len)
     uint16_t g;
   } seen[ROT_GROUPS_MAX];
   size_t nseen = 0;
-  if (!text) sput(&j, "[");
+  if (!text) bmsc_text_put(&j, "[");
   for (size_t i = 0; rc == MBMSEC_OK && i < s.n; i++) {
     mbmsec_store_service svc;
     uint16_t groups[MBMSEC_MEMBERS_GROUPS_PER_SERVICE];
@@ -582,7 +556,7 @@ char *bmsc_rotate_msk_list(bmsc_app *app, bool text, size_t *len)
         progress_of(app->rotate, id, &pr);
         const char *rn = role == 0 ? "current" : "next";
         if (text)
-          sput(&j, "kdid=%02X%02X%02X key_group=%04X msk_id=%02X%02X%02X%02X key_number=%u role=%s "
+          bmsc_text_put(&j, "kdid=%02X%02X%02X key_group=%04X msk_id=%02X%02X%02X%02X key_number=%u role=%s "
                    "valid_from=%lld valid_to=%lld vf=%u vt=%u planned=%llu waiting=%llu pushed=%llu "
                    "acked=%llu failed=%llu send_errors=%llu pending=%llu\n",
                svc.kdid[0], svc.kdid[1], svc.kdid[2], groups[g], id[0], id[1], id[2], id[3], kn, rn,
@@ -591,7 +565,7 @@ char *bmsc_rotate_msk_list(bmsc_app *app, bool text, size_t *len)
                (unsigned long long)pr.acked, (unsigned long long)pr.failed,
                (unsigned long long)pr.send_errors, (unsigned long long)pr.pending);
         else
-          sput(&j, "%s\n{\"kdid\":\"%02X%02X%02X\",\"key_group\":\"%04X\",\"msk_id\":\"%02X%02X%02X%02X\","
+          bmsc_text_put(&j, "%s\n{\"kdid\":\"%02X%02X%02X\",\"key_group\":\"%04X\",\"msk_id\":\"%02X%02X%02X%02X\","
                    "\"key_number\":%u,\"role\":\"%s\",\"valid_from\":%lld,\"valid_to\":%lld,\"vf\":%u,"
                    "\"vt\":%u,\"planned\":%llu,\"waiting\":%llu,\"pushed\":%llu,\"acked\":%llu,"
                    "\"failed\":%llu,\"send_errors\":%llu,\"pending\":%llu}",
@@ -605,14 +579,10 @@ char *bmsc_rotate_msk_list(bmsc_app *app, bool text, size_t *len)
       }
     }
   }
-  if (!text) sput(&j, "\n]\n");
+  if (!text) bmsc_text_put(&j, "\n]\n");
   free(s.ids);
-  if (j.fail || rc != MBMSEC_OK) {
-    free(j.buf);
-    return NULL;
-  }
-  *len = j.len;
-  return j.buf;
+  if (rc != MBMSEC_OK) j.fail = true;
+  return bmsc_text_take(&j, len);
 }
 
 void bmsc_rotate_metrics(bmsc_app *app, void (*emit)(void *arg, const char *line), void *arg)
