@@ -284,6 +284,70 @@ static void test_no_msk(void **st)
   mbmsec_bmsc_stream_free(s);
 }
 
+/* Fail every allocation (nghttp2's test): the engine's own malloc/calloc, and those of the
+ * lib/srtp wrapper and lib/ it reaches, are wrapped at link time (-Wl,--wrap; libsrtp and
+ * OpenSSL are shared libraries and keep theirs). For n = 1, 2, ... the n-th allocation of a
+ * whole round (new, set MSKs, MTK message, packet) fails: the call that hit it reports
+ * MBMSEC_ERR_NOMEM (or the SRTP error libsrtp maps it to), nothing leaks (ASan in the clang
+ * build), and the stream still works once memory is back. */
+static long g_fail_at, g_allocs;
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t a, size_t b);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t a, size_t b);
+void *__wrap_malloc(size_t n) { return g_fail_at && ++g_allocs == g_fail_at ? NULL : __real_malloc(n); }
+void *__wrap_calloc(size_t a, size_t b)
+{
+  return g_fail_at && ++g_allocs == g_fail_at ? NULL : __real_calloc(a, b);
+}
+
+static mbmsec_err round_trip(void)
+{
+  mbmsec_bmsc_stream_conf c = {.mtk_interval_ms = 1000, .mtk_lead_ms = 100, .mtk_period_ms = 500,
+                               .ssrc = 7};
+  memcpy(c.kdid, KDID, 3);
+  mbmsec_bmsc_stream *s = NULL;
+  mbmsec_err rc = mbmsec_bmsc_stream_new(&c, &s);
+  if (rc != MBMSEC_OK) {
+    assert_null(s);
+    return rc;
+  }
+  mbmsec_bmsc_stream_msk k[2];
+  msk_fill(&k[0], 1, T0, T0 + 10000, 1, 99);
+  msk_fill(&k[1], 2, T0 + 10000, T0 + 20000, 1, 99);
+  uint8_t buf[300];
+  size_t len = 0;
+  mbmsec_bmsc_stream_mtk m;
+  if ((rc = mbmsec_bmsc_stream_set_msks(s, k, 2)) == MBMSEC_OK &&
+      (rc = mbmsec_bmsc_stream_mtk_due(s, T0, &m, NULL) ? MBMSEC_OK : MBMSEC_ERR_BMSC_STREAM_NO_MSK) == MBMSEC_OK &&
+      (rc = mbmsec_bmsc_stream_mtk_message(s, &m, 1, T0, buf, sizeof buf, &len)) == MBMSEC_OK)
+    rc = mbmsec_bmsc_stream_packet(s, T0 + 950, NULL, 160, buf, sizeof buf, &len, NULL);
+  mbmsec_bmsc_stream_free(s);
+  return rc;
+}
+
+static void test_fail_every_allocation(void **st)
+{
+  (void)st;
+  g_fail_at = 0;
+  assert_int_equal(round_trip(), MBMSEC_OK); /* warm: per-thread crypto contexts exist */
+  long n;
+  for (n = 1; n < 1000; n++) {
+    g_fail_at = n;
+    g_allocs = 0;
+    const mbmsec_err rc = round_trip();
+    g_fail_at = 0;
+    if (g_allocs < n) { /* the round made fewer allocations: none failed */
+      assert_int_equal(rc, MBMSEC_OK);
+      break;
+    }
+    assert_true(rc == MBMSEC_ERR_NOMEM || rc == MBMSEC_ERR_SRTP);
+    assert_int_equal(round_trip(), MBMSEC_OK); /* and it works again */
+  }
+  print_message("%ld allocations in a round, each failed once\n", n - 1);
+  assert_true(n > 1 && n < 1000);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -292,6 +356,7 @@ int main(void)
       cmocka_unit_test(test_messages_and_packets),
       cmocka_unit_test(test_first_message_in_force),
       cmocka_unit_test(test_no_msk),
+      cmocka_unit_test(test_fail_every_allocation),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
