@@ -661,6 +661,61 @@ static void test_user_leave(void **state)
   assert_int_equal(r->req_type, MBMSEC_UE_KM_DEREGISTER);
 }
 
+/* Fail every allocation (nghttp2's test): malloc and calloc of the project's code are wrapped
+ * at link time (-Wl,--wrap; OpenSSL and libcurl keep theirs). For n = 1, 2, ... the n-th
+ * allocation while the agent takes an MSK push and then an MTK message fails: the call says
+ * MBMSEC_ERR_NOMEM and the state image is byte-identical, or the failure was absorbed and the
+ * message taken; then the same message goes through. */
+static long g_fail_at, g_allocs;
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t a, size_t b);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t a, size_t b);
+void *__wrap_malloc(size_t n) { return g_fail_at && ++g_allocs == g_fail_at ? NULL : __real_malloc(n); }
+void *__wrap_calloc(size_t a, size_t b)
+{
+  return g_fail_at && ++g_allocs == g_fail_at ? NULL : __real_calloc(a, b);
+}
+
+static void test_fail_every_allocation(void **state)
+{
+  fx *f = *state;
+  to_active(f);
+  static uint8_t before[MBMSEC_UE_AGENT_IMAGE_MAX], after[MBMSEC_UE_AGENT_IMAGE_MAX];
+  uint8_t m3[600], t2[600];
+  const size_t l3 = msk_msg(f, 3, 0, m3, sizeof m3); /* a new MSK 3 */
+  const size_t lt = mtk_msg(f, 3, 1, t2, sizeof t2);  /* MTK 1 of MSK 3 */
+  const struct {
+    const uint8_t *m;
+    size_t len;
+  } in[2] = {{m3, l3}, {t2, lt}};
+  for (int k = 0; k < 2; k++) {
+    long n;
+    for (n = 1; n < 1000; n++) {
+      const size_t nb = image(f, before);
+      g_fail_at = n;
+      g_allocs = 0;
+      const mbmsec_err rc = mbmsec_ue_agent_on_mikey(f->a, in[k].m, in[k].len,
+                                                     (struct sockaddr *)&f->src, sizeof f->src,
+                                                     T0 + 300 + n);
+      const long made = g_allocs;
+      g_fail_at = 0;
+      drain(f);
+      if (rc == MBMSEC_OK) break; /* taken (no allocation failed, or one was absorbed) */
+      assert_true(made >= n);
+      assert_int_equal(rc, MBMSEC_ERR_NOMEM);
+      const size_t na = image(f, after);
+      assert_int_equal(na, nb);
+      assert_memory_equal(before, after, nb);
+    }
+    print_message("message %d: taken after %ld failed allocations\n", k, n - 1);
+    assert_true(n > 1 && n < 1000);
+  }
+  mbmsec_ue_agent_stats st;
+  mbmsec_ue_agent_get_stats(f->a, &st);
+  assert_true(st.mikey_mtk >= 2);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -678,6 +733,7 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_change_over, setup, teardown),
       cmocka_unit_test_setup_teardown(test_push_timeout_retries, setup, teardown),
       cmocka_unit_test_setup_teardown(test_user_leave, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_fail_every_allocation, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
