@@ -104,7 +104,8 @@ static mbmsec_err decide(bmsc_app *app, bmsc_reqtype t, const uint8_t *body, siz
     uint64_t t0 = bmsc_now_ns(), t1 = t0, t2 = t0;
     if ((rc = mbmsec_xml_parse_msk_request(body, len, req)) == MBMSEC_OK &&
         (t1 = bmsc_now_ns(),
-         rc = mbmsec_members_msk_request(app->members, ue, req, now, ans, out->push)) == MBMSEC_OK) {
+         rc = mbmsec_members_msk_request_cached(app->members, app->members_cache, ue, req, now,
+                                                 ans, out->push)) == MBMSEC_OK) {
       t2 = bmsc_now_ns();
       for (size_t i = 0; i < ans->n; i++) count_ok(app, t, ans->items[i].code, out);
       rc = mbmsec_xml_build_msk_response(ans, sc->resp, RESP_MAX, &out->body_len);
