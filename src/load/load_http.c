@@ -376,15 +376,15 @@ static size_t head_end(const char *buf, size_t n, size_t from)
   return 0;
 }
 
-/* Reads one answer (skipping 1xx) on c; *got_any says whether any octet arrived. */
-static bool read_answer(load_http *h, conn *c, head_info *hi, bool *got_any)
+/* Reads one answer (skipping 1xx) from fd; *got_any says whether any octet arrived. */
+static bool read_answer(load_http *h, int fd, head_info *hi, bool *got_any)
 {
   for (;;) {
     size_t end = 0, scanned = 0;
     for (;;) {
       if ((end = head_end(h->in, h->in_len, scanned)) != 0) break;
       scanned = h->in_len > 3 ? h->in_len - 3 : 0;
-      ssize_t r = fill(h, c->fd);
+      ssize_t r = fill(h, fd);
       if (r <= 0) {
         if (r == 0) h->fail_kind = "transport";
         return false;
@@ -402,13 +402,13 @@ static bool read_answer(load_http *h, conn *c, head_info *hi, bool *got_any)
     h->in_off = 0;
   }
   if (hi->status == 204 || hi->status == 304) return true;
-  if (hi->chunked) return body_chunked(h, c->fd);
+  if (hi->chunked) return body_chunked(h, fd);
   if (hi->has_length) {
     if (hi->length > sizeof h->body) {
       h->fail_kind = "oversize-answer";
       return false;
     }
-    return body_take(h, c->fd, (size_t)hi->length);
+    return body_take(h, fd, (size_t)hi->length);
   }
   /* no length: the body runs to the end of the connection */
   hi->close = true;
@@ -421,10 +421,37 @@ static bool read_answer(load_http *h, conn *c, head_info *hi, bool *got_any)
     memcpy(h->body + h->body_len, h->in + h->in_off, k);
     h->body_len += k;
     h->in_off = h->in_len = 0;
-    ssize_t r = fill(h, c->fd);
+    ssize_t r = fill(h, fd);
     if (r == 0) return true;
     if (r < 0) return false;
   }
+}
+
+static void answer_out(const load_http *h, long status, mbmsec_ue_http_answer *ans)
+{
+  memset(ans, 0, sizeof *ans);
+  ans->status = status;
+  ans->n_www_auth = h->n_www;
+  for (size_t i = 0; i < h->n_www; i++) ans->www_auth[i] = mbmsec_digest_s(h->www[i]);
+  if (h->has_auth_info) ans->auth_info = mbmsec_digest_s(h->auth_info);
+  ans->content_type = h->has_content_type ? h->content_type : NULL;
+  ans->body = h->body;
+  ans->body_len = h->body_len;
+}
+
+mbmsec_err load_http_read_fd(load_http *h, int fd, mbmsec_ue_http_answer *ans)
+{
+  ENSURE(h && fd >= 0 && ans, MBMSEC_ERR_ARG);
+  head_info hi;
+  bool got_any = false;
+  h->fail_kind = NULL;
+  reset_answer(h);
+  if (!read_answer(h, fd, &hi, &got_any)) {
+    if (!h->fail_kind) h->fail_kind = "transport";
+    return MBMSEC_ERR_UE_HTTP;
+  }
+  answer_out(h, hi.status, ans);
+  return MBMSEC_OK;
 }
 
 /* Sends head + body on the UE's connection and reads the answer into *ans. */
@@ -439,7 +466,7 @@ static mbmsec_err exchange(load_http *h, size_t head_len, const uint8_t *body, s
     reset_answer(h);
     head_info hi;
     bool ok = send_all(c->fd, h->req, head_len) && (!body_len || send_all(c->fd, body, body_len));
-    if (ok) ok = read_answer(h, c, &hi, &got_any);
+    if (ok) ok = read_answer(h, c->fd, &hi, &got_any);
     if (!ok) {
       conn_close(h, c);
       /* a kept-alive connection the server had closed: once more on a new one */
@@ -451,14 +478,7 @@ static mbmsec_err exchange(load_http *h, size_t head_len, const uint8_t *body, s
       return MBMSEC_ERR_UE_HTTP;
     }
     if (hi.close || h->in_off != h->in_len) conn_close(h, c); /* closing, or pipelined junk */
-    memset(ans, 0, sizeof *ans);
-    ans->status = hi.status;
-    ans->n_www_auth = h->n_www;
-    for (size_t i = 0; i < h->n_www; i++) ans->www_auth[i] = mbmsec_digest_s(h->www[i]);
-    if (h->has_auth_info) ans->auth_info = mbmsec_digest_s(h->auth_info);
-    ans->content_type = h->has_content_type ? h->content_type : NULL;
-    ans->body = h->body;
-    ans->body_len = h->body_len;
+    answer_out(h, hi.status, ans);
     return MBMSEC_OK;
   }
   h->fail_kind = "transport";
