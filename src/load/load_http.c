@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "guard.h"
@@ -187,15 +188,26 @@ static conn *conn_get(load_http *h, bool *reused)
   return c;
 }
 
-static bool send_all(int fd, const void *p, size_t n)
+/* Head and body in one sendmsg: one syscall and, with TCP_NODELAY, one segment, so the
+ * server reads the whole request at once. */
+static bool send_all(int fd, const void *head, size_t head_len, const void *body, size_t body_len)
 {
-  const char *b = p;
-  while (n) {
-    ssize_t w = send(fd, b, n, MSG_NOSIGNAL);
+  struct iovec iov[2] = {{(void *)(uintptr_t)head, head_len}, {(void *)(uintptr_t)body, body_len}};
+  struct msghdr m = {.msg_iov = iov, .msg_iovlen = body_len ? 2 : 1};
+  while (m.msg_iovlen) {
+    ssize_t w = sendmsg(fd, &m, MSG_NOSIGNAL);
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) return false;
-    b += w;
-    n -= (size_t)w;
+    size_t k = (size_t)w;
+    while (m.msg_iovlen && k >= m.msg_iov[0].iov_len) {
+      k -= m.msg_iov[0].iov_len;
+      m.msg_iov++;
+      m.msg_iovlen--;
+    }
+    if (m.msg_iovlen) {
+      m.msg_iov[0].iov_base = (char *)m.msg_iov[0].iov_base + k;
+      m.msg_iov[0].iov_len -= k;
+    }
   }
   return true;
 }
@@ -465,7 +477,7 @@ static mbmsec_err exchange(load_http *h, size_t head_len, const uint8_t *body, s
     if (!c) return MBMSEC_ERR_UE_HTTP;
     reset_answer(h);
     head_info hi;
-    bool ok = send_all(c->fd, h->req, head_len) && (!body_len || send_all(c->fd, body, body_len));
+    bool ok = send_all(c->fd, h->req, head_len, body, body_len);
     if (ok) ok = read_answer(h, c->fd, &hi, &got_any);
     if (!ok) {
       conn_close(h, c);
