@@ -105,7 +105,6 @@ typedef struct {
   uint8_t kdid[KDID_LEN];
   mbmsec_store *store;   /* MIKEY counters (delivery engine) */
   mbmsec_store *members; /* membership: a handle of its own on the same file */
-  mbmsec_members_cache *members_cache; /* msk-request reads (bmsc_http.c owns it) */
   mbmsec_ua *ua;
   mbmsec_zn_client *zn;
   bmsc_mikey *mikey;

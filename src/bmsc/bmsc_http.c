@@ -344,8 +344,6 @@ int bmsc_http_start(bmsc_app *app, bmsc_http **out)
   bmsc_http *h = calloc(1, sizeof *h);
   if (!h) return 1;
   h->app = app;
-  /* without the cache (no memory) the key requests read the store directly */
-  if (mbmsec_members_cache_new(&app->members_cache) != MBMSEC_OK) app->members_cache = NULL;
   h->ua = start(app->s.listen_addr, app->s.listen_port, true, on_ua, app);
   if (h->ua) h->admin = start(app->s.admin_addr, app->s.admin_port, false, on_admin, app);
   if (!h->admin) {
@@ -361,7 +359,5 @@ void bmsc_http_stop(bmsc_http *h)
   if (!h) return;
   if (h->ua) MHD_stop_daemon(h->ua);
   if (h->admin) MHD_stop_daemon(h->admin);
-  mbmsec_members_cache_free(h->app->members_cache); /* no key request runs any more */
-  h->app->members_cache = NULL;
   free(h);
 }

@@ -23,8 +23,11 @@
  * request: allocating them per request cost page faults, brk/madvise trimming and TLB
  * shoot-downs (docs/BENCHMARKS.md). Each HTTP thread keeps one set; a request runs to its end
  * on one thread, so the reply may point into it until the thread's next request. Nothing in
- * it is secret (MSKs are pushed by identity; the keys stay in the store). */
+ * it is secret (MSKs are pushed by identity; the keys stay in the store). Each thread also
+ * has its own msk-request cache (lib/members): its lock is then never contended, where one
+ * shared cache made the HTTP threads queue behind each other's decisions. */
 typedef struct {
+  mbmsec_members_cache *cache; /* NULL (no memory): the store is read directly */
   char resp[RESP_MAX];
   mbmsec_members_push push;
   union {
@@ -42,7 +45,17 @@ static pthread_key_t scratch_key;
 static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
 static bool scratch_key_ok;
 
-static void scratch_key_init(void) { scratch_key_ok = pthread_key_create(&scratch_key, free) == 0; }
+static void scratch_free(void *arg)
+{
+  keyreq_scratch *s = arg;
+  mbmsec_members_cache_free(s->cache);
+  free(s);
+}
+
+static void scratch_key_init(void)
+{
+  scratch_key_ok = pthread_key_create(&scratch_key, scratch_free) == 0;
+}
 
 /* The calling thread's scratch, allocated on its first request and freed when it exits. */
 static keyreq_scratch *scratch_get(void)
@@ -50,9 +63,12 @@ static keyreq_scratch *scratch_get(void)
   pthread_once(&scratch_once, scratch_key_init);
   if (!scratch_key_ok) return NULL;
   keyreq_scratch *s = pthread_getspecific(scratch_key);
-  if (!s && (s = malloc(sizeof *s)) != NULL && pthread_setspecific(scratch_key, s) != 0) {
-    free(s);
-    s = NULL;
+  if (s) return s;
+  if ((s = malloc(sizeof *s)) == NULL) return NULL;
+  if (mbmsec_members_cache_new(&s->cache) != MBMSEC_OK) s->cache = NULL;
+  if (pthread_setspecific(scratch_key, s) != 0) {
+    scratch_free(s);
+    return NULL;
   }
   return s;
 }
@@ -104,7 +120,7 @@ static mbmsec_err decide(bmsc_app *app, bmsc_reqtype t, const uint8_t *body, siz
     uint64_t t0 = bmsc_now_ns(), t1 = t0, t2 = t0;
     if ((rc = mbmsec_xml_parse_msk_request(body, len, req)) == MBMSEC_OK &&
         (t1 = bmsc_now_ns(),
-         rc = mbmsec_members_msk_request_cached(app->members, app->members_cache, ue, req, now,
+         rc = mbmsec_members_msk_request_cached(app->members, sc->cache, ue, req, now,
                                                  ans, out->push)) == MBMSEC_OK) {
       t2 = bmsc_now_ns();
       for (size_t i = 0; i < ans->n; i++) count_ok(app, t, ans->items[i].code, out);
