@@ -24,10 +24,12 @@
  * shoot-downs (docs/BENCHMARKS.md). Each HTTP thread keeps one set; a request runs to its end
  * on one thread, so the reply may point into it until the thread's next request. Nothing in
  * it is secret (MSKs are pushed by identity; the keys stay in the store). Each thread also
- * has its own msk-request cache (lib/members): its lock is then never contended, where one
- * shared cache made the HTTP threads queue behind each other's decisions. */
+ * has its own msk-request cache (lib/members) and its own store handle for msk-requests
+ * (read-only): the shared handle's mutex, taken for the data-version read of every request,
+ * was the daemon's most contended lock. Registrations keep using the shared handle. */
 typedef struct {
   mbmsec_members_cache *cache; /* NULL (no memory): the store is read directly */
+  mbmsec_store *store;         /* NULL: app->members (in-memory store, or open failed) */
   char resp[RESP_MAX];
   mbmsec_members_push push;
   union {
@@ -49,6 +51,7 @@ static void scratch_free(void *arg)
 {
   keyreq_scratch *s = arg;
   mbmsec_members_cache_free(s->cache);
+  mbmsec_store_close(s->store);
   free(s);
 }
 
@@ -58,7 +61,7 @@ static void scratch_key_init(void)
 }
 
 /* The calling thread's scratch, allocated on its first request and freed when it exits. */
-static keyreq_scratch *scratch_get(void)
+static keyreq_scratch *scratch_get(const bmsc_app *app)
 {
   pthread_once(&scratch_once, scratch_key_init);
   if (!scratch_key_ok) return NULL;
@@ -66,6 +69,12 @@ static keyreq_scratch *scratch_get(void)
   if (s) return s;
   if ((s = malloc(sizeof *s)) == NULL) return NULL;
   if (mbmsec_members_cache_new(&s->cache) != MBMSEC_OK) s->cache = NULL;
+  /* a second handle on ":memory:" would be another, empty database */
+  s->store = NULL;
+  if (!strstr(app->s.store, ":memory:") && mbmsec_store_open(app->s.store, &s->store) != MBMSEC_OK) {
+    bmsc_log(BL_WARN, "msk-requests of this thread use the shared store handle", NULL);
+    s->store = NULL;
+  }
   if (pthread_setspecific(scratch_key, s) != 0) {
     scratch_free(s);
     return NULL;
@@ -120,7 +129,8 @@ static mbmsec_err decide(bmsc_app *app, bmsc_reqtype t, const uint8_t *body, siz
     uint64_t t0 = bmsc_now_ns(), t1 = t0, t2 = t0;
     if ((rc = mbmsec_xml_parse_msk_request(body, len, req)) == MBMSEC_OK &&
         (t1 = bmsc_now_ns(),
-         rc = mbmsec_members_msk_request_cached(app->members, sc->cache, ue, req, now,
+         rc = mbmsec_members_msk_request_cached(sc->store ? sc->store : app->members, sc->cache,
+                                                 ue, req, now,
                                                  ans, out->push)) == MBMSEC_OK) {
       t2 = bmsc_now_ns();
       for (size_t i = 0; i < ans->n; i++) count_ok(app, t, ans->items[i].code, out);
@@ -170,7 +180,7 @@ void bmsc_keyreq_handle(bmsc_app *app, bmsc_reqtype t, const char *content_type,
   out->status = 400;
   if (!media_is(content_type, REQ_MEDIA[t])) return; /* http-ua.md step 8: HTTP 400 */
   out->status = 500;
-  keyreq_scratch *sc = scratch_get();
+  keyreq_scratch *sc = scratch_get(app);
   if (!sc) return;
   out->push = &sc->push;
   out->push->n = 0;
