@@ -294,6 +294,10 @@ static bool body_chunked(load_http *h, int fd)
     }
     if (size == 0) break;
     if (!body_take(h, fd, (size_t)size) || !chunk_line(h, fd, line, sizeof line)) return false;
+    if (line[0]) { /* the chunk's data must end with CRLF */
+      h->fail_kind = "transport";
+      return false;
+    }
   }
   do { /* trailer fields up to the empty line */
     if (!chunk_line(h, fd, line, sizeof line)) return false;

@@ -229,6 +229,8 @@ static void test_http_answers(void **state)
   assert_int_equal(ANSWER(h, "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc", &a),
                    MBMSEC_ERR_UE_HTTP);
   assert_int_equal(ANSWER(h, "HTTP/1.1 2x0 OK\r\n\r\n", &a), MBMSEC_ERR_UE_HTTP);
+  assert_int_equal(ANSWER(h, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n", &a),
+                   MBMSEC_ERR_UE_HTTP); /* chunk longer than its size */
   assert_int_equal(ANSWER(h, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\na", &a),
                    MBMSEC_ERR_UE_HTTP);
   assert_int_equal(ANSWER(h, "HTTP/1.1 200 OK\r\nContent-Length: 65537\r\n\r\n", &a),
