@@ -60,7 +60,7 @@ jget() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); p={x["phas
 # STAGE_URL names its /metrics, else nothing.
 stage_snap() {
   [ -n "${STAGE_URL:-}" ] || return 0
-  curl -s "$STAGE_URL" | sed -n 's/^mbmsec_bmsc_stage_seconds_total{stage="\([a-z]*\)"} \(.*\)$/\1=\2/p' | tr '\n' ' '
+  { curl -s "$STAGE_URL" || true; } | sed -n 's/^mbmsec_bmsc_stage_seconds_total{stage="\([a-z]*\)"} \(.*\)$/\1=\2/p' | tr '\n' ' '
 }
 # SPLIT: microseconds per request of each stage between two snapshots, and the rest of the
 # server CPU (HTTP parsing and I/O in libmicrohttpd, logging, allocation, kernel).
@@ -137,6 +137,7 @@ echo "bench bmsc_msk_push $rps req/s  (p50 ${p50} us, p99 ${p99} us, $n requests
 for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
 for p in "${PIDS[@]}"; do for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done; done
 PIDS=()
+STAGE_URL="" # the BM-SC is gone: no stage snapshots for the other servers
 
 # ---- Apache httpd, mod_auth_digest qop=auth, a static file
 mkdir -p "$T/htdocs" "$T/run"

@@ -118,6 +118,25 @@ mbmsec_err mbmsec_members_msk_request(mbmsec_store *st, const mbmsec_members_ue 
                                       const mbmsec_xml_key_list *req, int64_t now,
                                       mbmsec_xml_key_list *resp, mbmsec_members_push *push);
 
+/* A cache of what msk-requests read (which services use a Key Group, whether an IMPI may use
+ * it, the group's MSK identities and validity; never keys) for a long-running server. It
+ * stays correct when the store changes through any handle or process: every request first
+ * reads mbmsec_store_data_version and empties the cache when it moved. Thread-safe (one
+ * lock around a request's decisions). Bounded: full tables are emptied, not grown. */
+typedef struct mbmsec_members_cache mbmsec_members_cache;
+/* @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_NOMEM. */
+mbmsec_err mbmsec_members_cache_new(mbmsec_members_cache **out);
+/* NULL is a no-op. */
+void mbmsec_members_cache_free(mbmsec_members_cache *c);
+
+/* mbmsec_members_msk_request through the cache (NULL cache: the same as without). Same
+ * answers and codes; the cache only saves the store's reads. */
+mbmsec_err mbmsec_members_msk_request_cached(mbmsec_store *st, mbmsec_members_cache *cache,
+                                             const mbmsec_members_ue *ue,
+                                             const mbmsec_xml_key_list *req, int64_t now,
+                                             mbmsec_xml_key_list *resp,
+                                             mbmsec_members_push *push);
+
 /* The current / next / newest MSK of Key Group (kdid, key_group) at now.
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, the store's codes (mbmsec_store_msk_list). */
 mbmsec_err mbmsec_members_group_state_get(mbmsec_store *st, const uint8_t kdid[KDID_LEN],

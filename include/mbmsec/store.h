@@ -133,6 +133,15 @@ const char *mbmsec_store_errmsg(const mbmsec_store *st);
  * MBMSEC_ERR_STORE_CORRUPT, MBMSEC_ERR_STORE_REENTRANT, MBMSEC_ERR_NOMEM. */
 mbmsec_err mbmsec_store_schema_version(mbmsec_store *st, uint32_t *version);
 
+/* A number that differs from the one returned before whenever a change was committed to the
+ * store since, by this handle or by any other handle or process (SQLite: PRAGMA data_version
+ * for the others, the handle's own count of changed rows for itself). Equal numbers from two
+ * calls mean nothing changed in between: a cache of the store's data read after the first
+ * call is still good. One cheap read per call.
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_STORE_IO, MBMSEC_ERR_STORE_BUSY,
+ * MBMSEC_ERR_STORE_CORRUPT, MBMSEC_ERR_STORE_REENTRANT, MBMSEC_ERR_NOMEM. */
+mbmsec_err mbmsec_store_data_version(mbmsec_store *st, uint64_t *version);
+
 /* Bulk imports (`mbmsec-bsf subscriber import`, `mbmsec-bmsc subscriber grant --file`): the
  * single-statement writes that follow on this handle (subscriber_add, subscription_grant and
  * _revoke) join one transaction, ended by commit (all durable at once) or rollback (none).

@@ -6,6 +6,7 @@
 
 #include "guard.h"
 #include "mbmsec/crypto.h"
+#include "members_impl.h"
 
 /* ---- small helpers ---- */
 
@@ -60,13 +61,15 @@ static mbmsec_err push_add(mbmsec_members_push *p, const uint8_t kdid[KDID_LEN],
   return MBMSEC_OK;
 }
 
-/* Pushes the current and next MSK of a group (those that exist). */
-static mbmsec_err push_current_next(mbmsec_store *st, mbmsec_members_push *p,
+static void state_of(const members_msks *m, int64_t now, mbmsec_members_group_state *out);
+
+/* Pushes the current and next MSK of a group (those that exist) by its MSK list. */
+static mbmsec_err push_current_next(const members_msks *m, mbmsec_members_push *p,
                                     const uint8_t kdid[KDID_LEN], uint16_t group, int64_t now,
                                     size_t *pushed)
 {
   mbmsec_members_group_state gs;
-  GUARD(mbmsec_members_group_state_get(st, kdid, group, now, &gs));
+  state_of(m, now, &gs);
   *pushed = 0;
   if (gs.has_current) {
     GUARD(push_add(p, kdid, group, gs.current));
@@ -81,47 +84,78 @@ static mbmsec_err push_current_next(mbmsec_store *st, mbmsec_members_push *p,
 
 /* ---- group state ---- */
 
-mbmsec_err mbmsec_members_group_state_get(mbmsec_store *st, const uint8_t kdid[KDID_LEN],
-                                          uint16_t key_group, int64_t now,
-                                          mbmsec_members_group_state *out)
+mbmsec_err members_msks_read(mbmsec_store *st, const uint8_t kdid[KDID_LEN], uint16_t group,
+                             members_msks *out)
 {
   mbmsec_err rc;
   mbmsec_store_msk list[MBMSEC_MEMBERS_MSKS_PER_LIST];
   size_t n = 0, total = 0;
-  ENSURE(out != NULL, MBMSEC_ERR_ARG);
-  memset(out, 0, sizeof *out);
-  ENSURE(st != NULL && kdid != NULL, MBMSEC_ERR_ARG);
-  GUARD_OUT(mbmsec_store_msk_list(st, kdid, KDID_LEN, key_group, list,
-                                  MBMSEC_MEMBERS_MSKS_PER_LIST, &n, &total));
-  out->stored = total;
-  if (n > 0)
-    out->newest = key_number(list[0].msk_id); /* newest first */
-  /* current: highest key number valid at now */
+  out->n = out->total = 0;
+  GUARD_OUT(mbmsec_store_msk_list(st, kdid, KDID_LEN, group, list, MBMSEC_MEMBERS_MSKS_PER_LIST,
+                                  &n, &total));
+  out->n = n;
+  out->total = total;
   for (size_t i = 0; i < n; i++) {
-    if (list[i].valid_from <= now && now < list[i].valid_to) {
-      out->has_current = 1;
-      out->current = key_number(list[i].msk_id);
-      break;
-    }
-  }
-  /* next: lowest key number above the current that becomes valid after now */
-  for (size_t i = 0; i < n; i++) {
-    uint16_t k = key_number(list[i].msk_id);
-    if (list[i].valid_from <= now || (out->has_current && k <= out->current))
-      continue;
-    if (!out->has_next || k < out->next) {
-      out->has_next = 1;
-      out->next = k;
-    }
+    out->msk[i].number = key_number(list[i].msk_id);
+    out->msk[i].valid_from = list[i].valid_from;
+    out->msk[i].valid_to = list[i].valid_to;
   }
 out:
   mbmsec_cleanse(list, sizeof list);
   return rc;
 }
 
+/* The group state at now from its MSK list (newest first). */
+static void state_of(const members_msks *m, int64_t now, mbmsec_members_group_state *out)
+{
+  memset(out, 0, sizeof *out);
+  out->stored = m->total;
+  if (m->n > 0)
+    out->newest = m->msk[0].number;
+  /* current: highest key number valid at now */
+  for (size_t i = 0; i < m->n; i++) {
+    if (m->msk[i].valid_from <= now && now < m->msk[i].valid_to) {
+      out->has_current = 1;
+      out->current = m->msk[i].number;
+      break;
+    }
+  }
+  /* next: lowest key number above the current that becomes valid after now */
+  for (size_t i = 0; i < m->n; i++) {
+    uint16_t k = m->msk[i].number;
+    if (m->msk[i].valid_from <= now || (out->has_current && k <= out->current))
+      continue;
+    if (!out->has_next || k < out->next) {
+      out->has_next = 1;
+      out->next = k;
+    }
+  }
+}
+
+mbmsec_err mbmsec_members_group_state_get(mbmsec_store *st, const uint8_t kdid[KDID_LEN],
+                                          uint16_t key_group, int64_t now,
+                                          mbmsec_members_group_state *out)
+{
+  members_msks m;
+  ENSURE(out != NULL, MBMSEC_ERR_ARG);
+  memset(out, 0, sizeof *out);
+  ENSURE(st != NULL && kdid != NULL, MBMSEC_ERR_ARG);
+  GUARD(members_msks_read(st, kdid, key_group, &m));
+  state_of(&m, now, out);
+  return MBMSEC_OK;
+}
+
 /* ---- register ---- */
 
 static int valid_req_n(size_t n) { return n <= MBMSEC_XML_MAX_ITEMS; }
+
+/* resp = req, copying only the items in use (a whole list is some 74 KiB). */
+#define COPY_LIST(resp, req)                                                  \
+  do {                                                                        \
+    (resp)->n = (req)->n;                                                     \
+    (resp)->n_bad = (req)->n_bad;                                             \
+    memcpy((resp)->items, (req)->items, (req)->n * sizeof (req)->items[0]);   \
+  } while (0)
 
 static unsigned register_item(mbmsec_store *st, const mbmsec_members_ue *ue, int uss_mbms,
                               const mbmsec_xml_service *it, int64_t now, mbmsec_members_push *push)
@@ -147,7 +181,9 @@ static unsigned register_item(mbmsec_store *st, const mbmsec_members_ue *ue, int
       MBMSEC_OK)
     return MBMS_STATUS_SERVER_ERROR;
   for (size_t g = 0; g < ng; g++) {
-    if (push_current_next(st, push, svc.kdid, groups[g], now, &pushed) != MBMSEC_OK)
+    members_msks m;
+    if (members_msks_read(st, svc.kdid, groups[g], &m) != MBMSEC_OK ||
+        push_current_next(&m, push, svc.kdid, groups[g], now, &pushed) != MBMSEC_OK)
       goto fail;
   }
   const mbmsec_store_registration_in reg = {
@@ -170,7 +206,7 @@ mbmsec_err mbmsec_members_register(mbmsec_store *st, const mbmsec_members_ue *ue
   ENSURE(valid_req_n(req->n), MBMSEC_ERR_ARG);
   GUARD(check_ue(ue, 1));
   push->n = 0;
-  *resp = *req;
+  COPY_LIST(resp, req);
   int uss_mbms = mbmsec_store_uss_has_gsid(ue->uss, MBMSEC_MEMBERS_GSID_MBMS);
   for (size_t i = 0; i < req->n; i++)
     resp->items[i].code = register_item(st, ue, uss_mbms, &req->items[i], now, push);
@@ -202,8 +238,8 @@ static mbmsec_err group_services(mbmsec_store *st, const uint8_t kdid[KDID_LEN],
 
 /* Whether the IMPI is registered (and, with need_subscription, also subscribed) to some
  * service of the group; *used says whether any service uses the group. */
-static mbmsec_err group_access(mbmsec_store *st, const char *impi, const uint8_t kdid[KDID_LEN],
-                               uint16_t group, int need_subscription, int *used, int *allowed)
+mbmsec_err members_group_access(mbmsec_store *st, const char *impi, const uint8_t kdid[KDID_LEN],
+                                uint16_t group, int need_subscription, int *used, int *allowed)
 {
   service_ids ids;
   mbmsec_store_registration reg;
@@ -260,7 +296,7 @@ static unsigned deregister_item(mbmsec_store *st, const mbmsec_members_ue *ue,
   /* Stop a group unless another registration of this IMPI still uses it. */
   for (size_t g = 0; g < ng; g++) {
     int used = 0, still = 1;
-    if (group_access(st, ue->impi, svc.kdid, groups[g], 0, &used, &still) != MBMSEC_OK)
+    if (members_group_access(st, ue->impi, svc.kdid, groups[g], 0, &used, &still) != MBMSEC_OK)
       continue; /* unsure: keep pushing rather than cut a UE off */
     if (!still)
       stop_add(stop, svc.kdid, groups[g]);
@@ -277,7 +313,7 @@ mbmsec_err mbmsec_members_deregister(mbmsec_store *st, const mbmsec_members_ue *
   ENSURE(valid_req_n(req->n), MBMSEC_ERR_ARG);
   GUARD(check_ue(ue, 0));
   stop->n = 0;
-  *resp = *req;
+  COPY_LIST(resp, req);
   for (size_t i = 0; i < req->n; i++)
     resp->items[i].code = deregister_item(st, ue, &req->items[i], stop);
   return MBMSEC_OK;
@@ -285,35 +321,56 @@ mbmsec_err mbmsec_members_deregister(mbmsec_store *st, const mbmsec_members_ue *
 
 /* ---- msk-request ---- */
 
-static unsigned msk_item(mbmsec_store *st, const mbmsec_members_ue *ue, const mbmsec_xml_key *it,
-                         int64_t now, mbmsec_members_push *push)
+/* The decision of one keyId item, reading the store directly (cache NULL) or through the
+ * cache, whose lock the caller holds. */
+static unsigned msk_item(mbmsec_store *st, mbmsec_members_cache *cache, const mbmsec_members_ue *ue,
+                         const mbmsec_xml_key *it, int64_t now, mbmsec_members_push *push)
 {
   int used = 0, allowed = 0;
   size_t undo = push->n, pushed = 0;
   mbmsec_members_group_state gs;
-  mbmsec_store_msk msk;
+  members_msks own;
+  const members_msks *m = &own;
   unsigned code = MBMS_STATUS_SERVER_ERROR;
   if (it->err != MBMSEC_OK)
     return MBMS_STATUS_BAD_REQUEST;
   const uint16_t group = (uint16_t)((it->msk_id[0] << 8) | it->msk_id[1]);
   const uint16_t k = key_number(it->msk_id);
-  if (group_access(st, ue->impi, it->kdid, group, 1, &used, &allowed) != MBMSEC_OK)
+  mbmsec_err rc = cache ? members_cache_access(cache, st, ue->impi, it->kdid, group, &used, &allowed)
+                        : members_group_access(st, ue->impi, it->kdid, group, 1, &used, &allowed);
+  if (rc != MBMSEC_OK)
     return MBMS_STATUS_SERVER_ERROR;
   if (!used)
     return MBMS_STATUS_NOT_FOUND;
   if (!allowed)
     return MBMS_STATUS_UNAUTHORIZED;
+  rc = cache ? members_cache_msks(cache, st, it->kdid, group, &m)
+             : members_msks_read(st, it->kdid, group, &own);
+  if (rc != MBMSEC_OK)
+    goto out;
   if (k == MSK_KEYNUM_CURRENT) {
-    if (push_current_next(st, push, it->kdid, group, now, &pushed) != MBMSEC_OK)
+    if (push_current_next(m, push, it->kdid, group, now, &pushed) != MBMSEC_OK)
       goto out;
     code = pushed > 0 ? MBMS_STATUS_OK : MBMS_STATUS_UNAVAILABLE;
     goto out;
   }
-  if (mbmsec_members_group_state_get(st, it->kdid, group, now, &gs) != MBMSEC_OK)
-    goto out;
-  mbmsec_err rc = mbmsec_store_msk_get(st, it->kdid, KDID_LEN, it->msk_id, MSK_ID_LEN, &msk);
-  int64_t valid_to = msk.valid_to;
-  mbmsec_cleanse(&msk, sizeof msk);
+  state_of(m, now, &gs);
+  /* The MSK asked for: from the list when it holds every stored MSK, else from the store. */
+  int64_t valid_to = 0;
+  if (m->n == m->total) {
+    rc = MBMSEC_ERR_STORE_NOT_FOUND;
+    for (size_t i = 0; i < m->n; i++)
+      if (m->msk[i].number == k) {
+        rc = MBMSEC_OK;
+        valid_to = m->msk[i].valid_to;
+        break;
+      }
+  } else {
+    mbmsec_store_msk msk;
+    rc = mbmsec_store_msk_get(st, it->kdid, KDID_LEN, it->msk_id, MSK_ID_LEN, &msk);
+    valid_to = msk.valid_to;
+    mbmsec_cleanse(&msk, sizeof msk);
+  }
   if (rc == MBMSEC_ERR_STORE_NOT_FOUND || (rc == MBMSEC_OK && valid_to <= now)) {
     /* P15: above every key number = not generated yet; else unknown or gone. */
     code = k > gs.newest ? MBMS_STATUS_NO_UPDATE : MBMS_STATUS_NOT_FOUND;
@@ -333,19 +390,31 @@ out:
   return code;
 }
 
-mbmsec_err mbmsec_members_msk_request(mbmsec_store *st, const mbmsec_members_ue *ue,
-                                      const mbmsec_xml_key_list *req, int64_t now,
-                                      mbmsec_xml_key_list *resp, mbmsec_members_push *push)
+mbmsec_err mbmsec_members_msk_request_cached(mbmsec_store *st, mbmsec_members_cache *cache,
+                                             const mbmsec_members_ue *ue,
+                                             const mbmsec_xml_key_list *req, int64_t now,
+                                             mbmsec_xml_key_list *resp, mbmsec_members_push *push)
 {
   ENSURE(st != NULL && req != NULL && resp != NULL && push != NULL && resp != req,
          MBMSEC_ERR_ARG);
   ENSURE(valid_req_n(req->n), MBMSEC_ERR_ARG);
   GUARD(check_ue(ue, 0));
   push->n = 0;
-  *resp = *req;
+  COPY_LIST(resp, req);
+  if (cache && !members_cache_begin(cache, st))
+    cache = NULL; /* the store's version is unreadable: decide from the store itself */
   for (size_t i = 0; i < req->n; i++)
-    resp->items[i].code = msk_item(st, ue, &req->items[i], now, push);
+    resp->items[i].code = msk_item(st, cache, ue, &req->items[i], now, push);
+  if (cache)
+    members_cache_end(cache);
   return MBMSEC_OK;
+}
+
+mbmsec_err mbmsec_members_msk_request(mbmsec_store *st, const mbmsec_members_ue *ue,
+                                      const mbmsec_xml_key_list *req, int64_t now,
+                                      mbmsec_xml_key_list *resp, mbmsec_members_push *push)
+{
+  return mbmsec_members_msk_request_cached(st, NULL, ue, req, now, resp, push);
 }
 
 /* ---- MSK generation ---- */

@@ -166,6 +166,12 @@ mbmsec_err mbmsec_store_schema_version(mbmsec_store *st, uint32_t *version)
   return st->ops->schema_version(st, version);
 }
 
+mbmsec_err mbmsec_store_data_version(mbmsec_store *st, uint64_t *version)
+{
+  ENSURE(st != NULL && version != NULL, MBMSEC_ERR_ARG);
+  return st->ops->data_version(st, version);
+}
+
 /* ---- subscribers ---- */
 
 mbmsec_err mbmsec_store_subscriber_add(mbmsec_store *st, const mbmsec_store_subscriber_in *sub)

@@ -16,6 +16,7 @@ typedef struct mbmsec_store_ops {
   void (*close)(mbmsec_store *st);
   const char *(*errmsg)(const mbmsec_store *st);
   mbmsec_err (*schema_version)(mbmsec_store *st, uint32_t *version);
+  mbmsec_err (*data_version)(mbmsec_store *st, uint64_t *version);
   /* what: 0 begin, 1 commit, 2 rollback (mbmsec_store_batch_*). */
   mbmsec_err (*batch)(mbmsec_store *st, int what);
 

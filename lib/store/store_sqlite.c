@@ -46,6 +46,7 @@ enum stmt_id {
   Q_BS_PURGE,
   Q_CTR_GET,
   Q_CTR_SET,
+  Q_DATA_VERSION,
   Q_COUNT
 };
 
@@ -69,6 +70,7 @@ static const char *const stmt_sql[Q_COUNT] = {
   [Q_CTR_GET] = "SELECT next FROM counter WHERE name = ?1",
   [Q_CTR_SET] = "INSERT INTO counter (name, next) VALUES (?1, ?2)"
                 " ON CONFLICT (name) DO UPDATE SET next = excluded.next",
+  [Q_DATA_VERSION] = "PRAGMA data_version",
 };
 
 /* The handle (store_impl.h); statement slots after Q_COUNT belong to store_sqlite_bmsc.c. */
@@ -384,6 +386,28 @@ static mbmsec_err sqlite_schema_version(mbmsec_store *st, uint32_t *version)
   return rc;
 }
 
+/* PRAGMA data_version changes with the commits of other connections only; this connection's
+ * own changes show in its count of changed rows. Both go into the number: the count in the
+ * low 32 bits (a wrap needs 2^32 changes between two calls), data_version above. */
+static mbmsec_err sqlite_data_version(mbmsec_store *st, uint64_t *version)
+{
+  sqlite_store *s = impl(st);
+  sqlite3_stmt *q = NULL;
+  GUARD(lock(s));
+  mbmsec_err rc = stmt(s, Q_DATA_VERSION, &q);
+  if (rc == MBMSEC_OK) {
+    int r = sqlite3_step(q);
+    if (r == SQLITE_ROW)
+      *version = ((uint64_t)sqlite3_column_int64(q, 0) << 32) ^
+                 ((uint64_t)sqlite3_total_changes64(s->db) & 0xffffffffu);
+    else
+      rc = map_rc(s, r);
+  }
+  done(q);
+  unlock(s);
+  return rc;
+}
+
 /* Bulk import: one transaction around single-statement writes (store.h batch_*). */
 static mbmsec_err sqlite_batch(mbmsec_store *st, int what)
 {
@@ -679,6 +703,7 @@ static const mbmsec_store_ops sqlite_ops = {
   .close = sqlite_close,
   .errmsg = sqlite_errmsg,
   .schema_version = sqlite_schema_version,
+  .data_version = sqlite_data_version,
   .batch = sqlite_batch,
   .subscriber_add = sqlite_subscriber_add,
   .subscriber_get = sqlite_subscriber_get,

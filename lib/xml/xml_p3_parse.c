@@ -133,12 +133,19 @@ out:
   return rc;
 }
 
+/* Empty lists: only the counts (add_item zeroes each item it fills). */
+static void svc_reset(mbmsec_xml_service_list *l) { l->n = l->n_bad = 0; }
+static void key_reset(mbmsec_xml_key_list *l) { l->n = l->n_bad = 0; }
+
 mbmsec_err mbmsec_xml_parse_register(const uint8_t *doc, size_t len, mbmsec_xml_reg_kind kind,
                                      mbmsec_xml_service_list *out)
 {
   ENSURE(out, MBMSEC_ERR_ARG);
-  memset(out, 0, sizeof *out);
-  ENSURE(kind == MBMSEC_XML_REGISTER || kind == MBMSEC_XML_DEREGISTER, MBMSEC_ERR_ARG);
+  if (kind != MBMSEC_XML_REGISTER && kind != MBMSEC_XML_DEREGISTER) {
+    memset(out, 0, sizeof *out);
+    return MBMSEC_ERR_ARG;
+  }
+  svc_reset(out);
   bool reg = kind == MBMSEC_XML_REGISTER;
   sink s = {.svc = out};
   mbmsec_err rc = parse_doc(doc, len, reg ? EL_REGISTER : EL_DEREGISTER,
@@ -152,7 +159,7 @@ mbmsec_err mbmsec_xml_parse_register_response(const uint8_t *doc, size_t len,
                                               mbmsec_xml_service_list *out)
 {
   ENSURE(out, MBMSEC_ERR_ARG);
-  memset(out, 0, sizeof *out);
+  svc_reset(out);
   sink s = {.svc = out};
   mbmsec_err rc = parse_doc(doc, len, EL_REGISTER_RESPONSE, NS_REGISTER_RESPONSE, EL_SERVICE_ID,
                             true, false, &s);
@@ -164,7 +171,7 @@ mbmsec_err mbmsec_xml_parse_register_response(const uint8_t *doc, size_t len,
 mbmsec_err mbmsec_xml_parse_msk_request(const uint8_t *doc, size_t len, mbmsec_xml_key_list *out)
 {
   ENSURE(out, MBMSEC_ERR_ARG);
-  memset(out, 0, sizeof *out);
+  key_reset(out);
   sink s = {.key = out};
   mbmsec_err rc = parse_doc(doc, len, EL_MSK_REQUEST, NS_MSK_REQUEST, EL_KEY_ID, false, false, &s);
   if (rc != MBMSEC_OK)
@@ -175,7 +182,7 @@ mbmsec_err mbmsec_xml_parse_msk_request(const uint8_t *doc, size_t len, mbmsec_x
 mbmsec_err mbmsec_xml_parse_msk_response(const uint8_t *doc, size_t len, mbmsec_xml_key_list *out)
 {
   ENSURE(out, MBMSEC_ERR_ARG);
-  memset(out, 0, sizeof *out);
+  key_reset(out);
   sink s = {.key = out};
   mbmsec_err rc = parse_doc(doc, len, EL_MSK_RESPONSE, NS_MSK_RESPONSE, EL_KEY_ID, true, true, &s);
   if (rc != MBMSEC_OK)

@@ -128,9 +128,9 @@ typedef enum { BMSC_RT_REGISTER = 0, BMSC_RT_DEREGISTER = 1, BMSC_RT_MSK = 2 } b
 typedef struct {
   unsigned status;             /* 200, 400 or 500 */
   const char *content_type;    /* of the 200 body */
-  char *body;                  /* malloc'd; 200 only */
-  size_t body_len;
-  mbmsec_members_push *push;   /* malloc'd: MSKs to send (by identity; keys stay in the store) */
+  char *body;                  /* 200 only; both point into the thread's scratch and stay */
+  size_t body_len;             /* valid until the thread's next key request */
+  mbmsec_members_push *push;   /* MSKs to send (by identity; keys stay in the store) */
   bool keep_ue;                /* an item succeeded: (re)register the UE for MIKEY */
 } bmsc_reply;
 
@@ -139,7 +139,8 @@ int bmsc_keyreq_type(const char *target);
 /* Keeps every Key Group of every service with a current and a next MSK (P11), generating
  * what is missing; run at start and then periodically. */
 void bmsc_keyreq_rotate(bmsc_app *app);
-/* The per-item answer of an authenticated request. Cleanse the reply with bmsc_reply_clear. */
+/* The per-item answer of an authenticated request (no allocation: per-thread scratch). Forget
+ * the reply with bmsc_reply_clear. */
 void bmsc_keyreq_handle(bmsc_app *app, bmsc_reqtype t, const char *content_type,
                         const uint8_t *body, size_t len, const mbmsec_ua_decision *dec,
                         uint32_t ipv4, bmsc_reply *out);

@@ -29,24 +29,54 @@ struct bmsc_http {
   bmsc_app *app;
 };
 
+/* A request's context: one allocation holding the raw target and, inline, a body of up to
+ * BODY_INLINE octets (key requests are a few hundred octets); a larger body, up to
+ * MBMSEC_XML_DOC_MAX, moves to a buffer of its own. Allocating the document maximum for every
+ * request cost page faults and malloc trimming on the hot path. */
+#define BODY_INLINE 4096
 typedef struct {
-  char *target;
+  char *target; /* NULL when the URI callback got none */
   bool started, too_big;
-  size_t len;
-  uint8_t body[MBMSEC_XML_DOC_MAX];
+  size_t len, cap;
+  uint8_t *body; /* inline, or big */
+  uint8_t *big;
+  uint8_t inline_body[BODY_INLINE];
+  char target_buf[];
 } req_ctx;
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
   (void)cls;
   (void)c;
-  req_ctx *rq = malloc(sizeof *rq);
+  const size_t tlen = uri ? strlen(uri) : 0;
+  req_ctx *rq = malloc(sizeof *rq + tlen + 1);
   if (rq) {
     rq->started = rq->too_big = false;
     rq->len = 0;
-    rq->target = uri ? strdup(uri) : NULL;
+    rq->cap = BODY_INLINE;
+    rq->body = rq->inline_body;
+    rq->big = NULL;
+    rq->target = uri ? memcpy(rq->target_buf, uri, tlen + 1) : NULL;
   }
   return rq;
+}
+
+/* Appends an upload chunk; a body over MBMSEC_XML_DOC_MAX is only counted as too big. */
+static bool body_append(req_ctx *rq, const char *data, size_t n)
+{
+  if (rq->too_big || n > MBMSEC_XML_DOC_MAX - rq->len) {
+    rq->too_big = true;
+    return true;
+  }
+  if (rq->len + n > rq->cap) {
+    if (!rq->big && !(rq->big = malloc(MBMSEC_XML_DOC_MAX))) return false;
+    memcpy(rq->big, rq->body, rq->len);
+    rq->body = rq->big;
+    rq->cap = MBMSEC_XML_DOC_MAX;
+  }
+  memcpy(rq->body + rq->len, data, n);
+  rq->len += n;
+  return true;
 }
 
 static void on_done(void *cls, struct MHD_Connection *c, void **req_cls,
@@ -57,7 +87,7 @@ static void on_done(void *cls, struct MHD_Connection *c, void **req_cls,
   (void)toe;
   req_ctx *rq = *req_cls;
   if (rq) {
-    free(rq->target);
+    free(rq->big);
     free(rq);
   }
   *req_cls = NULL;
@@ -151,9 +181,7 @@ static enum MHD_Result on_ua(void *cls, struct MHD_Connection *c, const char *ur
     return MHD_YES;
   }
   if (*upload_size) {
-    if (rq->len + *upload_size > sizeof rq->body) rq->too_big = true;
-    else memcpy(rq->body + rq->len, upload, *upload_size);
-    rq->len += rq->too_big ? 0 : *upload_size;
+    if (!body_append(rq, upload, *upload_size)) return MHD_NO; /* no memory: drop it */
     *upload_size = 0;
     return MHD_YES;
   }
@@ -162,7 +190,7 @@ static enum MHD_Result on_ua(void *cls, struct MHD_Connection *c, const char *ur
   const int t = bmsc_keyreq_type(rq->target);
   unsigned status;
   enum MHD_Result ret;
-  mbmsec_ua_decision *dec = NULL;
+  mbmsec_ua_decision dec_buf, *dec = NULL; /* on the stack: no allocation per request */
   const char *reason = "";
   if (t < 0) {
     status = 404;
@@ -173,9 +201,9 @@ static enum MHD_Result on_ua(void *cls, struct MHD_Connection *c, const char *ur
   } else if (rq->too_big) {
     status = 413;
     ret = answer(c, status, NULL, NULL, 0, NULL, NULL);
-  } else if (!(dec = calloc(1, sizeof *dec))) {
-    return MHD_NO;
   } else {
+    dec = &dec_buf;
+    memset(dec, 0, sizeof *dec);
     const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     mbmsec_ua_request q = {.method = method, .method_len = strlen(method),
                            .target = rq->target, .target_len = strlen(rq->target),
@@ -208,7 +236,6 @@ static enum MHD_Result on_ua(void *cls, struct MHD_Connection *c, const char *ur
            reason, "stale", dec && status == 401 && dec->stale ? "true" : "false", "btid",
            dec && dec->status == 200 ? dec->btid : "", NULL);
   mbmsec_ua_decision_cleanse(dec);
-  free(dec);
   return ret;
 }
 

@@ -2,6 +2,7 @@
  * the membership engine (lib/members over the store), the XML in and out (lib/xml), and MSK
  * rotation. Every call into the membership engine sits in this file. */
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,70 @@
 #define RESP_MAX (MBMSEC_XML_MAX_ITEMS * (MBMSEC_XML_TEXT_MAX + 64) + 512)
 #define MTK_ID_FIRST 1      /* MTK IDs of a generated MSK: VF..VT (P7) */
 #define MTK_ID_LAST 0xffff
+
+/* Per-thread scratch of the key request path. The lists, the push set and the answer are
+ * large (some 400 KiB together, sized for MBMSEC_XML_MAX_ITEMS items) and used whole on every
+ * request: allocating them per request cost page faults, brk/madvise trimming and TLB
+ * shoot-downs (docs/BENCHMARKS.md). Each HTTP thread keeps one set; a request runs to its end
+ * on one thread, so the reply may point into it until the thread's next request. Nothing in
+ * it is secret (MSKs are pushed by identity; the keys stay in the store). Each thread also
+ * has its own msk-request cache (lib/members) and its own store handle for msk-requests
+ * (read-only): the shared handle's mutex, taken for the data-version read of every request,
+ * was the daemon's most contended lock. Registrations keep using the shared handle. */
+typedef struct {
+  mbmsec_members_cache *cache; /* NULL (no memory): the store is read directly */
+  mbmsec_store *store;         /* NULL: app->members (in-memory store, or open failed) */
+  char resp[RESP_MAX];
+  mbmsec_members_push push;
+  union {
+    struct {
+      mbmsec_xml_key_list req, ans;
+    } msk;
+    struct {
+      mbmsec_xml_service_list req, ans;
+      mbmsec_members_stop stop;
+    } reg;
+  } u;
+} keyreq_scratch;
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static bool scratch_key_ok;
+
+static void scratch_free(void *arg)
+{
+  keyreq_scratch *s = arg;
+  mbmsec_members_cache_free(s->cache);
+  mbmsec_store_close(s->store);
+  free(s);
+}
+
+static void scratch_key_init(void)
+{
+  scratch_key_ok = pthread_key_create(&scratch_key, scratch_free) == 0;
+}
+
+/* The calling thread's scratch, allocated on its first request and freed when it exits. */
+static keyreq_scratch *scratch_get(const bmsc_app *app)
+{
+  pthread_once(&scratch_once, scratch_key_init);
+  if (!scratch_key_ok) return NULL;
+  keyreq_scratch *s = pthread_getspecific(scratch_key);
+  if (s) return s;
+  if ((s = malloc(sizeof *s)) == NULL) return NULL;
+  if (mbmsec_members_cache_new(&s->cache) != MBMSEC_OK) s->cache = NULL;
+  /* a second handle on ":memory:" would be another, empty database */
+  s->store = NULL;
+  if (!strstr(app->s.store, ":memory:") && mbmsec_store_open(app->s.store, &s->store) != MBMSEC_OK) {
+    bmsc_log(BL_WARN, "msk-requests of this thread use the shared store handle", NULL);
+    s->store = NULL;
+  }
+  if (pthread_setspecific(scratch_key, s) != 0) {
+    scratch_free(s);
+    return NULL;
+  }
+  return s;
+}
 
 static const char *const REQ_TYPES[] = {KM_RT_REGISTER, KM_RT_DEREGISTER, KM_RT_MSK};
 static const char *const REQ_MEDIA[] = {MT_REGISTER, MT_DEREGISTER, MT_MSK};
@@ -55,41 +120,38 @@ static void count_ok(bmsc_app *app, bmsc_reqtype t, unsigned code, bmsc_reply *o
 
 /* Parse, decide, build. Returns the library code of the first step that failed. */
 static mbmsec_err decide(bmsc_app *app, bmsc_reqtype t, const uint8_t *body, size_t len,
-                         const mbmsec_members_ue *ue, char *resp, bmsc_reply *out)
+                         const mbmsec_members_ue *ue, keyreq_scratch *sc, bmsc_reply *out)
 {
   const int64_t now = (int64_t)time(NULL);
-  mbmsec_err rc = MBMSEC_ERR_NOMEM;
+  mbmsec_err rc;
   if (t == BMSC_RT_MSK) {
-    mbmsec_xml_key_list *req = malloc(sizeof *req), *ans = malloc(sizeof *ans);
+    mbmsec_xml_key_list *req = &sc->u.msk.req, *ans = &sc->u.msk.ans;
     uint64_t t0 = bmsc_now_ns(), t1 = t0, t2 = t0;
-    if (req && ans && (rc = mbmsec_xml_parse_msk_request(body, len, req)) == MBMSEC_OK &&
+    if ((rc = mbmsec_xml_parse_msk_request(body, len, req)) == MBMSEC_OK &&
         (t1 = bmsc_now_ns(),
-         rc = mbmsec_members_msk_request(app->members, ue, req, now, ans, out->push)) == MBMSEC_OK) {
+         rc = mbmsec_members_msk_request_cached(sc->store ? sc->store : app->members, sc->cache,
+                                                 ue, req, now,
+                                                 ans, out->push)) == MBMSEC_OK) {
       t2 = bmsc_now_ns();
       for (size_t i = 0; i < ans->n; i++) count_ok(app, t, ans->items[i].code, out);
-      rc = mbmsec_xml_build_msk_response(ans, resp, RESP_MAX, &out->body_len);
+      rc = mbmsec_xml_build_msk_response(ans, sc->resp, RESP_MAX, &out->body_len);
       out->content_type = MT_MSK_RESPONSE;
       const uint64_t t3 = bmsc_now_ns();
       BMSC_STAGE_ADD(app, BMSC_STAGE_XML, (t1 - t0) + (t3 - t2));
       BMSC_STAGE_ADD(app, BMSC_STAGE_STORE, t2 - t1);
     }
-    free(req);
-    free(ans);
     return rc;
   }
-  mbmsec_xml_service_list *req = malloc(sizeof *req), *ans = malloc(sizeof *ans);
-  mbmsec_members_stop *stop = NULL;
-  if (!req || !ans) goto done;
+  mbmsec_xml_service_list *req = &sc->u.reg.req, *ans = &sc->u.reg.ans;
+  mbmsec_members_stop *stop = &sc->u.reg.stop;
   uint64_t t0 = bmsc_now_ns();
   rc = mbmsec_xml_parse_register(body, len,
                                  t == BMSC_RT_REGISTER ? MBMSEC_XML_REGISTER : MBMSEC_XML_DEREGISTER,
                                  req);
-  if (rc != MBMSEC_OK) goto done;
+  if (rc != MBMSEC_OK) return rc;
   uint64_t t1 = bmsc_now_ns();
   if (t == BMSC_RT_REGISTER) {
     rc = mbmsec_members_register(app->members, ue, req, now, ans, out->push);
-  } else if ((stop = malloc(sizeof *stop)) == NULL) {
-    rc = MBMSEC_ERR_NOMEM;
   } else {
     rc = mbmsec_members_deregister(app->members, ue, req, ans, stop);
     /* The UE left those Key Groups: stop their pending deliveries and pulls to it now
@@ -100,17 +162,13 @@ static mbmsec_err decide(bmsc_app *app, bmsc_reqtype t, const uint8_t *body, siz
       (void)mbmsec_bmsc_dl_cancel_group(dl, ue->btid, stop->items[i].kdid,
                                         stop->items[i].key_group, NULL);
   }
-  if (rc != MBMSEC_OK) goto done;
+  if (rc != MBMSEC_OK) return rc;
   uint64_t t2 = bmsc_now_ns();
   for (size_t i = 0; i < ans->n; i++) count_ok(app, t, ans->items[i].code, out);
-  rc = mbmsec_xml_build_register_response(ans, resp, RESP_MAX, &out->body_len);
+  rc = mbmsec_xml_build_register_response(ans, sc->resp, RESP_MAX, &out->body_len);
   out->content_type = MT_REGISTER_RESPONSE;
   BMSC_STAGE_ADD(app, BMSC_STAGE_XML, (t1 - t0) + (bmsc_now_ns() - t2));
   BMSC_STAGE_ADD(app, BMSC_STAGE_STORE, t2 - t1);
-done:
-  free(stop);
-  free(req);
-  free(ans);
   return rc;
 }
 
@@ -122,13 +180,10 @@ void bmsc_keyreq_handle(bmsc_app *app, bmsc_reqtype t, const char *content_type,
   out->status = 400;
   if (!media_is(content_type, REQ_MEDIA[t])) return; /* http-ua.md step 8: HTTP 400 */
   out->status = 500;
-  char *resp = malloc(RESP_MAX);
-  out->push = calloc(1, sizeof *out->push);
-  if (!resp || !out->push) {
-    free(resp);
-    bmsc_reply_clear(out);
-    return;
-  }
+  keyreq_scratch *sc = scratch_get(app);
+  if (!sc) return;
+  out->push = &sc->push;
+  out->push->n = 0;
   char addr[INET_ADDRSTRLEN] = "", ue_addr[MBMSEC_STORE_UE_ADDR_MAX + 1];
   struct in_addr ia = {.s_addr = htonl(ipv4)};
   inet_ntop(AF_INET, &ia, addr, sizeof addr);
@@ -137,13 +192,12 @@ void bmsc_keyreq_handle(bmsc_app *app, bmsc_reqtype t, const char *content_type,
    * an authenticated request therefore carries an MBMS-enabled USS. */
   const mbmsec_members_ue ue = {.impi = dec->impi, .btid = dec->btid, .ue_addr = ue_addr,
                                 .uss = "4"};
-  mbmsec_err rc = decide(app, t, body, len, &ue, resp, out);
+  mbmsec_err rc = decide(app, t, body, len, &ue, sc, out);
   if (rc == MBMSEC_OK) {
     out->status = 200;
-    out->body = resp;
+    out->body = sc->resp;
     return;
   }
-  free(resp);
   bmsc_reply_clear(out);
   /* a document the parser refused is the client's fault (P4: HTTP 400) */
   const bool server = rc == MBMSEC_ERR_NOMEM || rc == MBMSEC_ERR_SPACE || rc == MBMSEC_ERR_ARG ||
@@ -155,8 +209,6 @@ void bmsc_keyreq_handle(bmsc_app *app, bmsc_reqtype t, const char *content_type,
 
 void bmsc_reply_clear(bmsc_reply *r)
 {
-  free(r->body);
-  free(r->push);
   r->body = NULL;
   r->push = NULL;
   r->body_len = 0;

@@ -116,7 +116,12 @@ mbmsec_err load_http_set_base(load_http *h, const char *url);
 mbmsec_err load_http_post(void *ctx, const mbmsec_ue_km_send *s, mbmsec_ue_http_answer *ans);
 /* GET of the base URL with an optional Authorization value. */
 mbmsec_err load_http_get(load_http *h, const char *authorization, mbmsec_ue_http_answer *ans);
-/* The kind of the last transport failure: "timeout", "connect" or "transport". */
+/* Reads one HTTP/1.1 answer from the connected socket fd into *ans (the parser of the
+ * transport, for its unit test and fuzzer). @return MBMSEC_OK, MBMSEC_ERR_ARG,
+ * MBMSEC_ERR_UE_HTTP (load_http_fail_kind says why). */
+mbmsec_err load_http_read_fd(load_http *h, int fd, mbmsec_ue_http_answer *ans);
+/* The kind of the last transport failure: "timeout", "connect", "transport" or
+ * "oversize-answer". */
 const char *load_http_fail_kind(const load_http *h);
 
 /* ---- UE addresses (load_ue.c) ---- */

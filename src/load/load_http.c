@@ -1,26 +1,52 @@
-/* mbmsec-load's HTTP transport: one libcurl easy handle per worker thread, serving all of
- * its UEs. Each request names its UE's source address (CURLOPT_INTERFACE "host!ADDR", P6);
- * curl reuses a kept-alive connection only when its local address matches, so every UE keeps
- * its own connection while the handle's cache (CURLOPT_MAXCONNECTS) holds it. Like the
- * library's transport (lib/ue/ua_client_http.c) curl only moves bytes: the Authorization is
- * the Digest engine's, no redirects, headers and body capped while they arrive. */
-#include <curl/curl.h>
+/* mbmsec-load's HTTP transport: a small HTTP/1.1 client of its own on blocking sockets, one
+ * kept-alive connection per UE source address (P6: the BM-SC sends MIKEY to the source
+ * address of the UE's requests). It replaced libcurl here because the generator shares the
+ * machine's two cores with the server it measures: curl's per-request work (URL handling,
+ * header lists, poll loops, allocations) was a quarter of the generator's CPU
+ * (docs/BENCHMARKS.md). A request is one write and, as a rule, one read.
+ *
+ * Like the library's transport (lib/ue/ua_client_http.c) it only moves bytes: the
+ * Authorization is the Digest engine's, no redirects, http only, header block and body capped
+ * while they arrive (oversize-answer), Content-Length or chunked bodies. A kept-alive
+ * connection the server closed before answering is reconnected once. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "guard.h"
 #include "load.h"
 #include "mbmsec/crypto.h"
 
+#define HDR_MAX (32 * 1024)                   /* status line and header block */
+#define REQ_HEAD_MAX (MBMSEC_UE_AUTH_SIZE + 1024) /* request line and headers */
+
+typedef struct {
+  uint32_t ipv4; /* source address (host order); 0 = free slot */
+  int fd;
+  uint64_t used; /* for closing the least recently used one */
+} conn;
+
 struct load_http {
-  CURL *curl;
-  CURLU *base;
   long timeout_ms;
-  char iface[32];
+  struct sockaddr_in dst;
+  char host_hdr[300];           /* Host: value */
+  char path[1024];              /* the base URL's path and query (GET target) */
+  conn *conns;
+  size_t n_conns, max_conns;
+  uint64_t tick;
+  uint32_t bind_ipv4;           /* source address of the next requests; 0 = any */
   const char *fail_kind;
-  bool overflow;
-  char errbuf[CURL_ERROR_SIZE];
+  /* the answer */
   size_t n_www;
   char www[MBMSEC_UE_WWW_AUTH_MAX][MBMSEC_DIGEST_HEADER_MAX + 1];
   char auth_info[MBMSEC_DIGEST_HEADER_MAX + 1];
@@ -29,18 +55,260 @@ struct load_http {
   bool has_content_type;
   uint8_t body[MBMSEC_XML_DOC_MAX];
   size_t body_len;
+  /* receive buffer: header block, then whatever of the body came with it */
+  char in[HDR_MAX + 4096];
+  size_t in_len, in_off;
+  char req[REQ_HEAD_MAX];
 };
+
+mbmsec_err load_http_new(long timeout_ms, long max_conns, load_http **out)
+{
+  ENSURE(out && timeout_ms > 0 && max_conns > 0, MBMSEC_ERR_ARG);
+  load_http *h = calloc(1, sizeof *h);
+  ENSURE(h != NULL, MBMSEC_ERR_NOMEM);
+  h->conns = calloc((size_t)max_conns, sizeof *h->conns);
+  if (!h->conns) {
+    free(h);
+    return MBMSEC_ERR_NOMEM;
+  }
+  h->timeout_ms = timeout_ms;
+  h->max_conns = (size_t)max_conns;
+  *out = h;
+  return MBMSEC_OK;
+}
+
+void load_http_free(load_http *h)
+{
+  if (!h) return;
+  for (size_t i = 0; i < h->n_conns; i++)
+    if (h->conns[i].fd >= 0) close(h->conns[i].fd);
+  free(h->conns);
+  mbmsec_cleanse(h, sizeof *h); /* the last Authorization and answer */
+  free(h);
+}
+
+void load_http_bind(load_http *h, const char *addr)
+{
+  struct in_addr a;
+  h->bind_ipv4 = addr && inet_pton(AF_INET, addr, &a) == 1 ? ntohl(a.s_addr) : 0;
+}
+
+/* http://HOST[:PORT][/PATH]: HOST an IPv4 literal or a name with an IPv4 address. */
+mbmsec_err load_http_set_base(load_http *h, const char *url)
+{
+  ENSURE(h && url, MBMSEC_ERR_ARG);
+  static const char scheme[] = "http://";
+  ENSURE(!strncasecmp(url, scheme, sizeof scheme - 1), MBMSEC_ERR_ARG);
+  const char *hp = url + sizeof scheme - 1, *slash = strchr(hp, '/');
+  const size_t hp_len = slash ? (size_t)(slash - hp) : strlen(hp);
+  ENSURE(hp_len > 0 && hp_len < sizeof h->host_hdr, MBMSEC_ERR_ARG);
+  char host[sizeof h->host_hdr], port[8] = "80";
+  memcpy(host, hp, hp_len);
+  host[hp_len] = '\0';
+  ENSURE(host[0] != '[' && !strchr(host, '@'), MBMSEC_ERR_ARG); /* no IPv6, no userinfo */
+  char *colon = strchr(host, ':');
+  if (colon) {
+    *colon = '\0';
+    const size_t pl = strlen(colon + 1);
+    ENSURE(pl >= 1 && pl < sizeof port && strspn(colon + 1, "0123456789") == pl, MBMSEC_ERR_ARG);
+    memcpy(port, colon + 1, pl + 1);
+  }
+  const char *path = slash ? slash : "/";
+  ENSURE(strlen(path) < sizeof h->path && !strpbrk(path, " \r\n#"), MBMSEC_ERR_ARG);
+  struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *ai = NULL;
+  ENSURE(host[0] && getaddrinfo(host, port, &hints, &ai) == 0 && ai, MBMSEC_ERR_ARG);
+  memcpy(&h->dst, ai->ai_addr, sizeof h->dst);
+  freeaddrinfo(ai);
+  memcpy(h->host_hdr, hp, hp_len);
+  h->host_hdr[hp_len] = '\0';
+  snprintf(h->path, sizeof h->path, "%s", path);
+  return MBMSEC_OK;
+}
+
+const char *load_http_fail_kind(const load_http *h)
+{
+  return h->fail_kind ? h->fail_kind : "transport";
+}
+
+/* ---- connections */
+
+static void conn_close(load_http *h, conn *c)
+{
+  (void)h;
+  if (c->fd >= 0) close(c->fd);
+  c->fd = -1;
+}
+
+static void set_timeouts(int fd, long ms)
+{
+  struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+  (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  (void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv); /* also bounds connect */
+}
+
+/* The slot of the current source address, connected; the least recently used connection is
+ * closed when all max_conns are taken. */
+static conn *conn_get(load_http *h, bool *reused)
+{
+  conn *c = NULL;
+  for (size_t i = 0; i < h->n_conns && !c; i++)
+    if (h->conns[i].ipv4 == h->bind_ipv4) c = &h->conns[i];
+  if (!c && h->n_conns < h->max_conns) {
+    c = &h->conns[h->n_conns++];
+    c->fd = -1;
+  }
+  if (!c) {
+    c = &h->conns[0];
+    for (size_t i = 1; i < h->n_conns; i++)
+      if (h->conns[i].used < c->used) c = &h->conns[i];
+    conn_close(h, c);
+  }
+  c->ipv4 = h->bind_ipv4;
+  c->used = ++h->tick;
+  *reused = c->fd >= 0;
+  if (c->fd >= 0) return c;
+  const long ct = h->timeout_ms < 5000 ? h->timeout_ms : 5000;
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    h->fail_kind = "connect";
+    return NULL;
+  }
+  const int one = 1;
+  (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  set_timeouts(fd, ct);
+  struct sockaddr_in src = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(h->bind_ipv4)};
+  if ((h->bind_ipv4 && bind(fd, (struct sockaddr *)&src, sizeof src) != 0) ||
+      connect(fd, (const struct sockaddr *)&h->dst, sizeof h->dst) != 0) {
+    h->fail_kind = errno == EINPROGRESS || errno == EAGAIN ? "timeout" : "connect";
+    close(fd);
+    return NULL;
+  }
+  set_timeouts(fd, h->timeout_ms);
+  c->fd = fd;
+  return c;
+}
+
+/* Head and body in one sendmsg: one syscall and, with TCP_NODELAY, one segment, so the
+ * server reads the whole request at once. */
+static bool send_all(int fd, const void *head, size_t head_len, const void *body, size_t body_len)
+{
+  struct iovec iov[2] = {{(void *)(uintptr_t)head, head_len}, {(void *)(uintptr_t)body, body_len}};
+  struct msghdr m = {.msg_iov = iov, .msg_iovlen = body_len ? 2 : 1};
+  while (m.msg_iovlen) {
+    ssize_t w = sendmsg(fd, &m, MSG_NOSIGNAL);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    size_t k = (size_t)w;
+    while (m.msg_iovlen && k >= m.msg_iov[0].iov_len) {
+      k -= m.msg_iov[0].iov_len;
+      m.msg_iov++;
+      m.msg_iovlen--;
+    }
+    if (m.msg_iovlen) {
+      m.msg_iov[0].iov_base = (char *)m.msg_iov[0].iov_base + k;
+      m.msg_iov[0].iov_len -= k;
+    }
+  }
+  return true;
+}
+
+/* ---- the answer */
 
 static void reset_answer(load_http *h)
 {
-  h->overflow = h->has_auth_info = h->has_content_type = false;
+  h->has_auth_info = h->has_content_type = false;
   h->n_www = h->body_len = 0;
+  h->in_len = h->in_off = 0;
+}
+
+/* Reads more into h->in; 0 on EOF, -1 on error (fail_kind set). */
+static ssize_t fill(load_http *h, int fd)
+{
+  if (h->in_len == sizeof h->in) {
+    h->fail_kind = "oversize-answer";
+    return -1;
+  }
+  for (;;) {
+    ssize_t r = recv(fd, h->in + h->in_len, sizeof h->in - h->in_len, 0);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) h->fail_kind = errno == EAGAIN || errno == EWOULDBLOCK ? "timeout" : "transport";
+    if (r > 0) h->in_len += (size_t)r;
+    return r;
+  }
+}
+
+/* n body octets from the buffer, then the socket, into h->body. */
+static bool body_take(load_http *h, int fd, size_t n)
+{
+  if (n > sizeof h->body - h->body_len) {
+    h->fail_kind = "oversize-answer";
+    return false;
+  }
+  while (n) {
+    if (h->in_off == h->in_len) {
+      h->in_off = h->in_len = 0;
+      if (fill(h, fd) <= 0) return false;
+    }
+    size_t k = h->in_len - h->in_off < n ? h->in_len - h->in_off : n;
+    memcpy(h->body + h->body_len, h->in + h->in_off, k);
+    h->body_len += k;
+    h->in_off += k;
+    n -= k;
+  }
+  return true;
+}
+
+/* One CRLF-terminated line of the chunked framing (at most 64 octets) into line. */
+static bool chunk_line(load_http *h, int fd, char *line, size_t cap)
+{
+  size_t n = 0;
+  for (;;) {
+    if (h->in_off == h->in_len) {
+      h->in_off = h->in_len = 0;
+      if (fill(h, fd) <= 0) return false;
+    }
+    char ch = h->in[h->in_off++];
+    if (ch == '\n') break;
+    if (n + 1 >= cap) {
+      h->fail_kind = "transport";
+      return false;
+    }
+    line[n++] = ch;
+  }
+  if (n && line[n - 1] == '\r') n--;
+  line[n] = '\0';
+  return true;
+}
+
+static bool body_chunked(load_http *h, int fd)
+{
+  char line[64];
+  for (;;) {
+    char *end = NULL;
+    if (!chunk_line(h, fd, line, sizeof line)) return false;
+    errno = 0;
+    unsigned long long size = strtoull(line, &end, 16);
+    if (end == line || errno || size > MBMSEC_XML_DOC_MAX) {
+      h->fail_kind = size > MBMSEC_XML_DOC_MAX ? "oversize-answer" : "transport";
+      return false;
+    }
+    if (size == 0) break;
+    if (!body_take(h, fd, (size_t)size) || !chunk_line(h, fd, line, sizeof line)) return false;
+    if (line[0]) { /* the chunk's data must end with CRLF */
+      h->fail_kind = "transport";
+      return false;
+    }
+  }
+  do { /* trailer fields up to the empty line */
+    if (!chunk_line(h, fd, line, sizeof line)) return false;
+  } while (line[0]);
+  return true;
 }
 
 static bool store_value(const char *v, size_t n, char *dst, size_t cap)
 {
   while (n && (*v == ' ' || *v == '\t')) v++, n--;
-  while (n && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\r' || v[n - 1] == '\n')) n--;
+  while (n && (v[n - 1] == ' ' || v[n - 1] == '\t')) n--;
   if (n >= cap) return false;
   memcpy(dst, v, n);
   dst[n] = '\0';
@@ -56,127 +324,127 @@ static bool name_is(const char *line, size_t n, const char *name, const char **v
   return true;
 }
 
-static size_t on_header(char *line, size_t size, size_t nitems, void *ud)
+typedef struct {
+  long status;
+  bool chunked, close, has_length;
+  unsigned long long length;
+} head_info;
+
+/* Parses the header block h->in[0, end) (end at the blank line's CRLF CRLF). */
+static bool parse_head(load_http *h, size_t end, head_info *hi)
 {
-  load_http *h = ud;
-  size_t n = size * nitems;
-  const char *v;
-  size_t vn;
-  if (n >= 5 && !strncmp(line, "HTTP/", 5)) {
-    reset_answer(h);
-  } else if (name_is(line, n, "WWW-Authenticate", &v, &vn)) {
-    if (h->n_www < MBMSEC_UE_WWW_AUTH_MAX && store_value(v, vn, h->www[h->n_www], sizeof h->www[0]))
+  memset(hi, 0, sizeof *hi);
+  h->n_www = 0;
+  h->has_auth_info = h->has_content_type = false;
+  const char *p = h->in, *stop = h->in + end;
+  const char *eol = memchr(p, '\n', (size_t)(stop - p));
+  if (!eol || stop - p < 12 || strncmp(p, "HTTP/1.", 7) || p[8] != ' ') return false;
+  char code[4] = {p[9], p[10], p[11], 0};
+  if (strspn(code, "0123456789") != 3) return false;
+  hi->status = strtol(code, NULL, 10);
+  hi->close = p[7] == '0'; /* HTTP/1.0 closes unless told otherwise (we never ask) */
+  for (p = eol + 1; p < stop; p = eol + 1) {
+    eol = memchr(p, '\n', (size_t)(stop - p));
+    if (!eol) eol = stop;
+    size_t n = (size_t)(eol - p);
+    if (n && p[n - 1] == '\r') n--;
+    const char *v;
+    size_t vn;
+    char tmp[64];
+    if (name_is(p, n, "WWW-Authenticate", &v, &vn)) {
+      if (h->n_www >= MBMSEC_UE_WWW_AUTH_MAX || !store_value(v, vn, h->www[h->n_www], sizeof h->www[0]))
+        return h->fail_kind = "oversize-answer", false;
       h->n_www++;
-    else
-      h->overflow = true;
-  } else if (name_is(line, n, "Authentication-Info", &v, &vn)) {
-    if (h->has_auth_info || !store_value(v, vn, h->auth_info, sizeof h->auth_info))
-      h->overflow = true;
-    h->has_auth_info = true;
-  } else if (name_is(line, n, "Content-Type", &v, &vn)) {
-    if (h->has_content_type || !store_value(v, vn, h->content_type, sizeof h->content_type))
-      h->overflow = true;
-    h->has_content_type = true;
+    } else if (name_is(p, n, "Authentication-Info", &v, &vn)) {
+      if (h->has_auth_info || !store_value(v, vn, h->auth_info, sizeof h->auth_info))
+        return h->fail_kind = "oversize-answer", false;
+      h->has_auth_info = true;
+    } else if (name_is(p, n, "Content-Type", &v, &vn)) {
+      if (h->has_content_type || !store_value(v, vn, h->content_type, sizeof h->content_type))
+        return h->fail_kind = "oversize-answer", false;
+      h->has_content_type = true;
+    } else if (name_is(p, n, "Content-Length", &v, &vn)) {
+      char *e = NULL;
+      if (hi->has_length || !store_value(v, vn, tmp, sizeof tmp) || !tmp[0] ||
+          strspn(tmp, "0123456789") != strlen(tmp))
+        return false;
+      hi->length = strtoull(tmp, &e, 10);
+      hi->has_length = true;
+    } else if (name_is(p, n, "Transfer-Encoding", &v, &vn)) {
+      if (!store_value(v, vn, tmp, sizeof tmp) || strcasecmp(tmp, "chunked")) return false;
+      hi->chunked = true;
+    } else if (name_is(p, n, "Connection", &v, &vn)) {
+      if (store_value(v, vn, tmp, sizeof tmp)) {
+        if (!strcasecmp(tmp, "close")) hi->close = true;
+        else if (!strcasecmp(tmp, "keep-alive")) hi->close = false;
+      }
+    }
   }
-  return n;
+  return true;
 }
 
-static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
+/* The offset just past the first CRLF CRLF of buf[0, n), searched from `from`; 0 if none. */
+static size_t head_end(const char *buf, size_t n, size_t from)
 {
-  load_http *h = ud;
-  size_t n = size * nmemb;
-  if (n > sizeof h->body - h->body_len) {
-    h->overflow = true;
-    return 0;
+  for (size_t i = from; i + 4 <= n; i++)
+    if (buf[i] == '\r' && buf[i + 1] == '\n' && buf[i + 2] == '\r' && buf[i + 3] == '\n')
+      return i + 4;
+  return 0;
+}
+
+/* Reads one answer (skipping 1xx) from fd; *got_any says whether any octet arrived. */
+static bool read_answer(load_http *h, int fd, head_info *hi, bool *got_any)
+{
+  for (;;) {
+    size_t end = 0, scanned = 0;
+    for (;;) {
+      if ((end = head_end(h->in, h->in_len, scanned)) != 0) break;
+      scanned = h->in_len > 3 ? h->in_len - 3 : 0;
+      ssize_t r = fill(h, fd);
+      if (r <= 0) {
+        if (r == 0) h->fail_kind = "transport";
+        return false;
+      }
+      *got_any = true;
+    }
+    if (!parse_head(h, end - 2, hi)) {
+      if (!h->fail_kind) h->fail_kind = "transport";
+      return false;
+    }
+    h->in_off = end;
+    if (hi->status >= 200) break;
+    memmove(h->in, h->in + end, h->in_len - end); /* 100 Continue and the like */
+    h->in_len -= end;
+    h->in_off = 0;
   }
-  memcpy(h->body + h->body_len, p, n);
-  h->body_len += n;
-  return n;
-}
-
-mbmsec_err load_http_new(long timeout_ms, long max_conns, load_http **out)
-{
-  ENSURE(out && timeout_ms > 0 && max_conns > 0, MBMSEC_ERR_ARG);
-  load_http *h = calloc(1, sizeof *h);
-  ENSURE(h != NULL, MBMSEC_ERR_NOMEM);
-  h->timeout_ms = timeout_ms;
-  h->curl = curl_easy_init();
-  if (!h->curl) {
-    free(h);
-    return MBMSEC_ERR_UE_HTTP;
+  if (hi->status == 204 || hi->status == 304) return true;
+  if (hi->chunked) return body_chunked(h, fd);
+  if (hi->has_length) {
+    if (hi->length > sizeof h->body) {
+      h->fail_kind = "oversize-answer";
+      return false;
+    }
+    return body_take(h, fd, (size_t)hi->length);
   }
-  CURL *c = h->curl;
-  long ct = timeout_ms < 5000 ? timeout_ms : 5000;
-  if (curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_USERAGENT, MBMSEC_UE_KM_USER_AGENT) != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_MAXCONNECTS, max_conns) != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, ct) != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms) != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)MBMSEC_XML_DOC_MAX) != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_HEADERDATA, h) != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_WRITEDATA, h) != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf) != CURLE_OK) {
-    load_http_free(h);
-    return MBMSEC_ERR_UE_HTTP;
+  /* no length: the body runs to the end of the connection */
+  hi->close = true;
+  for (;;) {
+    size_t k = h->in_len - h->in_off;
+    if (k > sizeof h->body - h->body_len) {
+      h->fail_kind = "oversize-answer";
+      return false;
+    }
+    memcpy(h->body + h->body_len, h->in + h->in_off, k);
+    h->body_len += k;
+    h->in_off = h->in_len = 0;
+    ssize_t r = fill(h, fd);
+    if (r == 0) return true;
+    if (r < 0) return false;
   }
-  *out = h;
-  return MBMSEC_OK;
 }
 
-void load_http_free(load_http *h)
+static void answer_out(const load_http *h, long status, mbmsec_ue_http_answer *ans)
 {
-  if (!h) return;
-  if (h->curl) curl_easy_cleanup(h->curl);
-  if (h->base) curl_url_cleanup(h->base);
-  mbmsec_cleanse(h, sizeof *h);
-  free(h);
-}
-
-void load_http_bind(load_http *h, const char *addr)
-{
-  snprintf(h->iface, sizeof h->iface, "host!%s", addr);
-}
-
-mbmsec_err load_http_set_base(load_http *h, const char *url)
-{
-  ENSURE(h && url, MBMSEC_ERR_ARG);
-  if (!h->base && !(h->base = curl_url())) return MBMSEC_ERR_NOMEM;
-  ENSURE(curl_url_set(h->base, CURLUPART_URL, url, 0) == CURLUE_OK, MBMSEC_ERR_ARG);
-  return MBMSEC_OK;
-}
-
-const char *load_http_fail_kind(const load_http *h)
-{
-  return h->fail_kind ? h->fail_kind : "transport";
-}
-
-/* Runs the prepared request and fills *ans from the handle's buffers. */
-static mbmsec_err perform(load_http *h, struct curl_slist *list, mbmsec_ue_http_answer *ans)
-{
-  CURL *c = h->curl;
-  h->errbuf[0] = 0;
-  h->fail_kind = NULL;
-  reset_answer(h);
-  if (curl_easy_setopt(c, CURLOPT_HTTPHEADER, list) != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_INTERFACE, h->iface[0] ? h->iface : NULL) != CURLE_OK)
-    return MBMSEC_ERR_UE_HTTP;
-  CURLcode cc = curl_easy_perform(c);
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-  if (h->overflow) {
-    h->fail_kind = "oversize-answer";
-    return MBMSEC_ERR_UE_HTTP;
-  }
-  if (cc != CURLE_OK) {
-    h->fail_kind = cc == CURLE_OPERATION_TIMEDOUT ? "timeout"
-                   : cc == CURLE_COULDNT_CONNECT ? "connect" : "transport";
-    return MBMSEC_ERR_UE_HTTP;
-  }
-  long status = 0;
-  if (curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK) return MBMSEC_ERR_UE_HTTP;
   memset(ans, 0, sizeof *ans);
   ans->status = status;
   ans->n_www_auth = h->n_www;
@@ -185,75 +453,84 @@ static mbmsec_err perform(load_http *h, struct curl_slist *list, mbmsec_ue_http_
   ans->content_type = h->has_content_type ? h->content_type : NULL;
   ans->body = h->body;
   ans->body_len = h->body_len;
+}
+
+mbmsec_err load_http_read_fd(load_http *h, int fd, mbmsec_ue_http_answer *ans)
+{
+  ENSURE(h && fd >= 0 && ans, MBMSEC_ERR_ARG);
+  head_info hi;
+  bool got_any = false;
+  h->fail_kind = NULL;
+  reset_answer(h);
+  if (!read_answer(h, fd, &hi, &got_any)) {
+    if (!h->fail_kind) h->fail_kind = "transport";
+    return MBMSEC_ERR_UE_HTTP;
+  }
+  answer_out(h, hi.status, ans);
   return MBMSEC_OK;
 }
 
-/* "Name: value" appended; NULL (list freed) on failure. */
-static struct curl_slist *add(struct curl_slist *l, const char *name, const char *value)
+/* Sends head + body on the UE's connection and reads the answer into *ans. */
+static mbmsec_err exchange(load_http *h, size_t head_len, const uint8_t *body, size_t body_len,
+                           mbmsec_ue_http_answer *ans)
 {
-  char line[MBMSEC_UE_AUTH_SIZE + 64];
-  int n = snprintf(line, sizeof line, "%s: %s", name, value);
-  struct curl_slist *r = n > 0 && (size_t)n < sizeof line ? curl_slist_append(l, line) : NULL;
-  mbmsec_cleanse(line, sizeof line);
-  if (!r) curl_slist_free_all(l);
-  return r;
+  h->fail_kind = NULL;
+  for (int attempt = 0; attempt < 2; attempt++) {
+    bool reused = false, got_any = false;
+    conn *c = conn_get(h, &reused);
+    if (!c) return MBMSEC_ERR_UE_HTTP;
+    reset_answer(h);
+    head_info hi;
+    bool ok = send_all(c->fd, h->req, head_len, body, body_len);
+    if (ok) ok = read_answer(h, c->fd, &hi, &got_any);
+    if (!ok) {
+      conn_close(h, c);
+      /* a kept-alive connection the server had closed: once more on a new one */
+      if (reused && !got_any && (!h->fail_kind || strcmp(h->fail_kind, "timeout"))) {
+        h->fail_kind = NULL;
+        continue;
+      }
+      if (!h->fail_kind) h->fail_kind = "transport";
+      return MBMSEC_ERR_UE_HTTP;
+    }
+    if (hi.close || h->in_off != h->in_len) conn_close(h, c); /* closing, or pipelined junk */
+    answer_out(h, hi.status, ans);
+    return MBMSEC_OK;
+  }
+  h->fail_kind = "transport";
+  return MBMSEC_ERR_UE_HTTP;
 }
+
+/* A header value must not break the request's framing. */
+static bool clean(const char *v) { return !strpbrk(v, "\r\n"); }
 
 mbmsec_err load_http_post(void *ctx, const mbmsec_ue_km_send *s, mbmsec_ue_http_answer *ans)
 {
   load_http *h = ctx;
-  ENSURE(h && h->base && s && ans && s->target && s->content_type && s->authorization,
+  ENSURE(h && h->host_hdr[0] && s && ans && s->target && s->content_type && s->authorization,
          MBMSEC_ERR_ARG);
-  mbmsec_err rc = MBMSEC_ERR_UE_HTTP;
-  char *url = NULL;
-  struct curl_slist *list = NULL;
-  CURLU *u = curl_url_dup(h->base);
-  if (!u) return MBMSEC_ERR_NOMEM;
-  if (s->target[0] != '/' || curl_url_set(u, CURLUPART_URL, s->target, 0) != CURLUE_OK ||
-      curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK) {
-    rc = MBMSEC_ERR_ARG;
-    goto out;
-  }
-  list = add(NULL, "Content-Type", s->content_type);
-  if (list && s->accept) list = add(list, "Accept", s->accept);
-  if (list) list = curl_slist_append(list, "Expect:");
-  if (list && s->authorization[0]) list = add(list, "Authorization", s->authorization);
-  if (!list) {
-    rc = MBMSEC_ERR_NOMEM;
-    goto out;
-  }
-  CURL *c = h->curl;
-  if (curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_POST, 1L) != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_POSTFIELDS, s->body_len ? (const char *)s->body : "") != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)s->body_len) != CURLE_OK)
-    goto out;
-  rc = perform(h, list, ans);
-out:
-  curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
-  curl_slist_free_all(list);
-  curl_free(url);
-  curl_url_cleanup(u);
-  return rc;
+  ENSURE(s->target[0] == '/' && !strpbrk(s->target, " \r\n#") && clean(s->content_type) &&
+             (!s->accept || clean(s->accept)) && clean(s->authorization),
+         MBMSEC_ERR_ARG);
+  int n = snprintf(h->req, sizeof h->req,
+                   "POST %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\nContent-Type: %s\r\n"
+                   "%s%s%s%s%s%sContent-Length: %zu\r\n\r\n",
+                   s->target, h->host_hdr, MBMSEC_UE_KM_USER_AGENT, s->content_type,
+                   s->accept ? "Accept: " : "", s->accept ? s->accept : "", s->accept ? "\r\n" : "",
+                   s->authorization[0] ? "Authorization: " : "", s->authorization,
+                   s->authorization[0] ? "\r\n" : "", s->body_len);
+  ENSURE(n > 0 && (size_t)n < sizeof h->req, MBMSEC_ERR_SPACE);
+  return exchange(h, (size_t)n, s->body, s->body_len, ans);
 }
 
 mbmsec_err load_http_get(load_http *h, const char *authorization, mbmsec_ue_http_answer *ans)
 {
-  ENSURE(h && h->base && ans, MBMSEC_ERR_ARG);
-  char *url = NULL;
-  struct curl_slist *list = NULL;
-  mbmsec_err rc = MBMSEC_ERR_UE_HTTP;
-  if (curl_url_get(h->base, CURLUPART_URL, &url, 0) != CURLUE_OK) return MBMSEC_ERR_ARG;
-  if (authorization && authorization[0]) {
-    if (!(list = add(NULL, "Authorization", authorization))) {
-      curl_free(url);
-      return MBMSEC_ERR_NOMEM;
-    }
-  }
-  if (curl_easy_setopt(h->curl, CURLOPT_URL, url) == CURLE_OK &&
-      curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L) == CURLE_OK)
-    rc = perform(h, list, ans);
-  curl_slist_free_all(list);
-  curl_free(url);
-  return rc;
+  ENSURE(h && h->host_hdr[0] && ans, MBMSEC_ERR_ARG);
+  const bool auth = authorization && authorization[0];
+  ENSURE(!auth || clean(authorization), MBMSEC_ERR_ARG);
+  int n = snprintf(h->req, sizeof h->req, "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\n%s%s%s\r\n",
+                   h->path, h->host_hdr, MBMSEC_UE_KM_USER_AGENT, auth ? "Authorization: " : "",
+                   auth ? authorization : "", auth ? "\r\n" : "");
+  ENSURE(n > 0 && (size_t)n < sizeof h->req, MBMSEC_ERR_SPACE);
+  return exchange(h, (size_t)n, NULL, 0, ans);
 }

@@ -26,6 +26,9 @@ ok "mbmsec-bsf and mbmsec-bmsc"
 out=$(ue register --service-id "$SVC" 2>&1) || fail "register: $out"
 [ "$(field "$out" code_200)" = "$SVC" ] || fail "register: $out"
 ok "registered"
+# The daemon caches what msk-requests read (lib/members cache): fill it before each change.
+out=$(ue msk-request --key-id APEQAAEAAA== 2>&1) || fail "msk-request: $out"
+[ "$(field "$out" code_200)" = APEQAAEAAA== ] || fail "msk-request before the revoke: $out"
 
 # the IMPI-list reader (lib/bulk.c) through the command: a bad line is named, nothing changes
 err=$(printf '# revoke\n%s\nbad\0impi\n' "$ALICE" | "$BMSC" subscriber revoke --store "$BSTORE" --service-id "$SVC" --file - 2>&1) &&
@@ -45,7 +48,10 @@ out=$(ue register --service-id "$SVC" 2>&1) || fail "register: $out"
 [ "$(field "$out" code_200)" = "$SVC" ] || fail "grant not seen by the running daemon: $out"
 ok "grant seen at once: register 200"
 
-# An MSK written by another SQLite client (Key Group 1, key number 9, valid now)
+# An MSK written by another SQLite client (Key Group 1, key number 9, valid now); asked for
+# first, so that the group's cached MSK list predates it
+out=$(ue msk-request --key-id APEQAAEACQ== 2>&1) || fail "msk-request: $out"
+[ -z "$(field "$out" code_200)" ] || fail "MSK 9 exists before it was written: $out"
 "$PY" - "$WORK/bmsc.db" <<'PY' || fail "insert MSK"
 import os, sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1]); n = int(time.time())

@@ -1,12 +1,14 @@
 /* Unit tests of mbmsec-load's parts that need no daemon: the UE address plan (P6), the
  * statistics, the Digest-state swap of the library's request engine (one engine, many UEs),
- * and the store's batch transaction behind the bulk provisioning commands. */
+ * the store's batch transaction behind the bulk provisioning commands, and the answer parser
+ * of the HTTP transport (load_http.c) over a socket pair. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -180,6 +182,78 @@ static void test_store_batch(void **state)
   rmdir(dir);
 }
 
+/* Feeds raw octets as the server's answer; returns load_http_read_fd's code. */
+static mbmsec_err answer_of(load_http *h, const char *raw, size_t n, mbmsec_ue_http_answer *a)
+{
+  int sv[2];
+  assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  assert_int_equal(write(sv[0], raw, n), (ssize_t)n);
+  close(sv[0]); /* EOF after the octets */
+  mbmsec_err rc = load_http_read_fd(h, sv[1], a);
+  close(sv[1]);
+  return rc;
+}
+#define ANSWER(h, s, a) answer_of((h), (s), sizeof(s) - 1, (a))
+
+static void test_http_answers(void **state)
+{
+  (void)state;
+  load_http *h = NULL;
+  mbmsec_ue_http_answer a;
+  assert_int_equal(load_http_new(1000, 4, &h), MBMSEC_OK);
+  /* Content-Length, two challenges, headers in any case, 100 Continue skipped */
+  assert_int_equal(ANSWER(h, "HTTP/1.1 100 Continue\r\n\r\n"
+                             "HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Digest a=1\r\n"
+                             "WWW-Authenticate:  Digest b=2 \r\nContent-Length: 3\r\n\r\nabc", &a),
+                   MBMSEC_OK);
+  assert_int_equal(a.status, 401);
+  assert_int_equal(a.n_www_auth, 2);
+  assert_true(a.www_auth[0].len == 10 && !memcmp(a.www_auth[0].p, "Digest a=1", 10));
+  assert_true(a.www_auth[1].len == 10 && !memcmp(a.www_auth[1].p, "Digest b=2", 10));
+  assert_true(a.body_len == 3 && !memcmp(a.body, "abc", 3));
+  assert_null(a.content_type);
+  /* chunked with a trailer, Authentication-Info, Content-Type */
+  assert_int_equal(ANSWER(h, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+                             "Content-Type: application/x\r\nAuthentication-Info: rspauth=\"x\"\r\n\r\n"
+                             "4\r\nwiki\r\n5;ext=1\r\npedia\r\n0\r\nT: v\r\n\r\n", &a),
+                   MBMSEC_OK);
+  assert_int_equal(a.status, 200);
+  assert_string_equal(a.content_type, "application/x");
+  assert_true(a.auth_info.len == 11 && !memcmp(a.auth_info.p, "rspauth=\"x\"", 11));
+  assert_true(a.body_len == 9 && !memcmp(a.body, "wikipedia", 9));
+  /* no length: to the end of the connection */
+  assert_int_equal(ANSWER(h, "HTTP/1.0 200 OK\r\n\r\nrest", &a), MBMSEC_OK);
+  assert_true(a.body_len == 4 && !memcmp(a.body, "rest", 4));
+  /* refused: truncated body, bad status line, two Content-Lengths, a body over the cap,
+   * a header block that never ends, nothing at all */
+  assert_int_equal(ANSWER(h, "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc", &a),
+                   MBMSEC_ERR_UE_HTTP);
+  assert_int_equal(ANSWER(h, "HTTP/1.1 2x0 OK\r\n\r\n", &a), MBMSEC_ERR_UE_HTTP);
+  assert_int_equal(ANSWER(h, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n", &a),
+                   MBMSEC_ERR_UE_HTTP); /* chunk longer than its size */
+  assert_int_equal(ANSWER(h, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\na", &a),
+                   MBMSEC_ERR_UE_HTTP);
+  assert_int_equal(ANSWER(h, "HTTP/1.1 200 OK\r\nContent-Length: 65537\r\n\r\n", &a),
+                   MBMSEC_ERR_UE_HTTP);
+  assert_string_equal(load_http_fail_kind(h), "oversize-answer");
+  assert_int_equal(ANSWER(h, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10001\r\n", &a),
+                   MBMSEC_ERR_UE_HTTP);
+  assert_string_equal(load_http_fail_kind(h), "oversize-answer");
+  static char big[40 * 1024];
+  memset(big, 'a', sizeof big);
+  memcpy(big, "HTTP/1.1 200 OK\r\nX: ", 21);
+  assert_int_equal(answer_of(h, big, sizeof big, &a), MBMSEC_ERR_UE_HTTP);
+  assert_string_equal(load_http_fail_kind(h), "oversize-answer");
+  assert_int_equal(ANSWER(h, "", &a), MBMSEC_ERR_UE_HTTP);
+  assert_int_equal(load_http_read_fd(NULL, 0, &a), MBMSEC_ERR_ARG);
+  /* base URLs: http only, IPv4 */
+  assert_int_equal(load_http_set_base(h, "http://127.0.0.1:8080/x?y"), MBMSEC_OK);
+  assert_int_equal(load_http_set_base(h, "https://127.0.0.1/"), MBMSEC_ERR_ARG);
+  assert_int_equal(load_http_set_base(h, "http://127.0.0.1:8x/"), MBMSEC_ERR_ARG);
+  assert_int_equal(load_http_set_base(h, "http://[::1]/"), MBMSEC_ERR_ARG);
+  load_http_free(h);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -187,6 +261,7 @@ int main(void)
       cmocka_unit_test(test_stats),
       cmocka_unit_test(test_swap_digest),
       cmocka_unit_test(test_store_batch),
+      cmocka_unit_test(test_http_answers),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -407,6 +407,94 @@ static void test_msk_request_unauthorised(void **state)
 
 static uint16_t keynum(const uint8_t id[4]) { return (uint16_t)((id[2] << 8) | id[3]); }
 
+/* The cache: its answers are the uncached ones, and a change committed through the same
+ * handle or through another handle (another process's connection) shows at the next request:
+ * revoke, grant, an MSK put, a deregistration. */
+static void cached(mbmsec_store *st, mbmsec_members_cache *c, const mbmsec_members_ue *ue,
+                   int64_t now)
+{
+  assert_int_equal(mbmsec_members_msk_request_cached(st, c, ue, &g_kreq, now, &g_kresp, &g_push),
+                   MBMSEC_OK);
+}
+
+static void test_msk_request_cache(void **state)
+{
+  (void)state;
+  uint16_t cur, next;
+  mbmsec_store *st = fixture(&cur, &next), *other = NULL;
+  assert_int_equal(mbmsec_store_open(g_path, &other), MBMSEC_OK);
+  mbmsec_members_cache *c = NULL;
+  assert_int_equal(mbmsec_members_cache_new(&c), MBMSEC_OK);
+  assert_int_equal(mbmsec_members_cache_new(NULL), MBMSEC_ERR_ARG);
+  mbmsec_members_ue ue = ue_alice(NULL);
+  const char *ids[] = {NEWS};
+  do_register(st, "4", ids, 1);
+  memset(&g_kreq, 0, sizeof g_kreq);
+  key(KDID, 1, 0);
+  key(KDID, 1, cur);
+  key(KDID, 1, next + 1);
+  key(KDID, 2, 0);
+  bad_key();
+  const unsigned want[] = {200, 200, 204, 401, 400};
+  for (int round = 0; round < 2; round++) { /* filled, then from the cache */
+    cached(st, c, &ue, NOW);
+    for (size_t i = 0; i < 5; i++) assert_int_equal(g_kresp.items[i].code, want[i]);
+    assert_int_equal(g_push.n, 2);
+    assert_true(pushed(KDID, 1, cur) && pushed(KDID, 1, next));
+  }
+  /* time moves without a store change: the next MSK becomes the current one */
+  cached(st, c, &ue, NOW + 150);
+  assert_int_equal(g_kresp.items[0].code, 200);
+  assert_int_equal(g_push.n, 1);
+  assert_true(pushed(KDID, 1, next));
+
+  /* the same MSKs from the version's point of view: reading changes nothing */
+  uint64_t v0, v1;
+  assert_int_equal(mbmsec_store_data_version(st, &v0), MBMSEC_OK);
+  assert_int_equal(mbmsec_store_data_version(st, &v1), MBMSEC_OK);
+  assert_true(v0 == v1);
+  assert_int_equal(mbmsec_store_data_version(NULL, &v1), MBMSEC_ERR_ARG);
+
+  /* another handle revokes: 401 at once; grants again: 200 */
+  assert_int_equal(mbmsec_store_subscription_revoke(other, ALICE, NEWS), MBMSEC_OK);
+  assert_int_equal(mbmsec_store_data_version(st, &v1), MBMSEC_OK);
+  assert_true(v0 != v1);
+  cached(st, c, &ue, NOW);
+  assert_int_equal(g_kresp.items[0].code, 401);
+  assert_int_equal(g_kresp.items[2].code, 401);
+  assert_int_equal(mbmsec_store_subscription_grant(other, ALICE, NEWS), MBMSEC_OK);
+  cached(st, c, &ue, NOW);
+  assert_int_equal(g_kresp.items[0].code, 200);
+
+  /* an MSK put through the cache's own handle: the asked-for key number exists now */
+  const uint8_t id[4] = {0, 1, (uint8_t)((next + 1) >> 8), (uint8_t)(next + 1)}, k[16] = {1};
+  const mbmsec_store_msk_in in = {.kdid = KDID, .kdid_len = 3, .msk_id = id, .msk_id_len = 4,
+                                  .key = k, .key_len = sizeof k, .valid_from = NOW + 200,
+                                  .valid_to = NOW + 300, .vf = 0, .vt = 0xFFFF, .created = NOW};
+  assert_int_equal(mbmsec_store_data_version(st, &v0), MBMSEC_OK);
+  assert_int_equal(mbmsec_store_msk_put(st, &in), MBMSEC_OK);
+  assert_int_equal(mbmsec_store_data_version(st, &v1), MBMSEC_OK);
+  assert_true(v0 != v1);
+  cached(st, c, &ue, NOW);
+  assert_int_equal(g_kresp.items[2].code, 200);
+
+  /* deregistered through the other handle: 401 */
+  services(ids, 1, 0);
+  assert_int_equal(mbmsec_members_deregister(other, &ue, &g_sreq, &g_sresp, &g_stop), MBMSEC_OK);
+  cached(st, c, &ue, NOW);
+  assert_int_equal(g_kresp.items[0].code, 401);
+  assert_int_equal(g_push.n, 0);
+
+  /* NULL cache: the direct path */
+  cached(st, NULL, &ue, NOW);
+  assert_int_equal(g_kresp.items[0].code, 401);
+  mbmsec_members_cache_free(c);
+  mbmsec_members_cache_free(NULL);
+  mbmsec_store_close(other);
+  mbmsec_store_close(st);
+}
+
+
 /* Generation: key numbers strictly increase and are never 0, also after deletions; at most a
  * current and a next; random keys; bad input refused with nothing stored. */
 static void test_generate(void **state)
@@ -614,6 +702,7 @@ int main(void)
     cmocka_unit_test(test_deregister),
     cmocka_unit_test(test_msk_request_codes),
     cmocka_unit_test(test_msk_request_unauthorised),
+    cmocka_unit_test(test_msk_request_cache),
     cmocka_unit_test(test_generate),
     cmocka_unit_test(test_generate_exhausted),
     cmocka_unit_test(test_parsed_request),
