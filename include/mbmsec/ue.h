@@ -244,6 +244,12 @@ const char *mbmsec_ue_http_error(const mbmsec_ue_http *h);
  * @return MBMSEC_OK, MBMSEC_ERR_ARG (not a parseable http(s) URL), MBMSEC_ERR_SPACE. */
 mbmsec_err mbmsec_ue_url_parts(const char *url, char *host, size_t host_cap, char *path,
                                size_t path_cap);
+/* One received header line (line[0..n), CRLF or not): true and *v, *vn its value when its
+ * field name is name (case-insensitive), for the transports that read headers themselves. */
+bool mbmsec_ue_header_is(const char *line, size_t n, const char *name, const char **v, size_t *vn);
+/* The value v[0..n) without surrounding white space (SP, HTAB, CR, LF) into dst with a NUL;
+ * false when it does not fit in cap. */
+bool mbmsec_ue_header_value(const char *v, size_t n, char *dst, size_t cap);
 /* curl_global_init and xmlInitParser; call once from the main thread before threads.
  * @return MBMSEC_OK, MBMSEC_ERR_UE_HTTP. */
 mbmsec_err mbmsec_ue_global_init(void);

@@ -16,8 +16,7 @@ static void reset_answer(ue_curl_capture *h)
   h->body_len = 0;
 }
 
-/* Stores value (OWS trimmed) of a header line into dst; false if it does not fit. */
-static bool store_value(const char *v, size_t n, char *dst, size_t cap)
+bool mbmsec_ue_header_value(const char *v, size_t n, char *dst, size_t cap)
 {
   while (n && (*v == ' ' || *v == '\t')) {
     v++;
@@ -30,7 +29,7 @@ static bool store_value(const char *v, size_t n, char *dst, size_t cap)
   return true;
 }
 
-static bool name_is(const char *line, size_t n, const char *name, const char **v, size_t *vn)
+bool mbmsec_ue_header_is(const char *line, size_t n, const char *name, const char **v, size_t *vn)
 {
   size_t k = strlen(name);
   if (n <= k || line[k] != ':' || strncasecmp(line, name, k)) return false;
@@ -47,18 +46,18 @@ static size_t on_header(char *line, size_t size, size_t nitems, void *ud)
   size_t vn;
   if (n >= 5 && !strncmp(line, "HTTP/", 5)) {
     reset_answer(h); /* a new status line: headers of an interim response are dropped */
-  } else if (name_is(line, n, "WWW-Authenticate", &v, &vn)) {
-    if (h->n_www < MBMSEC_UE_WWW_AUTH_MAX && store_value(v, vn, h->www[h->n_www], sizeof h->www[0]))
+  } else if (mbmsec_ue_header_is(line, n, "WWW-Authenticate", &v, &vn)) {
+    if (h->n_www < MBMSEC_UE_WWW_AUTH_MAX && mbmsec_ue_header_value(v, vn, h->www[h->n_www], sizeof h->www[0]))
       h->n_www++;
     else
       h->overflow = true;
-  } else if (name_is(line, n, "Authentication-Info", &v, &vn)) {
+  } else if (mbmsec_ue_header_is(line, n, "Authentication-Info", &v, &vn)) {
     /* A second one is ambiguous: which rspauth counts? Refuse. */
-    if (h->has_auth_info || !store_value(v, vn, h->auth_info, sizeof h->auth_info))
+    if (h->has_auth_info || !mbmsec_ue_header_value(v, vn, h->auth_info, sizeof h->auth_info))
       h->overflow = true;
     h->has_auth_info = true;
-  } else if (name_is(line, n, "Content-Type", &v, &vn)) {
-    if (h->has_content_type || !store_value(v, vn, h->content_type, sizeof h->content_type))
+  } else if (mbmsec_ue_header_is(line, n, "Content-Type", &v, &vn)) {
+    if (h->has_content_type || !mbmsec_ue_header_value(v, vn, h->content_type, sizeof h->content_type))
       h->overflow = true;
     h->has_content_type = true;
   }

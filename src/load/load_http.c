@@ -305,25 +305,6 @@ static bool body_chunked(load_http *h, int fd)
   return true;
 }
 
-static bool store_value(const char *v, size_t n, char *dst, size_t cap)
-{
-  while (n && (*v == ' ' || *v == '\t')) v++, n--;
-  while (n && (v[n - 1] == ' ' || v[n - 1] == '\t')) n--;
-  if (n >= cap) return false;
-  memcpy(dst, v, n);
-  dst[n] = '\0';
-  return true;
-}
-
-static bool name_is(const char *line, size_t n, const char *name, const char **v, size_t *vn)
-{
-  size_t k = strlen(name);
-  if (n <= k || line[k] != ':' || strncasecmp(line, name, k)) return false;
-  *v = line + k + 1;
-  *vn = n - k - 1;
-  return true;
-}
-
 typedef struct {
   long status;
   bool chunked, close, has_length;
@@ -351,30 +332,30 @@ static bool parse_head(load_http *h, size_t end, head_info *hi)
     const char *v;
     size_t vn;
     char tmp[64];
-    if (name_is(p, n, "WWW-Authenticate", &v, &vn)) {
-      if (h->n_www >= MBMSEC_UE_WWW_AUTH_MAX || !store_value(v, vn, h->www[h->n_www], sizeof h->www[0]))
+    if (mbmsec_ue_header_is(p, n, "WWW-Authenticate", &v, &vn)) {
+      if (h->n_www >= MBMSEC_UE_WWW_AUTH_MAX || !mbmsec_ue_header_value(v, vn, h->www[h->n_www], sizeof h->www[0]))
         return h->fail_kind = "oversize-answer", false;
       h->n_www++;
-    } else if (name_is(p, n, "Authentication-Info", &v, &vn)) {
-      if (h->has_auth_info || !store_value(v, vn, h->auth_info, sizeof h->auth_info))
+    } else if (mbmsec_ue_header_is(p, n, "Authentication-Info", &v, &vn)) {
+      if (h->has_auth_info || !mbmsec_ue_header_value(v, vn, h->auth_info, sizeof h->auth_info))
         return h->fail_kind = "oversize-answer", false;
       h->has_auth_info = true;
-    } else if (name_is(p, n, "Content-Type", &v, &vn)) {
-      if (h->has_content_type || !store_value(v, vn, h->content_type, sizeof h->content_type))
+    } else if (mbmsec_ue_header_is(p, n, "Content-Type", &v, &vn)) {
+      if (h->has_content_type || !mbmsec_ue_header_value(v, vn, h->content_type, sizeof h->content_type))
         return h->fail_kind = "oversize-answer", false;
       h->has_content_type = true;
-    } else if (name_is(p, n, "Content-Length", &v, &vn)) {
+    } else if (mbmsec_ue_header_is(p, n, "Content-Length", &v, &vn)) {
       char *e = NULL;
-      if (hi->has_length || !store_value(v, vn, tmp, sizeof tmp) || !tmp[0] ||
+      if (hi->has_length || !mbmsec_ue_header_value(v, vn, tmp, sizeof tmp) || !tmp[0] ||
           strspn(tmp, "0123456789") != strlen(tmp))
         return false;
       hi->length = strtoull(tmp, &e, 10);
       hi->has_length = true;
-    } else if (name_is(p, n, "Transfer-Encoding", &v, &vn)) {
-      if (!store_value(v, vn, tmp, sizeof tmp) || strcasecmp(tmp, "chunked")) return false;
+    } else if (mbmsec_ue_header_is(p, n, "Transfer-Encoding", &v, &vn)) {
+      if (!mbmsec_ue_header_value(v, vn, tmp, sizeof tmp) || strcasecmp(tmp, "chunked")) return false;
       hi->chunked = true;
-    } else if (name_is(p, n, "Connection", &v, &vn)) {
-      if (store_value(v, vn, tmp, sizeof tmp)) {
+    } else if (mbmsec_ue_header_is(p, n, "Connection", &v, &vn)) {
+      if (mbmsec_ue_header_value(v, vn, tmp, sizeof tmp)) {
         if (!strcasecmp(tmp, "close")) hi->close = true;
         else if (!strcasecmp(tmp, "keep-alive")) hi->close = false;
       }
