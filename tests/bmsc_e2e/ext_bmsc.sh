@@ -7,16 +7,12 @@
 # Every process started here is killed on exit; every wait is bounded.
 set -u
 : "${BMSC:?BMSC must name mbmsec-bmsc}" "${MBMSEC:?MBMSEC must name the mbmsec tool}" "${PY:=/usr/bin/python3}"
-[ -n "${BSF:-}" ] && [ -x "$BSF" ] || { echo "SKIP: mbmsec-bsf not built"; exit 77; }
-[ -n "${UE:-}" ] && [ -x "$UE" ] || { echo "SKIP: mbmsec-ue not built"; exit 77; }
-for t in curl base64 od timeout; do
-  command -v "$t" >/dev/null || { echo "SKIP: $t not installed"; exit 77; }
-done
 [ -x "$PY" ] || { echo "SKIP: python3 not installed"; exit 77; }
 
 TEST_NAME=bmsc-test
 . "$(dirname "$0")/../lib/common.sh"
-field() { printf '%s\n' "$1" | awk -F= -v n="$2" '$1 == n { sub(/^[^=]*=/, ""); print; exit }'; }
+need_built BSF UE
+need_tools curl base64 od timeout
 hexb64() { "$PY" -c 'import sys,base64; print(base64.b64encode(bytes.fromhex(sys.argv[1])).decode())' "$1"; }
 
 BSF_FQDN=bsf.test.example.org

@@ -8,15 +8,11 @@
 # offset 27, which tshark shows only as NTP) equal to the one the UE accepted.
 set -u
 : "${BMSC:?BMSC must name mbmsec-bmsc}" "${PY:=/usr/bin/python3}"
-[ -n "${BSF:-}" ] && [ -x "$BSF" ] || { echo "SKIP: mbmsec-bsf not built"; exit 77; }
-[ -n "${UE:-}" ] && [ -x "$UE" ] || { echo "SKIP: mbmsec-ue not built"; exit 77; }
-for t in curl od timeout tshark dumpcap; do
-  command -v "$t" >/dev/null || { echo "SKIP: $t not installed"; exit 77; }
-done
 
 TEST_NAME=bmsc-capture
 . "$(dirname "$0")/../lib/common.sh"
-field() { printf '%s\n' "$1" | awk -F= -v n="$2" '$1 == n { sub(/^[^=]*=/, ""); print; exit }'; }
+need_built BSF UE
+need_tools curl od timeout tshark dumpcap
 
 . "$(dirname "$0")/bmsc_env.sh"
 bmsc_env_start

@@ -10,16 +10,12 @@
 # store are byte for byte what they were before the crash.
 set -u
 : "${BMSC:?BMSC must name mbmsec-bmsc}" "${PY:=/usr/bin/python3}"
-[ -n "${BSF:-}" ] && [ -x "$BSF" ] || { echo "SKIP: mbmsec-bsf not built"; exit 77; }
-[ -n "${UE:-}" ] && [ -x "$UE" ] || { echo "SKIP: mbmsec-ue not built"; exit 77; }
-for t in curl od timeout sqlite3 sha256sum; do
-  command -v "$t" >/dev/null || { echo "SKIP: $t not installed"; exit 77; }
-done
 [ -x "$PY" ] || { echo "SKIP: python3 not installed"; exit 77; }
 
 TEST_NAME=bmsc-crash
 . "$(dirname "$0")/../lib/common.sh"
-field() { printf '%s\n' "$1" | awk -F= -v n="$2" '$1 == n { sub(/^[^=]*=/, ""); print; exit }'; }
+need_built BSF UE
+need_tools curl od timeout sqlite3 sha256sum
 
 . "$(dirname "$0")/bmsc_env.sh"
 UES="1 2 3"

@@ -10,19 +10,15 @@
 # expired B-TID -> 401 (no stale), bootstrap again -> 200.
 set -u
 : "${BMSC:?BMSC must name mbmsec-bmsc}" "${PY:=/usr/bin/python3}"
-[ -n "${BSF:-}" ] && [ -x "$BSF" ] || { echo "SKIP: mbmsec-bsf not built"; exit 77; }
-[ -n "${UE:-}" ] && [ -x "$UE" ] || { echo "SKIP: mbmsec-ue not built"; exit 77; }
-for t in curl od timeout xmllint head; do
-  command -v "$t" >/dev/null || { echo "SKIP: $t not installed"; exit 77; }
-done
 [ -x "$PY" ] || { echo "SKIP: python3 not installed"; exit 77; }
 
 TEST_NAME=bmsc-failures
 . "$(dirname "$0")/../lib/common.sh"
+need_built BSF UE
+need_tools curl od timeout xmllint head
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 REF_DIGEST="$SRC/tests/ref/digest.py"
 SCHEMAS="$SRC/schemas"
-field() { printf '%s\n' "$1" | awk -F= -v n="$2" '$1 == n { sub(/^[^=]*=/, ""); print; exit }'; }
 hexb64() { "$PY" -c 'import sys,base64; print(base64.b64encode(bytes.fromhex(sys.argv[1])).decode())' "$1"; }
 
 . "$(dirname "$0")/bmsc_env.sh"

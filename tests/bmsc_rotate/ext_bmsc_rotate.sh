@@ -9,16 +9,12 @@
 # solicited pull (P10). Exit 77 (skip) when a tool is missing.
 set -u
 [ -n "${BMSC:-}" ] && [ -x "$BMSC" ] || { echo "SKIP: mbmsec-bmsc not built"; exit 77; }
-[ -n "${BSF:-}" ] && [ -x "$BSF" ] || { echo "SKIP: mbmsec-bsf not built"; exit 77; }
-[ -n "${UE:-}" ] && [ -x "$UE" ] || { echo "SKIP: mbmsec-ue not built"; exit 77; }
-for t in curl od timeout; do
-  command -v "$t" >/dev/null || { echo "SKIP: $t not installed"; exit 77; }
-done
 [ -x "${PY:-/usr/bin/python3}" ] || { echo "SKIP: python3 not installed"; exit 77; }
 
 TEST_NAME=bmsc-rotate
 . "$(dirname "$0")/../lib/common.sh"
-field() { printf '%s\n' "$1" | awk -F= -v n="$2" '$1 == n { sub(/^[^=]*=/, ""); print; exit }'; }
+need_built BSF UE
+need_tools curl od timeout
 
 . "$(dirname "$0")/../bmsc_e2e/bmsc_env.sh"
 LIFE=20

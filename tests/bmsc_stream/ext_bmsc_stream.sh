@@ -17,7 +17,7 @@
 set -u
 TEST_NAME=bmsc-stream
 . "$(dirname "$0")/../lib/common.sh"
-for t in tshark timeout; do command -v "$t" >/dev/null || { echo "SKIP: $t not installed"; exit 77; }; done
+need_tools tshark timeout
 "$PY" -c 'import cryptography' 2>/dev/null || { echo "SKIP: python3-cryptography not installed"; exit 77; }
 REF=$(cd "$(dirname "$0")/../ref" && pwd)
 "$PY" -c 'import sys; sys.path.insert(0, sys.argv[1]); import srtp; srtp.self_test()' "$REF" ||
@@ -33,7 +33,7 @@ RX_PID=$!
 TEST_PIDS+=("$RX_PID")
 wait_for "$WORK/rx.out" listening 50 "$RX_PID" || fail "receiver: cannot join $GROUP on lo"
 # a BSF only so that the BM-SC's Zn client connects at once and a restart takes about a second
-[ -n "${BSF:-}" ] && [ -x "$BSF" ] || { echo "SKIP: mbmsec-bsf not built"; exit 77; }
+need_built BSF
 ZP=$(free_port)
 "$BSF" run --listen "127.0.0.1:$(free_port)" --zn-listen "127.0.0.1:$ZP" --store "sqlite:$WORK/bsf.db" \
   --zn-peer bmsc.zn.test >/dev/null 2>"$WORK/bsf.err" &

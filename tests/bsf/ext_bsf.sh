@@ -17,7 +17,6 @@ done
 
 TEST_NAME=bsf-test
 . "$(dirname "$0")/../lib/common.sh"
-field() { printf '%s\n' "$1" | awk -F= -v n="$2" '$1 == n { sub(/^[^=]*=/, ""); print; exit }'; }
 osmo_field() { printf '%s\n' "$1" | awk -F'\t' -v n="$2:" '$1 == n { print tolower($2) }'; }
 b64hex() { printf '%s' "$1" | base64 -d | od -An -tx1 -v | tr -d ' \n'; }
 hexb64() { printf '%s' "$1" | "$PY" -c 'import sys,base64; print(base64.b64encode(bytes.fromhex(sys.stdin.read())).decode())'; }

@@ -23,6 +23,18 @@ ok() { echo "ok: $*"; }
 free_port() {
   "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
+# need_tools CMD...: the test is skipped (exit 77) when one of them is not installed.
+need_tools() {
+  local t
+  for t in "$@"; do command -v "$t" >/dev/null || { echo "SKIP: $t not installed"; exit 77; }; done
+}
+# need_built VAR...: skipped when the program named by $VAR (BSF, UE, ...) is not built.
+need_built() {
+  local v
+  for v in "$@"; do [ -n "${!v:-}" ] && [ -x "${!v}" ] || { echo "SKIP: $v (${!v:-unset}) not built"; exit 77; }; done
+}
+# field TEXT NAME: the value of the first NAME=value line of TEXT (the tools' output format)
+field() { printf '%s\n' "$1" | awk -F= -v n="$2" '$1 == n { sub(/^[^=]*=/, ""); print; exit }'; }
 hexs() { printf '%s' "$1" | od -An -tx1 -v | tr -d ' \n'; }
 
 # Wait (at most $3 tenths of a second) until file $1 contains $2; 1 if pid $4 died first.
