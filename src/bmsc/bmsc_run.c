@@ -44,12 +44,14 @@ int bmsc_cmd_run(int argc, char **argv)
     goto out;
   }
   bmsc_keyreq_rotate(&app);
+  /* The media needs only the store: it starts (and a bad stream setting fails) before the Zn
+   * client waits for the BSF. */
+  if (bmsc_stream_start(&app)) goto out;
   if ((rc = bmsc_ua_start(&app))) {
     ret = rc;
     goto out;
   }
-  if (bmsc_rotate_start_engine(&app) || bmsc_mikey_start(&app) || bmsc_http_start(&app, &http) ||
-      bmsc_stream_start(&app))
+  if (bmsc_rotate_start_engine(&app) || bmsc_mikey_start(&app) || bmsc_http_start(&app, &http))
     goto out;
   char hp[80], ap[80], mp[80], up[8];
   snprintf(hp, sizeof hp, "%s:%u", app.s.listen_addr, (unsigned)app.s.listen_port);
