@@ -266,6 +266,11 @@ bool mbmsec_ue_km_needs_bootstrap(const mbmsec_ue_km *k)
   return k && k->need_bootstrap;
 }
 
+void mbmsec_ue_km_abort(mbmsec_ue_km *k)
+{
+  if (k) k->active = false;
+}
+
 mbmsec_err mbmsec_ue_km_swap_digest(mbmsec_ue_km *k, mbmsec_ue_ua *ua)
 {
   ENSURE(k && ua, MBMSEC_ERR_ARG);
@@ -293,14 +298,14 @@ mbmsec_err mbmsec_ue_km_run(mbmsec_ue_km *k, mbmsec_ue_km_type type, const char 
     memset(&ans, 0, sizeof ans);
     mbmsec_err rc = post(post_ctx, &s, &ans);
     if (rc != MBMSEC_OK) {
-      k->active = false;
+      mbmsec_ue_km_abort(k);
       return rc;
     }
     GUARD(mbmsec_ue_km_answer(k, &ans, &step));
     if (step == MBMSEC_UE_KM_DONE) return MBMSEC_OK;
     if (step == MBMSEC_UE_KM_BOOTSTRAP) {
       if (!boot) {
-        k->active = false;
+        mbmsec_ue_km_abort(k);
         return MBMSEC_ERR_UE_REFUSED; /* needs_bootstrap stays true */
       }
       char btid[MBMSEC_UE_ID_MAX + 1];
@@ -309,7 +314,7 @@ mbmsec_err mbmsec_ue_km_run(mbmsec_ue_km *k, mbmsec_ue_km_type type, const char 
       if (rc == MBMSEC_OK) rc = mbmsec_ue_km_set_credentials(k, btid, mrk);
       mbmsec_cleanse(mrk, sizeof mrk);
       if (rc != MBMSEC_OK) {
-        k->active = false;
+        mbmsec_ue_km_abort(k);
         return rc;
       }
     }
