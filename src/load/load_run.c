@@ -385,7 +385,8 @@ int load_run(const load_cfg *c)
   sa.sa_handler = on_signal;
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
-  mbmsec_err me = load_mux_new(r);
+  /* the lanes only when there is a repeat phase: each holds an engine and a transport */
+  mbmsec_err me = c->duration_s > 0 || c->requests ? load_mux_new(r) : MBMSEC_OK;
   if (me != MBMSEC_OK) {
     fprintf(stderr, "mbmsec-load: lane set-up: %s\n", mbmsec_strerror(me));
     goto out;
