@@ -10,7 +10,7 @@
 #    (event MPM, mod_auth_digest, qop=auth, keep-alive unlimited) serving a 3-octet static file;
 #  - nginx_plain: nginx answering `return 200` under wrk, the ceiling of an HTTP server here.
 # Prints `bench NAME N req/s` lines and the settings. A benchmark, not a test (make bench).
-# Environment: LOAD_BENCH_UES (256), LOAD_BENCH_SECONDS (10), LOAD_BENCH_THREADS (8),
+# Environment: LOAD_BENCH_UES (256), LOAD_BENCH_SECONDS (10), LOAD_BENCH_THREADS (2: one per core),
 # LOAD_BENCH_INFLIGHT (64: requests in flight, the generator's lanes).
 # nginx and wrk are bench-only dependencies (scripts/install-deps --bench installs them).
 set -euo pipefail
@@ -22,7 +22,7 @@ NGINX=${NGINX:-/usr/sbin/nginx}
 for t in curl python3 timeout md5sum "$APACHE" "$NGINX" wrk; do
   command -v "$t" >/dev/null || { echo "bench/load.sh: $t not installed (scripts/install-deps --bench)" >&2; exit 1; }
 done
-N=${LOAD_BENCH_UES:-256}; S=${LOAD_BENCH_SECONDS:-10}; TH=${LOAD_BENCH_THREADS:-8}; IF=${LOAD_BENCH_INFLIGHT:-64}
+N=${LOAD_BENCH_UES:-256}; S=${LOAD_BENCH_SECONDS:-10}; TH=${LOAD_BENCH_THREADS:-2}; IF=${LOAD_BENCH_INFLIGHT:-64}
 K=465b5ce8b199b49faa5f0a2ee238a6bc; OPC=cd63cb71954a9f4e48a5994e37a02baf
 BSF_FQDN=bsf.bench.test; NAF=bmsc.bench.test; SVC=urn:example:mbms:bench
 T=$(mktemp -d "${TMPDIR:-/tmp}/mbmsec-bench-load.XXXXXX"); PIDS=()
