@@ -275,10 +275,17 @@ mbmsec_err mbmsec_ue_km_swap_digest(mbmsec_ue_km *k, mbmsec_ue_ua *ua)
 {
   ENSURE(k && ua, MBMSEC_ERR_ARG);
   ENSURE(!k->active, MBMSEC_ERR_UE_SEQUENCE);
-  mbmsec_ue_ua t = k->ua;
-  k->ua = *ua;
-  *ua = t;
-  mbmsec_cleanse(&t, sizeof t);
+  /* In 64-octet pieces through a small buffer cleansed once, not through a whole copy: the
+   * state is ~4.5 KiB, and three whole copies plus a cleanse per swap, two swaps per request,
+   * were ~8 % of mbmsec-load's CPU (docs/BENCHMARKS.md, 2026-11-29 second round). */
+  unsigned char *x = (unsigned char *)&k->ua, *y = (unsigned char *)ua, t[64];
+  for (size_t off = 0; off < sizeof *ua; off += sizeof t) {
+    const size_t n = sizeof *ua - off < sizeof t ? sizeof *ua - off : sizeof t;
+    memcpy(t, x + off, n);
+    memcpy(x + off, y + off, n);
+    memcpy(y + off, t, n);
+  }
+  mbmsec_cleanse(t, sizeof t);
   k->has_creds = k->ua.btid[0] != '\0';
   k->need_bootstrap = k->rebootstrapped = false;
   return MBMSEC_OK;
