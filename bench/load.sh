@@ -10,7 +10,8 @@
 #    (event MPM, mod_auth_digest, qop=auth, keep-alive unlimited) serving a 3-octet static file;
 #  - nginx_plain: nginx answering `return 200` under wrk, the ceiling of an HTTP server here.
 # Prints `bench NAME N req/s` lines and the settings. A benchmark, not a test (make bench).
-# Environment: LOAD_BENCH_UES (256), LOAD_BENCH_SECONDS (10), LOAD_BENCH_THREADS (8).
+# Environment: LOAD_BENCH_UES (256), LOAD_BENCH_SECONDS (10), LOAD_BENCH_THREADS (2: one per core),
+# LOAD_BENCH_INFLIGHT (64: requests in flight, the generator's lanes).
 # nginx and wrk are bench-only dependencies (scripts/install-deps --bench installs them).
 set -euo pipefail
 build=${1:-build}
@@ -21,7 +22,7 @@ NGINX=${NGINX:-/usr/sbin/nginx}
 for t in curl python3 timeout md5sum "$APACHE" "$NGINX" wrk; do
   command -v "$t" >/dev/null || { echo "bench/load.sh: $t not installed (scripts/install-deps --bench)" >&2; exit 1; }
 done
-N=${LOAD_BENCH_UES:-256}; S=${LOAD_BENCH_SECONDS:-10}; TH=${LOAD_BENCH_THREADS:-8}
+N=${LOAD_BENCH_UES:-256}; S=${LOAD_BENCH_SECONDS:-10}; TH=${LOAD_BENCH_THREADS:-2}; IF=${LOAD_BENCH_INFLIGHT:-64}
 K=465b5ce8b199b49faa5f0a2ee238a6bc; OPC=cd63cb71954a9f4e48a5994e37a02baf
 BSF_FQDN=bsf.bench.test; NAF=bmsc.bench.test; SVC=urn:example:mbms:bench
 T=$(mktemp -d "${TMPDIR:-/tmp}/mbmsec-bench-load.XXXXXX"); PIDS=()
@@ -96,7 +97,7 @@ measure() {
 }
 
 echo "# $(date -u +%F) $(nproc) cores; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-echo "# $N UEs / connections, $TH generator threads, $S s per run; everything on this machine"
+echo "# $N UEs / connections, $TH generator threads, $IF requests in flight, $S s per run; everything on this machine"
 
 # ---- the BSF and BM-SC with N subscribers
 awk -v n="$N" -v k=$K -v o=$OPC 'BEGIN { for (i = 0; i < n; i++) printf "u%d,%s,%s\n", i, k, o }' >"$T/subs.csv"
@@ -120,7 +121,7 @@ NEXT=$("$BMSC" service list --store "sqlite:$T/bmsc.db" | sed -n 's/.* next=\([0
 KEYID_NEXT=$(python3 -c 'import base64,sys; n=int(sys.argv[1]) + 1; print(base64.b64encode(bytes([0,0xf1,0x10,0,1,n>>8,n&255])).decode())' "$NEXT")
 common=(--bsf "http://127.0.0.1:$BP/" --bsf-realm $BSF_FQDN --bmsc "http://127.0.0.1:$HP" --naf-fqdn $NAF
         --impi-prefix u --k $K --opc $OPC --service-id $SVC --ues "$N" --threads "$TH" --max-conns "$N"
-        --mikey-port "$UP" --expect-msks 2)
+        --inflight "$IF" --mikey-port "$UP" --expect-msks 2)
 # Server CPU per request: the BM-SC's CPU time over the whole run (which includes registering
 # the N UEs, N requests against the tens of thousands measured) / the requests of the repeat.
 STAGE_URL="http://127.0.0.1:$AP/metrics"
@@ -184,7 +185,7 @@ PIDS+=($!)
 wait_http "http://127.0.0.1:$APORT/key.txt" || die "apache did not start"
 APID=${PIDS[-1]}
 measure rapache "$APID" --mode digest-get --url "http://127.0.0.1:$APORT/key.txt" --user $USER \
-  --password $PASS --ues "$N" --threads "$TH" --max-conns "$N"
+  --password $PASS --ues "$N" --threads "$TH" --max-conns "$N" --inflight "$IF"
 read -r rps p50 p99 n gcpu <<<"$(jget "$T/rapache.json")"
 echo "bench apache_digest $rps req/s  (p50 ${p50} us, p99 ${p99} us, $n requests; CPU per request: Apache $SCPU us, generator $gcpu us)"
 APACHE_RPS=$rps

@@ -340,10 +340,17 @@ static void w_quoted(wbuf *w, const char *name, mbmsec_digest_str v)
   }
   w_name(w, name);
   w_raw(w, "\"", 1);
+  /* The runs between the characters to escape in one copy each, not one call per character
+   * (this was ~3 % of mbmsec-load's CPU: every Authorization it builds). */
+  size_t run = 0;
   for (size_t i = 0; i < v.len; i++) {
-    if (v.p[i] == '"' || v.p[i] == '\\') w_raw(w, "\\", 1);
-    w_raw(w, v.p + i, 1);
+    if (v.p[i] == '"' || v.p[i] == '\\') {
+      w_raw(w, v.p + run, i - run);
+      w_raw(w, "\\", 1);
+      run = i; /* the escaped character starts the next run */
+    }
   }
+  if (v.len > run) w_raw(w, v.p + run, v.len - run); /* v.p may be NULL when v.len is 0 */
   w_raw(w, "\"", 1);
 }
 

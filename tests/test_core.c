@@ -49,6 +49,31 @@ static void test_base64(void **state)
   assert_int_equal(mbmsec_b64_decode("Z=g=", 4, b, sizeof b, &n), MBMSEC_ERR_BASE64);
   assert_int_equal(mbmsec_b64_decode("Zm 9", 4, b, sizeof b, &n), MBMSEC_ERR_BASE64);
   assert_int_equal(mbmsec_b64_decode("Zm9vYmFy", 8, b, 5, &n), MBMSEC_ERR_SPACE);
+  /* Every octet value in every position of a quartet: exactly the 64 characters of the
+   * alphabet decode, each to its index (the decoder's look-up table). */
+  static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  for (int c = 0; c < 256; c++) {
+    const char *at = c ? strchr(alpha, c) : NULL;
+    for (int pos = 0; pos < 4; pos++) {
+      char q[4] = {'A', 'A', 'A', 'A'};
+      q[pos] = (char)c;
+      mbmsec_err rc = mbmsec_b64_decode(q, 4, b, sizeof b, &n);
+      if (c == '=' && pos == 3) { /* one padding character: "AAA=" is canonical */
+        assert_int_equal(rc, MBMSEC_OK);
+        assert_int_equal(n, 2);
+        continue;
+      }
+      if (!at) {
+        assert_int_equal(rc, MBMSEC_ERR_BASE64);
+        continue;
+      }
+      assert_int_equal(rc, MBMSEC_OK);
+      assert_int_equal(n, 3);
+      const uint32_t v = (uint32_t)b[0] << 16 | (uint32_t)b[1] << 8 | b[2];
+      assert_int_equal((v >> (18 - 6 * pos)) & 63, (uint32_t)(at - alpha));
+      assert_int_equal(v & ~(63u << (18 - 6 * pos)), 0);
+    }
+  }
 }
 
 static void test_reader_writer(void **state)

@@ -355,6 +355,10 @@ bool mbmsec_ue_km_needs_bootstrap(const mbmsec_ue_km *k);
  * is running. @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_UE_SEQUENCE. */
 mbmsec_err mbmsec_ue_km_swap_digest(mbmsec_ue_km *k, mbmsec_ue_ua *ua);
 
+/* Ends the running request without an answer (its transport failed or timed out), so that
+ * the engine can start another one; the Digest state (nonce, nc) is kept. NULL is fine. */
+void mbmsec_ue_km_abort(mbmsec_ue_km *k);
+
 /* Sends one POST and fills *ans (storage of the transport, valid until its next call). */
 typedef mbmsec_err (*mbmsec_ue_km_post_fn)(void *ctx, const mbmsec_ue_km_send *s,
                                            mbmsec_ue_http_answer *ans);

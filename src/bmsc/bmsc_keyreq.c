@@ -126,30 +126,30 @@ static mbmsec_err decide(bmsc_app *app, bmsc_reqtype t, const uint8_t *body, siz
   mbmsec_err rc;
   if (t == BMSC_RT_MSK) {
     mbmsec_xml_key_list *req = &sc->u.msk.req, *ans = &sc->u.msk.ans;
-    uint64_t t0 = bmsc_now_ns(), t1 = t0, t2 = t0;
+    uint64_t t0 = bmsc_stage_now(), t1 = t0, t2 = t0;
     if ((rc = mbmsec_xml_parse_msk_request(body, len, req)) == MBMSEC_OK &&
-        (t1 = bmsc_now_ns(),
+        (t1 = bmsc_stage_now(),
          rc = mbmsec_members_msk_request_cached(sc->store ? sc->store : app->members, sc->cache,
                                                  ue, req, now,
                                                  ans, out->push)) == MBMSEC_OK) {
-      t2 = bmsc_now_ns();
+      t2 = bmsc_stage_now();
       for (size_t i = 0; i < ans->n; i++) count_ok(app, t, ans->items[i].code, out);
       rc = mbmsec_xml_build_msk_response(ans, sc->resp, RESP_MAX, &out->body_len);
       out->content_type = MT_MSK_RESPONSE;
-      const uint64_t t3 = bmsc_now_ns();
-      BMSC_STAGE_ADD(app, BMSC_STAGE_XML, (t1 - t0) + (t3 - t2));
-      BMSC_STAGE_ADD(app, BMSC_STAGE_STORE, t2 - t1);
+      const uint64_t t3 = bmsc_stage_now();
+      BMSC_STAGE_ADD_SAMPLED(app, BMSC_STAGE_XML, (t1 - t0) + (t3 - t2));
+      BMSC_STAGE_ADD_SAMPLED(app, BMSC_STAGE_STORE, t2 - t1);
     }
     return rc;
   }
   mbmsec_xml_service_list *req = &sc->u.reg.req, *ans = &sc->u.reg.ans;
   mbmsec_members_stop *stop = &sc->u.reg.stop;
-  uint64_t t0 = bmsc_now_ns();
+  uint64_t t0 = bmsc_stage_now();
   rc = mbmsec_xml_parse_register(body, len,
                                  t == BMSC_RT_REGISTER ? MBMSEC_XML_REGISTER : MBMSEC_XML_DEREGISTER,
                                  req);
   if (rc != MBMSEC_OK) return rc;
-  uint64_t t1 = bmsc_now_ns();
+  uint64_t t1 = bmsc_stage_now();
   if (t == BMSC_RT_REGISTER) {
     rc = mbmsec_members_register(app->members, ue, req, now, ans, out->push);
   } else {
@@ -163,12 +163,12 @@ static mbmsec_err decide(bmsc_app *app, bmsc_reqtype t, const uint8_t *body, siz
                                         stop->items[i].key_group, NULL);
   }
   if (rc != MBMSEC_OK) return rc;
-  uint64_t t2 = bmsc_now_ns();
+  uint64_t t2 = bmsc_stage_now();
   for (size_t i = 0; i < ans->n; i++) count_ok(app, t, ans->items[i].code, out);
   rc = mbmsec_xml_build_register_response(ans, sc->resp, RESP_MAX, &out->body_len);
   out->content_type = MT_REGISTER_RESPONSE;
-  BMSC_STAGE_ADD(app, BMSC_STAGE_XML, (t1 - t0) + (bmsc_now_ns() - t2));
-  BMSC_STAGE_ADD(app, BMSC_STAGE_STORE, t2 - t1);
+  BMSC_STAGE_ADD_SAMPLED(app, BMSC_STAGE_XML, (t1 - t0) + (bmsc_stage_now() - t2));
+  BMSC_STAGE_ADD_SAMPLED(app, BMSC_STAGE_STORE, t2 - t1);
   return rc;
 }
 

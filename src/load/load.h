@@ -46,6 +46,7 @@ typedef struct {
   const char *url, *user, *password;
   /* both */
   unsigned ues, threads, max_conns;
+  unsigned inflight;            /* repeat phase: requests in flight in all (lanes, load_mux.c) */
   long timeout_ms;
   double duration_s;           /* repeated requests for this long (0: not) */
   uint64_t requests;           /* or this many in all (0: not) */
@@ -76,6 +77,7 @@ typedef struct {
   uint8_t msk_ids[LOAD_MSK_TRACK][MSK_ID_LEN];
   atomic_uint n_msk;           /* read by the main thread for --expect-msks */
   uint32_t msgs, acks;
+  double t0;                   /* start of its current repeat request (worker / lane only) */
 } load_ue;
 
 /* ---- statistics (load_stats.c) ---- */
@@ -123,6 +125,27 @@ mbmsec_err load_http_read_fd(load_http *h, int fd, mbmsec_ue_http_answer *ans);
 /* The kind of the last transport failure: "timeout", "connect", "transport" or
  * "oversize-answer". */
 const char *load_http_fail_kind(const load_http *h);
+/* Multiplexed use (the repeat phase, load_mux.c): connections made from now on are
+ * non-blocking and join the epoll set epfd (EPOLLIN, level-triggered) with data.u64 =
+ * tag << 32 | fd. A request is sent with load_http_post_send / load_http_get_send (the POST
+ * body must stay valid until the answer is complete) and its answer read with load_http_recv
+ * whenever load_http_pending_fd is readable. */
+void load_http_watch(load_http *h, int epfd, uint32_t tag);
+/* @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_SPACE, MBMSEC_ERR_UE_HTTP (fail kind set). */
+mbmsec_err load_http_post_send(load_http *h, const mbmsec_ue_km_send *s);
+mbmsec_err load_http_get_send(load_http *h, const char *authorization);
+/* The socket of the request awaiting its answer; -1 if none. */
+int load_http_pending_fd(const load_http *h);
+/* Reads what arrived: *done false = the answer is not complete yet; true = *ans holds it
+ * (storage of h, valid until its next request). A large answer is read to its end blocking;
+ * a kept-alive connection closed before any answer is replaced and the request sent again
+ * once (the pending fd changes). @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_UE_SEQUENCE
+ * (nothing pending), MBMSEC_ERR_UE_HTTP (connection closed; load_http_fail_kind says why). */
+mbmsec_err load_http_recv(load_http *h, mbmsec_ue_http_answer *ans, bool *done);
+/* Closes the connection with that socket (an idle one the server closed). */
+void load_http_drop_fd(load_http *h, int fd);
+/* Gives up the pending request (its deadline passed): closes its connection. */
+void load_http_abort(load_http *h, const char *kind);
 
 /* ---- UE addresses (load_ue.c) ---- */
 uint32_t load_ue_ipv4(const load_cfg *c, uint32_t i);

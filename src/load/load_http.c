@@ -18,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/uio.h>
@@ -33,6 +36,7 @@
 typedef struct {
   uint32_t ipv4; /* source address (host order); 0 = free slot */
   int fd;
+  bool nonblock; /* O_NONBLOCK set (multiplexed use) */
   uint64_t used; /* for closing the least recently used one */
 } conn;
 
@@ -46,6 +50,15 @@ struct load_http {
   uint64_t tick;
   uint32_t bind_ipv4;           /* source address of the next requests; 0 = any */
   const char *fail_kind;
+  /* multiplexed use (load_http_watch): new connections join epfd, non-blocking */
+  int epfd;
+  uint32_t tag;
+  conn *pend;                   /* the connection of the request sent, awaiting its answer */
+  size_t pend_head;
+  const uint8_t *pend_body;     /* the caller's, valid until the answer */
+  size_t pend_body_len;
+  bool pend_reused, pend_retried;
+  bool no_fill, incomplete, eof; /* parsing what was received so far; more is needed; EOF seen */
   /* the answer */
   size_t n_www;
   char www[MBMSEC_UE_WWW_AUTH_MAX][MBMSEC_DIGEST_HEADER_MAX + 1];
@@ -73,6 +86,7 @@ mbmsec_err load_http_new(long timeout_ms, long max_conns, load_http **out)
   }
   h->timeout_ms = timeout_ms;
   h->max_conns = (size_t)max_conns;
+  h->epfd = -1;
   *out = h;
   return MBMSEC_OK;
 }
@@ -134,9 +148,17 @@ const char *load_http_fail_kind(const load_http *h)
 
 static void conn_close(load_http *h, conn *c)
 {
-  (void)h;
-  if (c->fd >= 0) close(c->fd);
+  if (c == h->pend) h->pend = NULL;
+  if (c->fd >= 0) close(c->fd); /* which also takes it out of the epoll set */
   c->fd = -1;
+}
+
+static bool set_nonblock(conn *c, bool on)
+{
+  const int fl = fcntl(c->fd, F_GETFL);
+  if (fl < 0 || fcntl(c->fd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK) != 0) return false;
+  c->nonblock = on;
+  return true;
 }
 
 static void set_timeouts(int fd, long ms)
@@ -185,18 +207,33 @@ static conn *conn_get(load_http *h, bool *reused)
   }
   set_timeouts(fd, h->timeout_ms);
   c->fd = fd;
+  c->nonblock = false;
+  if (h->epfd >= 0) {
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (uint64_t)h->tag << 32 | (uint32_t)fd};
+    if (!set_nonblock(c, true) || epoll_ctl(h->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+      h->fail_kind = "connect";
+      conn_close(h, c);
+      return NULL;
+    }
+  }
   return c;
 }
 
 /* Head and body in one sendmsg: one syscall and, with TCP_NODELAY, one segment, so the
  * server reads the whole request at once. */
-static bool send_all(int fd, const void *head, size_t head_len, const void *body, size_t body_len)
+static bool send_all(int fd, long timeout_ms, const void *head, size_t head_len, const void *body,
+                     size_t body_len)
 {
   struct iovec iov[2] = {{(void *)(uintptr_t)head, head_len}, {(void *)(uintptr_t)body, body_len}};
   struct msghdr m = {.msg_iov = iov, .msg_iovlen = body_len ? 2 : 1};
   while (m.msg_iovlen) {
     ssize_t w = sendmsg(fd, &m, MSG_NOSIGNAL);
     if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) { /* non-blocking, buffer full */
+      struct pollfd p = {.fd = fd, .events = POLLOUT};
+      if (poll(&p, 1, timeout_ms) == 1) continue;
+      return false;
+    }
     if (w <= 0) return false;
     size_t k = (size_t)w;
     while (m.msg_iovlen && k >= m.msg_iov[0].iov_len) {
@@ -219,11 +256,16 @@ static void reset_answer(load_http *h)
   h->has_auth_info = h->has_content_type = false;
   h->n_www = h->body_len = 0;
   h->in_len = h->in_off = 0;
+  h->eof = h->incomplete = false;
 }
 
 /* Reads more into h->in; 0 on EOF, -1 on error (fail_kind set). */
 static ssize_t fill(load_http *h, int fd)
 {
+  if (h->no_fill) { /* parsing the octets received so far: they end here */
+    h->incomplete = !h->eof;
+    return h->eof ? 0 : -1;
+  }
   if (h->in_len == sizeof h->in) {
     h->fail_kind = "oversize-answer";
     return -1;
@@ -237,6 +279,14 @@ static ssize_t fill(load_http *h, int fd)
   }
 }
 
+/* The buffer was consumed: more from the socket (the buffer restarts, except while parsing
+ * the octets received so far, which must stay for the next attempt). */
+static bool refill(load_http *h, int fd)
+{
+  if (!h->no_fill) h->in_off = h->in_len = 0;
+  return fill(h, fd) > 0;
+}
+
 /* n body octets from the buffer, then the socket, into h->body. */
 static bool body_take(load_http *h, int fd, size_t n)
 {
@@ -245,10 +295,7 @@ static bool body_take(load_http *h, int fd, size_t n)
     return false;
   }
   while (n) {
-    if (h->in_off == h->in_len) {
-      h->in_off = h->in_len = 0;
-      if (fill(h, fd) <= 0) return false;
-    }
+    if (h->in_off == h->in_len && !refill(h, fd)) return false;
     size_t k = h->in_len - h->in_off < n ? h->in_len - h->in_off : n;
     memcpy(h->body + h->body_len, h->in + h->in_off, k);
     h->body_len += k;
@@ -263,10 +310,7 @@ static bool chunk_line(load_http *h, int fd, char *line, size_t cap)
 {
   size_t n = 0;
   for (;;) {
-    if (h->in_off == h->in_len) {
-      h->in_off = h->in_len = 0;
-      if (fill(h, fd) <= 0) return false;
-    }
+    if (h->in_off == h->in_len && !refill(h, fd)) return false;
     char ch = h->in[h->in_off++];
     if (ch == '\n') break;
     if (n + 1 >= cap) {
@@ -417,7 +461,8 @@ static bool read_answer(load_http *h, int fd, head_info *hi, bool *got_any)
     }
     memcpy(h->body + h->body_len, h->in + h->in_off, k);
     h->body_len += k;
-    h->in_off = h->in_len = 0;
+    h->in_off = h->in_len;
+    if (!h->no_fill) h->in_off = h->in_len = 0;
     ssize_t r = fill(h, fd);
     if (r == 0) return true;
     if (r < 0) return false;
@@ -462,7 +507,12 @@ static mbmsec_err exchange(load_http *h, size_t head_len, const uint8_t *body, s
     if (!c) return MBMSEC_ERR_UE_HTTP;
     reset_answer(h);
     head_info hi;
-    bool ok = send_all(c->fd, h->req, head_len, body, body_len);
+    if (c->nonblock && !set_nonblock(c, false)) {
+      conn_close(h, c);
+      h->fail_kind = "transport";
+      return MBMSEC_ERR_UE_HTTP;
+    }
+    bool ok = send_all(c->fd, h->timeout_ms, h->req, head_len, body, body_len);
     if (ok) ok = read_answer(h, c->fd, &hi, &got_any);
     if (!ok) {
       conn_close(h, c);
@@ -485,10 +535,10 @@ static mbmsec_err exchange(load_http *h, size_t head_len, const uint8_t *body, s
 /* A header value must not break the request's framing. */
 static bool clean(const char *v) { return !strpbrk(v, "\r\n"); }
 
-mbmsec_err load_http_post(void *ctx, const mbmsec_ue_km_send *s, mbmsec_ue_http_answer *ans)
+/* The head of a POST of *s into h->req; its length in *n. */
+static mbmsec_err post_head(load_http *h, const mbmsec_ue_km_send *s, size_t *len)
 {
-  load_http *h = ctx;
-  ENSURE(h && h->host_hdr[0] && s && ans && s->target && s->content_type && s->authorization,
+  ENSURE(h && h->host_hdr[0] && s && s->target && s->content_type && s->authorization,
          MBMSEC_ERR_ARG);
   ENSURE(s->target[0] == '/' && !strpbrk(s->target, " \r\n#") && clean(s->content_type) &&
              (!s->accept || clean(s->accept)) && clean(s->authorization),
@@ -501,17 +551,158 @@ mbmsec_err load_http_post(void *ctx, const mbmsec_ue_km_send *s, mbmsec_ue_http_
                    s->authorization[0] ? "Authorization: " : "", s->authorization,
                    s->authorization[0] ? "\r\n" : "", s->body_len);
   ENSURE(n > 0 && (size_t)n < sizeof h->req, MBMSEC_ERR_SPACE);
-  return exchange(h, (size_t)n, s->body, s->body_len, ans);
+  *len = (size_t)n;
+  return MBMSEC_OK;
 }
 
-mbmsec_err load_http_get(load_http *h, const char *authorization, mbmsec_ue_http_answer *ans)
+mbmsec_err load_http_post(void *ctx, const mbmsec_ue_km_send *s, mbmsec_ue_http_answer *ans)
 {
-  ENSURE(h && h->host_hdr[0] && ans, MBMSEC_ERR_ARG);
+  load_http *h = ctx;
+  size_t n = 0;
+  ENSURE(ans, MBMSEC_ERR_ARG);
+  GUARD(post_head(h, s, &n));
+  return exchange(h, n, s->body, s->body_len, ans);
+}
+
+/* The head of a GET of the base URL into h->req; its length in *n. */
+static mbmsec_err get_head(load_http *h, const char *authorization, size_t *len)
+{
+  ENSURE(h && h->host_hdr[0], MBMSEC_ERR_ARG);
   const bool auth = authorization && authorization[0];
   ENSURE(!auth || clean(authorization), MBMSEC_ERR_ARG);
   int n = snprintf(h->req, sizeof h->req, "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\n%s%s%s\r\n",
                    h->path, h->host_hdr, MBMSEC_UE_KM_USER_AGENT, auth ? "Authorization: " : "",
                    auth ? authorization : "", auth ? "\r\n" : "");
   ENSURE(n > 0 && (size_t)n < sizeof h->req, MBMSEC_ERR_SPACE);
-  return exchange(h, (size_t)n, NULL, 0, ans);
+  *len = (size_t)n;
+  return MBMSEC_OK;
+}
+
+mbmsec_err load_http_get(load_http *h, const char *authorization, mbmsec_ue_http_answer *ans)
+{
+  size_t n = 0;
+  ENSURE(ans, MBMSEC_ERR_ARG);
+  GUARD(get_head(h, authorization, &n));
+  return exchange(h, n, NULL, 0, ans);
+}
+
+/* ---- multiplexed use: send now, read the answer when epoll says the socket is readable */
+
+void load_http_watch(load_http *h, int epfd, uint32_t tag)
+{
+  h->epfd = epfd;
+  h->tag = tag;
+}
+
+/* Sends h->req[0, head) + body on the current source address's connection (connecting it,
+ * which joins the epoll set), non-blocking; a kept-alive connection that fails to take it is
+ * replaced once. */
+static mbmsec_err send_pending(load_http *h, size_t head, const uint8_t *body, size_t body_len)
+{
+  ENSURE(h->epfd >= 0, MBMSEC_ERR_ARG);
+  h->fail_kind = NULL;
+  h->pend = NULL;
+  for (int attempt = 0; attempt < 2; attempt++) {
+    bool reused = false;
+    conn *c = conn_get(h, &reused);
+    if (!c) return MBMSEC_ERR_UE_HTTP;
+    reset_answer(h);
+    if ((c->nonblock || set_nonblock(c, true)) &&
+        send_all(c->fd, h->timeout_ms, h->req, head, body, body_len)) {
+      h->pend = c;
+      h->pend_head = head;
+      h->pend_body = body;
+      h->pend_body_len = body_len;
+      h->pend_reused = reused;
+      return MBMSEC_OK;
+    }
+    conn_close(h, c);
+    if (!reused) break;
+  }
+  if (!h->fail_kind) h->fail_kind = "transport";
+  return MBMSEC_ERR_UE_HTTP;
+}
+
+mbmsec_err load_http_post_send(load_http *h, const mbmsec_ue_km_send *s)
+{
+  size_t n = 0;
+  GUARD(post_head(h, s, &n));
+  h->pend_retried = false;
+  return send_pending(h, n, s->body, s->body_len);
+}
+
+mbmsec_err load_http_get_send(load_http *h, const char *authorization)
+{
+  size_t n = 0;
+  GUARD(get_head(h, authorization, &n));
+  h->pend_retried = false;
+  return send_pending(h, n, NULL, 0);
+}
+
+int load_http_pending_fd(const load_http *h)
+{
+  return h && h->pend ? h->pend->fd : -1;
+}
+
+void load_http_drop_fd(load_http *h, int fd)
+{
+  for (size_t i = 0; fd >= 0 && i < h->n_conns; i++)
+    if (h->conns[i].fd == fd) conn_close(h, &h->conns[i]);
+}
+
+void load_http_abort(load_http *h, const char *kind)
+{
+  if (h->pend) conn_close(h, h->pend);
+  h->fail_kind = kind;
+}
+
+mbmsec_err load_http_recv(load_http *h, mbmsec_ue_http_answer *ans, bool *done)
+{
+  ENSURE(h && ans && done, MBMSEC_ERR_ARG);
+  *done = false;
+  ENSURE(h->pend, MBMSEC_ERR_UE_SEQUENCE);
+  conn *c = h->pend;
+  /* One recv per readiness; then the answer is parsed from the start of what came so far. */
+  if (h->in_len < sizeof h->in) {
+    ssize_t r;
+    do r = recv(c->fd, h->in + h->in_len, sizeof h->in - h->in_len, 0);
+    while (r < 0 && errno == EINTR);
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return MBMSEC_OK; /* spurious */
+    if (r < 0) h->fail_kind = "transport";
+    if (r > 0) h->in_len += (size_t)r;
+    if (r == 0) h->eof = true;
+  }
+  head_info hi;
+  bool got_any = false, ok = false;
+  if (!h->fail_kind) {
+    h->in_off = h->body_len = 0;
+    h->no_fill = true;
+    h->incomplete = false;
+    ok = read_answer(h, c->fd, &hi, &got_any);
+    h->no_fill = false;
+    if (!ok && h->incomplete) {
+      if (h->in_len < sizeof h->in) return MBMSEC_OK; /* wait for more */
+      /* A large answer: the rest blocking, the parse starting over on the same octets. */
+      h->incomplete = false;
+      h->in_off = h->body_len = 0;
+      ok = set_nonblock(c, false) && read_answer(h, c->fd, &hi, &got_any);
+    }
+  }
+  if (!ok) {
+    const bool nothing = h->in_len == 0;
+    conn_close(h, c);
+    /* a kept-alive connection the server had closed: once more on a new one */
+    if (h->pend_reused && nothing && !h->pend_retried &&
+        (!h->fail_kind || strcmp(h->fail_kind, "timeout"))) {
+      h->pend_retried = true;
+      return send_pending(h, h->pend_head, h->pend_body, h->pend_body_len);
+    }
+    if (!h->fail_kind) h->fail_kind = "transport";
+    return MBMSEC_ERR_UE_HTTP;
+  }
+  h->pend = NULL;
+  if (hi.close || h->in_off != h->in_len) conn_close(h, c);
+  answer_out(h, hi.status, ans);
+  *done = true;
+  return MBMSEC_OK;
 }

@@ -40,6 +40,8 @@ static const char HELP[] =
     "  --ues N              simulated UEs (default 100)\n"
     "  --threads T          worker threads (default 8)\n"
     "  --max-conns C        kept-alive connections in all (default 256)\n"
+    "  --inflight L         requests in flight at once in the repeat phase, each thread\n"
+    "                       multiplexing its share on epoll (default 8 per thread, at most --ues)\n"
     "  --duration S         repeated requests (MSK requests with the --key-id items, or GETs)\n"
     "                       round robin over the UEs for S seconds\n"
     "  --requests N         ... or N of them\n"
@@ -123,6 +125,9 @@ int main(int argc, char **argv)
     } else if (!strcmp(a, "--threads")) {
       if ((e = num(a, v, LOAD_THREADS_MAX, &x))) return e;
       c.threads = (unsigned)x;
+    } else if (!strcmp(a, "--inflight")) {
+      if ((e = num(a, v, 65536, &x)) || x == 0) return e ? e : usage("%s: 1..65536", a);
+      c.inflight = (unsigned)x;
     } else if (!strcmp(a, "--max-conns")) {
       if ((e = num(a, v, 100000, &x))) return e;
       c.max_conns = (unsigned)x;
@@ -157,6 +162,9 @@ int main(int argc, char **argv)
   if (c.ues == 0 || c.threads == 0 || c.max_conns == 0)
     return usage("%s", "--ues, --threads and --max-conns must be at least 1");
   if (c.threads > c.ues) c.threads = c.ues;
+  if (!c.inflight) c.inflight = 8 * c.threads;
+  if (c.inflight > c.ues) c.inflight = c.ues;
+  if (c.inflight < c.threads) c.inflight = c.threads;
   if (c.duration_s > 0 && c.requests) return usage("%s", "give --duration or --requests, not both");
   /* 64,000 UEs per step of the second octet: the last UE must stay inside 127.0.0.0/8. */
   if (c.addr_net + (c.ues - 1) / LOAD_ADDRS_PER_C / 256 > 254)

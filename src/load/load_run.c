@@ -15,39 +15,9 @@
 #include <unistd.h>
 
 #include "load.h"
+#include "load_run.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/digest_parse.h"
-
-typedef enum { PH_BOOTSTRAP, PH_REGISTER, PH_MSK, PH_REPEAT, PH_COUNT } phase_id;
-_Static_assert(PH_COUNT == LOAD_PHASES, "load_phase_name lists every phase");
-#define PHASE_NAME load_phase_name
-typedef load_phase_result phase_result;
-
-typedef struct run run;
-
-typedef struct {
-  run *r;
-  unsigned index;
-  load_http *http;
-  mbmsec_ue_http *ub;
-  mbmsec_ue_km *km;
-  load_lat lat;
-} worker;
-
-struct run {
-  const load_cfg *cfg;
-  load_ue *ues;
-  load_stats st;
-  phase_id phase;
-  atomic_uint_fast64_t done;    /* UEs / requests finished in this phase */
-  atomic_int_fast64_t budget;   /* --requests left */
-  struct timespec deadline;
-  atomic_bool stop;
-  char bsf_host[MBMSEC_UE_ID_MAX + 1], bsf_path[MBMSEC_UE_ID_MAX + 1];
-  char get_host[256], get_path[1024];
-  worker *w;
-  phase_result res[PH_COUNT];
-};
 
 static volatile sig_atomic_t g_stop;
 static void on_signal(int sig) { (void)sig; g_stop = 1; }
@@ -59,7 +29,7 @@ static bool stopping(run *r)
   return atomic_load(&r->stop);
 }
 
-static double now_s(void)
+double load_now_s(void)
 {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
@@ -68,14 +38,14 @@ static double now_s(void)
 
 /* ---------------------------------------------------------------- one UE's requests */
 
-static void ok_req(worker *w, double t0)
+void load_ok_req(worker *w, double t0)
 {
   atomic_fetch_add(&w->r->st.req_ok, 1);
-  double us = (now_s() - t0) * 1e6;
+  double us = (load_now_s() - t0) * 1e6;
   load_lat_add(&w->lat, us > 4e9 ? 4000000000u : (uint32_t)us);
 }
 
-static void err_req(worker *w, const char *kind)
+void load_err_req(worker *w, const char *kind)
 {
   atomic_fetch_add(&w->r->st.req_err, 1);
   load_stats_error(&w->r->st, kind);
@@ -91,7 +61,7 @@ static void bootstrap_ue(worker *w, uint32_t i)
   uint8_t ks_naf[MBMSEC_GBA_KEY_LEN], mrk[MBMSEC_GBA_KEY_LEN];
   memset(&b, 0, sizeof b);
   char kind[64];
-  double t0 = now_s();
+  double t0 = load_now_s();
   mbmsec_err rc = mbmsec_ue_usim_new(&usim, c->k, c->opc, MBMSEC_AKA_IND_LEN_DEFAULT, NULL);
   if (rc == MBMSEC_OK) {
     mbmsec_ue_bootstrap_cfg bc = {u->impi, c->bsf_realm ? c->bsf_realm : r->bsf_host, r->bsf_path,
@@ -106,10 +76,10 @@ static void bootstrap_ue(worker *w, uint32_t i)
   if (rc == MBMSEC_OK) {
     snprintf(u->btid, sizeof u->btid, "%s", b.btid);
     atomic_store_explicit(&u->ready, 1, memory_order_release);
-    ok_req(w, t0);
+    load_ok_req(w, t0);
   } else {
     snprintf(kind, sizeof kind, "bootstrap:%s", mbmsec_errname(rc) + (sizeof "MBMSEC_ERR_" - 1));
-    err_req(w, kind);
+    load_err_req(w, kind);
   }
   mbmsec_ue_usim_cleanse(&usim);
   mbmsec_ue_bootstrap_cleanse(&b);
@@ -117,12 +87,12 @@ static void bootstrap_ue(worker *w, uint32_t i)
   mbmsec_cleanse(mrk, sizeof mrk);
 }
 
-/* The error kind of a failed km request. */
-static void km_kind(worker *w, mbmsec_err rc, char *kind, size_t cap)
+void load_km_kind(const mbmsec_ue_km *km, const load_http *http, mbmsec_err rc, char *kind,
+                  size_t cap)
 {
-  const long st = mbmsec_ue_km_last_status(w->km);
+  const long st = mbmsec_ue_km_last_status(km);
   if (rc == MBMSEC_ERR_UE_HTTP)
-    snprintf(kind, cap, "%s", load_http_fail_kind(w->http));
+    snprintf(kind, cap, "%s", load_http_fail_kind(http));
   else if (rc == MBMSEC_ERR_UE_HTTP_STATUS || (rc == MBMSEC_ERR_UE_REFUSED && st == 403))
     snprintf(kind, cap, "http:%ld", st);
   else if (rc == MBMSEC_ERR_UE_RSPAUTH)
@@ -141,7 +111,7 @@ static void km_request(worker *w, uint32_t i, mbmsec_ue_km_type type)
   const load_cfg *c = r->cfg;
   load_ue *u = &r->ues[i];
   if (!atomic_load(&u->ready)) {
-    err_req(w, "ue-not-bootstrapped");
+    load_err_req(w, "ue-not-bootstrapped");
     return;
   }
   const char *const *items = type == MBMSEC_UE_KM_MSK ? c->key_ids : c->service_ids;
@@ -149,79 +119,65 @@ static void km_request(worker *w, uint32_t i, mbmsec_ue_km_type type)
   char kind[64];
   (void)mbmsec_ue_km_swap_digest(w->km, &u->digest);
   load_http_bind(w->http, u->addr);
-  double t0 = now_s();
+  double t0 = load_now_s();
   mbmsec_err rc = mbmsec_ue_km_run(w->km, type, items, n, load_http_post, w->http, NULL, NULL);
   atomic_fetch_add(&r->st.exchanges, mbmsec_ue_km_exchanges(w->km));
   if (rc != MBMSEC_OK) {
-    km_kind(w, rc, kind, sizeof kind);
-    err_req(w, kind);
+    load_km_kind(w->km, w->http, rc, kind, sizeof kind);
+    load_err_req(w, kind);
   } else {
-    bool good = true;
-    for (size_t k = 0; k < mbmsec_ue_km_n_items(w->km); k++) {
-      mbmsec_ue_km_item it;
-      if (mbmsec_ue_km_item_get(w->km, k, &it) != MBMSEC_OK) continue;
-      if (it.code == 200 || (type == MBMSEC_UE_KM_MSK && it.code == MBMS_STATUS_NO_UPDATE))
-        continue;
-      snprintf(kind, sizeof kind, "item:%u", it.code);
-      load_stats_error(&r->st, kind);
-      good = false;
-    }
-    if (good)
-      ok_req(w, t0);
-    else
-      atomic_fetch_add(&r->st.req_err, 1);
+    load_km_done(w, w->km, type, t0);
   }
   (void)mbmsec_ue_km_swap_digest(w->km, &u->digest);
 }
 
-static void get_request(worker *w, uint32_t i)
+void load_km_done(worker *w, const mbmsec_ue_km *km, mbmsec_ue_km_type type, double t0)
 {
-  run *r = w->r;
-  load_ue *u = &r->ues[i];
-  load_gdigest *g = u->gd;
-  char auth[MBMSEC_UE_AUTH_SIZE], kind[64];
-  load_http_bind(w->http, u->addr);
-  double t0 = now_s();
-  for (int tries = 0; tries < 3; tries++) {
-    auth[0] = 0;
-    bool sent = g->has;
-    if (g->has && load_gd_authorization(r->cfg, r->get_path, g, auth, sizeof auth) != MBMSEC_OK) {
-      err_req(w, "digest:build");
-      return;
-    }
-    mbmsec_ue_http_answer a;
-    mbmsec_err rc = load_http_get(w->http, auth, &a);
-    atomic_fetch_add(&r->st.exchanges, 1);
-    if (rc != MBMSEC_OK) {
-      err_req(w, load_http_fail_kind(w->http));
-      return;
-    }
-    if (a.status == 200) {
-      ok_req(w, t0);
-      return;
-    }
-    if (a.status != 401) {
-      snprintf(kind, sizeof kind, "http:%ld", a.status);
-      err_req(w, kind);
-      return;
-    }
-    bool stale = false;
-    if (!load_gd_challenge(g, &a, &stale)) {
-      err_req(w, "digest:no-challenge");
-      return;
-    }
-    g->has = true;
-    if (sent && !stale) {
-      err_req(w, "digest:refused");
-      return;
-    }
+  char kind[64];
+  bool good = true;
+  for (size_t k = 0; k < mbmsec_ue_km_n_items(km); k++) {
+    mbmsec_ue_km_item it;
+    if (mbmsec_ue_km_item_get(km, k, &it) != MBMSEC_OK) continue;
+    if (it.code == 200 || (type == MBMSEC_UE_KM_MSK && it.code == MBMS_STATUS_NO_UPDATE))
+      continue;
+    snprintf(kind, sizeof kind, "item:%u", it.code);
+    load_stats_error(&w->r->st, kind);
+    good = false;
   }
-  err_req(w, "digest:loop");
+  if (good)
+    load_ok_req(w, t0);
+  else
+    atomic_fetch_add(&w->r->st.req_err, 1);
+}
+
+bool load_get_answer(worker *w, load_ue *u, const mbmsec_ue_http_answer *a, bool sent)
+{
+  char kind[64];
+  if (a->status == 200) {
+    load_ok_req(w, u->t0);
+    return true;
+  }
+  if (a->status != 401) {
+    snprintf(kind, sizeof kind, "http:%ld", a->status);
+    load_err_req(w, kind);
+    return true;
+  }
+  bool stale = false;
+  if (!load_gd_challenge(u->gd, a, &stale)) {
+    load_err_req(w, "digest:no-challenge");
+    return true;
+  }
+  u->gd->has = true;
+  if (sent && !stale) {
+    load_err_req(w, "digest:refused");
+    return true;
+  }
+  return false;
 }
 
 /* ---------------------------------------------------------------- workers and phases */
 
-static bool repeat_more(run *r)
+bool load_repeat_more(run *r)
 {
   if (atomic_load(&r->stop)) return false;
   if (r->cfg->requests) return atomic_fetch_sub(&r->budget, 1) > 0;
@@ -238,15 +194,7 @@ static void *worker_main(void *arg)
   const load_cfg *c = r->cfg;
   const unsigned T = c->threads;
   if (r->phase == PH_REPEAT) {
-    uint32_t mine = c->ues / T + (w->index < c->ues % T);
-    for (uint64_t k = 0; mine && repeat_more(r); k++) {
-      uint32_t i = w->index + (uint32_t)(k % mine) * T;
-      if (c->mode == LOAD_MODE_DIGEST_GET)
-        get_request(w, i);
-      else
-        km_request(w, i, MBMSEC_UE_KM_MSK);
-      atomic_fetch_add(&r->done, 1);
-    }
+    load_mux_repeat(w);
   } else {
     for (uint32_t i = w->index; i < c->ues && !atomic_load(&r->stop); i += T) {
       if (r->phase == PH_BOOTSTRAP)
@@ -273,7 +221,7 @@ static void progress(run *r, double t_start, uint64_t *last_ok, uint64_t *last_m
   fprintf(stderr,
           "mbmsec-load: t=%.0fs phase=%s done=%" PRIu64 " req/s=%" PRIu64 " ok=%" PRIu64
           " errors=%" PRIu64 " mikey=%" PRIu64 " (%" PRIu64 "/s) acks=%" PRIu64 "\n",
-          now_s() - t_start, r->phase < PH_COUNT ? PHASE_NAME[r->phase] : "listen",
+          load_now_s() - t_start, r->phase < PH_COUNT ? PHASE_NAME[r->phase] : "listen",
           (uint64_t)atomic_load(&r->done), ok - *last_ok, ok, load_stats_errors(&r->st), msgs,
           msgs - *last_msgs, (uint64_t)atomic_load(&r->st.mikey_acks));
   *last_ok = ok;
@@ -298,7 +246,7 @@ static void run_phase(run *r, phase_id ph, double t_start)
   }
   pthread_t *tid = calloc(c->threads, sizeof *tid);
   unsigned started = 0;
-  double t0 = now_s(), cpu0 = load_cpu_seconds();
+  double t0 = load_now_s(), cpu0 = load_cpu_seconds();
   for (unsigned t = 0; tid && t < c->threads; t++) {
     r->w[t].lat.n = 0;
     if (pthread_create(&tid[t], NULL, worker_main, &r->w[t]) != 0) break;
@@ -317,7 +265,7 @@ static void run_phase(run *r, phase_id ph, double t_start)
                                  (t.tv_sec == r->deadline.tv_sec && t.tv_nsec >= r->deadline.tv_nsec));
       if (over || stopping(r)) break;
     }
-    if (now_s() >= next) {
+    if (load_now_s() >= next) {
       progress(r, t_start, &last_ok, &last_msgs);
       next += 1.0;
     }
@@ -327,7 +275,7 @@ static void run_phase(run *r, phase_id ph, double t_start)
   progress(r, t_start, &last_ok, &last_msgs); /* the phase's last line */
   phase_result *pr = &r->res[ph];
   pr->ran = true;
-  pr->secs = now_s() - t0;
+  pr->secs = load_now_s() - t0;
   pr->cpu = load_cpu_seconds() - cpu0;
   pr->ok = atomic_load(&r->st.req_ok) - ok0;
   pr->err = atomic_load(&r->st.req_err) - err0;
@@ -356,23 +304,23 @@ static double listen_phase(run *r, double t_start)
   const load_cfg *c = r->cfg;
   r->phase = PH_COUNT;
   uint64_t last_ok = atomic_load(&r->st.req_ok), last_msgs = atomic_load(&r->st.mikey_msgs);
-  double t0 = now_s(), next = t0 + 1.0, waited = -1;
+  double t0 = load_now_s(), next = t0 + 1.0, waited = -1;
   if (c->expect_msks) {
-    while (ues_holding(r, c->expect_msks) < c->ues && now_s() - t0 < c->wait_s &&
+    while (ues_holding(r, c->expect_msks) < c->ues && load_now_s() - t0 < c->wait_s &&
            !stopping(r)) {
       usleep(50000);
       atomic_store(&r->done, ues_holding(r, c->expect_msks));
-      if (now_s() >= next) progress(r, t_start, &last_ok, &last_msgs), next += 1.0;
+      if (load_now_s() >= next) progress(r, t_start, &last_ok, &last_msgs), next += 1.0;
     }
-    waited = now_s() - t0;
+    waited = load_now_s() - t0;
     /* Let the last verification messages leave and the BM-SC count them. */
     usleep(300000);
   }
-  double s0 = now_s();
-  while (c->stay_s && now_s() - s0 < c->stay_s && !stopping(r)) {
+  double s0 = load_now_s();
+  while (c->stay_s && load_now_s() - s0 < c->stay_s && !stopping(r)) {
     usleep(50000);
     atomic_store(&r->done, ues_holding(r, c->expect_msks ? c->expect_msks : 1));
-    if (now_s() >= next) progress(r, t_start, &last_ok, &last_msgs), next += 1.0;
+    if (load_now_s() >= next) progress(r, t_start, &last_ok, &last_msgs), next += 1.0;
   }
   return waited;
 }
@@ -437,9 +385,15 @@ int load_run(const load_cfg *c)
   sa.sa_handler = on_signal;
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
+  /* the lanes only when there is a repeat phase: each holds an engine and a transport */
+  mbmsec_err me = c->duration_s > 0 || c->requests ? load_mux_new(r) : MBMSEC_OK;
+  if (me != MBMSEC_OK) {
+    fprintf(stderr, "mbmsec-load: lane set-up: %s\n", mbmsec_strerror(me));
+    goto out;
+  }
   if (c->mode == LOAD_MODE_BMSC && load_rx_start(c, r->ues, &r->st, &rx) != MBMSEC_OK) goto out;
   /* The signal flag, seen by the workers through r->stop. */
-  const double t_start = now_s();
+  const double t_start = load_now_s();
   double waited = -1;
   if (c->mode == LOAD_MODE_BMSC) {
     run_phase(r, PH_BOOTSTRAP, t_start);
@@ -448,7 +402,7 @@ int load_run(const load_cfg *c)
     if (!g_stop) waited = listen_phase(r, t_start);
   }
   if (!g_stop && (c->duration_s > 0 || c->requests)) run_phase(r, PH_REPEAT, t_start);
-  const double total = now_s() - t_start;
+  const double total = load_now_s() - t_start;
   load_rx_stop(rx);
   rx = NULL;
   load_report(c, r->ues, &r->st, r->res, total, waited);
@@ -458,6 +412,7 @@ int load_run(const load_cfg *c)
             : 1;
 out:
   load_rx_stop(rx);
+  load_mux_free(r);
   for (unsigned t = 0; r->w && t < c->threads; t++) {
     load_http_free(r->w[t].http);
     mbmsec_ue_http_free(r->w[t].ub);

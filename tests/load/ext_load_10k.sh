@@ -108,5 +108,26 @@ other=$(grep '^delivery ' <<<"$UL" | grep -vc 'state=delivered')
 [ "$ues" = "$N" ] || fail "ue list: $ues UEs, expected $N"
 [ "$other" = 0 ] && [ "$delivered" -ge $((2 * N)) ] || fail "ue list: $delivered delivered, $other not"
 ok "BM-SC: sent=$sent acked=$acked retransmitted=$retx failed=0; ue list: $ues UEs, $delivered deliveries delivered"
+# ---- the repeat phase, multiplexed (load_mux.c): 200 of the UEs again (new bootstrap, own
+# addresses), 3,000 MSK requests with 32 in flight on 2 threads; each UE's requests stay in
+# order (no Digest nc the BM-SC refuses), every answer checked (rspauth, items)
+NR=$((N < 200 ? N : 200))
+timeout 120 "$LOAD" --bsf "http://127.0.0.1:$BP/" --bsf-realm "$BSF_FQDN" \
+  --bmsc "http://127.0.0.1:$HP" --naf-fqdn "$NAF" --impi-prefix u --k "$K" --opc "$OPC" \
+  --service-id "$SVC" --key-id APEQAAEAAA== --ues "$NR" --threads 2 --inflight 32 --addr-net 200 \
+  --mikey-port "$UE_PORT" --requests 3000 --json >"$WORK/repeat.json" 2>"$WORK/repeat.err" ||
+  fail "mbmsec-load repeat: $(cat "$WORK/repeat.json") $(tail -3 "$WORK/repeat.err")"
+"$PY" - "$WORK/repeat.json" <<'EOF' || fail "repeat report: $(cat "$WORK/repeat.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+ph = {p["phase"]: p for p in r["phases"]}
+assert r["errors"] == {}, r["errors"]
+assert ph["repeat"]["ok"] == 3000 and ph["repeat"]["errors"] == 0, ph["repeat"]
+assert r["mikey"]["refused"] == 0, r["mikey"]
+EOF
+M=$(curl -s "http://127.0.0.1:$AP/metrics") || fail "metrics"
+grep -Eq 'mbmsec_bmsc_digest_failures_total\{reason="(digest-mismatch|nc-replay)"\} [1-9]' <<<"$M" &&
+  fail "Digest refusals after the repeat: $(grep digest_failures <<<"$M")"
+ok "repeat phase: 3,000 MSK requests from $NR UEs, 32 in flight, no error, no mismatch or nc replay"
 stop_pid "$BMSC_PID" || fail "BM-SC did not stop cleanly"
 echo "PASS"

@@ -1,13 +1,17 @@
 /* Unit tests of mbmsec-load's parts that need no daemon: the UE address plan (P6), the
  * statistics, the Digest-state swap of the library's request engine (one engine, many UEs),
  * the store's batch transaction behind the bulk provisioning commands, and the answer parser
- * of the HTTP transport (load_http.c) over a socket pair. */
+ * of the HTTP transport (load_http.c) over a socket pair, and its non-blocking use (the
+ * multiplexed repeat phase) against a loopback listener. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -254,6 +258,127 @@ static void test_http_answers(void **state)
   load_http_free(h);
 }
 
+/* The server side of the non-blocking test: accepts one connection, reads one request. */
+static int accept_request(int ls, char *req, size_t cap)
+{
+  int s = accept(ls, NULL, NULL);
+  assert_true(s >= 0);
+  ssize_t n = recv(s, req, cap - 1, 0);
+  assert_true(n > 0);
+  req[n] = '\0';
+  return s;
+}
+
+static void send_raw(int s, const char *p, size_t n)
+{
+  assert_int_equal(send(s, p, n, MSG_NOSIGNAL), (ssize_t)n);
+}
+#define send_str(s, p) send_raw((s), (p), strlen(p))
+
+/* Waits for the pending socket to be readable: the event carries the tag and the fd. */
+static void wait_event(int ep, load_http *h, uint32_t tag)
+{
+  struct epoll_event ev;
+  assert_int_equal(epoll_wait(ep, &ev, 1, 5000), 1);
+  assert_int_equal(ev.data.u64 >> 32, tag);
+  assert_int_equal((int)(uint32_t)ev.data.u64, load_http_pending_fd(h));
+}
+
+static void test_http_nonblocking(void **state)
+{
+  (void)state;
+  int ls = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t sl = sizeof sin;
+  assert_int_equal(bind(ls, (struct sockaddr *)&sin, sizeof sin), 0);
+  assert_int_equal(listen(ls, 4), 0);
+  assert_int_equal(getsockname(ls, (struct sockaddr *)&sin, &sl), 0);
+  char url[64], req[4096];
+  snprintf(url, sizeof url, "http://127.0.0.1:%u/k", (unsigned)ntohs(sin.sin_port));
+  load_http *h = NULL;
+  mbmsec_ue_http_answer a;
+  bool done = true;
+  assert_int_equal(load_http_new(5000, 2, &h), MBMSEC_OK);
+  assert_int_equal(load_http_set_base(h, url), MBMSEC_OK);
+  assert_int_equal(load_http_get_send(h, ""), MBMSEC_ERR_ARG); /* not watched */
+  int ep = epoll_create1(0);
+  assert_true(ep >= 0);
+  load_http_watch(h, ep, 7);
+  assert_int_equal(load_http_recv(h, &a, &done), MBMSEC_ERR_UE_SEQUENCE); /* nothing sent */
+
+  /* an answer in two pieces: not done after the first */
+  assert_int_equal(load_http_get_send(h, "Digest x=1"), MBMSEC_OK);
+  int s = accept_request(ls, req, sizeof req);
+  assert_non_null(strstr(req, "GET /k HTTP/1.1\r\n"));
+  assert_non_null(strstr(req, "\r\nAuthorization: Digest x=1\r\n"));
+  send_str(s, "HTTP/1.1 200 OK\r\nContent-Le");
+  wait_event(ep, h, 7);
+  assert_int_equal(load_http_recv(h, &a, &done), MBMSEC_OK);
+  assert_false(done);
+  send_str(s, "ngth: 5\r\n\r\nhello");
+  wait_event(ep, h, 7);
+  assert_int_equal(load_http_recv(h, &a, &done), MBMSEC_OK);
+  assert_true(done);
+  assert_int_equal(a.status, 200);
+  assert_true(a.body_len == 5 && !memcmp(a.body, "hello", 5));
+  assert_int_equal(load_http_pending_fd(h), -1);
+
+  /* an answer larger than the receive buffer: finished blocking, whole */
+  static char big[60 * 1024];
+  const size_t body = 50 * 1024;
+  int hl = snprintf(big, sizeof big, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n", body);
+  memset(big + hl, 'b', body);
+  assert_int_equal(load_http_get_send(h, ""), MBMSEC_OK);
+  assert_true(recv(s, req, sizeof req, 0) > 0);
+  send_raw(s, big, (size_t)hl + body);
+  done = false;
+  while (!done) {
+    wait_event(ep, h, 7);
+    assert_int_equal(load_http_recv(h, &a, &done), MBMSEC_OK);
+  }
+  assert_int_equal(a.body_len, body);
+  assert_true(a.body[0] == 'b' && a.body[body - 1] == 'b');
+
+  /* the server closed the kept-alive connection: the request goes again on a new one */
+  close(s);
+  const int old_fd = load_http_pending_fd(h);
+  assert_int_equal(old_fd, -1);
+  assert_int_equal(load_http_get_send(h, ""), MBMSEC_OK);
+  done = false;
+  s = -1;
+  for (int i = 0; i < 10 && !done; i++) {
+    struct epoll_event ev;
+    if (epoll_wait(ep, &ev, 1, 100) == 1) {
+      assert_int_equal(load_http_recv(h, &a, &done), MBMSEC_OK);
+      continue;
+    }
+    if (s < 0) { /* the new connection */
+      s = accept_request(ls, req, sizeof req);
+      send_str(s, "HTTP/1.1 204 No Content\r\n\r\n");
+    }
+  }
+  assert_true(done);
+  assert_int_equal(a.status, 204);
+
+  /* a connection closed in the middle of an answer is an error, not retried */
+  assert_int_equal(load_http_get_send(h, ""), MBMSEC_OK);
+  assert_true(recv(s, req, sizeof req, 0) > 0);
+  send_str(s, "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc");
+  close(s);
+  mbmsec_err rc = MBMSEC_OK;
+  done = false;
+  while (rc == MBMSEC_OK && !done) {
+    wait_event(ep, h, 7);
+    rc = load_http_recv(h, &a, &done);
+  }
+  assert_int_equal(rc, MBMSEC_ERR_UE_HTTP);
+  assert_string_equal(load_http_fail_kind(h), "transport");
+  assert_int_equal(load_http_pending_fd(h), -1);
+  load_http_free(h);
+  close(ep);
+  close(ls);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -262,6 +387,7 @@ int main(void)
       cmocka_unit_test(test_swap_digest),
       cmocka_unit_test(test_store_batch),
       cmocka_unit_test(test_http_answers),
+      cmocka_unit_test(test_http_nonblocking),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
