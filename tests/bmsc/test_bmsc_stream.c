@@ -290,16 +290,7 @@ static void test_no_msk(void **st)
  * whole round (new, set MSKs, MTK message, packet) fails: the call that hit it reports
  * MBMSEC_ERR_NOMEM (or the SRTP error libsrtp maps it to), nothing leaks (ASan in the clang
  * build), and the stream still works once memory is back. */
-static long g_fail_at, g_allocs;
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t a, size_t b);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t a, size_t b);
-void *__wrap_malloc(size_t n) { return g_fail_at && ++g_allocs == g_fail_at ? NULL : __real_malloc(n); }
-void *__wrap_calloc(size_t a, size_t b)
-{
-  return g_fail_at && ++g_allocs == g_fail_at ? NULL : __real_calloc(a, b);
-}
+#include "../lib/fail_alloc.h"
 
 static mbmsec_err round_trip(void)
 {

@@ -666,16 +666,7 @@ static void test_user_leave(void **state)
  * allocation while the agent takes an MSK push and then an MTK message fails: the call says
  * MBMSEC_ERR_NOMEM and the state image is byte-identical, or the failure was absorbed and the
  * message taken; then the same message goes through. */
-static long g_fail_at, g_allocs;
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t a, size_t b);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t a, size_t b);
-void *__wrap_malloc(size_t n) { return g_fail_at && ++g_allocs == g_fail_at ? NULL : __real_malloc(n); }
-void *__wrap_calloc(size_t a, size_t b)
-{
-  return g_fail_at && ++g_allocs == g_fail_at ? NULL : __real_calloc(a, b);
-}
+#include "../lib/fail_alloc.h"
 
 static void test_fail_every_allocation(void **state)
 {
