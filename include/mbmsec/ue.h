@@ -244,6 +244,28 @@ const char *mbmsec_ue_http_error(const mbmsec_ue_http *h);
  * @return MBMSEC_OK, MBMSEC_ERR_ARG (not a parseable http(s) URL), MBMSEC_ERR_SPACE. */
 mbmsec_err mbmsec_ue_url_parts(const char *url, char *host, size_t host_cap, char *path,
                                size_t path_cap);
+/* The answer header fields the Ub and Ua engines read (WWW-Authenticate, at most
+ * MBMSEC_UE_WWW_AUTH_MAX; Authentication-Info and Content-Type, once each), collected by every
+ * transport that reads headers (lib/ue's libcurl transports, mbmsec-load's own client). */
+typedef struct {
+  size_t n_www;
+  char www[MBMSEC_UE_WWW_AUTH_MAX][MBMSEC_DIGEST_HEADER_MAX + 1];
+  char auth_info[MBMSEC_DIGEST_HEADER_MAX + 1];
+  bool has_auth_info;
+  char content_type[256];
+  bool has_content_type;
+} mbmsec_ue_http_fields;
+
+void mbmsec_ue_http_fields_reset(mbmsec_ue_http_fields *f);
+/* Takes one header line (line[0..n), CRLF or not): 1 when it is one of the fields above and was
+ * kept, 0 when it is another header, -1 when it cannot be kept (over its cap, one
+ * WWW-Authenticate too many, or a second Authentication-Info or Content-Type: which one would
+ * count?). */
+int mbmsec_ue_http_fields_line(mbmsec_ue_http_fields *f, const char *line, size_t n);
+/* *ans from the fields, the status and the body (pointers into f and body). */
+void mbmsec_ue_http_fields_answer(const mbmsec_ue_http_fields *f, long status,
+                                  const uint8_t *body, size_t body_len,
+                                  mbmsec_ue_http_answer *ans);
 /* One received header line (line[0..n), CRLF or not): true and *v, *vn its value when its
  * field name is name (case-insensitive), for the transports that read headers themselves. */
 bool mbmsec_ue_header_is(const char *line, size_t n, const char *name, const char **v, size_t *vn);

@@ -10,9 +10,7 @@
 static void reset_answer(ue_curl_capture *h)
 {
   h->overflow = false;
-  h->n_www = 0;
-  h->has_auth_info = false;
-  h->has_content_type = false;
+  mbmsec_ue_http_fields_reset(&h->f);
   h->body_len = 0;
 }
 
@@ -38,29 +36,60 @@ bool mbmsec_ue_header_is(const char *line, size_t n, const char *name, const cha
   return true;
 }
 
+void mbmsec_ue_http_fields_reset(mbmsec_ue_http_fields *f)
+{
+  f->n_www = 0;
+  f->has_auth_info = false;
+  f->has_content_type = false;
+}
+
+int mbmsec_ue_http_fields_line(mbmsec_ue_http_fields *f, const char *line, size_t n)
+{
+  const char *v;
+  size_t vn;
+  if (mbmsec_ue_header_is(line, n, "WWW-Authenticate", &v, &vn)) {
+    if (f->n_www >= MBMSEC_UE_WWW_AUTH_MAX ||
+        !mbmsec_ue_header_value(v, vn, f->www[f->n_www], sizeof f->www[0]))
+      return -1;
+    f->n_www++;
+  } else if (mbmsec_ue_header_is(line, n, "Authentication-Info", &v, &vn)) {
+    /* A second one is ambiguous: which rspauth counts? Refuse. */
+    if (f->has_auth_info || !mbmsec_ue_header_value(v, vn, f->auth_info, sizeof f->auth_info))
+      return -1;
+    f->has_auth_info = true;
+  } else if (mbmsec_ue_header_is(line, n, "Content-Type", &v, &vn)) {
+    if (f->has_content_type ||
+        !mbmsec_ue_header_value(v, vn, f->content_type, sizeof f->content_type))
+      return -1;
+    f->has_content_type = true;
+  } else {
+    return 0;
+  }
+  return 1;
+}
+
+void mbmsec_ue_http_fields_answer(const mbmsec_ue_http_fields *f, long status,
+                                  const uint8_t *body, size_t body_len,
+                                  mbmsec_ue_http_answer *ans)
+{
+  memset(ans, 0, sizeof *ans);
+  ans->status = status;
+  ans->n_www_auth = f->n_www;
+  for (size_t i = 0; i < f->n_www; i++) ans->www_auth[i] = mbmsec_digest_s(f->www[i]);
+  if (f->has_auth_info) ans->auth_info = mbmsec_digest_s(f->auth_info);
+  ans->content_type = f->has_content_type ? f->content_type : NULL;
+  ans->body = body;
+  ans->body_len = body_len;
+}
+
 static size_t on_header(char *line, size_t size, size_t nitems, void *ud)
 {
   ue_curl_capture *h = ud;
   size_t n = size * nitems;
-  const char *v;
-  size_t vn;
-  if (n >= 5 && !strncmp(line, "HTTP/", 5)) {
+  if (n >= 5 && !strncmp(line, "HTTP/", 5))
     reset_answer(h); /* a new status line: headers of an interim response are dropped */
-  } else if (mbmsec_ue_header_is(line, n, "WWW-Authenticate", &v, &vn)) {
-    if (h->n_www < MBMSEC_UE_WWW_AUTH_MAX && mbmsec_ue_header_value(v, vn, h->www[h->n_www], sizeof h->www[0]))
-      h->n_www++;
-    else
-      h->overflow = true;
-  } else if (mbmsec_ue_header_is(line, n, "Authentication-Info", &v, &vn)) {
-    /* A second one is ambiguous: which rspauth counts? Refuse. */
-    if (h->has_auth_info || !mbmsec_ue_header_value(v, vn, h->auth_info, sizeof h->auth_info))
-      h->overflow = true;
-    h->has_auth_info = true;
-  } else if (mbmsec_ue_header_is(line, n, "Content-Type", &v, &vn)) {
-    if (h->has_content_type || !mbmsec_ue_header_value(v, vn, h->content_type, sizeof h->content_type))
-      h->overflow = true;
-    h->has_content_type = true;
-  }
+  else if (mbmsec_ue_http_fields_line(&h->f, line, n) < 0)
+    h->overflow = true;
   return n;
 }
 
@@ -111,12 +140,6 @@ mbmsec_err ue_curl_perform(CURL *c, ue_curl_capture *h, const char *url, const c
   }
   long status = 0;
   if (curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK) return MBMSEC_ERR_UE_HTTP;
-  ans->status = status;
-  ans->n_www_auth = h->n_www;
-  for (size_t i = 0; i < h->n_www; i++) ans->www_auth[i] = mbmsec_digest_s(h->www[i]);
-  if (h->has_auth_info) ans->auth_info = mbmsec_digest_s(h->auth_info);
-  ans->content_type = h->has_content_type ? h->content_type : NULL;
-  ans->body = h->body;
-  ans->body_len = h->body_len;
+  mbmsec_ue_http_fields_answer(&h->f, status, h->body, h->body_len, ans);
   return MBMSEC_OK;
 }

@@ -16,12 +16,7 @@
 typedef struct {
   bool overflow; /* a header or the body passed its cap */
   char errbuf[CURL_ERROR_SIZE];
-  size_t n_www;
-  char www[MBMSEC_UE_WWW_AUTH_MAX][MBMSEC_DIGEST_HEADER_MAX + 1];
-  char auth_info[MBMSEC_DIGEST_HEADER_MAX + 1];
-  bool has_auth_info;
-  char content_type[256];
-  bool has_content_type;
+  mbmsec_ue_http_fields f;
   uint8_t *body;
   size_t body_cap, body_len;
 } ue_curl_capture;

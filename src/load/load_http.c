@@ -60,12 +60,7 @@ struct load_http {
   bool pend_reused, pend_retried;
   bool no_fill, incomplete, eof; /* parsing what was received so far; more is needed; EOF seen */
   /* the answer */
-  size_t n_www;
-  char www[MBMSEC_UE_WWW_AUTH_MAX][MBMSEC_DIGEST_HEADER_MAX + 1];
-  char auth_info[MBMSEC_DIGEST_HEADER_MAX + 1];
-  bool has_auth_info;
-  char content_type[256];
-  bool has_content_type;
+  mbmsec_ue_http_fields f;
   uint8_t body[MBMSEC_XML_DOC_MAX];
   size_t body_len;
   /* receive buffer: header block, then whatever of the body came with it */
@@ -253,8 +248,8 @@ static bool send_all(int fd, long timeout_ms, const void *head, size_t head_len,
 
 static void reset_answer(load_http *h)
 {
-  h->has_auth_info = h->has_content_type = false;
-  h->n_www = h->body_len = 0;
+  mbmsec_ue_http_fields_reset(&h->f);
+  h->body_len = 0;
   h->in_len = h->in_off = 0;
   h->eof = h->incomplete = false;
 }
@@ -359,8 +354,7 @@ typedef struct {
 static bool parse_head(load_http *h, size_t end, head_info *hi)
 {
   memset(hi, 0, sizeof *hi);
-  h->n_www = 0;
-  h->has_auth_info = h->has_content_type = false;
+  mbmsec_ue_http_fields_reset(&h->f);
   const char *p = h->in, *stop = h->in + end;
   const char *eol = memchr(p, '\n', (size_t)(stop - p));
   if (!eol || stop - p < 12 || strncmp(p, "HTTP/1.", 7) || p[8] != ' ') return false;
@@ -376,19 +370,10 @@ static bool parse_head(load_http *h, size_t end, head_info *hi)
     const char *v;
     size_t vn;
     char tmp[64];
-    if (mbmsec_ue_header_is(p, n, "WWW-Authenticate", &v, &vn)) {
-      if (h->n_www >= MBMSEC_UE_WWW_AUTH_MAX || !mbmsec_ue_header_value(v, vn, h->www[h->n_www], sizeof h->www[0]))
-        return h->fail_kind = "oversize-answer", false;
-      h->n_www++;
-    } else if (mbmsec_ue_header_is(p, n, "Authentication-Info", &v, &vn)) {
-      if (h->has_auth_info || !mbmsec_ue_header_value(v, vn, h->auth_info, sizeof h->auth_info))
-        return h->fail_kind = "oversize-answer", false;
-      h->has_auth_info = true;
-    } else if (mbmsec_ue_header_is(p, n, "Content-Type", &v, &vn)) {
-      if (h->has_content_type || !mbmsec_ue_header_value(v, vn, h->content_type, sizeof h->content_type))
-        return h->fail_kind = "oversize-answer", false;
-      h->has_content_type = true;
-    } else if (mbmsec_ue_header_is(p, n, "Content-Length", &v, &vn)) {
+    const int taken = mbmsec_ue_http_fields_line(&h->f, p, n);
+    if (taken < 0) return h->fail_kind = "oversize-answer", false;
+    if (taken) continue;
+    if (mbmsec_ue_header_is(p, n, "Content-Length", &v, &vn)) {
       char *e = NULL;
       if (hi->has_length || !mbmsec_ue_header_value(v, vn, tmp, sizeof tmp) || !tmp[0] ||
           strspn(tmp, "0123456789") != strlen(tmp))
@@ -471,14 +456,7 @@ static bool read_answer(load_http *h, int fd, head_info *hi, bool *got_any)
 
 static void answer_out(const load_http *h, long status, mbmsec_ue_http_answer *ans)
 {
-  memset(ans, 0, sizeof *ans);
-  ans->status = status;
-  ans->n_www_auth = h->n_www;
-  for (size_t i = 0; i < h->n_www; i++) ans->www_auth[i] = mbmsec_digest_s(h->www[i]);
-  if (h->has_auth_info) ans->auth_info = mbmsec_digest_s(h->auth_info);
-  ans->content_type = h->has_content_type ? h->content_type : NULL;
-  ans->body = h->body;
-  ans->body_len = h->body_len;
+  mbmsec_ue_http_fields_answer(&h->f, status, h->body, h->body_len, ans);
 }
 
 mbmsec_err load_http_read_fd(load_http *h, int fd, mbmsec_ue_http_answer *ans)
