@@ -79,7 +79,8 @@ mbmsec_err mbmsec_store_sqlite_open(const char *path, mbmsec_store **out);
 
 #ifdef MBMSEC_STORE_SQLITE_INTERNALS
 /* SQLite backend internals shared by store_sqlite.c (subscribers, bootstrap, counters, open)
- * and store_sqlite_bmsc.c (BM-SC membership). Only those two files define the macro. */
+ * and store_sqlite_bmsc.c (BM-SC membership). Only those two files define the macro (and
+ * tests/store/test_store.c, to look inside a handle). */
 #include <pthread.h>
 #include <sqlite3.h>
 
@@ -94,6 +95,13 @@ typedef struct {
   pthread_mutex_t mu; /* error-checking: a re-entrant call fails instead of deadlocking */
   sqlite3_stmt *stmt[MBMSEC_SQLITE_NSTMT];
   char errmsg[256];
+  /* mbmsec_store_data_version's shortcut (store_sqlite.c): SQLite's own mapping of the
+   * WAL-index header (NULL: none, always ask SQLite) and what it held at the last answer. */
+  const volatile uint32_t *wal_hdr;
+  uint32_t wal_seen[12];
+  sqlite3_int64 changes_seen;
+  uint64_t version_seen;
+  int have_seen;
 } mbmsec_sqlite_store;
 
 mbmsec_err mbmsec_sqlite_map_rc(mbmsec_sqlite_store *s, int rc);

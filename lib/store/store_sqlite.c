@@ -389,19 +389,76 @@ static mbmsec_err sqlite_schema_version(mbmsec_store *st, uint32_t *version)
 /* PRAGMA data_version changes with the commits of other connections only; this connection's
  * own changes show in its count of changed rows. Both go into the number: the count in the
  * low 32 bits (a wrap needs 2^32 changes between two calls), data_version above. */
+/* The data version without a read transaction when nothing changed.
+ *
+ * PRAGMA data_version starts a read transaction: in WAL mode that is a lock on a read mark of
+ * the -shm file (fcntl system calls, and a process-wide mutex shared by every handle), ~3 us
+ * per key request and the largest part of the "store" stage (docs/BENCHMARKS.md, third
+ * round). SQLite decides that the database changed exactly when the WAL-index header (the
+ * first 48 octets of the -shm file, two copies of it; https://www.sqlite.org/walformat.html
+ * section 2.1) differs from the copy the connection saw last: every commit, by any
+ * connection of any process, rewrites it (iChange, mxFrame and the checksums move; a WAL
+ * restart changes the salts). So when the header's first copy reads the same as at our
+ * last PRAGMA (and this handle changed no rows since), the PRAGMA would answer the same
+ * number: it is skipped. The header is read before the PRAGMA, so a commit landing between
+ * the two makes the next call differ and ask again; a torn read of a header being written
+ * differs too. A writer updates the second copy first, then the first: a commit whose first
+ * copy we do not see yet is not visible to any reader yet either.
+ *
+ * The header is read through SQLite's own mapping of wal-index region 0 (the VFS method
+ * xShmMap of the connection's main file, public API; the unix VFS keeps that region mapped
+ * until the connection closes), never through a file descriptor of our own: closing one
+ * would drop the process's POSIX locks on the -shm file. No mapping (not WAL, :memory:, a VFS
+ * without shared memory): the PRAGMA every time, as before. */
+static void wal_hdr_attach(sqlite_store *s)
+{
+  sqlite3_file *f = NULL;
+  void *p = NULL;
+  if (sqlite3_file_control(s->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || !f ||
+      !f->pMethods || f->pMethods->iVersion < 2 || !f->pMethods->xShmMap)
+    return;
+  /* bExtend 0: only a region that exists; the WAL read of migrate() created it. */
+  if (f->pMethods->xShmMap(f, 0, 32768, 0, (void volatile **)&p) == SQLITE_OK && p)
+    s->wal_hdr = p;
+}
+
+static void wal_hdr_read(const sqlite_store *s, uint32_t out[12])
+{
+  for (size_t i = 0; i < 12; i++)
+    out[i] = __atomic_load_n(&s->wal_hdr[i], __ATOMIC_RELAXED);
+  __atomic_thread_fence(__ATOMIC_ACQUIRE);
+}
+
 static mbmsec_err sqlite_data_version(mbmsec_store *st, uint64_t *version)
 {
   sqlite_store *s = impl(st);
   sqlite3_stmt *q = NULL;
+  uint32_t hdr[12];
   GUARD(lock(s));
+  const sqlite3_int64 changes = sqlite3_total_changes64(s->db);
+  if (s->wal_hdr) {
+    wal_hdr_read(s, hdr);
+    if (s->have_seen && changes == s->changes_seen && !memcmp(hdr, s->wal_seen, sizeof hdr)) {
+      *version = s->version_seen;
+      unlock(s);
+      return MBMSEC_OK;
+    }
+  }
   mbmsec_err rc = stmt(s, Q_DATA_VERSION, &q);
   if (rc == MBMSEC_OK) {
     int r = sqlite3_step(q);
-    if (r == SQLITE_ROW)
+    if (r == SQLITE_ROW) {
       *version = ((uint64_t)sqlite3_column_int64(q, 0) << 32) ^
-                 ((uint64_t)sqlite3_total_changes64(s->db) & 0xffffffffu);
-    else
+                 ((uint64_t)changes & 0xffffffffu);
+      if (s->wal_hdr) {
+        memcpy(s->wal_seen, hdr, sizeof hdr);
+        s->changes_seen = changes;
+        s->version_seen = *version;
+        s->have_seen = 1;
+      }
+    } else {
       rc = map_rc(s, r);
+    }
   }
   done(q);
   unlock(s);
@@ -840,6 +897,7 @@ mbmsec_err mbmsec_store_sqlite_open(const char *path, mbmsec_store **out)
   GUARD_OUT(pragma_expect(s, "PRAGMA foreign_keys", "1"));
   GUARD_OUT(pragma_expect(s, "PRAGMA synchronous", "2"));
   GUARD_OUT(migrate(s));
+  if (strcmp(path, ":memory:") != 0) wal_hdr_attach(s); /* WAL (checked above) */
   *out = &s->base;
   return MBMSEC_OK;
 out:

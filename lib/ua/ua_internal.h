@@ -37,6 +37,9 @@ typedef struct {
   uint8_t ks_naf[MBMSEC_GBA_KEY_LEN];
   uint8_t mrk[MBMSEC_GBA_KEY_LEN];
   uint8_t muk[MBMSEC_GBA_KEY_LEN];
+  /* H(B-TID ":" realm ":" base64(MRK)) for each configured algorithm (index as ua->algs):
+   * HA1 of every request of this B-TID, computed once when the entry is filled. */
+  char ha1[MBMSEC_UA_ALGS_MAX][MBMSEC_DIGEST_HEX_MAX + 1];
   int64_t key_expiry;
 } ua_cache_entry;
 

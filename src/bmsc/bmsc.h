@@ -21,6 +21,7 @@ typedef struct {
   uint16_t listen_port;
   char admin_addr[64];
   uint16_t admin_port;
+  unsigned http_threads;    /* key request function's thread pool; 0 = one per online CPU */
   char fqdn[MBMSEC_UA_FQDN_MAX + 1];
   char store[MBMSEC_STORE_URI_MAX + 1];
   char mikey_addr[64];

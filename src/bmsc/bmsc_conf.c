@@ -26,7 +26,7 @@ static const char HELP[] =
     "         [--stream-ttl N] [--mtk-dest ADDR:PORT] [--mtk-period-ms N]\n"
     "         [--mtk-interval-ms N] [--mtk-lead-ms N] [--srtp-dest ADDR:PORT]\n"
     "         [--srtp-rate N] [--srtp-payload N] [--srtp-file PATH]\n"
-    "         [--log-level LEVEL] [--log-keys]\n"
+    "         [--http-threads N] [--log-level LEVEL] [--log-keys]\n"
     "\n"
     "Runs the BM-SC key request function (TS 33.246): register, deregister and msk-request\n"
     "over HTTP with Digest on Ua (B-TID, base64(MRK), auth-int), Ks_NAF over Zn from the BSF,\n"
@@ -34,6 +34,8 @@ static const char HELP[] =
     "\n"
     "  --config FILE            INI file, [bmsc] and [zn] sections, keys named as the options\n"
     "  --listen ADDR:PORT       key request function (default 127.0.0.1:8081)\n"
+    "  --http-threads N         threads of the key request function, 1..64 (default: one\n"
+    "                           per online CPU)\n"
     "  --admin-listen ADDR:PORT /metrics and /ue (default 127.0.0.1:9081)\n"
     "  --fqdn NAME              BM-SC host of the key-management URI: realm\n"
     "                           3GPP-bootstrapping@NAME, NAF_Id (default bmsc.example.org)\n"
@@ -149,7 +151,7 @@ static int set(bmsc_settings *s, const char *name, const char *v)
       "zn-peer-addr", "zn-peer-port", "zn-identity", "zn-realm", "zn-peer", "zn-tls-cert",
       "zn-tls-key", "zn-tls-ca", "mcc", "mnc",
       "digest-algs", "nonce-lifetime", "msk-v-flag", "mikey-retx-first-ms",
-      "mikey-retx-tries", "log-level", "rotate-lead", "rotate-window", "rotate-jitter-ms",
+      "mikey-retx-tries", "http-threads", "log-level", "rotate-lead", "rotate-window", "rotate-jitter-ms",
       "stream-key-group", "stream-bind", "stream-ttl", "mtk-dest", "mtk-period-ms",
       "mtk-interval-ms", "mtk-lead-ms", "srtp-dest", "srtp-rate", "srtp-payload", "srtp-file"};
   size_t i = 0;
@@ -212,6 +214,9 @@ static int set(bmsc_settings *s, const char *name, const char *v)
   } else if (!strcmp(name, "rotate-jitter-ms")) {
     if ((rc = num_set(name, v, 0, 3600000, &n))) return rc;
     s->rotate_jitter_ms = (uint32_t)n;
+  } else if (!strcmp(name, "http-threads")) {
+    if ((rc = num_set(name, v, 1, 64, &n))) return rc;
+    s->http_threads = (unsigned)n;
   } else if (!strcmp(name, "stream-ttl")) {
     if ((rc = num_set(name, v, 1, 255, &n))) return rc;
     s->stream_ttl = (unsigned)n;

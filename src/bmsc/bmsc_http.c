@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bmsc.h"
 #include "bmsc_log.h"
@@ -19,7 +20,12 @@
 #include "mbmsec/encode.h"
 #include "mbmsec/mbms_xml.h"
 
-#define HTTP_THREADS 4
+/* Default size of the key request function's thread pool: one thread per online CPU, at
+ * most HTTP_THREADS_MAX (`http-threads` overrides). More threads than cores only add
+ * context switches: 4 threads on this 2-core machine cost ~3 us of CPU more per request
+ * than 2 (docs/BENCHMARKS.md, "third round"). A Zn look-up on a cache miss blocks its
+ * thread, so a pool of one is only for tests. */
+#define HTTP_THREADS_MAX 64
 #define HTTP_CONN_LIMIT 512
 #define HTTP_TIMEOUT_S 15
 /* MHD's per-connection memory pool: the request line and header block live in it (an 8 KiB
@@ -111,18 +117,27 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 }
 #pragma GCC diagnostic pop
 
-/* The client's IPv4 address (host order), 0 when not IPv4. */
-static uint32_t remote_ipv4(struct MHD_Connection *c, char *txt, size_t cap)
+/* The client's IPv4 address and port (host order), 0 when not IPv4. */
+static uint32_t remote_ipv4(struct MHD_Connection *c, uint16_t *port)
 {
-  snprintf(txt, cap, "?");
+  *port = 0;
   const union MHD_ConnectionInfo *ci =
       MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
   if (!ci || !ci->client_addr || ci->client_addr->sa_family != AF_INET) return 0;
   const struct sockaddr_in *s = (const struct sockaddr_in *)(const void *)ci->client_addr;
-  char a[INET_ADDRSTRLEN];
-  if (inet_ntop(AF_INET, &s->sin_addr, a, sizeof a))
-    snprintf(txt, cap, "%s:%u", a, (unsigned)ntohs(s->sin_port));
+  *port = ntohs(s->sin_port);
   return ntohl(s->sin_addr.s_addr);
+}
+
+/* "a.b.c.d:port" for the log line, "?" when not IPv4. */
+static void remote_text(uint32_t ipv4, uint16_t port, char *txt, size_t cap)
+{
+  if (!ipv4) {
+    snprintf(txt, cap, "?");
+    return;
+  }
+  snprintf(txt, cap, "%u.%u.%u.%u:%u", ipv4 >> 24, (ipv4 >> 16) & 255u, (ipv4 >> 8) & 255u,
+           ipv4 & 255u, (unsigned)port);
 }
 
 static enum MHD_Result answer(struct MHD_Connection *c, unsigned status, const char *ctype,
@@ -192,8 +207,8 @@ static enum MHD_Result on_ua(void *cls, struct MHD_Connection *c, const char *ur
     *upload_size = 0;
     return MHD_YES;
   }
-  char remote[64];
-  const uint32_t ipv4 = remote_ipv4(c, remote, sizeof remote);
+  uint16_t port;
+  const uint32_t ipv4 = remote_ipv4(c, &port);
   const int t = bmsc_keyreq_type(rq->target);
   unsigned status;
   enum MHD_Result ret;
@@ -209,8 +224,7 @@ static enum MHD_Result on_ua(void *cls, struct MHD_Connection *c, const char *ur
     status = 413;
     ret = answer(c, status, NULL, NULL, 0, NULL, NULL);
   } else {
-    dec = &dec_buf;
-    memset(dec, 0, sizeof *dec);
+    dec = &dec_buf; /* mbmsec_ua_check fills it whole */
     const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     mbmsec_ua_request q = {.method = method, .method_len = strlen(method),
                            .target = rq->target, .target_len = strlen(rq->target),
@@ -237,12 +251,17 @@ static enum MHD_Result on_ua(void *cls, struct MHD_Connection *c, const char *ur
     }
   }
   bmsc_metrics_http(&app->m, status);
-  char st[8];
-  snprintf(st, sizeof st, "%u", status);
-  bmsc_log(status >= 500 ? BL_ERROR : status == 200 || status == 401 ? BL_INFO : BL_WARN, "ua",
-           "remote", remote, "method", method, "target", rq->target, "status", st, "reason",
-           reason, "stale", dec && status == 401 && dec->stale ? "true" : "false", "btid",
-           dec && dec->status == 200 ? dec->btid : "", NULL);
+  /* The line's values are formatted only when it is written: at the default `warn` of a
+   * loaded server, a 200 or 401 writes nothing. */
+  const bmsc_level lvl = status >= 500 ? BL_ERROR : status == 200 || status == 401 ? BL_INFO : BL_WARN;
+  if (bmsc_log_enabled(lvl)) {
+    char st[8], remote[32];
+    snprintf(st, sizeof st, "%u", status);
+    remote_text(ipv4, port, remote, sizeof remote);
+    bmsc_log(lvl, "ua", "remote", remote, "method", method, "target", rq->target, "status", st,
+             "reason", reason, "stale", dec && status == 401 && dec->stale ? "true" : "false",
+             "btid", dec && dec->status == 200 ? dec->btid : "", NULL);
+  }
   mbmsec_ua_decision_cleanse(dec);
   return ret;
 }
@@ -327,6 +346,13 @@ static enum MHD_Result on_admin(void *cls, struct MHD_Connection *c, const char 
   return r;
 }
 
+static unsigned pool_size(const bmsc_app *app)
+{
+  if (app->s.http_threads) return app->s.http_threads;
+  const long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n < 1 ? 1 : n > HTTP_THREADS_MAX ? HTTP_THREADS_MAX : (unsigned)n;
+}
+
 static struct MHD_Daemon *start(const char *addr, uint16_t port, bool pool, MHD_AccessHandlerCallback h,
                                 bmsc_app *app)
 {
@@ -338,7 +364,7 @@ static struct MHD_Daemon *start(const char *addr, uint16_t port, bool pool, MHD_
   struct MHD_Daemon *d = MHD_start_daemon(
       MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, port, NULL, NULL, h, app,
       MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
-      MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(pool ? HTTP_THREADS : 0),
+      MHD_OPTION_THREAD_POOL_SIZE, pool ? pool_size(app) : 0u,
       MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONN_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
       (unsigned)HTTP_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
       MHD_OPTION_URI_LOG_CALLBACK, pool ? on_uri : NULL, NULL, MHD_OPTION_NOTIFY_COMPLETED,

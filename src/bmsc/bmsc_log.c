@@ -13,6 +13,8 @@ static const char *const LEVELS[] = {"debug", "info", "warn", "error"};
 
 void bmsc_log_threshold(bmsc_level lvl) { level_min = lvl; }
 
+bool bmsc_log_enabled(bmsc_level lvl) { return lvl >= level_min; }
+
 int bmsc_log_parse(const char *s)
 {
   for (int i = 0; i < 4; i++)

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 
 #include "mbmsec/crypto.h"
 #include "mbmsec/store.h"
+#define MBMSEC_STORE_SQLITE_INTERNALS /* test_data_version looks at the handle */
 #include "store_impl.h"
 
 static char g_dir[512];
@@ -608,6 +610,78 @@ static void test_counter_crash(void **state)
     last_end = f + 9;
     mbmsec_store_close(st); /* closed before the next fork: no handle crosses fork() */
   }
+}
+
+/* mbmsec_store_data_version: the same number while nothing is committed (the read through
+ * the WAL-index header skips the PRAGMA), a new one after every commit by this handle, by
+ * another handle, by another process, and after the WAL was checkpointed and restarted (the
+ * header's salts change, not only its frame count). */
+static void child_write(const char *impi, bool checkpoint)
+{
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    mbmsec_store *cst = NULL;
+    mbmsec_store_subscriber_in in = sub_in(impi, 1, "");
+    if (mbmsec_store_open(path_of("version.db"), &cst) != MBMSEC_OK ||
+        mbmsec_store_subscriber_add(cst, &in) != MBMSEC_OK)
+      _exit(2);
+    if (checkpoint &&
+        sqlite3_wal_checkpoint_v2(((mbmsec_sqlite_store *)cst)->db, NULL,
+                                  SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) != SQLITE_OK)
+      _exit(3);
+    mbmsec_store_close(cst);
+    _exit(0);
+  }
+  int status = 0;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void test_data_version(void **state)
+{
+  (void)state;
+  mbmsec_store *a = open_ok("version.db"), *b = open_ok("version.db");
+  assert_non_null(((mbmsec_sqlite_store *)a)->wal_hdr); /* the shortcut is in use */
+  uint64_t v0, v1, v2;
+  assert_int_equal(mbmsec_store_data_version(a, &v0), MBMSEC_OK);
+  for (int i = 0; i < 3; i++) {
+    assert_int_equal(mbmsec_store_data_version(a, &v1), MBMSEC_OK);
+    assert_true(v1 == v0);
+  }
+  mbmsec_store_subscriber_in in = sub_in("own@v", 1, "");
+  assert_int_equal(mbmsec_store_subscriber_add(a, &in), MBMSEC_OK); /* this handle */
+  assert_int_equal(mbmsec_store_data_version(a, &v1), MBMSEC_OK);
+  assert_true(v1 != v0);
+  in = sub_in("other@v", 1, "");
+  assert_int_equal(mbmsec_store_subscriber_add(b, &in), MBMSEC_OK); /* another handle */
+  assert_int_equal(mbmsec_store_data_version(a, &v2), MBMSEC_OK);
+  assert_true(v2 != v1);
+  v0 = v2;
+  for (int round = 0; round < 4; round++) { /* another process, with and without a restart */
+    char impi[32];
+    snprintf(impi, sizeof impi, "child%d@v", round);
+    child_write(impi, round % 2 == 1);
+    assert_int_equal(mbmsec_store_data_version(a, &v1), MBMSEC_OK);
+    assert_true(v1 != v0);
+    assert_int_equal(mbmsec_store_data_version(a, &v2), MBMSEC_OK);
+    assert_true(v2 == v1);
+    mbmsec_store_subscriber out;
+    assert_int_equal(mbmsec_store_subscriber_get(a, impi, &out), MBMSEC_OK); /* and it is seen */
+    v0 = v1;
+  }
+  /* an in-memory store has no WAL-index: the PRAGMA every time, still right */
+  mbmsec_store *m = NULL;
+  assert_int_equal(mbmsec_store_open(":memory:", &m), MBMSEC_OK);
+  assert_null(((mbmsec_sqlite_store *)m)->wal_hdr);
+  assert_int_equal(mbmsec_store_data_version(m, &v0), MBMSEC_OK);
+  in = sub_in("mem@v", 1, "");
+  assert_int_equal(mbmsec_store_subscriber_add(m, &in), MBMSEC_OK);
+  assert_int_equal(mbmsec_store_data_version(m, &v1), MBMSEC_OK);
+  assert_true(v1 != v0);
+  mbmsec_store_close(m);
+  mbmsec_store_close(b);
+  mbmsec_store_close(a);
 }
 
 /* Refused inputs: the code says why, and nothing is stored. */
@@ -1261,6 +1335,7 @@ int main(void)
     cmocka_unit_test(test_corrupt),
     cmocka_unit_test(test_counter),
     cmocka_unit_test(test_counter_crash),
+    cmocka_unit_test(test_data_version),
     cmocka_unit_test(test_bad_inputs),
     cmocka_unit_test(test_threads),
     cmocka_unit_test(test_alloc_failures),
