@@ -22,6 +22,8 @@
 typedef struct {
   uint64_t serial;
   uint32_t max_nc; /* highest nc accepted; 0 = none yet */
+  bool has_raw;
+  uint8_t raw[UA_NONCE_RAW]; /* the nonce as issued: recognised without its HMAC */
 } ua_nonce_slot;
 
 /* One cached Zn answer. Secret. */
@@ -82,7 +84,7 @@ int64_t ua_now(const mbmsec_ua *ua);
 mbmsec_err ua_nonce_issue(mbmsec_ua *ua, char out[MBMSEC_UA_NONCE_LEN + 1]);
 /* true when s is a nonce this server issued (tag verified in constant time); *issued and
  * *serial are taken from it. */
-bool ua_nonce_parse(const mbmsec_ua *ua, const char *s, size_t len, int64_t *issued,
+bool ua_nonce_parse(mbmsec_ua *ua, const char *s, size_t len, int64_t *issued,
                     uint64_t *serial);
 typedef enum { UA_NC_OK, UA_NC_REPLAY, UA_NC_EVICTED } ua_nc_result;
 /* Accepts nc for the nonce of serial when it is above the highest accepted one. */

@@ -16,6 +16,7 @@
 
 #include "bmsc.h"
 #include "bmsc_log.h"
+#include "bmsc_text.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/encode.h"
 #include "mbmsec/mbms_xml.h"
@@ -127,17 +128,6 @@ static uint32_t remote_ipv4(struct MHD_Connection *c, uint16_t *port)
   const struct sockaddr_in *s = (const struct sockaddr_in *)(const void *)ci->client_addr;
   *port = ntohs(s->sin_port);
   return ntohl(s->sin_addr.s_addr);
-}
-
-/* "a.b.c.d:port" for the log line, "?" when not IPv4. */
-static void remote_text(uint32_t ipv4, uint16_t port, char *txt, size_t cap)
-{
-  if (!ipv4) {
-    snprintf(txt, cap, "?");
-    return;
-  }
-  snprintf(txt, cap, "%u.%u.%u.%u:%u", ipv4 >> 24, (ipv4 >> 16) & 255u, (ipv4 >> 8) & 255u,
-           ipv4 & 255u, (unsigned)port);
 }
 
 static enum MHD_Result answer(struct MHD_Connection *c, unsigned status, const char *ctype,
@@ -255,9 +245,9 @@ static enum MHD_Result on_ua(void *cls, struct MHD_Connection *c, const char *ur
    * loaded server, a 200 or 401 writes nothing. */
   const bmsc_level lvl = status >= 500 ? BL_ERROR : status == 200 || status == 401 ? BL_INFO : BL_WARN;
   if (bmsc_log_enabled(lvl)) {
-    char st[8], remote[32];
+    char st[8], remote[BMSC_IPV4_PORT_TEXT] = "?";
     snprintf(st, sizeof st, "%u", status);
-    remote_text(ipv4, port, remote, sizeof remote);
+    if (ipv4) bmsc_ipv4_port_text(ipv4, port, remote);
     bmsc_log(lvl, "ua", "remote", remote, "method", method, "target", rq->target, "status", st,
              "reason", reason, "stale", dec && status == 401 && dec->stale ? "true" : "false",
              "btid", dec && dec->status == 200 ? dec->btid : "", NULL);

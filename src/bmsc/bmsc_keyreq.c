@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "bmsc.h"
+#include "bmsc_text.h"
 #include "bmsc_log.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/mbms_xml.h"
@@ -184,10 +185,9 @@ void bmsc_keyreq_handle(bmsc_app *app, bmsc_reqtype t, const char *content_type,
   if (!sc) return;
   out->push = &sc->push;
   out->push->n = 0;
-  char addr[INET_ADDRSTRLEN] = "", ue_addr[MBMSEC_STORE_UE_ADDR_MAX + 1];
-  struct in_addr ia = {.s_addr = htonl(ipv4)};
-  inet_ntop(AF_INET, &ia, addr, sizeof addr);
-  snprintf(ue_addr, sizeof ue_addr, "%s:%u", addr, (unsigned)app->s.ue_mikey_port);
+  _Static_assert(MBMSEC_STORE_UE_ADDR_MAX + 1 >= BMSC_IPV4_PORT_TEXT, "UE address text");
+  char ue_addr[MBMSEC_STORE_UE_ADDR_MAX + 1];
+  bmsc_ipv4_port_text(ipv4, app->s.ue_mikey_port, ue_addr);
   /* The BIR asked for GSID 4 and the BSF answers 5402 (HTTP 403) when the USS lacks MBMS:
    * an authenticated request therefore carries an MBMS-enabled USS. */
   const mbmsec_members_ue ue = {.impi = dec->impi, .btid = dec->btid, .ue_addr = ue_addr,

@@ -44,3 +44,23 @@ char *bmsc_text_take(bmsc_text *t, size_t *len)
   *len = t->len;
   return t->buf;
 }
+
+static char *put_dec(char *p, unsigned v)
+{
+  char d[10];
+  size_t n = 0;
+  do d[n++] = (char)('0' + v % 10); while ((v /= 10) != 0);
+  while (n) *p++ = d[--n];
+  return p;
+}
+
+void bmsc_ipv4_port_text(uint32_t ipv4, unsigned port, char out[BMSC_IPV4_PORT_TEXT])
+{
+  char *p = out;
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    p = put_dec(p, (ipv4 >> shift) & 255u);
+    *p++ = shift ? '.' : ':';
+  }
+  p = put_dec(p, port & 0xffffu);
+  *p = '\0';
+}

@@ -479,6 +479,15 @@ static void test_nonce_unknown(void **state)
   ue_auth(&u, TARGET, BODY, auth, sizeof auth);
   check(ua, auth, TARGET, BODY);
   expect(401, MBMSEC_UA_R_NONCE_UNKNOWN, false);
+  /* the issued nonce with only its random part or its tag changed (serial and time kept,
+   * so its slot is found): neither the slot's copy nor the tag matches */
+  for (size_t pos = 30; pos < 64; pos += 30) {
+    memcpy(u.nonce, saved, sizeof u.nonce);
+    u.nonce[pos] = u.nonce[pos] == 'A' ? 'B' : 'A';
+    ue_auth(&u, TARGET, BODY, auth, sizeof auth);
+    check(ua, auth, TARGET, BODY);
+    expect(401, MBMSEC_UA_R_NONCE_UNKNOWN, false);
+  }
   snprintf(u.nonce, sizeof u.nonce, "abc");
   ue_auth(&u, TARGET, BODY, auth, sizeof auth);
   check(ua, auth, TARGET, BODY);
