@@ -102,8 +102,10 @@ static inline uint64_t bmsc_now_ns(void)
  * authenticated request in BMSC_STAGE_SAMPLE and counts its stage times that many times, an
  * unbiased estimate of the totals. Reading the thread CPU clock is a system call (~0.3 us
  * here), eight per request before, ~5 % of a request's CPU (docs/BENCHMARKS.md). The MIKEY
- * and send stages stay timed on every message. */
-#define BMSC_STAGE_SAMPLE 16u
+ * and send stages stay timed on every message. One in 16 still cost ~0.4 us per request
+ * on average (six reads on the timed one); one in 64 keeps the estimate good over the
+ * hundreds of thousands of requests of a benchmark run. */
+#define BMSC_STAGE_SAMPLE 64u
 extern _Thread_local bool bmsc_stage_timed; /* the current request of this thread is timed */
 /* Called once per authenticated key request, before its first stage. */
 static inline void bmsc_stage_begin(void)
