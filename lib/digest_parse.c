@@ -11,12 +11,18 @@
 
 /* ---- character classes (RFC 7230 3.2.6) ---- */
 
-static bool is_tchar(unsigned char c)
-{
-  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
-  return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-static bool is_ctl(unsigned char c) { return (c < 0x20 && c != '\t') || c == 0x7f; }
+/* Character classes by table: every Authorization of a key request passes through here
+ * (~300 octets), on the BM-SC and, for Authentication-Info, on every UE. */
+enum { C_TCHAR = 1, C_CTL = 2, C_QSPECIAL = 4 /* '"', '\\' or CTL: ends a run in a quoted string */ };
+static const unsigned char CLASS[256] = {
+    [0 ... 8] = C_CTL | C_QSPECIAL, ['\t'] = 0, [10 ... 31] = C_CTL | C_QSPECIAL,
+    [127] = C_CTL | C_QSPECIAL, ['"'] = C_QSPECIAL, ['\\'] = C_QSPECIAL,
+    ['0' ... '9'] = C_TCHAR, ['a' ... 'z'] = C_TCHAR, ['A' ... 'Z'] = C_TCHAR,
+    ['!'] = C_TCHAR, ['#'] = C_TCHAR, ['$'] = C_TCHAR, ['%'] = C_TCHAR, ['&'] = C_TCHAR,
+    ['\''] = C_TCHAR, ['*'] = C_TCHAR, ['+'] = C_TCHAR, ['-'] = C_TCHAR, ['.'] = C_TCHAR,
+    ['^'] = C_TCHAR, ['_'] = C_TCHAR, ['`'] = C_TCHAR, ['|'] = C_TCHAR, ['~'] = C_TCHAR};
+static bool is_tchar(unsigned char c) { return (CLASS[c] & C_TCHAR) != 0; }
+static bool is_ctl(unsigned char c) { return (CLASS[c] & C_CTL) != 0; }
 static bool is_ows(unsigned char c) { return c == ' ' || c == '\t'; }
 static bool is_hexc(unsigned char c)
 {
@@ -73,6 +79,15 @@ static mbmsec_err parse_quoted(cur *c, value *v)
   v->raw = (const char *)c->s + c->pos;
   v->quoted = true;
   for (;;) {
+    /* A run of plain characters at once, as long as it keeps vlen within the cap; the
+     * character that ends it goes the per-character way, so results and error codes are
+     * those of a character-by-character scan. */
+    const size_t room = MBMSEC_DIGEST_VALUE_MAX - v->vlen;
+    const size_t end = c->len - c->pos > room ? c->pos + room : c->len;
+    size_t p = c->pos;
+    while (p < end && !(CLASS[c->s[p]] & C_QSPECIAL)) p++;
+    v->vlen += p - c->pos;
+    c->pos = p;
     ENSURE(!at_end(c), MBMSEC_ERR_DIGEST_UNTERMINATED);
     unsigned char ch = peek(c);
     if (ch == '"') break;
@@ -131,28 +146,29 @@ enum vt { V_QSTR, V_ALG, V_STALE, V_NC, V_QOP, V_QOPLIST };
 
 typedef struct {
   const char *name;
+  size_t nlen; /* strlen(name): most names are told apart by their length */
   uint32_t bit;
   enum vt type;
   size_t off; /* of the mbmsec_digest_str for V_QSTR */
 } directive;
 
-#define QS(n, b, f) {n, MBMSEC_DIGEST_F_##b, V_QSTR, offsetof(mbmsec_digest_header, f)}
+#define QS(n, b, f) {n, sizeof n - 1, MBMSEC_DIGEST_F_##b, V_QSTR, offsetof(mbmsec_digest_header, f)}
+#define DV(n, b, t) {n, sizeof n - 1, MBMSEC_DIGEST_F_##b, t, 0}
 static const directive CHALLENGE[] = {
     QS("realm", REALM, realm), QS("domain", DOMAIN, domain), QS("nonce", NONCE, nonce),
-    QS("opaque", OPAQUE, opaque), {"stale", MBMSEC_DIGEST_F_STALE, V_STALE, 0},
-    {"algorithm", MBMSEC_DIGEST_F_ALGORITHM, V_ALG, 0}, {"qop", MBMSEC_DIGEST_F_QOP, V_QOPLIST, 0},
-    {NULL, 0, V_QSTR, 0}};
+    QS("opaque", OPAQUE, opaque), DV("stale", STALE, V_STALE), DV("algorithm", ALGORITHM, V_ALG),
+    DV("qop", QOP, V_QOPLIST), {NULL, 0, 0, V_QSTR, 0}};
 static const directive AUTHORIZATION[] = {
     QS("username", USERNAME, username), QS("realm", REALM, realm), QS("nonce", NONCE, nonce),
     QS("uri", URI, uri), QS("response", RESPONSE, response), QS("cnonce", CNONCE, cnonce),
-    QS("opaque", OPAQUE, opaque), {"algorithm", MBMSEC_DIGEST_F_ALGORITHM, V_ALG, 0},
-    {"qop", MBMSEC_DIGEST_F_QOP, V_QOP, 0}, {"nc", MBMSEC_DIGEST_F_NC, V_NC, 0},
-    {NULL, 0, V_QSTR, 0}};
+    QS("opaque", OPAQUE, opaque), DV("algorithm", ALGORITHM, V_ALG), DV("qop", QOP, V_QOP),
+    DV("nc", NC, V_NC), {NULL, 0, 0, V_QSTR, 0}};
 static const directive AUTH_INFO[] = {
     QS("nextnonce", NEXTNONCE, nextnonce), QS("rspauth", RSPAUTH, rspauth),
-    QS("cnonce", CNONCE, cnonce), {"qop", MBMSEC_DIGEST_F_QOP, V_QOP, 0},
-    {"nc", MBMSEC_DIGEST_F_NC, V_NC, 0}, {NULL, 0, V_QSTR, 0}};
+    QS("cnonce", CNONCE, cnonce), DV("qop", QOP, V_QOP), DV("nc", NC, V_NC),
+    {NULL, 0, 0, V_QSTR, 0}};
 #undef QS
+#undef DV
 
 static mbmsec_err parse_qop_list(mbmsec_digest_str v, unsigned *mask)
 {
@@ -251,7 +267,7 @@ static mbmsec_err parse_list(cur *c, const directive *table, mbmsec_digest_heade
       c->pos++;
     }
     for (const directive *d = table; d->name; d++)
-      if (mbmsec_ascii_ieq(name, nlen, d->name)) {
+      if (d->nlen == nlen && mbmsec_ascii_ieq(name, nlen, d->name)) {
         GUARD(apply(h, &arena_used, d, &v));
         break;
       }
