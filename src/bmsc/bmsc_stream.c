@@ -41,6 +41,9 @@ struct bmsc_stream {
   uint8_t ctr_msk[MSK_ID_LEN];
   bool ctr_valid;
   uint64_t ctr_next, ctr_end;
+  /* the store's data version at the last good MSK read (docs/store.md) */
+  uint64_t msk_version;
+  bool msk_version_ok;
   /* what was logged last */
   mbmsec_bmsc_stream_mtk last_new;
   bool no_msk_logged;
@@ -53,12 +56,18 @@ static int64_t now_ms(clockid_t c)
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The Key Group's MSKs from the store into the engine. */
+/* The Key Group's MSKs from the store into the engine, unless the store's data version says
+ * that nothing was committed since the last read (which MTKs are in force follows the clock,
+ * not the store). The version is read first: a commit after it moves it again. */
 static void refresh_msks(bmsc_stream *s)
 {
   mbmsec_store_msk k[MBMSEC_BMSC_STREAM_MSKS];
   mbmsec_bmsc_stream_msk m[MBMSEC_BMSC_STREAM_MSKS];
   size_t n = 0;
+  uint64_t v = 0;
+  const bool have_v = mbmsec_store_data_version(s->st, &v) == MBMSEC_OK;
+  if (have_v && s->msk_version_ok && v == s->msk_version) return;
+  s->msk_version_ok = false;
   mbmsec_err e = mbmsec_store_msk_list(s->st, s->app->kdid, KDID_LEN, s->app->s.stream_key_group,
                                        k, MBMSEC_BMSC_STREAM_MSKS, &n, NULL);
   if (e != MBMSEC_OK) {
@@ -73,7 +82,10 @@ static void refresh_msks(bmsc_stream *s)
     m[i].vf = k[i].vf;
     m[i].vt = k[i].vt;
   }
-  if (e == MBMSEC_OK) (void)mbmsec_bmsc_stream_set_msks(s->eng, m, n);
+  if (e == MBMSEC_OK && mbmsec_bmsc_stream_set_msks(s->eng, m, n) == MBMSEC_OK && have_v) {
+    s->msk_version = v;
+    s->msk_version_ok = true;
+  }
   mbmsec_cleanse(k, sizeof k);
   mbmsec_cleanse(m, sizeof m);
 }
