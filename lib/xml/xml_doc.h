@@ -14,10 +14,12 @@ typedef struct {
   unsigned long entity_refs; /* libxml2's own counters (2.9/2.10 only, else 0): entity */
   unsigned long entity_copy; /* references met, and octets of entity content copied */
   unsigned errors;          /* libxml2 errors and warnings received by the handler */
+  bool reused;              /* read on this thread's context kept from an earlier read */
 } xml_read_stats;
 
-/* Reads doc (len octets) from memory on a fresh parser context with every guard of
- * docs/xml.md, then checks the root's local name and namespace. *out is the document (free
+/* Reads doc (len octets) from memory with every guard of docs/xml.md, on this thread's parser
+ * context kept from its last successful read or a new one, then checks the root's local name
+ * and namespace. *out is the document (free
  * with xmlFreeDoc) on MBMSEC_OK, NULL otherwise. stats may be NULL.
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_NOMEM, MBMSEC_ERR_XML_SIZE,
  *         MBMSEC_ERR_XML_ENCODING, MBMSEC_ERR_XML_DOCTYPE, MBMSEC_ERR_XML_ENTITY,
