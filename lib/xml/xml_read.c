@@ -305,14 +305,6 @@ static void ctxt_give(xmlParserCtxtPtr ctxt, bool keep)
     xmlFreeParserCtxt(ctxt);
 }
 
-/* Up to this many octets a document is read from a static input (below); longer ones from a
- * copy in a growable buffer, as xmlCtxtReadMemory does. libxml2 2.9.14 loses its place when
- * it shrinks a static input: once more than 2 * INPUT_CHUNK octets are consumed, SHRINK
- * moves the buffer's start and the cursor both and re-reads octets already parsed (seen:
- * a 683-octet mskRequest read as not well-formed). A document no longer than that bound
- * never reaches SHRINK's condition (cursor more than 2 * INPUT_CHUNK past the start), and
- * the hot-path documents (150-200 octets) are far below it. */
-#define XML_STATIC_MAX (2 * INPUT_CHUNK)
 
 /* Pushes doc (len octets) as ctxt's input and parses it; the document, possibly not
  * well-formed, is in *out (NULL when libxml2 made none). A short document is read from
@@ -397,14 +389,7 @@ mbmsec_err xml_read(const uint8_t *doc, size_t len, const char *root, const char
   sax->initialized = XML_SAX2_MAGIC;
   ctxt->_private = &st;
 
-  /* COMPACT: short text nodes live inside the node (one allocation less each); the tree is
-   * only read, never modified, which is all COMPACT asks. */
-  int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
-             XML_PARSE_IGNORE_ENC | XML_PARSE_COMPACT;
-#if LIBXML_VERSION >= 21300
-  opts |= XML_PARSE_NO_XXE; /* an enum value, not a macro: test the version */
-#endif
-  GUARD_OUT(parse_input(ctxt, doc, len, copy, opts, &d));
+  GUARD_OUT(parse_input(ctxt, doc, len, copy, XML_READ_OPTIONS, &d));
   if (st.stop != MBMSEC_OK) {
     rc = st.stop;
     goto out;
