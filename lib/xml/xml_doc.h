@@ -54,6 +54,11 @@ typedef struct {
 mbmsec_err xml_read(const uint8_t *doc, size_t len, const char *root, const char *ns,
                     xmlDocPtr *out, xml_read_stats *stats);
 
+/* Frees this thread's kept parser context now rather than at thread exit: for a thread that
+ * reads no more documents, or before xmlCleanupParser (the context holds a dictionary). The
+ * next xml_read of the thread makes a new context. */
+void xml_read_release(void);
+
 /* Strict UTF-8 (no overlong forms, surrogates or code points above U+10FFFF), no NUL. */
 bool xml_utf8_valid(const uint8_t *p, size_t n);
 

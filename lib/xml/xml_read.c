@@ -305,6 +305,16 @@ static void ctxt_give(xmlParserCtxtPtr ctxt, bool keep)
     xmlFreeParserCtxt(ctxt);
 }
 
+void xml_read_release(void)
+{
+  if (!ctxt_key_ok)
+    return;
+  xmlParserCtxtPtr ctxt = pthread_getspecific(ctxt_key);
+  if (!ctxt)
+    return;
+  (void)pthread_setspecific(ctxt_key, NULL);
+  xmlFreeParserCtxt(ctxt);
+}
 
 /* Pushes doc (len octets) as ctxt's input and parses it; the document, possibly not
  * well-formed, is in *out (NULL when libxml2 made none). A short document is read from

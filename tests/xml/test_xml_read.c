@@ -152,6 +152,20 @@ static void test_refused_then_good(void **state)
   assert_true(reused);
 }
 
+/* xml_read_release frees the kept context; releasing none is fine. */
+static void test_release(void **state)
+{
+  (void)state;
+  bool reused = false;
+  assert_int_equal(read_doc(GOOD, strlen(GOOD), NULL), MBMSEC_OK);
+  xml_read_release();
+  xml_read_release();
+  assert_int_equal(read_doc(GOOD, strlen(GOOD), &reused), MBMSEC_OK);
+  assert_false(reused);
+  assert_int_equal(read_doc(GOOD, strlen(GOOD), &reused), MBMSEC_OK);
+  assert_true(reused);
+}
+
 /* A valid document with many distinct names (in an extension namespace, so the parser skips
  * them) fills the dictionary past its cap: that context is not kept. */
 static void test_many_names(void **state)
@@ -316,6 +330,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_same_document_many_times),
       cmocka_unit_test(test_refused_then_good),
+      cmocka_unit_test(test_release),
       cmocka_unit_test(test_many_names),
       cmocka_unit_test(test_sizes_across_static_bound),
       cmocka_unit_test(test_threads),
