@@ -167,6 +167,26 @@ static void test_release(void **state)
   assert_true(reused);
 }
 
+/* A context serves a bounded number of reads (libxml2 counts a context's inputs in an int):
+ * in 70,000 good reads from a released state, exactly two start on a new context, the first
+ * and the one after the cap (65,536 reads). */
+static void test_reads_cap(void **state)
+{
+  (void)state;
+  xml_read_release();
+  unsigned fresh = 0, at = 0;
+  for (unsigned i = 1; i <= 70000; i++) {
+    bool reused = true;
+    assert_int_equal(read_doc(GOOD, strlen(GOOD), &reused), MBMSEC_OK);
+    if (!reused) {
+      fresh++;
+      at = i;
+    }
+  }
+  assert_int_equal(fresh, 2);
+  assert_in_range(at, 60000, 66000);
+}
+
 /* A valid document with many distinct names (in an extension namespace, so the parser skips
  * them) fills the dictionary past its cap: that context is not kept. */
 static void test_many_names(void **state)
@@ -374,6 +394,7 @@ int main(void)
       cmocka_unit_test(test_same_document_many_times),
       cmocka_unit_test(test_refused_then_good),
       cmocka_unit_test(test_release),
+      cmocka_unit_test(test_reads_cap),
       cmocka_unit_test(test_many_names),
       cmocka_unit_test(test_sizes_across_static_bound),
       cmocka_unit_test(test_prefixes_silent),
