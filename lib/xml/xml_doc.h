@@ -1,7 +1,10 @@
 /* Internal to lib/xml: the hardened libxml2 reader and the tree helpers the parsers share. */
 #ifndef MBMSEC_XML_DOC_H
 #define MBMSEC_XML_DOC_H
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
 #include <libxml/tree.h>
+#include <libxml/xmlversion.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,17 +17,47 @@ typedef struct {
   unsigned long entity_refs; /* libxml2's own counters (2.9/2.10 only, else 0): entity */
   unsigned long entity_copy; /* references met, and octets of entity content copied */
   unsigned errors;          /* libxml2 errors and warnings received by the handler */
+  bool reused;              /* read on this thread's context kept from an earlier read */
 } xml_read_stats;
 
-/* Reads doc (len octets) from memory on a fresh parser context with every guard of
- * docs/xml.md, then checks the root's local name and namespace. *out is the document (free
- * with xmlFreeDoc) on MBMSEC_OK, NULL otherwise. stats may be NULL.
+/* The libxml2 options of every read: no network, silent, CDATA as text, the declared
+ * encoding ignored (no converter), COMPACT (short text inside the node: the trees are only
+ * read, never modified, which is all COMPACT asks), NO_XXE where libxml2 has it (>= 2.13, an
+ * enum value, not a macro: hence the version test). Never NOENT, HUGE, DTD*, XINCLUDE. */
+#if LIBXML_VERSION >= 21300
+#define XML_READ_XXE XML_PARSE_NO_XXE
+#else
+#define XML_READ_XXE 0
+#endif
+#define XML_READ_OPTIONS                                                                      \
+  (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |             \
+   XML_PARSE_IGNORE_ENC | XML_PARSE_COMPACT | XML_READ_XXE)
+
+/* Up to this many octets xml_read reads a document from a static input; longer ones from a
+ * copy in a growable buffer, as xmlCtxtReadMemory does. libxml2 2.9.14 loses its place when
+ * it shrinks a static input: once more than 2 * INPUT_CHUNK octets are consumed, SHRINK
+ * moves the buffer's start and the cursor both and re-reads octets already parsed (seen:
+ * a 683-octet mskRequest read as not well-formed). A document no longer than that bound
+ * never reaches SHRINK's condition (cursor more than 2 * INPUT_CHUNK past the start), and
+ * the hot-path documents (150-200 octets) are far below it. fuzz_xml_static checks that
+ * libxml2 reads such documents from a static input exactly as from a growable one. */
+#define XML_STATIC_MAX (2 * INPUT_CHUNK)
+
+/* Reads doc (len octets) from memory with every guard of docs/xml.md, on this thread's parser
+ * context kept from its last successful read or a new one, then checks the root's local name
+ * and namespace. *out is the document (free with xmlFreeDoc) on MBMSEC_OK, NULL otherwise.
+ * stats may be NULL.
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_NOMEM, MBMSEC_ERR_XML_SIZE,
  *         MBMSEC_ERR_XML_ENCODING, MBMSEC_ERR_XML_DOCTYPE, MBMSEC_ERR_XML_ENTITY,
  *         MBMSEC_ERR_XML_SYNTAX, MBMSEC_ERR_XML_DEPTH, MBMSEC_ERR_XML_ATTR_LEN,
  *         MBMSEC_ERR_XML_ELEMENTS, MBMSEC_ERR_XML_ROOT, MBMSEC_ERR_XML_NAMESPACE. */
 mbmsec_err xml_read(const uint8_t *doc, size_t len, const char *root, const char *ns,
                     xmlDocPtr *out, xml_read_stats *stats);
+
+/* Frees this thread's kept parser context now rather than at thread exit: for a thread that
+ * reads no more documents, or before xmlCleanupParser (the context holds a dictionary). The
+ * next xml_read of the thread makes a new context. */
+void xml_read_release(void);
 
 /* Strict UTF-8 (no overlong forms, surrogates or code points above U+10FFFF), no NUL. */
 bool xml_utf8_valid(const uint8_t *p, size_t n);

@@ -3,19 +3,26 @@
  * Bodies come from the network before anything vouches for their shape, so the parser is
  * kept away from everything XML can reach out to:
  *  - size cap and strict UTF-8 check on the raw octets before libxml2 sees them; the
- *    declared encoding, if any, must be UTF-8, and libxml2 is told to read UTF-8 and ignore
- *    the declaration, so no transcoder (UTF-7, UTF-16, EBCDIC) is ever in the path;
- *  - a fresh parser context per call, options NONET (no network), never NOENT (no entity
- *    substitution), never HUGE, never DTDLOAD/DTDATTR/DTDVALID/XINCLUDE, NO_XXE when the
- *    installed libxml2 has it;
- *  - SAX guards on that context's own handler copy: a DOCTYPE stops the parse at once (the
+ *    declared encoding, if any, must be UTF-8; libxml2 is given no encoding and told to
+ *    ignore the declaration, so no converter at all (not even UTF-8 to UTF-8; never UTF-7,
+ *    UTF-16 or EBCDIC) is ever in the path;
+ *  - options NONET (no network), never NOENT (no entity substitution), never HUGE, never
+ *    DTDLOAD/DTDATTR/DTDVALID/XINCLUDE, NO_XXE when the installed libxml2 has it;
+ *  - SAX guards on the context's own handler copy: a DOCTYPE stops the parse at once (the
  *    internal subset is never read, so no entity is ever declared: billion laughs and XXE
  *    never start); a reference to any entity other than the five predefined ones stops it;
  *    external entity resolution always answers NULL; depth, element count, attribute count
  *    and attribute length are capped while parsing;
  *  - a structured error handler on the context: libxml2 writes nothing to stderr.
+ *
+ * Cost (docs/BENCHMARKS.md): the documents of the hot path are 150-200 octets, so the fixed
+ * cost of a read dominates. The input is a NUL-terminated copy behind a static input buffer
+ * (no read callback: libxml2's GROW checks return at once instead of calling into the I/O
+ * layer), and each thread keeps its parser context from one successful read to the next
+ * (see ctxt_take / ctxt_give for what that keeps and why it is bounded).
  */
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
 #include <libxml/SAX2.h>
 #include <libxml/xmlerror.h>
 #include <libxml/xmlversion.h>
@@ -26,9 +33,23 @@
 #include "mbmsec/mbms_xml.h"
 #include "xml_doc.h"
 
-static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+/* A reused context is dropped once its dictionary holds more names than this (the hot-path
+ * documents have about ten), or after this many reads (libxml2 numbers the inputs of a
+ * context in an int that would otherwise only ever grow). */
+#define XML_CTXT_DICT_MAX 256
+#define XML_CTXT_READS_MAX 65536
 
-static void xml_init_once(void) { xmlInitParser(); }
+static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+static pthread_key_t ctxt_key; /* this thread's idle parser context, or NULL */
+static bool ctxt_key_ok;
+
+static void ctxt_key_free(void *ctxt) { xmlFreeParserCtxt(ctxt); }
+
+static void xml_init_once(void)
+{
+  xmlInitParser();
+  ctxt_key_ok = pthread_key_create(&ctxt_key, ctxt_key_free) == 0;
+}
 
 void mbmsec_xml_init(void) { (void)pthread_once(&xml_once, xml_init_once); }
 
@@ -37,8 +58,6 @@ typedef struct {
   unsigned depth;
   unsigned elements;
   xml_read_stats stats;
-  startElementNsSAX2Func start;
-  endElementNsSAX2Func end;
 } guard_state;
 
 static guard_state *state_of(void *ctx)
@@ -146,7 +165,7 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
       return;
     }
   }
-  st->start(ctx, local, prefix, uri, nb_ns, nss, nb_attrs, nb_def, attrs);
+  xmlSAX2StartElementNs(ctx, local, prefix, uri, nb_ns, nss, nb_attrs, nb_def, attrs);
 }
 
 static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri)
@@ -156,13 +175,24 @@ static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const
     return;
   if (st->depth)
     st->depth--;
-  st->end(ctx, local, prefix, uri);
+  xmlSAX2EndElementNs(ctx, local, prefix, uri);
 }
 
 bool xml_utf8_valid(const uint8_t *p, size_t n)
 {
+  const uint64_t lo = 0x0101010101010101u, hi = 0x8080808080808080u;
   size_t i = 0;
   while (i < n) {
+    /* Fast path, 8 octets at a time: none has its high bit set (ASCII) and none is NUL
+     * ((w - lo) & ~w & hi is nonzero exactly when some octet of w is 0). */
+    if (n - i >= 8) {
+      uint64_t w;
+      memcpy(&w, p + i, sizeof w);
+      if (!(w & hi) && !((w - lo) & ~w & hi)) {
+        i += 8;
+        continue;
+      }
+    }
     uint8_t c = p[i];
     if (c == 0)
       return false;
@@ -239,6 +269,97 @@ static bool declared_utf8(const uint8_t *p, size_t n)
   return true;
 }
 
+/* This thread's idle context, reset for a new document, or a new one; NULL when out of
+ * memory. The caller owns it until ctxt_give.
+ *
+ * Why reuse is safe: xmlCtxtReset clears all parse state (input stack, node/name/space
+ * stacks, version and encoding, myDoc, wellFormed/nsWellFormed, instate, disableSAX, error
+ * state, entity counters, attribute defaults). What it keeps is the SAX handler copy (our
+ * guards, installed again on every read anyway), the options (the same on every read), the
+ * stack arrays (bounded by the depth and attribute caps) and the dictionary of names, the
+ * only state that grows with what documents contain: ctxt_give drops a context whose
+ * dictionary holds more than XML_CTXT_DICT_MAX names, so an attacker's many distinct names
+ * cost memory for one read only. Documents made on the context keep a reference to that
+ * dictionary, so they outlive the context safely. A context is kept only after a read that
+ * succeeded: a refused or failed read (stopped by a guard, not well-formed, out of memory)
+ * frees it, and the next read starts from a new one. */
+static xmlParserCtxtPtr ctxt_take(bool *reused)
+{
+  xmlParserCtxtPtr ctxt = ctxt_key_ok ? pthread_getspecific(ctxt_key) : NULL;
+  *reused = ctxt != NULL;
+  if (!ctxt)
+    return xmlNewParserCtxt();
+  (void)pthread_setspecific(ctxt_key, NULL); /* cannot fail: the slot exists already */
+  xmlCtxtReset(ctxt);
+  return ctxt;
+}
+
+/* Keeps ctxt for this thread's next read when `keep` and within the limits, frees it
+ * otherwise. The thread's exit frees a kept context (the key's destructor). */
+static void ctxt_give(xmlParserCtxtPtr ctxt, bool keep)
+{
+  ctxt->_private = NULL;
+  keep = keep && ctxt_key_ok && ctxt->dict && xmlDictSize(ctxt->dict) <= XML_CTXT_DICT_MAX &&
+         ctxt->input_id <= XML_CTXT_READS_MAX;
+  if (!keep || pthread_setspecific(ctxt_key, ctxt) != 0)
+    xmlFreeParserCtxt(ctxt);
+}
+
+void xml_read_release(void)
+{
+  if (!ctxt_key_ok)
+    return;
+  xmlParserCtxtPtr ctxt = pthread_getspecific(ctxt_key);
+  if (!ctxt)
+    return;
+  (void)pthread_setspecific(ctxt_key, NULL);
+  xmlFreeParserCtxt(ctxt);
+}
+
+/* Pushes doc (len octets) as ctxt's input and parses it; the document, possibly not
+ * well-formed, is in *out (NULL when libxml2 made none). A short document is read from
+ * `copy` (at least XML_STATIC_MAX + 1 octets) NUL-terminated, since libxml2 reads one octet
+ * past the end, behind a static input buffer: no read callback, so every GROW check returns
+ * at once instead of calling into the I/O layer (about a third of the time of a small read
+ * through xmlCtxtReadMemory). The input stream owns the input buffer once pushed, never
+ * `copy`, which must outlive the stream (drop_inputs).
+ * @return MBMSEC_OK, MBMSEC_ERR_NOMEM. */
+static mbmsec_err parse_input(xmlParserCtxtPtr ctxt, const uint8_t *doc, size_t len, char *copy,
+                              int opts, xmlDocPtr *out)
+{
+  *out = NULL;
+  xmlParserInputBufferPtr ib;
+  if (len <= XML_STATIC_MAX) {
+    memcpy(copy, doc, len);
+    copy[len] = '\0';
+    ib = xmlParserInputBufferCreateStatic(copy, (int)len, XML_CHAR_ENCODING_NONE);
+  } else {
+    ib = xmlParserInputBufferCreateMem((const char *)doc, (int)len, XML_CHAR_ENCODING_NONE);
+  }
+  ENSURE(ib, MBMSEC_ERR_NOMEM);
+  xmlParserInputPtr in = xmlNewIOInputStream(ctxt, ib, XML_CHAR_ENCODING_NONE);
+  if (!in) {
+    xmlFreeParserInputBuffer(ib);
+    return MBMSEC_ERR_NOMEM;
+  }
+  if (inputPush(ctxt, in) < 0) /* it freed `in`, and with it ib */
+    return MBMSEC_ERR_NOMEM;
+  (void)xmlCtxtUseOptions(ctxt, opts);
+  (void)xmlParseDocument(ctxt);
+  *out = ctxt->myDoc;
+  ctxt->myDoc = NULL;
+  return MBMSEC_OK;
+}
+
+/* Frees every input stream of ctxt (and with them their buffers), so that nothing on the
+ * context points into the copy of the document once it is gone. */
+static void drop_inputs(xmlParserCtxtPtr ctxt)
+{
+  xmlParserInputPtr in;
+  while ((in = inputPop(ctxt)) != NULL)
+    xmlFreeInputStream(in);
+}
+
 mbmsec_err xml_read(const uint8_t *doc, size_t len, const char *root, const char *ns,
                     xmlDocPtr *out, xml_read_stats *stats)
 {
@@ -255,12 +376,13 @@ mbmsec_err xml_read(const uint8_t *doc, size_t len, const char *root, const char
   mbmsec_err rc = MBMSEC_OK;
   xmlDocPtr d = NULL;
   guard_state st = {0};
-  xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+  char copy[XML_STATIC_MAX + 1];
+  xmlParserCtxtPtr ctxt = ctxt_take(&st.stats.reused);
   ENSURE_OUT(ctxt && ctxt->sax, MBMSEC_ERR_NOMEM);
-  /* ctxt->sax is this context's own copy of the SAX2 handler: changing it is local. */
+  /* ctxt->sax is this context's own copy of the SAX2 handler: changing it is local. The
+   * element guards call xmlSAX2StartElementNs / xmlSAX2EndElementNs themselves, never what
+   * the handler holds (on a reused context that is the guard already). */
   xmlSAXHandlerPtr sax = ctxt->sax;
-  st.start = sax->startElementNs ? sax->startElementNs : xmlSAX2StartElementNs;
-  st.end = sax->endElementNs ? sax->endElementNs : xmlSAX2EndElementNs;
   sax->startElementNs = on_start;
   sax->endElementNs = on_end;
   sax->internalSubset = on_doctype;
@@ -277,12 +399,7 @@ mbmsec_err xml_read(const uint8_t *doc, size_t len, const char *root, const char
   sax->initialized = XML_SAX2_MAGIC;
   ctxt->_private = &st;
 
-  int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
-             XML_PARSE_IGNORE_ENC;
-#if LIBXML_VERSION >= 21300
-  opts |= XML_PARSE_NO_XXE; /* an enum value, not a macro: test the version */
-#endif
-  d = xmlCtxtReadMemory(ctxt, (const char *)doc, (int)len, "mbms.xml", "UTF-8", opts);
+  GUARD_OUT(parse_input(ctxt, doc, len, copy, XML_READ_OPTIONS, &d));
   if (st.stop != MBMSEC_OK) {
     rc = st.stop;
     goto out;
@@ -296,18 +413,16 @@ mbmsec_err xml_read(const uint8_t *doc, size_t len, const char *root, const char
   *out = d;
   d = NULL;
 out:
-#if LIBXML_VERSION < 21100
   if (ctxt) {
+#if LIBXML_VERSION < 21100
     st.stats.entity_refs = ctxt->nbentities;
     st.stats.entity_copy = ctxt->sizeentcopy;
-  }
 #endif
+    drop_inputs(ctxt);
+    ctxt_give(ctxt, rc == MBMSEC_OK);
+  }
   if (stats)
     *stats = st.stats;
-  if (ctxt) {
-    ctxt->_private = NULL;
-    xmlFreeParserCtxt(ctxt);
-  }
   xmlFreeDoc(d);
   return rc;
 }
