@@ -24,15 +24,12 @@ static const unsigned char CLASS[256] = {
 static bool is_tchar(unsigned char c) { return (CLASS[c] & C_TCHAR) != 0; }
 static bool is_ctl(unsigned char c) { return (CLASS[c] & C_CTL) != 0; }
 static bool is_ows(unsigned char c) { return c == ' ' || c == '\t'; }
-static bool is_hexc(unsigned char c)
-{
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+static const unsigned char HEXC[256] = {['0' ... '9'] = 1, ['a' ... 'f'] = 1, ['A' ... 'F'] = 1};
 static bool all_hex(const char *p, size_t n)
 {
-  for (size_t i = 0; i < n; i++)
-    if (!is_hexc((unsigned char)p[i])) return false;
-  return true;
+  unsigned ok = 1;
+  for (size_t i = 0; i < n; i++) ok &= HEXC[(unsigned char)p[i]];
+  return ok != 0;
 }
 
 static bool eq(const char *a, size_t alen, const char *b)
