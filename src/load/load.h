@@ -69,7 +69,7 @@ typedef struct {
   char addr[16];               /* dotted quad */
   uint32_t ipv4;               /* host order */
   uint8_t muk[MBMSEC_GBA_KEY_LEN];
-  mbmsec_ue_ua digest;         /* B-TID, base64(MRK), nonce, nc: swapped into the worker's engine */
+  mbmsec_ue_ua digest;         /* B-TID, base64(MRK), nonce, nc: bound to the engine for a request */
   load_gdigest *gd;            /* digest-get mode */
   atomic_int ready;            /* MUK set: the receiver may use it (release / acquire) */
   /* receiver thread only */

@@ -1,5 +1,5 @@
 /* Unit tests of mbmsec-load's parts that need no daemon: the UE address plan (P6), the
- * statistics, the Digest-state swap of the library's request engine (one engine, many UEs),
+ * statistics, the Digest-state binding of the library's request engine (one engine, many UEs),
  * the store's batch transaction behind the bulk provisioning commands, and the answer parser
  * of the HTTP transport (load_http.c) over a socket pair, and its non-blocking use (the
  * multiplexed repeat phase) against a loopback listener. */
@@ -18,6 +18,8 @@
 #include <cmocka.h>
 
 #include "load.h"
+#include "mbmsec/digest_parse.h"
+#include "mbmsec/encode.h"
 #include "mbmsec/store.h"
 
 static void test_addresses(void **state)
@@ -76,7 +78,95 @@ static void test_stats(void **state)
   load_stats_free(&s);
 }
 
-static void test_swap_digest(void **state)
+/* A BM-SC double for the binding test: answers a POST without credentials with a 401 for
+ * nonce, and one with credentials with a 200 after checking them as the BM-SC would (user,
+ * nonce, nc, response over the body with base64(mrk) as password), its Authentication-Info
+ * carrying the right rspauth over a register response. */
+typedef struct {
+  char www[256], info[512];
+  char body[2048];
+  mbmsec_ue_http_answer ans;
+  uint32_t nc;                  /* nc of the checked request */
+} bmsc_double;
+
+#define DBL_REALM "3GPP-bootstrapping@bmsc.test"
+
+static void bmsc_serve(bmsc_double *d, const mbmsec_ue_km_send *s, const char *user,
+                       const uint8_t mrk[32], const char *nonce)
+{
+  memset(&d->ans, 0, sizeof d->ans);
+  d->nc = 0;
+  if (!s->authorization[0]) {
+    snprintf(d->www, sizeof d->www,
+             "Digest realm=\"" DBL_REALM "\", nonce=\"%s\", algorithm=SHA-256, qop=\"auth-int\"",
+             nonce);
+    d->ans.status = 401;
+    d->ans.n_www_auth = 1;
+    d->ans.www_auth[0] = mbmsec_digest_s(d->www);
+    return;
+  }
+  static mbmsec_digest_header h;
+  assert_int_equal(mbmsec_digest_parse_authorization(s->authorization, strlen(s->authorization),
+                                                     0, &h), MBMSEC_OK);
+  assert_int_equal(h.username.len, strlen(user));
+  assert_memory_equal(h.username.p, user, h.username.len);
+  assert_int_equal(h.nonce.len, strlen(nonce));
+  assert_memory_equal(h.nonce.p, nonce, h.nonce.len);
+  char pw[48];
+  assert_int_equal(mbmsec_b64_encode(mrk, 32, pw, sizeof pw, NULL), MBMSEC_OK);
+  char nc_s[9];
+  memcpy(nc_s, h.nc, 8);
+  nc_s[8] = 0;
+  mbmsec_digest_input in = {
+      .alg = h.algorithm, .qop = MBMSEC_DIGEST_QOP_AUTH_INT, .username = h.username,
+      .realm = h.realm, .nonce = h.nonce, .cnonce = h.cnonce, .nc = mbmsec_digest_s(nc_s),
+      .method = mbmsec_digest_s("POST"), .uri = h.uri, .password = (const uint8_t *)pw,
+      .password_len = strlen(pw), .body = s->body, .body_len = s->body_len};
+  assert_int_equal(mbmsec_digest_verify(&in, h.response), MBMSEC_OK);
+  d->nc = h.nc_value;
+  mbmsec_xml_service_list l;
+  memset(&l, 0, sizeof l);
+  assert_int_equal(mbmsec_xml_service_add(&l, "urn:example:mbms:news", 200), MBMSEC_OK);
+  size_t blen = 0;
+  assert_int_equal(mbmsec_xml_build_register_response(&l, d->body, sizeof d->body, &blen),
+                   MBMSEC_OK);
+  char rspauth[MBMSEC_DIGEST_HEX_MAX + 1];
+  assert_int_equal(mbmsec_digest_rspauth(&in, (const uint8_t *)d->body, blen, rspauth,
+                                         sizeof rspauth), MBMSEC_OK);
+  snprintf(d->info, sizeof d->info, "qop=auth-int, rspauth=\"%s\", cnonce=\"%.*s\", nc=%s",
+           rspauth, (int)h.cnonce.len, h.cnonce.p, nc_s);
+  d->ans.status = 200;
+  d->ans.auth_info = mbmsec_digest_s(d->info);
+  d->ans.body = (const uint8_t *)d->body;
+  d->ans.body_len = blen;
+}
+
+/* One register request of the bound UE against the double; returns the nc the double saw. */
+static uint32_t register_once(mbmsec_ue_km *k, const char *user, const uint8_t mrk[32],
+                              const char *nonce, bool first_contact)
+{
+  const char *items[] = {"urn:example:mbms:news"};
+  static bmsc_double d;
+  mbmsec_ue_km_send s;
+  mbmsec_ue_km_step step;
+  assert_int_equal(mbmsec_ue_km_start(k, MBMSEC_UE_KM_REGISTER, items, 1), MBMSEC_OK);
+  assert_int_equal(mbmsec_ue_km_next(k, &s), MBMSEC_OK);
+  assert_int_equal(s.authorization[0] == '\0', first_contact);
+  if (first_contact) {
+    bmsc_serve(&d, &s, user, mrk, nonce);
+    assert_int_equal(mbmsec_ue_km_answer(k, &d.ans, &step), MBMSEC_OK);
+    assert_int_equal(step, MBMSEC_UE_KM_SEND_AGAIN);
+    assert_int_equal(mbmsec_ue_km_next(k, &s), MBMSEC_OK);
+    assert_true(s.authorization[0] != '\0');
+  }
+  bmsc_serve(&d, &s, user, mrk, nonce);
+  assert_int_equal(mbmsec_ue_km_answer(k, &d.ans, &step), MBMSEC_OK);
+  assert_int_equal(step, MBMSEC_UE_KM_DONE);
+  assert_int_equal(mbmsec_ue_km_n_items(k), 1);
+  return d.nc;
+}
+
+static void test_bind_digest(void **state)
 {
   (void)state;
   mbmsec_ue_km *k = NULL;
@@ -84,39 +174,64 @@ static void test_swap_digest(void **state)
   const char *items[] = {"urn:example:mbms:news"};
   /* No credentials yet: a request cannot start. */
   assert_int_equal(mbmsec_ue_km_start(k, MBMSEC_UE_KM_REGISTER, items, 1), MBMSEC_ERR_ARG);
-  uint8_t mrk_a[32], mrk_b[32];
+  uint8_t mrk_a[32], mrk_b[32], mrk_o[32];
   memset(mrk_a, 0xa1, sizeof mrk_a);
   memset(mrk_b, 0xb2, sizeof mrk_b);
+  memset(mrk_o, 0xc3, sizeof mrk_o);
   mbmsec_ue_ua a, b;
   assert_int_equal(mbmsec_ue_ua_init(&a, "a@bsf", mrk_a), MBMSEC_OK);
   assert_int_equal(mbmsec_ue_ua_init(&b, "b@bsf", mrk_b), MBMSEC_OK);
-  const mbmsec_ue_ua a0 = a;
-  assert_int_equal(mbmsec_ue_km_swap_digest(k, &a), MBMSEC_OK); /* A in */
+  const mbmsec_ue_ua b0 = b;
+
+  /* A bound: first contact, 401, then credentials with A's password and nc 1. */
+  assert_int_equal(mbmsec_ue_km_bind_digest(k, &a), MBMSEC_OK);
   assert_int_equal(mbmsec_ue_km_start(k, MBMSEC_UE_KM_REGISTER, items, 1), MBMSEC_OK);
-  /* While a request runs the state may not change hands. */
-  assert_int_equal(mbmsec_ue_km_swap_digest(k, &b), MBMSEC_ERR_UE_SEQUENCE);
-  assert_string_equal(b.btid, "b@bsf");
-  mbmsec_ue_km_send s;
-  assert_int_equal(mbmsec_ue_km_next(k, &s), MBMSEC_OK);
-  assert_string_equal(s.authorization, ""); /* first contact: no challenge known */
-  /* Answer with a transport error: the request ends, then A goes out intact. */
-  mbmsec_ue_http_answer ans;
-  memset(&ans, 0, sizeof ans);
-  ans.status = 500;
-  mbmsec_ue_km_step step;
-  assert_int_equal(mbmsec_ue_km_answer(k, &ans, &step), MBMSEC_ERR_UE_HTTP_STATUS);
-  assert_int_equal(mbmsec_ue_km_swap_digest(k, &a), MBMSEC_OK); /* A out */
-  assert_string_equal(a.btid, "a@bsf");
-  assert_memory_equal(a.password, a0.password, sizeof a.password);
-  /* The engine is empty again: no request without the next UE's state. */
+  /* While a request runs the binding may not change; the request goes on with A. */
+  assert_int_equal(mbmsec_ue_km_bind_digest(k, &b), MBMSEC_ERR_UE_SEQUENCE);
+  assert_int_equal(mbmsec_ue_km_bind_digest(k, NULL), MBMSEC_ERR_UE_SEQUENCE);
+  mbmsec_ue_km_abort(k);
+  assert_int_equal(register_once(k, "a@bsf", mrk_a, "nonceA", true), 1);
+  /* The engine worked on A's storage in place, and B was not touched. */
+  assert_true(a.has_challenge);
+  assert_string_equal(a.nonce, "nonceA");
+  assert_int_equal(a.nc, 1);
+  assert_memory_equal(&b, &b0, sizeof b);
+
+  /* B bound: its own first contact (A's nonce is not B's), its own nonce and nc. */
+  assert_int_equal(mbmsec_ue_km_bind_digest(k, &b), MBMSEC_OK);
+  assert_int_equal(register_once(k, "b@bsf", mrk_b, "nonceB", true), 1);
+  assert_int_equal(b.nc, 1);
+  assert_int_equal(a.nc, 1);
+
+  /* Back and forth: each UE's nc continues from its own last request, pre-emptively. */
+  assert_int_equal(mbmsec_ue_km_bind_digest(k, &a), MBMSEC_OK);
+  assert_int_equal(register_once(k, "a@bsf", mrk_a, "nonceA", false), 2);
+  assert_int_equal(mbmsec_ue_km_bind_digest(k, &b), MBMSEC_OK);
+  assert_int_equal(register_once(k, "b@bsf", mrk_b, "nonceB", false), 2);
+  assert_int_equal(mbmsec_ue_km_bind_digest(k, &a), MBMSEC_OK);
+  assert_int_equal(register_once(k, "a@bsf", mrk_a, "nonceA", false), 3);
+  assert_int_equal(a.nc, 3);
+  assert_int_equal(b.nc, 2);
+
+  /* Unbound: the engine's own state, still without credentials. Credentials set now go into
+   * it, not into the last bound UE. */
+  assert_int_equal(mbmsec_ue_km_bind_digest(k, NULL), MBMSEC_OK);
   assert_int_equal(mbmsec_ue_km_start(k, MBMSEC_UE_KM_REGISTER, items, 1), MBMSEC_ERR_ARG);
-  assert_int_equal(mbmsec_ue_km_swap_digest(k, &b), MBMSEC_OK); /* B in */
-  assert_int_equal(mbmsec_ue_km_start(k, MBMSEC_UE_KM_REGISTER, items, 1), MBMSEC_OK);
+  assert_int_equal(mbmsec_ue_km_set_credentials(k, "o@bsf", mrk_o), MBMSEC_OK);
+  assert_int_equal(register_once(k, "o@bsf", mrk_o, "nonceO", true), 1);
+  assert_string_equal(a.btid, "a@bsf");
+  assert_int_equal(a.nc, 3);
+
   /* A server that answers 401 stale=true for ever: after MBMSEC_UE_KM_EXCHANGES_MAX round
-   * trips the request ends and the engine can change hands again (else every later UE of
-   * the worker would be stuck). */
-  const char *chal = "Digest realm=\"3GPP-bootstrapping@bmsc.test\", nonce=\"abc\", "
+   * trips the request ends and the binding can change again (else every later UE of the
+   * worker would be stuck). */
+  assert_int_equal(mbmsec_ue_km_bind_digest(k, &b), MBMSEC_OK);
+  assert_int_equal(mbmsec_ue_km_start(k, MBMSEC_UE_KM_REGISTER, items, 1), MBMSEC_OK);
+  const char *chal = "Digest realm=\"" DBL_REALM "\", nonce=\"abc\", "
                      "algorithm=SHA-256, qop=\"auth-int\", stale=true";
+  mbmsec_ue_km_send s;
+  mbmsec_ue_http_answer ans;
+  mbmsec_ue_km_step step;
   unsigned rounds = 0;
   while (mbmsec_ue_km_next(k, &s) == MBMSEC_OK) {
     memset(&ans, 0, sizeof ans);
@@ -128,12 +243,16 @@ static void test_swap_digest(void **state)
     rounds++;
   }
   assert_int_equal(rounds, MBMSEC_UE_KM_EXCHANGES_MAX);
-  assert_int_equal(mbmsec_ue_km_swap_digest(k, &b), MBMSEC_OK); /* B out */
-  assert_string_equal(b.btid, "b@bsf");
-  assert_int_equal(mbmsec_ue_km_swap_digest(NULL, &b), MBMSEC_ERR_ARG);
+  assert_string_equal(b.nonce, "abc");
+  assert_int_equal(mbmsec_ue_km_bind_digest(k, &a), MBMSEC_OK);
+  assert_int_equal(mbmsec_ue_km_bind_digest(NULL, &a), MBMSEC_ERR_ARG);
+
+  /* Freeing the engine leaves the bound state to its owner (who cleanses it). */
+  mbmsec_ue_km_free(k);
+  assert_string_equal(a.btid, "a@bsf");
+  assert_int_equal(a.nc, 3);
   mbmsec_ue_ua_cleanse(&a);
   mbmsec_ue_ua_cleanse(&b);
-  mbmsec_ue_km_free(k);
 }
 
 static void test_store_batch(void **state)
@@ -384,7 +503,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_addresses),
       cmocka_unit_test(test_stats),
-      cmocka_unit_test(test_swap_digest),
+      cmocka_unit_test(test_bind_digest),
       cmocka_unit_test(test_store_batch),
       cmocka_unit_test(test_http_answers),
       cmocka_unit_test(test_http_nonblocking),
