@@ -83,6 +83,7 @@ static void test_stats(void **state)
  * nonce, nc, response over the body with base64(mrk) as password), its Authentication-Info
  * carrying the right rspauth over a register response. */
 typedef struct {
+  const char *alg;              /* algorithm of the challenge (NULL = SHA-256) */
   char www[256], info[512];
   char body[2048];
   mbmsec_ue_http_answer ans;
@@ -98,8 +99,8 @@ static void bmsc_serve(bmsc_double *d, const mbmsec_ue_km_send *s, const char *u
   d->nc = 0;
   if (!s->authorization[0]) {
     snprintf(d->www, sizeof d->www,
-             "Digest realm=\"" DBL_REALM "\", nonce=\"%s\", algorithm=SHA-256, qop=\"auth-int\"",
-             nonce);
+             "Digest realm=\"" DBL_REALM "\", nonce=\"%s\", algorithm=%s, qop=\"auth-int\"%s",
+             nonce, d->alg ? d->alg : "SHA-256", d->alg ? ", stale=true" : "");
     d->ans.status = 401;
     d->ans.n_www_auth = 1;
     d->ans.www_auth[0] = mbmsec_digest_s(d->www);
@@ -253,6 +254,55 @@ static void test_bind_digest(void **state)
   assert_int_equal(a.nc, 3);
   mbmsec_ue_ua_cleanse(&a);
   mbmsec_ue_ua_cleanse(&b);
+}
+
+/* The HA1 the Digest state keeps between requests follows a new challenge: after a 401
+ * switching to MD5 the credentials are MD5 ones over the same password (the double checks the
+ * response from the password, not from any kept value). */
+static void test_ha1_new_challenge(void **state)
+{
+  (void)state;
+  mbmsec_ue_km *k = NULL;
+  assert_int_equal(mbmsec_ue_km_new("http://127.0.0.1:8081", "bmsc.test", &k), MBMSEC_OK);
+  uint8_t mrk[32];
+  memset(mrk, 0x5a, sizeof mrk);
+  assert_int_equal(mbmsec_ue_km_set_credentials(k, "m@bsf", mrk), MBMSEC_OK);
+  assert_int_equal(register_once(k, "m@bsf", mrk, "n1", true), 1);
+  assert_int_equal(register_once(k, "m@bsf", mrk, "n1", false), 2);
+  const char *items[] = {"urn:example:mbms:news"};
+  static bmsc_double d;
+  mbmsec_ue_km_send s;
+  mbmsec_ue_km_step step;
+  assert_int_equal(mbmsec_ue_km_start(k, MBMSEC_UE_KM_REGISTER, items, 1), MBMSEC_OK);
+  assert_int_equal(mbmsec_ue_km_next(k, &s), MBMSEC_OK);
+  assert_true(s.authorization[0] != '\0'); /* pre-emptive, SHA-256, nc 3 */
+  d.alg = "MD5";
+  s.authorization = ""; /* the double answers as to first contact: 401 stale=true, MD5 */
+  bmsc_serve(&d, &s, "m@bsf", mrk, "n2");
+  assert_int_equal(mbmsec_ue_km_answer(k, &d.ans, &step), MBMSEC_OK);
+  assert_int_equal(step, MBMSEC_UE_KM_SEND_AGAIN);
+  assert_int_equal(mbmsec_ue_km_next(k, &s), MBMSEC_OK);
+  static mbmsec_digest_header h;
+  assert_int_equal(mbmsec_digest_parse_authorization(s.authorization, strlen(s.authorization),
+                                                     0, &h), MBMSEC_OK);
+  assert_int_equal(h.algorithm, MBMSEC_DIGEST_MD5);
+  bmsc_serve(&d, &s, "m@bsf", mrk, "n2");
+  assert_int_equal(d.nc, 1);
+  assert_int_equal(mbmsec_ue_km_answer(k, &d.ans, &step), MBMSEC_OK);
+  assert_int_equal(step, MBMSEC_UE_KM_DONE);
+  /* And back to SHA-256 with the next challenge. */
+  d.alg = "SHA-256";
+  assert_int_equal(mbmsec_ue_km_start(k, MBMSEC_UE_KM_REGISTER, items, 1), MBMSEC_OK);
+  assert_int_equal(mbmsec_ue_km_next(k, &s), MBMSEC_OK);
+  s.authorization = "";
+  bmsc_serve(&d, &s, "m@bsf", mrk, "n3");
+  assert_int_equal(mbmsec_ue_km_answer(k, &d.ans, &step), MBMSEC_OK);
+  assert_int_equal(step, MBMSEC_UE_KM_SEND_AGAIN);
+  assert_int_equal(mbmsec_ue_km_next(k, &s), MBMSEC_OK);
+  bmsc_serve(&d, &s, "m@bsf", mrk, "n3");
+  assert_int_equal(mbmsec_ue_km_answer(k, &d.ans, &step), MBMSEC_OK);
+  assert_int_equal(step, MBMSEC_UE_KM_DONE);
+  mbmsec_ue_km_free(k);
 }
 
 static void test_store_batch(void **state)
@@ -428,8 +478,11 @@ static void test_http_nonblocking(void **state)
   /* an answer in two pieces: not done after the first */
   assert_int_equal(load_http_get_send(h, "Digest x=1"), MBMSEC_OK);
   int s = accept_request(ls, req, sizeof req);
-  assert_non_null(strstr(req, "GET /k HTTP/1.1\r\n"));
-  assert_non_null(strstr(req, "\r\nAuthorization: Digest x=1\r\n"));
+  char want[512];
+  snprintf(want, sizeof want,
+           "GET /k HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nUser-Agent: " MBMSEC_UE_KM_USER_AGENT
+           "\r\nAuthorization: Digest x=1\r\n\r\n", (unsigned)ntohs(sin.sin_port));
+  assert_string_equal(req, want);
   send_str(s, "HTTP/1.1 200 OK\r\nContent-Le");
   wait_event(ep, h, 7);
   assert_int_equal(load_http_recv(h, &a, &done), MBMSEC_OK);
@@ -493,6 +546,63 @@ static void test_http_nonblocking(void **state)
   assert_int_equal(rc, MBMSEC_ERR_UE_HTTP);
   assert_string_equal(load_http_fail_kind(h), "transport");
   assert_int_equal(load_http_pending_fd(h), -1);
+
+  /* a POST: its exact head and body; a GET without credentials */
+  mbmsec_ue_km_send ps = {.target = "/km/keymanagement?requesttype=msk-request",
+                          .content_type = "application/x", .accept = "application/y",
+                          .body = (const uint8_t *)"<b/>", .body_len = 4,
+                          .authorization = "Digest z=2"};
+  assert_int_equal(load_http_post_send(h, &ps), MBMSEC_OK);
+  s = accept_request(ls, req, sizeof req);
+  snprintf(want, sizeof want,
+           "POST /km/keymanagement?requesttype=msk-request HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+           "User-Agent: " MBMSEC_UE_KM_USER_AGENT "\r\nContent-Type: application/x\r\n"
+           "Accept: application/y\r\nAuthorization: Digest z=2\r\nContent-Length: 4\r\n\r\n<b/>",
+           (unsigned)ntohs(sin.sin_port));
+  assert_string_equal(req, want);
+  send_str(s, "HTTP/1.1 204 No Content\r\n\r\n");
+  wait_event(ep, h, 7);
+  assert_int_equal(load_http_recv(h, &a, &done), MBMSEC_OK);
+  assert_true(done);
+  ps.accept = NULL;
+  ps.authorization = "";
+  ps.body_len = 0;
+  assert_int_equal(load_http_post_send(h, &ps), MBMSEC_OK);
+  assert_true(recv(s, req, sizeof req - 1, 0) > 0);
+  snprintf(want, sizeof want,
+           "POST /km/keymanagement?requesttype=msk-request HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+           "User-Agent: " MBMSEC_UE_KM_USER_AGENT "\r\nContent-Type: application/x\r\n"
+           "Content-Length: 0\r\n\r\n", (unsigned)ntohs(sin.sin_port));
+  assert_memory_equal(req, want, strlen(want));
+  load_http_abort(h, "timeout");
+  close(s);
+  assert_int_equal(load_http_get_send(h, NULL), MBMSEC_OK);
+  s = accept_request(ls, req, sizeof req);
+  snprintf(want, sizeof want, "GET /k HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nUser-Agent: "
+           MBMSEC_UE_KM_USER_AGENT "\r\n\r\n", (unsigned)ntohs(sin.sin_port));
+  assert_string_equal(req, want);
+  load_http_abort(h, "timeout");
+  close(s);
+  /* refused before anything is sent: values that would break the framing, a head over the
+   * buffer */
+  ps.authorization = "Digest z=2\r\nX-Evil: 1";
+  assert_int_equal(load_http_post_send(h, &ps), MBMSEC_ERR_ARG);
+  ps.authorization = "";
+  ps.accept = "a\nb";
+  assert_int_equal(load_http_post_send(h, &ps), MBMSEC_ERR_ARG);
+  ps.accept = NULL;
+  ps.target = "/a b";
+  assert_int_equal(load_http_post_send(h, &ps), MBMSEC_ERR_ARG);
+  ps.target = "km";
+  assert_int_equal(load_http_post_send(h, &ps), MBMSEC_ERR_ARG);
+  ps.target = "/km";
+  assert_int_equal(load_http_get_send(h, "x\ry"), MBMSEC_ERR_ARG);
+  static char huge[MBMSEC_UE_AUTH_SIZE + 2048];
+  memset(huge, 'a', sizeof huge - 1);
+  ps.authorization = huge;
+  assert_int_equal(load_http_post_send(h, &ps), MBMSEC_ERR_SPACE);
+  assert_int_equal(load_http_get_send(h, huge), MBMSEC_ERR_SPACE);
+  assert_int_equal(load_http_pending_fd(h), -1);
   load_http_free(h);
   close(ep);
   close(ls);
@@ -504,6 +614,7 @@ int main(void)
       cmocka_unit_test(test_addresses),
       cmocka_unit_test(test_stats),
       cmocka_unit_test(test_bind_digest),
+      cmocka_unit_test(test_ha1_new_challenge),
       cmocka_unit_test(test_store_batch),
       cmocka_unit_test(test_http_answers),
       cmocka_unit_test(test_http_nonblocking),
