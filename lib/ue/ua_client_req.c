@@ -9,6 +9,8 @@
 #include "mbmsec/crypto.h"
 #include "mbmsec/ue.h"
 
+#define KM_BUILT_MAX 512 /* longer item lists are built every time */
+
 struct mbmsec_ue_km {
   mbmsec_ue_ua own;           /* its own Digest state for this BM-SC (holds base64(MRK)) */
   mbmsec_ue_ua *ua;           /* the state in use: &own, or the caller's (mbmsec_ue_km_bind_digest) */
@@ -27,6 +29,11 @@ struct mbmsec_ue_km {
   size_t body_len;
   mbmsec_xml_service_list req_svc, resp_svc;
   mbmsec_xml_key_list req_key, resp_key;
+  /* The items of the request whose body and request list are built (type, then each item
+   * with its NUL), so that a request for the same items (mbmsec-load's repeat phase: one
+   * per UE, again and again) reuses them; built_len 0 = nothing reusable. */
+  char built[KM_BUILT_MAX];
+  size_t built_len;
 };
 
 static const char *rt_name(mbmsec_ue_km_type t)
@@ -97,6 +104,22 @@ mbmsec_err mbmsec_ue_km_set_credentials(mbmsec_ue_km *k, const char *btid,
   return rc;
 }
 
+/* The type and items as one string into sig[KM_BUILT_MAX]; its length, 0 when it does not
+ * fit or an item is NULL (then nothing is reused). */
+static size_t items_sig(mbmsec_ue_km_type type, const char *const *items, size_t n, char *sig)
+{
+  size_t len = 0;
+  sig[len++] = (char)('0' + type);
+  for (size_t i = 0; i < n; i++) {
+    if (!items[i]) return 0;
+    const size_t l = strlen(items[i]) + 1;
+    if (l > KM_BUILT_MAX - len) return 0;
+    memcpy(sig + len, items[i], l);
+    len += l;
+  }
+  return len;
+}
+
 mbmsec_err mbmsec_ue_km_start(mbmsec_ue_km *k, mbmsec_ue_km_type type, const char *const *items,
                               size_t n)
 {
@@ -108,7 +131,15 @@ mbmsec_err mbmsec_ue_km_start(mbmsec_ue_km *k, mbmsec_ue_km_type type, const cha
   k->exchanges = 0;
   k->last_status = 0;
   k->type = type;
-  k->req_svc.n = k->req_key.n = k->resp_svc.n = k->resp_key.n = 0;
+  k->resp_svc.n = k->resp_key.n = 0;
+  char sig[KM_BUILT_MAX];
+  const size_t sig_len = items_sig(type, items, n, sig);
+  if (sig_len && sig_len == k->built_len && !memcmp(sig, k->built, sig_len)) {
+    k->active = true; /* the same items as the request built last: body, target, list kept */
+    return MBMSEC_OK;
+  }
+  k->built_len = 0;
+  k->req_svc.n = k->req_key.n = 0;
   k->req_svc.n_bad = k->req_key.n_bad = 0;
   size_t len = 0;
   if (type == MBMSEC_UE_KM_MSK) {
@@ -133,6 +164,8 @@ mbmsec_err mbmsec_ue_km_start(mbmsec_ue_km *k, mbmsec_ue_km_type type, const cha
   strcpy(k->target, k->prefix);
   strcat(k->target, KM_PATH "?requesttype=");
   strcat(k->target, rt_name(type));
+  if (sig_len) memcpy(k->built, sig, sig_len);
+  k->built_len = sig_len;
   k->active = true;
   return MBMSEC_OK;
 }

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* memmem */
 /* Unit tests of mbmsec-load's parts that need no daemon: the UE address plan (P6), the
  * statistics, the Digest-state binding of the library's request engine (one engine, many UEs),
  * the store's batch transaction behind the bulk provisioning commands, and the answer parser
@@ -302,6 +303,56 @@ static void test_ha1_new_challenge(void **state)
   bmsc_serve(&d, &s, "m@bsf", mrk, "n3");
   assert_int_equal(mbmsec_ue_km_answer(k, &d.ans, &step), MBMSEC_OK);
   assert_int_equal(step, MBMSEC_UE_KM_DONE);
+  mbmsec_ue_km_free(k);
+}
+
+/* Whether body_len octets at body contain str. */
+static bool body_has(const mbmsec_ue_km_send *s, const char *str)
+{
+  return memmem(s->body, s->body_len, str, strlen(str)) != NULL;
+}
+
+/* A request for the same items as the last one reuses its body; any other items or type gets
+ * its own, also after a request whose build failed. */
+static void test_start_reuse(void **state)
+{
+  (void)state;
+  mbmsec_ue_km *k = NULL;
+  assert_int_equal(mbmsec_ue_km_new("http://127.0.0.1:8081/p", "bmsc.test", &k), MBMSEC_OK);
+  uint8_t mrk[32];
+  memset(mrk, 0x11, sizeof mrk);
+  assert_int_equal(mbmsec_ue_km_set_credentials(k, "r@bsf", mrk), MBMSEC_OK);
+  const char *x[] = {"APEQAAEAAA=="}, *y[] = {"APEQAAEAAQ=="}, *xy[] = {"APEQAAEAAA==", "APEQAAEAAQ=="};
+  const char *bad[] = {"APEQAAEAAA==", "bad"}, *svc[] = {"APEQAAEAAA=="};
+  struct { mbmsec_ue_km_type t; const char *const *items; size_t n; const char *has, *hasnt;
+           const char *rt; } seq[] = {
+      {MBMSEC_UE_KM_MSK, x, 1, "APEQAAEAAA==", "APEQAAEAAQ==", "msk-request"},
+      {MBMSEC_UE_KM_MSK, x, 1, "APEQAAEAAA==", "APEQAAEAAQ==", "msk-request"},
+      {MBMSEC_UE_KM_MSK, y, 1, "APEQAAEAAQ==", "APEQAAEAAA==", "msk-request"},
+      {MBMSEC_UE_KM_MSK, xy, 2, "APEQAAEAAQ==", "serviceId", "msk-request"},
+      {MBMSEC_UE_KM_MSK, x, 1, "APEQAAEAAA==", "APEQAAEAAQ==", "msk-request"},
+      {MBMSEC_UE_KM_REGISTER, svc, 1, "serviceId", "keyId", "=register"},
+      {MBMSEC_UE_KM_DEREGISTER, svc, 1, "serviceId", "keyId", "=deregister"},
+      {MBMSEC_UE_KM_MSK, x, 1, "APEQAAEAAA==", "serviceId", "msk-request"},
+  };
+  for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
+    mbmsec_ue_km_send s;
+    assert_int_equal(mbmsec_ue_km_start(k, seq[i].t, seq[i].items, seq[i].n), MBMSEC_OK);
+    assert_int_equal(mbmsec_ue_km_next(k, &s), MBMSEC_OK);
+    assert_true(body_has(&s, seq[i].has));
+    assert_false(body_has(&s, seq[i].hasnt));
+    assert_non_null(strstr(s.target, seq[i].rt));
+    assert_true(strncmp(s.target, "/p/", 3) == 0);
+    mbmsec_ue_km_abort(k);
+    if (i == 4) { /* failed builds around a request for y: each start builds what it is given */
+      assert_int_equal(mbmsec_ue_km_start(k, MBMSEC_UE_KM_MSK, bad, 2), MBMSEC_ERR_XML_KEYID);
+      assert_int_equal(mbmsec_ue_km_start(k, MBMSEC_UE_KM_MSK, y, 1), MBMSEC_OK);
+      assert_int_equal(mbmsec_ue_km_next(k, &s), MBMSEC_OK);
+      assert_true(body_has(&s, "APEQAAEAAQ==") && !body_has(&s, "APEQAAEAAA=="));
+      mbmsec_ue_km_abort(k);
+      assert_int_equal(mbmsec_ue_km_start(k, MBMSEC_UE_KM_MSK, bad, 2), MBMSEC_ERR_XML_KEYID);
+    }
+  }
   mbmsec_ue_km_free(k);
 }
 
@@ -615,6 +666,7 @@ int main(void)
       cmocka_unit_test(test_stats),
       cmocka_unit_test(test_bind_digest),
       cmocka_unit_test(test_ha1_new_challenge),
+      cmocka_unit_test(test_start_reuse),
       cmocka_unit_test(test_store_batch),
       cmocka_unit_test(test_http_answers),
       cmocka_unit_test(test_http_nonblocking),
