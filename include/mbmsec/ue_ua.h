@@ -34,6 +34,8 @@ typedef struct {
    * challenge until the next 401 (credentials and realm do not change in between); "" = not
    * computed. A password equivalent (secret): cleansed with the rest. */
   char ha1[MBMSEC_DIGEST_HEX_MAX + 1];
+  /* strlen of the strings above, kept with them (no strlen per request). */
+  size_t btid_len, password_len, realm_len, nonce_len, opaque_len, uri_len;
 } mbmsec_ue_ua;
 
 typedef enum {

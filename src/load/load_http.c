@@ -96,10 +96,9 @@ void load_http_free(load_http *h)
   free(h);
 }
 
-void load_http_bind(load_http *h, const char *addr)
+void load_http_bind(load_http *h, uint32_t ipv4)
 {
-  struct in_addr a;
-  h->bind_ipv4 = addr && inet_pton(AF_INET, addr, &a) == 1 ? ntohl(a.s_addr) : 0;
+  h->bind_ipv4 = ipv4;
 }
 
 /* http://HOST[:PORT][/PATH]: HOST an IPv4 literal or a name with an IPv4 address. */

@@ -122,7 +122,7 @@ static bool start(lane *ln)
     }
     ln->u = u;
     ln->tries = 0;
-    load_http_bind(ln->http, u->addr);
+    load_http_bind(ln->http, u->ipv4);
     u->t0 = load_now_s();
     if (ln->km) {
       (void)mbmsec_ue_km_bind_digest(ln->km, &u->digest);
