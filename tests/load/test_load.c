@@ -257,9 +257,9 @@ static void test_bind_digest(void **state)
   mbmsec_ue_ua_cleanse(&b);
 }
 
-/* The HA1 the Digest state keeps between requests follows a new challenge: after a 401
- * switching to MD5 the credentials are MD5 ones over the same password (the double checks the
- * response from the password, not from any kept value). */
+/* A new challenge mid-way (401 stale=true switching to MD5, then back to SHA-256): the
+ * credentials follow it, over the same password, with nc from 1 (the double checks the
+ * response from the password; a kept HA1 that did not follow would fail here). */
 static void test_ha1_new_challenge(void **state)
 {
   (void)state;
