@@ -342,7 +342,8 @@ void mbmsec_ue_km_free(mbmsec_ue_km *k);
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_LENGTH. */
 mbmsec_err mbmsec_ue_km_set_credentials(mbmsec_ue_km *k, const char *btid,
                                         const uint8_t mrk[MBMSEC_GBA_KEY_LEN]);
-/* Starts a request: builds the body (lib/xml) and the request-target.
+/* Starts a request: builds the body (lib/xml) and the request-target (kept from the last
+ * request when type and items are the same: built once for a series of equal requests).
  * @return MBMSEC_OK, MBMSEC_ERR_ARG (no credentials, n 0), MBMSEC_ERR_XML_KEYID (a keyId not
  * 12 base64 chars / 7 octets), the builders' codes (MBMSEC_ERR_XML_ITEM, _DUP_ITEM,
  * _TOO_MANY, MBMSEC_ERR_SPACE). */
