@@ -334,14 +334,16 @@ typedef struct {
  * NAF_Id (realm must be "3GPP-bootstrapping@" naf_fqdn); NULL = the URI's host.
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_SPACE, MBMSEC_ERR_NOMEM. */
 mbmsec_err mbmsec_ue_km_new(const char *km_uri, const char *naf_fqdn, mbmsec_ue_km **out);
-/* Cleanses (MRK, Digest state, bodies) and frees; NULL is fine. */
+/* Cleanses (its own Digest state with the MRK, bodies) and frees; NULL is fine. A bound
+ * state (mbmsec_ue_km_bind_digest) is the caller's: not touched. */
 void mbmsec_ue_km_free(mbmsec_ue_km *k);
-/* B-TID and MRK (P1) of the current bootstrap; forgets the Digest state (nonce of the old
- * B-TID). After a BOOTSTRAP step it marks the request as retried once.
+/* B-TID and MRK (P1) of the current bootstrap, into the Digest state in use (the engine's
+ * own or the bound one); forgets that state's nonce (of the old B-TID). After a BOOTSTRAP step it marks the request as retried once.
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_LENGTH. */
 mbmsec_err mbmsec_ue_km_set_credentials(mbmsec_ue_km *k, const char *btid,
                                         const uint8_t mrk[MBMSEC_GBA_KEY_LEN]);
-/* Starts a request: builds the body (lib/xml) and the request-target.
+/* Starts a request: builds the body (lib/xml) and the request-target (kept from the last
+ * request when type and items are the same: built once for a series of equal requests).
  * @return MBMSEC_OK, MBMSEC_ERR_ARG (no credentials, n 0), MBMSEC_ERR_XML_KEYID (a keyId not
  * 12 base64 chars / 7 octets), the builders' codes (MBMSEC_ERR_XML_ITEM, _DUP_ITEM,
  * _TOO_MANY, MBMSEC_ERR_SPACE). */
@@ -370,12 +372,17 @@ long mbmsec_ue_km_last_status(const mbmsec_ue_km *k);
 unsigned mbmsec_ue_km_exchanges(const mbmsec_ue_km *k);
 /* True after a BOOTSTRAP step that was not followed by new credentials. */
 bool mbmsec_ue_km_needs_bootstrap(const mbmsec_ue_km *k);
-/* Exchanges the engine's Digest state (B-TID, password, nonce, nc, opaque, algorithm) with
- * *ua, so that one engine (and its 64 KiB buffers) serves many UEs that each keep their own
- * nonce and nc between requests (mbmsec-load). *ua comes from mbmsec_ue_ua_init or an
- * earlier swap; an all-zero *ua leaves the engine without credentials. Not while a request
- * is running. @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_UE_SEQUENCE. */
-mbmsec_err mbmsec_ue_km_swap_digest(mbmsec_ue_km *k, mbmsec_ue_ua *ua);
+/* Makes the engine use *ua as its Digest state (B-TID, password, nonce, nc, opaque,
+ * algorithm) until the next bind, without a copy, so that one engine (and its 64 KiB buffers)
+ * serves many UEs that each keep their own nonce and nc between requests (mbmsec-load). *ua
+ * comes from mbmsec_ue_ua_init or was used before; an all-zero *ua means no credentials.
+ * ua NULL = back to the engine's own state (kept as it was while another was bound). The
+ * caller's storage must outlive the binding and be bound to one engine at a time; requests
+ * and mbmsec_ue_km_set_credentials change it in place; mbmsec_ue_km_free cleanses only the
+ * engine's own state (the caller cleanses *ua with mbmsec_ue_ua_cleanse). A pending
+ * BOOTSTRAP step is forgotten. Not while a request is running.
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG (k NULL), MBMSEC_ERR_UE_SEQUENCE. */
+mbmsec_err mbmsec_ue_km_bind_digest(mbmsec_ue_km *k, mbmsec_ue_ua *ua);
 
 /* Ends the running request without an answer (its transport failed or timed out), so that
  * the engine can start another one; the Digest state (nonce, nc) is kept. NULL is fine. */

@@ -30,6 +30,8 @@ typedef struct {
   char nc_s[9];
   char cnonce[33];
   char uri[MBMSEC_UE_UA_STR_MAX + 1]; /* request-target of the last request */
+  /* strlen of the strings above, kept with them (no strlen per request). */
+  size_t btid_len, password_len, realm_len, nonce_len, opaque_len, uri_len;
 } mbmsec_ue_ua;
 
 typedef enum {

@@ -1,6 +1,5 @@
 /* The UE's Digest client on Ua: include/mbmsec/ue_ua.h. */
 #include <stddef.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "guard.h"
@@ -12,13 +11,17 @@
 
 static const char METHOD[] = "POST";
 
-static mbmsec_err copy_str(char *dst, size_t cap, mbmsec_digest_str s)
+/* s into dst with a NUL, its length into *len; nothing changes when it does not fit. */
+static mbmsec_err copy_str(char *dst, size_t cap, mbmsec_digest_str s, size_t *len)
 {
   ENSURE(s.len < cap, MBMSEC_ERR_SPACE);
   if (s.len) memcpy(dst, s.p, s.len);
   dst[s.len] = 0;
+  *len = s.len;
   return MBMSEC_OK;
 }
+
+static mbmsec_digest_str str_n(const char *p, size_t n) { return (mbmsec_digest_str){p, n}; }
 
 mbmsec_err mbmsec_ue_ua_init(mbmsec_ue_ua *c, const char *btid, const uint8_t mrk[32])
 {
@@ -27,18 +30,19 @@ mbmsec_err mbmsec_ue_ua_init(mbmsec_ue_ua *c, const char *btid, const uint8_t mr
   const size_t n = strlen(btid);
   ENSURE(n >= 1 && n < sizeof c->btid, MBMSEC_ERR_LENGTH);
   memcpy(c->btid, btid, n + 1);
-  return mbmsec_b64_encode(mrk, 32, c->password, sizeof c->password, NULL);
+  c->btid_len = n;
+  return mbmsec_b64_encode(mrk, 32, c->password, sizeof c->password, &c->password_len);
 }
 
 /* The computation's inputs for the current challenge and request. */
 static mbmsec_digest_input input_of(const mbmsec_ue_ua *c, const uint8_t *body, size_t body_len)
 {
   return (mbmsec_digest_input){
-      .alg = c->alg, .qop = MBMSEC_DIGEST_QOP_AUTH_INT, .username = mbmsec_digest_s(c->btid),
-      .realm = mbmsec_digest_s(c->realm), .nonce = mbmsec_digest_s(c->nonce),
+      .alg = c->alg, .qop = MBMSEC_DIGEST_QOP_AUTH_INT, .username = str_n(c->btid, c->btid_len),
+      .realm = str_n(c->realm, c->realm_len), .nonce = str_n(c->nonce, c->nonce_len),
       .cnonce = mbmsec_digest_s(c->cnonce), .nc = mbmsec_digest_s(c->nc_s),
-      .method = mbmsec_digest_s(METHOD), .uri = mbmsec_digest_s(c->uri),
-      .password = (const uint8_t *)c->password, .password_len = strlen(c->password),
+      .method = str_n(METHOD, sizeof METHOD - 1), .uri = str_n(c->uri, c->uri_len),
+      .password = (const uint8_t *)c->password, .password_len = c->password_len,
       .body = body, .body_len = body_len};
 }
 
@@ -46,12 +50,14 @@ mbmsec_err mbmsec_ue_ua_authorize(mbmsec_ue_ua *c, const char *target, const uin
                                   size_t body_len, char *out, size_t cap, size_t *len)
 {
   ENSURE(c && target && out && len && cap > 0, MBMSEC_ERR_ARG);
-  GUARD(copy_str(c->uri, sizeof c->uri, mbmsec_digest_s(target)));
+  GUARD(copy_str(c->uri, sizeof c->uri, mbmsec_digest_s(target), &c->uri_len));
   *len = 0;
   out[0] = 0;
   if (!c->has_challenge) return MBMSEC_OK; /* first contact: let the BM-SC challenge */
   c->nc++;
-  snprintf(c->nc_s, sizeof c->nc_s, "%08x", (unsigned)c->nc);
+  const uint8_t nc_be[4] = {(uint8_t)(c->nc >> 24), (uint8_t)(c->nc >> 16), (uint8_t)(c->nc >> 8),
+                            (uint8_t)c->nc};
+  GUARD(mbmsec_hex_encode(nc_be, sizeof nc_be, c->nc_s, sizeof c->nc_s)); /* "%08x" */
   uint8_t r[16];
   GUARD(mbmsec_random(r, sizeof r));
   GUARD(mbmsec_hex_encode(r, sizeof r, c->cnonce, sizeof c->cnonce));
@@ -66,7 +72,7 @@ mbmsec_err mbmsec_ue_ua_authorize(mbmsec_ue_ua *c, const char *target, const uin
               (c->has_opaque ? MBMSEC_DIGEST_F_OPAQUE : 0);
   h.username = in.username, h.realm = in.realm, h.nonce = in.nonce, h.uri = in.uri;
   h.response = mbmsec_digest_s(resp), h.algorithm = c->alg, h.qop = MBMSEC_DIGEST_QOP_AUTH_INT;
-  h.cnonce = in.cnonce, h.opaque = mbmsec_digest_s(c->opaque);
+  h.cnonce = in.cnonce, h.opaque = str_n(c->opaque, c->opaque_len);
   memcpy(h.nc, c->nc_s, sizeof h.nc);
   h.nc_value = c->nc;
   c->sent_credentials = true;
@@ -85,10 +91,11 @@ mbmsec_err mbmsec_ue_ua_on_401(mbmsec_ue_ua *c, const mbmsec_digest_str *www, si
       continue;
     /* Credentials already sent and the challenge is not stale: they were refused. */
     *action = c->sent_credentials && !h.stale ? MBMSEC_UE_UA_REBOOTSTRAP : MBMSEC_UE_UA_RETRY;
-    GUARD(copy_str(c->realm, sizeof c->realm, h.realm));
-    GUARD(copy_str(c->nonce, sizeof c->nonce, h.nonce));
+    GUARD(copy_str(c->realm, sizeof c->realm, h.realm, &c->realm_len));
+    GUARD(copy_str(c->nonce, sizeof c->nonce, h.nonce, &c->nonce_len));
     c->has_opaque = (h.present & MBMSEC_DIGEST_F_OPAQUE) != 0;
-    GUARD(copy_str(c->opaque, sizeof c->opaque, c->has_opaque ? h.opaque : mbmsec_digest_s("")));
+    GUARD(copy_str(c->opaque, sizeof c->opaque, c->has_opaque ? h.opaque : mbmsec_digest_s(""),
+                   &c->opaque_len));
     c->alg = h.algorithm;
     c->nc = 0;
     c->has_challenge = true;
@@ -117,7 +124,7 @@ mbmsec_err mbmsec_ue_ua_on_200(mbmsec_ue_ua *c, const char *auth_info, size_t au
   const size_t wl = strlen(want);
   ENSURE(h.rspauth.len == wl && mbmsec_ct_equal(h.rspauth.p, want, wl), MBMSEC_ERR_UE_RSPAUTH);
   if (h.present & MBMSEC_DIGEST_F_NEXTNONCE) { /* RFC 7616 3.5: use it next */
-    GUARD(copy_str(c->nonce, sizeof c->nonce, h.nextnonce));
+    GUARD(copy_str(c->nonce, sizeof c->nonce, h.nextnonce, &c->nonce_len));
     c->nc = 0;
   }
   return MBMSEC_OK;

@@ -9,9 +9,11 @@
 #include "mbmsec/crypto.h"
 #include "mbmsec/ue.h"
 
+#define KM_BUILT_MAX 512 /* longer item lists are built every time */
+
 struct mbmsec_ue_km {
-  mbmsec_ue_ua ua;            /* Digest state for this BM-SC (holds base64(MRK)) */
-  bool has_creds;
+  mbmsec_ue_ua own;           /* its own Digest state for this BM-SC (holds base64(MRK)) */
+  mbmsec_ue_ua *ua;           /* the state in use: &own, or the caller's (mbmsec_ue_km_bind_digest) */
   bool active;                /* a request is running */
   bool need_bootstrap;        /* BOOTSTRAP step given, new credentials not yet set */
   bool rebootstrapped;        /* this request already got new credentials */
@@ -27,6 +29,11 @@ struct mbmsec_ue_km {
   size_t body_len;
   mbmsec_xml_service_list req_svc, resp_svc;
   mbmsec_xml_key_list req_key, resp_key;
+  /* The items of the request whose body and request list are built (type, then each item
+   * with its NUL), so that a request for the same items (mbmsec-load's repeat phase: one
+   * per UE, again and again) reuses them; built_len 0 = nothing reusable. */
+  char built[KM_BUILT_MAX];
+  size_t built_len;
 };
 
 static const char *rt_name(mbmsec_ue_km_type t)
@@ -62,6 +69,7 @@ mbmsec_err mbmsec_ue_km_new(const char *km_uri, const char *naf_fqdn, mbmsec_ue_
              MBMSEC_UE_KM_TARGET_MAX, MBMSEC_ERR_SPACE);
   mbmsec_ue_km *k = calloc(1, sizeof *k);
   ENSURE(k != NULL, MBMSEC_ERR_NOMEM);
+  k->ua = &k->own;
   memcpy(k->prefix, path, pl);
   k->prefix[pl] = 0;
   memcpy(k->realm, MBMS_REALM_PREFIX, sizeof MBMS_REALM_PREFIX - 1);
@@ -73,6 +81,7 @@ mbmsec_err mbmsec_ue_km_new(const char *km_uri, const char *naf_fqdn, mbmsec_ue_
 void mbmsec_ue_km_free(mbmsec_ue_km *k)
 {
   if (!k) return;
+  /* Its own state and buffers; a bound state is the caller's to cleanse. */
   mbmsec_cleanse(k, sizeof *k);
   free(k);
 }
@@ -84,9 +93,8 @@ mbmsec_err mbmsec_ue_km_set_credentials(mbmsec_ue_km *k, const char *btid,
   mbmsec_ue_ua ua;
   mbmsec_err rc = mbmsec_ue_ua_init(&ua, btid, mrk);
   if (rc == MBMSEC_OK) {
-    mbmsec_ue_ua_cleanse(&k->ua);
-    k->ua = ua;
-    k->has_creds = true;
+    mbmsec_ue_ua_cleanse(k->ua);
+    *k->ua = ua;
     if (k->need_bootstrap) {
       k->need_bootstrap = false;
       k->rebootstrapped = true;
@@ -96,17 +104,42 @@ mbmsec_err mbmsec_ue_km_set_credentials(mbmsec_ue_km *k, const char *btid,
   return rc;
 }
 
+/* The type and items as one string into sig[KM_BUILT_MAX]; its length, 0 when it does not
+ * fit or an item is NULL (then nothing is reused). */
+static size_t items_sig(mbmsec_ue_km_type type, const char *const *items, size_t n, char *sig)
+{
+  size_t len = 0;
+  sig[len++] = (char)('0' + type);
+  for (size_t i = 0; i < n; i++) {
+    if (!items[i]) return 0;
+    const size_t l = strlen(items[i]) + 1;
+    if (l > KM_BUILT_MAX - len) return 0;
+    memcpy(sig + len, items[i], l);
+    len += l;
+  }
+  return len;
+}
+
 mbmsec_err mbmsec_ue_km_start(mbmsec_ue_km *k, mbmsec_ue_km_type type, const char *const *items,
                               size_t n)
 {
-  ENSURE(k && items && n > 0 && k->has_creds, MBMSEC_ERR_ARG);
+  ENSURE(k && items && n > 0, MBMSEC_ERR_ARG);
+  ENSURE(k->ua->btid[0] != '\0', MBMSEC_ERR_ARG); /* no credentials (init needs a B-TID) */
   ENSURE(type == MBMSEC_UE_KM_REGISTER || type == MBMSEC_UE_KM_DEREGISTER ||
              type == MBMSEC_UE_KM_MSK, MBMSEC_ERR_ARG);
   k->active = k->done = k->need_bootstrap = k->rebootstrapped = false;
   k->exchanges = 0;
   k->last_status = 0;
   k->type = type;
-  k->req_svc.n = k->req_key.n = k->resp_svc.n = k->resp_key.n = 0;
+  k->resp_svc.n = k->resp_key.n = 0;
+  char sig[KM_BUILT_MAX];
+  const size_t sig_len = items_sig(type, items, n, sig);
+  if (sig_len && sig_len == k->built_len && !memcmp(sig, k->built, sig_len)) {
+    k->active = true; /* the same items as the request built last: body, target, list kept */
+    return MBMSEC_OK;
+  }
+  k->built_len = 0;
+  k->req_svc.n = k->req_key.n = 0;
   k->req_svc.n_bad = k->req_key.n_bad = 0;
   size_t len = 0;
   if (type == MBMSEC_UE_KM_MSK) {
@@ -131,6 +164,8 @@ mbmsec_err mbmsec_ue_km_start(mbmsec_ue_km *k, mbmsec_ue_km_type type, const cha
   strcpy(k->target, k->prefix);
   strcat(k->target, KM_PATH "?requesttype=");
   strcat(k->target, rt_name(type));
+  if (sig_len) memcpy(k->built, sig, sig_len);
+  k->built_len = sig_len;
   k->active = true;
   return MBMSEC_OK;
 }
@@ -143,7 +178,7 @@ mbmsec_err mbmsec_ue_km_next(mbmsec_ue_km *k, mbmsec_ue_km_send *s)
   ENSURE(k->active && !k->need_bootstrap && k->exchanges < MBMSEC_UE_KM_EXCHANGES_MAX,
          MBMSEC_ERR_UE_SEQUENCE);
   size_t alen = 0;
-  mbmsec_err rc = mbmsec_ue_ua_authorize(&k->ua, k->target, (const uint8_t *)k->body,
+  mbmsec_err rc = mbmsec_ue_ua_authorize(k->ua, k->target, (const uint8_t *)k->body,
                                          k->body_len, k->auth, sizeof k->auth, &alen);
   if (rc != MBMSEC_OK) {
     k->active = false;
@@ -168,7 +203,7 @@ static bool type_is(const char *ct, const char *want)
 static mbmsec_err on_200(mbmsec_ue_km *k, const mbmsec_ue_http_answer *ans)
 {
   /* rspauth first: an unverified body is never parsed. */
-  GUARD(mbmsec_ue_ua_on_200(&k->ua, ans->auth_info.len ? ans->auth_info.p : NULL,
+  GUARD(mbmsec_ue_ua_on_200(k->ua, ans->auth_info.len ? ans->auth_info.p : NULL,
                             ans->auth_info.len, ans->body, ans->body_len));
   ENSURE(!ans->content_type || type_is(ans->content_type, resp_type(k->type)),
          MBMSEC_ERR_UE_HTTP_STATUS);
@@ -197,10 +232,10 @@ mbmsec_err mbmsec_ue_km_answer(mbmsec_ue_km *k, const mbmsec_ue_http_answer *ans
     k->resp_key.n = k->resp_svc.n = 0;
   } else if (ans->status == 401) {
     mbmsec_ue_ua_action act;
-    rc = ans->n_www_auth ? mbmsec_ue_ua_on_401(&k->ua, ans->www_auth, ans->n_www_auth, &act)
+    rc = ans->n_www_auth ? mbmsec_ue_ua_on_401(k->ua, ans->www_auth, ans->n_www_auth, &act)
                          : MBMSEC_ERR_UE_HTTP_STATUS;
     /* The realm names the NAF whose MRK we hold: another one cannot verify. */
-    if (rc == MBMSEC_OK && strcasecmp(k->ua.realm, k->realm) != 0) rc = MBMSEC_ERR_UE_NO_CHALLENGE;
+    if (rc == MBMSEC_OK && strcasecmp(k->ua->realm, k->realm) != 0) rc = MBMSEC_ERR_UE_NO_CHALLENGE;
     if (rc == MBMSEC_OK && act == MBMSEC_UE_UA_RETRY) {
       *step = MBMSEC_UE_KM_SEND_AGAIN;
       return MBMSEC_OK;
@@ -271,22 +306,13 @@ void mbmsec_ue_km_abort(mbmsec_ue_km *k)
   if (k) k->active = false;
 }
 
-mbmsec_err mbmsec_ue_km_swap_digest(mbmsec_ue_km *k, mbmsec_ue_ua *ua)
+mbmsec_err mbmsec_ue_km_bind_digest(mbmsec_ue_km *k, mbmsec_ue_ua *ua)
 {
-  ENSURE(k && ua, MBMSEC_ERR_ARG);
+  ENSURE(k, MBMSEC_ERR_ARG);
   ENSURE(!k->active, MBMSEC_ERR_UE_SEQUENCE);
-  /* In 64-octet pieces through a small buffer cleansed once, not through a whole copy: the
-   * state is ~4.5 KiB, and three whole copies plus a cleanse per swap, two swaps per request,
-   * were ~8 % of mbmsec-load's CPU (docs/BENCHMARKS.md, 2026-11-29 second round). */
-  unsigned char *x = (unsigned char *)&k->ua, *y = (unsigned char *)ua, t[64];
-  for (size_t off = 0; off < sizeof *ua; off += sizeof t) {
-    const size_t n = sizeof *ua - off < sizeof t ? sizeof *ua - off : sizeof t;
-    memcpy(t, x + off, n);
-    memcpy(x + off, y + off, n);
-    memcpy(y + off, t, n);
-  }
-  mbmsec_cleanse(t, sizeof t);
-  k->has_creds = k->ua.btid[0] != '\0';
+  /* A pointer, not a copy: swapping the ~4.5 KiB state in and out twice per request was ~9 %
+   * of mbmsec-load's CPU (docs/BENCHMARKS.md, 2026-11-29 third round). */
+  k->ua = ua ? ua : &k->own;
   k->need_bootstrap = k->rebootstrapped = false;
   return MBMSEC_OK;
 }

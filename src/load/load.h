@@ -69,7 +69,7 @@ typedef struct {
   char addr[16];               /* dotted quad */
   uint32_t ipv4;               /* host order */
   uint8_t muk[MBMSEC_GBA_KEY_LEN];
-  mbmsec_ue_ua digest;         /* B-TID, base64(MRK), nonce, nc: swapped into the worker's engine */
+  mbmsec_ue_ua digest;         /* B-TID, base64(MRK), nonce, nc: bound to the engine for a request */
   load_gdigest *gd;            /* digest-get mode */
   atomic_int ready;            /* MUK set: the receiver may use it (release / acquire) */
   /* receiver thread only */
@@ -110,8 +110,9 @@ void load_lat_add(load_lat *l, uint32_t us);
 typedef struct load_http load_http;
 mbmsec_err load_http_new(long timeout_ms, long max_conns, load_http **out);
 void load_http_free(load_http *h);
-/* The source address of the next requests (P6). */
-void load_http_bind(load_http *h, const char *addr);
+/* The source address of the next requests (P6): IPv4, host order (load_ue.ipv4, not its
+ * text: no inet_pton per request); 0 = any. */
+void load_http_bind(load_http *h, uint32_t ipv4);
 /* km-uri for the BM-SC POSTs. @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_NOMEM. */
 mbmsec_err load_http_set_base(load_http *h, const char *url);
 /* An mbmsec_ue_km_post_fn (ctx = load_http). */

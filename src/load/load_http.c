@@ -96,10 +96,9 @@ void load_http_free(load_http *h)
   free(h);
 }
 
-void load_http_bind(load_http *h, const char *addr)
+void load_http_bind(load_http *h, uint32_t ipv4)
 {
-  struct in_addr a;
-  h->bind_ipv4 = addr && inet_pton(AF_INET, addr, &a) == 1 ? ntohl(a.s_addr) : 0;
+  h->bind_ipv4 = ipv4;
 }
 
 /* http://HOST[:PORT][/PATH]: HOST an IPv4 literal or a name with an IPv4 address. */
@@ -510,26 +509,80 @@ static mbmsec_err exchange(load_http *h, size_t head_len, const uint8_t *body, s
   return MBMSEC_ERR_UE_HTTP;
 }
 
-/* A header value must not break the request's framing. */
-static bool clean(const char *v) { return !strpbrk(v, "\r\n"); }
+/* Length of v, or SIZE_MAX when it holds one of bad: a header value must not break the
+ * request's framing (one pass for both). */
+static size_t clean_len(const char *v, const char *bad)
+{
+  const size_t n = strcspn(v, bad);
+  return v[n] ? SIZE_MAX : n;
+}
+
+/* The head being written into h->req: memcpy instead of snprintf, whose format parsing was
+ * ~1.5 % of the generator's CPU. p NULL once something did not fit (keeping room for a NUL,
+ * as snprintf did). */
+typedef struct {
+  char *p, *end;
+} head_out;
+
+static void put(head_out *o, const char *s, size_t n)
+{
+  if (!o->p || (size_t)(o->end - o->p) <= n) {
+    o->p = NULL;
+    return;
+  }
+  memcpy(o->p, s, n);
+  o->p += n;
+}
+
+#define PUT_LIT(o, lit) put((o), (lit), sizeof(lit) - 1)
+
+static void put_size(head_out *o, size_t v)
+{
+  char d[24];
+  size_t i = sizeof d;
+  do d[--i] = (char)('0' + v % 10); while ((v /= 10) != 0);
+  put(o, d + i, sizeof d - i);
+}
+
+/* Request line, Host and User-Agent, common to POST and GET. */
+static void put_start(head_out *o, const load_http *h, const char *method, size_t method_len,
+                      const char *target, size_t target_len)
+{
+  put(o, method, method_len);
+  put(o, target, target_len);
+  PUT_LIT(o, " HTTP/1.1\r\nHost: ");
+  put(o, h->host_hdr, strlen(h->host_hdr));
+  PUT_LIT(o, "\r\nUser-Agent: " MBMSEC_UE_KM_USER_AGENT "\r\n");
+}
 
 /* The head of a POST of *s into h->req; its length in *n. */
 static mbmsec_err post_head(load_http *h, const mbmsec_ue_km_send *s, size_t *len)
 {
   ENSURE(h && h->host_hdr[0] && s && s->target && s->content_type && s->authorization,
          MBMSEC_ERR_ARG);
-  ENSURE(s->target[0] == '/' && !strpbrk(s->target, " \r\n#") && clean(s->content_type) &&
-             (!s->accept || clean(s->accept)) && clean(s->authorization),
-         MBMSEC_ERR_ARG);
-  int n = snprintf(h->req, sizeof h->req,
-                   "POST %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\nContent-Type: %s\r\n"
-                   "%s%s%s%s%s%sContent-Length: %zu\r\n\r\n",
-                   s->target, h->host_hdr, MBMSEC_UE_KM_USER_AGENT, s->content_type,
-                   s->accept ? "Accept: " : "", s->accept ? s->accept : "", s->accept ? "\r\n" : "",
-                   s->authorization[0] ? "Authorization: " : "", s->authorization,
-                   s->authorization[0] ? "\r\n" : "", s->body_len);
-  ENSURE(n > 0 && (size_t)n < sizeof h->req, MBMSEC_ERR_SPACE);
-  *len = (size_t)n;
+  const size_t tl = clean_len(s->target, " \r\n#"), cl = clean_len(s->content_type, "\r\n"),
+               al = s->accept ? clean_len(s->accept, "\r\n") : 0,
+               zl = clean_len(s->authorization, "\r\n");
+  ENSURE(s->target[0] == '/' && tl != SIZE_MAX && cl != SIZE_MAX && al != SIZE_MAX &&
+             zl != SIZE_MAX, MBMSEC_ERR_ARG);
+  head_out o = {h->req, h->req + sizeof h->req};
+  put_start(&o, h, "POST ", 5, s->target, tl);
+  PUT_LIT(&o, "Content-Type: ");
+  put(&o, s->content_type, cl);
+  if (s->accept) {
+    PUT_LIT(&o, "\r\nAccept: ");
+    put(&o, s->accept, al);
+  }
+  if (zl) {
+    PUT_LIT(&o, "\r\nAuthorization: ");
+    put(&o, s->authorization, zl);
+  }
+  PUT_LIT(&o, "\r\nContent-Length: ");
+  put_size(&o, s->body_len);
+  PUT_LIT(&o, "\r\n\r\n");
+  ENSURE(o.p != NULL, MBMSEC_ERR_SPACE);
+  *o.p = '\0';
+  *len = (size_t)(o.p - h->req);
   return MBMSEC_OK;
 }
 
@@ -546,13 +599,19 @@ mbmsec_err load_http_post(void *ctx, const mbmsec_ue_km_send *s, mbmsec_ue_http_
 static mbmsec_err get_head(load_http *h, const char *authorization, size_t *len)
 {
   ENSURE(h && h->host_hdr[0], MBMSEC_ERR_ARG);
-  const bool auth = authorization && authorization[0];
-  ENSURE(!auth || clean(authorization), MBMSEC_ERR_ARG);
-  int n = snprintf(h->req, sizeof h->req, "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\n%s%s%s\r\n",
-                   h->path, h->host_hdr, MBMSEC_UE_KM_USER_AGENT, auth ? "Authorization: " : "",
-                   auth ? authorization : "", auth ? "\r\n" : "");
-  ENSURE(n > 0 && (size_t)n < sizeof h->req, MBMSEC_ERR_SPACE);
-  *len = (size_t)n;
+  const size_t zl = authorization ? clean_len(authorization, "\r\n") : 0;
+  ENSURE(zl != SIZE_MAX, MBMSEC_ERR_ARG);
+  head_out o = {h->req, h->req + sizeof h->req};
+  put_start(&o, h, "GET ", 4, h->path, strlen(h->path));
+  if (zl) {
+    PUT_LIT(&o, "Authorization: ");
+    put(&o, authorization, zl);
+    PUT_LIT(&o, "\r\n");
+  }
+  PUT_LIT(&o, "\r\n");
+  ENSURE(o.p != NULL, MBMSEC_ERR_SPACE);
+  *o.p = '\0';
+  *len = (size_t)(o.p - h->req);
   return MBMSEC_OK;
 }
 

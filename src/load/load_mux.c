@@ -6,7 +6,7 @@
  * epoll set: a lane is a sequence of requests over its own UEs (UE i in lane i % L), with its
  * own HTTP transport (those UEs' kept-alive connections, non-blocking) and, in BM-SC mode, its
  * own Ua engine driven step by step (mbmsec_ue_km_start / _next / _answer) with the UE's
- * Digest state swapped in for the request. The same for both modes, so the comparison with
+ * Digest state bound to it for the request. The same for both modes, so the comparison with
  * Apache stays fair. Each UE still sends one request at a time, each checked in full
  * (rspauth, the answer's items) as before. */
 #include <errno.h>
@@ -69,7 +69,7 @@ static void fail(lane *ln, const char *kind)
   load_err_req(ln->w, kind);
   if (ln->km) {
     mbmsec_ue_km_abort(ln->km);
-    (void)mbmsec_ue_km_swap_digest(ln->km, &ln->u->digest);
+    (void)mbmsec_ue_km_bind_digest(ln->km, NULL);
   }
   ln->u = NULL;
 }
@@ -122,10 +122,10 @@ static bool start(lane *ln)
     }
     ln->u = u;
     ln->tries = 0;
-    load_http_bind(ln->http, u->addr);
+    load_http_bind(ln->http, u->ipv4);
     u->t0 = load_now_s();
     if (ln->km) {
-      (void)mbmsec_ue_km_swap_digest(ln->km, &u->digest);
+      (void)mbmsec_ue_km_bind_digest(ln->km, &u->digest);
       mbmsec_err rc = mbmsec_ue_km_start(ln->km, MBMSEC_UE_KM_MSK, c->key_ids, c->n_key_ids);
       if (rc != MBMSEC_OK) {
         fail_km(ln, rc);
@@ -165,7 +165,7 @@ static void on_readable(lane *ln)
     fail_km(ln, MBMSEC_ERR_UE_REFUSED);
   } else {
     load_km_done(ln->w, ln->km, MBMSEC_UE_KM_MSK, ln->u->t0);
-    (void)mbmsec_ue_km_swap_digest(ln->km, &ln->u->digest);
+    (void)mbmsec_ue_km_bind_digest(ln->km, NULL);
     ln->u = NULL;
   }
 }

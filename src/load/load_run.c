@@ -117,8 +117,8 @@ static void km_request(worker *w, uint32_t i, mbmsec_ue_km_type type)
   const char *const *items = type == MBMSEC_UE_KM_MSK ? c->key_ids : c->service_ids;
   const size_t n = type == MBMSEC_UE_KM_MSK ? c->n_key_ids : c->n_service_ids;
   char kind[64];
-  (void)mbmsec_ue_km_swap_digest(w->km, &u->digest);
-  load_http_bind(w->http, u->addr);
+  (void)mbmsec_ue_km_bind_digest(w->km, &u->digest);
+  load_http_bind(w->http, u->ipv4);
   double t0 = load_now_s();
   mbmsec_err rc = mbmsec_ue_km_run(w->km, type, items, n, load_http_post, w->http, NULL, NULL);
   atomic_fetch_add(&r->st.exchanges, mbmsec_ue_km_exchanges(w->km));
@@ -128,7 +128,7 @@ static void km_request(worker *w, uint32_t i, mbmsec_ue_km_type type)
   } else {
     load_km_done(w, w->km, type, t0);
   }
-  (void)mbmsec_ue_km_swap_digest(w->km, &u->digest);
+  (void)mbmsec_ue_km_bind_digest(w->km, NULL);
 }
 
 void load_km_done(worker *w, const mbmsec_ue_km *km, mbmsec_ue_km_type type, double t0)
