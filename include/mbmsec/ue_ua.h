@@ -6,7 +6,7 @@
  * preferred over MD5 (first supported challenge in the server's order), nc counting per
  * nonce, opaque echoed, nextnonce adopted. On a 401 the caller learns whether to retry with
  * the new challenge (first contact, stale=true) or to bootstrap again (credentials refused).
- * Secrets (password, HA1 inputs) are cleansed by mbmsec_ue_ua_cleanse.
+ * Secrets (password, the kept HA1) are cleansed by mbmsec_ue_ua_cleanse.
  */
 #ifndef MBMSEC_UE_UA_H
 #define MBMSEC_UE_UA_H
@@ -30,6 +30,10 @@ typedef struct {
   char nc_s[9];
   char cnonce[33];
   char uri[MBMSEC_UE_UA_STR_MAX + 1]; /* request-target of the last request */
+  /* H(btid ":" realm ":" password) as hex for alg, kept from the first request after a
+   * challenge until the next 401 (credentials and realm do not change in between); "" = not
+   * computed. A password equivalent (secret): cleansed with the rest. */
+  char ha1[MBMSEC_DIGEST_HEX_MAX + 1];
   /* strlen of the strings above, kept with them (no strlen per request). */
   size_t btid_len, password_len, realm_len, nonce_len, opaque_len, uri_len;
 } mbmsec_ue_ua;

@@ -34,7 +34,8 @@ mbmsec_err mbmsec_ue_ua_init(mbmsec_ue_ua *c, const char *btid, const uint8_t mr
   return mbmsec_b64_encode(mrk, 32, c->password, sizeof c->password, &c->password_len);
 }
 
-/* The computation's inputs for the current challenge and request. */
+/* The computation's inputs for the current challenge and request (with the kept HA1 when
+ * there is one: the library then skips hashing the password). */
 static mbmsec_digest_input input_of(const mbmsec_ue_ua *c, const uint8_t *body, size_t body_len)
 {
   return (mbmsec_digest_input){
@@ -43,7 +44,18 @@ static mbmsec_digest_input input_of(const mbmsec_ue_ua *c, const uint8_t *body, 
       .cnonce = mbmsec_digest_s(c->cnonce), .nc = mbmsec_digest_s(c->nc_s),
       .method = str_n(METHOD, sizeof METHOD - 1), .uri = str_n(c->uri, c->uri_len),
       .password = (const uint8_t *)c->password, .password_len = c->password_len,
-      .body = body, .body_len = body_len};
+      .ha1_hex = c->ha1[0] ? c->ha1 : NULL, .body = body, .body_len = body_len};
+}
+
+/* HA1 once per challenge instead of twice per request (response and rspauth): it depends
+ * only on the B-TID, the password, the realm and the algorithm. */
+static mbmsec_err keep_ha1(mbmsec_ue_ua *c)
+{
+  mbmsec_digest_input in = input_of(c, NULL, 0);
+  in.ha1_hex = NULL;
+  mbmsec_err rc = mbmsec_digest_ha1(&in, c->ha1, sizeof c->ha1);
+  if (rc != MBMSEC_OK) mbmsec_cleanse(c->ha1, sizeof c->ha1);
+  return rc;
 }
 
 mbmsec_err mbmsec_ue_ua_authorize(mbmsec_ue_ua *c, const char *target, const uint8_t *body,
@@ -61,6 +73,7 @@ mbmsec_err mbmsec_ue_ua_authorize(mbmsec_ue_ua *c, const char *target, const uin
   uint8_t r[16];
   GUARD(mbmsec_random(r, sizeof r));
   GUARD(mbmsec_hex_encode(r, sizeof r, c->cnonce, sizeof c->cnonce));
+  if (!c->ha1[0]) GUARD(keep_ha1(c));
   const mbmsec_digest_input in = input_of(c, body, body_len);
   char resp[MBMSEC_DIGEST_HEX_MAX + 1];
   GUARD(mbmsec_digest_response(&in, resp, sizeof resp));
@@ -91,6 +104,7 @@ mbmsec_err mbmsec_ue_ua_on_401(mbmsec_ue_ua *c, const mbmsec_digest_str *www, si
       continue;
     /* Credentials already sent and the challenge is not stale: they were refused. */
     *action = c->sent_credentials && !h.stale ? MBMSEC_UE_UA_REBOOTSTRAP : MBMSEC_UE_UA_RETRY;
+    mbmsec_cleanse(c->ha1, sizeof c->ha1); /* realm or algorithm may change below */
     GUARD(copy_str(c->realm, sizeof c->realm, h.realm, &c->realm_len));
     GUARD(copy_str(c->nonce, sizeof c->nonce, h.nonce, &c->nonce_len));
     c->has_opaque = (h.present & MBMSEC_DIGEST_F_OPAQUE) != 0;
