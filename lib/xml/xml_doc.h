@@ -54,6 +54,29 @@ typedef struct {
 mbmsec_err xml_read(const uint8_t *doc, size_t len, const char *root, const char *ns,
                     xmlDocPtr *out, xml_read_stats *stats);
 
+/* What xml_read_sax calls, with the `user` given to it, instead of building a tree; only for
+ * events that pass the guards, in document order, and only until a guard stops the parse or
+ * libxml2 meets a well-formedness error (so a handler may see part of a document that is then
+ * refused: decide after xml_read_sax returns). start: an element, local name and namespace
+ * URI (NULL: none), its nb_attrs attributes as libxml2's SAX2 gives them (5 pointers each:
+ * local name, prefix, URI, value start, value end; a '&' in a value appears as "&#38;").
+ * end: the end of the element last started. text: character data in document order (text,
+ * CDATA, character references and the five predefined entities, in pieces of any size);
+ * comments and processing instructions are not reported. */
+typedef struct {
+  void (*start)(void *user, const xmlChar *local, const xmlChar *uri, int nb_attrs,
+                const xmlChar **attrs);
+  void (*end)(void *user);
+  void (*text)(void *user, const xmlChar *ch, int len);
+} xml_sax;
+
+/* xml_read without a tree: the same guards, limits, context reuse and return codes in the
+ * same order (a guard, then MBMSEC_ERR_XML_SYNTAX for a document that is not well-formed
+ * anywhere, then the root's name and namespace), the events going to h instead.
+ * @return as xml_read. */
+mbmsec_err xml_read_sax(const uint8_t *doc, size_t len, const char *root, const char *ns,
+                        const xml_sax *h, void *user, xml_read_stats *stats);
+
 /* Frees this thread's kept parser context now rather than at thread exit: for a thread that
  * reads no more documents, or before xmlCleanupParser (the context holds a dictionary). The
  * next xml_read of the thread makes a new context. */

@@ -1,30 +1,136 @@
 /* Parsers of the four P3 documents: register / deregister request, their response, MSK
  * request, MSK response (profile.md section 2). Document-level faults are return codes (the
- * BM-SC answers HTTP 400); a syntactically bad item is kept with its own err (answered 400). */
-#include <libxml/tree.h>
+ * BM-SC answers HTTP 400); a syntactically bad item is kept with its own err (answered 400).
+ *
+ * The documents are read on SAX events (xml_read_sax), without a tree: building and freeing
+ * libxml2's DOM was a third of the parse on the hot path (docs/xml.md). The result is exactly
+ * the one of the former tree walk, kept as tests/xml/p3_tree_ref.c, which test_p3_sax_diff
+ * and fuzz_p3_sax_diff compare with this: the reader decides first (guards, well-formedness
+ * of the whole document, root name, root namespace), then the first semantic error met in
+ * document order, as the walk did. Hence the state machine only records its first error and
+ * lets libxml2 read on; everything after that error is ignored. */
 #include <string.h>
 
 #include "guard.h"
 #include "mbmsec/mbms_xml.h"
 #include "xml_doc.h"
 
-/* One list type or the other, with the adder for its items. */
+/* The document being read. Depth 1 is the root; its children are items (requests) or status
+ * groups (responses), whose children are items. */
 typedef struct {
-  mbmsec_xml_service_list *svc;
+  const char *ns, *item;
+  bool response, with_204;
+  mbmsec_xml_service_list *svc; /* one list or the other */
   mbmsec_xml_key_list *key;
-} sink;
+  mbmsec_err err;   /* the first semantic error, MBMSEC_OK while none */
+  unsigned depth;   /* of the element open now */
+  unsigned skip;    /* depth of the extension element being skipped, 0 if none */
+  bool in_group;    /* response: inside a status group */
+  bool in_item;     /* inside an item: collecting its text */
+  unsigned code;    /* the group's status code (0 in a request) */
+  size_t found;     /* items of the group */
+  unsigned seen[8]; /* codes of the groups so far */
+  size_t n_seen;
+  char *text;       /* the item's text buffer (MBMSEC_XML_TEXT_MAX + 1 bytes) */
+  size_t tlen;      /* text octets after the leading white space (stored up to the cap) */
+  size_t trim;      /* of those, up to the last non-white-space one */
+} p3_state;
 
-static size_t sink_count(const sink *s) { return s->svc ? s->svc->n : s->key->n; }
+static bool is_ws(xmlChar c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-static mbmsec_err add_item(sink *s, const xmlNode *el, unsigned code)
+static size_t count(const p3_state *s) { return s->svc ? s->svc->n : s->key->n; }
+
+static void fail(p3_state *s, mbmsec_err e)
 {
-  GUARD(xml_only_attrs(el, NULL));
-  ENSURE(sink_count(s) < MBMSEC_XML_MAX_ITEMS, MBMSEC_ERR_XML_TOO_MANY);
+  if (s->err == MBMSEC_OK)
+    s->err = e;
+}
+
+/* xml_only_attrs on SAX attributes: attributes of a namespace are extensions; unqualified
+ * ones must be `allowed` (may be NULL). */
+static mbmsec_err only_attrs(int nb, const xmlChar **a, const char *allowed)
+{
+  for (int i = 0; i < nb; i++, a += 5) {
+    if (a[2] && a[2][0])
+      continue;
+    ENSURE(allowed && !strcmp((const char *)a[0], allowed), MBMSEC_ERR_XML_UNEXPECTED);
+  }
+  return MBMSEC_OK;
+}
+
+/* The statusCode attribute (unqualified), white space trimmed, exactly three digits and a
+ * code of P4 (with_204: or 204). A '&' in the value (libxml2 gives it as "&#38;") can only
+ * make a value that is not three digits: MBMSEC_ERR_XML_STATUS either way. */
+static mbmsec_err parse_code(int nb, const xmlChar **a, bool with_204, unsigned *code)
+{
+  const xmlChar *v = NULL, *e = NULL;
+  for (int i = 0; i < nb; i++, a += 5)
+    if (!a[2] && !strcmp((const char *)a[0], AT_STATUS_CODE)) {
+      v = a[3];
+      e = a[4];
+    }
+  ENSURE(v && e, MBMSEC_ERR_XML_STATUS);
+  while (v < e && is_ws(*v))
+    v++;
+  while (e > v && is_ws(e[-1]))
+    e--;
+  ENSURE(e - v == 3, MBMSEC_ERR_XML_STATUS);
+  unsigned c = 0;
+  for (; v < e; v++) {
+    ENSURE(*v >= '0' && *v <= '9', MBMSEC_ERR_XML_STATUS);
+    c = c * 10 + (unsigned)(*v - '0');
+  }
+  ENSURE(mbmsec_xml_status_valid(c, with_204), MBMSEC_ERR_XML_STATUS);
+  *code = c;
+  return MBMSEC_OK;
+}
+
+static mbmsec_err group_start(p3_state *s, const char *local, int nb, const xmlChar **a)
+{
+  ENSURE(!strcmp(local, EL_STATUS), MBMSEC_ERR_XML_UNEXPECTED);
+  GUARD(only_attrs(nb, a, AT_STATUS_CODE));
+  unsigned code;
+  GUARD(parse_code(nb, a, s->with_204, &code));
+  for (size_t i = 0; i < s->n_seen; i++)
+    ENSURE(s->seen[i] != code, MBMSEC_ERR_XML_DUP_STATUS);
+  ENSURE(s->n_seen < sizeof s->seen / sizeof s->seen[0], MBMSEC_ERR_XML_DUP_STATUS);
+  s->seen[s->n_seen++] = code;
+  s->code = code;
+  s->found = 0;
+  s->in_group = true;
+  return MBMSEC_OK;
+}
+
+/* An item opens: the slot it fills is zeroed and its text collected there. */
+static mbmsec_err item_start(p3_state *s, const char *local, int nb, const xmlChar **a)
+{
+  ENSURE(!strcmp(local, s->item), MBMSEC_ERR_XML_UNEXPECTED);
+  GUARD(only_attrs(nb, a, NULL));
+  ENSURE(count(s) < MBMSEC_XML_MAX_ITEMS, MBMSEC_ERR_XML_TOO_MANY);
   if (s->svc) {
     mbmsec_xml_service *it = &s->svc->items[s->svc->n];
     memset(it, 0, sizeof *it);
-    GUARD(xml_leaf_text(el, it->text, sizeof it->text, &it->len, MBMSEC_ERR_XML_STRING_LEN));
-    it->code = code;
+    s->text = it->text;
+  } else {
+    mbmsec_xml_key *it = &s->key->items[s->key->n];
+    memset(it, 0, sizeof *it);
+    s->text = it->text;
+  }
+  s->tlen = s->trim = 0;
+  s->in_item = true;
+  return MBMSEC_OK;
+}
+
+/* An item closes: its text trimmed of XML white space, then checked as the tree walk did. */
+static mbmsec_err item_end(p3_state *s)
+{
+  s->in_item = false;
+  ENSURE(s->trim <= MBMSEC_XML_TEXT_MAX, MBMSEC_ERR_XML_STRING_LEN);
+  s->text[s->trim] = '\0';
+  if (s->svc) {
+    mbmsec_xml_service *it = &s->svc->items[s->svc->n];
+    it->len = s->trim;
+    it->code = s->code;
     it->err = xml_printable_token(it->text, it->len) ? MBMSEC_OK : MBMSEC_ERR_XML_ITEM;
     for (size_t i = 0; i < s->svc->n; i++)
       ENSURE(strcmp(s->svc->items[i].text, it->text), MBMSEC_ERR_XML_DUP_ITEM);
@@ -32,9 +138,8 @@ static mbmsec_err add_item(sink *s, const xmlNode *el, unsigned code)
     s->svc->n++;
   } else {
     mbmsec_xml_key *it = &s->key->items[s->key->n];
-    memset(it, 0, sizeof *it);
-    GUARD(xml_leaf_text(el, it->text, sizeof it->text, &it->len, MBMSEC_ERR_XML_STRING_LEN));
-    it->code = code;
+    it->len = s->trim;
+    it->code = s->code;
     it->err = mbmsec_xml_keyid_decode(it->text, it->len, it->kdid, it->msk_id);
     if (it->err != MBMSEC_OK) {
       memset(it->kdid, 0, sizeof it->kdid);
@@ -46,94 +151,95 @@ static mbmsec_err add_item(sink *s, const xmlNode *el, unsigned code)
     s->key->n_bad += it->err != MBMSEC_OK;
     s->key->n++;
   }
+  s->found++;
   return MBMSEC_OK;
 }
 
-/* Children of `parent` that are items `item` of namespace ns; elements of other namespaces are
- * extensions and skipped, elements without a namespace are refused. */
-static mbmsec_err walk_items(const xmlNode *parent, const char *ns, const char *item,
-                             unsigned code, sink *s, size_t *found)
+static void on_start(void *user, const xmlChar *local, const xmlChar *uri, int nb_attrs,
+                     const xmlChar **attrs)
 {
-  *found = 0;
-  for (const xmlNode *c = parent->children; c; c = c->next) {
-    if (xml_ignorable(c))
-      continue;
-    ENSURE(c->type == XML_ELEMENT_NODE, MBMSEC_ERR_XML_UNEXPECTED);
-    ENSURE(!xml_in_ns(c, NULL), MBMSEC_ERR_XML_NAMESPACE);
-    if (!xml_in_ns(c, ns))
-      continue;
-    ENSURE(!strcmp((const char *)c->name, item), MBMSEC_ERR_XML_UNEXPECTED);
-    GUARD(add_item(s, c, code));
-    (*found)++;
+  p3_state *s = user;
+  s->depth++;
+  if (s->err != MBMSEC_OK || s->skip)
+    return;
+  if (s->depth == 1) { /* the root: no unqualified attribute */
+    fail(s, only_attrs(nb_attrs, attrs, NULL));
+    return;
   }
-  return MBMSEC_OK;
-}
-
-static mbmsec_err parse_code(const xmlNode *st, bool with_204, unsigned *code)
-{
-  char v[8];
-  size_t n;
-  bool found;
-  GUARD(xml_attr_text(st, AT_STATUS_CODE, v, sizeof v, &n, &found, MBMSEC_ERR_XML_STATUS));
-  ENSURE(found && n == 3, MBMSEC_ERR_XML_STATUS);
-  unsigned c = 0;
-  for (size_t i = 0; i < n; i++) {
-    ENSURE(v[i] >= '0' && v[i] <= '9', MBMSEC_ERR_XML_STATUS);
-    c = c * 10 + (unsigned)(v[i] - '0');
+  if (s->in_item) { /* an element inside an item's text */
+    fail(s, MBMSEC_ERR_XML_UNEXPECTED);
+    return;
   }
-  ENSURE(mbmsec_xml_status_valid(c, with_204), MBMSEC_ERR_XML_STATUS);
-  *code = c;
-  return MBMSEC_OK;
-}
-
-static mbmsec_err walk_groups(const xmlNode *root, const char *ns, const char *item,
-                              bool with_204, sink *s)
-{
-  static const char *const code_attr[] = {AT_STATUS_CODE, NULL};
-  unsigned seen[8];
-  size_t n_seen = 0;
-  for (const xmlNode *c = root->children; c; c = c->next) {
-    if (xml_ignorable(c))
-      continue;
-    ENSURE(c->type == XML_ELEMENT_NODE, MBMSEC_ERR_XML_UNEXPECTED);
-    ENSURE(!xml_in_ns(c, NULL), MBMSEC_ERR_XML_NAMESPACE);
-    if (!xml_in_ns(c, ns))
-      continue;
-    ENSURE(!strcmp((const char *)c->name, EL_STATUS), MBMSEC_ERR_XML_UNEXPECTED);
-    GUARD(xml_only_attrs(c, code_attr));
-    unsigned code;
-    GUARD(parse_code(c, with_204, &code));
-    for (size_t i = 0; i < n_seen; i++)
-      ENSURE(seen[i] != code, MBMSEC_ERR_XML_DUP_STATUS);
-    ENSURE(n_seen < sizeof seen / sizeof seen[0], MBMSEC_ERR_XML_DUP_STATUS);
-    seen[n_seen++] = code;
-    size_t found;
-    GUARD(walk_items(c, ns, item, code, s, &found));
-    ENSURE(found > 0, MBMSEC_ERR_XML_EMPTY);
+  if (!uri || !uri[0]) {
+    fail(s, MBMSEC_ERR_XML_NAMESPACE);
+    return;
   }
-  return MBMSEC_OK;
-}
-
-static mbmsec_err parse_doc(const uint8_t *doc, size_t len, const char *root_el, const char *ns,
-                            const char *item, bool response, bool with_204, sink *s)
-{
-  xmlDocPtr d = NULL;
-  mbmsec_err rc = MBMSEC_OK;
-  GUARD_OUT(xml_read(doc, len, root_el, ns, &d, NULL));
-  const xmlNode *root = xmlDocGetRootElement(d);
-  GUARD_OUT(xml_only_attrs(root, NULL));
-  size_t found;
-  if (response)
-    GUARD_OUT(walk_groups(root, ns, item, with_204, s));
+  if (strcmp((const char *)uri, s->ns)) { /* an extension: skipped with all it holds */
+    s->skip = s->depth;
+    return;
+  }
+  if (s->response && !s->in_group)
+    fail(s, group_start(s, (const char *)local, nb_attrs, attrs));
   else
-    GUARD_OUT(walk_items(root, ns, item, 0, s, &found));
-  ENSURE_OUT(sink_count(s) > 0, MBMSEC_ERR_XML_EMPTY);
-out:
-  xmlFreeDoc(d);
-  return rc;
+    fail(s, item_start(s, (const char *)local, nb_attrs, attrs));
 }
 
-/* Empty lists: only the counts (add_item zeroes each item it fills). */
+static void on_end(void *user)
+{
+  p3_state *s = user;
+  unsigned d = s->depth--;
+  if (s->err != MBMSEC_OK)
+    return;
+  if (s->skip) {
+    if (d == s->skip)
+      s->skip = 0;
+    return;
+  }
+  if (s->in_item) {
+    fail(s, item_end(s));
+  } else if (s->in_group && d == 2) {
+    s->in_group = false;
+    if (!s->found)
+      fail(s, MBMSEC_ERR_XML_EMPTY);
+  }
+}
+
+static void on_text(void *user, const xmlChar *ch, int len)
+{
+  p3_state *s = user;
+  if (s->err != MBMSEC_OK || s->skip)
+    return;
+  if (!s->in_item) { /* between items or groups: only white space */
+    for (int i = 0; i < len; i++)
+      if (!is_ws(ch[i])) {
+        fail(s, MBMSEC_ERR_XML_UNEXPECTED);
+        return;
+      }
+    return;
+  }
+  for (int i = 0; i < len; i++) {
+    if (!s->tlen && is_ws(ch[i]))
+      continue; /* leading white space */
+    if (s->tlen <= MBMSEC_XML_TEXT_MAX)
+      s->text[s->tlen] = (char)ch[i];
+    if (s->tlen < SIZE_MAX)
+      s->tlen++;
+    if (!is_ws(ch[i]))
+      s->trim = s->tlen;
+  }
+}
+
+static const xml_sax p3_sax = {.start = on_start, .end = on_end, .text = on_text};
+
+static mbmsec_err parse_doc(const uint8_t *doc, size_t len, const char *root_el, p3_state *s)
+{
+  GUARD(xml_read_sax(doc, len, root_el, s->ns, &p3_sax, s, NULL));
+  GUARD(s->err);
+  ENSURE(count(s) > 0, MBMSEC_ERR_XML_EMPTY);
+  return MBMSEC_OK;
+}
+
+/* Empty lists: only the counts (item_start zeroes each item it fills). */
 static void svc_reset(mbmsec_xml_service_list *l) { l->n = l->n_bad = 0; }
 static void key_reset(mbmsec_xml_key_list *l) { l->n = l->n_bad = 0; }
 
@@ -147,9 +253,8 @@ mbmsec_err mbmsec_xml_parse_register(const uint8_t *doc, size_t len, mbmsec_xml_
   }
   svc_reset(out);
   bool reg = kind == MBMSEC_XML_REGISTER;
-  sink s = {.svc = out};
-  mbmsec_err rc = parse_doc(doc, len, reg ? EL_REGISTER : EL_DEREGISTER,
-                            reg ? NS_REGISTER : NS_DEREGISTER, EL_SERVICE_ID, false, false, &s);
+  p3_state s = {.ns = reg ? NS_REGISTER : NS_DEREGISTER, .item = EL_SERVICE_ID, .svc = out};
+  mbmsec_err rc = parse_doc(doc, len, reg ? EL_REGISTER : EL_DEREGISTER, &s);
   if (rc != MBMSEC_OK)
     memset(out, 0, sizeof *out);
   return rc;
@@ -160,9 +265,9 @@ mbmsec_err mbmsec_xml_parse_register_response(const uint8_t *doc, size_t len,
 {
   ENSURE(out, MBMSEC_ERR_ARG);
   svc_reset(out);
-  sink s = {.svc = out};
-  mbmsec_err rc = parse_doc(doc, len, EL_REGISTER_RESPONSE, NS_REGISTER_RESPONSE, EL_SERVICE_ID,
-                            true, false, &s);
+  p3_state s = {
+      .ns = NS_REGISTER_RESPONSE, .item = EL_SERVICE_ID, .response = true, .svc = out};
+  mbmsec_err rc = parse_doc(doc, len, EL_REGISTER_RESPONSE, &s);
   if (rc != MBMSEC_OK)
     memset(out, 0, sizeof *out);
   return rc;
@@ -172,8 +277,8 @@ mbmsec_err mbmsec_xml_parse_msk_request(const uint8_t *doc, size_t len, mbmsec_x
 {
   ENSURE(out, MBMSEC_ERR_ARG);
   key_reset(out);
-  sink s = {.key = out};
-  mbmsec_err rc = parse_doc(doc, len, EL_MSK_REQUEST, NS_MSK_REQUEST, EL_KEY_ID, false, false, &s);
+  p3_state s = {.ns = NS_MSK_REQUEST, .item = EL_KEY_ID, .key = out};
+  mbmsec_err rc = parse_doc(doc, len, EL_MSK_REQUEST, &s);
   if (rc != MBMSEC_OK)
     memset(out, 0, sizeof *out);
   return rc;
@@ -183,8 +288,12 @@ mbmsec_err mbmsec_xml_parse_msk_response(const uint8_t *doc, size_t len, mbmsec_
 {
   ENSURE(out, MBMSEC_ERR_ARG);
   key_reset(out);
-  sink s = {.key = out};
-  mbmsec_err rc = parse_doc(doc, len, EL_MSK_RESPONSE, NS_MSK_RESPONSE, EL_KEY_ID, true, true, &s);
+  p3_state s = {.ns = NS_MSK_RESPONSE,
+                .item = EL_KEY_ID,
+                .response = true,
+                .with_204 = true,
+                .key = out};
+  mbmsec_err rc = parse_doc(doc, len, EL_MSK_RESPONSE, &s);
   if (rc != MBMSEC_OK)
     memset(out, 0, sizeof *out);
   return rc;

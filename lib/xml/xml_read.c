@@ -58,6 +58,10 @@ typedef struct {
   unsigned depth;
   unsigned elements;
   xml_read_stats stats;
+  const xml_sax *sax; /* xml_read_sax: the caller's handlers (NULL: xml_read builds a tree) */
+  void *user;
+  bool root_name_ok, root_ns_ok; /* xml_read_sax: what the first element was */
+  const char *root, *ns;
 } guard_state;
 
 static guard_state *state_of(void *ctx)
@@ -165,7 +169,15 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
       return;
     }
   }
-  xmlSAX2StartElementNs(ctx, local, prefix, uri, nb_ns, nss, nb_attrs, nb_def, attrs);
+  if (!st->sax) {
+    xmlSAX2StartElementNs(ctx, local, prefix, uri, nb_ns, nss, nb_attrs, nb_def, attrs);
+    return;
+  }
+  if (st->elements == 1) { /* the root: what xml_read checks on the tree's root */
+    st->root_name_ok = !strcmp((const char *)local, st->root);
+    st->root_ns_ok = uri && !strcmp((const char *)uri, st->ns);
+  }
+  st->sax->start(st->user, local, uri, nb_attrs, attrs);
 }
 
 static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri)
@@ -175,7 +187,51 @@ static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const
     return;
   if (st->depth)
     st->depth--;
-  xmlSAX2EndElementNs(ctx, local, prefix, uri);
+  if (st->sax)
+    st->sax->end(st->user);
+  else
+    xmlSAX2EndElementNs(ctx, local, prefix, uri);
+}
+
+/* xml_read_sax's handlers for what xmlSAX2 would turn into nodes. Character data (text,
+ * character references, the predefined entities, CDATA under NOCDATA) goes to the caller;
+ * no document is made (startDocument / endDocument do nothing, so ctxt->myDoc stays NULL);
+ * comments and PIs are parsed (and checked) by libxml2 and dropped. */
+static void on_text(void *ctx, const xmlChar *ch, int len)
+{
+  guard_state *st = state_of(ctx);
+  if (st && st->stop == MBMSEC_OK && len > 0)
+    st->sax->text(st->user, ch, len);
+}
+
+static void on_no_doc(void *ctx) { (void)ctx; }
+
+static void on_comment(void *ctx, const xmlChar *value)
+{
+  (void)ctx;
+  (void)value;
+}
+
+static void on_pi(void *ctx, const xmlChar *target, const xmlChar *data)
+{
+  (void)ctx;
+  (void)target;
+  (void)data;
+}
+
+/* xmlSAX2's versions read ctxt->myDoc; without a document: what they answer for one made by
+ * xmlSAX2StartDocument (its standalone is the context's; a subset never exists, a DOCTYPE
+ * stops the parse). */
+static int on_is_standalone(void *ctx)
+{
+  xmlParserCtxtPtr c = ctx;
+  return c && c->standalone == 1;
+}
+
+static int on_has_subset(void *ctx)
+{
+  (void)ctx;
+  return 0;
 }
 
 bool xml_utf8_valid(const uint8_t *p, size_t n)
@@ -360,29 +416,15 @@ static void drop_inputs(xmlParserCtxtPtr ctxt)
     xmlFreeInputStream(in);
 }
 
-mbmsec_err xml_read(const uint8_t *doc, size_t len, const char *root, const char *ns,
-                    xmlDocPtr *out, xml_read_stats *stats)
+/* Installs the guards (and for xml_read_sax the tree-less handlers) on ctxt's own SAX handler
+ * copy. The handler is reset to libxml2's SAX2 defaults first: a reused context may come from
+ * a read of the other kind. The element guards call xmlSAX2StartElementNs /
+ * xmlSAX2EndElementNs themselves (xml_read) or the caller's handlers (xml_read_sax), never
+ * what the handler holds. */
+static void install(xmlParserCtxtPtr ctxt, bool tree)
 {
-  ENSURE(out, MBMSEC_ERR_ARG);
-  *out = NULL;
-  if (stats)
-    memset(stats, 0, sizeof *stats);
-  ENSURE(doc && root && ns, MBMSEC_ERR_ARG);
-  ENSURE(len > 0 && len <= MBMSEC_XML_DOC_MAX, MBMSEC_ERR_XML_SIZE);
-  ENSURE(xml_utf8_valid(doc, len), MBMSEC_ERR_XML_ENCODING);
-  ENSURE(declared_utf8(doc, len), MBMSEC_ERR_XML_ENCODING);
-  mbmsec_xml_init();
-
-  mbmsec_err rc = MBMSEC_OK;
-  xmlDocPtr d = NULL;
-  guard_state st = {0};
-  char copy[XML_STATIC_MAX + 1];
-  xmlParserCtxtPtr ctxt = ctxt_take(&st.stats.reused);
-  ENSURE_OUT(ctxt && ctxt->sax, MBMSEC_ERR_NOMEM);
-  /* ctxt->sax is this context's own copy of the SAX2 handler: changing it is local. The
-   * element guards call xmlSAX2StartElementNs / xmlSAX2EndElementNs themselves, never what
-   * the handler holds (on a reused context that is the guard already). */
   xmlSAXHandlerPtr sax = ctxt->sax;
+  (void)xmlSAXVersion(sax, 2);
   sax->startElementNs = on_start;
   sax->endElementNs = on_end;
   sax->internalSubset = on_doctype;
@@ -396,12 +438,54 @@ mbmsec_err xml_read(const uint8_t *doc, size_t len, const char *root, const char
   sax->error = NULL;
   sax->warning = NULL;
   sax->fatalError = NULL;
+  if (!tree) {
+    sax->startDocument = on_no_doc;
+    sax->endDocument = on_no_doc;
+    /* The same function for both: libxml2 then never asks whether white space is ignorable
+     * (areBlanks), just as with xmlSAX2's defaults, where both are xmlSAX2Characters. */
+    sax->characters = on_text;
+    sax->ignorableWhitespace = on_text;
+    sax->cdataBlock = on_text; /* unused: NOCDATA clears it, CDATA comes as characters */
+    sax->comment = on_comment;
+    sax->processingInstruction = on_pi;
+    sax->isStandalone = on_is_standalone;
+    sax->hasInternalSubset = on_has_subset;
+    sax->hasExternalSubset = on_has_subset;
+  }
   sax->initialized = XML_SAX2_MAGIC;
+}
+
+/* xml_read and xml_read_sax: sax NULL builds the tree into *out. */
+static mbmsec_err read_doc(const uint8_t *doc, size_t len, const char *root, const char *ns,
+                           const xml_sax *h, void *user, xmlDocPtr *out, xml_read_stats *stats)
+{
+  if (stats)
+    memset(stats, 0, sizeof *stats);
+  ENSURE(doc && root && ns, MBMSEC_ERR_ARG);
+  ENSURE(len > 0 && len <= MBMSEC_XML_DOC_MAX, MBMSEC_ERR_XML_SIZE);
+  ENSURE(xml_utf8_valid(doc, len), MBMSEC_ERR_XML_ENCODING);
+  ENSURE(declared_utf8(doc, len), MBMSEC_ERR_XML_ENCODING);
+  mbmsec_xml_init();
+
+  mbmsec_err rc = MBMSEC_OK;
+  xmlDocPtr d = NULL;
+  guard_state st = {.sax = h, .user = user, .root = root, .ns = ns};
+  char copy[XML_STATIC_MAX + 1];
+  xmlParserCtxtPtr ctxt = ctxt_take(&st.stats.reused);
+  ENSURE_OUT(ctxt && ctxt->sax, MBMSEC_ERR_NOMEM);
+  install(ctxt, h == NULL);
   ctxt->_private = &st;
 
   GUARD_OUT(parse_input(ctxt, doc, len, copy, XML_READ_OPTIONS, &d));
   if (st.stop != MBMSEC_OK) {
     rc = st.stop;
+    goto out;
+  }
+  if (h) {
+    /* What xml_read finds on the tree, in its order: the first element is the root. */
+    ENSURE_OUT(ctxt->wellFormed && ctxt->nsWellFormed && st.elements, MBMSEC_ERR_XML_SYNTAX);
+    ENSURE_OUT(st.root_name_ok, MBMSEC_ERR_XML_ROOT);
+    ENSURE_OUT(st.root_ns_ok, MBMSEC_ERR_XML_NAMESPACE);
     goto out;
   }
   ENSURE_OUT(d && ctxt->wellFormed && ctxt->nsWellFormed, MBMSEC_ERR_XML_SYNTAX);
@@ -425,4 +509,24 @@ out:
     *stats = st.stats;
   xmlFreeDoc(d);
   return rc;
+}
+
+mbmsec_err xml_read(const uint8_t *doc, size_t len, const char *root, const char *ns,
+                    xmlDocPtr *out, xml_read_stats *stats)
+{
+  ENSURE(out, MBMSEC_ERR_ARG);
+  *out = NULL;
+  return read_doc(doc, len, root, ns, NULL, NULL, out, stats);
+}
+
+mbmsec_err xml_read_sax(const uint8_t *doc, size_t len, const char *root, const char *ns,
+                        const xml_sax *h, void *user, xml_read_stats *stats)
+{
+  if (!h || !h->start || !h->end || !h->text) {
+    if (stats)
+      memset(stats, 0, sizeof *stats);
+    return MBMSEC_ERR_ARG;
+  }
+  xmlDocPtr none = NULL;
+  return read_doc(doc, len, root, ns, h, user, &none, stats);
 }
