@@ -15,6 +15,10 @@
  *    and attribute length are capped while parsing;
  *  - a structured error handler on the context: libxml2 writes nothing to stderr.
  *
+ * Two entry points, one read: xml_read builds libxml2's tree (the announcement documents);
+ * xml_read_sax hands the caller the events instead and never makes a document (the P3
+ * documents of the hot path, docs/xml.md "The P3 documents are read without a tree").
+ *
  * Cost (docs/BENCHMARKS.md): the documents of the hot path are 150-200 octets, so the fixed
  * cost of a read dominates. The input is a NUL-terminated copy behind a static input buffer
  * (no read callback: libxml2's GROW checks return at once instead of calling into the I/O
