@@ -210,11 +210,51 @@ static void test_long_texts(void **state)
     }
 }
 
+/* Around the item cap: the last item plain, with an attribute, with a child, a duplicate. */
+static void test_item_cap(void **state)
+{
+  (void)state;
+  static const char *const last[] = {"<keyId>%s</keyId>", "<keyId a=\"1\">%s</keyId>",
+                                     "<keyId>%s<a/></keyId>", "<keyId>AAAAAAAAAA==</keyId>"};
+  size_t cap = 64 * 1024;
+  char *doc = malloc(cap);
+  assert_non_null(doc);
+  for (size_t n = 254; n <= 257; n++)
+    for (size_t k = 0; k < sizeof last / sizeof last[0]; k++)
+      for (int resp = 0; resp < 2; resp++) {
+        size_t o = (size_t)snprintf(doc, cap, "%s", resp ? RESP_OPEN "<status code=\"200\">"
+                                                         : REQ_OPEN);
+        for (size_t i = 0; i < n; i++) {
+          /* Distinct 12-character keyIds: "AAAA" + 8 characters from i (valid base64 or not,
+           * alike for both parsers). */
+          char id[16];
+          snprintf(id, sizeof id, "AAAA%06zuA=", i);
+          o += (size_t)snprintf(doc + o, cap - o, i + 1 < n ? "<keyId>%s</keyId>" : last[k], id);
+        }
+        o += (size_t)snprintf(doc + o, cap - o, "%s",
+                              resp ? "</status></mskResponse>" : "</mskRequest>");
+        assert_true(o < cap);
+        same((const uint8_t *)doc, o);
+        /* The attribute is seen before the count, the count before the child element. */
+        static mbmsec_xml_key_list out;
+        mbmsec_err want = k == 1 ? MBMSEC_ERR_XML_UNEXPECTED
+                          : n > MBMSEC_XML_MAX_ITEMS ? MBMSEC_ERR_XML_TOO_MANY
+                          : k == 2 ? MBMSEC_ERR_XML_UNEXPECTED
+                                   : MBMSEC_OK;
+        mbmsec_err rc = resp ? mbmsec_xml_parse_msk_response((const uint8_t *)doc, o, &out)
+                             : mbmsec_xml_parse_msk_request((const uint8_t *)doc, o, &out);
+        assert_int_equal(rc, want);
+        assert_int_equal(out.n, want == MBMSEC_OK ? n : 0);
+      }
+  free(doc);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_awkward_documents),
       cmocka_unit_test(test_long_texts),
+      cmocka_unit_test(test_item_cap),
       cmocka_unit_test(test_examples_and_corpora),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
