@@ -257,17 +257,24 @@ static void test_bind_digest(void **state)
   mbmsec_ue_ua_cleanse(&b);
 }
 
+/* An engine for km_uri with the credentials of btid and an MRK of octets fill. */
+static mbmsec_ue_km *km_with(const char *km_uri, const char *btid, uint8_t fill, uint8_t mrk[32])
+{
+  mbmsec_ue_km *k = NULL;
+  assert_int_equal(mbmsec_ue_km_new(km_uri, "bmsc.test", &k), MBMSEC_OK);
+  memset(mrk, fill, 32);
+  assert_int_equal(mbmsec_ue_km_set_credentials(k, btid, mrk), MBMSEC_OK);
+  return k;
+}
+
 /* A new challenge mid-way (401 stale=true switching to MD5, then back to SHA-256): the
  * credentials follow it, over the same password, with nc from 1 (the double checks the
  * response from the password; a kept HA1 that did not follow would fail here). */
 static void test_ha1_new_challenge(void **state)
 {
   (void)state;
-  mbmsec_ue_km *k = NULL;
-  assert_int_equal(mbmsec_ue_km_new("http://127.0.0.1:8081", "bmsc.test", &k), MBMSEC_OK);
   uint8_t mrk[32];
-  memset(mrk, 0x5a, sizeof mrk);
-  assert_int_equal(mbmsec_ue_km_set_credentials(k, "m@bsf", mrk), MBMSEC_OK);
+  mbmsec_ue_km *k = km_with("http://127.0.0.1:8081", "m@bsf", 0x5a, mrk);
   assert_int_equal(register_once(k, "m@bsf", mrk, "n1", true), 1);
   assert_int_equal(register_once(k, "m@bsf", mrk, "n1", false), 2);
   const char *items[] = {"urn:example:mbms:news"};
@@ -317,11 +324,8 @@ static bool body_has(const mbmsec_ue_km_send *s, const char *str)
 static void test_start_reuse(void **state)
 {
   (void)state;
-  mbmsec_ue_km *k = NULL;
-  assert_int_equal(mbmsec_ue_km_new("http://127.0.0.1:8081/p", "bmsc.test", &k), MBMSEC_OK);
   uint8_t mrk[32];
-  memset(mrk, 0x11, sizeof mrk);
-  assert_int_equal(mbmsec_ue_km_set_credentials(k, "r@bsf", mrk), MBMSEC_OK);
+  mbmsec_ue_km *k = km_with("http://127.0.0.1:8081/p", "r@bsf", 0x11, mrk);
   const char *x[] = {"APEQAAEAAA=="}, *y[] = {"APEQAAEAAQ=="}, *xy[] = {"APEQAAEAAA==", "APEQAAEAAQ=="};
   const char *bad[] = {"APEQAAEAAA==", "bad"}, *svc[] = {"APEQAAEAAA=="};
   struct { mbmsec_ue_km_type t; const char *const *items; size_t n; const char *has, *hasnt;
