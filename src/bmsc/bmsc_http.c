@@ -23,20 +23,23 @@
 
 /* Default size of the key request function's thread pool: one thread per online CPU, at
  * most HTTP_THREADS_MAX (`http-threads` overrides). More threads than cores only add
- * context switches: 4 threads on this 2-core machine cost ~3 us of CPU more per request
- * than 2 (docs/BENCHMARKS.md, "third round"). A Zn look-up on a cache miss blocks its
- * thread, so a pool of one is only for tests. */
+ * context switches: on this 2-core machine 2 threads were never slower than 4 or 3
+ * (docs/BENCHMARKS.md, "third round"). A Zn look-up on a cache miss blocks its thread, so
+ * a pool of one is only for tests. */
 #define HTTP_THREADS_MAX 64
 #define HTTP_CONN_LIMIT 512
 #define HTTP_TIMEOUT_S 15
-/* MHD's per-connection memory pool: the request line and header block live in it (an 8 KiB
- * Authorization, the Digest parser's cap, with a 512-octet target and the other headers
- * fits; a header block over ~15 KiB gets MHD's 431), the body passes through it in pieces
- * into our own buffer (cap 64 KiB, 413), and the answer's header block is built in it. MHD
- * zeroes the whole pool after every request of a kept-alive connection, so its size is paid
- * per request: 16 KiB instead of 32 KiB took ~7 us of CPU off a key request here together
- * with the sampled stage timers (docs/BENCHMARKS.md, "second round"). */
-#define HTTP_CONN_MEMORY (16 * 1024)
+/* MHD's per-connection memory pool: the request line and header block live in it, the body
+ * passes through it in pieces into our own buffer (cap 64 KiB, 413), and the answer's header
+ * block is built in it. MHD zeroes the whole pool after every request of a kept-alive
+ * connection, so its size is paid per request, and with hundreds of connections the pools do
+ * not stay in the cache: 32 -> 16 KiB took ~7 us off a key request with the sampled stage
+ * timers ("second round"), 16 -> 8 KiB another 2.5-7 % of the request rate in three
+ * alternating pairs ("third round"). A real key request's header block is under ~2.5 KiB
+ * (B-TID up to 255 octets, target up to 512, cnonce); a header block over ~7 KiB gets MHD's
+ * 431 (an Authorization near the Digest parser's own 8 KiB cap included: refused either
+ * way). */
+#define HTTP_CONN_MEMORY (8 * 1024)
 
 struct bmsc_http {
   struct MHD_Daemon *ua, *admin;
