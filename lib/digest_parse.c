@@ -24,13 +24,6 @@ static const unsigned char CLASS[256] = {
 static bool is_tchar(unsigned char c) { return (CLASS[c] & C_TCHAR) != 0; }
 static bool is_ctl(unsigned char c) { return (CLASS[c] & C_CTL) != 0; }
 static bool is_ows(unsigned char c) { return c == ' ' || c == '\t'; }
-static const unsigned char HEXC[256] = {['0' ... '9'] = 1, ['a' ... 'f'] = 1, ['A' ... 'F'] = 1};
-static bool all_hex(const char *p, size_t n)
-{
-  unsigned ok = 1;
-  for (size_t i = 0; i < n; i++) ok &= HEXC[(unsigned char)p[i]];
-  return ok != 0;
-}
 
 static bool eq(const char *a, size_t alen, const char *b)
 {
@@ -209,7 +202,7 @@ static mbmsec_err apply(mbmsec_digest_header *h, size_t *arena_used, const direc
     else return MBMSEC_ERR_DIGEST_BAD_STALE;
     break;
   case V_NC:
-    ENSURE(s.len == 8 && all_hex(s.p, 8), MBMSEC_ERR_DIGEST_BAD_NC);
+    ENSURE(s.len == 8 && mbmsec_hex_digits(s.p, 8), MBMSEC_ERR_DIGEST_BAD_NC);
     memcpy(h->nc, s.p, 8);
     h->nc[8] = '\0';
     h->nc_value = 0;
@@ -276,7 +269,7 @@ static bool has(const mbmsec_digest_header *h, uint32_t f) { return (h->present 
 static mbmsec_err check_hexval(mbmsec_digest_str v, size_t want)
 {
   bool len_ok = want ? v.len == want : (v.len == 32 || v.len == 64);
-  ENSURE(len_ok && all_hex(v.p, v.len), MBMSEC_ERR_DIGEST_BAD_RESPONSE);
+  ENSURE(len_ok && mbmsec_hex_digits(v.p, v.len), MBMSEC_ERR_DIGEST_BAD_RESPONSE);
   return MBMSEC_OK;
 }
 

@@ -18,19 +18,28 @@ mbmsec_err mbmsec_hex_encode(const uint8_t *in, size_t n, char *out, size_t cap)
   return MBMSEC_OK;
 }
 
-static int hexval(char c)
+/* 1 + the value of each hex digit, 0 for every other octet. */
+static const uint8_t HEX_DEC[256] = {
+    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,
+    ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15,
+    ['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16};
+
+static int hexval(char c) { return (int)HEX_DEC[(unsigned char)c] - 1; }
+
+bool mbmsec_hex_digits(const char *s, size_t n)
 {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+  /* No branch per character: Digest responses, rspauth values and kept HA1s (64 random hex
+   * digits each, several per key request) mispredicted a per-character test. */
+  unsigned ok = 1;
+  for (size_t i = 0; i < n; i++) ok &= HEX_DEC[(unsigned char)s[i]] != 0;
+  return ok != 0;
 }
 
 mbmsec_err mbmsec_hex_decode(const char *s, size_t slen, uint8_t *out, size_t cap, size_t *outlen)
 {
   ENSURE(s && outlen && (out || cap == 0), MBMSEC_ERR_ARG);
   ENSURE(slen % 2 == 0, MBMSEC_ERR_HEX);
-  for (size_t i = 0; i < slen; i++) ENSURE(hexval(s[i]) >= 0, MBMSEC_ERR_HEX);
+  ENSURE(mbmsec_hex_digits(s, slen), MBMSEC_ERR_HEX);
   ENSURE(slen / 2 <= cap, MBMSEC_ERR_SPACE);
   for (size_t i = 0; i < slen / 2; i++)
     out[i] = (uint8_t)((hexval(s[2 * i]) << 4) | hexval(s[2 * i + 1]));

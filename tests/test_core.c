@@ -26,6 +26,19 @@ static void test_hex(void **state)
   assert_int_equal(mbmsec_hex_decode("0g", 2, b, sizeof b, &n), MBMSEC_ERR_HEX);
   assert_int_equal(mbmsec_hex_decode("0011223344", 10, b, sizeof b, &n), MBMSEC_ERR_SPACE);
   assert_int_equal(mbmsec_hex_encode(b, 3, s, 6), MBMSEC_ERR_SPACE);
+  /* every octet value, alone and after a digit: a digit and its value exactly as the ranges */
+  for (int c = 0; c < 256; c++) {
+    const bool digit = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    const char one[2] = {(char)c, 0}, two[2] = {'7', (char)c};
+    assert_int_equal(mbmsec_hex_digits(one, 1), digit);
+    assert_int_equal(mbmsec_hex_digits(two, 2), digit);
+    assert_int_equal(mbmsec_hex_decode(two, 2, b, sizeof b, &n), digit ? MBMSEC_OK : MBMSEC_ERR_HEX);
+    if (digit) {
+      const int v = c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+      assert_int_equal(b[0], 0x70 | v);
+    }
+  }
+  assert_true(mbmsec_hex_digits("", 0));
 }
 
 static void test_base64(void **state)

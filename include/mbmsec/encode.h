@@ -9,6 +9,8 @@
 /* Lower-case hex of n octets into out (2n+1 bytes with the NUL).
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_SPACE. */
 mbmsec_err mbmsec_hex_encode(const uint8_t *in, size_t n, char *out, size_t cap);
+/* Whether all n characters of s are hex digits (either case); true for n = 0. */
+bool mbmsec_hex_digits(const char *s, size_t n);
 /* Decodes slen hex digits (either case, no separators, even count).
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_HEX, MBMSEC_ERR_SPACE. */
 mbmsec_err mbmsec_hex_decode(const char *s, size_t slen, uint8_t *out, size_t cap, size_t *outlen);
