@@ -22,11 +22,11 @@ san: deps
 	  -DMBMSEC_SANITIZE=ON -DMBMSEC_FUZZ=ON -DMBMSEC_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
 	@cmake --build $(SAN) -j$(JOBS)
 
-# Every test: all of them on the gcc build, then the unit tests and the bounded fuzz runs
+# Every test: all of them on the gcc build, then the unit tests, the hostile end-to-end tests and the bounded fuzz runs
 # once more under ASan+UBSan (clang).
 check: build san
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
-	cd $(SAN) && ctest --output-on-failure -j$(JOBS) -L 'unit|fuzz'
+	cd $(SAN) && ctest --output-on-failure -j$(JOBS) -L 'unit|fuzz|hostile'
 
 demo: build
 	@scripts/demo $(BUILD)

@@ -11,7 +11,7 @@
 
 #include "bmsc.h"
 #include "bmsc_text.h"
-#include "bmsc_log.h"
+#include "log.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/mbms_xml.h"
 
@@ -73,7 +73,7 @@ static keyreq_scratch *scratch_get(const bmsc_app *app)
   /* a second handle on ":memory:" would be another, empty database */
   s->store = NULL;
   if (!strstr(app->s.store, ":memory:") && mbmsec_store_open(app->s.store, &s->store) != MBMSEC_OK) {
-    bmsc_log(BL_WARN, "msk-requests of this thread use the shared store handle", NULL);
+    dlog(DLOG_WARN, "msk-requests of this thread use the shared store handle", NULL);
     s->store = NULL;
   }
   if (pthread_setspecific(scratch_key, s) != 0) {
@@ -203,7 +203,7 @@ void bmsc_keyreq_handle(bmsc_app *app, bmsc_reqtype t, const char *content_type,
   const bool server = rc == MBMSEC_ERR_NOMEM || rc == MBMSEC_ERR_SPACE || rc == MBMSEC_ERR_ARG ||
                       !strncmp(mbmsec_errname(rc), "MBMSEC_ERR_STORE", 16);
   out->status = server ? 500 : 400;
-  bmsc_log(server ? BL_ERROR : BL_WARN, "request refused", "btid", dec->btid, "code",
+  dlog(server ? DLOG_ERROR : DLOG_WARN, "request refused", "btid", dec->btid, "code",
            mbmsec_errname(rc), NULL);
 }
 
@@ -237,7 +237,7 @@ static void generate(bmsc_app *app, const uint8_t kdid[KDID_LEN], uint16_t group
   mbmsec_err rc = mbmsec_members_msk_generate(app->members, kdid, group, from, from + lifetime,
                                               MTK_ID_FIRST, MTK_ID_LAST, now, id);
   if (rc == MBMSEC_OK) snprintf(hex, sizeof hex, "%02x%02x%02x%02x", id[0], id[1], id[2], id[3]);
-  bmsc_log(rc == MBMSEC_OK ? BL_INFO : BL_ERROR, "msk generated", "msk_id", hex, "code",
+  dlog(rc == MBMSEC_OK ? DLOG_INFO : DLOG_ERROR, "msk generated", "msk_id", hex, "code",
            rc == MBMSEC_OK ? "" : mbmsec_errname(rc), NULL);
 }
 
@@ -271,6 +271,6 @@ void bmsc_keyreq_rotate(bmsc_app *app)
       if (!gs.has_next) generate(app, l->svc[i].kdid, groups[g], next_from, life, now);
     }
   }
-  if (rc != MBMSEC_OK) bmsc_log(BL_ERROR, "cannot list services", "code", mbmsec_errname(rc), NULL);
+  if (rc != MBMSEC_OK) dlog(DLOG_ERROR, "cannot list services", "code", mbmsec_errname(rc), NULL);
   free(l);
 }

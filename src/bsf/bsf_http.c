@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "bsf_http.h"
-#include "bsf_log.h"
+#include "log.h"
 
 #define HTTP_THREADS 4
 #define HTTP_CONN_LIMIT 512
@@ -22,26 +22,54 @@
 /* Per-connection memory pool: it bounds the request line plus all headers (MHD answers 431
  * beyond it). Room for an 8 KiB Authorization (MBMSEC_DIGEST_HEADER_MAX) and the rest. */
 #define HTTP_CONN_MEMORY (32 * 1024)
-#define HTTP_BODY_KEEP 256
 
 struct bsf_http {
   struct MHD_Daemon *d;
   mbmsec_bsf *engine;
 };
 
-typedef struct {
-  char *target;
-  size_t target_len;
-  int started;
-  size_t body_seen;
-  uint8_t body[HTTP_BODY_KEEP];
-} req_ctx;
+
+void bsf_http_req_body(bsf_http_req *rq, const char *data, size_t len)
+{
+  /* Ub GETs carry no body; keep a little of one for the engine to refuse. Past the kept part
+   * nothing is copied: not even a zero-length copy from a pointer beyond the array. */
+  if (rq->body_seen < BSF_HTTP_BODY_KEEP) {
+    size_t keep = BSF_HTTP_BODY_KEEP - rq->body_seen;
+    if (keep > len)
+      keep = len;
+    memcpy(rq->body + rq->body_seen, data, keep);
+  }
+  rq->body_seen = len > SIZE_MAX - rq->body_seen ? SIZE_MAX : rq->body_seen + len;
+}
+
+mbmsec_err bsf_http_req_answer(mbmsec_bsf *engine, const bsf_http_req *rq, const char *method,
+                               const char *auth, const char *ua, const char *remote,
+                               mbmsec_bsf_response *r)
+{
+  mbmsec_bsf_request q = {
+      .method = method, .method_len = strlen(method), .target = rq->target,
+      .target_len = rq->target_len, .authorization = auth,
+      .authorization_len = auth ? strlen(auth) : 0, .user_agent = ua,
+      .user_agent_len = ua ? strlen(ua) : 0, .body = rq->body,
+      .body_len = rq->body_seen < BSF_HTTP_BODY_KEEP ? rq->body_seen : BSF_HTTP_BODY_KEEP};
+  mbmsec_err rc = mbmsec_bsf_handle(engine, &q, r);
+  char status[8];
+  snprintf(status, sizeof status, "%u", r->status);
+  /* 401 is the normal first answer: only refusals are warnings */
+  dlog(r->status >= 500                        ? DLOG_ERROR
+       : r->status == 400 || r->status == 403 ? DLOG_WARN
+                                               : DLOG_INFO,
+       "ub", "remote", remote, "method", method, "target", rq->target, "status", status, "impi",
+       r->impi, "btid", r->btid, "reason", r->reason, "code",
+       rc == MBMSEC_OK ? "" : mbmsec_errname(rc), "ua", ua ? ua : "", NULL);
+  return rc;
+}
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
   (void)cls;
   (void)c;
-  req_ctx *rq = calloc(1, sizeof *rq);
+  bsf_http_req *rq = calloc(1, sizeof *rq);
   if (rq && uri) {
     rq->target_len = strlen(uri);
     rq->target = strdup(uri);
@@ -55,7 +83,7 @@ static void on_done(void *cls, struct MHD_Connection *c, void **req_cls,
   (void)cls;
   (void)c;
   (void)toe;
-  req_ctx *rq = *req_cls;
+  bsf_http_req *rq = *req_cls;
   if (rq) {
     free(rq->target);
     free(rq);
@@ -73,7 +101,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
   size_t n = strlen(line);
   while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
     line[--n] = 0;
-  bsf_log(LOG_WARN, "http-stack", "line", line, NULL);
+  dlog(DLOG_WARN, "http-stack", "line", line, NULL);
 }
 #pragma GCC diagnostic pop
 
@@ -97,7 +125,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
   (void)version;
   bsf_http *h = cls;
-  req_ctx *rq = *req_cls;
+  bsf_http_req *rq = *req_cls;
   if (!rq || !rq->target)
     return MHD_NO; /* out of memory in on_uri: drop the connection */
   if (!rq->started) {
@@ -105,40 +133,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     return MHD_YES;
   }
   if (*upload_size > 0) {
-    /* Ub GETs carry no body; keep a little of one for the engine to refuse */
-    size_t keep = rq->body_seen < HTTP_BODY_KEEP ? HTTP_BODY_KEEP - rq->body_seen : 0;
-    if (keep > *upload_size)
-      keep = *upload_size;
-    memcpy(rq->body + rq->body_seen, upload, keep);
-    rq->body_seen += *upload_size;
+    bsf_http_req_body(rq, upload, *upload_size);
     *upload_size = 0;
     return MHD_YES;
   }
   (void)url;
   const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
   const char *ua = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
-  mbmsec_bsf_request q = {
-      .method = method, .method_len = strlen(method), .target = rq->target,
-      .target_len = rq->target_len, .authorization = auth,
-      .authorization_len = auth ? strlen(auth) : 0, .user_agent = ua,
-      .user_agent_len = ua ? strlen(ua) : 0, .body = rq->body,
-      .body_len = rq->body_seen < HTTP_BODY_KEEP ? rq->body_seen : HTTP_BODY_KEEP};
   mbmsec_bsf_response *r = malloc(sizeof *r);
   if (!r)
     return MHD_NO;
-  mbmsec_err rc = mbmsec_bsf_handle(h->engine, &q, r);
-
-  char remote[64], status[8];
+  char remote[64];
   remote_of(c, remote, sizeof remote);
-  snprintf(status, sizeof status, "%u", r->status);
-  /* 401 is the normal first answer: only refusals are warnings */
-  bsf_log(r->status >= 500                        ? LOG_ERROR
-          : r->status == 400 || r->status == 403 ? LOG_WARN
-                                                  : LOG_INFO,
-          "ub",
-          "remote", remote, "method", method, "target", rq->target, "status", status, "impi",
-          r->impi, "btid", r->btid, "reason", r->reason, "code",
-          rc == MBMSEC_OK ? "" : mbmsec_errname(rc), "ua", ua ? ua : "", NULL);
+  bsf_http_req_answer(h->engine, rq, method, auth, ua, remote, r);
 
   enum MHD_Result ret = MHD_NO;
   struct MHD_Response *resp =
@@ -165,7 +172,7 @@ int bsf_http_start(const char *addr, uint16_t port, mbmsec_bsf *engine, bsf_http
   sin.sin_family = AF_INET;
   sin.sin_port = htons(port);
   if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1) {
-    bsf_log(LOG_ERROR, "http listen address is not an IPv4 literal", "addr", addr, NULL);
+    dlog(DLOG_ERROR, "http listen address is not an IPv4 literal", "addr", addr, NULL);
     return -1;
   }
   bsf_http *h = calloc(1, sizeof *h);
@@ -181,7 +188,7 @@ int bsf_http_start(const char *addr, uint16_t port, mbmsec_bsf *engine, bsf_http
       (size_t)HTTP_CONN_MEMORY, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
       MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_END);
   if (!h->d) {
-    bsf_log(LOG_ERROR, "cannot start the HTTP server (address in use?)", "addr", addr, NULL);
+    dlog(DLOG_ERROR, "cannot start the HTTP server (address in use?)", "addr", addr, NULL);
     free(h);
     return -1;
   }

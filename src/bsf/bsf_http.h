@@ -1,11 +1,32 @@
 /* The HTTP side of the daemon: libmicrohttpd in front of the Ub engine. */
 #ifndef MBMSEC_BSF_HTTP_H
 #define MBMSEC_BSF_HTTP_H
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mbmsec/bsf.h"
 
 typedef struct bsf_http bsf_http;
+
+/* Octets of a request body kept for the engine (Ub requests have none; the engine refuses). */
+#define BSF_HTTP_BODY_KEEP 256
+
+/* What the adapter keeps of one request between libmicrohttpd's calls. */
+typedef struct {
+  char *target; /* the raw request-target */
+  size_t target_len;
+  int started;
+  size_t body_seen; /* octets of body received in all (saturating) */
+  uint8_t body[BSF_HTTP_BODY_KEEP];
+} bsf_http_req;
+
+/* The MHD-free halves of the request handler (fuzz/fuzz_bsf_http.c drives them): a body chunk
+ * of any length is counted and its first BSF_HTTP_BODY_KEEP octets kept; the complete request
+ * goes to the engine and is logged (remote: the client's address as text). */
+void bsf_http_req_body(bsf_http_req *rq, const char *data, size_t len);
+mbmsec_err bsf_http_req_answer(mbmsec_bsf *engine, const bsf_http_req *rq, const char *method,
+                               const char *auth, const char *ua, const char *remote,
+                               mbmsec_bsf_response *r);
 
 /* Listens on addr (IPv4 literal) and port; requests go to engine. Logs why on failure.
  * @return 0, or -1 (nothing started). */

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# mbmsec-bsf under hostile HTTP requests (issue "Hard to knock over", item 1), on loopback:
+# a 10,000-octet method, over-long header names and values, an over-long request-target, and
+# bodies from 257 octets up to 1 MiB, each sent raw over a socket. Every one gets a clean
+# refusal (an HTTP status line, no 200), the daemon stays up, a legitimate first request still
+# gets its 401 challenge, and its stderr holds no sanitizer report. `make check` runs this
+# against the gcc build and again against the ASan+UBSan build (label "hostile"), where the
+# former logger's stack overflow and the body copy's out-of-bounds pointer were fatal.
+set -u
+: "${BSF:?BSF must name mbmsec-bsf}" "${PY:=/usr/bin/python3}"
+TEST_NAME=bsf-hostile
+. "$(dirname "$0")/../lib/common.sh"
+
+FQDN=bsf.test.example.org
+STORE="sqlite:$WORK/bsf.db"
+K=000102030405060708090a0b0c0d0e0f OPC=0f0e0d0c0b0a09080706050403020100
+ALICE="alice@ims.mnc001.mcc001.3gppnetwork.org"
+"$BSF" subscriber add --store "$STORE" --impi "$ALICE" --k "$K" --opc "$OPC" || fail "subscriber add"
+
+for try in 1 2 3 4 5; do
+  HP=$(free_port)
+  "$BSF" run --listen "127.0.0.1:$HP" --store "$STORE" --fqdn "$FQDN" --no-zn --log-level debug \
+    >"$WORK/bsf.out" 2>"$WORK/bsf.err" &
+  BSF_PID=$!
+  TEST_PIDS+=("$BSF_PID")
+  wait_for "$WORK/bsf.err" "msg=ready" 100 "$BSF_PID" && break
+  kill -KILL "$BSF_PID" 2>/dev/null || true
+  [ "$try" = 5 ] && fail "mbmsec-bsf did not start"
+done
+
+# raw NAME: sends the request the Python snippet below builds for NAME, prints the status code
+# of the answer ("none" when the connection closed without one).
+raw() {
+  "$PY" - "$HP" "$1" "$ALICE" "$FQDN" <<'PYEOF'
+import socket, sys
+port, name, impi, fqdn = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+first = 'Digest username="%s", realm="%s", nonce="", uri="/", response=""' % (impi, fqdn)
+def req(method="GET", target="/", headers=(), body=b""):
+    h = "".join("%s: %s\r\n" % kv for kv in headers)
+    if body:
+        h += "Content-Length: %d\r\n" % len(body)
+    return ("%s %s HTTP/1.1\r\nHost: bsf\r\n%s\r\n" % (method, target, h)).encode() + body
+auth = ("Authorization", first)
+cases = {
+    "long-method": lambda: req(method="M" * 10000, headers=[auth]),
+    "long-method-8k": lambda: req(method="G" * 7900, headers=[auth]),
+    "long-target": lambda: req(target="/" + "t" * 7000, headers=[auth]),
+    "long-header-name": lambda: req(headers=[("X" * 7000, "v"), auth]),
+    "long-header-value": lambda: req(headers=[("X-Long", "v" * 7000), auth]),
+    "huge-header-value": lambda: req(headers=[("X-Long", "v" * 40000), auth]),
+    "long-authorization": lambda: req(headers=[("Authorization", first + ", x=\"" + "a" * 6000 + "\"")]),
+    "long-user-agent": lambda: req(headers=[("User-Agent", "u\"=\\ " * 1300), auth]),
+    "many-headers": lambda: req(headers=[("X-H%d" % i, "v" * 20) for i in range(250)] + [auth]),
+}
+for n in (257, 258, 1000, 4096, 65536, 1 << 20):
+    cases["body-%d" % n] = (lambda n=n: req(method="POST", headers=[auth], body=b"B" * n))
+    cases["get-body-%d" % n] = (lambda n=n: req(headers=[auth], body=b"\"=\\ " * (n // 4) + b"x" * (n % 4)))
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+try:
+    s.sendall(cases[name]())
+except OSError:
+    pass  # refused while sending: the answer may still be there
+data = b""
+try:
+    while b"\r\n" not in data:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+except OSError:
+    pass
+line = data.split(b"\r\n", 1)[0].split()
+print(line[1].decode() if len(line) >= 2 and line[0].startswith(b"HTTP/1.") else "none")
+PYEOF
+}
+
+for c in long-method long-method-8k long-target long-header-name long-header-value \
+  huge-header-value long-authorization long-user-agent many-headers \
+  body-257 body-258 body-1000 body-4096 body-65536 body-1048576 \
+  get-body-257 get-body-258 get-body-1000 get-body-4096 get-body-65536 get-body-1048576; do
+  st=$(raw "$c")
+  kill -0 "$BSF_PID" 2>/dev/null || fail "mbmsec-bsf died on $c"
+  case $st in
+    200) fail "$c: answered 200" ;;
+    [1-5][0-9][0-9]) ok "$c: answered $st" ;;
+    none) ok "$c: connection closed without an answer" ;;
+    *) fail "$c: $st" ;;
+  esac
+done
+
+# still serving: a legitimate first request gets its challenge
+st=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -A "mbmsec-test 3gpp-gba-tmpi" \
+  -H "Authorization: Digest username=\"$ALICE\", realm=\"$FQDN\", nonce=\"\", uri=\"/\", response=\"\"" \
+  "http://127.0.0.1:$HP/")
+[ "$st" = 401 ] || fail "legitimate request after the attacks: $st"
+ok "legitimate request still challenged (401)"
+
+# every log line bounded: none over the logger's 2,048 octets, the cut ones marked
+awk 'length($0) >= 2048 { exit 1 }' "$WORK/bsf.err" || fail "a log line of 2,048 octets or more"
+grep -q "truncated=1" "$WORK/bsf.err" || fail "no log line was marked truncated (the long method should be)"
+ok "log lines bounded ($(grep -c truncated=1 "$WORK/bsf.err") cut and marked)"
+
+stop_pid "$BSF_PID" || fail "mbmsec-bsf did not stop cleanly"
+grep -qE "runtime error|AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer" "$WORK/bsf.err" &&
+  fail "sanitizer report in the BSF's stderr"
+ok "stopped cleanly, no sanitizer report"
