@@ -5,7 +5,7 @@ JOBS   ?= $(shell nproc)
 # Seconds each libFuzzer target runs inside `make check`.
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build san check check-fast demo bench fuzz clean
+.PHONY: all deps build san check check-fast demo bench fuzz clean format
 all: build
 
 deps:
@@ -36,3 +36,7 @@ bench: build
 
 clean:
 	rm -rf $(BUILD) $(SAN)
+
+# Formats every C file git tracks with the project's .clang-format (clang-format 14).
+format:
+	@git ls-files '*.c' '*.h' | xargs clang-format -i
