@@ -29,6 +29,12 @@
 #define MBMSEC_BSF_CHALLENGE_TTL_DEFAULT 60 /* seconds a nonce may be answered */
 #define MBMSEC_BSF_PENDING_DEFAULT 4096  /* outstanding challenges kept at most */
 #define MBMSEC_BSF_PENDING_MAX (1u << 20)
+/* Outstanding challenges one IMPI may hold: a new one beyond it replaces that IMPI's oldest, so
+ * a flood for one identity churns only its own entries and never evicts another subscriber's
+ * (a refusal instead would tell a subscriber from an unknown IMPI, whose decoys are not kept). */
+#define MBMSEC_BSF_PENDING_PER_IMPI_DEFAULT 8
+/* Likewise per client address; 0 in the config = an eighth of the table (at least 1). */
+#define MBMSEC_BSF_SOURCE_MAX 64 /* octets of a client address as text */
 #define MBMSEC_BSF_TARGET_MAX 1024       /* octets of the request-target */
 #define MBMSEC_BSF_UA_MAX 1024           /* octets of User-Agent */
 /* Server header: the product token that announces TMPI support (TS 33.220 4.5.2). */
@@ -44,6 +50,8 @@ typedef struct {
   uint32_t lifetime;         /* seconds; 0 = MBMSEC_BSF_LIFETIME_DEFAULT */
   uint32_t challenge_ttl;    /* seconds; 0 = MBMSEC_BSF_CHALLENGE_TTL_DEFAULT */
   uint32_t max_pending;      /* 0 = MBMSEC_BSF_PENDING_DEFAULT */
+  uint32_t max_pending_per_impi;   /* 0 = MBMSEC_BSF_PENDING_PER_IMPI_DEFAULT; <= max_pending */
+  uint32_t max_pending_per_source; /* 0 = max_pending / 8 (at least 1); <= max_pending */
   uint32_t ind_len;          /* IND bits of the SQN (TS 33.102 C.1.2); 0 = 5, 255 = none */
   mbmsec_bsf_clock_fn clock; /* Unix seconds; NULL = time(NULL). Tests move time with it */
   void *clock_user;
@@ -63,6 +71,8 @@ typedef struct {
   size_t user_agent_len;
   const uint8_t *body;
   size_t body_len;
+  const char *source;        /* the client's address (no port), for the per-source limit; */
+  size_t source_len;         /* NULL = unknown (no per-source limit); cut at SOURCE_MAX */
 } mbmsec_bsf_request;
 
 /* One response. A header value that is "" is not sent. */
@@ -90,6 +100,16 @@ void mbmsec_bsf_free(mbmsec_bsf *bsf);
 
 /* Number of challenges outstanding (expired ones included until they are swept). */
 size_t mbmsec_bsf_pending_count(mbmsec_bsf *bsf);
+
+/* What the pending table did under pressure since the engine started. */
+typedef struct {
+  uint64_t challenges;        /* challenges kept (decoys are not) */
+  uint64_t replaced_per_impi; /* a challenge replaced its IMPI's oldest (the per-IMPI limit) */
+  uint64_t replaced_per_source; /* ... the oldest of its client address (per-source limit) */
+  uint64_t evicted_full;      /* the table was full: the oldest entry of anyone went */
+} mbmsec_bsf_stats;
+/* Copies the counters; NULL bsf or out is a no-op. */
+void mbmsec_bsf_stats_get(mbmsec_bsf *bsf, mbmsec_bsf_stats *out);
 
 /* Handles one Ub request; *resp is always filled (status 500 on an internal failure).
  * Statuses: 401 + challenge (first request of a known IMPI; wrong RES; AUTS handled);

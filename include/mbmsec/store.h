@@ -177,6 +177,13 @@ mbmsec_err mbmsec_store_subscriber_get(mbmsec_store *st, const char *impi,
  * MBMSEC_ERR_STORE_REENTRANT, MBMSEC_ERR_NOMEM. */
 mbmsec_err mbmsec_store_subscriber_list(mbmsec_store *st, mbmsec_store_subscriber_cb cb, void *arg);
 
+/* The AMF most subscribers have (ties: the lowest), for the BSF's decoy challenges: the AMF
+ * travels in clear in AUTN, so a decoy must carry the common one. *found is 0 (amf untouched)
+ * when there is no subscriber.
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_STORE_CORRUPT, MBMSEC_ERR_STORE_IO,
+ * MBMSEC_ERR_STORE_BUSY, MBMSEC_ERR_STORE_REENTRANT, MBMSEC_ERR_NOMEM. */
+mbmsec_err mbmsec_store_subscriber_amf_mode(mbmsec_store *st, uint8_t amf[2], int *found);
+
 /* Deletes a subscriber and, with it, its bootstrap records.
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_STORE_IMPI, MBMSEC_ERR_STORE_NOT_FOUND,
  * MBMSEC_ERR_STORE_IO, MBMSEC_ERR_STORE_BUSY, MBMSEC_ERR_STORE_CORRUPT,

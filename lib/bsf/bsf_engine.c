@@ -36,6 +36,9 @@ mbmsec_err mbmsec_bsf_new(const mbmsec_bsf_config *cfg, mbmsec_store *store, mbm
   ENSURE(fqdn_ok(cfg->fqdn, n), MBMSEC_ERR_BSF_CONFIG);
   ENSURE(cfg->lifetime <= MBMSEC_BSF_LIFETIME_MAX && cfg->max_pending <= MBMSEC_BSF_PENDING_MAX,
          MBMSEC_ERR_BSF_CONFIG);
+  const uint32_t cap = cfg->max_pending ? cfg->max_pending : MBMSEC_BSF_PENDING_DEFAULT;
+  ENSURE(cfg->max_pending_per_impi <= cap && cfg->max_pending_per_source <= cap,
+         MBMSEC_ERR_BSF_CONFIG);
   ENSURE(cfg->ind_len <= MBMSEC_AKA_IND_LEN_MAX || cfg->ind_len == 255, MBMSEC_ERR_BSF_CONFIG);
   mbmsec_bsf *b = calloc(1, sizeof *b);
   ENSURE(b, MBMSEC_ERR_NOMEM);
@@ -48,7 +51,14 @@ mbmsec_err mbmsec_bsf_new(const mbmsec_bsf_config *cfg, mbmsec_store *store, mbm
   b->clock = cfg->clock;
   b->clock_user = cfg->clock_user;
   b->store = store;
-  b->cap = cfg->max_pending ? cfg->max_pending : MBMSEC_BSF_PENDING_DEFAULT;
+  b->cap = cap;
+  b->per_impi = cfg->max_pending_per_impi ? cfg->max_pending_per_impi
+                : cap < MBMSEC_BSF_PENDING_PER_IMPI_DEFAULT ? cap
+                                                            : MBMSEC_BSF_PENDING_PER_IMPI_DEFAULT;
+  b->per_source = cfg->max_pending_per_source ? cfg->max_pending_per_source
+                  : cap >= 8                  ? cap / 8
+                                              : 1;
+  b->decoy_amf[0] = 0x80; /* the `subscriber add` default, until the store says otherwise */
   b->table = calloc(b->cap, sizeof *b->table);
   if (!b->table || pthread_mutex_init(&b->lock, NULL) != 0) {
     free(b->table);

@@ -35,7 +35,7 @@ static void auc_state(const mbmsec_bsf *bsf, uint64_t sqn, mbmsec_aka_auc_state 
 }
 
 mbmsec_err bsf_hss_vector(mbmsec_bsf *bsf, const char *impi, mbmsec_aka_vector *av,
-                          uint64_t *sqn_out)
+                          uint64_t *sqn_out, bool *decoy)
 {
   mbmsec_err rc;
   mbmsec_store_subscriber sub;
@@ -43,7 +43,21 @@ mbmsec_err bsf_hss_vector(mbmsec_bsf *bsf, const char *impi, mbmsec_aka_vector *
   uint8_t sqn[6], rand[16];
   uint64_t base, pending;
   memset(&sub, 0, sizeof sub);
-  GUARD_OUT(mbmsec_store_subscriber_get(bsf->store, impi, &sub));
+  *decoy = false;
+  rc = mbmsec_store_subscriber_get(bsf->store, impi, &sub);
+  if (rc == MBMSEC_ERR_STORE_NOT_FOUND) {
+    /* Not a subscriber: one made up here, with random K, OPc and SQN and the decoy AMF, goes
+     * down the same path as a real one, so that the answer's shape and time tell nothing. */
+    uint8_t r[16 + 16 + 6];
+    *decoy = true;
+    rc = mbmsec_random(r, sizeof r);
+    memcpy(sub.k, r, 16);
+    memcpy(sub.opc, r + 16, 16);
+    sub.sqn = load48(r + 32) >> 1; /* below the top half: never out of range */
+    memcpy(sub.amf, bsf->decoy_amf, 2);
+    mbmsec_cleanse(r, sizeof r);
+  }
+  GUARD_OUT(rc);
   base = sub.sqn;
   if (bsf_pending_max_sqn(bsf, impi, &pending) && pending > base)
     base = pending;

@@ -44,8 +44,23 @@ static bool str_eq(mbmsec_digest_str a, const char *b, size_t blen)
 
 /* A fresh AKA challenge for impi: 401 + WWW-Authenticate, the vector kept under its nonce.
  * why says what led to it (for the log). */
-static mbmsec_err challenge(mbmsec_bsf *bsf, const char *impi, const char *why,
-                            mbmsec_bsf_response *r)
+/* The AMF of the decoys: the one most subscribers have, read again when BSF_AMF_REFRESH_S
+ * have passed, on the path of every challenge alike (known or not), so that neither answer's
+ * time tells them apart. A store failure keeps the last value. Caller holds hss_lock. */
+static void decoy_amf_refresh(mbmsec_bsf *bsf)
+{
+  const int64_t now = bsf_now(bsf);
+  if (bsf->decoy_amf_at != 0 && now - bsf->decoy_amf_at < BSF_AMF_REFRESH_S)
+    return;
+  uint8_t amf[2];
+  int found = 0;
+  if (mbmsec_store_subscriber_amf_mode(bsf->store, amf, &found) == MBMSEC_OK && found)
+    memcpy(bsf->decoy_amf, amf, 2);
+  bsf->decoy_amf_at = now;
+}
+
+static mbmsec_err challenge(mbmsec_bsf *bsf, const char *impi, const char *source,
+                            const char *why, mbmsec_bsf_response *r)
 {
   mbmsec_err rc;
   mbmsec_aka_vector av;
@@ -57,36 +72,25 @@ static mbmsec_err challenge(mbmsec_bsf *bsf, const char *impi, const char *why,
   /* The SQN choice reads the pending table; hold hss_lock until this challenge is in it, so
    * that two challenges for one IMPI never get the same SQN. */
   pthread_mutex_lock(&bsf->hss_lock);
-  rc = bsf_hss_vector(bsf, impi, &av, &p.sqn);
+  decoy_amf_refresh(bsf);
+  bool decoy = false;
+  rc = bsf_hss_vector(bsf, impi, &av, &p.sqn, &decoy);
   if (rc == MBMSEC_ERR_STORE_IMPI) {
     decide(r, 400, "username is not a valid IMPI (1..255 printable ASCII octets)");
     rc = MBMSEC_OK;
     goto out;
   }
-  /* Not a subscriber: a challenge of the same shape, kept nowhere, so that a 401 does not tell
-   * which IMPIs exist. RAND is random and AUTN is made by Milenage under a random K, OPc and
-   * SQN: random octets except the AMF, which travels in clear in AUTN and is the default 8000
-   * of `subscriber add` (fully random octets there would mark the decoy), and the Milenage run
-   * keeps the decoy's cost close to a real challenge's. Its answer fails as an unknown nonce,
-   * and a real USIM refuses its AUTN (MAC failure). */
-  const bool decoy = rc == MBMSEC_ERR_STORE_NOT_FOUND;
-  if (decoy) {
-    uint8_t dk[16 + 16 + 16 + 6]; /* K, OPc, RAND, SQN */
-    static const uint8_t amf[2] = {0x80, 0x00};
-    rc = mbmsec_random(dk, sizeof dk);
-    if (rc == MBMSEC_OK)
-      rc = mbmsec_aka_vector_make(dk, dk + 16, dk + 32, dk + 48, amf, &av);
-    if (rc == MBMSEC_OK)
-      memcpy(av.rand, dk + 32, 16);
-    mbmsec_cleanse(dk, sizeof dk);
-    GUARD_OUT(rc);
-  } else {
-    GUARD_OUT(rc);
-  }
+  /* Not a subscriber (decoy): a challenge of the same shape, made by the same steps and kept
+   * nowhere, so that neither a 401 nor its time tells which IMPIs exist. RAND is random and
+   * AUTN is made by Milenage under a random K, OPc and SQN, with the AMF in clear that most
+   * subscribers have (decoy_amf_refresh; random octets or a fixed value there would mark the
+   * decoy). Its answer fails as an unknown nonce, and a real USIM refuses its AUTN (MAC). */
+  GUARD_OUT(rc);
   memcpy(ra, av.rand, 16);
   memcpy(ra + 16, av.autn, 16);
   GUARD_OUT(mbmsec_b64_encode(ra, sizeof ra, p.nonce, sizeof p.nonce, NULL));
   snprintf(p.impi, sizeof p.impi, "%s", impi);
+  snprintf(p.source, sizeof p.source, "%s", source);
   memcpy(p.rand, av.rand, 16);
   memcpy(p.xres, av.xres, 8);
   memcpy(p.ck, av.ck, 16);
@@ -103,12 +107,11 @@ static mbmsec_err challenge(mbmsec_bsf *bsf, const char *impi, const char *why,
   h->qop_list = MBMSEC_DIGEST_QOPBIT_AUTH_INT;
   GUARD_OUT(mbmsec_digest_build_challenge(h, r->www_authenticate, sizeof r->www_authenticate,
                                           NULL));
-  if (decoy) {
+  bsf_pending_put(bsf, &p, !decoy);
+  if (decoy)
     decide(r, 401, "unknown IMPI: decoy challenge, nothing kept");
-  } else {
-    bsf_pending_put(bsf, &p);
+  else
     decide(r, 401, "%s", why);
-  }
 out:
   pthread_mutex_unlock(&bsf->hss_lock);
   free(h);
@@ -116,6 +119,18 @@ out:
   mbmsec_cleanse(&p, sizeof p);
   mbmsec_cleanse(ra, sizeof ra);
   return rc;
+}
+
+/* The request's client address as a string ("" when unknown), cut at MBMSEC_BSF_SOURCE_MAX. */
+static const char *source_of(const mbmsec_bsf_request *req, char out[MBMSEC_BSF_SOURCE_MAX + 1])
+{
+  size_t n = req->source ? req->source_len : 0;
+  if (n > MBMSEC_BSF_SOURCE_MAX)
+    n = MBMSEC_BSF_SOURCE_MAX;
+  if (n)
+    memcpy(out, req->source, n);
+  out[n] = 0;
+  return out;
 }
 
 static void xml_time(int64_t t, char out[32])
@@ -203,6 +218,7 @@ static mbmsec_err answer(mbmsec_bsf *bsf, const mbmsec_bsf_request *req,
                          const mbmsec_digest_header *h, mbmsec_bsf_response *r)
 {
   mbmsec_err rc = MBMSEC_OK;
+  char src[MBMSEC_BSF_SOURCE_MAX + 1];
   bsf_pending p;
   mbmsec_digest_input in;
   uint8_t auts[MBMSEC_AKA_AUTS_LEN];
@@ -249,7 +265,7 @@ static mbmsec_err answer(mbmsec_bsf *bsf, const mbmsec_bsf_request *req,
       req->body, req->body_len, &in));
   rc = mbmsec_digest_verify(&in, h->response);
   if (rc == MBMSEC_ERR_DIGEST_MISMATCH) {
-    rc = challenge(bsf, p.impi,
+    rc = challenge(bsf, p.impi, source_of(req, src),
                    has_auts ? "response with auts does not verify; new challenge"
                             : "wrong RES; new challenge",
                    r);
@@ -259,7 +275,7 @@ static mbmsec_err answer(mbmsec_bsf *bsf, const mbmsec_bsf_request *req,
   if (has_auts) {
     rc = bsf_hss_resync(bsf, p.impi, p.rand, auts);
     if (rc == MBMSEC_ERR_AUTS_MAC) {
-      rc = challenge(bsf, p.impi, "AUTS MAC-S does not verify; new challenge", r);
+      rc = challenge(bsf, p.impi, source_of(req, src), "AUTS MAC-S does not verify; new challenge", r);
       goto out;
     }
     if (rc == MBMSEC_ERR_STORE_NOT_FOUND) {
@@ -268,7 +284,7 @@ static mbmsec_err answer(mbmsec_bsf *bsf, const mbmsec_bsf_request *req,
       goto out;
     }
     GUARD_OUT(rc);
-    rc = challenge(bsf, p.impi, "SQN resynchronised from AUTS; new challenge", r);
+    rc = challenge(bsf, p.impi, source_of(req, src), "SQN resynchronised from AUTS; new challenge", r);
     goto out;
   }
   rc = bootstrap(bsf, &p, h, &in, r);
@@ -339,7 +355,8 @@ static mbmsec_err handle(mbmsec_bsf *bsf, const mbmsec_bsf_request *req, mbmsec_
     decide(r, 400, "algorithm must be AKAv1-MD5");
     return MBMSEC_OK;
   }
-  return challenge(bsf, r->impi, "challenge", r);
+  char src[MBMSEC_BSF_SOURCE_MAX + 1];
+  return challenge(bsf, r->impi, source_of(req, src), "challenge", r);
 }
 
 mbmsec_err mbmsec_bsf_handle(mbmsec_bsf *bsf, const mbmsec_bsf_request *req,

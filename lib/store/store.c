@@ -197,6 +197,13 @@ mbmsec_err mbmsec_store_subscriber_get(mbmsec_store *st, const char *impi,
   return st->ops->subscriber_get(st, impi, out);
 }
 
+mbmsec_err mbmsec_store_subscriber_amf_mode(mbmsec_store *st, uint8_t amf[2], int *found)
+{
+  ENSURE(st != NULL && amf != NULL && found != NULL, MBMSEC_ERR_ARG);
+  *found = 0;
+  return st->ops->subscriber_amf_mode(st, amf, found);
+}
+
 mbmsec_err mbmsec_store_subscriber_list(mbmsec_store *st, mbmsec_store_subscriber_cb cb, void *arg)
 {
   ENSURE(st != NULL && cb != NULL, MBMSEC_ERR_ARG);

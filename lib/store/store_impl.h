@@ -27,6 +27,7 @@ typedef struct mbmsec_store_ops {
   mbmsec_err (*subscriber_sqn_cas)(mbmsec_store *st, const char *impi, uint64_t expected,
                                    uint64_t new_sqn);
   mbmsec_err (*subscriber_set_uss)(mbmsec_store *st, const char *impi, const char *uss);
+  mbmsec_err (*subscriber_amf_mode)(mbmsec_store *st, uint8_t amf[2], int *found);
 
   mbmsec_err (*bootstrap_put)(mbmsec_store *st, const mbmsec_store_bootstrap_in *bs);
   mbmsec_err (*bootstrap_get)(mbmsec_store *st, const char *btid, mbmsec_store_bootstrap *out);

@@ -40,6 +40,7 @@ enum stmt_id {
   Q_SUB_DELETE,
   Q_SUB_CAS,
   Q_SUB_SET_USS,
+  Q_SUB_AMF_MODE,
   Q_BS_PUT,
   Q_BS_GET,
   Q_BS_DELETE,
@@ -62,6 +63,7 @@ static const char *const stmt_sql[Q_COUNT] = {
   [Q_SUB_DELETE] = "DELETE FROM subscriber WHERE impi = ?1",
   [Q_SUB_CAS] = "UPDATE subscriber SET sqn = ?3 WHERE impi = ?1 AND sqn = ?2",
   [Q_SUB_SET_USS] = "UPDATE subscriber SET uss = ?2 WHERE impi = ?1",
+  [Q_SUB_AMF_MODE] = "SELECT amf FROM subscriber GROUP BY amf ORDER BY count(*) DESC, amf LIMIT 1",
   [Q_BS_PUT] = "INSERT INTO bootstrap (btid, impi, ks, rand, created, expires)"
                " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
   [Q_BS_GET] = "SELECT btid, impi, ks, rand, created, expires FROM bootstrap WHERE btid = ?1",
@@ -521,6 +523,25 @@ out:
   return rc;
 }
 
+static mbmsec_err sqlite_subscriber_amf_mode(mbmsec_store *st, uint8_t amf[2], int *found)
+{
+  sqlite_store *s = impl(st);
+  mbmsec_err rc;
+  sqlite3_stmt *q = NULL;
+  GUARD(lock(s));
+  GUARD_OUT(stmt(s, Q_SUB_AMF_MODE, &q));
+  int r = sqlite3_step(q);
+  if (r == SQLITE_DONE)
+    goto out; /* no subscriber */
+  ENSURE_OUT(r == SQLITE_ROW, map_rc(s, r));
+  GUARD_OUT(col_blob(s, q, 0, amf, 2));
+  *found = 1;
+out:
+  done(q);
+  unlock(s);
+  return rc;
+}
+
 static mbmsec_err sqlite_subscriber_list(mbmsec_store *st, mbmsec_store_subscriber_cb cb, void *arg)
 {
   sqlite_store *s = impl(st);
@@ -764,6 +785,7 @@ static const mbmsec_store_ops sqlite_ops = {
   .batch = sqlite_batch,
   .subscriber_add = sqlite_subscriber_add,
   .subscriber_get = sqlite_subscriber_get,
+  .subscriber_amf_mode = sqlite_subscriber_amf_mode,
   .subscriber_list = sqlite_subscriber_list,
   .subscriber_delete = sqlite_subscriber_delete,
   .subscriber_sqn_cas = sqlite_subscriber_sqn_cas,

@@ -46,12 +46,16 @@ mbmsec_err bsf_http_req_answer(mbmsec_bsf *engine, const bsf_http_req *rq, const
                                const char *auth, const char *ua, const char *remote,
                                mbmsec_bsf_response *r)
 {
+  /* the per-source limit of pending challenges counts by address, not by address and port */
+  const char *colon = strrchr(remote, ':');
+  const size_t src_len = colon ? (size_t)(colon - remote) : strlen(remote);
   mbmsec_bsf_request q = {
       .method = method, .method_len = strlen(method), .target = rq->target,
       .target_len = rq->target_len, .authorization = auth,
       .authorization_len = auth ? strlen(auth) : 0, .user_agent = ua,
       .user_agent_len = ua ? strlen(ua) : 0, .body = rq->body,
-      .body_len = rq->body_seen < BSF_HTTP_BODY_KEEP ? rq->body_seen : BSF_HTTP_BODY_KEEP};
+      .body_len = rq->body_seen < BSF_HTTP_BODY_KEEP ? rq->body_seen : BSF_HTTP_BODY_KEEP,
+      .source = remote, .source_len = src_len};
   mbmsec_err rc = mbmsec_bsf_handle(engine, &q, r);
   char status[8];
   snprintf(status, sizeof status, "%u", r->status);

@@ -22,7 +22,8 @@ typedef struct {
 
 /* The MHD-free halves of the request handler (fuzz/fuzz_bsf_http.c drives them): a body chunk
  * of any length is counted and its first BSF_HTTP_BODY_KEEP octets kept; the complete request
- * goes to the engine and is logged (remote: the client's address as text). */
+ * goes to the engine and is logged (remote: the client's "address:port", whose address is the
+ * engine's source for the per-source limit of pending challenges). */
 void bsf_http_req_body(bsf_http_req *rq, const char *data, size_t len);
 mbmsec_err bsf_http_req_answer(mbmsec_bsf *engine, const bsf_http_req *rq, const char *method,
                                const char *auth, const char *ua, const char *remote,

@@ -218,6 +218,27 @@ static mbmsec_err zn_lookup(const uint8_t *btid, size_t btid_len, const uint8_t 
   return rc;
 }
 
+/* One warning per FLOOD_REPORT_S at most when pending challenges were replaced or evicted
+ * (a flood of first requests): counted in the engine, summarised here, never one line each. */
+#define FLOOD_REPORT_S 10
+static void flood_report(mbmsec_bsf *engine, mbmsec_bsf_stats *seen)
+{
+  mbmsec_bsf_stats now;
+  mbmsec_bsf_stats_get(engine, &now);
+  if (now.replaced_per_impi != seen->replaced_per_impi ||
+      now.replaced_per_source != seen->replaced_per_source ||
+      now.evicted_full != seen->evicted_full) {
+    char a[24], b[24], c[24], d[24];
+    snprintf(a, sizeof a, "%llu", (unsigned long long)(now.replaced_per_impi - seen->replaced_per_impi));
+    snprintf(b, sizeof b, "%llu", (unsigned long long)(now.replaced_per_source - seen->replaced_per_source));
+    snprintf(c, sizeof c, "%llu", (unsigned long long)(now.evicted_full - seen->evicted_full));
+    snprintf(d, sizeof d, "%llu", (unsigned long long)(now.challenges - seen->challenges));
+    dlog(DLOG_WARN, "challenge flood: pending challenges replaced", "per_impi", a, "per_source", b,
+         "table_full", c, "challenges", d, "interval_s", "10", NULL);
+  }
+  *seen = now;
+}
+
 int bsf_cmd_run(int argc, char **argv)
 {
   settings s = {.listen_addr = "127.0.0.1", .listen_port = 8080, .store = "sqlite:bsf.db",
@@ -336,10 +357,15 @@ int bsf_cmd_run(int argc, char **argv)
           "store", s.store, "lifetime", lt, "zn_identity", s.zn_identity, "zn_peer", s.zn_peer,
           "log_keys", s.log_keys ? "true" : "false", NULL);
 
-  time_t last_purge = time(NULL);
+  time_t last_purge = time(NULL), last_flood = last_purge;
+  mbmsec_bsf_stats seen = {0};
   while (!stop_signal) {
     struct timespec ts = {0, 100 * 1000 * 1000};
     nanosleep(&ts, NULL);
+    if (time(NULL) - last_flood >= FLOOD_REPORT_S) {
+      last_flood = time(NULL);
+      flood_report(engine, &seen);
+    }
     if (time(NULL) - last_purge >= PURGE_EVERY_S) {
       uint64_t purged = 0;
       last_purge = time(NULL);

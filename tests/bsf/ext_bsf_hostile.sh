@@ -95,6 +95,41 @@ st=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -A "mbmsec-test 3gpp-gba-tmpi"
 [ "$st" = 401 ] || fail "legitimate request after the attacks: $st"
 ok "legitimate request still challenged (401)"
 
+# Known and unknown IMPIs over HTTP: the same challenge shape (header length, AMF in AUTN
+# in clear) and answer times whose distributions overlap. 400 first requests of each kind,
+# alternating on one kept-alive connection; the 10th-90th percentile ranges must intersect.
+"$PY" - "$HP" "$ALICE" "$FQDN" <<'PYEOF' || fail "known and unknown IMPIs can be told apart"
+import base64, http.client, re, sys, time
+port, known, fqdn = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+unknown = "001019999999999@ims.mnc001.mcc001.3gppnetwork.org"[:len(known)]
+c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+def first(impi):
+    h = {"Authorization": 'Digest username="%s", realm="%s", nonce="", uri="/", response=""' % (impi, fqdn)}
+    t0 = time.perf_counter()
+    c.request("GET", "/", headers=h)
+    r = c.getresponse()
+    r.read()
+    dt = time.perf_counter() - t0
+    assert r.status == 401, r.status
+    return dt, r.getheader("WWW-Authenticate")
+tk, tu = [], []
+for i in range(420):
+    dk, wk = first(known)
+    du, wu = first(unknown)
+    if i >= 20:
+        tk.append(dk); tu.append(du)
+    assert len(wk) == len(wu), (wk, wu)
+    ak = base64.b64decode(re.search(r'nonce="([^"]+)"', wk).group(1))[16:32]
+    au = base64.b64decode(re.search(r'nonce="([^"]+)"', wu).group(1))[16:32]
+    assert ak[6:8] == au[6:8], (ak.hex(), au.hex())  # AMF in clear
+tk.sort(); tu.sort()
+n = len(tk)
+p = lambda v, q: v[int(q * n)] * 1e6
+print("ok: first answer over HTTP, us: known p10 %.0f median %.0f p90 %.0f; unknown p10 %.0f median %.0f p90 %.0f"
+      % (p(tk, .1), p(tk, .5), p(tk, .9), p(tu, .1), p(tu, .5), p(tu, .9)))
+sys.exit(0 if p(tk, .1) <= p(tu, .9) and p(tu, .1) <= p(tk, .9) else 1)
+PYEOF
+
 # every log line bounded: none over the logger's 2,048 octets, the cut ones marked
 awk 'length($0) >= 2048 { exit 1 }' "$WORK/bsf.err" || fail "a log line of 2,048 octets or more"
 grep -q "truncated=1" "$WORK/bsf.err" || fail "no log line was marked truncated (the long method should be)"
