@@ -365,6 +365,7 @@ int bsf_cmd_run(int argc, char **argv)
     if (time(NULL) - last_flood >= FLOOD_REPORT_S) {
       last_flood = time(NULL);
       flood_report(engine, &seen);
+      bsf_http_refusals_report();
     }
     if (time(NULL) - last_purge >= PURGE_EVERY_S) {
       uint64_t purged = 0;

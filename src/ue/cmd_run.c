@@ -30,6 +30,7 @@
 #include "mbmsec/encode.h"
 #include "mbmsec/ue_agent.h"
 #include "ue_cli.h"
+#include "ratelim.h"
 #include "ue_srtp_rx.h"
 
 static const char HELP[] =
@@ -82,6 +83,7 @@ typedef struct {
   bool status_dirty;
   int64_t status_at;
   int64_t t0;
+  ratelim refusals; /* timeline lines of refused datagrams: a few per reason and window */
 } run_ctx;
 
 static volatile sig_atomic_t g_stop;
@@ -450,7 +452,8 @@ static void on_control(run_ctx *c, const char *msg, size_t len)
   char sid[MBMSEC_XML_URI_MAX + 1];
   const mbmsec_err e = ue_agent_control_parse(msg, len, sid);
   if (e != MBMSEC_OK) {
-    timeline(c, "control: malformed command ignored");
+    if (ratelim_take(&c->refusals, "control_malformed", wall_ms()))
+      timeline(c, "control: malformed command ignored");
     return;
   }
   const mbmsec_err r = mbmsec_ue_agent_leave(c->agent, sid, wall_ms());
@@ -477,7 +480,8 @@ static void on_readable(run_ctx *c, const fd_entry *fe)
       const mbmsec_err e =
           mbmsec_ue_agent_on_mikey(c->agent, buf, (size_t)got, (struct sockaddr *)&from, fl, now);
       /* a repetition of the MTK held is expected every mtk-period (counted as a duplicate) */
-      if (e != MBMSEC_OK && e != MBMSEC_ERR_MIKEY_MISSED_MSK && e != MBMSEC_ERR_MIKEY_MTK_REPEAT)
+      if (e != MBMSEC_OK && e != MBMSEC_ERR_MIKEY_MISSED_MSK && e != MBMSEC_ERR_MIKEY_MTK_REPEAT &&
+          ratelim_take(&c->refusals, mbmsec_errname(e), now))
         timeline(c, "MIKEY message refused: %s [%s]", mbmsec_strerror(e), mbmsec_errname(e));
     }
     mbmsec_cleanse(buf, sizeof buf);
@@ -504,6 +508,7 @@ int cmd_run(int argc, char **argv)
   if (!c) return cli_fail("run", "out of memory");
   c->mikey_fd = -1;
   c->t0 = wall_ms();
+  ratelim_init(&c->refusals, 0, 0);
   uint8_t *text = NULL;
   size_t tl = 0;
   char err[160];
@@ -609,6 +614,11 @@ int cmd_run(int argc, char **argv)
     for (size_t i = 0; n > 0 && i < c->n_fds && !c->fatal; i++)
       if (pf[i].revents & POLLIN) on_readable(c, &c->fds[i]);
     now = wall_ms();
+    char shown[512];
+    const uint64_t hidden = ratelim_roll(&c->refusals, now, shown, sizeof shown);
+    if (hidden)
+      timeline(c, "refused datagrams not shown: %" PRIu64 " (%s); status counts every one", hidden,
+               shown);
     if (mbmsec_ue_agent_next_deadline(c->agent) <= now) {
       (void)mbmsec_ue_agent_on_timer(c->agent, now);
       run_actions(c);
@@ -630,6 +640,7 @@ out:
   mbmsec_ue_http_free(c->bsf_http);
   mbmsec_ue_agent_free(c->agent);
   free(c->ann);
+  ratelim_free(&c->refusals);
   mbmsec_cleanse(c, sizeof *c);
   free(c);
   return rc;
