@@ -125,6 +125,7 @@
   X(MBMSEC_ERR_STORE_MSK_ID,    818, "MSK ID with the reserved key number 0") \
   X(MBMSEC_ERR_STORE_VALIDITY,  819, "MSK validity or lifetime empty, or MTK ID range VF above VT") \
   X(MBMSEC_ERR_STORE_UE_ADDR,   820, "UE address empty, longer than 63 octets, or not printable ASCII") \
+  X(MBMSEC_ERR_STORE_OWNED,     821, "store is owned by another running daemon (its owner lock is held)") \
   /* UE 1000..1099 (lib/ue: simulated USIM, Ub client, UE state) */ \
   X(MBMSEC_ERR_UE_FILE_IO,      1000, "UE file cannot be read, written or renamed") \
   X(MBMSEC_ERR_UE_FILE_FORMAT,  1001, "USIM or UE state file is malformed") \

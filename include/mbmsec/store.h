@@ -118,6 +118,15 @@ typedef mbmsec_err (*mbmsec_store_subscriber_cb)(const mbmsec_store_subscriber *
  * untouched), MBMSEC_ERR_STORE_SCHEMA, MBMSEC_ERR_NOMEM. *out is NULL on error. */
 mbmsec_err mbmsec_store_open(const char *uri, mbmsec_store **out);
 
+/* Makes this handle's process the store's one owner, as a daemon must be before it sends
+ * anything: an exclusive lock that the system releases when the process ends, also on kill -9,
+ * so that a restart takes it over. SQLite: flock(2) on the file "<path>.owner" beside the
+ * database (mode 0600), which holds the owner's pid; admin commands do not take it. An
+ * in-memory store needs none. The lock lasts until the handle is closed.
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_STORE_OWNED (held by another process or handle;
+ * *pid its pid when known, else 0; pid may be NULL), MBMSEC_ERR_STORE_OPEN (lock file). */
+mbmsec_err mbmsec_store_owner_lock(mbmsec_store *st, long *pid);
+
 /* Closes the handle and frees it; NULL is a no-op. */
 void mbmsec_store_close(mbmsec_store *st);
 

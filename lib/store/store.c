@@ -144,6 +144,13 @@ void mbmsec_store_batch_rollback(mbmsec_store *st)
     (void)st->ops->batch(st, 2);
 }
 
+mbmsec_err mbmsec_store_owner_lock(mbmsec_store *st, long *pid)
+{
+  long ignored = 0;
+  ENSURE(st != NULL, MBMSEC_ERR_ARG);
+  return st->ops->owner_lock(st, pid ? pid : &ignored);
+}
+
 void mbmsec_store_close(mbmsec_store *st)
 {
   if (st != NULL)

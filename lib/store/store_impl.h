@@ -19,6 +19,8 @@ typedef struct mbmsec_store_ops {
   mbmsec_err (*data_version)(mbmsec_store *st, uint64_t *version);
   /* what: 0 begin, 1 commit, 2 rollback (mbmsec_store_batch_*). */
   mbmsec_err (*batch)(mbmsec_store *st, int what);
+  /* pid: the holder's process id when MBMSEC_ERR_STORE_OWNED, else untouched. */
+  mbmsec_err (*owner_lock)(mbmsec_store *st, long *pid);
 
   mbmsec_err (*subscriber_add)(mbmsec_store *st, const mbmsec_store_subscriber_in *sub);
   mbmsec_err (*subscriber_get)(mbmsec_store *st, const char *impi, mbmsec_store_subscriber *out);
@@ -103,6 +105,8 @@ typedef struct {
   sqlite3_int64 changes_seen;
   uint64_t version_seen;
   int have_seen;
+  int owner_fd; /* the owner lock's file (<path>.owner), -1 when not taken */
+  char path[MBMSEC_STORE_URI_MAX + 1];
 } mbmsec_sqlite_store;
 
 mbmsec_err mbmsec_sqlite_map_rc(mbmsec_sqlite_store *s, int rc);

@@ -18,6 +18,8 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
+#include <sys/file.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -364,9 +366,40 @@ out:
 
 /* ---- ops ---- */
 
+static mbmsec_err sqlite_owner_lock(mbmsec_store *st, long *pid)
+{
+  sqlite_store *s = impl(st);
+  char lp[sizeof s->path + 8];
+  if (s->owner_fd >= 0 || strcmp(s->path, ":memory:") == 0)
+    return MBMSEC_OK;
+  snprintf(lp, sizeof lp, "%s.owner", s->path);
+  /* flock, not fcntl: it belongs to this open file, not to the process, so it neither
+   * disturbs nor is dropped by SQLite's own fcntl locks on the database. */
+  int fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  ENSURE(fd >= 0, MBMSEC_ERR_STORE_OPEN);
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const bool held = errno == EWOULDBLOCK;
+    char b[24] = {0};
+    ssize_t n = pread(fd, b, sizeof b - 1, 0);
+    *pid = n > 0 ? strtol(b, NULL, 10) : 0;
+    close(fd);
+    return held ? MBMSEC_ERR_STORE_OWNED : MBMSEC_ERR_STORE_OPEN;
+  }
+  char b[24];
+  int n = snprintf(b, sizeof b, "%ld\n", (long)getpid());
+  if (ftruncate(fd, 0) != 0 || pwrite(fd, b, (size_t)n, 0) != n) {
+    close(fd);
+    return MBMSEC_ERR_STORE_OPEN;
+  }
+  s->owner_fd = fd;
+  return MBMSEC_OK;
+}
+
 static void sqlite_close(mbmsec_store *st)
 {
   sqlite_store *s = impl(st);
+  if (s->owner_fd >= 0)
+    close(s->owner_fd); /* the lock goes with it; the file stays (a new owner overwrites it) */
   for (size_t i = 0; i < MBMSEC_SQLITE_NSTMT; i++)
     sqlite3_finalize(s->stmt[i]);
   sqlite3_close(s->db); /* the last connection checkpoints the WAL into the file */
@@ -783,6 +816,7 @@ static const mbmsec_store_ops sqlite_ops = {
   .schema_version = sqlite_schema_version,
   .data_version = sqlite_data_version,
   .batch = sqlite_batch,
+  .owner_lock = sqlite_owner_lock,
   .subscriber_add = sqlite_subscriber_add,
   .subscriber_get = sqlite_subscriber_get,
   .subscriber_amf_mode = sqlite_subscriber_amf_mode,
@@ -888,6 +922,8 @@ mbmsec_err mbmsec_store_sqlite_open(const char *path, mbmsec_store **out)
   sqlite_store *s = calloc(1, sizeof *s);
   ENSURE(s != NULL, MBMSEC_ERR_NOMEM);
   s->base.ops = &sqlite_ops;
+  s->owner_fd = -1;
+  snprintf(s->path, sizeof s->path, "%s", path);
   ENSURE_OUT(pthread_mutexattr_init(&attr) == 0, MBMSEC_ERR_NOMEM);
   have_attr = 1;
   ENSURE_OUT(pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ERRORCHECK) == 0, MBMSEC_ERR_STORE_IO);

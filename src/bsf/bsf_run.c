@@ -312,6 +312,18 @@ int bsf_cmd_run(int argc, char **argv)
             NULL);
     goto out;
   }
+  /* One daemon per store, taken before any listener starts (kill -9 releases it). */
+  long owner = 0;
+  rc = mbmsec_store_owner_lock(store, &owner);
+  if (rc != MBMSEC_OK) {
+    char pid[24];
+    snprintf(pid, sizeof pid, "%ld", owner);
+    dlog(DLOG_ERROR, rc == MBMSEC_ERR_STORE_OWNED
+                         ? "the store is in use by another running daemon: stop it first"
+                         : "cannot take the store's owner lock",
+         "store", s.store, "owner_pid", pid, "code", mbmsec_errname(rc), NULL);
+    goto out;
+  }
   mbmsec_bsf_config cfg = {.fqdn = s.fqdn, .lifetime = s.lifetime};
   rc = mbmsec_bsf_new(&cfg, store, &engine);
   if (rc != MBMSEC_OK) {

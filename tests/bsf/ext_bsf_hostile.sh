@@ -135,6 +135,16 @@ awk 'length($0) >= 2048 { exit 1 }' "$WORK/bsf.err" || fail "a log line of 2,048
 grep -q "truncated=1" "$WORK/bsf.err" || fail "no log line was marked truncated (the long method should be)"
 ok "log lines bounded ($(grep -c truncated=1 "$WORK/bsf.err") cut and marked)"
 
+# one daemon per store: a second BSF on the same store exits 1 before it listens
+HP2=$(free_port)
+timeout 20 "$BSF" run --listen "127.0.0.1:$HP2" --store "$STORE" --fqdn "$FQDN" --no-zn 2>"$WORK/second.err"
+rc=$?
+[ "$rc" = 1 ] || fail "second BSF on the same store: exit $rc"
+grep -q "in use by another running daemon.*owner_pid=$BSF_PID" "$WORK/second.err" || fail "second BSF: $(cat "$WORK/second.err")"
+curl -s -m 2 -o /dev/null "http://127.0.0.1:$HP2/" && fail "second BSF listened"
+: >"$WORK/second.err" # not a sanitizer report
+ok "a second BSF on the same store exits 1 naming the owner's pid, listening nowhere"
+
 stop_pid "$BSF_PID" || fail "mbmsec-bsf did not stop cleanly"
 grep -qE "runtime error|AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer" "$WORK/bsf.err" &&
   fail "sanitizer report in the BSF's stderr"

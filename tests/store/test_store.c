@@ -1320,6 +1320,64 @@ static void test_bmsc_members(void **state)
   mbmsec_store_close(st);
 }
 
+/* The owner lock: one handle at a time, the holder's pid named to the others; an in-memory
+ * store needs none; released by close and by the death of the process (kill -9), after which
+ * another process takes it over. */
+static void test_owner_lock(void **state)
+{
+  (void)state;
+  char uri[1100];
+  snprintf(uri, sizeof uri, "sqlite:%s", path_of("owner.db"));
+  mbmsec_store *a = NULL, *b = NULL, *m = NULL;
+  long pid = -1;
+  assert_int_equal(mbmsec_store_open(uri, &a), MBMSEC_OK);
+  assert_int_equal(mbmsec_store_open(uri, &b), MBMSEC_OK);
+  assert_int_equal(mbmsec_store_owner_lock(a, &pid), MBMSEC_OK);
+  assert_int_equal(mbmsec_store_owner_lock(a, NULL), MBMSEC_OK); /* again: still ours */
+  assert_int_equal(mbmsec_store_owner_lock(b, &pid), MBMSEC_ERR_STORE_OWNED);
+  assert_int_equal(pid, (long)getpid());
+  struct stat st;
+  assert_int_equal(stat(path_of("owner.db.owner"), &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0600);
+  /* b still reads and writes: the lock keeps daemons apart, not admin commands */
+  mbmsec_store_subscriber_in in = sub_in("owner@x", 0, "");
+  assert_int_equal(mbmsec_store_subscriber_add(b, &in), MBMSEC_OK);
+  mbmsec_store_close(a);
+  assert_int_equal(mbmsec_store_owner_lock(b, &pid), MBMSEC_OK);
+  mbmsec_store_close(b);
+
+  assert_int_equal(mbmsec_store_open("sqlite::memory:", &m), MBMSEC_OK);
+  assert_int_equal(mbmsec_store_owner_lock(m, &pid), MBMSEC_OK);
+  mbmsec_store_close(m);
+
+  /* a child takes the lock and is killed with SIGKILL: the lock is free again */
+  int go[2];
+  assert_int_equal(pipe(go), 0);
+  pid_t child = fork();
+  assert_true(child >= 0);
+  if (child == 0) {
+    mbmsec_store *c = NULL;
+    char ok = mbmsec_store_open(uri, &c) == MBMSEC_OK && mbmsec_store_owner_lock(c, NULL) == MBMSEC_OK;
+    if (write(go[1], &ok, 1) != 1)
+      _exit(2);
+    for (;;)
+      pause();
+  }
+  char ok = 0;
+  assert_int_equal(read(go[0], &ok, 1), 1);
+  assert_int_equal(ok, 1);
+  assert_int_equal(mbmsec_store_open(uri, &a), MBMSEC_OK);
+  assert_int_equal(mbmsec_store_owner_lock(a, &pid), MBMSEC_ERR_STORE_OWNED);
+  assert_int_equal(pid, (long)child);
+  kill(child, SIGKILL);
+  int ws;
+  assert_int_equal(waitpid(child, &ws, 0), child);
+  assert_int_equal(mbmsec_store_owner_lock(a, &pid), MBMSEC_OK);
+  mbmsec_store_close(a);
+  close(go[0]);
+  close(go[1]);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -1342,6 +1400,7 @@ int main(void)
     cmocka_unit_test(test_bmsc_services),
     cmocka_unit_test(test_bmsc_msks),
     cmocka_unit_test(test_bmsc_members),
+    cmocka_unit_test(test_owner_lock),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
