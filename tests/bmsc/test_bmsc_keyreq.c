@@ -826,6 +826,47 @@ static void test_no_memory(void **state)
   warnings = 0;
 }
 
+/* No allocation of the project's code per request once the thread is warm (its scratch, store
+ * handle and cache exist, the B-TID is in the Zn cache): the 204 and 200 msk-requests and a
+ * 401 allocate nothing (SQLite's and libxml2's own allocations are not counted: shared
+ * libraries). */
+static void test_no_alloc_per_request(void **state)
+{
+  (void)state;
+  register_alice();
+  char beyond[13], zero[13];
+  keyid(1, (uint16_t)(g_next + 1), beyond);
+  keyid(1, 0, zero);
+  char d204[4096], d200[4096];
+  snprintf(d204, sizeof d204, "%s", msk_doc((const char *const[]){beyond}, 1));
+  snprintf(d200, sizeof d200, "%s", msk_doc((const char *const[]){zero}, 1));
+  post(&U, T_MSK, MT_MSK, d204); /* warms the msk-request cache and the thread's handle */
+  expect(200, true, MBMSEC_UA_R_OK);
+  for (int i = 0; i < 3; i++) {
+    const mbmsec_bmsc_kr_request q204 = req("POST", T_MSK, ue_auth(&U, T_MSK, d204, false), MT_MSK, d204);
+    g_allocs = 0;
+    g_fail_at = -1; /* count, never fail */
+    handle(&q204);
+    g_fail_at = 0;
+    assert_int_equal(g_allocs, 0);
+    assert_int_equal(msk_code(beyond), 204);
+    const mbmsec_bmsc_kr_request q200 = req("POST", T_MSK, ue_auth(&U, T_MSK, d200, false), MT_MSK, d200);
+    g_allocs = 0;
+    g_fail_at = -1;
+    handle(&q200);
+    g_fail_at = 0;
+    assert_int_equal(g_allocs, 0);
+    assert_int_equal(R.deliver->n, 2);
+    const mbmsec_bmsc_kr_request q401 = req("POST", T_MSK, NULL, MT_MSK, d200);
+    g_allocs = 0;
+    g_fail_at = -1;
+    handle(&q401);
+    g_fail_at = 0;
+    assert_int_equal(g_allocs, 0);
+    assert_int_equal(R.status, 401);
+  }
+}
+
 /* Stage times: with a sample of 1 every authenticated request reports Digest, XML and store
  * times (x1); without cpu_ns nothing; a 404 never. */
 static void test_stage_times(void **state)
@@ -917,6 +958,7 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_msk_items, setup, teardown),
       cmocka_unit_test_setup_teardown(test_deregister_cancels, setup, teardown),
       cmocka_unit_test_setup_teardown(test_no_memory, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_no_alloc_per_request, setup, teardown),
       cmocka_unit_test_setup_teardown(test_stage_times, setup, teardown),
       cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
       cmocka_unit_test_setup_teardown(test_config, setup, teardown),
