@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "bmsc.h"
-#include "bmsc_log.h"
+#include "log.h"
 #include "mbmsec/crypto.h"
 
 #define MTK_ID_FIRST 1      /* MTK IDs of a generated MSK: VF..VT (P7) */
@@ -43,7 +43,7 @@ static void generate(bmsc_app *app, const uint8_t kdid[KDID_LEN], uint16_t group
   mbmsec_err rc = mbmsec_members_msk_generate(app->members, kdid, group, from, from + lifetime,
                                               MTK_ID_FIRST, MTK_ID_LAST, now, id);
   if (rc == MBMSEC_OK) snprintf(hex, sizeof hex, "%02x%02x%02x%02x", id[0], id[1], id[2], id[3]);
-  bmsc_log(rc == MBMSEC_OK ? BL_INFO : BL_ERROR, "msk generated", "msk_id", hex, "code",
+  dlog(rc == MBMSEC_OK ? DLOG_INFO : DLOG_ERROR, "msk generated", "msk_id", hex, "code",
            rc == MBMSEC_OK ? "" : mbmsec_errname(rc), NULL);
 }
 
@@ -77,6 +77,6 @@ void bmsc_keyreq_rotate(bmsc_app *app)
       if (!gs.has_next) generate(app, l->svc[i].kdid, groups[g], next_from, life, now);
     }
   }
-  if (rc != MBMSEC_OK) bmsc_log(BL_ERROR, "cannot list services", "code", mbmsec_errname(rc), NULL);
+  if (rc != MBMSEC_OK) dlog(DLOG_ERROR, "cannot list services", "code", mbmsec_errname(rc), NULL);
   free(l);
 }

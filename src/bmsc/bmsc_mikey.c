@@ -11,7 +11,7 @@
 
 #include "bmsc.h"
 #include "bmsc_text.h"
-#include "bmsc_log.h"
+#include "log.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/encode.h"
 
@@ -65,7 +65,7 @@ static void on_event(void *user, mbmsec_bmsc_event ev, const char *btid,
   const char *what = ev == MBMSEC_BMSC_EV_DELIVERED ? "delivered"
                      : ev == MBMSEC_BMSC_EV_FAILED  ? "failed"
                                                     : "retransmitted";
-  bmsc_log(ev == MBMSEC_BMSC_EV_FAILED ? BL_WARN : BL_INFO, "mikey", "event", what, "btid", btid,
+  dlog(ev == MBMSEC_BMSC_EV_FAILED ? DLOG_WARN : DLOG_INFO, "mikey", "event", what, "btid", btid,
            "msk_id", id, "pull", pull ? "true" : "false", "tries", t, NULL);
 }
 
@@ -74,7 +74,7 @@ static void *udp_loop(void *arg)
   bmsc_mikey *mk = arg;
   while (!atomic_load(&mk->stop))
     if (mbmsec_bmsc_udp_poll(mk->dl, mk->fd, POLL_MS, now_ms()) < 0) {
-      bmsc_log(BL_ERROR, "MIKEY socket error", NULL);
+      dlog(DLOG_ERROR, "MIKEY socket error", NULL);
       struct timespec ts = {0, POLL_MS * 1000000L};
       nanosleep(&ts, NULL);
     }
@@ -92,7 +92,7 @@ int bmsc_mikey_start(bmsc_app *app)
   mk->port = app->s.mikey_port;
   mbmsec_err rc = mbmsec_bmsc_udp_open(app->s.mikey_addr, &mk->port, &mk->fd);
   if (rc != MBMSEC_OK) {
-    bmsc_log(BL_ERROR, "cannot bind the MIKEY socket", "addr", app->s.mikey_addr, "code",
+    dlog(DLOG_ERROR, "cannot bind the MIKEY socket", "addr", app->s.mikey_addr, "code",
              mbmsec_errname(rc), NULL);
     return 1;
   }
@@ -103,7 +103,7 @@ int bmsc_mikey_start(bmsc_app *app)
                                .event = on_event, .event_user = app};
   rc = mbmsec_bmsc_dl_new(&cfg, &mk->dl);
   if (rc != MBMSEC_OK) {
-    bmsc_log(BL_ERROR, "bad MIKEY settings", "code", mbmsec_errname(rc), NULL);
+    dlog(DLOG_ERROR, "bad MIKEY settings", "code", mbmsec_errname(rc), NULL);
     return 1;
   }
   if (pthread_create(&mk->thread, NULL, udp_loop, mk) != 0) return 1;
@@ -190,11 +190,11 @@ static mbmsec_err restore(bmsc_app *app, const char *btid)
     skip = mbmsec_errname(rc);
   mbmsec_cleanse(muk, sizeof muk);
   if (skip) {
-    bmsc_log(BL_WARN, "mikey", "event", "restore_skipped", "btid", btid, "impi", reg.impi,
+    dlog(DLOG_WARN, "mikey", "event", "restore_skipped", "btid", btid, "impi", reg.impi,
              "reason", skip, NULL);
     return MBMSEC_ERR_BMSC_UNKNOWN_UE;
   }
-  bmsc_log(BL_INFO, "mikey", "event", "restored", "btid", btid, "impi", reg.impi, "to",
+  dlog(DLOG_INFO, "mikey", "event", "restored", "btid", btid, "impi", reg.impi, "to",
            reg.ue_addr, NULL);
   return MBMSEC_OK;
 }
@@ -224,7 +224,7 @@ void bmsc_mikey_push(bmsc_app *app, const mbmsec_bmsc_kr_response *r, uint32_t i
   mbmsec_err rc = mbmsec_bmsc_dl_ue_set(mk->dl, dec->btid, dec->muk, ipv4, app->s.ue_mikey_port);
   if (rc != MBMSEC_OK) {
     atomic_fetch_add(&app->m.push_errors, 1);
-    bmsc_log(BL_ERROR, "cannot register the UE for MIKEY", "btid", dec->btid, "code",
+    dlog(DLOG_ERROR, "cannot register the UE for MIKEY", "btid", dec->btid, "code",
              mbmsec_errname(rc), NULL);
     return;
   }
@@ -247,7 +247,7 @@ void bmsc_mikey_push(bmsc_app *app, const mbmsec_bmsc_kr_response *r, uint32_t i
     if (rc != MBMSEC_OK) atomic_fetch_add(&app->m.push_errors, 1);
     if (rc == MBMSEC_OK && app->s.log_keys) mbmsec_hex_encode(m.key, MBMS_MSK_LEN, key, sizeof key);
     mbmsec_cleanse(&m, sizeof m);
-    bmsc_log(rc == MBMSEC_OK ? BL_INFO : BL_ERROR, "mikey", "event", "sent", "btid", dec->btid,
+    dlog(rc == MBMSEC_OK ? DLOG_INFO : DLOG_ERROR, "mikey", "event", "sent", "btid", dec->btid,
              "msk_id", id, "to", addr, "code", rc == MBMSEC_OK ? "" : mbmsec_errname(rc),
              app->s.log_keys ? "msk" : NULL, key, NULL);
     mbmsec_cleanse(key, sizeof key);

@@ -22,7 +22,7 @@
 
 #include "bmsc.h"
 #include "bmsc_text.h"
-#include "bmsc_log.h"
+#include "log.h"
 #include "mbmsec/bmsc_rotsched.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/encode.h"
@@ -312,7 +312,7 @@ mbmsec_err bmsc_rotate_begin(bmsc_app *app, const uint8_t kdid[KDID_LEN], uint16
   mbmsec_hex_encode(pid, MSK_ID_LEN, id, sizeof id);
   snprintf(n, sizeof n, "%zu", v.n);
   snprintf(w, sizeof w, "%u", window_ms);
-  bmsc_log(BL_INFO, "rotate", "event", "start", "msk_id", id, "ues", n, "window_ms", w, NULL);
+  dlog(DLOG_INFO, "rotate", "event", "start", "msk_id", id, "ues", n, "window_ms", w, NULL);
   return MBMSEC_OK;
 }
 
@@ -402,7 +402,7 @@ static void push_due(bmsc_app *app, rot_plan *p, const uint32_t *ids, size_t k, 
   for (size_t i = 0; i < k; i++) {
     if (!still_registered(app, p->btids[ids[i]], p->msk_id)) {
       ok[i] = false;
-      bmsc_log(BL_INFO, "rotate", "event", "skip_deregistered", "btid", p->btids[ids[i]], NULL);
+      dlog(DLOG_INFO, "rotate", "event", "skip_deregistered", "btid", p->btids[ids[i]], NULL);
       continue;
     }
     if (bmsc_mikey_known(app, p->btids[ids[i]]) != MBMSEC_OK) { /* not restorable: logged */
@@ -416,7 +416,7 @@ static void push_due(bmsc_app *app, rot_plan *p, const uint32_t *ids, size_t k, 
       atomic_fetch_add(&app->m.push_errors, 1);
       char id[2 * MSK_ID_LEN + 1];
       mbmsec_hex_encode(p->msk_id, MSK_ID_LEN, id, sizeof id);
-      bmsc_log(BL_WARN, "rotate", "event", "send_error", "btid", p->btids[ids[i]], "msk_id", id,
+      dlog(DLOG_WARN, "rotate", "event", "send_error", "btid", p->btids[ids[i]], "msk_id", id,
                "code", mbmsec_errname(rc), NULL);
     }
   }
@@ -488,7 +488,7 @@ void bmsc_rotate_tick(bmsc_app *app)
     snprintf(a, sizeof a, "%llu", (unsigned long long)pr.acked);
     snprintf(f, sizeof f, "%llu", (unsigned long long)pr.failed);
     snprintf(e, sizeof e, "%llu", (unsigned long long)pr.send_errors);
-    bmsc_log(pr.failed || pr.send_errors ? BL_WARN : BL_INFO, "rotate", "event", "done", "msk_id",
+    dlog(pr.failed || pr.send_errors ? DLOG_WARN : DLOG_INFO, "rotate", "event", "done", "msk_id",
              id, "acked", a, "failed", f, "send_errors", e, NULL);
   }
   pthread_mutex_unlock(&r->mu);
@@ -647,7 +647,7 @@ mbmsec_err bmsc_rotate_pull(bmsc_app *app, const uint8_t kdid[KDID_LEN], uint16_
     else ++*errors;
     char hid[2 * MSK_ID_LEN + 1];
     mbmsec_hex_encode(id, MSK_ID_LEN, hid, sizeof hid);
-    bmsc_log(rc == MBMSEC_OK ? BL_INFO : BL_WARN, "mikey", "event", "pull", "btid", v.b[i],
+    dlog(rc == MBMSEC_OK ? DLOG_INFO : DLOG_WARN, "mikey", "event", "pull", "btid", v.b[i],
              "msk_id", hid, "code", rc == MBMSEC_OK ? "" : mbmsec_errname(rc), NULL);
     free(v.b[i]);
   }

@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "bmsc.h"
-#include "bmsc_log.h"
+#include "log.h"
 #include "mbmsec/crypto.h"
 
 static volatile sig_atomic_t stop_signal;
@@ -21,7 +21,7 @@ int bmsc_cmd_run(int argc, char **argv)
   static bmsc_app app; /* static: its atomics start zeroed and outlive the HTTP threads */
   int rc = bmsc_settings_load(&app.s, argc, argv);
   if (rc) return rc == 3 ? 0 : rc;
-  bmsc_log_threshold((bmsc_level)app.s.log_level);
+  dlog_set_level((dlog_level)app.s.log_level);
   bmsc_kdid(app.s.mcc, app.s.mnc, app.kdid);
 
   struct sigaction sa;
@@ -36,11 +36,11 @@ int bmsc_cmd_run(int argc, char **argv)
   bmsc_http *http = NULL;
   mbmsec_err e = mbmsec_store_open(app.s.store, &app.store);
   if (e != MBMSEC_OK) {
-    bmsc_log(BL_ERROR, "cannot open the store", "store", app.s.store, "code", mbmsec_errname(e), NULL);
+    dlog(DLOG_ERROR, "cannot open the store", "store", app.s.store, "code", mbmsec_errname(e), NULL);
     goto out;
   }
   if ((e = mbmsec_store_open(app.s.store, &app.members)) != MBMSEC_OK) {
-    bmsc_log(BL_ERROR, "cannot open the store", "store", app.s.store, "code", mbmsec_errname(e), NULL);
+    dlog(DLOG_ERROR, "cannot open the store", "store", app.s.store, "code", mbmsec_errname(e), NULL);
     goto out;
   }
   bmsc_keyreq_rotate(&app);
@@ -58,7 +58,7 @@ int bmsc_cmd_run(int argc, char **argv)
   snprintf(ap, sizeof ap, "%s:%u", app.s.admin_addr, (unsigned)app.s.admin_port);
   snprintf(mp, sizeof mp, "%s:%u", app.s.mikey_addr, (unsigned)bmsc_mikey_bound_port(&app));
   snprintf(up, sizeof up, "%u", (unsigned)app.s.ue_mikey_port);
-  bmsc_log(BL_INFO, "ready", "listen", hp, "admin_listen", ap, "mikey_bind", mp,
+  dlog(DLOG_INFO, "ready", "listen", hp, "admin_listen", ap, "mikey_bind", mp,
            "ue_mikey_port", up, "fqdn", app.s.fqdn, "store", app.s.store, "zn_peer",
            app.s.zn_peer, "zn_tls", app.s.zn_tls_cert[0] ? "true" : "false", "v_flag", app.s.msk_v_flag ? "true" : "false", "log_keys",
            app.s.log_keys ? "true" : "false", NULL);
@@ -72,7 +72,7 @@ int bmsc_cmd_run(int argc, char **argv)
     }
     bmsc_rotate_tick(&app); /* MSK rotation pushes (docs/bmsc-rotation.md) */
   }
-  bmsc_log(BL_INFO, "stopping", "signal", stop_signal == SIGTERM ? "TERM" : "INT", NULL);
+  dlog(DLOG_INFO, "stopping", "signal", stop_signal == SIGTERM ? "TERM" : "INT", NULL);
   ret = 0;
 out:
   bmsc_stream_stop(&app);
@@ -83,7 +83,7 @@ out:
   mbmsec_store_close(app.store);
   mbmsec_store_close(app.members);
   app.store = app.members = NULL;
-  if (ret == 0) bmsc_log(BL_INFO, "stopped", NULL);
+  if (ret == 0) dlog(DLOG_INFO, "stopped", NULL);
   mbmsec_crypto_cleanup();
   return ret;
 }

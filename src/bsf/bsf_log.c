@@ -6,15 +6,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bsf_log.h"
+#include "log.h"
 
-static bsf_log_level threshold = LOG_INFO;
+static dlog_level threshold = DLOG_INFO;
 static const char *const NAMES[] = {"debug", "info", "warn", "error"};
 
-void bsf_log_set_level(bsf_log_level lvl) { threshold = lvl; }
-bool bsf_log_enabled(bsf_log_level lvl) { return lvl >= threshold; }
+void dlog_set_level(dlog_level lvl) { threshold = lvl; }
+bool dlog_enabled(dlog_level lvl) { return lvl >= threshold; }
 
-int bsf_log_level_parse(const char *s)
+int dlog_level_parse(const char *s)
 {
   for (int i = 0; i < 4; i++)
     if (strcmp(s, NAMES[i]) == 0)
@@ -39,9 +39,9 @@ static void put(char *line, size_t cap, size_t *n, const char *s, bool value)
     line[(*n)++] = '"';
 }
 
-void bsf_log(bsf_log_level lvl, const char *msg, ...)
+void dlog(dlog_level lvl, const char *msg, ...)
 {
-  if (!bsf_log_enabled(lvl))
+  if (!dlog_enabled(lvl))
     return;
   char line[2048];
   struct timespec ts;

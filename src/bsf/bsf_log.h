@@ -3,16 +3,16 @@
 #define MBMSEC_BSF_LOG_H
 #include <stdbool.h>
 
-typedef enum { LOG_DEBUG = 0, LOG_INFO = 1, LOG_WARN = 2, LOG_ERROR = 3 } bsf_log_level;
+typedef enum { DLOG_DEBUG = 0, DLOG_INFO = 1, DLOG_WARN = 2, DLOG_ERROR = 3 } dlog_level;
 
 /* Threshold; lines below it are dropped. */
-void bsf_log_set_level(bsf_log_level lvl);
-bool bsf_log_enabled(bsf_log_level lvl);
+void dlog_set_level(dlog_level lvl);
+bool dlog_enabled(dlog_level lvl);
 /* "debug", "info", "warn", "error" -> level; -1 if unknown. */
-int bsf_log_level_parse(const char *s);
+int dlog_level_parse(const char *s);
 
 /* One line. kv is a list of key, value pairs ending with NULL; values are quoted when they
  * hold a space, '=' or '"' (with '"' and '\' escaped) and control characters are dropped. */
-void bsf_log(bsf_log_level lvl, const char *msg, ...) __attribute__((sentinel));
+void dlog(dlog_level lvl, const char *msg, ...) __attribute__((sentinel));
 
 #endif
