@@ -227,6 +227,29 @@ typedef enum {
 #undef MBMSEC_ERR_ENUM_
 } mbmsec_err;
 
+/* What kind of failure a code is: how a server answers it (docs/bmsc.md, "Errors to HTTP
+ * statuses") without comparing names. Every code has exactly one class (mbmsec_err_class has
+ * one case per code and no default: a new code without a class does not compile). */
+typedef enum {
+  MBMSEC_ERRCLASS_OK = 0,   /* success */
+  MBMSEC_ERRCLASS_INPUT,    /* malformed or out-of-range input from outside (a parser refused it) */
+  MBMSEC_ERRCLASS_REFUSED,  /* well-formed, refused by a security or protocol rule (MAC, replay) */
+  MBMSEC_ERRCLASS_STATE,    /* not possible in the current state (not found, exists, busy) */
+  MBMSEC_ERRCLASS_LIMIT,    /* a table, counter or number space is full */
+  MBMSEC_ERRCLASS_CONFIG,   /* configuration invalid */
+  MBMSEC_ERRCLASS_IO,       /* a peer, the network or a file failed (not the store) */
+  MBMSEC_ERRCLASS_STORE,    /* the store failed (I/O, lock, damaged file, schema) */
+  MBMSEC_ERRCLASS_NOMEM,    /* out of memory */
+  MBMSEC_ERRCLASS_INTERNAL, /* a fault of this program or its platform (argument, crypto, random) */
+  MBMSEC_ERRCLASS_COUNT
+} mbmsec_errclass;
+
+/* The class of a code; MBMSEC_ERRCLASS_INTERNAL for a value outside the list. */
+mbmsec_errclass mbmsec_err_class(mbmsec_err err);
+/* "ok", "input", "refused", "state", "limit", "config", "io", "store", "nomem", "internal";
+ * never NULL. */
+const char *mbmsec_errclass_name(mbmsec_errclass c);
+
 /* A human-readable sentence for the code; never NULL. */
 const char *mbmsec_strerror(mbmsec_err err);
 /* The symbolic name, e.g. "MBMSEC_ERR_HEX"; never NULL. */

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "mbmsec/bmsc_delivery.h"
+#include "mbmsec/bmsc_keyreq.h"
 #include "mbmsec/bmsc_members.h"
 #include "mbmsec/profile.h"
 #include "mbmsec/store.h"
@@ -98,27 +99,15 @@ static inline uint64_t bmsc_now_ns(void)
 #define BMSC_STAGE_ADD(app, stage, ns) \
   atomic_fetch_add_explicit(&(app)->m.stage_ns[(stage)], (ns), memory_order_relaxed)
 
-/* The key-request stages (Digest, XML, store) are sampled: each HTTP thread times one
- * authenticated request in BMSC_STAGE_SAMPLE and counts its stage times that many times, an
- * unbiased estimate of the totals. Reading the thread CPU clock is a system call (~0.3 us
- * here), eight per request before, ~5 % of a request's CPU (docs/BENCHMARKS.md). The MIKEY
- * and send stages stay timed on every message. One in 16 still cost ~0.4 us per request
- * on average (six reads on the timed one); one in 64 keeps the estimate good over the
- * hundreds of thousands of requests of a benchmark run. */
+/* The key-request stages (Digest, XML, store) are sampled by the key request engine
+ * (lib/bmsc/bmsc_keyreq.c): each HTTP thread times one authenticated request in
+ * BMSC_STAGE_SAMPLE and the engine reports its stage times that many times, an unbiased
+ * estimate of the totals. Reading the thread CPU clock is a system call (~0.3 us here), eight
+ * per request before, ~5 % of a request's CPU (docs/BENCHMARKS.md). The MIKEY and send stages
+ * stay timed on every message. One in 16 still cost ~0.4 us per request on average (six reads
+ * on the timed one); one in 64 keeps the estimate good over the hundreds of thousands of
+ * requests of a benchmark run. */
 #define BMSC_STAGE_SAMPLE 64u
-extern _Thread_local bool bmsc_stage_timed; /* the current request of this thread is timed */
-/* Called once per authenticated key request, before its first stage. */
-static inline void bmsc_stage_begin(void)
-{
-  static _Thread_local unsigned n;
-  bmsc_stage_timed = n++ % BMSC_STAGE_SAMPLE == 0;
-}
-/* bmsc_now_ns() when the current request is timed, else 0 (no system call). */
-static inline uint64_t bmsc_stage_now(void) { return bmsc_stage_timed ? bmsc_now_ns() : 0; }
-#define BMSC_STAGE_ADD_SAMPLED(app, stage, ns) \
-  do { \
-    if (bmsc_stage_timed) BMSC_STAGE_ADD(app, stage, (uint64_t)(ns) * BMSC_STAGE_SAMPLE); \
-  } while (0)
 
 typedef struct bmsc_mikey bmsc_mikey;
 typedef struct bmsc_rotate bmsc_rotate;
@@ -129,7 +118,8 @@ typedef struct {
   uint8_t kdid[KDID_LEN];
   mbmsec_store *store;   /* MIKEY counters (delivery engine) */
   mbmsec_store *members; /* membership: a handle of its own on the same file */
-  mbmsec_ua *ua;
+  mbmsec_bmsc_kr *kr;    /* the key request engine (bmsc_ua.c starts it) */
+  mbmsec_ua *ua;         /* its Digest engine (mbmsec_bmsc_kr_ua) */
   mbmsec_zn_client *zn;
   bmsc_mikey *mikey;
   bmsc_rotate *rotate; /* MSK rotation plans (bmsc_rotate.c) */
@@ -145,39 +135,20 @@ char *bmsc_metrics_render(bmsc_app *app, size_t *len);
 int bmsc_ua_start(bmsc_app *app);
 void bmsc_ua_stop(bmsc_app *app);
 
-/* ---- membership (bmsc_keyreq.c) */
-typedef enum { BMSC_RT_REGISTER = 0, BMSC_RT_DEREGISTER = 1, BMSC_RT_MSK = 2 } bmsc_reqtype;
-
-typedef struct {
-  unsigned status;             /* 200, 400 or 500 */
-  const char *content_type;    /* of the 200 body */
-  char *body;                  /* 200 only; both point into the thread's scratch and stay */
-  size_t body_len;             /* valid until the thread's next key request */
-  mbmsec_members_push *push;   /* MSKs to send (by identity; keys stay in the store) */
-  bool keep_ue;                /* an item succeeded: (re)register the UE for MIKEY */
-} bmsc_reply;
-
-/* The requesttype of a request-target "/keymanagement?requesttype=X"; -1 when not one. */
-int bmsc_keyreq_type(const char *target);
+/* ---- MSK generation (bmsc_keyreq.c) */
 /* Keeps every Key Group of every service with a current and a next MSK (P11), generating
  * what is missing; run at start and then periodically. */
 void bmsc_keyreq_rotate(bmsc_app *app);
-/* The per-item answer of an authenticated request (no allocation: per-thread scratch). Forget
- * the reply with bmsc_reply_clear. */
-void bmsc_keyreq_handle(bmsc_app *app, bmsc_reqtype t, const char *content_type,
-                        const uint8_t *body, size_t len, const mbmsec_ua_decision *dec,
-                        uint32_t ipv4, bmsc_reply *out);
-void bmsc_reply_clear(bmsc_reply *r);
 /* P5: Key Domain ID = MCC || MNC in the TS 24.008 PLMN layout (001/01 -> 00 F1 10). */
 void bmsc_kdid(const char *mcc, const char *mnc, uint8_t k[KDID_LEN]);
 
 /* ---- MIKEY delivery (bmsc_mikey.c): the engine, its UDP socket and thread */
 int bmsc_mikey_start(bmsc_app *app);
 void bmsc_mikey_stop(bmsc_app *app);
-/* (Re)registers the UE (B-TID, MUK, source address of its HTTP request) and sends the
- * reply's MSK messages. */
-void bmsc_mikey_push(bmsc_app *app, const mbmsec_ua_decision *dec, uint32_t ipv4,
-                     const bmsc_reply *r);
+/* What a key request's answer asks of MIKEY: cancels the pending deliveries of a deregister's
+ * Key Groups; when r->set_ue, (re)registers the UE (B-TID, MUK, ipv4 = source address of its
+ * HTTP request) and sends the answer's MSK messages. */
+void bmsc_mikey_push(bmsc_app *app, const mbmsec_bmsc_kr_response *r, uint32_t ipv4);
 /* Every UE's delivery state (malloc'd): JSON, or with text `ue ...` / `delivery ...` lines. */
 char *bmsc_mikey_ue_list(bmsc_app *app, bool text, size_t *len);
 void bmsc_mikey_stats(bmsc_app *app, mbmsec_bmsc_dl_stats *st, mbmsec_bmsc_dl_counts *c);

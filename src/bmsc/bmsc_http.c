@@ -1,6 +1,7 @@
 /* libmicrohttpd adapter of the key request function (epoll, thread pool) and of the admin
  * port (/metrics, /ue). It collects the request (raw target, Authorization, Content-Type,
- * body, source address), asks lib/ua, then the membership, and writes their answers out.
+ * body, source address), makes one call into the key request engine (lib/bmsc/bmsc_keyreq.c),
+ * writes its answer out and hands the MIKEY part of it to bmsc_mikey.c.
  *
  * MHD gives the handler a decoded path without the query, but Digest compares the uri
  * directive with the request-target byte for byte (RFC 7616 3.4.6): the raw target comes from
@@ -134,54 +135,43 @@ static uint32_t remote_ipv4(struct MHD_Connection *c, uint16_t *port)
 }
 
 static enum MHD_Result answer(struct MHD_Connection *c, unsigned status, const char *ctype,
-                              const void *body, size_t len, const mbmsec_ua_decision *dec,
-                              const char *auth_info)
+                              const void *body, size_t len)
 {
   struct MHD_Response *r =
       MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
   if (!r) return MHD_NO;
   MHD_add_response_header(r, MHD_HTTP_HEADER_SERVER, "mbmsec-bmsc/0.1");
-  for (size_t i = 0; dec && status == 401 && i < dec->n_challenges; i++)
-    MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, dec->challenge[i]);
-  if (auth_info) MHD_add_response_header(r, "Authentication-Info", auth_info);
   if (ctype) MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
   enum MHD_Result ret = MHD_queue_response(c, status, r);
   MHD_destroy_response(r);
   return ret;
 }
 
-/* One authenticated key request: membership, Authentication-Info, then the MIKEY pushes
- * (after the 200 is queued: the UE learns the item codes no later than the keys). */
-static enum MHD_Result key_request(bmsc_app *app, struct MHD_Connection *c, req_ctx *rq,
-                                   bmsc_reqtype t, const mbmsec_ua_decision *dec,
-                                   uint32_t ipv4, unsigned *status)
+/* The key request engine's answer, as it is. */
+static enum MHD_Result answer_kr(struct MHD_Connection *c, const mbmsec_bmsc_kr_response *k)
 {
-  const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-  bmsc_reply rep;
-  bmsc_keyreq_handle(app, t, ct, rq->body, rq->len, dec, ipv4, &rep);
-  *status = rep.status;
-  if (rep.status != 200) {
-    bmsc_reply_clear(&rep);
-    return answer(c, *status, NULL, NULL, 0, NULL, NULL);
-  }
-  char info[MBMSEC_UA_AUTH_INFO_MAX];
-  const uint64_t t0 = bmsc_stage_now();
-  mbmsec_err rc = mbmsec_ua_auth_info(app->ua, dec, (const uint8_t *)rep.body, rep.body_len,
-                                      false, info, sizeof info, NULL);
-  BMSC_STAGE_ADD_SAMPLED(app, BMSC_STAGE_DIGEST, bmsc_stage_now() - t0);
-  enum MHD_Result ret;
-  if (rc != MBMSEC_OK) {
-    dlog(DLOG_ERROR, "cannot build Authentication-Info", "code", mbmsec_errname(rc), NULL);
-    *status = 500;
-    ret = answer(c, 500, NULL, NULL, 0, NULL, NULL);
-  } else {
-    ret = answer(c, 200, rep.content_type, rep.body, rep.body_len, NULL, info);
-    bmsc_mikey_push(app, dec, ipv4, &rep);
-  }
-  bmsc_reply_clear(&rep);
+  struct MHD_Response *r =
+      MHD_create_response_from_buffer(k->body_len, (void *)(uintptr_t)k->body, MHD_RESPMEM_MUST_COPY);
+  if (!r) return MHD_NO;
+  MHD_add_response_header(r, MHD_HTTP_HEADER_SERVER, "mbmsec-bmsc/0.1");
+  for (size_t i = 0; k->status == 401 && i < k->n_www_authenticate; i++)
+    MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, k->www_authenticate[i]);
+  if (k->authentication_info[0])
+    MHD_add_response_header(r, "Authentication-Info", k->authentication_info);
+  if (k->content_type) MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, k->content_type);
+  enum MHD_Result ret = MHD_queue_response(c, k->status, r);
+  MHD_destroy_response(r);
   return ret;
 }
 
+_Static_assert((int)BMSC_STAGE_DIGEST == (int)MBMSEC_BMSC_KR_STAGE_DIGEST &&
+                   (int)BMSC_STAGE_XML == (int)MBMSEC_BMSC_KR_STAGE_XML &&
+                   (int)BMSC_STAGE_STORE == (int)MBMSEC_BMSC_KR_STAGE_STORE,
+               "the engine's stages are the first of the daemon's");
+
+/* One key request: one call into the engine (lib/bmsc/bmsc_keyreq.c: routing, Digest, media
+ * type, items, Authentication-Info), its answer out, then what it asks of MIKEY (after the
+ * answer is queued: the UE learns the item codes no later than the keys). */
 static enum MHD_Result on_ua(void *cls, struct MHD_Connection *c, const char *url,
                              const char *method, const char *version, const char *upload,
                              size_t *upload_size, void **req_cls)
@@ -202,47 +192,32 @@ static enum MHD_Result on_ua(void *cls, struct MHD_Connection *c, const char *ur
   }
   uint16_t port;
   const uint32_t ipv4 = remote_ipv4(c, &port);
-  const int t = bmsc_keyreq_type(rq->target);
-  unsigned status;
-  enum MHD_Result ret;
-  mbmsec_ua_decision dec_buf, *dec = NULL; /* on the stack: no allocation per request */
-  const char *reason = "";
-  if (t < 0) {
-    status = 404;
-    ret = answer(c, status, NULL, NULL, 0, NULL, NULL);
-  } else if (strcmp(method, "POST")) {
-    status = 405;
-    ret = answer(c, status, NULL, NULL, 0, NULL, NULL);
-  } else if (rq->too_big) {
-    status = 413;
-    ret = answer(c, status, NULL, NULL, 0, NULL, NULL);
-  } else {
-    dec = &dec_buf; /* mbmsec_ua_check fills it whole */
-    const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-    mbmsec_ua_request q = {.method = method, .method_len = strlen(method),
-                           .target = rq->target, .target_len = strlen(rq->target),
-                           .authorization = auth, .authorization_len = auth ? strlen(auth) : 0,
-                           .body = rq->body, .body_len = rq->len};
-    bmsc_stage_begin();
-    const uint64_t t0 = bmsc_stage_now();
-    mbmsec_err rc = mbmsec_ua_check(app->ua, &q, dec);
-    BMSC_STAGE_ADD_SAMPLED(app, BMSC_STAGE_DIGEST, bmsc_stage_now() - t0);
-    if (rc == MBMSEC_ERR_ARG) dec->status = 500;
-    status = dec->status;
-    reason = mbmsec_ua_reason_name(dec->reason);
-    if (status == 200 && ipv4 == 0) status = 400; /* P6 needs an IPv4 source for MIKEY */
-    if (status == 200) {
-      if (app->s.log_keys) {
-        char muk[2 * MBMSEC_GBA_KEY_LEN + 1];
-        mbmsec_hex_encode(dec->muk, sizeof dec->muk, muk, sizeof muk);
-        dlog(DLOG_INFO, "ua keys", "btid", dec->btid, "muk", muk, NULL);
-        mbmsec_cleanse(muk, sizeof muk);
-      }
-      ret = key_request(app, c, rq, (bmsc_reqtype)t, dec, ipv4, &status);
-    } else {
-      ret = answer(c, status, NULL, NULL, 0, dec, NULL);
-    }
+  const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+  const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+  const mbmsec_bmsc_kr_request q = {
+      .method = method, .method_len = strlen(method), .target = rq->target,
+      .target_len = strlen(rq->target), .authorization = auth,
+      .authorization_len = auth ? strlen(auth) : 0, .content_type = ct,
+      .content_type_len = ct ? strlen(ct) : 0, .body = rq->body, .body_len = rq->len,
+      .body_seen = rq->too_big ? (uint64_t)MBMSEC_BMSC_KR_BODY_MAX + 1 : 0, .ipv4 = ipv4};
+  mbmsec_bmsc_kr_response r; /* on the stack: no allocation per request */
+  (void)mbmsec_bmsc_kr_handle(app->kr, &q, &r);
+  const mbmsec_ua_decision *dec = r.ua_checked ? &r.dec : NULL;
+  if (dec && dec->status == 200 && app->s.log_keys) {
+    char muk[2 * MBMSEC_GBA_KEY_LEN + 1];
+    mbmsec_hex_encode(dec->muk, sizeof dec->muk, muk, sizeof muk);
+    dlog(DLOG_INFO, "ua keys", "btid", dec->btid, "muk", muk, NULL);
+    mbmsec_cleanse(muk, sizeof muk);
   }
+  if (dec && dec->status == 200 && r.code != MBMSEC_OK)
+    dlog(r.status >= 500 ? DLOG_ERROR : DLOG_WARN, "request refused", "btid", dec->btid,
+             "code", mbmsec_errname(r.code), NULL);
+  for (int i = 0; i < MBMSEC_BMSC_KR_STAGE_N; i++)
+    if (r.stage_ns[i]) BMSC_STAGE_ADD(app, i, r.stage_ns[i]);
+  if (r.items_ok && r.type != MBMSEC_BMSC_KR_NONE) atomic_fetch_add(&app->m.items[r.type], r.items_ok);
+  const enum MHD_Result ret = answer_kr(c, &r);
+  bmsc_mikey_push(app, &r, ipv4);
+  const unsigned status = r.status;
   bmsc_metrics_http(&app->m, status);
   /* The line's values are formatted only when it is written: at the default `warn` of a
    * loaded server, a 200 or 401 writes nothing. */
@@ -252,10 +227,11 @@ static enum MHD_Result on_ua(void *cls, struct MHD_Connection *c, const char *ur
     snprintf(st, sizeof st, "%u", status);
     if (ipv4) bmsc_ipv4_port_text(ipv4, port, remote);
     dlog(lvl, "ua", "remote", remote, "method", method, "target", rq->target, "status", st,
-             "reason", reason, "stale", dec && status == 401 && dec->stale ? "true" : "false",
-             "btid", dec && dec->status == 200 ? dec->btid : "", NULL);
+             "reason", dec ? mbmsec_ua_reason_name(r.reason) : "", "stale",
+             dec && status == 401 && dec->stale ? "true" : "false", "btid",
+             dec && dec->status == 200 ? dec->btid : "", NULL);
   }
-  mbmsec_ua_decision_cleanse(dec);
+  mbmsec_bmsc_kr_response_cleanse(&r);
   return ret;
 }
 
@@ -277,7 +253,7 @@ static enum MHD_Result bmsc_admin_action(struct MHD_Connection *c, bmsc_app *app
   if (btid) bad |= !*btid || strlen(btid) > MBMSEC_BMSC_BTID_MAX;
   if (bad) {
     int n = snprintf(out, sizeof out, "error=bad-argument (key_group=HEX4, window_ms, jitter_ms: 0..4294967295, btid)\n");
-    return answer(c, 400, "text/plain; charset=utf-8", out, (size_t)n, NULL, NULL);
+    return answer(c, 400, "text/plain; charset=utf-8", out, (size_t)n);
   }
   mbmsec_err rc;
   int n;
@@ -293,9 +269,9 @@ static enum MHD_Result bmsc_admin_action(struct MHD_Connection *c, bmsc_app *app
   }
   if (rc != MBMSEC_OK) {
     n = snprintf(out, sizeof out, "error=%s %s\n", mbmsec_errname(rc), mbmsec_strerror(rc));
-    return answer(c, 409, "text/plain; charset=utf-8", out, (size_t)n, NULL, NULL);
+    return answer(c, 409, "text/plain; charset=utf-8", out, (size_t)n);
   }
-  return answer(c, 200, "text/plain; charset=utf-8", out, (size_t)n, NULL, NULL);
+  return answer(c, 200, "text/plain; charset=utf-8", out, (size_t)n);
 }
 
 static enum MHD_Result on_admin(void *cls, struct MHD_Connection *c, const char *url,
@@ -313,7 +289,7 @@ static enum MHD_Result on_admin(void *cls, struct MHD_Connection *c, const char 
     *upload_size = 0;
     return MHD_YES;
   }
-  if (strcmp(method, "GET")) return answer(c, 405, NULL, NULL, 0, NULL, NULL);
+  if (strcmp(method, "GET")) return answer(c, 405, NULL, NULL, 0);
   size_t len = 0;
   char *body = NULL;
   const char *ct = NULL;
@@ -331,10 +307,10 @@ static enum MHD_Result on_admin(void *cls, struct MHD_Connection *c, const char 
   } else if (!strcmp(url, "/msk/rotate") || !strcmp(url, "/ue/pull")) {
     return bmsc_admin_action(c, app, url[1] == 'm'); /* docs/bmsc-rotation.md */
   } else {
-    return answer(c, 404, NULL, NULL, 0, NULL, NULL);
+    return answer(c, 404, NULL, NULL, 0);
   }
-  if (!body) return answer(c, 500, NULL, NULL, 0, NULL, NULL);
-  enum MHD_Result r = answer(c, 200, ct, body, len, NULL, NULL);
+  if (!body) return answer(c, 500, NULL, NULL, 0);
+  enum MHD_Result r = answer(c, 200, ct, body, len);
   free(body);
   return r;
 }

@@ -7,7 +7,6 @@
 #include "bmsc_text.h"
 
 const char *const bmsc_stage_names[BMSC_STAGE_N] = {"digest", "xml", "store", "mikey", "send"};
-_Thread_local bool bmsc_stage_timed;
 
 const unsigned bmsc_http_codes[BMSC_HTTP_CODES] = {200, 400, 401, 403, 404, 405,
                                                    413, 415, 500, 503, 431, 411};

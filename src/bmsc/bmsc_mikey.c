@@ -153,7 +153,7 @@ static mbmsec_err reg_first(const mbmsec_store_registration *reg, void *arg)
   return MBMSEC_OK;
 }
 
-/* "a.b.c.d:port" as stored by the key request (bmsc_keyreq.c) -> IPv4 in host order. */
+/* "a.b.c.d:port" as stored by the key request (lib/bmsc/bmsc_keyreq.c) -> IPv4 in host order. */
 static int ue_addr_ipv4(const char *ue_addr, uint32_t *ipv4)
 {
   const char *c = strrchr(ue_addr, ':');
@@ -210,11 +210,14 @@ mbmsec_err bmsc_mikey_known(bmsc_app *app, const char *btid)
   return rc;
 }
 
-void bmsc_mikey_push(bmsc_app *app, const mbmsec_ua_decision *dec, uint32_t ipv4,
-                     const bmsc_reply *r)
+void bmsc_mikey_push(bmsc_app *app, const mbmsec_bmsc_kr_response *r, uint32_t ipv4)
 {
-  if (!r->keep_ue) return;
   bmsc_mikey *mk = app->mikey;
+  /* A deregistered UE's deliveries still pending for the Key Groups it left stop now, rather
+   * than being retransmitted for up to 62 s (P13). */
+  if (r->cancel) (void)mbmsec_bmsc_kr_cancel(mk->dl, r, NULL);
+  if (!r->set_ue) return;
+  const mbmsec_ua_decision *dec = &r->dec;
   char addr[INET_ADDRSTRLEN] = "?";
   struct in_addr ia = {.s_addr = htonl(ipv4)};
   inet_ntop(AF_INET, &ia, addr, sizeof addr);
@@ -225,8 +228,8 @@ void bmsc_mikey_push(bmsc_app *app, const mbmsec_ua_decision *dec, uint32_t ipv4
              mbmsec_errname(rc), NULL);
     return;
   }
-  for (size_t i = 0; r->push && i < r->push->n; i++) {
-    const mbmsec_members_msk_ref *p = &r->push->items[i];
+  for (size_t i = 0; r->deliver && i < r->deliver->n; i++) {
+    const mbmsec_members_msk_ref *p = &r->deliver->items[i];
     char id[2 * MSK_ID_LEN + 1], key[2 * MBMS_MSK_LEN + 1] = "";
     hex_id(p->msk_id, MSK_ID_LEN, id, sizeof id);
     mbmsec_store_msk m;

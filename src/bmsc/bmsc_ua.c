@@ -1,6 +1,6 @@
-/* Ua: the library's Digest engine (lib/ua) with its Zn lookup implemented by the Zn client
- * (lib/zn). The engine caches Ks_NAF per B-TID, so Zn sees one BIR per bootstrap, not per
- * request. */
+/* Ua: the library's key request engine (lib/bmsc) and its Digest engine (lib/ua) with the Zn
+ * lookup implemented by the Zn client (lib/zn). The Digest engine caches Ks_NAF per B-TID, so
+ * Zn sees one BIR per bootstrap, not per request. */
 #include <stdio.h>
 #include <string.h>
 
@@ -51,13 +51,32 @@ static mbmsec_err zn_lookup(const char *btid, size_t btid_len, const uint8_t *na
   return rc;
 }
 
+static uint64_t cpu_ns(void *user)
+{
+  (void)user;
+  return bmsc_now_ns();
+}
+
+static void kr_warn(void *user, const char *msg, mbmsec_err code)
+{
+  (void)user;
+  dlog(DLOG_WARN, msg, "code", mbmsec_errname(code), NULL);
+}
+
+/* The key request engine (lib/bmsc) with its Digest engine, whose Zn lookup is zn_lookup; the
+ * membership store is app->members, and each HTTP thread opens its own handle on the same
+ * file for msk-requests. */
 int bmsc_ua_start(bmsc_app *app)
 {
   const bmsc_settings *s = &app->s;
-  mbmsec_ua_config cfg = {.fqdn = s->fqdn, .nonce_lifetime_s = s->nonce_lifetime_s,
-                          .lookup = zn_lookup, .lookup_user = app};
-  mbmsec_err rc = mbmsec_ua_algs_parse(s->digest_algs, &cfg);
-  if (rc == MBMSEC_OK) rc = mbmsec_ua_new(&cfg, &app->ua);
+  mbmsec_bmsc_kr_config cfg = {.ua = {.fqdn = s->fqdn, .nonce_lifetime_s = s->nonce_lifetime_s,
+                                      .lookup = zn_lookup, .lookup_user = app},
+                               .store = app->members, .store_uri = s->store,
+                               .ue_mikey_port = s->ue_mikey_port, .cpu_ns = cpu_ns,
+                               .stage_sample = BMSC_STAGE_SAMPLE, .warn = kr_warn};
+  mbmsec_err rc = mbmsec_ua_algs_parse(s->digest_algs, &cfg.ua);
+  if (rc == MBMSEC_OK) rc = mbmsec_bmsc_kr_new(&cfg, &app->kr);
+  app->ua = mbmsec_bmsc_kr_ua(app->kr);
   if (rc != MBMSEC_OK) {
     dlog(DLOG_ERROR, "bad Ua settings", "fqdn", s->fqdn, "digest_algs", s->digest_algs,
              "code", mbmsec_errname(rc), NULL);
@@ -91,6 +110,7 @@ void bmsc_ua_stop(bmsc_app *app)
   if (app->zn && mbmsec_zn_client_stop(app->zn) != MBMSEC_OK)
     dlog(DLOG_WARN, "Zn client did not stop cleanly", NULL);
   app->zn = NULL;
-  mbmsec_ua_free(app->ua);
+  mbmsec_bmsc_kr_free(app->kr); /* and its Ua engine */
+  app->kr = NULL;
   app->ua = NULL;
 }
