@@ -17,6 +17,7 @@
 
 #include "guard.h"
 #include "mbmsec/crypto.h"
+#include "mbmsec/keyid.h"
 #include "mbmsec/mikey.h"
 #include "mbmsec/mikey_msg.h"
 
@@ -272,7 +273,8 @@ mbmsec_err mbmsec_bmsc_dl_cancel_group(mbmsec_bmsc_dl *dl, const char *btid,
   if (cancelled) *cancelled = 0;
   ue_t *u = ue_lock(dl, btid, strnlen(btid, MBMSEC_BMSC_BTID_MAX + 1));
   ENSURE(u, MBMSEC_ERR_BMSC_UNKNOWN_UE);
-  const uint8_t kg[2] = {(uint8_t)(key_group >> 8), (uint8_t)key_group}; /* P5: MSK ID 0-1 */
+  uint8_t kg[MBMSEC_KEY_GROUP_LEN]; /* P5: MSK ID 0-1 */
+  mbmsec_key_group_pack(key_group, kg);
   size_t n = 0;
   for (int i = 0; i < MBMSEC_BMSC_PENDING_PER_UE; i++) {
     delivery *d = &u->d[i];

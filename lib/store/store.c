@@ -4,6 +4,7 @@
 
 #include "guard.h"
 #include "store_impl.h"
+#include "mbmsec/keyid.h"
 
 /* ---- input checks ---- */
 
@@ -300,7 +301,7 @@ static mbmsec_err check_msk_id(const uint8_t *msk_id, size_t len)
 {
   ENSURE(msk_id != NULL, MBMSEC_ERR_ARG);
   ENSURE(len == MBMSEC_STORE_MSK_ID_LEN, MBMSEC_ERR_LENGTH);
-  ENSURE(msk_id[2] != 0 || msk_id[3] != 0, MBMSEC_ERR_STORE_MSK_ID); /* key number 0 (P5) */
+  ENSURE(mbmsec_msk_id_keynum(msk_id) != MSK_KEYNUM_RESERVED, MBMSEC_ERR_STORE_MSK_ID); /* P5 */
   return MBMSEC_OK;
 }
 

@@ -168,8 +168,6 @@ void bmsc_keyreq_handle(bmsc_app *app, bmsc_reqtype t, const char *content_type,
                         const uint8_t *body, size_t len, const mbmsec_ua_decision *dec,
                         uint32_t ipv4, bmsc_reply *out);
 void bmsc_reply_clear(bmsc_reply *r);
-/* P5: Key Domain ID = MCC || MNC in the TS 24.008 PLMN layout (001/01 -> 00 F1 10). */
-void bmsc_kdid(const char *mcc, const char *mnc, uint8_t k[KDID_LEN]);
 
 /* ---- MIKEY delivery (bmsc_mikey.c): the engine, its UDP socket and thread */
 int bmsc_mikey_start(bmsc_app *app);

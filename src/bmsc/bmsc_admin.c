@@ -17,6 +17,7 @@
 #include "bmsc.h"
 #include "bmsc_log.h"
 #include "mbmsec/bulk.h"
+#include "mbmsec/keyid.h"
 
 #define FETCH_TIMEOUT_MS 5000
 #define FETCH_MAX (16u << 20)
@@ -60,12 +61,13 @@ static int service_add(int argc, char **argv)
     return cli_usage_error("service add", "--mcc: 3 digits, --mnc: 2 or 3 digits");
   bmsc_app app;
   memset(&app, 0, sizeof app);
-  bmsc_kdid(mcc, mnc, app.kdid);
+  if (mbmsec_kdid_from_plmn(mcc, mnc, app.kdid) != MBMSEC_OK)
+    return cli_usage_error("service add", "--mcc: 3 digits, --mnc: 2 or 3 digits");
   if (!(app.members = open_store("service add", v[0]))) return CLI_FAIL;
   mbmsec_store_service_in in = {.service_id = v[1], .kdid = app.kdid, .kdid_len = KDID_LEN,
                                 .msk_lifetime = (int64_t)life};
   mbmsec_err rc = mbmsec_store_service_add(app.members, &in);
-  if (rc == MBMSEC_OK) rc = mbmsec_store_key_group_add(app.members, v[1], (uint16_t)(kg[0] << 8 | kg[1]));
+  if (rc == MBMSEC_OK) rc = mbmsec_store_key_group_add(app.members, v[1], mbmsec_msk_id_group(kg));
   int ret = CLI_OK;
   if (rc != MBMSEC_OK) ret = cli_fail("service add", "%s: %s", v[1], mbmsec_errname(rc));
   else {

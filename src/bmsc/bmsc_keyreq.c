@@ -95,14 +95,6 @@ int bmsc_keyreq_type(const char *target)
   return -1;
 }
 
-void bmsc_kdid(const char *mcc, const char *mnc, uint8_t k[KDID_LEN])
-{
-  const unsigned m3 = strlen(mnc) == 3 ? (unsigned)(mnc[2] - '0') : 0xf;
-  k[0] = (uint8_t)(((mcc[1] - '0') << 4) | (mcc[0] - '0'));
-  k[1] = (uint8_t)((m3 << 4) | (unsigned)(mcc[2] - '0'));
-  k[2] = (uint8_t)(((mnc[1] - '0') << 4) | (mnc[0] - '0'));
-}
-
 /* The media type without parameters, case-insensitive (RFC 9110 8.3.1). */
 static bool media_is(const char *ct, const char *want)
 {

@@ -8,6 +8,7 @@
 #include "bmsc.h"
 #include "bmsc_log.h"
 #include "mbmsec/crypto.h"
+#include "mbmsec/keyid.h"
 
 static volatile sig_atomic_t stop_signal;
 static void on_signal(int sig) { stop_signal = sig; }
@@ -22,7 +23,10 @@ int bmsc_cmd_run(int argc, char **argv)
   int rc = bmsc_settings_load(&app.s, argc, argv);
   if (rc) return rc == 3 ? 0 : rc;
   bmsc_log_threshold((bmsc_level)app.s.log_level);
-  bmsc_kdid(app.s.mcc, app.s.mnc, app.kdid);
+  if (mbmsec_kdid_from_plmn(app.s.mcc, app.s.mnc, app.kdid) != MBMSEC_OK) { /* P5 */
+    bmsc_log(BL_ERROR, "bad --mcc/--mnc", "mcc", app.s.mcc, "mnc", app.s.mnc, NULL);
+    return 2;
+  }
 
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
