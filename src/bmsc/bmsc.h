@@ -11,6 +11,7 @@
 
 #include "mbmsec/bmsc_delivery.h"
 #include "mbmsec/bmsc_members.h"
+#include "mbmsec/bmsc_rotate.h"
 #include "mbmsec/profile.h"
 #include "mbmsec/store.h"
 #include "mbmsec/ua_auth.h"
@@ -121,7 +122,6 @@ static inline uint64_t bmsc_stage_now(void) { return bmsc_stage_timed ? bmsc_now
   } while (0)
 
 typedef struct bmsc_mikey bmsc_mikey;
-typedef struct bmsc_rotate bmsc_rotate;
 typedef struct bmsc_stream bmsc_stream;
 
 typedef struct {
@@ -132,7 +132,7 @@ typedef struct {
   mbmsec_ua *ua;
   mbmsec_zn_client *zn;
   bmsc_mikey *mikey;
-  bmsc_rotate *rotate; /* MSK rotation plans (bmsc_rotate.c) */
+  mbmsec_bmsc_rotate *rotate; /* the key policy: push plans, schedule, pull (bmsc_rotate.c) */
   bmsc_stream *stream; /* MTK messages and SRTP (bmsc_stream.c); NULL when off */
   bmsc_metrics m;
 } bmsc_app;
@@ -159,9 +159,6 @@ typedef struct {
 
 /* The requesttype of a request-target "/keymanagement?requesttype=X"; -1 when not one. */
 int bmsc_keyreq_type(const char *target);
-/* Keeps every Key Group of every service with a current and a next MSK (P11), generating
- * what is missing; run at start and then periodically. */
-void bmsc_keyreq_rotate(bmsc_app *app);
 /* The per-item answer of an authenticated request (no allocation: per-thread scratch). Forget
  * the reply with bmsc_reply_clear. */
 void bmsc_keyreq_handle(bmsc_app *app, bmsc_reqtype t, const char *content_type,
@@ -179,9 +176,6 @@ void bmsc_mikey_push(bmsc_app *app, const mbmsec_ua_decision *dec, uint32_t ipv4
 /* Every UE's delivery state (malloc'd): JSON, or with text `ue ...` / `delivery ...` lines. */
 char *bmsc_mikey_ue_list(bmsc_app *app, bool text, size_t *len);
 void bmsc_mikey_stats(bmsc_app *app, mbmsec_bmsc_dl_stats *st, mbmsec_bmsc_dl_counts *c);
-/* MBMSEC_OK when the engine knows the UE btid, restoring a UE registered before a restart
- * (store registration + Zn -> MUK); MBMSEC_ERR_BMSC_UNKNOWN_UE (logged) when that fails. */
-mbmsec_err bmsc_mikey_known(bmsc_app *app, const char *btid);
 uint16_t bmsc_mikey_bound_port(const bmsc_app *app);
 mbmsec_bmsc_dl *bmsc_mikey_dl(bmsc_app *app);
 
@@ -191,7 +185,15 @@ mbmsec_bmsc_dl *bmsc_mikey_dl(bmsc_app *app);
 int bmsc_stream_start(bmsc_app *app);
 void bmsc_stream_stop(bmsc_app *app);
 
-/* ---- MSK rotation (bmsc_rotate.c, docs/bmsc-rotation.md) */
+/* ---- MSK rotation (bmsc_rotate.c, docs/bmsc-rotation.md): the adapter of lib/bmsc's key
+ * policy (mbmsec/bmsc_rotate.h) */
+/* Keeps every Key Group of every service with a current and a next MSK (P11), generating
+ * what is missing (logged); run at start and then periodically. */
+void bmsc_rotate_keep(bmsc_app *app);
+/* The same for a store alone (the admin CLI's `service add`; nothing counted). */
+void bmsc_rotate_keep_store(mbmsec_store *st);
+/* Creates the policy engine over app->members and the MIKEY engine (bmsc_mikey_start calls it
+ * before its thread can report an event). Returns 0 or 1 (logged). */
 int bmsc_rotate_start_engine(bmsc_app *app);
 void bmsc_rotate_stop(bmsc_app *app);
 /* Main loop, every 100 ms: the schedule (every 10 s), due pushes, settled deliveries. */

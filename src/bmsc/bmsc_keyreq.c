@@ -1,6 +1,6 @@
 /* Membership: the per-item answers of register, deregister and msk-request (P3, P4, P15) by
- * the membership engine (lib/members over the store), the XML in and out (lib/xml), and MSK
- * rotation. Every call into the membership engine sits in this file. */
+ * the membership engine (lib/members over the store) and the XML in and out (lib/xml). MSK
+ * generation is lib/bmsc's key policy (bmsc_rotate.h, daemon side bmsc_rotate.c). */
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -16,8 +16,6 @@
 #include "mbmsec/mbms_xml.h"
 
 #define RESP_MAX (MBMSEC_XML_MAX_ITEMS * (MBMSEC_XML_TEXT_MAX + 64) + 512)
-#define MTK_ID_FIRST 1      /* MTK IDs of a generated MSK: VF..VT (P7) */
-#define MTK_ID_LAST 0xffff
 
 /* Per-thread scratch of the key request path. The lists, the push set and the answer are
  * large (some 400 KiB together, sized for MBMSEC_XML_MAX_ITEMS items) and used whole on every
@@ -205,64 +203,4 @@ void bmsc_reply_clear(bmsc_reply *r)
   r->push = NULL;
   r->body_len = 0;
   r->keep_ue = false;
-}
-
-/* ---- MSK rotation: every Key Group of every service keeps a current and a next MSK */
-
-typedef struct {
-  mbmsec_store_service svc[64];
-  size_t n;
-} svc_list;
-
-static mbmsec_err collect(const mbmsec_store_service *s, void *arg)
-{
-  svc_list *l = arg;
-  if (l->n < sizeof l->svc / sizeof l->svc[0]) l->svc[l->n++] = *s;
-  return MBMSEC_OK;
-}
-
-static void generate(bmsc_app *app, const uint8_t kdid[KDID_LEN], uint16_t group,
-                     int64_t from, int64_t lifetime, int64_t now)
-{
-  uint8_t id[MSK_ID_LEN];
-  char hex[2 * MSK_ID_LEN + 1] = "";
-  mbmsec_err rc = mbmsec_members_msk_generate(app->members, kdid, group, from, from + lifetime,
-                                              MTK_ID_FIRST, MTK_ID_LAST, now, id);
-  if (rc == MBMSEC_OK) snprintf(hex, sizeof hex, "%02x%02x%02x%02x", id[0], id[1], id[2], id[3]);
-  bmsc_log(rc == MBMSEC_OK ? BL_INFO : BL_ERROR, "msk generated", "msk_id", hex, "code",
-           rc == MBMSEC_OK ? "" : mbmsec_errname(rc), NULL);
-}
-
-void bmsc_keyreq_rotate(bmsc_app *app)
-{
-  svc_list *l = calloc(1, sizeof *l);
-  if (!l) return;
-  const int64_t now = (int64_t)time(NULL);
-  mbmsec_err rc = mbmsec_store_service_list(app->members, collect, l);
-  for (size_t i = 0; rc == MBMSEC_OK && i < l->n; i++) {
-    uint16_t groups[MBMSEC_MEMBERS_GROUPS_PER_SERVICE];
-    size_t ng = 0;
-    if (mbmsec_store_key_group_list(app->members, l->svc[i].service_id, groups,
-                                    MBMSEC_MEMBERS_GROUPS_PER_SERVICE, &ng) != MBMSEC_OK)
-      continue;
-    const int64_t life = l->svc[i].msk_lifetime;
-    for (size_t g = 0; g < ng; g++) {
-      mbmsec_members_group_state gs;
-      if (mbmsec_members_group_state_get(app->members, l->svc[i].kdid, groups[g], now, &gs))
-        continue;
-      int64_t next_from = now + life;
-      if (!gs.has_current) generate(app, l->svc[i].kdid, groups[g], now, life, now);
-      else {
-        mbmsec_store_msk cur;
-        uint8_t id[MSK_ID_LEN] = {(uint8_t)(groups[g] >> 8), (uint8_t)groups[g],
-                                  (uint8_t)(gs.current >> 8), (uint8_t)gs.current};
-        if (mbmsec_store_msk_get(app->members, l->svc[i].kdid, KDID_LEN, id, MSK_ID_LEN, &cur) == MBMSEC_OK)
-          next_from = cur.valid_to;
-        mbmsec_cleanse(&cur, sizeof cur);
-      }
-      if (!gs.has_next) generate(app, l->svc[i].kdid, groups[g], next_from, life, now);
-    }
-  }
-  if (rc != MBMSEC_OK) bmsc_log(BL_ERROR, "cannot list services", "code", mbmsec_errname(rc), NULL);
-  free(l);
 }

@@ -47,7 +47,7 @@ int bmsc_cmd_run(int argc, char **argv)
     bmsc_log(BL_ERROR, "cannot open the store", "store", app.s.store, "code", mbmsec_errname(e), NULL);
     goto out;
   }
-  bmsc_keyreq_rotate(&app);
+  bmsc_rotate_keep(&app);
   /* The media needs only the store: it starts (and a bad stream setting fails) before the Zn
    * client waits for the BSF. */
   if (bmsc_stream_start(&app)) goto out;
@@ -55,7 +55,7 @@ int bmsc_cmd_run(int argc, char **argv)
     ret = rc;
     goto out;
   }
-  if (bmsc_rotate_start_engine(&app) || bmsc_mikey_start(&app) || bmsc_http_start(&app, &http))
+  if (bmsc_mikey_start(&app) || bmsc_http_start(&app, &http)) /* mikey starts the rotation */
     goto out;
   char hp[80], ap[80], mp[80], up[8];
   snprintf(hp, sizeof hp, "%s:%u", app.s.listen_addr, (unsigned)app.s.listen_port);
@@ -72,7 +72,7 @@ int bmsc_cmd_run(int argc, char **argv)
     nanosleep(&ts, NULL);
     if (time(NULL) - last_rotate >= ROTATE_EVERY_S) {
       last_rotate = time(NULL);
-      bmsc_keyreq_rotate(&app);
+      bmsc_rotate_keep(&app);
     }
     bmsc_rotate_tick(&app); /* MSK rotation pushes (docs/bmsc-rotation.md) */
   }
