@@ -29,7 +29,7 @@
 
 #define MBMSEC_BMSC_ROTATE_MTK_FIRST 1      /* MTK IDs of a generated MSK: VF..VT (P7) */
 #define MBMSEC_BMSC_ROTATE_MTK_LAST 0xffff
-#define MBMSEC_BMSC_ROTATE_PLANS_MAX 64     /* plans kept (finished ones dropped first) */
+#define MBMSEC_BMSC_ROTATE_PLANS_MAX 64     /* finished plans kept (running ones: all) */
 #define MBMSEC_BMSC_ROTATE_BATCH 4096       /* pushes per tick and plan */
 #define MBMSEC_BMSC_ROTATE_AUTO_S 10        /* how often tick runs the schedule */
 #define MBMSEC_BMSC_ROTATE_QUEUE_MAX 1000000 /* delivery events waiting for tick */
@@ -130,7 +130,8 @@ void mbmsec_bmsc_rotate_free(mbmsec_bmsc_rotate *r);
  * group without members gets an empty plan (msk_each still shows it). force: also replace a
  * finished plan of that MSK. msk_id_out (may be NULL) gets the MSK ID.
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_BMSC_ROT_NO_MSK, MBMSEC_ERR_BMSC_ROT_BUSY (a
- * push of that MSK runs, a finished one exists without force, or every plan slot is busy),
+ * push of that MSK runs, or a finished one exists without force; plans of other MSKs never
+ * refuse it: every Key Group may have a running plan at once),
  * MBMSEC_ERR_NOMEM, MBMSEC_ERR_RANDOM, the store's codes. */
 mbmsec_err mbmsec_bmsc_rotate_begin(mbmsec_bmsc_rotate *r, const uint8_t kdid[KDID_LEN],
                                     uint16_t key_group, uint32_t window_ms, uint32_t jitter_ms,

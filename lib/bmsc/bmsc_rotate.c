@@ -160,8 +160,8 @@ typedef struct {
 struct mbmsec_bmsc_rotate {
   mbmsec_bmsc_rotate_config cfg;
   pthread_mutex_t mu; /* plans */
-  rot_plan *plans[MBMSEC_BMSC_ROTATE_PLANS_MAX];
-  size_t n;
+  rot_plan **plans; /* every running plan and the latest finished ones, oldest first */
+  size_t n, cap;
   pthread_mutex_t qmu; /* the event queue */
   rot_event *q;
   size_t qn, qcap;
@@ -221,6 +221,7 @@ void mbmsec_bmsc_rotate_free(mbmsec_bmsc_rotate *r)
 {
   if (!r) return;
   for (size_t i = 0; i < r->n; i++) plan_free(r->plans[i]);
+  free(r->plans);
   for (size_t i = 0; i < r->qn; i++) free(r->q[i].btid);
   free(r->q);
   pthread_mutex_destroy(&r->mu);
@@ -318,18 +319,28 @@ mbmsec_err mbmsec_bmsc_rotate_begin(mbmsec_bmsc_rotate *r, const uint8_t kdid[KD
   old = find_plan(r, p->msk_id);
   if (old && plan_active(old)) rc = MBMSEC_ERR_BMSC_ROT_BUSY; /* raced with another start */
   else {
-    /* room: drop the replaced plan, else the oldest finished one */
-    size_t drop = r->n;
-    for (size_t i = 0; i < r->n; i++)
-      if (r->plans[i] == old ||
-          (drop == r->n && r->n == MBMSEC_BMSC_ROTATE_PLANS_MAX && !plan_active(r->plans[i])))
+    /* Running plans are never refused nor dropped (every Key Group may rotate at once);
+     * drop the replaced plan, else the oldest finished one when PLANS_MAX finished are kept. */
+    size_t drop = r->n, finished = 0;
+    for (size_t i = 0; i < r->n; i++) finished += !plan_active(r->plans[i]);
+    for (size_t i = 0; i < r->n && drop == r->n; i++)
+      if (old ? r->plans[i] == old
+              : finished >= MBMSEC_BMSC_ROTATE_PLANS_MAX && !plan_active(r->plans[i]))
         drop = i;
     if (drop < r->n) {
       plan_free(r->plans[drop]);
       memmove(&r->plans[drop], &r->plans[drop + 1], (r->n - drop - 1) * sizeof r->plans[0]);
       r->n--;
     }
-    if (r->n == MBMSEC_BMSC_ROTATE_PLANS_MAX) rc = MBMSEC_ERR_BMSC_ROT_BUSY;
+    if (r->n == r->cap) {
+      size_t nc = r->cap ? r->cap * 2 : 16;
+      rot_plan **np = realloc(r->plans, nc * sizeof *np);
+      if (np) {
+        r->plans = np;
+        r->cap = nc;
+      }
+    }
+    if (r->n == r->cap) rc = MBMSEC_ERR_NOMEM;
     else {
       r->plans[r->n++] = p;
       atomic_store(&r->any, true);

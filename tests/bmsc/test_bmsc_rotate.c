@@ -592,6 +592,39 @@ static void test_schedule(void **state)
   fx_free(f);
 }
 
+/* More Key Groups rotating at once than finished plans are kept (64): the schedule starts a
+ * plan for each of 100 groups, every one pushes; finished plans are pruned only beyond 64. */
+static void test_many_plans(void **state)
+{
+  (void)state;
+  fx *f = fx_new(0, 60, 600);
+  enum { NG = 100 };
+  for (int i = 0; i < NG; i++) {
+    char id[32];
+    snprintf(id, sizeof id, "urn:many:%03d", i);
+    add_service(f->st, id, (uint16_t)(0x100 + i), 100);
+    register_ue(f->st, i % NUE, id);
+  }
+  assert_int_equal(mbmsec_bmsc_rotate_keep_msks(f->st, 1000, NULL, NULL, NULL), MBMSEC_OK);
+  assert_int_equal(mbmsec_bmsc_rotate_schedule(f->r, 1050, 0), NG);
+  size_t plans = 0;
+  mbmsec_bmsc_rotate_plan_each(f->r, plan_cb, &plans);
+  assert_int_equal(plans, NG);
+  mbmsec_bmsc_rotate_tick(f->r, 1050, 30000); /* the end of every window (25 s) */
+  mbmsec_bmsc_rotate_tick(f->r, 1050, 30100);
+  assert_int_equal(g_n, NG);
+  assert_int_equal(count_rep(MBMSEC_BMSC_ROTATE_R_DONE), NG);
+  for (size_t i = 0; i < g_nrep; i++)
+    if (g_rep[i].what == MBMSEC_BMSC_ROTATE_R_DONE) assert_int_equal(g_rep[i].pr.acked, 1);
+  /* one more plan (group 0x200): the oldest finished one makes room */
+  add_service(f->st, "urn:many:extra", 0x200, 100);
+  assert_int_equal(mbmsec_bmsc_rotate_begin(f->r, KDID, 0x200, 0, 0, false, 1050, 30200, NULL), MBMSEC_OK);
+  plans = 0;
+  mbmsec_bmsc_rotate_plan_each(f->r, plan_cb, &plans);
+  assert_int_equal(plans, NG);
+  fx_free(f);
+}
+
 /* Solicited pull (P10): one UE, the group, an unknown UE, a group without MSKs. */
 static void test_pull(void **state)
 {
@@ -638,6 +671,7 @@ int main(void)
       cmocka_unit_test(test_plan_push_and_ack),
       cmocka_unit_test(test_plan_v_off_and_skips),
       cmocka_unit_test(test_schedule),
+      cmocka_unit_test(test_many_plans),
       cmocka_unit_test(test_pull),
   };
   return cmocka_run_group_tests(tests, setup, NULL);
