@@ -195,6 +195,21 @@ static mbmsec_err reg_service(const mbmsec_store_registration *reg, void *arg)
   return MBMSEC_OK;
 }
 
+typedef struct {
+  const reg_ids *regs;
+  int found;
+} in_group;
+
+static mbmsec_err group_service_match(const mbmsec_store_service *s, void *arg)
+{
+  in_group *g = arg;
+  for (size_t i = 0; i < g->regs->n && !g->found; i++)
+    g->found = !strcmp(g->regs->ids[i], s->service_id);
+  return MBMSEC_OK;
+}
+
+/* Two store reads whatever the number of services: the B-TID's registrations, then the
+ * services of the group (rotation pushes ask this once per UE). */
 mbmsec_err mbmsec_members_btid_in_group(mbmsec_store *st, const char *btid,
                                         const uint8_t kdid[KDID_LEN], uint16_t key_group,
                                         int *member)
@@ -203,23 +218,11 @@ mbmsec_err mbmsec_members_btid_in_group(mbmsec_store *st, const char *btid,
   *member = 0;
   ENSURE(st && btid && kdid, MBMSEC_ERR_ARG);
   reg_ids r = {0};
+  in_group g = {&r, 0};
   mbmsec_err rc = mbmsec_store_registration_list_by_btid(st, btid, reg_service, &r);
-  for (size_t i = 0; rc == MBMSEC_OK && !*member && i < r.n; i++) {
-    mbmsec_store_service svc;
-    uint16_t groups[MBMSEC_MEMBERS_GROUPS_PER_SERVICE];
-    size_t ng = 0;
-    rc = mbmsec_store_service_get(st, r.ids[i], &svc);
-    if (rc == MBMSEC_ERR_STORE_NOT_FOUND) { /* deleted meanwhile */
-      rc = MBMSEC_OK;
-      continue;
-    }
-    if (rc == MBMSEC_OK && memcmp(svc.kdid, kdid, KDID_LEN)) continue;
-    if (rc == MBMSEC_OK)
-      rc = mbmsec_store_key_group_list(st, r.ids[i], groups, MBMSEC_MEMBERS_GROUPS_PER_SERVICE, &ng);
-    for (size_t g = 0; rc == MBMSEC_OK && g < ng; g++)
-      if (groups[g] == key_group) *member = 1;
-  }
+  if (rc == MBMSEC_OK && r.n)
+    rc = mbmsec_store_key_group_services(st, kdid, KDID_LEN, key_group, group_service_match, &g);
   free(r.ids);
-  if (rc != MBMSEC_OK) *member = 0;
+  *member = rc == MBMSEC_OK && g.found;
   return rc;
 }
