@@ -15,7 +15,7 @@
 
 #include "../cli.h"
 #include "bmsc.h"
-#include "bmsc_log.h"
+#include "log.h"
 #include "mbmsec/bulk.h"
 #include "mbmsec/keyid.h"
 
@@ -71,7 +71,7 @@ static int service_add(int argc, char **argv)
   int ret = CLI_OK;
   if (rc != MBMSEC_OK) ret = cli_fail("service add", "%s: %s", v[1], mbmsec_errname(rc));
   else {
-    bmsc_log_threshold(BL_WARN); /* quiet: the MSK lines are for the daemon's log */
+    dlog_set_level(DLOG_WARN); /* quiet: the MSK lines are for the daemon's log */
     bmsc_rotate_keep_store(st);  /* lib/bmsc's policy over the store (no daemon context) */
   }
   mbmsec_store_close(st);

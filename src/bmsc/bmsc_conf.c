@@ -9,7 +9,7 @@
 
 #include "../cli.h"
 #include "bmsc.h"
-#include "bmsc_log.h"
+#include "log.h"
 
 #define CMD "run"
 #define INI_MAX 65536
@@ -188,7 +188,7 @@ static int set(bmsc_settings *s, const char *name, const char *v)
   if (!strcmp(name, "mnc")) return digits_set(name, v, 2, 3, s->mnc);
   if (!strcmp(name, "msk-v-flag")) return bool_set(name, v, &s->msk_v_flag);
   if (!strcmp(name, "log-level")) {
-    int l = bmsc_log_parse(v);
+    int l = dlog_level_parse(v);
     if (l < 0) return cli_usage_error(CMD, "--log-level '%s': expected debug, info, warn or error", v);
     s->log_level = l;
     return 0;
@@ -308,7 +308,7 @@ int bmsc_settings_load(bmsc_settings *s, int argc, char **argv)
                        .nonce_lifetime_s = HTTP_NONCE_LIFETIME_S_DEFAULT,
                        .msk_v_flag = MIKEY_MSK_V_FLAG_DEFAULT != 0,
                        .retx_first_ms = MIKEY_RETX_FIRST_MS_DEFAULT,
-                       .retx_tries = MIKEY_RETX_TRIES_DEFAULT, .log_level = BL_INFO,
+                       .retx_tries = MIKEY_RETX_TRIES_DEFAULT, .log_level = DLOG_INFO,
                        .rotate_lead_s = 3600, .rotate_window_s = 600, .rotate_jitter_ms = 2000,
                        .stream_key_group = 1, .stream_bind = "127.0.0.1", .stream_ttl = 1,
                        .mtk_period_ms = 1000, .mtk_interval_ms = 60000, .mtk_lead_ms = 1000,

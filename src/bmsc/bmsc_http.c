@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "bmsc.h"
-#include "bmsc_log.h"
+#include "log.h"
 #include "bmsc_text.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/encode.h"
@@ -117,7 +117,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
   (void)cls;
   char line[512];
   vsnprintf(line, sizeof line, fmt, ap);
-  bmsc_log(BL_WARN, "http-stack", "line", line, NULL);
+  dlog(DLOG_WARN, "http-stack", "line", line, NULL);
 }
 #pragma GCC diagnostic pop
 
@@ -171,7 +171,7 @@ static enum MHD_Result key_request(bmsc_app *app, struct MHD_Connection *c, req_
   BMSC_STAGE_ADD_SAMPLED(app, BMSC_STAGE_DIGEST, bmsc_stage_now() - t0);
   enum MHD_Result ret;
   if (rc != MBMSEC_OK) {
-    bmsc_log(BL_ERROR, "cannot build Authentication-Info", "code", mbmsec_errname(rc), NULL);
+    dlog(DLOG_ERROR, "cannot build Authentication-Info", "code", mbmsec_errname(rc), NULL);
     *status = 500;
     ret = answer(c, 500, NULL, NULL, 0, NULL, NULL);
   } else {
@@ -235,7 +235,7 @@ static enum MHD_Result on_ua(void *cls, struct MHD_Connection *c, const char *ur
       if (app->s.log_keys) {
         char muk[2 * MBMSEC_GBA_KEY_LEN + 1];
         mbmsec_hex_encode(dec->muk, sizeof dec->muk, muk, sizeof muk);
-        bmsc_log(BL_INFO, "ua keys", "btid", dec->btid, "muk", muk, NULL);
+        dlog(DLOG_INFO, "ua keys", "btid", dec->btid, "muk", muk, NULL);
         mbmsec_cleanse(muk, sizeof muk);
       }
       ret = key_request(app, c, rq, (bmsc_reqtype)t, dec, ipv4, &status);
@@ -246,12 +246,12 @@ static enum MHD_Result on_ua(void *cls, struct MHD_Connection *c, const char *ur
   bmsc_metrics_http(&app->m, status);
   /* The line's values are formatted only when it is written: at the default `warn` of a
    * loaded server, a 200 or 401 writes nothing. */
-  const bmsc_level lvl = status >= 500 ? BL_ERROR : status == 200 || status == 401 ? BL_INFO : BL_WARN;
-  if (bmsc_log_enabled(lvl)) {
+  const dlog_level lvl = status >= 500 ? DLOG_ERROR : status == 200 || status == 401 ? DLOG_INFO : DLOG_WARN;
+  if (dlog_enabled(lvl)) {
     char st[8], remote[BMSC_IPV4_PORT_TEXT] = "?";
     snprintf(st, sizeof st, "%u", status);
     if (ipv4) bmsc_ipv4_port_text(ipv4, port, remote);
-    bmsc_log(lvl, "ua", "remote", remote, "method", method, "target", rq->target, "status", st,
+    dlog(lvl, "ua", "remote", remote, "method", method, "target", rq->target, "status", st,
              "reason", reason, "stale", dec && status == 401 && dec->stale ? "true" : "false",
              "btid", dec && dec->status == 200 ? dec->btid : "", NULL);
   }
@@ -351,7 +351,7 @@ static struct MHD_Daemon *start(const char *addr, uint16_t port, bool pool, MHD_
 {
   struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
   if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1) {
-    bmsc_log(BL_ERROR, "listen address is not an IPv4 literal", "addr", addr, NULL);
+    dlog(DLOG_ERROR, "listen address is not an IPv4 literal", "addr", addr, NULL);
     return NULL;
   }
   struct MHD_Daemon *d = MHD_start_daemon(
@@ -362,7 +362,7 @@ static struct MHD_Daemon *start(const char *addr, uint16_t port, bool pool, MHD_
       (unsigned)HTTP_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
       MHD_OPTION_URI_LOG_CALLBACK, pool ? on_uri : NULL, NULL, MHD_OPTION_NOTIFY_COMPLETED,
       pool ? on_done : NULL, NULL, MHD_OPTION_END);
-  if (!d) bmsc_log(BL_ERROR, "cannot start an HTTP server (address in use?)", "addr", addr, NULL);
+  if (!d) dlog(DLOG_ERROR, "cannot start an HTTP server (address in use?)", "addr", addr, NULL);
   return d;
 }
 

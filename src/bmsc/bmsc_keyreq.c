@@ -11,7 +11,7 @@
 
 #include "bmsc.h"
 #include "bmsc_text.h"
-#include "bmsc_log.h"
+#include "log.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/mbms_xml.h"
 
@@ -71,7 +71,7 @@ static keyreq_scratch *scratch_get(const bmsc_app *app)
   /* a second handle on ":memory:" would be another, empty database */
   s->store = NULL;
   if (!strstr(app->s.store, ":memory:") && mbmsec_store_open(app->s.store, &s->store) != MBMSEC_OK) {
-    bmsc_log(BL_WARN, "msk-requests of this thread use the shared store handle", NULL);
+    dlog(DLOG_WARN, "msk-requests of this thread use the shared store handle", NULL);
     s->store = NULL;
   }
   if (pthread_setspecific(scratch_key, s) != 0) {
@@ -193,7 +193,7 @@ void bmsc_keyreq_handle(bmsc_app *app, bmsc_reqtype t, const char *content_type,
   const bool server = rc == MBMSEC_ERR_NOMEM || rc == MBMSEC_ERR_SPACE || rc == MBMSEC_ERR_ARG ||
                       !strncmp(mbmsec_errname(rc), "MBMSEC_ERR_STORE", 16);
   out->status = server ? 500 : 400;
-  bmsc_log(server ? BL_ERROR : BL_WARN, "request refused", "btid", dec->btid, "code",
+  dlog(server ? DLOG_ERROR : DLOG_WARN, "request refused", "btid", dec->btid, "code",
            mbmsec_errname(rc), NULL);
 }
 

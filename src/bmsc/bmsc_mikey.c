@@ -11,7 +11,7 @@
 
 #include "bmsc.h"
 #include "bmsc_text.h"
-#include "bmsc_log.h"
+#include "log.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/encode.h"
 
@@ -64,7 +64,7 @@ static void on_event(void *user, mbmsec_bmsc_event ev, const char *btid,
   const char *what = ev == MBMSEC_BMSC_EV_DELIVERED ? "delivered"
                      : ev == MBMSEC_BMSC_EV_FAILED  ? "failed"
                                                     : "retransmitted";
-  bmsc_log(ev == MBMSEC_BMSC_EV_FAILED ? BL_WARN : BL_INFO, "mikey", "event", what, "btid", btid,
+  dlog(ev == MBMSEC_BMSC_EV_FAILED ? DLOG_WARN : DLOG_INFO, "mikey", "event", what, "btid", btid,
            "msk_id", id, "pull", pull ? "true" : "false", "tries", t, NULL);
 }
 
@@ -73,7 +73,7 @@ static void *udp_loop(void *arg)
   bmsc_mikey *mk = arg;
   while (!atomic_load(&mk->stop))
     if (mbmsec_bmsc_udp_poll(mk->dl, mk->fd, POLL_MS, now_ms()) < 0) {
-      bmsc_log(BL_ERROR, "MIKEY socket error", NULL);
+      dlog(DLOG_ERROR, "MIKEY socket error", NULL);
       struct timespec ts = {0, POLL_MS * 1000000L};
       nanosleep(&ts, NULL);
     }
@@ -90,7 +90,7 @@ int bmsc_mikey_start(bmsc_app *app)
   mk->port = app->s.mikey_port;
   mbmsec_err rc = mbmsec_bmsc_udp_open(app->s.mikey_addr, &mk->port, &mk->fd);
   if (rc != MBMSEC_OK) {
-    bmsc_log(BL_ERROR, "cannot bind the MIKEY socket", "addr", app->s.mikey_addr, "code",
+    dlog(DLOG_ERROR, "cannot bind the MIKEY socket", "addr", app->s.mikey_addr, "code",
              mbmsec_errname(rc), NULL);
     return 1;
   }
@@ -101,7 +101,7 @@ int bmsc_mikey_start(bmsc_app *app)
                                .event = on_event, .event_user = app};
   rc = mbmsec_bmsc_dl_new(&cfg, &mk->dl);
   if (rc != MBMSEC_OK) {
-    bmsc_log(BL_ERROR, "bad MIKEY settings", "code", mbmsec_errname(rc), NULL);
+    dlog(DLOG_ERROR, "bad MIKEY settings", "code", mbmsec_errname(rc), NULL);
     return 1;
   }
   /* the key policy before the thread: its events go to app->rotate */
@@ -140,7 +140,7 @@ void bmsc_mikey_push(bmsc_app *app, const mbmsec_ua_decision *dec, uint32_t ipv4
   mbmsec_err rc = mbmsec_bmsc_dl_ue_set(mk->dl, dec->btid, dec->muk, ipv4, app->s.ue_mikey_port);
   if (rc != MBMSEC_OK) {
     atomic_fetch_add(&app->m.push_errors, 1);
-    bmsc_log(BL_ERROR, "cannot register the UE for MIKEY", "btid", dec->btid, "code",
+    dlog(DLOG_ERROR, "cannot register the UE for MIKEY", "btid", dec->btid, "code",
              mbmsec_errname(rc), NULL);
     return;
   }
@@ -163,7 +163,7 @@ void bmsc_mikey_push(bmsc_app *app, const mbmsec_ua_decision *dec, uint32_t ipv4
     if (rc != MBMSEC_OK) atomic_fetch_add(&app->m.push_errors, 1);
     if (rc == MBMSEC_OK && app->s.log_keys) mbmsec_hex_encode(m.key, MBMS_MSK_LEN, key, sizeof key);
     mbmsec_cleanse(&m, sizeof m);
-    bmsc_log(rc == MBMSEC_OK ? BL_INFO : BL_ERROR, "mikey", "event", "sent", "btid", dec->btid,
+    dlog(rc == MBMSEC_OK ? DLOG_INFO : DLOG_ERROR, "mikey", "event", "sent", "btid", dec->btid,
              "msk_id", id, "to", addr, "code", rc == MBMSEC_OK ? "" : mbmsec_errname(rc),
              app->s.log_keys ? "msk" : NULL, key, NULL);
     mbmsec_cleanse(key, sizeof key);

@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "bmsc.h"
-#include "bmsc_log.h"
+#include "log.h"
 #include "bmsc_text.h"
 #include "mbmsec/encode.h"
 
@@ -31,42 +31,42 @@ static void on_report(void *user, const mbmsec_bmsc_rotate_report *r)
   const char *code = r->code == MBMSEC_OK ? "" : mbmsec_errname(r->code);
   switch (r->what) {
   case MBMSEC_BMSC_ROTATE_R_GENERATED:
-    bmsc_log(r->code == MBMSEC_OK ? BL_INFO : BL_ERROR, "msk generated", "msk_id", id, "code",
+    dlog(r->code == MBMSEC_OK ? DLOG_INFO : DLOG_ERROR, "msk generated", "msk_id", id, "code",
              code, NULL);
     break;
   case MBMSEC_BMSC_ROTATE_R_LIST_FAILED:
-    bmsc_log(BL_ERROR, "cannot list services", "code", code, NULL);
+    dlog(DLOG_ERROR, "cannot list services", "code", code, NULL);
     break;
   case MBMSEC_BMSC_ROTATE_R_START:
     snprintf(a, sizeof a, "%zu", r->ues);
     snprintf(b, sizeof b, "%u", r->window_ms);
-    bmsc_log(BL_INFO, "rotate", "event", "start", "msk_id", id, "ues", a, "window_ms", b, NULL);
+    dlog(DLOG_INFO, "rotate", "event", "start", "msk_id", id, "ues", a, "window_ms", b, NULL);
     break;
   case MBMSEC_BMSC_ROTATE_R_SKIP_DEREGISTERED:
-    bmsc_log(BL_INFO, "rotate", "event", "skip_deregistered", "btid", r->btid, NULL);
+    dlog(DLOG_INFO, "rotate", "event", "skip_deregistered", "btid", r->btid, NULL);
     break;
   case MBMSEC_BMSC_ROTATE_R_SEND_ERROR:
     if (app) atomic_fetch_add(&app->m.push_errors, 1);
-    bmsc_log(BL_WARN, "rotate", "event", "send_error", "btid", r->btid, "msk_id", id, "code",
+    dlog(DLOG_WARN, "rotate", "event", "send_error", "btid", r->btid, "msk_id", id, "code",
              code, NULL);
     break;
   case MBMSEC_BMSC_ROTATE_R_DONE:
     snprintf(a, sizeof a, "%llu", (unsigned long long)r->progress.acked);
     snprintf(b, sizeof b, "%llu", (unsigned long long)r->progress.failed);
     snprintf(c, sizeof c, "%llu", (unsigned long long)r->progress.send_errors);
-    bmsc_log(r->progress.failed || r->progress.send_errors ? BL_WARN : BL_INFO, "rotate", "event",
+    dlog(r->progress.failed || r->progress.send_errors ? DLOG_WARN : DLOG_INFO, "rotate", "event",
              "done", "msk_id", id, "acked", a, "failed", b, "send_errors", c, NULL);
     break;
   case MBMSEC_BMSC_ROTATE_R_RESTORED:
-    bmsc_log(BL_INFO, "mikey", "event", "restored", "btid", r->btid, "impi", r->impi, "to",
+    dlog(DLOG_INFO, "mikey", "event", "restored", "btid", r->btid, "impi", r->impi, "to",
              r->ue_addr, NULL);
     break;
   case MBMSEC_BMSC_ROTATE_R_RESTORE_SKIPPED:
-    bmsc_log(BL_WARN, "mikey", "event", "restore_skipped", "btid", r->btid, "impi", r->impi,
+    dlog(DLOG_WARN, "mikey", "event", "restore_skipped", "btid", r->btid, "impi", r->impi,
              "reason", r->reason ? r->reason : "", NULL);
     break;
   case MBMSEC_BMSC_ROTATE_R_PULL:
-    bmsc_log(r->code == MBMSEC_OK ? BL_INFO : BL_WARN, "mikey", "event", "pull", "btid", r->btid,
+    dlog(r->code == MBMSEC_OK ? DLOG_INFO : DLOG_WARN, "mikey", "event", "pull", "btid", r->btid,
              "msk_id", id, "code", code, NULL);
     break;
   }
@@ -109,7 +109,7 @@ int bmsc_rotate_start_engine(bmsc_app *app)
                                    .report_user = app};
   mbmsec_err rc = mbmsec_bmsc_rotate_new(&cfg, &app->rotate);
   if (rc != MBMSEC_OK) {
-    bmsc_log(BL_ERROR, "cannot start MSK rotation", "code", mbmsec_errname(rc), NULL);
+    dlog(DLOG_ERROR, "cannot start MSK rotation", "code", mbmsec_errname(rc), NULL);
     return 1;
   }
   return 0;

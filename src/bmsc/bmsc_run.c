@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "bmsc.h"
-#include "bmsc_log.h"
+#include "log.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/keyid.h"
 
@@ -22,9 +22,9 @@ int bmsc_cmd_run(int argc, char **argv)
   static bmsc_app app; /* static: its atomics start zeroed and outlive the HTTP threads */
   int rc = bmsc_settings_load(&app.s, argc, argv);
   if (rc) return rc == 3 ? 0 : rc;
-  bmsc_log_threshold((bmsc_level)app.s.log_level);
+  dlog_set_level((dlog_level)app.s.log_level);
   if (mbmsec_kdid_from_plmn(app.s.mcc, app.s.mnc, app.kdid) != MBMSEC_OK) { /* P5 */
-    bmsc_log(BL_ERROR, "bad --mcc/--mnc", "mcc", app.s.mcc, "mnc", app.s.mnc, NULL);
+    dlog(DLOG_ERROR, "bad --mcc/--mnc", "mcc", app.s.mcc, "mnc", app.s.mnc, NULL);
     return 2;
   }
 
@@ -40,11 +40,11 @@ int bmsc_cmd_run(int argc, char **argv)
   bmsc_http *http = NULL;
   mbmsec_err e = mbmsec_store_open(app.s.store, &app.store);
   if (e != MBMSEC_OK) {
-    bmsc_log(BL_ERROR, "cannot open the store", "store", app.s.store, "code", mbmsec_errname(e), NULL);
+    dlog(DLOG_ERROR, "cannot open the store", "store", app.s.store, "code", mbmsec_errname(e), NULL);
     goto out;
   }
   if ((e = mbmsec_store_open(app.s.store, &app.members)) != MBMSEC_OK) {
-    bmsc_log(BL_ERROR, "cannot open the store", "store", app.s.store, "code", mbmsec_errname(e), NULL);
+    dlog(DLOG_ERROR, "cannot open the store", "store", app.s.store, "code", mbmsec_errname(e), NULL);
     goto out;
   }
   bmsc_rotate_keep(&app);
@@ -62,7 +62,7 @@ int bmsc_cmd_run(int argc, char **argv)
   snprintf(ap, sizeof ap, "%s:%u", app.s.admin_addr, (unsigned)app.s.admin_port);
   snprintf(mp, sizeof mp, "%s:%u", app.s.mikey_addr, (unsigned)bmsc_mikey_bound_port(&app));
   snprintf(up, sizeof up, "%u", (unsigned)app.s.ue_mikey_port);
-  bmsc_log(BL_INFO, "ready", "listen", hp, "admin_listen", ap, "mikey_bind", mp,
+  dlog(DLOG_INFO, "ready", "listen", hp, "admin_listen", ap, "mikey_bind", mp,
            "ue_mikey_port", up, "fqdn", app.s.fqdn, "store", app.s.store, "zn_peer",
            app.s.zn_peer, "zn_tls", app.s.zn_tls_cert[0] ? "true" : "false", "v_flag", app.s.msk_v_flag ? "true" : "false", "log_keys",
            app.s.log_keys ? "true" : "false", NULL);
@@ -76,7 +76,7 @@ int bmsc_cmd_run(int argc, char **argv)
     }
     bmsc_rotate_tick(&app); /* MSK rotation pushes (docs/bmsc-rotation.md) */
   }
-  bmsc_log(BL_INFO, "stopping", "signal", stop_signal == SIGTERM ? "TERM" : "INT", NULL);
+  dlog(DLOG_INFO, "stopping", "signal", stop_signal == SIGTERM ? "TERM" : "INT", NULL);
   ret = 0;
 out:
   bmsc_stream_stop(&app);
@@ -87,7 +87,7 @@ out:
   mbmsec_store_close(app.store);
   mbmsec_store_close(app.members);
   app.store = app.members = NULL;
-  if (ret == 0) bmsc_log(BL_INFO, "stopped", NULL);
+  if (ret == 0) dlog(DLOG_INFO, "stopped", NULL);
   mbmsec_crypto_cleanup();
   return ret;
 }

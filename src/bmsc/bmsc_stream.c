@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "bmsc.h"
-#include "bmsc_log.h"
+#include "log.h"
 #include "mbmsec/bmsc_stream.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/encode.h"
@@ -71,7 +71,7 @@ static void refresh_msks(bmsc_stream *s)
   mbmsec_err e = mbmsec_store_msk_list(s->st, s->app->kdid, KDID_LEN, s->app->s.stream_key_group,
                                        k, MBMSEC_BMSC_STREAM_MSKS, &n, NULL);
   if (e != MBMSEC_OK) {
-    bmsc_log(BL_WARN, "stream: cannot read the MSKs", "code", mbmsec_errname(e), NULL);
+    dlog(DLOG_WARN, "stream: cannot read the MSKs", "code", mbmsec_errname(e), NULL);
     n = 0;
   }
   for (size_t i = 0; i < n; i++) {
@@ -118,7 +118,7 @@ static void send_to(bmsc_stream *s, const uint8_t *b, size_t n, const struct soc
 {
   if (sendto(s->fd, b, n, 0, (const struct sockaddr *)to, sizeof *to) < 0) {
     atomic_fetch_add(&s->app->m.stream_send_errors, 1);
-    bmsc_log(BL_DEBUG, "stream: send failed", "errno", strerror(errno), NULL);
+    dlog(DLOG_DEBUG, "stream: send failed", "errno", strerror(errno), NULL);
   }
 }
 
@@ -132,7 +132,7 @@ static void mtk_messages(bmsc_stream *s, int64_t wall, int64_t *next)
     mbmsec_err e = next_counter(s, m.msk_id, &ctr);
     if (e == MBMSEC_OK) e = mbmsec_bmsc_stream_mtk_message(s->eng, &m, ctr, wall, msg, sizeof msg, &len);
     if (e != MBMSEC_OK) {
-      bmsc_log(BL_ERROR, "stream: no MTK message", "code", mbmsec_errname(e), NULL);
+      dlog(DLOG_ERROR, "stream: no MTK message", "code", mbmsec_errname(e), NULL);
       *next = wall + 1000;
       return;
     }
@@ -144,7 +144,7 @@ static void mtk_messages(bmsc_stream *s, int64_t wall, int64_t *next)
     snprintf(mtk_id, sizeof mtk_id, "%u", (unsigned)m.mtk_id);
     snprintf(c, sizeof c, "%u", (unsigned)ctr);
     const bool fresh = m.mtk_id != s->last_new.mtk_id || memcmp(m.msk_id, s->last_new.msk_id, MSK_ID_LEN);
-    bmsc_log(fresh ? BL_INFO : BL_DEBUG, "stream", "event", fresh ? "mtk_new" : "mtk_repeat",
+    dlog(fresh ? DLOG_INFO : DLOG_DEBUG, "stream", "event", fresh ? "mtk_new" : "mtk_repeat",
              "msk_id", id, "mtk_id", mtk_id, "counter", c, NULL);
     s->last_new = m;
   }
@@ -166,12 +166,12 @@ static void srtp_packet(bmsc_stream *s, int64_t wall)
   if (e == MBMSEC_ERR_BMSC_STREAM_NO_MSK) {
     atomic_fetch_add(&s->app->m.srtp_no_msk, 1);
     if (!s->no_msk_logged)
-      bmsc_log(BL_WARN, "stream: no valid MSK, SRTP paused", "code", mbmsec_errname(e), NULL);
+      dlog(DLOG_WARN, "stream: no valid MSK, SRTP paused", "code", mbmsec_errname(e), NULL);
     s->no_msk_logged = true;
     return;
   }
   if (e != MBMSEC_OK) {
-    bmsc_log(BL_ERROR, "stream: no SRTP packet", "code", mbmsec_errname(e), NULL);
+    dlog(DLOG_ERROR, "stream: no SRTP packet", "code", mbmsec_errname(e), NULL);
     return;
   }
   s->no_msk_logged = false;
@@ -223,7 +223,7 @@ static int resolve(const char *what, const char *addr, uint16_t port, struct soc
   out->sin_family = AF_INET;
   out->sin_port = htons(port);
   if (inet_pton(AF_INET, addr, &out->sin_addr) == 1) return 0;
-  bmsc_log(BL_ERROR, "stream: not an IPv4 address", "setting", what, "value", addr, NULL);
+  dlog(DLOG_ERROR, "stream: not an IPv4 address", "setting", what, "value", addr, NULL);
   return 1;
 }
 
@@ -232,7 +232,7 @@ static int load_file(bmsc_stream *s, const char *path)
   FILE *f = fopen(path, "rb");
   struct stat sb;
   if (!f || fstat(fileno(f), &sb) || sb.st_size <= 0 || (uint64_t)sb.st_size > FILE_MAX) {
-    bmsc_log(BL_ERROR, "stream: srtp-file unreadable, empty or above 64 MiB", "path", path, NULL);
+    dlog(DLOG_ERROR, "stream: srtp-file unreadable, empty or above 64 MiB", "path", path, NULL);
     if (f) fclose(f);
     return 1;
   }
@@ -240,7 +240,7 @@ static int load_file(bmsc_stream *s, const char *path)
   s->file = malloc(s->file_len);
   const bool ok = s->file && fread(s->file, 1, s->file_len, f) == s->file_len;
   fclose(f);
-  if (!ok) bmsc_log(BL_ERROR, "stream: cannot read srtp-file", "path", path, NULL);
+  if (!ok) dlog(DLOG_ERROR, "stream: cannot read srtp-file", "path", path, NULL);
   return ok ? 0 : 1;
 }
 
@@ -272,7 +272,7 @@ int bmsc_stream_start(bmsc_app *app)
     goto fail;
   mbmsec_err e = mbmsec_store_open(c->store, &s->st);
   if (e != MBMSEC_OK) {
-    bmsc_log(BL_ERROR, "stream: cannot open the store", "code", mbmsec_errname(e), NULL);
+    dlog(DLOG_ERROR, "stream: cannot open the store", "code", mbmsec_errname(e), NULL);
     goto fail;
   }
   mbmsec_bmsc_stream_conf sc = {.mtk_interval_ms = c->mtk_interval_ms,
@@ -287,18 +287,18 @@ int bmsc_stream_start(bmsc_app *app)
   sc.first_seq = (uint16_t)(r[4] << 8 | r[5]) & 0x7fff;
   sc.first_ts = (uint32_t)r[6] << 8 | r[7];
   if ((e = mbmsec_bmsc_stream_new(&sc, &s->eng)) != MBMSEC_OK) {
-    bmsc_log(BL_ERROR, "stream: engine", "code", mbmsec_errname(e), NULL);
+    dlog(DLOG_ERROR, "stream: engine", "code", mbmsec_errname(e), NULL);
     goto fail;
   }
   s->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (s->fd < 0 || bind(s->fd, (struct sockaddr *)&src, sizeof src) != 0) {
-    bmsc_log(BL_ERROR, "stream: cannot bind", "stream_bind", c->stream_bind, "errno", strerror(errno), NULL);
+    dlog(DLOG_ERROR, "stream: cannot bind", "stream_bind", c->stream_bind, "errno", strerror(errno), NULL);
     goto fail;
   }
   const unsigned char ttl = (unsigned char)c->stream_ttl;
   if (setsockopt(s->fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof ttl) != 0 ||
       setsockopt(s->fd, IPPROTO_IP, IP_MULTICAST_IF, &src.sin_addr, sizeof src.sin_addr) != 0) {
-    bmsc_log(BL_ERROR, "stream: multicast options", "errno", strerror(errno), NULL);
+    dlog(DLOG_ERROR, "stream: multicast options", "errno", strerror(errno), NULL);
     goto fail;
   }
   if (pthread_create(&s->th, NULL, run, s) != 0) goto fail;
@@ -308,7 +308,7 @@ int bmsc_stream_start(bmsc_app *app)
   snprintf(md, sizeof md, "%s:%u", c->mtk_dest, (unsigned)c->mtk_dest_port);
   snprintf(sd, sizeof sd, "%s:%u", c->srtp_dest, (unsigned)c->srtp_dest_port);
   snprintf(ssrc, sizeof ssrc, "%08x", (unsigned)sc.ssrc);
-  bmsc_log(BL_INFO, "stream started", "key_group", g, "mtk_dest", s->mtk_on ? md : "off",
+  dlog(DLOG_INFO, "stream started", "key_group", g, "mtk_dest", s->mtk_on ? md : "off",
            "srtp_dest", s->srtp_on ? sd : "off", "ssrc", ssrc, "payload",
            c->srtp_file[0] ? c->srtp_file : "generated", NULL);
   return 0;
@@ -325,7 +325,7 @@ void bmsc_stream_stop(bmsc_app *app)
   pthread_join(s->th, NULL);
   char n[24];
   snprintf(n, sizeof n, "%llu", (unsigned long long)atomic_load(&app->m.srtp_sent));
-  bmsc_log(BL_INFO, "stream stopped", "srtp_sent", n, NULL);
+  dlog(DLOG_INFO, "stream stopped", "srtp_sent", n, NULL);
   stream_free(s);
   app->stream = NULL;
 }
@@ -333,7 +333,7 @@ void bmsc_stream_stop(bmsc_app *app)
 int bmsc_stream_start(bmsc_app *app)
 {
   if (!app->s.mtk_dest[0] && !app->s.srtp_dest[0]) return 0;
-  bmsc_log(BL_ERROR, "stream: mbmsec-bmsc was built without libsrtp2 (libsrtp2-dev)", NULL);
+  dlog(DLOG_ERROR, "stream: mbmsec-bmsc was built without libsrtp2 (libsrtp2-dev)", NULL);
   return 1;
 }
 void bmsc_stream_stop(bmsc_app *app) { (void)app; }

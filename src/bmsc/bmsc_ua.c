@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "bmsc.h"
-#include "bmsc_log.h"
+#include "log.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/encode.h"
 
@@ -15,7 +15,7 @@
 static void zn_log(int level, const char *line, void *user)
 {
   (void)user;
-  bmsc_log(level >= MBMSEC_ZN_LOG_ERROR ? BL_WARN : BL_DEBUG, "zn-stack", "line", line, NULL);
+  dlog(level >= MBMSEC_ZN_LOG_ERROR ? DLOG_WARN : DLOG_DEBUG, "zn-stack", "line", line, NULL);
 }
 
 static mbmsec_err zn_lookup(const char *btid, size_t btid_len, const uint8_t *naf_id,
@@ -43,7 +43,7 @@ static mbmsec_err zn_lookup(const char *btid, size_t btid_len, const uint8_t *na
     atomic_fetch_add(&app->m.zn_errors, 1);
   }
   snprintf(res, sizeof res, "%u", rc == MBMSEC_OK ? ans.result : 0u);
-  bmsc_log(rc != MBMSEC_OK ? BL_ERROR : BL_INFO, "zn", "btid", id, "result", res, "impi",
+  dlog(rc != MBMSEC_OK ? DLOG_ERROR : DLOG_INFO, "zn", "btid", id, "result", res, "impi",
            rc == MBMSEC_OK ? ans.impi : "", "code", rc == MBMSEC_OK ? "" : mbmsec_errname(rc),
            app->s.log_keys ? "ks_naf" : NULL, ks, NULL);
   mbmsec_cleanse(ks, sizeof ks);
@@ -59,14 +59,14 @@ int bmsc_ua_start(bmsc_app *app)
   mbmsec_err rc = mbmsec_ua_algs_parse(s->digest_algs, &cfg);
   if (rc == MBMSEC_OK) rc = mbmsec_ua_new(&cfg, &app->ua);
   if (rc != MBMSEC_OK) {
-    bmsc_log(BL_ERROR, "bad Ua settings", "fqdn", s->fqdn, "digest_algs", s->digest_algs,
+    dlog(DLOG_ERROR, "bad Ua settings", "fqdn", s->fqdn, "digest_algs", s->digest_algs,
              "code", mbmsec_errname(rc), NULL);
     return rc == MBMSEC_ERR_UA_CONFIG ? 2 : 1;
   }
   mbmsec_zn_config z = {.identity = s->zn_identity, .realm = s->zn_realm,
                         .peer_identity = s->zn_peer, .peer_addr = s->zn_peer_addr,
                         .peer_port = s->zn_peer_port,
-                        .log_level = s->log_level == BL_DEBUG ? MBMSEC_ZN_LOG_NOTICE
+                        .log_level = s->log_level == DLOG_DEBUG ? MBMSEC_ZN_LOG_NOTICE
                                                               : MBMSEC_ZN_LOG_ERROR,
                         .log_cb = zn_log};
   if (s->zn_tls_cert[0]) { /* all three (bmsc_settings_load) */
@@ -76,12 +76,12 @@ int bmsc_ua_start(bmsc_app *app)
   }
   rc = mbmsec_zn_client_start(&z, &app->zn);
   if (rc != MBMSEC_OK) {
-    bmsc_log(BL_ERROR, "cannot start the Zn client", "code", mbmsec_errname(rc), NULL);
+    dlog(DLOG_ERROR, "cannot start the Zn client", "code", mbmsec_errname(rc), NULL);
     return 1;
   }
   /* Not fatal: the BSF may come later; until then Ua answers 503. */
   if (mbmsec_zn_client_wait_open(app->zn, ZN_OPEN_WAIT_MS) != MBMSEC_OK)
-    bmsc_log(BL_WARN, "Zn peer not connected yet", "zn_peer", s->zn_peer, "addr",
+    dlog(DLOG_WARN, "Zn peer not connected yet", "zn_peer", s->zn_peer, "addr",
              s->zn_peer_addr, NULL);
   return 0;
 }
@@ -89,7 +89,7 @@ int bmsc_ua_start(bmsc_app *app)
 void bmsc_ua_stop(bmsc_app *app)
 {
   if (app->zn && mbmsec_zn_client_stop(app->zn) != MBMSEC_OK)
-    bmsc_log(BL_WARN, "Zn client did not stop cleanly", NULL);
+    dlog(DLOG_WARN, "Zn client did not stop cleanly", NULL);
   app->zn = NULL;
   mbmsec_ua_free(app->ua);
   app->ua = NULL;

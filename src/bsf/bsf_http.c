@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "bsf_http.h"
-#include "bsf_log.h"
+#include "log.h"
 
 #define HTTP_THREADS 4
 #define HTTP_CONN_LIMIT 512
@@ -73,7 +73,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
   size_t n = strlen(line);
   while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
     line[--n] = 0;
-  bsf_log(LOG_WARN, "http-stack", "line", line, NULL);
+  dlog(DLOG_WARN, "http-stack", "line", line, NULL);
 }
 #pragma GCC diagnostic pop
 
@@ -132,9 +132,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   remote_of(c, remote, sizeof remote);
   snprintf(status, sizeof status, "%u", r->status);
   /* 401 is the normal first answer: only refusals are warnings */
-  bsf_log(r->status >= 500                        ? LOG_ERROR
-          : r->status == 400 || r->status == 403 ? LOG_WARN
-                                                  : LOG_INFO,
+  dlog(r->status >= 500                        ? DLOG_ERROR
+          : r->status == 400 || r->status == 403 ? DLOG_WARN
+                                                  : DLOG_INFO,
           "ub",
           "remote", remote, "method", method, "target", rq->target, "status", status, "impi",
           r->impi, "btid", r->btid, "reason", r->reason, "code",
@@ -165,7 +165,7 @@ int bsf_http_start(const char *addr, uint16_t port, mbmsec_bsf *engine, bsf_http
   sin.sin_family = AF_INET;
   sin.sin_port = htons(port);
   if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1) {
-    bsf_log(LOG_ERROR, "http listen address is not an IPv4 literal", "addr", addr, NULL);
+    dlog(DLOG_ERROR, "http listen address is not an IPv4 literal", "addr", addr, NULL);
     return -1;
   }
   bsf_http *h = calloc(1, sizeof *h);
@@ -181,7 +181,7 @@ int bsf_http_start(const char *addr, uint16_t port, mbmsec_bsf *engine, bsf_http
       (size_t)HTTP_CONN_MEMORY, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
       MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_END);
   if (!h->d) {
-    bsf_log(LOG_ERROR, "cannot start the HTTP server (address in use?)", "addr", addr, NULL);
+    dlog(DLOG_ERROR, "cannot start the HTTP server (address in use?)", "addr", addr, NULL);
     free(h);
     return -1;
   }

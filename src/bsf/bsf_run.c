@@ -11,7 +11,7 @@
 #include "bsf_cmd.h"
 #include "bsf_http.h"
 #include "bsf_ini.h"
-#include "bsf_log.h"
+#include "log.h"
 #include "mbmsec/bsf.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/encode.h"
@@ -143,7 +143,7 @@ static int set(settings *s, const char *name, const char *v)
   if (!strcmp(name, "zn-tls-ca"))
     return copy_str(s->zn_tls_ca, sizeof s->zn_tls_ca, name, v);
   if (!strcmp(name, "log-level")) {
-    int l = bsf_log_level_parse(v);
+    int l = dlog_level_parse(v);
     if (l < 0)
       return bsf_usage(CMD, "--log-level '%s': expected debug, info, warn or error", v);
     s->log_level = l;
@@ -188,7 +188,7 @@ typedef struct {
 static void zn_log(int level, const char *line, void *user)
 {
   (void)user;
-  bsf_log(level >= MBMSEC_ZN_LOG_ERROR ? LOG_WARN : LOG_DEBUG, "zn-stack", "line", line, NULL);
+  dlog(level >= MBMSEC_ZN_LOG_ERROR ? DLOG_WARN : DLOG_DEBUG, "zn-stack", "line", line, NULL);
 }
 
 /* The engine's lookup, plus one log line per BIR. */
@@ -211,7 +211,7 @@ static mbmsec_err zn_lookup(const uint8_t *btid, size_t btid_len, const uint8_t 
   ks[0] = 0;
   if (z->log_keys && rc == MBMSEC_OK && out->result == MBMSEC_ZN_SUCCESS)
     mbmsec_hex_encode(out->ks_naf, MBMSEC_ZN_KS_NAF_LEN, ks, sizeof ks);
-  bsf_log(rc != MBMSEC_OK ? LOG_ERROR : LOG_INFO, "zn", "btid", id, "naf_fqdn", naf, "result",
+  dlog(rc != MBMSEC_OK ? DLOG_ERROR : DLOG_INFO, "zn", "btid", id, "naf_fqdn", naf, "result",
           res, "impi", rc == MBMSEC_OK ? out->impi : "", "code",
           rc == MBMSEC_OK ? "" : mbmsec_errname(rc), z->log_keys ? "ks_naf" : NULL, ks, NULL);
   mbmsec_cleanse(ks, sizeof ks);
@@ -224,7 +224,7 @@ int bsf_cmd_run(int argc, char **argv)
                 .fqdn = "bsf.mnc001.mcc001.pub.3gppnetwork.org",
                 .lifetime = MBMSEC_BSF_LIFETIME_DEFAULT, .zn_addr = "127.0.0.1",
                 .zn_port = 3868, .zn_identity = "bsf.zn.test", .zn_realm = "zn.test",
-                .zn_peer = "bmsc.zn.test", .log_level = LOG_INFO};
+                .zn_peer = "bmsc.zn.test", .log_level = DLOG_INFO};
   const char *config = NULL;
   bool zn_listen_given = false;
   /* The config file first, wherever --config is, so that options override it. */
@@ -277,7 +277,7 @@ int bsf_cmd_run(int argc, char **argv)
   const int tls_n = (s.zn_tls_cert[0] != 0) + (s.zn_tls_key[0] != 0) + (s.zn_tls_ca[0] != 0);
   if (tls_n != 0 && tls_n != 3)
     return bsf_usage(CMD, "--zn-tls-cert, --zn-tls-key and --zn-tls-ca go together");
-  bsf_log_set_level((bsf_log_level)s.log_level);
+  dlog_set_level((dlog_level)s.log_level);
 
   int ret = 1;
   mbmsec_store *store = NULL;
@@ -287,14 +287,14 @@ int bsf_cmd_run(int argc, char **argv)
   zn_ctx zc = {0};
   mbmsec_err rc = mbmsec_store_open(s.store, &store);
   if (rc != MBMSEC_OK) {
-    bsf_log(LOG_ERROR, "cannot open the store", "store", s.store, "code", mbmsec_errname(rc),
+    dlog(DLOG_ERROR, "cannot open the store", "store", s.store, "code", mbmsec_errname(rc),
             NULL);
     goto out;
   }
   mbmsec_bsf_config cfg = {.fqdn = s.fqdn, .lifetime = s.lifetime};
   rc = mbmsec_bsf_new(&cfg, store, &engine);
   if (rc != MBMSEC_OK) {
-    bsf_log(LOG_ERROR, "bad BSF settings", "fqdn", s.fqdn, "code", mbmsec_errname(rc), NULL);
+    dlog(DLOG_ERROR, "bad BSF settings", "fqdn", s.fqdn, "code", mbmsec_errname(rc), NULL);
     ret = rc == MBMSEC_ERR_BSF_CONFIG ? 2 : 1;
     goto out;
   }
@@ -311,7 +311,7 @@ int bsf_cmd_run(int argc, char **argv)
     zc.log_keys = s.log_keys;
     mbmsec_zn_config zcfg = {.identity = s.zn_identity, .realm = s.zn_realm, .port = s.zn_port,
                              .listen_addr = s.zn_addr, .accept_peer = s.zn_peer,
-                             .log_level = s.log_level == LOG_DEBUG ? MBMSEC_ZN_LOG_NOTICE
+                             .log_level = s.log_level == DLOG_DEBUG ? MBMSEC_ZN_LOG_NOTICE
                                                                    : MBMSEC_ZN_LOG_ERROR,
                              .log_cb = zn_log};
     if (s.zn_tls_cert[0]) {
@@ -321,7 +321,7 @@ int bsf_cmd_run(int argc, char **argv)
     }
     rc = mbmsec_zn_server_start(&zcfg, zn_lookup, &zc, &zn);
     if (rc != MBMSEC_OK) {
-      bsf_log(LOG_ERROR, "cannot start the Zn server (port in use?)", "zn_listen", s.zn_addr,
+      dlog(DLOG_ERROR, "cannot start the Zn server (port in use?)", "zn_listen", s.zn_addr,
               "code", mbmsec_errname(rc), NULL);
       goto out;
     }
@@ -332,7 +332,7 @@ int bsf_cmd_run(int argc, char **argv)
   snprintf(hp, sizeof hp, "%s:%u", s.listen_addr, (unsigned)s.listen_port);
   snprintf(zp, sizeof zp, "%s:%u", s.zn_addr, (unsigned)s.zn_port);
   snprintf(lt, sizeof lt, "%u", (unsigned)s.lifetime);
-  bsf_log(LOG_INFO, "ready", "listen", hp, "zn_listen", s.no_zn ? "off" : zp, "fqdn", s.fqdn,
+  dlog(DLOG_INFO, "ready", "listen", hp, "zn_listen", s.no_zn ? "off" : zp, "fqdn", s.fqdn,
           "store", s.store, "lifetime", lt, "zn_identity", s.zn_identity, "zn_peer", s.zn_peer,
           "log_keys", s.log_keys ? "true" : "false", NULL);
 
@@ -345,15 +345,15 @@ int bsf_cmd_run(int argc, char **argv)
       last_purge = time(NULL);
       rc = mbmsec_store_bootstrap_purge(store, (int64_t)last_purge, &purged);
       if (rc != MBMSEC_OK)
-        bsf_log(LOG_WARN, "purge of expired bootstraps failed", "code", mbmsec_errname(rc), NULL);
+        dlog(DLOG_WARN, "purge of expired bootstraps failed", "code", mbmsec_errname(rc), NULL);
       else if (purged) {
         char pn[24];
         snprintf(pn, sizeof pn, "%llu", (unsigned long long)purged);
-        bsf_log(LOG_INFO, "purged expired bootstraps", "count", pn, NULL);
+        dlog(DLOG_INFO, "purged expired bootstraps", "count", pn, NULL);
       }
     }
   }
-  bsf_log(LOG_INFO, "stopping", "signal", stop_signal == SIGTERM ? "TERM" : "INT", NULL);
+  dlog(DLOG_INFO, "stopping", "signal", stop_signal == SIGTERM ? "TERM" : "INT", NULL);
   ret = 0;
 out:
   /* HTTP first (no new bootstraps), then Zn, then what they use. */
@@ -363,7 +363,7 @@ out:
   mbmsec_bsf_free(engine);
   mbmsec_store_close(store);
   if (ret == 0)
-    bsf_log(LOG_INFO, "stopped", NULL);
+    dlog(DLOG_INFO, "stopped", NULL);
   mbmsec_crypto_cleanup();
   return ret;
 }
