@@ -5,6 +5,7 @@
 
 #include "guard.h"
 #include "mbmsec/crypto.h"
+#include "mbmsec/keyid.h"
 #include "mbmsec/mikey.h"
 #include "mbmsec/mikey_prf.h"
 
@@ -386,7 +387,7 @@ mbmsec_err mbmsec_mikey_msk_verify(const uint8_t *msg, size_t len, mbmsec_mikey_
     info->vf = be16(kd.vf);
     info->vt = be16(kd.vt);
     ENSURE_OUT(info->vf <= info->vt, MBMSEC_ERR_MIKEY_INTERVAL);
-    ENSURE_OUT(be16(ps.msk_id + 2) != MSK_KEYNUM_RESERVED, MBMSEC_ERR_MIKEY_KEYNUM);
+    ENSURE_OUT(mbmsec_msk_id_keynum(ps.msk_id) != MSK_KEYNUM_RESERVED, MBMSEC_ERR_MIKEY_KEYNUM);
     memcpy(info->msk, kd.key, MBMS_MSK_LEN);
   }
   info->csb_id = ps.m.hdr.csb_id;

@@ -6,6 +6,7 @@
 
 #include "guard.h"
 #include "mbmsec/buf.h"
+#include "mbmsec/keyid.h"
 #include "mbmsec/crypto.h"
 
 typedef struct {
@@ -63,8 +64,6 @@ void mbmsec_mikey_state_free(mbmsec_mikey_state *st)
 }
 
 mbmsec_mikey_state *mbmsec_mikey_state_new(void) { return st_alloc(); }
-
-static uint16_t be16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
 
 static muk_ent *find_muk(const mbmsec_mikey_state *st, const uint8_t *idi, size_t idi_len,
                          const uint8_t *idr, size_t idr_len)
@@ -186,7 +185,7 @@ mbmsec_err mbmsec_mikey_state_accept_msk(mbmsec_mikey_state *st, const uint8_t *
   if (info->pull) {
     res->outcome = MBMSEC_MIKEY_MSK_PULL;
   } else {
-    uint16_t kg = be16(info->msk_id), kn = be16(info->msk_id + 2);
+    uint16_t kg = mbmsec_msk_id_group(info->msk_id), kn = mbmsec_msk_id_keynum(info->msk_id);
     group_ent *g = find_group(w, info->kdid, kg);
     msk_ent *e = find_msk(g, kn);
     if (e) {
@@ -216,10 +215,7 @@ mbmsec_err mbmsec_mikey_state_accept_msk(mbmsec_mikey_state *st, const uint8_t *
           if (g->msk[i].keynum < e->keynum)
             e = &g->msk[i];
         res->dropped = 1;
-        res->dropped_msk_id[0] = (uint8_t)(kg >> 8);
-        res->dropped_msk_id[1] = (uint8_t)kg;
-        res->dropped_msk_id[2] = (uint8_t)(e->keynum >> 8);
-        res->dropped_msk_id[3] = (uint8_t)e->keynum;
+        mbmsec_msk_id_pack(kg, e->keynum, res->dropped_msk_id);
       }
       mbmsec_cleanse(e, sizeof *e);
       e->used = 1;
@@ -254,8 +250,8 @@ static mbmsec_err mtk_key_cb(void *vctx, const mbmsec_mikey_key_ref *ref, mbmsec
   group_ent *g;
   const msk_ent *e;
   ENSURE(ref->kind == MBMSEC_MIKEY_KEY_MSK, MBMSEC_ERR_ARG);
-  kg = be16(ref->msk_id);
-  kn = be16(ref->msk_id + 2);
+  kg = mbmsec_msk_id_group(ref->msk_id);
+  kn = mbmsec_msk_id_keynum(ref->msk_id);
   g = find_group(st, ref->kdid, kg);
   e = find_msk(g, kn);
   if (!e) {
@@ -284,7 +280,7 @@ mbmsec_err mbmsec_mikey_state_accept_mtk(mbmsec_mikey_state *st, const uint8_t *
   GUARD_OUT(mbmsec_mikey_mtk_verify(msg, len, mtk_key_cb, st, opts, res));
   w = dup_state(st);
   ENSURE_OUT(w != NULL, MBMSEC_ERR_NOMEM);
-  e = find_msk(find_group(w, res->kdid, be16(res->msk_id)), be16(res->msk_id + 2));
+  e = find_msk(find_group(w, res->kdid, mbmsec_msk_id_group(res->msk_id)), mbmsec_msk_id_keynum(res->msk_id));
   ENSURE_OUT(e != NULL, MBMSEC_ERR_MIKEY_UNKNOWN_MSK); /* cannot happen: verify found it */
   e->counter = res->counter;
   e->has_last = 1;
@@ -309,7 +305,7 @@ mbmsec_err mbmsec_mikey_state_get_msk(const mbmsec_mikey_state *st, const uint8_
   const msk_ent *e;
   ENSURE(st != NULL && kdid != NULL && msk_id != NULL && out != NULL, MBMSEC_ERR_ARG);
   memset(out, 0, sizeof *out);
-  e = find_msk(find_group(st, kdid, be16(msk_id)), be16(msk_id + 2));
+  e = find_msk(find_group(st, kdid, mbmsec_msk_id_group(msk_id)), mbmsec_msk_id_keynum(msk_id));
   ENSURE(e != NULL, MBMSEC_ERR_MIKEY_UNKNOWN_MSK);
   memcpy(out->key, e->key, MBMS_MSK_LEN);
   out->vf = e->vf;

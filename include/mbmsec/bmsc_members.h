@@ -157,4 +157,40 @@ mbmsec_err mbmsec_members_msk_generate(mbmsec_store *st, const uint8_t kdid[KDID
                                        uint16_t vf, uint16_t vt, int64_t now,
                                        uint8_t msk_id[MSK_ID_LEN]);
 
+/* ---- Listings without a cap (lib/members/members_list.c): every service, every Key Group,
+ * the members of a Key Group. Allocated with malloc; the caller frees. */
+
+/* Every stored service, in serviceId order, into a malloc'd array (*out NULL when *n is 0).
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_NOMEM, the store's codes (*out NULL, *n 0). */
+mbmsec_err mbmsec_members_service_all(mbmsec_store *st, mbmsec_store_service **out, size_t *n);
+
+/* One Key Group in use, with the MSK lifetime of the first service (serviceId order) that
+ * uses it: the lifetime its generated MSKs get. */
+typedef struct {
+  uint8_t kdid[KDID_LEN];
+  uint16_t key_group;
+  int64_t msk_lifetime;
+} mbmsec_members_group_use;
+
+/* Every Key Group some service uses (each (Key Domain ID, Key Group) once; at most
+ * MBMSEC_MEMBERS_GROUPS_PER_SERVICE per service), ordered by Key Domain ID then Key Group,
+ * into a malloc'd array (*out NULL when *n is 0).
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_NOMEM, the store's codes (*out NULL, *n 0). */
+mbmsec_err mbmsec_members_group_all(mbmsec_store *st, mbmsec_members_group_use **out, size_t *n);
+
+/* The members of Key Group (kdid, key_group): the distinct B-TIDs of the registrations to
+ * every service using the group, sorted (strcmp), into a malloc'd array of malloc'd strings
+ * (*out NULL when *n is 0); free with mbmsec_members_btids_free.
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_NOMEM, the store's codes (*out NULL, *n 0). */
+mbmsec_err mbmsec_members_group_btids(mbmsec_store *st, const uint8_t kdid[KDID_LEN],
+                                      uint16_t key_group, char ***out, size_t *n);
+void mbmsec_members_btids_free(char **btids, size_t n);
+
+/* *member = 1 when a registration made with btid is to a service using Key Group
+ * (kdid, key_group), else 0 (0 on error too).
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_NOMEM, the store's codes. */
+mbmsec_err mbmsec_members_btid_in_group(mbmsec_store *st, const char *btid,
+                                        const uint8_t kdid[KDID_LEN], uint16_t key_group,
+                                        int *member);
+
 #endif

@@ -264,6 +264,37 @@ mbmsec_err mbmsec_store_bootstrap_purge(mbmsec_store *st, int64_t now, uint64_t 
 mbmsec_err mbmsec_store_counter_reserve(mbmsec_store *st, const char *name, uint64_t block,
                                         uint64_t max, uint64_t *first);
 
+/* One durable counter as its users hand it out (profile P11: the per-MUK counter of MSK
+ * messages, lib/bmsc/bmsc_delivery.c; the per-MSK counter of MTK messages, the daemon's
+ * stream): values come from the block [next, end) reserved with mbmsec_store_counter_reserve,
+ * and a new block is reserved, committed and synced, when it is used up, before any of its
+ * values is handed out. So a value is never handed out twice, also across a crash: a process
+ * that dies skips the rest of its block. Zeroed = no block yet. 16 octets, no lock: the owner
+ * serialises its calls (e.g. under the UE's lock). */
+typedef struct {
+  uint64_t next, end; /* the reserved block in use: [next, end); next >= end: none left */
+} mbmsec_store_ctr;
+
+/* The name of a counter (1..MBMSEC_STORE_COUNTER_NAME_MAX printable octets) into out, called
+ * only when a block must be reserved (so a name derived by hashing costs nothing per value). */
+typedef mbmsec_err (*mbmsec_store_ctr_name_fn)(void *arg,
+                                              char out[MBMSEC_STORE_COUNTER_NAME_MAX + 1]);
+
+/* Reserves a new durable block of block values (largest value max, as counter_reserve) into
+ * *c, dropping what was left of the old one. *c is unchanged on error.
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG (st, c or name NULL), the codes of name and of
+ * mbmsec_store_counter_reserve. */
+mbmsec_err mbmsec_store_ctr_reserve(mbmsec_store *st, mbmsec_store_ctr *c, uint64_t block,
+                                    uint64_t max, mbmsec_store_ctr_name_fn name, void *arg);
+
+/* The next value of *c into *value: from the block in use, or first a new block
+ * (mbmsec_store_ctr_reserve) when it is used up. No store access while the block lasts.
+ * @return MBMSEC_OK, the codes of mbmsec_store_ctr_reserve (*value untouched, *c unchanged:
+ * nothing handed out). */
+mbmsec_err mbmsec_store_ctr_next(mbmsec_store *st, mbmsec_store_ctr *c, uint64_t block,
+                                 uint64_t max, mbmsec_store_ctr_name_fn name, void *arg,
+                                 uint64_t *value);
+
 /* --- BM-SC membership (migration 4) ---
  *
  * serviceId: 1..MBMSEC_STORE_SERVICE_ID_MAX octets of printable ASCII (0x21..0x7E), else

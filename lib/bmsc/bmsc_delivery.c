@@ -17,6 +17,8 @@
 
 #include "guard.h"
 #include "mbmsec/crypto.h"
+#include "mbmsec/encode.h"
+#include "mbmsec/keyid.h"
 #include "mbmsec/mikey.h"
 #include "mbmsec/mikey_msg.h"
 
@@ -47,7 +49,7 @@ typedef struct ue {
   uint8_t muk[MBMSEC_BMSC_MUK_LEN];
   uint32_t ipv4;
   uint16_t port;
-  uint64_t next_counter, block_end; /* the reserved block in use: [next_counter, block_end) */
+  mbmsec_store_ctr ctr; /* the per-MUK counter (P11): durable blocks (store.h) */
   delivery d[MBMSEC_BMSC_PENDING_PER_UE];
 } ue_t;
 
@@ -169,17 +171,30 @@ void mbmsec_bmsc_dl_free(mbmsec_bmsc_dl *dl)
   free(dl);
 }
 
-/* Reserves a durable block of the UE's counter: "muk:" + hex(SHA-256(B-TID)[0..29]). */
-static mbmsec_err reserve(mbmsec_bmsc_dl *dl, const char *btid, size_t n, uint64_t *first)
+/* The name of a UE's counter: "muk:" + hex(SHA-256(B-TID)[0..29]); built only when a block
+ * is reserved. */
+typedef struct {
+  const char *btid;
+  size_t n;
+} ctr_of;
+
+static mbmsec_err ctr_name(void *arg, char name[MBMSEC_STORE_COUNTER_NAME_MAX + 1])
 {
+  const ctr_of *c = arg;
   uint8_t h[32];
-  char name[MBMSEC_STORE_COUNTER_NAME_MAX + 1];
-  const mbmsec_iov part = {btid, n};
+  const mbmsec_iov part = {c->btid, c->n};
   GUARD(mbmsec_hash(MBMSEC_MD_SHA256, &part, 1, h));
   memcpy(name, MBMSEC_BMSC_COUNTER_PREFIX, 4);
-  for (int i = 0; i < 30; i++) snprintf(name + 4 + 2 * i, 3, "%02x", h[i]);
-  return mbmsec_store_counter_reserve(dl->cfg.store, name, dl->cfg.counter_block, UINT32_MAX,
-                                      first);
+  GUARD(mbmsec_hex_encode(h, 30, name + 4, MBMSEC_STORE_COUNTER_NAME_MAX + 1 - 4));
+  return MBMSEC_OK;
+}
+
+/* A durable block of the UE's counter into *c. */
+static mbmsec_err reserve(mbmsec_bmsc_dl *dl, const char *btid, size_t n, mbmsec_store_ctr *c)
+{
+  ctr_of of = {btid, n};
+  return mbmsec_store_ctr_reserve(dl->cfg.store, c, dl->cfg.counter_block, UINT32_MAX, ctr_name,
+                                  &of);
 }
 
 mbmsec_err mbmsec_bmsc_dl_ue_set(mbmsec_bmsc_dl *dl, const char *btid,
@@ -205,7 +220,7 @@ mbmsec_err mbmsec_bmsc_dl_ue_set(mbmsec_bmsc_dl *dl, const char *btid,
   const int full = dl->n_ues >= dl->cfg.max_ues;
   pthread_rwlock_unlock(&dl->tl);
   ENSURE(!full, MBMSEC_ERR_BMSC_FULL);
-  uint64_t first = 0;
+  mbmsec_store_ctr first = {0, 0};
   GUARD(reserve(dl, btid, n, &first));
   nu = calloc(1, sizeof *nu);
   ENSURE_OUT(nu, MBMSEC_ERR_NOMEM);
@@ -217,8 +232,7 @@ mbmsec_err mbmsec_bmsc_dl_ue_set(mbmsec_bmsc_dl *dl, const char *btid,
   nu->btid_len = n;
   memcpy(nu->muk, muk, MBMSEC_BMSC_MUK_LEN);
   nu->ipv4 = ipv4, nu->port = port;
-  nu->next_counter = first;
-  nu->block_end = first + dl->cfg.counter_block;
+  nu->ctr = first;
   pthread_rwlock_wrlock(&dl->tl);
   ue_t **l = link_of(dl, btid, n);
   if (*l) { /* registered meanwhile by another thread: update it, drop ours */
@@ -272,7 +286,8 @@ mbmsec_err mbmsec_bmsc_dl_cancel_group(mbmsec_bmsc_dl *dl, const char *btid,
   if (cancelled) *cancelled = 0;
   ue_t *u = ue_lock(dl, btid, strnlen(btid, MBMSEC_BMSC_BTID_MAX + 1));
   ENSURE(u, MBMSEC_ERR_BMSC_UNKNOWN_UE);
-  const uint8_t kg[2] = {(uint8_t)(key_group >> 8), (uint8_t)key_group}; /* P5: MSK ID 0-1 */
+  uint8_t kg[MBMSEC_KEY_GROUP_LEN]; /* P5: MSK ID 0-1 */
+  mbmsec_key_group_pack(key_group, kg);
   size_t n = 0;
   for (int i = 0; i < MBMSEC_BMSC_PENDING_PER_UE; i++) {
     delivery *d = &u->d[i];
@@ -294,13 +309,11 @@ mbmsec_err mbmsec_bmsc_dl_cancel_group(mbmsec_bmsc_dl *dl, const char *btid,
  * locked (the reservation waits for the disk while holding only this UE). */
 static mbmsec_err next_counter(mbmsec_bmsc_dl *dl, ue_t *u, uint32_t *c)
 {
-  if (u->next_counter >= u->block_end) {
-    uint64_t first = 0;
-    GUARD(reserve(dl, u->btid, u->btid_len, &first));
-    u->next_counter = first;
-    u->block_end = first + dl->cfg.counter_block;
-  }
-  *c = (uint32_t)u->next_counter++;
+  ctr_of of = {u->btid, u->btid_len};
+  uint64_t v = 0;
+  GUARD(mbmsec_store_ctr_next(dl->cfg.store, &u->ctr, dl->cfg.counter_block, UINT32_MAX,
+                              ctr_name, &of, &v));
+  *c = (uint32_t)v;
   return MBMSEC_OK;
 }
 
@@ -523,7 +536,7 @@ static void info_of(const ue_t *u, mbmsec_bmsc_dl_ue_info *out)
   memset(out, 0, sizeof *out);
   out->ipv4 = u->ipv4;
   out->port = u->port;
-  out->next_counter = u->next_counter;
+  out->next_counter = u->ctr.next;
   for (int i = 0; i < MBMSEC_BMSC_PENDING_PER_UE; i++) {
     const delivery *d = &u->d[i];
     if (d->state == MBMSEC_BMSC_DL_NONE) continue;

@@ -6,6 +6,7 @@
 #include "guard.h"
 #include "mbmsec/bmsc_stream.h"
 #include "mbmsec/crypto.h"
+#include "mbmsec/keyid.h"
 #include "mbmsec/mikey_msg.h"
 #include "mbmsec/srtp.h"
 
@@ -27,7 +28,7 @@ struct mbmsec_bmsc_stream {
   uint32_t ts, packets;
 };
 
-static uint16_t keynum(const uint8_t id[MSK_ID_LEN]) { return (uint16_t)(id[2] << 8 | id[3]); }
+#define keynum mbmsec_msk_id_keynum
 
 static int same_mtk(const mbmsec_bmsc_stream_mtk *a, const mbmsec_bmsc_stream_mtk *b)
 {

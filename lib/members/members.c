@@ -6,6 +6,7 @@
 
 #include "guard.h"
 #include "mbmsec/crypto.h"
+#include "mbmsec/keyid.h"
 #include "members_impl.h"
 
 /* ---- small helpers ---- */
@@ -33,18 +34,8 @@ static mbmsec_err check_ue(const mbmsec_members_ue *ue, int need_addr)
   return MBMSEC_OK;
 }
 
-static void msk_id_of(uint16_t group, uint16_t number, uint8_t out[MSK_ID_LEN])
-{
-  out[0] = (uint8_t)(group >> 8);
-  out[1] = (uint8_t)group;
-  out[2] = (uint8_t)(number >> 8);
-  out[3] = (uint8_t)number;
-}
-
-static uint16_t key_number(const uint8_t msk_id[MSK_ID_LEN])
-{
-  return (uint16_t)((msk_id[2] << 8) | msk_id[3]);
-}
+#define msk_id_of mbmsec_msk_id_pack
+#define key_number mbmsec_msk_id_keynum
 
 /* Appends an MSK to push unless it is there already. */
 static mbmsec_err push_add(mbmsec_members_push *p, const uint8_t kdid[KDID_LEN], uint16_t group,
@@ -334,7 +325,7 @@ static unsigned msk_item(mbmsec_store *st, mbmsec_members_cache *cache, const mb
   unsigned code = MBMS_STATUS_SERVER_ERROR;
   if (it->err != MBMSEC_OK)
     return MBMS_STATUS_BAD_REQUEST;
-  const uint16_t group = (uint16_t)((it->msk_id[0] << 8) | it->msk_id[1]);
+  const uint16_t group = mbmsec_msk_id_group(it->msk_id);
   const uint16_t k = key_number(it->msk_id);
   mbmsec_err rc = cache ? members_cache_access(cache, st, ue->impi, it->kdid, group, &used, &allowed)
                         : members_group_access(st, ue->impi, it->kdid, group, 1, &used, &allowed);

@@ -4,6 +4,7 @@
 
 #include "guard.h"
 #include "store_impl.h"
+#include "mbmsec/keyid.h"
 
 /* ---- input checks ---- */
 
@@ -294,6 +295,30 @@ mbmsec_err mbmsec_store_counter_reserve(mbmsec_store *st, const char *name, uint
   return st->ops->counter_reserve(st, name, block, max, first);
 }
 
+mbmsec_err mbmsec_store_ctr_reserve(mbmsec_store *st, mbmsec_store_ctr *c, uint64_t block,
+                                    uint64_t max, mbmsec_store_ctr_name_fn name, void *arg)
+{
+  ENSURE(st != NULL && c != NULL && name != NULL, MBMSEC_ERR_ARG);
+  char n[MBMSEC_STORE_COUNTER_NAME_MAX + 1];
+  uint64_t first = 0;
+  GUARD(name(arg, n));
+  /* durable (committed and synced) before the first value of the block leaves */
+  GUARD(mbmsec_store_counter_reserve(st, n, block, max, &first));
+  c->next = first;
+  c->end = first + block;
+  return MBMSEC_OK;
+}
+
+mbmsec_err mbmsec_store_ctr_next(mbmsec_store *st, mbmsec_store_ctr *c, uint64_t block,
+                                 uint64_t max, mbmsec_store_ctr_name_fn name, void *arg,
+                                 uint64_t *value)
+{
+  ENSURE(c != NULL && value != NULL, MBMSEC_ERR_ARG);
+  if (c->next >= c->end) GUARD(mbmsec_store_ctr_reserve(st, c, block, max, name, arg));
+  *value = c->next++;
+  return MBMSEC_OK;
+}
+
 /* ---- BM-SC membership ---- */
 
 static mbmsec_err check_service_id(const char *id)
@@ -314,7 +339,7 @@ static mbmsec_err check_msk_id(const uint8_t *msk_id, size_t len)
 {
   ENSURE(msk_id != NULL, MBMSEC_ERR_ARG);
   ENSURE(len == MBMSEC_STORE_MSK_ID_LEN, MBMSEC_ERR_LENGTH);
-  ENSURE(msk_id[2] != 0 || msk_id[3] != 0, MBMSEC_ERR_STORE_MSK_ID); /* key number 0 (P5) */
+  ENSURE(mbmsec_msk_id_keynum(msk_id) != MSK_KEYNUM_RESERVED, MBMSEC_ERR_STORE_MSK_ID); /* P5 */
   return MBMSEC_OK;
 }
 

@@ -8,6 +8,7 @@
 #define MBMSEC_STORE_SQLITE_INTERNALS
 #include "guard.h"
 #include "mbmsec/crypto.h"
+#include "mbmsec/keyid.h"
 #include "store_impl.h"
 
 enum bmsc_stmt {
@@ -126,7 +127,7 @@ static mbmsec_err read_msk(sq *s, sqlite3_stmt *q, mbmsec_store_msk *out)
   int64_t vf = 0, vt = 0;
   GUARD_OUT(mbmsec_sqlite_col_blob(s, q, 0, out->kdid, sizeof out->kdid));
   GUARD_OUT(mbmsec_sqlite_col_blob(s, q, 1, out->msk_id, sizeof out->msk_id));
-  ENSURE_OUT(out->msk_id[2] != 0 || out->msk_id[3] != 0, MBMSEC_ERR_STORE_CORRUPT);
+  ENSURE_OUT(mbmsec_msk_id_keynum(out->msk_id) != MSK_KEYNUM_RESERVED, MBMSEC_ERR_STORE_CORRUPT);
   GUARD_OUT(mbmsec_sqlite_col_blob(s, q, 2, out->key, sizeof out->key));
   GUARD_OUT(mbmsec_sqlite_col_i64(s, q, 3, INT64_MIN, INT64_MAX, &out->valid_from));
   GUARD_OUT(mbmsec_sqlite_col_i64(s, q, 4, INT64_MIN, INT64_MAX, &out->valid_to));
@@ -369,7 +370,8 @@ mbmsec_err mbmsec_sqlite_msk_list(mbmsec_store *st, const uint8_t *kdid, uint16_
   mbmsec_err rc;
   sqlite3_stmt *q = NULL;
   int row = 0;
-  const uint8_t group[2] = {(uint8_t)(key_group >> 8), (uint8_t)key_group};
+  uint8_t group[MBMSEC_KEY_GROUP_LEN];
+  mbmsec_key_group_pack(key_group, group);
   mbmsec_store_msk skip;
   *n = 0;
   *total = 0;

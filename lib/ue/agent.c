@@ -13,14 +13,15 @@
 #include "agent_internal.h"
 #include "guard.h"
 #include "mbmsec/crypto.h"
+#include "mbmsec/keyid.h"
 
 uint16_t agent_keynum(const uint8_t msk_id[MSK_ID_LEN])
 {
-  return (uint16_t)(msk_id[2] << 8 | msk_id[3]);
+  return mbmsec_msk_id_keynum(msk_id);
 }
 uint16_t agent_keygroup(const uint8_t msk_id[MSK_ID_LEN])
 {
-  return (uint16_t)(msk_id[0] << 8 | msk_id[1]);
+  return mbmsec_msk_id_group(msk_id);
 }
 
 /* ---------------------------------------------------------------- actions */
@@ -451,8 +452,8 @@ void agent_pump(mbmsec_ue_agent *a, int64_t now)
         for (size_t j = 0; j < s->n_groups && !a->inflight; j++) {
           agent_group *g = &s->g[j];
           if (!g->need || g->due_ms > now) continue;
-          uint8_t id[MSK_ID_LEN] = {(uint8_t)(g->group >> 8), (uint8_t)g->group,
-                                    (uint8_t)(g->want >> 8), (uint8_t)g->want};
+          uint8_t id[MSK_ID_LEN];
+          mbmsec_msk_id_pack(g->group, g->want, id);
           char kid[MBMS_KEYID_B64_LEN + 1];
           if (mbmsec_xml_keyid_encode(s->kdid, id, kid) != MBMSEC_OK) continue;
           g->need = false;

@@ -15,6 +15,7 @@
 #include "agent_internal.h"
 #include "guard.h"
 #include "mbmsec/buf.h"
+#include "mbmsec/keyid.h"
 #include "mbmsec/crypto.h"
 
 #define IMG_MAGIC "UEAG"
@@ -165,7 +166,7 @@ static mbmsec_err read_parts(mbmsec_rd *r, image_parts *p)
     GUARD(rd_u64(r, &k->stored_ms));
     GUARD(rd_u64(r, &k->last_used_ms));
     ENSURE(k->vf <= k->vt && k->stored_ms >= 0 && k->last_used_ms >= 0, MBMSEC_ERR_UE_AGENT_IMAGE);
-    ENSURE(k->msk_id[2] || k->msk_id[3], MBMSEC_ERR_UE_AGENT_IMAGE); /* key number 0 reserved */
+    ENSURE(mbmsec_msk_id_keynum(k->msk_id) != MSK_KEYNUM_RESERVED, MBMSEC_ERR_UE_AGENT_IMAGE); /* key number 0 reserved */
     for (size_t j = 0; j < i; j++)
       ENSURE(memcmp(p->msk[j].kdid, k->kdid, KDID_LEN) || memcmp(p->msk[j].msk_id, k->msk_id, MSK_ID_LEN),
              MBMSEC_ERR_UE_AGENT_IMAGE);

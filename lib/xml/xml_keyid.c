@@ -3,18 +3,18 @@
 
 #include "guard.h"
 #include "mbmsec/encode.h"
+#include "mbmsec/keyid.h"
 #include "mbmsec/mbms_xml.h"
 #include "xml_doc.h"
 
-#define KEYID_RAW_LEN (KDID_LEN + MSK_ID_LEN)
+#define KEYID_RAW_LEN MBMSEC_KEY_ID_LEN
 
 mbmsec_err mbmsec_xml_keyid_encode(const uint8_t kdid[KDID_LEN], const uint8_t msk_id[MSK_ID_LEN],
                                    char out[MBMS_KEYID_B64_LEN + 1])
 {
   ENSURE(kdid && msk_id && out, MBMSEC_ERR_ARG);
   uint8_t raw[KEYID_RAW_LEN];
-  memcpy(raw, kdid, KDID_LEN);
-  memcpy(raw + KDID_LEN, msk_id, MSK_ID_LEN);
+  mbmsec_key_id_pack(kdid, msk_id, raw);
   size_t n;
   GUARD(mbmsec_b64_encode(raw, sizeof raw, out, MBMS_KEYID_B64_LEN + 1, &n));
   ENSURE(n == MBMS_KEYID_B64_LEN, MBMSEC_ERR_ARG);
@@ -30,19 +30,18 @@ mbmsec_err mbmsec_xml_keyid_decode(const char *s, size_t len, uint8_t kdid[KDID_
   size_t n;
   ENSURE(mbmsec_b64_decode(s, len, raw, sizeof raw, &n) == MBMSEC_OK && n == KEYID_RAW_LEN,
          MBMSEC_ERR_XML_KEYID);
-  memcpy(kdid, raw, KDID_LEN);
-  memcpy(msk_id, raw + KDID_LEN, MSK_ID_LEN);
+  mbmsec_key_id_unpack(raw, kdid, msk_id);
   return MBMSEC_OK;
 }
 
 uint16_t mbmsec_xml_msk_key_group(const uint8_t msk_id[MSK_ID_LEN])
 {
-  return (uint16_t)(msk_id[0] << 8 | msk_id[1]);
+  return mbmsec_msk_id_group(msk_id);
 }
 
 uint16_t mbmsec_xml_msk_key_number(const uint8_t msk_id[MSK_ID_LEN])
 {
-  return (uint16_t)(msk_id[2] << 8 | msk_id[3]);
+  return mbmsec_msk_id_keynum(msk_id);
 }
 
 bool mbmsec_xml_msk_is_current(const uint8_t msk_id[MSK_ID_LEN])

@@ -12,6 +12,7 @@
 #include "mbmsec/bmsc_delivery.h"
 #include "mbmsec/bmsc_keyreq.h"
 #include "mbmsec/bmsc_members.h"
+#include "mbmsec/bmsc_rotate.h"
 #include "mbmsec/profile.h"
 #include "mbmsec/store.h"
 #include "mbmsec/ua_auth.h"
@@ -110,7 +111,6 @@ static inline uint64_t bmsc_now_ns(void)
 #define BMSC_STAGE_SAMPLE 64u
 
 typedef struct bmsc_mikey bmsc_mikey;
-typedef struct bmsc_rotate bmsc_rotate;
 typedef struct bmsc_stream bmsc_stream;
 
 typedef struct {
@@ -122,7 +122,7 @@ typedef struct {
   mbmsec_ua *ua;         /* its Digest engine (mbmsec_bmsc_kr_ua) */
   mbmsec_zn_client *zn;
   bmsc_mikey *mikey;
-  bmsc_rotate *rotate; /* MSK rotation plans (bmsc_rotate.c) */
+  mbmsec_bmsc_rotate *rotate; /* the key policy: push plans, schedule, pull (bmsc_rotate.c) */
   bmsc_stream *stream; /* MTK messages and SRTP (bmsc_stream.c); NULL when off */
   bmsc_metrics m;
 } bmsc_app;
@@ -135,12 +135,6 @@ char *bmsc_metrics_render(bmsc_app *app, size_t *len);
 int bmsc_ua_start(bmsc_app *app);
 void bmsc_ua_stop(bmsc_app *app);
 
-/* ---- MSK generation (bmsc_keyreq.c) */
-/* Keeps every Key Group of every service with a current and a next MSK (P11), generating
- * what is missing; run at start and then periodically. */
-void bmsc_keyreq_rotate(bmsc_app *app);
-/* P5: Key Domain ID = MCC || MNC in the TS 24.008 PLMN layout (001/01 -> 00 F1 10). */
-void bmsc_kdid(const char *mcc, const char *mnc, uint8_t k[KDID_LEN]);
 
 /* ---- MIKEY delivery (bmsc_mikey.c): the engine, its UDP socket and thread */
 int bmsc_mikey_start(bmsc_app *app);
@@ -152,9 +146,6 @@ void bmsc_mikey_push(bmsc_app *app, const mbmsec_bmsc_kr_response *r, uint32_t i
 /* Every UE's delivery state (malloc'd): JSON, or with text `ue ...` / `delivery ...` lines. */
 char *bmsc_mikey_ue_list(bmsc_app *app, bool text, size_t *len);
 void bmsc_mikey_stats(bmsc_app *app, mbmsec_bmsc_dl_stats *st, mbmsec_bmsc_dl_counts *c);
-/* MBMSEC_OK when the engine knows the UE btid, restoring a UE registered before a restart
- * (store registration + Zn -> MUK); MBMSEC_ERR_BMSC_UNKNOWN_UE (logged) when that fails. */
-mbmsec_err bmsc_mikey_known(bmsc_app *app, const char *btid);
 uint16_t bmsc_mikey_bound_port(const bmsc_app *app);
 mbmsec_bmsc_dl *bmsc_mikey_dl(bmsc_app *app);
 
@@ -164,7 +155,15 @@ mbmsec_bmsc_dl *bmsc_mikey_dl(bmsc_app *app);
 int bmsc_stream_start(bmsc_app *app);
 void bmsc_stream_stop(bmsc_app *app);
 
-/* ---- MSK rotation (bmsc_rotate.c, docs/bmsc-rotation.md) */
+/* ---- MSK rotation (bmsc_rotate.c, docs/bmsc-rotation.md): the adapter of lib/bmsc's key
+ * policy (mbmsec/bmsc_rotate.h) */
+/* Keeps every Key Group of every service with a current and a next MSK (P11), generating
+ * what is missing (logged); run at start and then periodically. */
+void bmsc_rotate_keep(bmsc_app *app);
+/* The same for a store alone (the admin CLI's `service add`; nothing counted). */
+void bmsc_rotate_keep_store(mbmsec_store *st);
+/* Creates the policy engine over app->members and the MIKEY engine (bmsc_mikey_start calls it
+ * before its thread can report an event). Returns 0 or 1 (logged). */
 int bmsc_rotate_start_engine(bmsc_app *app);
 void bmsc_rotate_stop(bmsc_app *app);
 /* Main loop, every 100 ms: the schedule (every 10 s), due pushes, settled deliveries. */

@@ -17,6 +17,7 @@
 #include "bmsc.h"
 #include "log.h"
 #include "mbmsec/bulk.h"
+#include "mbmsec/keyid.h"
 
 #define FETCH_TIMEOUT_MS 5000
 #define FETCH_MAX (16u << 20)
@@ -58,35 +59,23 @@ static int service_add(int argc, char **argv)
   if (strlen(mcc) != 3 || strspn(mcc, "0123456789") != 3 || strlen(mnc) < 2 || strlen(mnc) > 3 ||
       strspn(mnc, "0123456789") != strlen(mnc))
     return cli_usage_error("service add", "--mcc: 3 digits, --mnc: 2 or 3 digits");
-  bmsc_app app;
-  memset(&app, 0, sizeof app);
-  bmsc_kdid(mcc, mnc, app.kdid);
-  if (!(app.members = open_store("service add", v[0]))) return CLI_FAIL;
-  mbmsec_store_service_in in = {.service_id = v[1], .kdid = app.kdid, .kdid_len = KDID_LEN,
+  uint8_t kdid[KDID_LEN];
+  if (mbmsec_kdid_from_plmn(mcc, mnc, kdid) != MBMSEC_OK)
+    return cli_usage_error("service add", "--mcc: 3 digits, --mnc: 2 or 3 digits");
+  mbmsec_store *st = open_store("service add", v[0]);
+  if (!st) return CLI_FAIL;
+  mbmsec_store_service_in in = {.service_id = v[1], .kdid = kdid, .kdid_len = KDID_LEN,
                                 .msk_lifetime = (int64_t)life};
-  mbmsec_err rc = mbmsec_store_service_add(app.members, &in);
-  if (rc == MBMSEC_OK) rc = mbmsec_store_key_group_add(app.members, v[1], (uint16_t)(kg[0] << 8 | kg[1]));
+  mbmsec_err rc = mbmsec_store_service_add(st, &in);
+  if (rc == MBMSEC_OK) rc = mbmsec_store_key_group_add(st, v[1], mbmsec_msk_id_group(kg));
   int ret = CLI_OK;
   if (rc != MBMSEC_OK) ret = cli_fail("service add", "%s: %s", v[1], mbmsec_errname(rc));
   else {
     dlog_set_level(DLOG_WARN); /* quiet: the MSK lines are for the daemon's log */
-    bmsc_keyreq_rotate(&app);
+    bmsc_rotate_keep_store(st);  /* lib/bmsc's policy over the store (no daemon context) */
   }
-  mbmsec_store_close(app.members);
+  mbmsec_store_close(st);
   return ret;
-}
-
-typedef struct {
-  mbmsec_store_service svc[256];
-  size_t n;
-} svc_buf;
-
-static mbmsec_err svc_collect(const mbmsec_store_service *s, void *arg)
-{
-  svc_buf *b = arg;
-  if (b->n == sizeof b->svc / sizeof b->svc[0]) return MBMSEC_ERR_SPACE;
-  b->svc[b->n++] = *s;
-  return MBMSEC_OK;
 }
 
 static int service_list(int argc, char **argv)
@@ -99,12 +88,13 @@ static int service_list(int argc, char **argv)
   if (!v[0]) return cli_usage_error("service list", "--store is required");
   mbmsec_store *st = open_store("service list", v[0]);
   if (!st) return CLI_FAIL;
-  svc_buf *b = calloc(1, sizeof *b);
-  mbmsec_err rc = b ? mbmsec_store_service_list(st, svc_collect, b) : MBMSEC_ERR_NOMEM;
+  mbmsec_store_service *svc = NULL; /* every service, no cap */
+  size_t nsvc = 0;
+  mbmsec_err rc = mbmsec_members_service_all(st, &svc, &nsvc);
   const int64_t now = (int64_t)time(NULL);
   if (json) putchar('[');
-  for (size_t i = 0; rc == MBMSEC_OK && i < b->n; i++) {
-    const mbmsec_store_service *s = &b->svc[i];
+  for (size_t i = 0; rc == MBMSEC_OK && i < nsvc; i++) {
+    const mbmsec_store_service *s = &svc[i];
     uint16_t g[MBMSEC_MEMBERS_GROUPS_PER_SERVICE];
     size_t ng = 0;
     rc = mbmsec_store_key_group_list(st, s->service_id, g, MBMSEC_MEMBERS_GROUPS_PER_SERVICE, &ng);
@@ -129,7 +119,7 @@ static int service_list(int argc, char **argv)
     if (json) printf("]}");
   }
   if (json) puts("]");
-  free(b);
+  free(svc);
   mbmsec_store_close(st);
   return rc == MBMSEC_OK ? CLI_OK : cli_fail("service list", "%s", mbmsec_errname(rc));
 }

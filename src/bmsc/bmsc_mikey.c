@@ -25,7 +25,6 @@ struct bmsc_mikey {
   pthread_t thread;
   bool running;
   atomic_bool stop;
-  pthread_mutex_t restore_mu; /* one restore at a time: a UE is not set twice at once */
 };
 
 /* The UDP send, timed for the cost split (BMSC_STAGE_SEND); tl_send_ns lets a caller on the
@@ -87,7 +86,6 @@ int bmsc_mikey_start(bmsc_app *app)
   if (!mk) return 1;
   mk->fd = -1;
   mk->app = app;
-  pthread_mutex_init(&mk->restore_mu, NULL);
   app->mikey = mk;
   mk->port = app->s.mikey_port;
   mbmsec_err rc = mbmsec_bmsc_udp_open(app->s.mikey_addr, &mk->port, &mk->fd);
@@ -106,6 +104,8 @@ int bmsc_mikey_start(bmsc_app *app)
     dlog(DLOG_ERROR, "bad MIKEY settings", "code", mbmsec_errname(rc), NULL);
     return 1;
   }
+  /* the key policy before the thread: its events go to app->rotate */
+  if (bmsc_rotate_start_engine(app)) return 1;
   if (pthread_create(&mk->thread, NULL, udp_loop, mk) != 0) return 1;
   mk->running = true;
   return 0;
@@ -121,7 +121,6 @@ void bmsc_mikey_stop(bmsc_app *app)
   }
   mbmsec_bmsc_dl_free(mk->dl);
   if (mk->fd >= 0) close(mk->fd);
-  pthread_mutex_destroy(&mk->restore_mu);
   free(mk);
   app->mikey = NULL;
 }
@@ -129,86 +128,6 @@ void bmsc_mikey_stop(bmsc_app *app)
 uint16_t bmsc_mikey_bound_port(const bmsc_app *app) { return app->mikey ? app->mikey->port : 0; }
 
 mbmsec_bmsc_dl *bmsc_mikey_dl(bmsc_app *app) { return app->mikey ? app->mikey->dl : NULL; }
-
-/* ---- UEs registered before a restart: the engine keeps MUKs in memory only (never in the
- * store), so after a restart it knows a UE again only from its next HTTP request. A push to a
- * registered UE it does not know restores it: the registration (store) gives the IMPI and the
- * address, Zn (the Ua engine's lookup and cache, as for a Digest check) Ks_NAF, hence the MUK.
- * A B-TID the BSF no longer knows (or whose key expired) is skipped and logged. */
-
-typedef struct {
-  bool found;
-  char impi[MBMSEC_STORE_IMPI_MAX + 1];
-  char ue_addr[MBMSEC_STORE_UE_ADDR_MAX + 1];
-} reg_of_btid;
-
-static mbmsec_err reg_first(const mbmsec_store_registration *reg, void *arg)
-{
-  reg_of_btid *r = arg;
-  if (!r->found) {
-    r->found = true;
-    memcpy(r->impi, reg->impi, sizeof r->impi);
-    memcpy(r->ue_addr, reg->ue_addr, sizeof r->ue_addr);
-  }
-  return MBMSEC_OK;
-}
-
-/* "a.b.c.d:port" as stored by the key request (lib/bmsc/bmsc_keyreq.c) -> IPv4 in host order. */
-static int ue_addr_ipv4(const char *ue_addr, uint32_t *ipv4)
-{
-  const char *c = strrchr(ue_addr, ':');
-  char host[INET_ADDRSTRLEN];
-  struct in_addr ia;
-  if (!c || (size_t)(c - ue_addr) >= sizeof host) return -1;
-  memcpy(host, ue_addr, (size_t)(c - ue_addr));
-  host[c - ue_addr] = 0;
-  if (inet_pton(AF_INET, host, &ia) != 1) return -1;
-  *ipv4 = ntohl(ia.s_addr);
-  return 0;
-}
-
-static mbmsec_err restore(bmsc_app *app, const char *btid)
-{
-  bmsc_mikey *mk = app->mikey;
-  mbmsec_bmsc_dl_ue_info info;
-  if (mbmsec_bmsc_dl_ue_get(mk->dl, btid, &info) == MBMSEC_OK) return MBMSEC_OK; /* raced */
-  reg_of_btid reg = {0};
-  uint8_t muk[MBMSEC_GBA_KEY_LEN];
-  char impi[MBMSEC_ZN_IMPI_MAX + 1];
-  mbmsec_ua_reason why = MBMSEC_UA_R_OK;
-  uint32_t ipv4 = 0;
-  const char *skip = NULL;
-  mbmsec_err rc = mbmsec_store_registration_list_by_btid(app->members, btid, reg_first, &reg);
-  if (rc != MBMSEC_OK || !reg.found) skip = rc != MBMSEC_OK ? mbmsec_errname(rc) : "not-registered";
-  else if (ue_addr_ipv4(reg.ue_addr, &ipv4)) skip = "bad-ue-addr";
-  else if ((rc = mbmsec_ua_btid_muk(app->ua, btid, strlen(btid), muk, impi, &why)) != MBMSEC_OK ||
-           why != MBMSEC_UA_R_OK)
-    skip = rc != MBMSEC_OK ? mbmsec_errname(rc) : mbmsec_ua_reason_name(why);
-  else if (strcmp(impi, reg.impi))
-    skip = "impi-mismatch"; /* the BSF says the B-TID is someone else's */
-  else if ((rc = mbmsec_bmsc_dl_ue_set(mk->dl, btid, muk, ipv4, app->s.ue_mikey_port)) != MBMSEC_OK)
-    skip = mbmsec_errname(rc);
-  mbmsec_cleanse(muk, sizeof muk);
-  if (skip) {
-    dlog(DLOG_WARN, "mikey", "event", "restore_skipped", "btid", btid, "impi", reg.impi,
-             "reason", skip, NULL);
-    return MBMSEC_ERR_BMSC_UNKNOWN_UE;
-  }
-  dlog(DLOG_INFO, "mikey", "event", "restored", "btid", btid, "impi", reg.impi, "to",
-           reg.ue_addr, NULL);
-  return MBMSEC_OK;
-}
-
-mbmsec_err bmsc_mikey_known(bmsc_app *app, const char *btid)
-{
-  bmsc_mikey *mk = app->mikey;
-  mbmsec_bmsc_dl_ue_info info;
-  if (mbmsec_bmsc_dl_ue_get(mk->dl, btid, &info) == MBMSEC_OK) return MBMSEC_OK;
-  pthread_mutex_lock(&mk->restore_mu);
-  mbmsec_err rc = restore(app, btid);
-  pthread_mutex_unlock(&mk->restore_mu);
-  return rc;
-}
 
 void bmsc_mikey_push(bmsc_app *app, const mbmsec_bmsc_kr_response *r, uint32_t ipv4)
 {

@@ -8,6 +8,7 @@
 #include "bmsc.h"
 #include "log.h"
 #include "mbmsec/crypto.h"
+#include "mbmsec/keyid.h"
 
 static volatile sig_atomic_t stop_signal;
 static void on_signal(int sig) { stop_signal = sig; }
@@ -22,7 +23,10 @@ int bmsc_cmd_run(int argc, char **argv)
   int rc = bmsc_settings_load(&app.s, argc, argv);
   if (rc) return rc == 3 ? 0 : rc;
   dlog_set_level((dlog_level)app.s.log_level);
-  bmsc_kdid(app.s.mcc, app.s.mnc, app.kdid);
+  if (mbmsec_kdid_from_plmn(app.s.mcc, app.s.mnc, app.kdid) != MBMSEC_OK) { /* P5 */
+    dlog(DLOG_ERROR, "bad --mcc/--mnc", "mcc", app.s.mcc, "mnc", app.s.mnc, NULL);
+    return 2;
+  }
 
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
@@ -43,7 +47,7 @@ int bmsc_cmd_run(int argc, char **argv)
     dlog(DLOG_ERROR, "cannot open the store", "store", app.s.store, "code", mbmsec_errname(e), NULL);
     goto out;
   }
-  bmsc_keyreq_rotate(&app);
+  bmsc_rotate_keep(&app);
   /* The media needs only the store: it starts (and a bad stream setting fails) before the Zn
    * client waits for the BSF. */
   if (bmsc_stream_start(&app)) goto out;
@@ -51,7 +55,7 @@ int bmsc_cmd_run(int argc, char **argv)
     ret = rc;
     goto out;
   }
-  if (bmsc_rotate_start_engine(&app) || bmsc_mikey_start(&app) || bmsc_http_start(&app, &http))
+  if (bmsc_mikey_start(&app) || bmsc_http_start(&app, &http)) /* mikey starts the rotation */
     goto out;
   char hp[80], ap[80], mp[80], up[8];
   snprintf(hp, sizeof hp, "%s:%u", app.s.listen_addr, (unsigned)app.s.listen_port);
@@ -68,7 +72,7 @@ int bmsc_cmd_run(int argc, char **argv)
     nanosleep(&ts, NULL);
     if (time(NULL) - last_rotate >= ROTATE_EVERY_S) {
       last_rotate = time(NULL);
-      bmsc_keyreq_rotate(&app);
+      bmsc_rotate_keep(&app);
     }
     bmsc_rotate_tick(&app); /* MSK rotation pushes (docs/bmsc-rotation.md) */
   }

@@ -19,6 +19,7 @@
 #include "mbmsec/bmsc_stream.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/encode.h"
+#include "mbmsec/keyid.h"
 #include "mbmsec/srtp.h"
 
 #ifdef MBMSEC_HAVE_STREAM
@@ -39,8 +40,7 @@ struct bmsc_stream {
   size_t file_len, file_off;
   /* the counter block of the MSK whose MTK messages go out now */
   uint8_t ctr_msk[MSK_ID_LEN];
-  bool ctr_valid;
-  uint64_t ctr_next, ctr_end;
+  mbmsec_store_ctr ctr; /* zeroed when ctr_msk changes */
   /* the store's data version at the last good MSK read (docs/store.md) */
   uint64_t msk_version;
   bool msk_version_ok;
@@ -90,23 +90,28 @@ static void refresh_msks(bmsc_stream *s)
   mbmsec_cleanse(m, sizeof m);
 }
 
-/* The next MTK message counter of the MSK (P11: never repeated, also across a restart). */
+/* The store name of an MSK's MTK message counter: "mtk:" + hex(Key Domain ID || MSK ID). */
+static mbmsec_err ctr_name(void *arg, char name[MBMSEC_STORE_COUNTER_NAME_MAX + 1])
+{
+  const bmsc_stream *s = arg;
+  uint8_t key_id[MBMSEC_KEY_ID_LEN];
+  mbmsec_key_id_pack(s->app->kdid, s->ctr_msk, key_id);
+  memcpy(name, "mtk:", 4);
+  return mbmsec_hex_encode(key_id, sizeof key_id, name + 4, MBMSEC_STORE_COUNTER_NAME_MAX + 1 - 4);
+}
+
+/* The next MTK message counter of the MSK (P11: never repeated, also across a restart): one
+ * durable store counter per MSK (mbmsec_store_ctr). */
 static mbmsec_err next_counter(bmsc_stream *s, const uint8_t msk_id[MSK_ID_LEN], uint32_t *out)
 {
-  if (!s->ctr_valid || memcmp(s->ctr_msk, msk_id, MSK_ID_LEN) || s->ctr_next >= s->ctr_end) {
-    char name[40] = "mtk:";
-    (void)mbmsec_hex_encode(s->app->kdid, KDID_LEN, name + 4, sizeof name - 4);
-    (void)mbmsec_hex_encode(msk_id, MSK_ID_LEN, name + 4 + 2 * KDID_LEN, sizeof name - 4 - 2 * KDID_LEN);
-    uint64_t first = 0;
-    mbmsec_err e = mbmsec_store_counter_reserve(s->st, name, COUNTER_BLOCK, UINT32_MAX, &first);
-    if (e != MBMSEC_OK) return e;
+  if (memcmp(s->ctr_msk, msk_id, MSK_ID_LEN)) { /* another MSK: its own counter */
     memcpy(s->ctr_msk, msk_id, MSK_ID_LEN);
-    s->ctr_valid = true;
-    s->ctr_next = first;
-    s->ctr_end = first + COUNTER_BLOCK;
+    s->ctr = (mbmsec_store_ctr){0, 0};
   }
-  *out = (uint32_t)s->ctr_next++;
-  return MBMSEC_OK;
+  uint64_t v = 0;
+  mbmsec_err e = mbmsec_store_ctr_next(s->st, &s->ctr, COUNTER_BLOCK, UINT32_MAX, ctr_name, s, &v);
+  if (e == MBMSEC_OK) *out = (uint32_t)v;
+  return e;
 }
 
 static void send_to(bmsc_stream *s, const uint8_t *b, size_t n, const struct sockaddr_in *to)

@@ -60,3 +60,35 @@ out=$(ue msk-request --key-id APEQAAEACQ== 2>&1) || fail "msk-request: $out"
 [ "$(field "$out" code_200)" = APEQAAEACQ== ] || fail "MSK written by another process not seen: $out"
 grep -q "00f110:00010009 new" <<<"$out" || fail "MSK 9 not pushed: $out"
 ok "an MSK written by another process is pushed when named"
+
+# 300 more services, each with its own Key Group, written by another SQLite client without
+# MSKs: the daemon's periodic pass (every 2 s) must give every one a current and a next MSK,
+# and `msk list` / `service list` must show them all (the pass once stopped at 64 services,
+# `service list` at 256, the rotation schedule and `msk list` at 1024 Key Groups).
+"$PY" - "$WORK/bmsc.db" <<'PY' || fail "insert 300 services"
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+for i in range(300):
+    s = "urn:example:mbms:many%03d" % i
+    c.execute("insert into user_service(service_id,kdid,msk_lifetime) values(?,?,3600)", (s, bytes.fromhex("00f110")))
+    c.execute("insert into key_group(service_id,key_group) values(?,?)", (s, 0x100 + i))
+c.commit(); c.close()
+PY
+n=0
+for _ in $(seq 1 50); do
+  L=$("$BMSC" msk list --admin "127.0.0.1:$AP") || fail "msk list"
+  n=$(grep -cE " key_group=0[12][0-9A-F]{2} " <<<"$L" || true) # groups 0100..022B
+  [ "$n" -ge 600 ] && break
+  sleep 0.2
+done
+[ "$n" = 600 ] || fail "msk list after the periodic pass: $n MSKs of the 300 new groups, want 600"
+for g in 0100 0140 0141 01FF 022B; do # the 1st, the 65th, the 66th, the 256th, the 300th
+  grep -q "key_group=$g msk_id=${g}0001 key_number=1 role=current" <<<"$L" || fail "msk list: group $g has no current MSK"
+  grep -q "key_group=$g msk_id=${g}0002 key_number=2 role=next" <<<"$L" || fail "msk list: group $g has no next MSK"
+done
+"$BMSC" msk list --admin "127.0.0.1:$AP" --json |
+  "$PY" -c 'import json,sys; d=[m for m in json.load(sys.stdin) if int(m["key_group"],16) >= 0x100]; assert len(d) == 600 and len({(m["key_group"],m["role"]) for m in d}) == 600, len(d)' ||
+  fail "msk list --json: not 600 MSKs of the new groups"
+n=$("$BMSC" service list --store "$BSTORE" | grep -c "service_id=urn:example:mbms:many")
+[ "$n" = 300 ] || fail "service list shows $n of the 300 services"
+ok "300 more services: each Key Group got its current and next MSK from the periodic pass; msk list and service list show all"

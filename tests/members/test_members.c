@@ -692,6 +692,71 @@ static void test_store_failure(void **state)
 }
 #endif
 
+/* The listings without a cap (members_list.c): every service, every Key Group once (two Key
+ * Domains, a shared group, lifetime of the first service), the members of a group (distinct,
+ * sorted, across the services of the group) and one B-TID's membership. */
+static void test_listings(void **state)
+{
+  (void)state;
+  uint16_t cur, next;
+  mbmsec_store *st = fixture(&cur, &next);
+  const mbmsec_store_service_in other = {"urn:other-domain", KDID2, 3, 77};
+  assert_int_equal(mbmsec_store_service_add(st, &other), MBMSEC_OK);
+  assert_int_equal(mbmsec_store_key_group_add(st, "urn:other-domain", 1), MBMSEC_OK);
+  mbmsec_store_service *svc = NULL;
+  size_t n = 0;
+  assert_int_equal(mbmsec_members_service_all(st, &svc, &n), MBMSEC_OK);
+  assert_int_equal(n, 5);
+  for (size_t i = 1; i < n; i++) assert_true(strcmp(svc[i - 1].service_id, svc[i].service_id) < 0);
+  free(svc);
+  mbmsec_members_group_use *g = NULL;
+  assert_int_equal(mbmsec_members_group_all(st, &g, &n), MBMSEC_OK);
+  assert_int_equal(n, 4); /* 00F110/1 (news, shared), 00F110/2, 00F110/5, 62F210/1 */
+  assert_memory_equal(g[0].kdid, KDID, 3);
+  assert_int_equal(g[0].key_group, 1);
+  assert_int_equal(g[1].key_group, 2);
+  assert_int_equal(g[2].key_group, 5);
+  assert_memory_equal(g[3].kdid, KDID2, 3);
+  assert_int_equal(g[3].key_group, 1);
+  assert_int_equal(g[3].msk_lifetime, 77);
+  free(g);
+  /* members: alice's B-TID in news and shared (once), bob in sport and shared */
+  const char *const both[] = {NEWS, SHARED};
+  do_register(st, "4", both, 2);
+  const mbmsec_store_registration_in bob = {"bob@ims.example", "btid-0@bsf.example", SHARED,
+                                            "192.0.2.8:2269", NOW};
+  assert_int_equal(mbmsec_store_registration_put(st, &bob), MBMSEC_OK);
+  const mbmsec_store_registration_in bob2 = {"bob@ims.example", "btid-0@bsf.example", SPORT,
+                                             "192.0.2.8:2269", NOW};
+  assert_int_equal(mbmsec_store_registration_put(st, &bob2), MBMSEC_OK);
+  char **b = NULL;
+  assert_int_equal(mbmsec_members_group_btids(st, KDID, 1, &b, &n), MBMSEC_OK);
+  assert_int_equal(n, 2);
+  assert_string_equal(b[0], "btid-0@bsf.example");
+  assert_string_equal(b[1], "btid-1@bsf.example");
+  mbmsec_members_btids_free(b, n);
+  assert_int_equal(mbmsec_members_group_btids(st, KDID, 5, &b, &n), MBMSEC_OK);
+  assert_int_equal(n, 0);
+  assert_null(b);
+  assert_int_equal(mbmsec_members_group_btids(st, KDID2, 1, &b, &n), MBMSEC_OK);
+  assert_int_equal(n, 0); /* same Key Group number, other Key Domain */
+  int m = -1;
+  assert_int_equal(mbmsec_members_btid_in_group(st, "btid-1@bsf.example", KDID, 1, &m), MBMSEC_OK);
+  assert_int_equal(m, 1);
+  assert_int_equal(mbmsec_members_btid_in_group(st, "btid-1@bsf.example", KDID, 2, &m), MBMSEC_OK);
+  assert_int_equal(m, 0);
+  assert_int_equal(mbmsec_members_btid_in_group(st, "btid-1@bsf.example", KDID2, 1, &m), MBMSEC_OK);
+  assert_int_equal(m, 0);
+  assert_int_equal(mbmsec_members_btid_in_group(st, "btid-0@bsf.example", KDID, 2, &m), MBMSEC_OK);
+  assert_int_equal(m, 1);
+  assert_int_equal(mbmsec_members_btid_in_group(st, "nobody", KDID, 1, &m), MBMSEC_OK);
+  assert_int_equal(m, 0);
+  assert_int_equal(mbmsec_members_service_all(NULL, &svc, &n), MBMSEC_ERR_ARG);
+  assert_int_equal(mbmsec_members_group_btids(st, NULL, 1, &b, &n), MBMSEC_ERR_ARG);
+  assert_int_equal(mbmsec_members_btid_in_group(st, NULL, KDID, 1, &m), MBMSEC_ERR_ARG);
+  mbmsec_store_close(st);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -709,6 +774,7 @@ int main(void)
     cmocka_unit_test(test_limits),
 #ifdef MBMSEC_TEST_RAW_SQLITE
     cmocka_unit_test(test_store_failure),
+    cmocka_unit_test(test_listings),
 #endif
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);

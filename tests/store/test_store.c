@@ -612,6 +612,116 @@ static void test_counter_crash(void **state)
   }
 }
 
+/* mbmsec_store_ctr: the one counter rule of the MSK and MTK message counters (P11). */
+typedef struct {
+  const char *name;
+  unsigned calls;
+  mbmsec_err fail; /* returned instead of the name when not MBMSEC_OK */
+} ctr_name_arg;
+
+static mbmsec_err ctr_name_cb(void *arg, char out[MBMSEC_STORE_COUNTER_NAME_MAX + 1])
+{
+  ctr_name_arg *a = arg;
+  a->calls++;
+  if (a->fail != MBMSEC_OK)
+    return a->fail;
+  snprintf(out, MBMSEC_STORE_COUNTER_NAME_MAX + 1, "%s", a->name);
+  return MBMSEC_OK;
+}
+
+static void test_ctr(void **state)
+{
+  (void)state;
+  mbmsec_store *st = open_ok("ctr.db");
+  ctr_name_arg a = {.name = "mtk:00f11000010002"};
+  mbmsec_store_ctr c = {0, 0};
+  uint64_t v = 0, prev = 0;
+  /* 1..25 in blocks of 10: the store is asked once per block, the name built only then */
+  for (uint64_t i = 1; i <= 25; i++) {
+    assert_int_equal(mbmsec_store_ctr_next(st, &c, 10, UINT32_MAX, ctr_name_cb, &a, &v), MBMSEC_OK);
+    assert_int_equal(v, i);
+    prev = v;
+  }
+  assert_int_equal(a.calls, 3);
+  assert_int_equal(c.end, 31);
+  /* a second cursor on the same counter (another thread, another process) never overlaps */
+  mbmsec_store_ctr c2 = {0, 0};
+  assert_int_equal(mbmsec_store_ctr_next(st, &c2, 10, UINT32_MAX, ctr_name_cb, &a, &v), MBMSEC_OK);
+  assert_int_equal(v, 31);
+  /* a failed reservation hands nothing out and leaves the cursor as it was */
+  mbmsec_store_ctr full = {5, 5};
+  a.fail = MBMSEC_ERR_CRYPTO;
+  v = 77;
+  assert_int_equal(mbmsec_store_ctr_next(st, &full, 10, UINT32_MAX, ctr_name_cb, &a, &v),
+                   MBMSEC_ERR_CRYPTO);
+  assert_int_equal(v, 77);
+  assert_int_equal(full.next, 5);
+  assert_int_equal(full.end, 5);
+  a.fail = MBMSEC_OK;
+  ctr_name_arg small = {.name = "small-ctr"};
+  mbmsec_store_ctr s = {0, 0};
+  assert_int_equal(mbmsec_store_ctr_next(st, &s, 4, 6, ctr_name_cb, &small, &v), MBMSEC_OK);
+  for (int i = 0; i < 3; i++)
+    assert_int_equal(mbmsec_store_ctr_next(st, &s, 4, 6, ctr_name_cb, &small, &v), MBMSEC_OK);
+  assert_int_equal(v, 4);
+  assert_int_equal(mbmsec_store_ctr_next(st, &s, 4, 6, ctr_name_cb, &small, &v),
+                   MBMSEC_ERR_STORE_COUNTER_RANGE); /* 5..8 would pass max 6 */
+  assert_int_equal(v, 4);
+  ctr_name_arg bad = {.name = "a b"};
+  mbmsec_store_ctr b = {0, 0};
+  assert_int_equal(mbmsec_store_ctr_next(st, &b, 1, 9, ctr_name_cb, &bad, &v), MBMSEC_ERR_STORE_NAME);
+  assert_int_equal(mbmsec_store_ctr_next(st, NULL, 1, 9, ctr_name_cb, &a, &v), MBMSEC_ERR_ARG);
+  assert_int_equal(mbmsec_store_ctr_next(st, &b, 1, 9, ctr_name_cb, &a, NULL), MBMSEC_ERR_ARG);
+  assert_int_equal(mbmsec_store_ctr_next(NULL, &b, 1, 9, ctr_name_cb, &a, &v), MBMSEC_ERR_ARG);
+  assert_int_equal(mbmsec_store_ctr_next(st, &b, 1, 9, NULL, &a, &v), MBMSEC_ERR_ARG);
+  mbmsec_store_close(st);
+
+  /* Reopen after a simulated crash: a child takes some values of its block and dies without
+   * closing (_exit, then SIGKILL in the middle of a block); whatever it handed out, the next
+   * process continues above the child's committed block, never inside it. */
+  for (int round = 0; round < 2; round++) {
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+      close(fds[0]);
+      mbmsec_store *cst = NULL;
+      ctr_name_arg ca = {.name = "mtk:00f11000010002"};
+      mbmsec_store_ctr cc = {0, 0};
+      uint64_t cv = 0;
+      if (mbmsec_store_open(path_of("ctr.db"), &cst) != MBMSEC_OK)
+        _exit(2);
+      for (int i = 0; i < 7; i++) /* 7 of a block of 100 handed out */
+        if (mbmsec_store_ctr_next(cst, &cc, 100, UINT32_MAX, ctr_name_cb, &ca, &cv) != MBMSEC_OK)
+          _exit(3);
+      if (write(fds[1], &cv, sizeof cv) != (ssize_t)sizeof cv || write(fds[1], &cc.end, sizeof cc.end) != (ssize_t)sizeof cc.end)
+        _exit(4);
+      if (round == 0)
+        _exit(0); /* no close */
+      for (;;)
+        pause();
+    }
+    close(fds[1]);
+    uint64_t child_last = 0, child_end = 0;
+    assert_int_equal(read(fds[0], &child_last, sizeof child_last), (ssize_t)sizeof child_last);
+    assert_int_equal(read(fds[0], &child_end, sizeof child_end), (ssize_t)sizeof child_end);
+    close(fds[0]);
+    if (round == 1)
+      kill(pid, SIGKILL);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(child_last > prev);
+    assert_int_equal(child_end, child_last - 6 + 100);
+    st = open_ok("ctr.db");
+    mbmsec_store_ctr again = {0, 0};
+    assert_int_equal(mbmsec_store_ctr_next(st, &again, 10, UINT32_MAX, ctr_name_cb, &a, &v), MBMSEC_OK);
+    assert_int_equal(v, child_end); /* the unused 93 of the child's block are skipped */
+    prev = v;
+    mbmsec_store_close(st);
+  }
+}
+
 /* mbmsec_store_data_version: the same number while nothing is committed (the read through
  * the WAL-index header skips the PRAGMA), a new one after every commit by this handle, by
  * another handle, by another process, and after the WAL was checkpointed and restarted (the
@@ -1393,6 +1503,7 @@ int main(void)
     cmocka_unit_test(test_corrupt),
     cmocka_unit_test(test_counter),
     cmocka_unit_test(test_counter_crash),
+    cmocka_unit_test(test_ctr),
     cmocka_unit_test(test_data_version),
     cmocka_unit_test(test_bad_inputs),
     cmocka_unit_test(test_threads),
