@@ -43,6 +43,7 @@
 #include "mbmsec/error.h"
 #include "mbmsec/mbms_xml.h"
 #include "mbmsec/mikey_msg.h"
+#include "mbmsec/mikey_state.h"
 #include "mbmsec/profile.h"
 #include "mbmsec/srtp.h"
 #include "mbmsec/ue.h"
