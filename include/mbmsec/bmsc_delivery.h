@@ -190,16 +190,4 @@ void mbmsec_bmsc_dl_get_stats(mbmsec_bmsc_dl *dl, mbmsec_bmsc_dl_stats *out);
 size_t mbmsec_bmsc_dl_ue_bytes(size_t btid_len);
 size_t mbmsec_bmsc_dl_pending_bytes(void);
 
-/* ---- UDP transport (lib/bmsc/bmsc_udp.c): the engine's thin I/O adapter (P6) ---- */
-
-/* Binds a UDP socket to the IPv4 address (dotted quad) and port (0 = any free port); *port
- * gets the bound port. @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_BMSC_SEND (socket error). */
-mbmsec_err mbmsec_bmsc_udp_open(const char *addr, uint16_t *port, int *fd);
-/* A send callback for mbmsec_bmsc_dl_config.send: user is a pointer to the socket (int *). */
-int mbmsec_bmsc_udp_send(void *user, uint32_t ipv4, uint16_t port, const uint8_t *msg, size_t len);
-/* Waits up to timeout_ms for datagrams on fd, feeds each to mbmsec_bmsc_dl_on_datagram, then
- * runs mbmsec_bmsc_dl_tick(now_ms). Returns the number of datagrams taken, or -1 on a socket
- * error. */
-int mbmsec_bmsc_udp_poll(mbmsec_bmsc_dl *dl, int fd, int timeout_ms, int64_t now_ms);
-
 #endif

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "guard.h"
-#include "mbmsec/bmsc_delivery.h"
+#include "mbmsec/bmsc_udp.h"
 
 mbmsec_err mbmsec_bmsc_udp_open(const char *addr, uint16_t *port, int *fd)
 {
