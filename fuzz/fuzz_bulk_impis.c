@@ -1,5 +1,6 @@
-/* libFuzzer target for the IMPI list reader (lib/bulk.c, `mbmsec-bmsc subscriber grant|revoke
- * --file`): arbitrary bytes as the file. Every IMPI handed out must keep the header's promises. */
+/* libFuzzer target for the IMPI list reader (lib/tools/bulk.c,
+ * `mbmsec-bmsc subscriber grant|revoke --file`): arbitrary bytes as the file. Every IMPI handed
+ * out must keep the header's promises. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

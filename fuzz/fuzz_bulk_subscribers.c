@@ -1,5 +1,6 @@
-/* libFuzzer target for the subscriber CSV reader (lib/bulk.c, `mbmsec-bsf subscriber import`):
- * arbitrary bytes as the file. Every record handed out must keep the header's promises. */
+/* libFuzzer target for the subscriber CSV reader (lib/tools/bulk.c,
+ * `mbmsec-bsf subscriber import`): arbitrary bytes as the file. Every record handed out must keep
+ * the header's promises. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

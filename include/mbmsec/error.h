@@ -143,7 +143,7 @@
   X(MBMSEC_ERR_BSF_CONFIG,      900, "BSF configuration invalid (FQDN, lifetime or table size)") \
   X(MBMSEC_ERR_BSF_SQN_RETRIES, 901, "SQN compare-and-set kept losing to concurrent requests") \
   X(MBMSEC_ERR_BSF_INI,         902, "BSF configuration file malformed") \
-  /* MIKEY tools 1100..1199 (lib/pcap_read.c, src/cmd_mikey*.c) */ \
+  /* MIKEY tools 1100..1199 (lib/tools/pcap_read.c, src/cmd_mikey*.c) */ \
   X(MBMSEC_ERR_PCAP_MAGIC,      1100, "not a classic pcap file (unknown magic number)") \
   X(MBMSEC_ERR_PCAP_PCAPNG,     1101, "pcapng file: only classic pcap is read (convert with editcap -F pcap)") \
   X(MBMSEC_ERR_PCAP_VERSION,    1102, "unsupported pcap format version (not 2.x)") \
@@ -214,7 +214,7 @@
   X(MBMSEC_ERR_BMSC_ROT_BUSY,   1901, "rotation: a push of that MSK is already in progress") \
   X(MBMSEC_ERR_BMSC_ROT_NO_MSK, 1902, "rotation: the Key Group has no MSK to push") \
   X(MBMSEC_ERR_BMSC_STREAM_NO_MSK, 1910, "stream: no MSK of the Key Group is valid now") \
-  /* bulk-provisioning files 2000..2099 (lib/bulk.c: subscriber CSV, IMPI list) */ \
+  /* bulk-provisioning files 2000..2099 (lib/tools/bulk.c: subscriber CSV, IMPI list) */ \
   X(MBMSEC_ERR_BULK_LINE_LEN,   2000, "bulk file line longer than the limit") \
   X(MBMSEC_ERR_BULK_OCTET,      2001, "bulk file holds a NUL, control or non-ASCII octet") \
   X(MBMSEC_ERR_BULK_FIELDS,     2002, "bulk file line has too few or empty required fields") \

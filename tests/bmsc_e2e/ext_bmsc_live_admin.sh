@@ -26,7 +26,7 @@ ok "registered"
 out=$(ue msk-request --key-id APEQAAEAAA== 2>&1) || fail "msk-request: $out"
 [ "$(field "$out" code_200)" = APEQAAEAAA== ] || fail "msk-request before the revoke: $out"
 
-# the IMPI-list reader (lib/bulk.c) through the command: a bad line is named, nothing changes
+# the IMPI-list reader (lib/tools/bulk.c) through the command: a bad line is named, nothing changes
 err=$(printf '# revoke\n%s\nbad\0impi\n' "$ALICE" | "$BMSC" subscriber revoke --store "$BSTORE" --service-id "$SVC" --file - 2>&1) &&
   fail "revoke --file with a NUL accepted"
 case $err in *"-:3: NUL octet; nothing changed"*) ;; *) fail "revoke --file error does not name line 3: $err" ;; esac

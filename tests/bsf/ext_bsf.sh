@@ -47,7 +47,7 @@ grep -qi "$K" <<<"$list" && fail "list printed K without --show-keys"
 "$BSF" run --zn-listen 127.0.0.1:1 --no-zn 2>/dev/null; [ $? = 2 ] || fail "--zn-listen with --no-zn not a usage error"
 ok "subscriber add/list/show/del and usage errors"
 
-# ---- bulk import (lib/bulk.c): CRLF, comments, no final newline; a bad line is named, and
+# ---- bulk import (lib/tools/bulk.c): CRLF, comments, no final newline; a bad line is named, and
 # then nothing of the file is added
 printf '# impi,k,opc\r\nimp1@x,%s,%s\r\n\nimp2@x,%s,%s,0000000000ff,9000,4,1' "$K" "$OPC" "$K" "$OPC" >"$WORK/imp.csv"
 [ "$("$BSF" subscriber import --store "$STORE" --file "$WORK/imp.csv")" = imported=2 ] || fail "import"
