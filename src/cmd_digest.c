@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "cmd.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/digest.h"
 #include "mbmsec/digest_parse.h"

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/encode.h"
 #include "mbmsec/gba.h"

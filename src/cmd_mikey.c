@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd.h"
 #include "cmd_mikey.h"
 
 static void usage(FILE *f)

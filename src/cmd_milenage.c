@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd.h"
 #include "mbmsec/aka.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/milenage.h"

@@ -1,15 +1,9 @@
 /* mbmsec: the engineer's command line for MBMS security (key derivations, Digest, MIKEY). */
 #include "cli.h"
+#include "cmd.h"
 #include "mbmsec/crypto.h"
 
-/* Each subcommand lives in its own cmd_*.c. Weak while the set is being built up, so that one
- * subcommand can be built and tested before the others exist; a missing one says so. */
-#define CMD_DECL(f) int f(int argc, char **argv) __attribute__((weak))
-CMD_DECL(cmd_milenage);
-CMD_DECL(cmd_gba_ks_naf);
-CMD_DECL(cmd_digest);
-CMD_DECL(cmd_mikey_keys);
-CMD_DECL(cmd_mikey);
+/* Each subcommand lives in its own cmd_*.c (declared in cmd.h). */
 
 static const cli_cmd COMMANDS[] = {
     {"milenage", cmd_milenage, "Milenage f1..f5* and AUTN (TS 35.206)"},
