@@ -11,15 +11,17 @@ all: build
 deps:
 	@scripts/install-deps
 
-# gcc build: the library, the tools, every test.
+# gcc build: the library, the tools, every test; warnings are errors here (MBMSEC_WERROR).
 build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DMBMSEC_WERROR=ON >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
 
 # clang build with ASan+UBSan and the libFuzzer targets.
 san: deps
 	@cmake -S . -B $(SAN) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
-	  -DMBMSEC_SANITIZE=ON -DMBMSEC_FUZZ=ON -DMBMSEC_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	  -DMBMSEC_SANITIZE=ON -DMBMSEC_FUZZ=ON -DMBMSEC_FUZZ_SECONDS=$(FUZZ_SECONDS) \
+	  -DMBMSEC_WERROR=ON >/dev/null
 	@cmake --build $(SAN) -j$(JOBS)
 
 # Every test: all of them on the gcc build, then the unit tests, the hostile end-to-end tests and the bounded fuzz runs
