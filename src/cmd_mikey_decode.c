@@ -74,9 +74,9 @@ static void em_name(em *e, const char *name)
       putchar(':');
     }
   } else if (e->pfx[e->depth][0]) {
-    printf("%s.%s=", e->pfx[e->depth], name);
+    printf("%s.%s=", e->pfx[e->depth], name ? name : "");
   } else {
-    printf("%s=", name);
+    printf("%s=", name ? name : "");
   }
 }
 

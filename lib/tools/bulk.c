@@ -74,8 +74,9 @@ static mbmsec_err hex_field(const char *s, size_t n, uint8_t *out, size_t want)
 static mbmsec_err subscriber_line(const char *s, size_t l, mbmsec_bulk_subscriber *rec,
                                   const char **why)
 {
-  const char *f[6];
-  size_t fl[6], n = 0, at = 0;
+  /* Zeroed: gcc's -O2/-O3 cannot see that only the n fields found are read. */
+  const char *f[6] = {0};
+  size_t fl[6] = {0}, n = 0, at = 0;
   while (n < 6) {
     const char *c = n < 5 ? memchr(s + at, ',', l - at) : NULL; /* USS: the rest, commas too */
     size_t e = c ? (size_t)(c - s) : l;

@@ -416,8 +416,9 @@ void agent_pump(mbmsec_ue_agent *a, int64_t now)
       agent_group *g = &s->g[j];
       if (s->registered && g->refused && !agent_group_valid(a, s, g, now, NULL)) {
         char reason[MBMSEC_UE_AGENT_TEXT_MAX + 1];
-        snprintf(reason, sizeof reason, "no valid MSK for Key Group %04x (%s)", g->group,
-                 s->last_error);
+        /* the last error is cut to what fits after the fixed text (34 octets) */
+        snprintf(reason, sizeof reason, "no valid MSK for Key Group %04x (%.*s)", g->group,
+                 (int)(sizeof reason - 35), s->last_error);
         leave_service(a, (int)i, reason);
       }
     }

@@ -140,8 +140,8 @@ mbmsec_err ue_agent_conf_parse(const char *text, size_t len, ue_agent_conf *c, c
   if (!c->bsf[0]) return bad(err, err_cap, lineno, "bsf is required");
   if (!c->n_announcement) return bad(err, err_cap, lineno, "at least one announcement is required");
   if (!c->usim[0]) {
-    if (strlen(c->state_dir) + 6 >= sizeof c->usim) return bad(err, err_cap, lineno, "state_dir too long");
-    snprintf(c->usim, sizeof c->usim, "%s/usim", c->state_dir);
+    if (snprintf(c->usim, sizeof c->usim, "%s/usim", c->state_dir) >= (int)sizeof c->usim)
+      return bad(err, err_cap, lineno, "state_dir too long");
   }
   if (!c->bind[0]) snprintf(c->bind, sizeof c->bind, "127.0.0.1");
   if (!c->mikey_port) c->mikey_port = MIKEY_UDP_PORT_DEFAULT; /* P6 */

@@ -627,7 +627,7 @@ static void test_unknown_impi_decoy(void **state)
   char *before = store_snapshot(f, &t);
   first_auth(a, sizeof a, IMPI, FQDN); /* same IMPI length: same header length */
   mbmsec_bsf_response *r = send_req(f, "GET", "/", a, NULL);
-  snprintf(real, sizeof real, "%s", r->www_authenticate);
+  assert_true(snprintf(real, sizeof real, "%s", r->www_authenticate) < (int)sizeof real);
   get_challenge(r, &e);
   assert_int_equal(mbmsec_bsf_pending_count(f->bsf), 1);
 

@@ -131,7 +131,7 @@ typedef struct {
 static void ue_init(ue *u, const zn_row *r, mbmsec_mrk_muk_mode mode)
 {
   memset(u, 0, sizeof *u);
-  snprintf(u->btid, sizeof u->btid, "%s", r->btid);
+  assert_true(snprintf(u->btid, sizeof u->btid, "%s", r->btid) < (int)sizeof u->btid);
   memcpy(u->ks_naf, r->ks_naf, 32);
   assert_int_equal(mbmsec_gba_mrk_muk(u->ks_naf, mode, u->mrk, u->muk), MBMSEC_OK);
 }

@@ -346,7 +346,7 @@ static void test_unknown_btid_rebootstraps(void **state)
   const mbmsec_ue_agent_action *r = find(f, MBMSEC_UE_AGENT_ACT_REQUEST);
   assert_non_null(r);
   char item[64];
-  snprintf(item, sizeof item, "%s", r->item);
+  assert_true(snprintf(item, sizeof item, "%s", r->item) < (int)sizeof item);
   assert_int_equal(mbmsec_ue_agent_on_http_failed(f->a, r->req_id, MBMSEC_ERR_UE_REFUSED, true, T0 + 5),
                    MBMSEC_OK);
   drain(f);
