@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "bench.h"
-#include "mbmsec/mbms_xml.h"
+#include "mbmsec/xml.h"
 
 static char g_req[4096], g_resp[4096], g_req16[4096], g_resp16[4096], g_out[4096];
 static size_t g_req_len, g_resp_len, g_req16_len, g_resp16_len;
@@ -39,9 +39,9 @@ static int op_build(void)
 
 static int setup(void)
 {
-  const uint8_t kdid[KDID_LEN] = {0x00, 0xF1, 0x10};
+  const uint8_t kdid[MBMSEC_KDID_LEN] = {0x00, 0xF1, 0x10};
   for (unsigned i = 0; i < 16; i++) {
-    const uint8_t msk_id[MSK_ID_LEN] = {0x00, 0x01, 0x00, (uint8_t)(5 + i)};
+    const uint8_t msk_id[MBMSEC_MSK_ID_LEN] = {0x00, 0x01, 0x00, (uint8_t)(5 + i)};
     if ((i == 0 && mbmsec_xml_key_add(&g_one, kdid, msk_id, 0) != MBMSEC_OK) ||
         mbmsec_xml_key_add(&g_sixteen, kdid, msk_id, 0) != MBMSEC_OK)
       return 1;
@@ -51,9 +51,9 @@ static int setup(void)
           MBMSEC_OK)
     return 1;
   /* 204: no update (P15), the answer mbmsec-load mostly reads. */
-  g_one.items[0].code = MBMS_STATUS_NO_UPDATE;
+  g_one.items[0].code = MBMSEC_MBMS_STATUS_NO_UPDATE;
   for (size_t i = 0; i < g_sixteen.n; i++)
-    g_sixteen.items[i].code = MBMS_STATUS_NO_UPDATE;
+    g_sixteen.items[i].code = MBMSEC_MBMS_STATUS_NO_UPDATE;
   return mbmsec_xml_build_msk_response(&g_one, g_resp, sizeof g_resp, &g_resp_len) !=
              MBMSEC_OK ||
          mbmsec_xml_build_msk_response(&g_sixteen, g_resp16, sizeof g_resp16, &g_resp16_len) !=

@@ -17,11 +17,11 @@
 
 #include "mbmsec/bmsc_delivery.h"
 #include "mbmsec/bmsc_keyreq.h"
-#include "mbmsec/bmsc_members.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/digest.h"
 #include "mbmsec/digest_parse.h"
 #include "mbmsec/gba.h"
+#include "mbmsec/members.h"
 
 #define FQDN "bmsc.example.org"
 #define REALM "3GPP-bootstrapping@" FQDN
@@ -198,7 +198,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   static mbmsec_bmsc_kr_response r;
   static char auth[16384];
-  static const char *const media[] = {MT_REGISTER, MT_DEREGISTER, MT_MSK};
+  static const char *const media[] = {MBMSEC_MT_REGISTER, MBMSEC_MT_DEREGISTER, MBMSEC_MT_MSK};
   static int64_t dl_now;
   static int verbose = -1; /* MBMSEC_FUZZ_VERBOSE set: one line per answer on stderr */
   if (verbose < 0) verbose = getenv("MBMSEC_FUZZ_VERBOSE") != NULL;

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mbmsec/ua_auth.h"
+#include "mbmsec/ua.h"
 
 static int64_t clock_now = 1900000000;
 static int64_t fz_clock(void *u)

@@ -15,7 +15,7 @@ typedef struct {
   mbmsec_iov a, b;
 } kdf_param;
 
-static const uint8_t UA_MBMS[MBMSEC_GBA_UA_PROTO_LEN] = MBMS_UA_PROTO_ID;
+static const uint8_t UA_MBMS[MBMSEC_GBA_UA_PROTO_LEN] = MBMSEC_MBMS_UA_PROTO_ID;
 static const uint8_t UA_TMPI[MBMSEC_GBA_UA_PROTO_LEN] = MBMSEC_GBA_TMPI_PROTO_ID;
 
 static mbmsec_err kdf(const uint8_t *key, size_t key_len, uint8_t fc, const kdf_param *p,
@@ -116,13 +116,13 @@ mbmsec_err mbmsec_gba_mrk_muk(const uint8_t ks_naf[MBMSEC_GBA_KEY_LEN], mbmsec_m
     return MBMSEC_OK;
   }
   ENSURE_OUT(mode == MBMSEC_MRK_MUK_KDF, MBMSEC_ERR_ARG);
-  static const char MRK_P0[] = MBMS_MRK_P0, MUK_P0[] = MBMS_MUK_P0;
+  static const char MRK_P0[] = MBMSEC_MBMS_MRK_P0, MUK_P0[] = MBMSEC_MBMS_MUK_P0;
   /* Write through a temporary: ks_naf may alias mrk (the caller derives in place). */
   uint8_t t[2][MBMSEC_GBA_KEY_LEN];
   const kdf_param pm = {{MRK_P0, sizeof MRK_P0 - 1}, {NULL, 0}};
   const kdf_param pu = {{MUK_P0, sizeof MUK_P0 - 1}, {NULL, 0}};
-  rc = kdf(ks_naf, MBMSEC_GBA_KEY_LEN, MBMS_KDF_FC, &pm, 1, t[0]);
-  if (rc == MBMSEC_OK) rc = kdf(ks_naf, MBMSEC_GBA_KEY_LEN, MBMS_KDF_FC, &pu, 1, t[1]);
+  rc = kdf(ks_naf, MBMSEC_GBA_KEY_LEN, MBMSEC_MBMS_KDF_FC, &pm, 1, t[0]);
+  if (rc == MBMSEC_OK) rc = kdf(ks_naf, MBMSEC_GBA_KEY_LEN, MBMSEC_MBMS_KDF_FC, &pu, 1, t[1]);
   if (rc == MBMSEC_OK) {
     memcpy(mrk, t[0], MBMSEC_GBA_KEY_LEN);
     memcpy(muk, t[1], MBMSEC_GBA_KEY_LEN);

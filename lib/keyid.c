@@ -10,7 +10,7 @@ static int digits(const char *s, size_t lo, size_t hi)
   return s[n] == '\0' && n >= lo && n <= hi;
 }
 
-mbmsec_err mbmsec_kdid_from_plmn(const char *mcc, const char *mnc, uint8_t out[KDID_LEN])
+mbmsec_err mbmsec_kdid_from_plmn(const char *mcc, const char *mnc, uint8_t out[MBMSEC_KDID_LEN])
 {
   ENSURE(mcc && mnc && out, MBMSEC_ERR_ARG);
   ENSURE(digits(mcc, 3, 3) && digits(mnc, 2, 3), MBMSEC_ERR_ARG);

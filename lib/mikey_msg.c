@@ -42,7 +42,7 @@ static mbmsec_err kemac_crypt(const mbmsec_mikey_keys *k, uint32_t csb_id, uint3
 /* ---------------------------------------------------------------- building */
 
 typedef struct {
-  uint8_t kdid[KDID_LEN], msk_id[MSK_ID_LEN], mtk_id[MTK_ID_LEN];
+  uint8_t kdid[MBMSEC_KDID_LEN], msk_id[MBMSEC_MSK_ID_LEN], mtk_id[MBMSEC_MTK_ID_LEN];
   int with_mtk_id;
   uint8_t v_flag;
   uint32_t counter;
@@ -62,7 +62,7 @@ static mbmsec_err build(const build_in *b, const uint8_t *psk, size_t psk_len,
   mbmsec_mikey_msg m;
   mbmsec_mikey_keys keys;
   uint8_t encr[KD_PLAIN_MAX];
-  uint8_t rnd[MIKEY_RAND_LEN];
+  uint8_t rnd[MBMSEC_MIKEY_RAND_LEN];
   uint32_t csb_id;
   size_t n;
   mbmsec_mikey_payload *pl;
@@ -93,13 +93,13 @@ static mbmsec_err build(const build_in *b, const uint8_t *psk, size_t psk_len,
   m.hdr.prf = MBMSEC_MIKEY_PRF_MIKEY1;
   m.hdr.csb_id = csb_id;
   m.hdr.n_cs = 0;
-  m.hdr.map_type = MIKEY_MAP_TYPE;
+  m.hdr.map_type = MBMSEC_MIKEY_MAP_TYPE;
   pl = &m.p[m.n_payloads++];
   pl->type = MBMSEC_MIKEY_PT_EXT;
   pl->u.ext.ext_type = MBMSEC_MIKEY_EXT_KEYID;
-  pl->u.ext.keyids[0] = (mbmsec_mikey_keyid){MBMSEC_MIKEY_KEYID_KDID, KDID_LEN, b->kdid};
-  pl->u.ext.keyids[1] = (mbmsec_mikey_keyid){MBMSEC_MIKEY_KEYID_MSK, MSK_ID_LEN, b->msk_id};
-  pl->u.ext.keyids[2] = (mbmsec_mikey_keyid){MBMSEC_MIKEY_KEYID_MTK, MTK_ID_LEN, b->mtk_id};
+  pl->u.ext.keyids[0] = (mbmsec_mikey_keyid){MBMSEC_MIKEY_KEYID_KDID, MBMSEC_KDID_LEN, b->kdid};
+  pl->u.ext.keyids[1] = (mbmsec_mikey_keyid){MBMSEC_MIKEY_KEYID_MSK, MBMSEC_MSK_ID_LEN, b->msk_id};
+  pl->u.ext.keyids[2] = (mbmsec_mikey_keyid){MBMSEC_MIKEY_KEYID_MTK, MBMSEC_MTK_ID_LEN, b->mtk_id};
   pl->u.ext.n_keyids = b->with_mtk_id ? 3 : 2;
   pl = &m.p[m.n_payloads++];
   pl->type = MBMSEC_MIKEY_PT_T;
@@ -107,7 +107,7 @@ static mbmsec_err build(const build_in *b, const uint8_t *psk, size_t psk_len,
   pl->u.t.value = b->counter;
   pl = &m.p[m.n_payloads++];
   pl->type = MBMSEC_MIKEY_PT_RAND;
-  pl->u.rand.len = MIKEY_RAND_LEN;
+  pl->u.rand.len = MBMSEC_MIKEY_RAND_LEN;
   pl->u.rand.data = rnd;
   if (b->idi) {
     pl = &m.p[m.n_payloads++];
@@ -162,8 +162,8 @@ mbmsec_err mbmsec_mikey_msk_build(const mbmsec_mikey_msk_params *p, const uint8_
   ENSURE(p->msk == NULL || p->vf <= p->vt, MBMSEC_ERR_MIKEY_INTERVAL);
   *out_len = 0;
   memset(&b, 0, sizeof b);
-  memcpy(b.kdid, p->kdid, KDID_LEN);
-  memcpy(b.msk_id, p->msk_id, MSK_ID_LEN);
+  memcpy(b.kdid, p->kdid, MBMSEC_KDID_LEN);
+  memcpy(b.msk_id, p->msk_id, MBMSEC_MSK_ID_LEN);
   b.v_flag = p->v_flag ? 1 : 0;
   b.counter = p->counter;
   b.idi = p->idi;
@@ -174,18 +174,18 @@ mbmsec_err mbmsec_mikey_msk_build(const mbmsec_mikey_msk_params *p, const uint8_
   b.csb_id = p->csb_id;
   b.rand = p->rand;
   b.plain = plain;
-  b.plain_len = MIKEY_PULL_ENCR_LEN;
+  b.plain_len = MBMSEC_MIKEY_PULL_ENCR_LEN;
   if (p->msk) {
     memset(&kd, 0, sizeof kd);
-    kd.type = MIKEY_MSK_KD_TYPE;
+    kd.type = MBMSEC_MIKEY_MSK_KD_TYPE;
     kd.kv = MBMSEC_MIKEY_KV_INTERVAL;
-    kd.key_len = MBMS_MSK_LEN;
+    kd.key_len = MBMSEC_MBMS_MSK_LEN;
     kd.key = p->msk;
     put16(vf, p->vf);
     put16(vt, p->vt);
-    kd.vf_len = MTK_ID_LEN;
+    kd.vf_len = MBMSEC_MTK_ID_LEN;
     kd.vf = vf;
-    kd.vt_len = MTK_ID_LEN;
+    kd.vt_len = MBMSEC_MTK_ID_LEN;
     kd.vt = vt;
     GUARD_OUT(mbmsec_mikey_keydata_encode(&kd, 1, plain, sizeof plain, &b.plain_len));
   }
@@ -208,8 +208,8 @@ mbmsec_err mbmsec_mikey_mtk_build(const mbmsec_mikey_mtk_params *p, const uint8_
   ENSURE(msk_len >= 1 && msk_len <= MBMSEC_MIKEY_PSK_MAX, MBMSEC_ERR_LENGTH);
   *out_len = 0;
   memset(&b, 0, sizeof b);
-  memcpy(b.kdid, p->kdid, KDID_LEN);
-  memcpy(b.msk_id, p->msk_id, MSK_ID_LEN);
+  memcpy(b.kdid, p->kdid, MBMSEC_KDID_LEN);
+  memcpy(b.msk_id, p->msk_id, MBMSEC_MSK_ID_LEN);
   put16(b.mtk_id, p->mtk_id);
   b.with_mtk_id = 1;
   b.counter = p->counter;
@@ -218,11 +218,11 @@ mbmsec_err mbmsec_mikey_mtk_build(const mbmsec_mikey_mtk_params *p, const uint8_
   b.rand = p->rand;
   b.plain = plain;
   memset(&kd, 0, sizeof kd);
-  kd.type = MIKEY_MTK_KD_TYPE;
+  kd.type = MBMSEC_MIKEY_MTK_KD_TYPE;
   kd.kv = MBMSEC_MIKEY_KV_NULL;
-  kd.key_len = MBMS_MTK_LEN;
+  kd.key_len = MBMSEC_MBMS_MTK_LEN;
   kd.key = p->mtk;
-  kd.salt_len = MBMS_MTK_SALT_LEN;
+  kd.salt_len = MBMSEC_MBMS_MTK_SALT_LEN;
   kd.salt = p->salt;
   GUARD_OUT(mbmsec_mikey_keydata_encode(&kd, 1, plain, sizeof plain, &b.plain_len));
   rc = build(&b, msk, msk_len, opts ? opts : &no_opts, out, cap, out_len, sent);
@@ -253,7 +253,7 @@ static mbmsec_err parse_profile(const uint8_t *msg, size_t len, int is_mtk,
   const mbmsec_mikey_hdr *h = &ps->m.hdr;
   GUARD(mbmsec_mikey_decode(msg, len, &ps->m));
   ENSURE(h->data_type == MBMSEC_MIKEY_DT_PSK_INIT, MBMSEC_ERR_MIKEY_LAYOUT);
-  ENSURE(h->n_cs == 0 && h->map_type == MIKEY_MAP_TYPE, MBMSEC_ERR_MIKEY_NCS);
+  ENSURE(h->n_cs == 0 && h->map_type == MBMSEC_MIKEY_MAP_TYPE, MBMSEC_ERR_MIKEY_NCS);
   ENSURE(!is_mtk || h->v_flag == 0, MBMSEC_ERR_MIKEY_V_FLAG);
   ENSURE(ps->m.n_payloads == nl, MBMSEC_ERR_MIKEY_LAYOUT);
   for (size_t i = 0; i < nl; i++)
@@ -268,21 +268,21 @@ static mbmsec_err parse_profile(const uint8_t *msg, size_t len, int is_mtk,
   ENSURE(ps->ext->u.ext.ext_type == MBMSEC_MIKEY_EXT_KEYID, MBMSEC_ERR_MIKEY_KEYID);
   ENSURE(ps->ext->u.ext.n_keyids == (is_mtk ? 3 : 2), MBMSEC_ERR_MIKEY_KEYID);
   ENSURE(ps->ext->u.ext.keyids[0].type == MBMSEC_MIKEY_KEYID_KDID &&
-             ps->ext->u.ext.keyids[0].len == KDID_LEN &&
+             ps->ext->u.ext.keyids[0].len == MBMSEC_KDID_LEN &&
              ps->ext->u.ext.keyids[1].type == MBMSEC_MIKEY_KEYID_MSK &&
-             ps->ext->u.ext.keyids[1].len == MSK_ID_LEN,
+             ps->ext->u.ext.keyids[1].len == MBMSEC_MSK_ID_LEN,
          MBMSEC_ERR_MIKEY_KEYID);
   ps->kdid = ps->ext->u.ext.keyids[0].data;
   ps->msk_id = ps->ext->u.ext.keyids[1].data;
   if (is_mtk) {
     ENSURE(ps->ext->u.ext.keyids[2].type == MBMSEC_MIKEY_KEYID_MTK &&
-               ps->ext->u.ext.keyids[2].len == MTK_ID_LEN,
+               ps->ext->u.ext.keyids[2].len == MBMSEC_MTK_ID_LEN,
            MBMSEC_ERR_MIKEY_KEYID);
     ps->mtk_id = ps->ext->u.ext.keyids[2].data;
   }
   ENSURE(ps->t->u.t.ts_type == MBMSEC_MIKEY_TS_COUNTER, MBMSEC_ERR_MIKEY_TS_TYPE);
   ps->counter = (uint32_t)ps->t->u.t.value;
-  ENSURE(ps->rand->u.rand.len == MIKEY_RAND_LEN, MBMSEC_ERR_MIKEY_RAND_LEN);
+  ENSURE(ps->rand->u.rand.len == MBMSEC_MIKEY_RAND_LEN, MBMSEC_ERR_MIKEY_RAND_LEN);
   if (!is_mtk) {
     ENSURE(ps->idi->u.id.id_type == MBMSEC_MIKEY_ID_NAI && ps->idr->u.id.id_type == MBMSEC_MIKEY_ID_NAI,
            MBMSEC_ERR_MIKEY_ID_TYPE);
@@ -343,7 +343,7 @@ static mbmsec_err open_msg(const uint8_t *msg, size_t len, int mtk, mbmsec_mikey
 {
   mbmsec_mikey_key_ref ref;
   GUARD(parse_profile(msg, len, mtk, opts, ps));
-  ENSURE(opts->expect_kdid == NULL || memcmp(opts->expect_kdid, ps->kdid, KDID_LEN) == 0,
+  ENSURE(opts->expect_kdid == NULL || memcmp(opts->expect_kdid, ps->kdid, MBMSEC_KDID_LEN) == 0,
          MBMSEC_ERR_MIKEY_KDID);
   memset(&ref, 0, sizeof ref);
   if (mtk) {
@@ -377,25 +377,25 @@ mbmsec_err mbmsec_mikey_msk_verify(const uint8_t *msg, size_t len, mbmsec_mikey_
   if (!opts)
     opts = &no_opts;
   GUARD_OUT(open_msg(msg, len, 0, key_cb, ctx, opts, &ps, &psk, plain, &plain_len));
-  if (plain_len == MIKEY_PULL_ENCR_LEN) {
+  if (plain_len == MBMSEC_MIKEY_PULL_ENCR_LEN) {
     info->pull = 1;
   } else {
     GUARD_OUT(mbmsec_mikey_keydata_decode(plain, plain_len, &kd, 1, &nkd));
-    ENSURE_OUT(kd.type == MIKEY_MSK_KD_TYPE && kd.kv == MBMSEC_MIKEY_KV_INTERVAL &&
-                   kd.key_len == MBMS_MSK_LEN && kd.vf_len == MTK_ID_LEN && kd.vt_len == MTK_ID_LEN,
+    ENSURE_OUT(kd.type == MBMSEC_MIKEY_MSK_KD_TYPE && kd.kv == MBMSEC_MIKEY_KV_INTERVAL &&
+                   kd.key_len == MBMSEC_MBMS_MSK_LEN && kd.vf_len == MBMSEC_MTK_ID_LEN && kd.vt_len == MBMSEC_MTK_ID_LEN,
                MBMSEC_ERR_MIKEY_KEYDATA);
     info->vf = be16(kd.vf);
     info->vt = be16(kd.vt);
     ENSURE_OUT(info->vf <= info->vt, MBMSEC_ERR_MIKEY_INTERVAL);
-    ENSURE_OUT(mbmsec_msk_id_keynum(ps.msk_id) != MSK_KEYNUM_RESERVED, MBMSEC_ERR_MIKEY_KEYNUM);
-    memcpy(info->msk, kd.key, MBMS_MSK_LEN);
+    ENSURE_OUT(mbmsec_msk_id_keynum(ps.msk_id) != MBMSEC_MSK_KEYNUM_RESERVED, MBMSEC_ERR_MIKEY_KEYNUM);
+    memcpy(info->msk, kd.key, MBMSEC_MBMS_MSK_LEN);
   }
   info->csb_id = ps.m.hdr.csb_id;
   info->counter = ps.counter;
   info->v_flag = ps.m.hdr.v_flag;
-  memcpy(info->kdid, ps.kdid, KDID_LEN);
-  memcpy(info->msk_id, ps.msk_id, MSK_ID_LEN);
-  memcpy(info->rand, ps.rand->u.rand.data, MIKEY_RAND_LEN);
+  memcpy(info->kdid, ps.kdid, MBMSEC_KDID_LEN);
+  memcpy(info->msk_id, ps.msk_id, MBMSEC_MSK_ID_LEN);
+  memcpy(info->rand, ps.rand->u.rand.data, MBMSEC_MIKEY_RAND_LEN);
   memcpy(info->idi, ps.idi->u.id.data, ps.idi->u.id.len);
   info->idi_len = ps.idi->u.id.len;
   memcpy(info->idr, ps.idr->u.id.data, ps.idr->u.id.len);
@@ -427,8 +427,8 @@ mbmsec_err mbmsec_mikey_mtk_verify(const uint8_t *msg, size_t len, mbmsec_mikey_
     opts = &no_opts;
   GUARD_OUT(open_msg(msg, len, 1, key_cb, ctx, opts, &ps, &psk, plain, &plain_len));
   GUARD_OUT(mbmsec_mikey_keydata_decode(plain, plain_len, &kd, 1, &nkd));
-  ENSURE_OUT(kd.type == MIKEY_MTK_KD_TYPE && kd.kv == MBMSEC_MIKEY_KV_NULL &&
-                 kd.key_len == MBMS_MTK_LEN && kd.salt_len == MBMS_MTK_SALT_LEN,
+  ENSURE_OUT(kd.type == MBMSEC_MIKEY_MTK_KD_TYPE && kd.kv == MBMSEC_MIKEY_KV_NULL &&
+                 kd.key_len == MBMSEC_MBMS_MTK_LEN && kd.salt_len == MBMSEC_MBMS_MTK_SALT_LEN,
              MBMSEC_ERR_MIKEY_KEYDATA);
   mtk_id = be16(ps.mtk_id);
   /* The BM-SC repeats the current MTK message for late joiners: for a UE that holds that MTK
@@ -438,11 +438,11 @@ mbmsec_err mbmsec_mikey_mtk_verify(const uint8_t *msg, size_t len, mbmsec_mikey_
   ENSURE_OUT(mtk_id >= psk.vf && mtk_id <= psk.vt, MBMSEC_ERR_MIKEY_MTK_ID_RANGE);
   info->csb_id = ps.m.hdr.csb_id;
   info->counter = ps.counter;
-  memcpy(info->kdid, ps.kdid, KDID_LEN);
-  memcpy(info->msk_id, ps.msk_id, MSK_ID_LEN);
+  memcpy(info->kdid, ps.kdid, MBMSEC_KDID_LEN);
+  memcpy(info->msk_id, ps.msk_id, MBMSEC_MSK_ID_LEN);
   info->mtk_id = mtk_id;
-  memcpy(info->mtk, kd.key, MBMS_MTK_LEN);
-  memcpy(info->salt, kd.salt, MBMS_MTK_SALT_LEN);
+  memcpy(info->mtk, kd.key, MBMSEC_MBMS_MTK_LEN);
+  memcpy(info->salt, kd.salt, MBMSEC_MBMS_MTK_SALT_LEN);
 out:
   if (rc != MBMSEC_OK)
     mbmsec_mikey_mtk_info_cleanse(info);
@@ -455,7 +455,7 @@ out:
 
 /* MAC = HMAC-SHA-1(auth_key, msg[0..len-20) || IDi || IDr || TS value (4 octets)). */
 static mbmsec_err ver_mac(const uint8_t *muk, size_t muk_len, uint32_t csb_id,
-                          const uint8_t rand[MIKEY_RAND_LEN], const uint8_t *msg, size_t len,
+                          const uint8_t rand[MBMSEC_MIKEY_RAND_LEN], const uint8_t *msg, size_t len,
                           const uint8_t *idi, size_t idi_len, const uint8_t *idr, size_t idr_len,
                           uint32_t counter, uint8_t mac[MBMSEC_MIKEY_MAC_LEN])
 {
@@ -469,7 +469,7 @@ static mbmsec_err ver_mac(const uint8_t *muk, size_t muk_len, uint32_t csb_id,
   iov[2] = (mbmsec_iov){idr, idr_len};
   iov[3] = (mbmsec_iov){ts, sizeof ts};
   memset(&keys, 0, sizeof keys);
-  GUARD_OUT(mbmsec_mikey_psk_keys(muk, muk_len, csb_id, rand, MIKEY_RAND_LEN, &keys));
+  GUARD_OUT(mbmsec_mikey_psk_keys(muk, muk_len, csb_id, rand, MBMSEC_MIKEY_RAND_LEN, &keys));
   GUARD_OUT(mbmsec_hmac(MBMSEC_MD_SHA1, keys.auth_key, sizeof keys.auth_key, iov, 4, mac));
 out:
   mbmsec_mikey_keys_cleanse(&keys);
@@ -492,12 +492,12 @@ mbmsec_err mbmsec_mikey_ver_build(const mbmsec_mikey_msk_info *a, const uint8_t 
   m.hdr.prf = MBMSEC_MIKEY_PRF_MIKEY1;
   m.hdr.csb_id = a->csb_id;
   m.hdr.n_cs = 0;                /* copied from the MSK message (profile: 0) */
-  m.hdr.map_type = MIKEY_MAP_TYPE;
+  m.hdr.map_type = MBMSEC_MIKEY_MAP_TYPE;
   pl = &m.p[m.n_payloads++];
   pl->type = MBMSEC_MIKEY_PT_T;
   pl->u.t.ts_type = MBMSEC_MIKEY_TS_COUNTER;
   pl->u.t.value = a->counter;
-  if (MIKEY_VER_WITH_IDR) {
+  if (MBMSEC_MIKEY_VER_WITH_IDR) {
     pl = &m.p[m.n_payloads++];
     pl->type = MBMSEC_MIKEY_PT_ID;
     pl->u.id.id_type = MBMSEC_MIKEY_ID_NAI;
@@ -522,18 +522,18 @@ mbmsec_err mbmsec_mikey_ver_verify(const uint8_t *msg, size_t len, const uint8_t
   mbmsec_mikey_msg m;
   uint8_t mac[MBMSEC_MIKEY_MAC_LEN];
   const mbmsec_mikey_payload *t, *id = NULL, *v;
-  size_t want = MIKEY_VER_WITH_IDR ? 3 : 2;
+  size_t want = MBMSEC_MIKEY_VER_WITH_IDR ? 3 : 2;
   ENSURE(msg != NULL && muk != NULL && sent != NULL && idi != NULL && idr != NULL, MBMSEC_ERR_ARG);
   ENSURE(muk_len >= 1 && muk_len <= MBMSEC_MIKEY_PSK_MAX, MBMSEC_ERR_LENGTH);
   GUARD(mbmsec_mikey_decode(msg, len, &m));
   ENSURE(m.hdr.data_type == MBMSEC_MIKEY_DT_PSK_VERIFY, MBMSEC_ERR_MIKEY_LAYOUT);
-  ENSURE(m.hdr.n_cs == 0 && m.hdr.map_type == MIKEY_MAP_TYPE, MBMSEC_ERR_MIKEY_NCS);
+  ENSURE(m.hdr.n_cs == 0 && m.hdr.map_type == MBMSEC_MIKEY_MAP_TYPE, MBMSEC_ERR_MIKEY_NCS);
   ENSURE(m.hdr.v_flag == 0, MBMSEC_ERR_MIKEY_V_FLAG);
   ENSURE(m.n_payloads == want, MBMSEC_ERR_MIKEY_LAYOUT);
   t = &m.p[0];
   v = &m.p[want - 1];
   ENSURE(t->type == MBMSEC_MIKEY_PT_T && v->type == MBMSEC_MIKEY_PT_V, MBMSEC_ERR_MIKEY_LAYOUT);
-  if (MIKEY_VER_WITH_IDR) {
+  if (MBMSEC_MIKEY_VER_WITH_IDR) {
     id = &m.p[1];
     ENSURE(id->type == MBMSEC_MIKEY_PT_ID, MBMSEC_ERR_MIKEY_LAYOUT);
     ENSURE(id->u.id.id_type == MBMSEC_MIKEY_ID_NAI, MBMSEC_ERR_MIKEY_ID_TYPE);

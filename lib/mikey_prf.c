@@ -120,8 +120,8 @@ void mbmsec_mikey_kemac_iv(const uint8_t salt_key[MIKEY_SALT_KEY_LEN], uint32_t 
 
 void mbmsec_mikey_counter_ts(uint32_t counter, uint8_t ts[8])
 {
-  memset(ts, 0, MIKEY_TS_COUNTER_IV_PAD);
-  for (int i = 0; i < 4; i++) ts[MIKEY_TS_COUNTER_IV_PAD + i] = (uint8_t)(counter >> (24 - 8 * i));
+  memset(ts, 0, MBMSEC_MIKEY_TS_COUNTER_IV_PAD);
+  for (int i = 0; i < 4; i++) ts[MBMSEC_MIKEY_TS_COUNTER_IV_PAD + i] = (uint8_t)(counter >> (24 - 8 * i));
 }
 
 void mbmsec_mikey_keys_cleanse(mbmsec_mikey_keys *k)

@@ -6,8 +6,8 @@
 
 #include "guard.h"
 #include "mbmsec/buf.h"
-#include "mbmsec/keyid.h"
 #include "mbmsec/crypto.h"
+#include "mbmsec/keyid.h"
 
 typedef struct {
   uint8_t used;
@@ -19,7 +19,7 @@ typedef struct {
 typedef struct {
   uint8_t used;
   uint16_t keynum;
-  uint8_t key[MBMS_MSK_LEN];
+  uint8_t key[MBMSEC_MBMS_MSK_LEN];
   uint16_t vf, vt;
   uint32_t counter;
   uint8_t has_last;
@@ -28,9 +28,9 @@ typedef struct {
 
 typedef struct {
   uint8_t used;
-  uint8_t kdid[KDID_LEN];
+  uint8_t kdid[MBMSEC_KDID_LEN];
   uint16_t key_group;
-  msk_ent msk[MSK_PER_KEY_GROUP];
+  msk_ent msk[MBMSEC_MSK_PER_KEY_GROUP];
 } group_ent;
 
 struct mbmsec_mikey_state {
@@ -81,7 +81,7 @@ static group_ent *find_group(const mbmsec_mikey_state *st, const uint8_t *kdid, 
 {
   for (size_t i = 0; i < MBMSEC_MIKEY_STATE_MAX_GROUPS; i++) {
     const group_ent *g = &st->grp[i];
-    if (g->used && g->key_group == key_group && memcmp(g->kdid, kdid, KDID_LEN) == 0)
+    if (g->used && g->key_group == key_group && memcmp(g->kdid, kdid, MBMSEC_KDID_LEN) == 0)
       return (group_ent *)g;
   }
   return NULL;
@@ -89,7 +89,7 @@ static group_ent *find_group(const mbmsec_mikey_state *st, const uint8_t *kdid, 
 
 static msk_ent *find_msk(group_ent *g, uint16_t keynum)
 {
-  for (size_t i = 0; g && i < MSK_PER_KEY_GROUP; i++)
+  for (size_t i = 0; g && i < MBMSEC_MSK_PER_KEY_GROUP; i++)
     if (g->msk[i].used && g->msk[i].keynum == keynum)
       return &g->msk[i];
   return NULL;
@@ -99,7 +99,7 @@ static msk_ent *find_msk(group_ent *g, uint16_t keynum)
 static uint16_t max_keynum(const group_ent *g)
 {
   uint16_t k = 0;
-  for (size_t i = 0; g && i < MSK_PER_KEY_GROUP; i++)
+  for (size_t i = 0; g && i < MBMSEC_MSK_PER_KEY_GROUP; i++)
     if (g->msk[i].used && g->msk[i].keynum > k)
       k = g->msk[i].keynum;
   return k;
@@ -190,7 +190,7 @@ mbmsec_err mbmsec_mikey_state_accept_msk(mbmsec_mikey_state *st, const uint8_t *
     msk_ent *e = find_msk(g, kn);
     if (e) {
       /* O4: identical re-delivery after a lost verification. */
-      ENSURE_OUT(mbmsec_ct_equal(e->key, info->msk, MBMS_MSK_LEN) && e->vf == info->vf &&
+      ENSURE_OUT(mbmsec_ct_equal(e->key, info->msk, MBMSEC_MBMS_MSK_LEN) && e->vf == info->vf &&
                      e->vt == info->vt,
                  MBMSEC_ERR_MIKEY_MSK_CONFLICT);
       res->outcome = MBMSEC_MIKEY_MSK_DUPLICATE;
@@ -203,15 +203,15 @@ mbmsec_err mbmsec_mikey_state_accept_msk(mbmsec_mikey_state *st, const uint8_t *
         ENSURE_OUT(g != NULL, MBMSEC_ERR_MIKEY_STATE_FULL);
         memset(g, 0, sizeof *g);
         g->used = 1;
-        memcpy(g->kdid, info->kdid, KDID_LEN);
+        memcpy(g->kdid, info->kdid, MBMSEC_KDID_LEN);
         g->key_group = kg;
       }
-      for (size_t i = 0; i < MSK_PER_KEY_GROUP && !e; i++)
+      for (size_t i = 0; i < MBMSEC_MSK_PER_KEY_GROUP && !e; i++)
         if (!g->msk[i].used)
           e = &g->msk[i];
       if (!e) { /* full: drop the lowest key number */
         e = &g->msk[0];
-        for (size_t i = 1; i < MSK_PER_KEY_GROUP; i++)
+        for (size_t i = 1; i < MBMSEC_MSK_PER_KEY_GROUP; i++)
           if (g->msk[i].keynum < e->keynum)
             e = &g->msk[i];
         res->dropped = 1;
@@ -220,7 +220,7 @@ mbmsec_err mbmsec_mikey_state_accept_msk(mbmsec_mikey_state *st, const uint8_t *
       mbmsec_cleanse(e, sizeof *e);
       e->used = 1;
       e->keynum = kn;
-      memcpy(e->key, info->msk, MBMS_MSK_LEN);
+      memcpy(e->key, info->msk, MBMSEC_MBMS_MSK_LEN);
       e->vf = info->vf;
       e->vt = info->vt;
       res->outcome = MBMSEC_MIKEY_MSK_NEW;
@@ -255,12 +255,12 @@ static mbmsec_err mtk_key_cb(void *vctx, const mbmsec_mikey_key_ref *ref, mbmsec
   g = find_group(st, ref->kdid, kg);
   e = find_msk(g, kn);
   if (!e) {
-    if (kn != MSK_KEYNUM_RESERVED && kn > max_keynum(g))
+    if (kn != MBMSEC_MSK_KEYNUM_RESERVED && kn > max_keynum(g))
       return MBMSEC_ERR_MIKEY_MISSED_MSK;
     return MBMSEC_ERR_MIKEY_UNKNOWN_MSK;
   }
-  memcpy(out->key, e->key, MBMS_MSK_LEN);
-  out->key_len = MBMS_MSK_LEN;
+  memcpy(out->key, e->key, MBMSEC_MBMS_MSK_LEN);
+  out->key_len = MBMSEC_MBMS_MSK_LEN;
   out->counter = e->counter;
   out->vf = e->vf;
   out->vt = e->vt;
@@ -299,15 +299,15 @@ out:
 
 /* ---------------------------------------------------------------- queries */
 
-mbmsec_err mbmsec_mikey_state_get_msk(const mbmsec_mikey_state *st, const uint8_t kdid[KDID_LEN],
-                                      const uint8_t msk_id[MSK_ID_LEN], mbmsec_mikey_msk_entry *out)
+mbmsec_err mbmsec_mikey_state_get_msk(const mbmsec_mikey_state *st, const uint8_t kdid[MBMSEC_KDID_LEN],
+                                      const uint8_t msk_id[MBMSEC_MSK_ID_LEN], mbmsec_mikey_msk_entry *out)
 {
   const msk_ent *e;
   ENSURE(st != NULL && kdid != NULL && msk_id != NULL && out != NULL, MBMSEC_ERR_ARG);
   memset(out, 0, sizeof *out);
   e = find_msk(find_group(st, kdid, mbmsec_msk_id_group(msk_id)), mbmsec_msk_id_keynum(msk_id));
   ENSURE(e != NULL, MBMSEC_ERR_MIKEY_UNKNOWN_MSK);
-  memcpy(out->key, e->key, MBMS_MSK_LEN);
+  memcpy(out->key, e->key, MBMSEC_MBMS_MSK_LEN);
   out->vf = e->vf;
   out->vt = e->vt;
   out->counter = e->counter;
@@ -383,17 +383,17 @@ mbmsec_err mbmsec_mikey_state_serialize(const mbmsec_mikey_state *st, uint8_t *o
     uint8_t nk = 0;
     if (!g->used)
       continue;
-    for (size_t k = 0; k < MSK_PER_KEY_GROUP; k++)
+    for (size_t k = 0; k < MBMSEC_MSK_PER_KEY_GROUP; k++)
       nk = (uint8_t)(nk + (g->msk[k].used ? 1 : 0));
-    GUARD(mbmsec_wr_bytes(&wr, g->kdid, KDID_LEN));
+    GUARD(mbmsec_wr_bytes(&wr, g->kdid, MBMSEC_KDID_LEN));
     GUARD(mbmsec_wr_u16(&wr, g->key_group));
     GUARD(mbmsec_wr_u8(&wr, nk));
-    for (size_t k = 0; k < MSK_PER_KEY_GROUP; k++) {
+    for (size_t k = 0; k < MBMSEC_MSK_PER_KEY_GROUP; k++) {
       const msk_ent *e = &g->msk[k];
       if (!e->used)
         continue;
       GUARD(mbmsec_wr_u16(&wr, e->keynum));
-      GUARD(mbmsec_wr_bytes(&wr, e->key, MBMS_MSK_LEN));
+      GUARD(mbmsec_wr_bytes(&wr, e->key, MBMSEC_MBMS_MSK_LEN));
       GUARD(mbmsec_wr_u16(&wr, e->vf));
       GUARD(mbmsec_wr_u16(&wr, e->vt));
       GUARD(mbmsec_wr_u32(&wr, e->counter));
@@ -450,18 +450,18 @@ mbmsec_err mbmsec_mikey_state_deserialize(mbmsec_mikey_state *st, const uint8_t 
   for (uint8_t i = 0; i < ng; i++) {
     group_ent *g = &w->grp[i];
     uint8_t nk;
-    FMT(mbmsec_rd_copy(&rd, g->kdid, KDID_LEN));
+    FMT(mbmsec_rd_copy(&rd, g->kdid, MBMSEC_KDID_LEN));
     FMT(mbmsec_rd_u16(&rd, &g->key_group));
     FMT(mbmsec_rd_u8(&rd, &nk));
-    ENSURE_OUT(nk >= 1 && nk <= MSK_PER_KEY_GROUP, MBMSEC_ERR_MIKEY_STATE_FORMAT);
+    ENSURE_OUT(nk >= 1 && nk <= MBMSEC_MSK_PER_KEY_GROUP, MBMSEC_ERR_MIKEY_STATE_FORMAT);
     ENSURE_OUT(find_group(w, g->kdid, g->key_group) == NULL, MBMSEC_ERR_MIKEY_STATE_FORMAT);
     for (uint8_t k = 0; k < nk; k++) {
       msk_ent *e = &g->msk[k];
       uint16_t kn;
       FMT(mbmsec_rd_u16(&rd, &kn));
-      ENSURE_OUT(kn != MSK_KEYNUM_RESERVED && find_msk(g, kn) == NULL, MBMSEC_ERR_MIKEY_STATE_FORMAT);
+      ENSURE_OUT(kn != MBMSEC_MSK_KEYNUM_RESERVED && find_msk(g, kn) == NULL, MBMSEC_ERR_MIKEY_STATE_FORMAT);
       e->keynum = kn;
-      FMT(mbmsec_rd_copy(&rd, e->key, MBMS_MSK_LEN));
+      FMT(mbmsec_rd_copy(&rd, e->key, MBMSEC_MBMS_MSK_LEN));
       FMT(mbmsec_rd_u16(&rd, &e->vf));
       FMT(mbmsec_rd_u16(&rd, &e->vt));
       FMT(mbmsec_rd_u32(&rd, &e->counter));

@@ -57,7 +57,7 @@ int cmd_gba_ks_naf(int argc, char **argv)
     if (!val[k]) return cli_usage_error(CMD, "%s is required", OPTS[k]);
 
   uint8_t ck[MBMSEC_GBA_CK_LEN], ik[MBMSEC_GBA_IK_LEN], rand[MBMSEC_GBA_RAND_LEN];
-  uint8_t ua[MBMSEC_GBA_UA_PROTO_LEN] = MBMS_UA_PROTO_ID;
+  uint8_t ua[MBMSEC_GBA_UA_PROTO_LEN] = MBMSEC_MBMS_UA_PROTO_ID;
   mbmsec_mrk_muk_mode mode = MBMSEC_MRK_MUK_KDF;
   int rc = CLI_USAGE;
   if (cli_hex_arg(CMD, "--ck", val[O_CK], ck, sizeof ck, sizeof ck, NULL) ||

@@ -27,14 +27,14 @@ static int lib_fail(const char *cmd, const char *what, mbmsec_err e)
 
 /* --csb-id and --rand come together: both fix the output, neither draws them at random. */
 static int fixed_args(const char *cmd, const mk_opt *csb, const mk_opt *rnd, int *fixed,
-                      uint32_t *csb_id, uint8_t rand[MIKEY_RAND_LEN])
+                      uint32_t *csb_id, uint8_t rand[MBMSEC_MIKEY_RAND_LEN])
 {
   *fixed = 0;
   if (!csb->val && !rnd->val) return 0;
   if (!csb->val || !rnd->val) return cli_usage_error(cmd, "--csb-id and --rand go together"), -1;
   uint8_t c[4];
   if (cli_hex_arg(cmd, "--csb-id", csb->val, c, sizeof c, sizeof c, NULL) ||
-      cli_hex_arg(cmd, "--rand", rnd->val, rand, MIKEY_RAND_LEN, MIKEY_RAND_LEN, NULL))
+      cli_hex_arg(cmd, "--rand", rnd->val, rand, MBMSEC_MIKEY_RAND_LEN, MBMSEC_MIKEY_RAND_LEN, NULL))
     return -1;
   *csb_id = (uint32_t)c[0] << 24 | (uint32_t)c[1] << 16 | (uint32_t)c[2] << 8 | c[3];
   *fixed = 1;
@@ -115,16 +115,16 @@ int cmd_mikey_build_msk(int argc, char **argv)
   }
 
   struct {
-    uint8_t muk[MBMSEC_MIKEY_PSK_MAX], msk[MBMS_MSK_LEN];
+    uint8_t muk[MBMSEC_MIKEY_PSK_MAX], msk[MBMSEC_MBMS_MSK_LEN];
   } s = {0};
   mbmsec_mikey_msk_params mp = {0};
   size_t muk_len = 0;
   uint64_t counter = 0, lo = 0, hi = 0;
   int rc = CLI_USAGE;
   if (cli_hex_arg(MSK_CMD, "--muk", o[M_MUK].val, s.muk, sizeof s.muk, 0, &muk_len) ||
-      cli_hex_arg(MSK_CMD, "--kdi", o[M_KDI].val, mp.kdid, KDID_LEN, KDID_LEN, NULL) ||
-      cli_hex_arg(MSK_CMD, "--msk-id", o[M_MSKID].val, mp.msk_id, MSK_ID_LEN, MSK_ID_LEN, NULL) ||
-      (!pull && cli_hex_arg(MSK_CMD, "--msk", o[M_MSK].val, s.msk, MBMS_MSK_LEN, MBMS_MSK_LEN, NULL)) ||
+      cli_hex_arg(MSK_CMD, "--kdi", o[M_KDI].val, mp.kdid, MBMSEC_KDID_LEN, MBMSEC_KDID_LEN, NULL) ||
+      cli_hex_arg(MSK_CMD, "--msk-id", o[M_MSKID].val, mp.msk_id, MBMSEC_MSK_ID_LEN, MBMSEC_MSK_ID_LEN, NULL) ||
+      (!pull && cli_hex_arg(MSK_CMD, "--msk", o[M_MSK].val, s.msk, MBMSEC_MBMS_MSK_LEN, MBMSEC_MBMS_MSK_LEN, NULL)) ||
       cli_uint_arg(MSK_CMD, "--counter", o[M_CNT].val, UINT32_MAX, &counter) ||
       (!pull && cli_uint_arg(MSK_CMD, "--mtk-lo", o[M_LO].val, UINT16_MAX, &lo)) ||
       (!pull && cli_uint_arg(MSK_CMD, "--mtk-hi", o[M_HI].val, UINT16_MAX, &hi)) ||
@@ -199,14 +199,14 @@ int cmd_mikey_build_mtk(int argc, char **argv)
   for (int i = T_MSK; i <= T_CNT; i++)
     if (need(MTK_CMD, &o[i])) return CLI_USAGE;
   struct {
-    uint8_t msk[MBMS_MSK_LEN], mtk[MBMS_MTK_LEN], salt[MBMS_MTK_SALT_LEN];
+    uint8_t msk[MBMSEC_MBMS_MSK_LEN], mtk[MBMSEC_MBMS_MTK_LEN], salt[MBMSEC_MBMS_MTK_SALT_LEN];
   } s = {0};
   mbmsec_mikey_mtk_params mp = {0};
   uint64_t counter = 0, mtk_id = 0;
   int rc = CLI_USAGE;
   if (cli_hex_arg(MTK_CMD, "--msk", o[T_MSK].val, s.msk, sizeof s.msk, sizeof s.msk, NULL) ||
-      cli_hex_arg(MTK_CMD, "--kdi", o[T_KDI].val, mp.kdid, KDID_LEN, KDID_LEN, NULL) ||
-      cli_hex_arg(MTK_CMD, "--msk-id", o[T_MSKID].val, mp.msk_id, MSK_ID_LEN, MSK_ID_LEN, NULL) ||
+      cli_hex_arg(MTK_CMD, "--kdi", o[T_KDI].val, mp.kdid, MBMSEC_KDID_LEN, MBMSEC_KDID_LEN, NULL) ||
+      cli_hex_arg(MTK_CMD, "--msk-id", o[T_MSKID].val, mp.msk_id, MBMSEC_MSK_ID_LEN, MBMSEC_MSK_ID_LEN, NULL) ||
       cli_uint_arg(MTK_CMD, "--mtk-id", o[T_MTKID].val, UINT16_MAX, &mtk_id) ||
       cli_hex_arg(MTK_CMD, "--mtk", o[T_MTK].val, s.mtk, sizeof s.mtk, sizeof s.mtk, NULL) ||
       cli_hex_arg(MTK_CMD, "--salt", o[T_SALT].val, s.salt, sizeof s.salt, sizeof s.salt, NULL) ||

@@ -52,7 +52,7 @@ static void check_layout(const char *impi, size_t impi_len)
 {
   uint8_t ks[32], rand[16], want[32], got[32];
   inputs(ks, rand);
-  const uint8_t ua[5] = MBMS_UA_PROTO_ID;
+  const uint8_t ua[5] = MBMSEC_MBMS_UA_PROTO_ID;
   size_t fl = strlen(FQDN), n = 0;
   uint8_t *s = malloc(64 + impi_len + fl);
   uint8_t *naf = malloc(fl + 5);

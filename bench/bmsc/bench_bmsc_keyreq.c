@@ -147,7 +147,7 @@ int main(void)
            "xmlns=\"urn:3GPP:metadata:2005:MBMS:mskRequest\"><keyId>%s</keyId></mskRequest>", key);
   static char auth[BATCH][AUTH_MAX];
   make_batch(T_REG, pw, reg, auth);
-  mbmsec_bmsc_kr_request q = req(T_REG, auth[0], MT_REGISTER, reg);
+  mbmsec_bmsc_kr_request q = req(T_REG, auth[0], MBMSEC_MT_REGISTER, reg);
   if ((e = mbmsec_bmsc_kr_handle(kr, &q, &R)) != MBMSEC_OK || R.status != 200 || R.items_ok != 1)
     die("register", e);
   double best = 0, cpu_best = 1e9;
@@ -155,7 +155,7 @@ int main(void)
     make_batch(T_MSK, pw, msk, auth);
     const double t0 = mono(), c0 = cpu();
     for (size_t i = 0; i < BATCH; i++) {
-      q = req(T_MSK, auth[i], MT_MSK, msk);
+      q = req(T_MSK, auth[i], MBMSEC_MT_MSK, msk);
       if (mbmsec_bmsc_kr_handle(kr, &q, &R) != MBMSEC_OK || R.status != 200 || R.items_ok)
         die("msk-request 204", R.code);
     }

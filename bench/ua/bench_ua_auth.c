@@ -10,7 +10,7 @@
 #include "mbmsec/crypto.h"
 #include "mbmsec/digest.h"
 #include "mbmsec/gba.h"
-#include "mbmsec/ua_auth.h"
+#include "mbmsec/ua.h"
 
 #define FQDN "bmsc.example.org"
 #define BTID "AAECAwQFBgcICQoLDA0ODw==@bsf.example.org"

@@ -56,14 +56,14 @@ typedef enum {
 
 /* Metrics and logs. pull: 1 for a solicited pull; tries: messages sent for the delivery. */
 typedef void (*mbmsec_bmsc_event_fn)(void *user, mbmsec_bmsc_event ev, const char *btid,
-                                     const uint8_t msk_id[MSK_ID_LEN], int pull, unsigned tries);
+                                     const uint8_t msk_id[MBMSEC_MSK_ID_LEN], int pull, unsigned tries);
 
 typedef struct {
   const char *fqdn;           /* IDi: the BM-SC FQDN, 1..255 octets (required) */
-  int v_flag;                 /* ask for verification messages (MIKEY_MSK_V_FLAG_DEFAULT = 1) */
-  uint32_t retx_first_ms;     /* first retransmission delay; 0 = MIKEY_RETX_FIRST_MS_DEFAULT */
-  unsigned tries;             /* tries in all, 1..MBMSEC_BMSC_TRIES_MAX; 0 = MIKEY_RETX_TRIES_DEFAULT */
-  unsigned backoff;           /* delay factor per try; 0 = MIKEY_RETX_BACKOFF_FACTOR */
+  int v_flag;                 /* ask for verification messages (MBMSEC_MIKEY_MSK_V_FLAG_DEFAULT = 1) */
+  uint32_t retx_first_ms;     /* first retransmission delay; 0 = MBMSEC_MIKEY_RETX_FIRST_MS_DEFAULT */
+  unsigned tries;             /* tries in all, 1..MBMSEC_BMSC_TRIES_MAX; 0 = MBMSEC_MIKEY_RETX_TRIES_DEFAULT */
+  unsigned backoff;           /* delay factor per try; 0 = MBMSEC_MIKEY_RETX_BACKOFF_FACTOR */
   size_t max_ues;             /* 0 = 100000 */
   uint32_t counter_block;     /* counter values per store reservation; 0 = 1000 */
   mbmsec_store *store;        /* durable counter blocks (required) */
@@ -102,8 +102,8 @@ typedef struct {
 typedef struct {
   mbmsec_bmsc_dl_state state;
   int pull;
-  uint8_t kdid[KDID_LEN];
-  uint8_t msk_id[MSK_ID_LEN];
+  uint8_t kdid[MBMSEC_KDID_LEN];
+  uint8_t msk_id[MBMSEC_MSK_ID_LEN];
   unsigned tries;
   int64_t next_ms; /* next retransmission when pending */
 } mbmsec_bmsc_dl_entry;
@@ -141,21 +141,21 @@ mbmsec_err mbmsec_bmsc_dl_ue_del(mbmsec_bmsc_dl *dl, const char *btid);
  * @return MBMSEC_OK (also when nothing was pending), MBMSEC_ERR_ARG,
  * MBMSEC_ERR_BMSC_UNKNOWN_UE. */
 mbmsec_err mbmsec_bmsc_dl_cancel_group(mbmsec_bmsc_dl *dl, const char *btid,
-                                       const uint8_t kdid[KDID_LEN], uint16_t key_group,
+                                       const uint8_t kdid[MBMSEC_KDID_LEN], uint16_t key_group,
                                        size_t *cancelled);
-/* Sends the MSK (MBMS_MSK_LEN octets; MTK IDs vf..vt) to the UE; pending if V is set (a
+/* Sends the MSK (MBMSEC_MBMS_MSK_LEN octets; MTK IDs vf..vt) to the UE; pending if V is set (a
  * pending delivery of the same MSK ID is restarted: a new CSB ID, the old tries forgotten).
  * On a failed send nothing is kept (the counter value is spent).
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_BMSC_UNKNOWN_UE, MBMSEC_ERR_BMSC_FULL (every
  * slot of the UE pending), MBMSEC_ERR_BMSC_SEND, MBMSEC_ERR_NOMEM, MBMSEC_ERR_RANDOM,
  * MBMSEC_ERR_CRYPTO, the codes of mbmsec_store_counter_reserve and mbmsec_mikey_msk_build. */
 mbmsec_err mbmsec_bmsc_dl_deliver(mbmsec_bmsc_dl *dl, const char *btid,
-                                  const uint8_t kdid[KDID_LEN], const uint8_t msk_id[MSK_ID_LEN],
+                                  const uint8_t kdid[MBMSEC_KDID_LEN], const uint8_t msk_id[MBMSEC_MSK_ID_LEN],
                                   const uint8_t *msk, uint16_t vf, uint16_t vt, int64_t now_ms);
 /* Sends the solicited pull for msk_id (P10); tracked and retransmitted like a delivery (O5).
  * @return as mbmsec_bmsc_dl_deliver. */
-mbmsec_err mbmsec_bmsc_dl_pull(mbmsec_bmsc_dl *dl, const char *btid, const uint8_t kdid[KDID_LEN],
-                               const uint8_t msk_id[MSK_ID_LEN], int64_t now_ms);
+mbmsec_err mbmsec_bmsc_dl_pull(mbmsec_bmsc_dl *dl, const char *btid, const uint8_t kdid[MBMSEC_KDID_LEN],
+                               const uint8_t msk_id[MBMSEC_MSK_ID_LEN], int64_t now_ms);
 /* A datagram from a UE: a verification message from the UE's registered address (any port:
  * the answer comes from the UE's MIKEY socket), whose IDr names the UE and whose CSB ID is
  * that of a pending delivery, and that verifies against a try of it, completes the delivery.
@@ -173,7 +173,7 @@ mbmsec_err mbmsec_bmsc_dl_on_datagram(mbmsec_bmsc_dl *dl, uint32_t src_ipv4, uin
 int64_t mbmsec_bmsc_dl_tick(mbmsec_bmsc_dl *dl, int64_t now_ms);
 /* The state of the delivery (not the pull) of msk_id to the UE; NONE when unknown. */
 mbmsec_bmsc_dl_state mbmsec_bmsc_dl_get(mbmsec_bmsc_dl *dl, const char *btid,
-                                        const uint8_t msk_id[MSK_ID_LEN]);
+                                        const uint8_t msk_id[MBMSEC_MSK_ID_LEN]);
 /* The UE's address, counter and delivery slots.
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_BMSC_UNKNOWN_UE. */
 mbmsec_err mbmsec_bmsc_dl_ue_get(mbmsec_bmsc_dl *dl, const char *btid, mbmsec_bmsc_dl_ue_info *out);

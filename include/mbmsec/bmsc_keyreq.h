@@ -7,10 +7,10 @@
  * library mbmsec_bmsc_keyreq (lib/bmsc/bmsc_keyreq.c; docs/bmsc.md "Requests").
  *
  * Order of the checks (the status of the first that refuses):
- *   0 request-target not KM_PATH "?requesttype=" register|deregister|msk-request  -> 404
+ *   0 request-target not MBMSEC_KM_PATH "?requesttype=" register|deregister|msk-request  -> 404
  *     method not POST                                                             -> 405
  *     body over MBMSEC_BMSC_KR_BODY_MAX                                           -> 413
- *   1-7 the Digest check of lib/ua (ua_auth.h, docs/ua-auth.md): 401 with two challenges
+ *   1-7 the Digest check of lib/ua (ua.h, docs/ua-auth.md): 401 with two challenges
  *     (stale or not), 400, 403, 503; 500 on an internal failure
  *     authenticated, but the client's address is not IPv4 (P6 needs it for MIKEY)  -> 400
  *   8 Content-Type not the requesttype's media type (parameters ignored)         -> 400
@@ -42,11 +42,11 @@
 #include <stdint.h>
 
 #include "mbmsec/bmsc_delivery.h"
-#include "mbmsec/bmsc_members.h"
 #include "mbmsec/error.h"
-#include "mbmsec/mbms_xml.h"
+#include "mbmsec/members.h"
 #include "mbmsec/store.h"
-#include "mbmsec/ua_auth.h"
+#include "mbmsec/ua.h"
+#include "mbmsec/xml.h"
 
 #define MBMSEC_BMSC_KR_BODY_MAX MBMSEC_XML_DOC_MAX /* octets of a request body (413 above) */
 #define MBMSEC_BMSC_KR_STAGE_SAMPLE_DEFAULT 64u
@@ -84,7 +84,7 @@ typedef struct {
                                   for msk-requests. NULL, or a ":memory:" store (another handle
                                   would be another database): msk-requests use store */
   uint16_t ue_mikey_port;      /* P6: the MIKEY port recorded with a registration; 0 =
-                                  MIKEY_UDP_PORT_DEFAULT */
+                                  MBMSEC_MIKEY_UDP_PORT_DEFAULT */
   mbmsec_bmsc_kr_cpu_fn cpu_ns; /* stage timer; NULL = no stage times */
   void *cpu_user;
   unsigned stage_sample;       /* time one request in N per thread; 0 = 64 */

@@ -56,8 +56,8 @@ typedef struct {
   const char *ue_addr;       /* restore */
   const char *reason;        /* restore_skipped: not-registered, bad-ue-addr, impi-mismatch, the
                               * Zn lookup's reason or an error name */
-  uint8_t kdid[KDID_LEN];
-  uint8_t msk_id[MSK_ID_LEN];
+  uint8_t kdid[MBMSEC_KDID_LEN];
+  uint8_t msk_id[MBMSEC_MSK_ID_LEN];
   size_t ues;                /* start */
   uint32_t window_ms;        /* start */
   mbmsec_bmsc_rot_progress progress; /* done */
@@ -133,10 +133,10 @@ void mbmsec_bmsc_rotate_free(mbmsec_bmsc_rotate *r);
  * push of that MSK runs, or a finished one exists without force; plans of other MSKs never
  * refuse it: every Key Group may have a running plan at once),
  * MBMSEC_ERR_NOMEM, MBMSEC_ERR_RANDOM, the store's codes. */
-mbmsec_err mbmsec_bmsc_rotate_begin(mbmsec_bmsc_rotate *r, const uint8_t kdid[KDID_LEN],
+mbmsec_err mbmsec_bmsc_rotate_begin(mbmsec_bmsc_rotate *r, const uint8_t kdid[MBMSEC_KDID_LEN],
                                     uint16_t key_group, uint32_t window_ms, uint32_t jitter_ms,
                                     bool force, int64_t now_s, int64_t now_ms,
-                                    uint8_t msk_id_out[MSK_ID_LEN]);
+                                    uint8_t msk_id_out[MBMSEC_MSK_ID_LEN]);
 
 /* The schedule: for every Key Group in use with a current and a next MSK whose current MSK
  * ends within lead_s of now_s and whose next MSK has no plan yet, begin (window_s, at most
@@ -154,7 +154,7 @@ void mbmsec_bmsc_rotate_tick(mbmsec_bmsc_rotate *r, int64_t now_s, int64_t now_m
  * which settles the plan of msk_id (DELIVERED -> acked, FAILED -> failed). Pulls and
  * retransmissions are ignored. Never calls the delivery engine or takes mu. */
 void mbmsec_bmsc_rotate_on_event(mbmsec_bmsc_rotate *r, mbmsec_bmsc_event ev, const char *btid,
-                                 const uint8_t msk_id[MSK_ID_LEN], int pull);
+                                 const uint8_t msk_id[MBMSEC_MSK_ID_LEN], int pull);
 
 /* MBMSEC_OK when the delivery engine knows btid, else restores it (mbmsec_bmsc_rotate_restore
  * with the config's Zn lookup; one restore at a time).
@@ -166,16 +166,16 @@ mbmsec_err mbmsec_bmsc_rotate_known(mbmsec_bmsc_rotate *r, const char *btid);
  * PULL report per UE. *pulled and *errors count the UEs.
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_BMSC_ROT_NO_MSK, MBMSEC_ERR_BMSC_UNKNOWN_UE
  * (btid given and not restorable), MBMSEC_ERR_NOMEM, the store's codes. */
-mbmsec_err mbmsec_bmsc_rotate_pull(mbmsec_bmsc_rotate *r, const uint8_t kdid[KDID_LEN],
+mbmsec_err mbmsec_bmsc_rotate_pull(mbmsec_bmsc_rotate *r, const uint8_t kdid[MBMSEC_KDID_LEN],
                                    uint16_t key_group, const char *btid, int64_t now_s,
                                    int64_t now_ms, size_t *pulled, size_t *errors);
 
 /* One row of `msk list`: an MSK (current or next) of a Key Group with its latest plan's
  * progress (all 0 without a plan). */
 typedef struct {
-  uint8_t kdid[KDID_LEN];
+  uint8_t kdid[MBMSEC_KDID_LEN];
   uint16_t key_group;
-  uint8_t msk_id[MSK_ID_LEN];
+  uint8_t msk_id[MBMSEC_MSK_ID_LEN];
   uint16_t key_number;
   bool next;                 /* role: false current, true next */
   int64_t valid_from, valid_to;
@@ -194,7 +194,7 @@ mbmsec_err mbmsec_bmsc_rotate_msk_each(mbmsec_bmsc_rotate *r, mbmsec_store *st, 
 /* Calls cb for every plan kept (oldest first) under mu: cb must not call this engine. */
 void mbmsec_bmsc_rotate_plan_each(mbmsec_bmsc_rotate *r,
                                   void (*cb)(void *arg, uint16_t key_group,
-                                             const uint8_t msk_id[MSK_ID_LEN],
+                                             const uint8_t msk_id[MBMSEC_MSK_ID_LEN],
                                              const mbmsec_bmsc_rot_progress *pr),
                                   void *arg);
 

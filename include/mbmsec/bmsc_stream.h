@@ -37,7 +37,7 @@
 typedef struct mbmsec_bmsc_stream mbmsec_bmsc_stream;
 
 typedef struct {
-  uint8_t kdid[KDID_LEN];
+  uint8_t kdid[MBMSEC_KDID_LEN];
   uint32_t mtk_interval_ms; /* a new MTK this often, >= 1 */
   uint32_t mtk_lead_ms;     /* the next MTK's message this long before its first packet */
   uint32_t mtk_period_ms;   /* the current MTK message again this often, >= 1 */
@@ -48,15 +48,15 @@ typedef struct {
 
 /* An MSK of the Key Group (times in Unix milliseconds). */
 typedef struct {
-  uint8_t msk_id[MSK_ID_LEN];
-  uint8_t msk[MBMS_MSK_LEN];
+  uint8_t msk_id[MBMSEC_MSK_ID_LEN];
+  uint8_t msk[MBMSEC_MBMS_MSK_LEN];
   int64_t valid_from_ms, valid_to_ms;
   uint16_t vf, vt;
 } mbmsec_bmsc_stream_msk;
 
 /* One MTK: the MKI's two parts. */
 typedef struct {
-  uint8_t msk_id[MSK_ID_LEN];
+  uint8_t msk_id[MBMSEC_MSK_ID_LEN];
   uint16_t mtk_id;
 } mbmsec_bmsc_stream_mtk;
 
@@ -108,9 +108,9 @@ uint32_t mbmsec_bmsc_stream_packets(const mbmsec_bmsc_stream *s);
 
 /* The derived MTK and salt of (MSK, MTK ID) (rule above); cleanse them after use.
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_CRYPTO. */
-mbmsec_err mbmsec_bmsc_mtk_derive(const uint8_t msk[MBMS_MSK_LEN], const uint8_t kdid[KDID_LEN],
-                                  const uint8_t msk_id[MSK_ID_LEN], uint16_t mtk_id,
-                                  uint8_t mtk[MBMS_MTK_LEN], uint8_t salt[MBMS_MTK_SALT_LEN]);
+mbmsec_err mbmsec_bmsc_mtk_derive(const uint8_t msk[MBMSEC_MBMS_MSK_LEN], const uint8_t kdid[MBMSEC_KDID_LEN],
+                                  const uint8_t msk_id[MBMSEC_MSK_ID_LEN], uint16_t mtk_id,
+                                  uint8_t mtk[MBMSEC_MBMS_MTK_LEN], uint8_t salt[MBMSEC_MBMS_MTK_SALT_LEN]);
 
 /* The generated test payload of packet number n (from 0) with RTP sequence number seq: seq
  * (2 octets, big-endian), n (4 octets, big-endian), then octet i = (n + i) mod 256, len

@@ -50,7 +50,7 @@ mbmsec_err mbmsec_gba_kdf(const uint8_t *key, size_t key_len, uint8_t fc, const 
 void mbmsec_gba_ks(const uint8_t ck[MBMSEC_GBA_CK_LEN], const uint8_t ik[MBMSEC_GBA_IK_LEN],
                    uint8_t ks[MBMSEC_GBA_KS_LEN]);
 
-/* NAF_Id = fqdn || ua_proto (5 octets; NULL = MBMS_UA_PROTO_ID of profile.h), as sent on Zn.
+/* NAF_Id = fqdn || ua_proto (5 octets; NULL = MBMSEC_MBMS_UA_PROTO_ID of profile.h), as sent on Zn.
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_KDF_PARAM_LEN (fqdn_len + 5 > 65535),
  * MBMSEC_ERR_SPACE (cap < fqdn_len + 5). */
 mbmsec_err mbmsec_gba_naf_id(const char *fqdn, size_t fqdn_len, const uint8_t *ua_proto,
@@ -63,7 +63,7 @@ mbmsec_err mbmsec_gba_ks_naf(const uint8_t ks[MBMSEC_GBA_KS_LEN],
                              size_t impi_len, const uint8_t *naf_id, size_t naf_id_len,
                              uint8_t ks_naf[MBMSEC_GBA_KEY_LEN]);
 
-/* The same with NAF_Id = fqdn || ua_proto (NULL = MBMS_UA_PROTO_ID), without a copy.
+/* The same with NAF_Id = fqdn || ua_proto (NULL = MBMSEC_MBMS_UA_PROTO_ID), without a copy.
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_KDF_PARAM_LEN, MBMSEC_ERR_CRYPTO. */
 mbmsec_err mbmsec_gba_ks_naf_fqdn(const uint8_t ks[MBMSEC_GBA_KS_LEN],
                                   const uint8_t rand[MBMSEC_GBA_RAND_LEN], const char *impi,

@@ -15,12 +15,12 @@
 #include "mbmsec/error.h"
 #include "mbmsec/profile.h"
 
-#define MBMSEC_KEY_ID_LEN (KDID_LEN + MSK_ID_LEN) /* Key Domain ID || MSK ID */
+#define MBMSEC_KEY_ID_LEN (MBMSEC_KDID_LEN + MBMSEC_MSK_ID_LEN) /* Key Domain ID || MSK ID */
 #define MBMSEC_KEY_GROUP_LEN 2                    /* octets 0-1 of an MSK ID */
 
 /* MSK ID = key_group || key_number (P5). */
 static inline void mbmsec_msk_id_pack(uint16_t key_group, uint16_t key_number,
-                                      uint8_t out[MSK_ID_LEN])
+                                      uint8_t out[MBMSEC_MSK_ID_LEN])
 {
   out[0] = (uint8_t)(key_group >> 8);
   out[1] = (uint8_t)key_group;
@@ -35,7 +35,7 @@ static inline uint16_t mbmsec_msk_id_group(const uint8_t *msk_id)
 }
 
 /* The key number of an MSK ID (octets 2-3); 0 is reserved (P5) / "the current one" (P15). */
-static inline uint16_t mbmsec_msk_id_keynum(const uint8_t msk_id[MSK_ID_LEN])
+static inline uint16_t mbmsec_msk_id_keynum(const uint8_t msk_id[MBMSEC_MSK_ID_LEN])
 {
   return (uint16_t)((uint16_t)msk_id[2] << 8 | msk_id[3]);
 }
@@ -48,18 +48,18 @@ static inline void mbmsec_key_group_pack(uint16_t key_group, uint8_t out[MBMSEC_
 }
 
 /* key ID = Key Domain ID || MSK ID (7 octets). */
-static inline void mbmsec_key_id_pack(const uint8_t kdid[KDID_LEN], const uint8_t msk_id[MSK_ID_LEN],
+static inline void mbmsec_key_id_pack(const uint8_t kdid[MBMSEC_KDID_LEN], const uint8_t msk_id[MBMSEC_MSK_ID_LEN],
                                       uint8_t out[MBMSEC_KEY_ID_LEN])
 {
-  memcpy(out, kdid, KDID_LEN);
-  memcpy(out + KDID_LEN, msk_id, MSK_ID_LEN);
+  memcpy(out, kdid, MBMSEC_KDID_LEN);
+  memcpy(out + MBMSEC_KDID_LEN, msk_id, MBMSEC_MSK_ID_LEN);
 }
 
-static inline void mbmsec_key_id_unpack(const uint8_t in[MBMSEC_KEY_ID_LEN], uint8_t kdid[KDID_LEN],
-                                        uint8_t msk_id[MSK_ID_LEN])
+static inline void mbmsec_key_id_unpack(const uint8_t in[MBMSEC_KEY_ID_LEN], uint8_t kdid[MBMSEC_KDID_LEN],
+                                        uint8_t msk_id[MBMSEC_MSK_ID_LEN])
 {
-  memcpy(kdid, in, KDID_LEN);
-  memcpy(msk_id, in + KDID_LEN, MSK_ID_LEN);
+  memcpy(kdid, in, MBMSEC_KDID_LEN);
+  memcpy(msk_id, in + MBMSEC_KDID_LEN, MBMSEC_MSK_ID_LEN);
 }
 
 /* The Key Domain ID of a PLMN (P5; TS 24.008 layout): octet 0 = MCC digit 2 (high nibble) |
@@ -68,6 +68,6 @@ static inline void mbmsec_key_id_unpack(const uint8_t in[MBMSEC_KEY_ID_LEN], uin
  * MCC 310 / MNC 260 -> 13 00 62.
  * @return MBMSEC_OK, MBMSEC_ERR_ARG (a pointer NULL, mcc not 3 decimal digits, mnc not 2 or 3
  * decimal digits; out untouched). */
-mbmsec_err mbmsec_kdid_from_plmn(const char *mcc, const char *mnc, uint8_t out[KDID_LEN]);
+mbmsec_err mbmsec_kdid_from_plmn(const char *mcc, const char *mnc, uint8_t out[MBMSEC_KDID_LEN]);
 
 #endif

@@ -40,7 +40,7 @@ typedef struct {
   /* TEST ONLY. Builders send NULL encryption (key data in clear) / the NULL MAC (no MAC). */
   int test_null_encr;
   int test_null_mac;
-  /* Verifiers: the Key Domain ID (KDID_LEN octets) the receiver expects; NULL = any. */
+  /* Verifiers: the Key Domain ID (MBMSEC_KDID_LEN octets) the receiver expects; NULL = any. */
   const uint8_t *expect_kdid;
 } mbmsec_mikey_opts;
 
@@ -53,7 +53,7 @@ typedef struct {
   size_t idi_len;
   const uint8_t *idr;
   size_t idr_len;
-  /* MSK: Key Domain ID (KDID_LEN) and MSK ID (MSK_ID_LEN) of the MTK message. */
+  /* MSK: Key Domain ID (MBMSEC_KDID_LEN) and MSK ID (MBMSEC_MSK_ID_LEN) of the MTK message. */
   const uint8_t *kdid;
   const uint8_t *msk_id;
 } mbmsec_mikey_key_ref;
@@ -77,36 +77,36 @@ typedef mbmsec_err (*mbmsec_mikey_key_cb)(void *ctx, const mbmsec_mikey_key_ref 
 /* What a builder chose: needed to check the verification message. */
 typedef struct {
   uint32_t csb_id;
-  uint8_t rand[MIKEY_RAND_LEN];
+  uint8_t rand[MBMSEC_MIKEY_RAND_LEN];
   uint32_t counter;
 } mbmsec_mikey_sent;
 
 typedef struct {
-  uint8_t kdid[KDID_LEN];
-  uint8_t msk_id[MSK_ID_LEN]; /* Key Group (2) || key number (2) */
+  uint8_t kdid[MBMSEC_KDID_LEN];
+  uint8_t msk_id[MBMSEC_MSK_ID_LEN]; /* Key Group (2) || key number (2) */
   const uint8_t *idi;         /* BM-SC FQDN, 1..MBMSEC_MIKEY_ID_MAX octets */
   size_t idi_len;
   const uint8_t *idr;         /* B-TID, 1..MBMSEC_MIKEY_ID_MAX octets */
   size_t idr_len;
   uint32_t counter;           /* per-MUK counter */
   int v_flag;                 /* ask for a verification message */
-  const uint8_t *msk;         /* MBMS_MSK_LEN octets; NULL = solicited pull (P10) */
+  const uint8_t *msk;         /* MBMSEC_MBMS_MSK_LEN octets; NULL = solicited pull (P10) */
   uint16_t vf, vt;            /* MTK-ID interval, vf <= vt */
   int fixed;                  /* 1: use csb_id and rand below instead of mbmsec_random */
   uint32_t csb_id;
-  uint8_t rand[MIKEY_RAND_LEN];
+  uint8_t rand[MBMSEC_MIKEY_RAND_LEN];
 } mbmsec_mikey_msk_params;
 
 typedef struct {
-  uint8_t kdid[KDID_LEN];
-  uint8_t msk_id[MSK_ID_LEN];
+  uint8_t kdid[MBMSEC_KDID_LEN];
+  uint8_t msk_id[MBMSEC_MSK_ID_LEN];
   uint16_t mtk_id;
   uint32_t counter;           /* per-MSK counter */
-  const uint8_t *mtk;         /* MBMS_MTK_LEN octets */
-  const uint8_t *salt;        /* MBMS_MTK_SALT_LEN octets */
+  const uint8_t *mtk;         /* MBMSEC_MBMS_MTK_LEN octets */
+  const uint8_t *salt;        /* MBMSEC_MBMS_MTK_SALT_LEN octets */
   int fixed;
   uint32_t csb_id;
-  uint8_t rand[MIKEY_RAND_LEN];
+  uint8_t rand[MBMSEC_MIKEY_RAND_LEN];
 } mbmsec_mikey_mtk_params;
 
 /* A verified MSK message. Holds the MSK: cleanse with mbmsec_mikey_msk_info_cleanse. */
@@ -115,11 +115,11 @@ typedef struct {
   uint32_t counter;
   uint8_t v_flag;
   uint8_t pull; /* 1: solicited pull, msk/vf/vt are zero */
-  uint8_t kdid[KDID_LEN];
-  uint8_t msk_id[MSK_ID_LEN];
-  uint8_t msk[MBMS_MSK_LEN];
+  uint8_t kdid[MBMSEC_KDID_LEN];
+  uint8_t msk_id[MBMSEC_MSK_ID_LEN];
+  uint8_t msk[MBMSEC_MBMS_MSK_LEN];
   uint16_t vf, vt;
-  uint8_t rand[MIKEY_RAND_LEN];
+  uint8_t rand[MBMSEC_MIKEY_RAND_LEN];
   uint8_t idi[MBMSEC_MIKEY_ID_MAX];
   size_t idi_len;
   uint8_t idr[MBMSEC_MIKEY_ID_MAX];
@@ -130,11 +130,11 @@ typedef struct {
 typedef struct {
   uint32_t csb_id;
   uint32_t counter;
-  uint8_t kdid[KDID_LEN];
-  uint8_t msk_id[MSK_ID_LEN];
+  uint8_t kdid[MBMSEC_KDID_LEN];
+  uint8_t msk_id[MBMSEC_MSK_ID_LEN];
   uint16_t mtk_id;
-  uint8_t mtk[MBMS_MTK_LEN];
-  uint8_t salt[MBMS_MTK_SALT_LEN];
+  uint8_t mtk[MBMSEC_MBMS_MTK_LEN];
+  uint8_t salt[MBMSEC_MBMS_MTK_SALT_LEN];
 } mbmsec_mikey_mtk_info;
 
 /* Builds an MSK message under the MUK (mikey.md 7.1); *sent (may be NULL) gets CSB ID, RAND,

@@ -2,7 +2,7 @@
  *
  * One opaque object holds:
  *  - per MUK (named by its MUK ID = IDi data + IDr data) the last accepted MSK-message counter;
- *  - per Key Group (Key Domain ID + the first two MSK ID octets) at most MSK_PER_KEY_GROUP
+ *  - per Key Group (Key Domain ID + the first two MSK ID octets) at most MBMSEC_MSK_PER_KEY_GROUP
  *    MSKs (current and next), each with its MTK-ID interval [VF, VT], its last accepted
  *    MTK-message counter and its last accepted MTK ID.
  * The accept functions verify a message (mbmsec/mikey_msg.h) and apply the profile rules; the
@@ -28,7 +28,7 @@
 /* An upper bound of mbmsec_mikey_state_serialize's output. */
 #define MBMSEC_MIKEY_STATE_SER_MAX                                                   \
   (8 + MBMSEC_MIKEY_STATE_MAX_MUKS * (2 + 2 * MBMSEC_MIKEY_ID_MAX + 4) +           \
-   MBMSEC_MIKEY_STATE_MAX_GROUPS * (KDID_LEN + 2 + 1 + MSK_PER_KEY_GROUP * (2 + MBMS_MSK_LEN + 11)) + \
+   MBMSEC_MIKEY_STATE_MAX_GROUPS * (MBMSEC_KDID_LEN + 2 + 1 + MBMSEC_MSK_PER_KEY_GROUP * (2 + MBMSEC_MBMS_MSK_LEN + 11)) + \
    32)
 
 typedef struct mbmsec_mikey_state mbmsec_mikey_state;
@@ -61,7 +61,7 @@ typedef struct {
   mbmsec_mikey_msk_outcome outcome;
   mbmsec_mikey_msk_info info;
   int dropped;                       /* NEW: an older MSK of the Key Group was dropped */
-  uint8_t dropped_msk_id[MSK_ID_LEN];
+  uint8_t dropped_msk_id[MBMSEC_MSK_ID_LEN];
   size_t ver_len;                    /* > 0: send ver[0..ver_len) to the MSK message's source */
   uint8_t ver[MBMSEC_MIKEY_VER_MSG_MAX];
 } mbmsec_mikey_msk_result;
@@ -104,7 +104,7 @@ mbmsec_err mbmsec_mikey_state_deserialize(mbmsec_mikey_state *st, const uint8_t 
 
 /* A stored MSK (a copy: cleanse it). */
 typedef struct {
-  uint8_t key[MBMS_MSK_LEN];
+  uint8_t key[MBMSEC_MBMS_MSK_LEN];
   uint16_t vf, vt;
   uint32_t counter;    /* last MTK-message counter, 0 = none */
   int has_last_mtk;
@@ -112,8 +112,8 @@ typedef struct {
 } mbmsec_mikey_msk_entry;
 
 /* @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_MIKEY_UNKNOWN_MSK. */
-mbmsec_err mbmsec_mikey_state_get_msk(const mbmsec_mikey_state *st, const uint8_t kdid[KDID_LEN],
-                                      const uint8_t msk_id[MSK_ID_LEN], mbmsec_mikey_msk_entry *out);
+mbmsec_err mbmsec_mikey_state_get_msk(const mbmsec_mikey_state *st, const uint8_t kdid[MBMSEC_KDID_LEN],
+                                      const uint8_t msk_id[MBMSEC_MSK_ID_LEN], mbmsec_mikey_msk_entry *out);
 /* The stored counter of a MUK ID (0 when none is stored). @return MBMSEC_OK, MBMSEC_ERR_ARG. */
 mbmsec_err mbmsec_mikey_state_muk_counter(const mbmsec_mikey_state *st, const uint8_t *idi,
                                           size_t idi_len, const uint8_t *idr, size_t idr_len,

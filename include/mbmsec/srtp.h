@@ -14,7 +14,7 @@
 #include "mbmsec/error.h"
 #include "mbmsec/profile.h"
 
-#define MBMSEC_SRTP_MKI_LEN (MSK_ID_LEN + MTK_ID_LEN) /* 6 */
+#define MBMSEC_SRTP_MKI_LEN (MBMSEC_MSK_ID_LEN + MBMSEC_MTK_ID_LEN) /* 6 */
 #define MBMSEC_SRTP_MAX_KEYS 16                       /* libsrtp's SRTP_MAX_NUM_MASTER_KEYS */
 #define MBMSEC_SRTP_TRAILER_MAX 16                    /* MKI 6 + tag 10: room protect needs */
 
@@ -22,10 +22,10 @@ typedef struct mbmsec_srtp mbmsec_srtp;
 
 /* One installed MTK. */
 typedef struct {
-  uint8_t msk_id[MSK_ID_LEN];
+  uint8_t msk_id[MBMSEC_MSK_ID_LEN];
   uint16_t mtk_id;
-  uint8_t mtk[MBMS_MTK_LEN];
-  uint8_t salt[MBMS_MTK_SALT_LEN];
+  uint8_t mtk[MBMSEC_MBMS_MTK_LEN];
+  uint8_t salt[MBMSEC_MBMS_MTK_SALT_LEN];
 } mbmsec_srtp_key;
 
 /* Packet counts of a context. */
@@ -48,7 +48,7 @@ mbmsec_err mbmsec_srtp_set_keys(mbmsec_srtp *s, const mbmsec_srtp_key *keys, siz
  * MSK ID and MTK ID; cap must leave MBMSEC_SRTP_TRAILER_MAX octets after *len.
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_SPACE, MBMSEC_ERR_SRTP_PACKET,
  * MBMSEC_ERR_SRTP_NO_KEY, MBMSEC_ERR_SRTP. */
-mbmsec_err mbmsec_srtp_protect(mbmsec_srtp *s, const uint8_t msk_id[MSK_ID_LEN], uint16_t mtk_id,
+mbmsec_err mbmsec_srtp_protect(mbmsec_srtp *s, const uint8_t msk_id[MBMSEC_MSK_ID_LEN], uint16_t mtk_id,
                                uint8_t *pkt, size_t *len, size_t cap);
 /* Receiver: checks and decrypts pkt[0..*len) in place (then *len is the RTP length). mki (may
  * be NULL) gets the packet's MKI whenever one could be read, also on MBMSEC_ERR_SRTP_NO_KEY, so
@@ -61,7 +61,7 @@ void mbmsec_srtp_get_stats(const mbmsec_srtp *s, mbmsec_srtp_stats *out);
 /* Cleanses the keys and frees; NULL is fine. */
 void mbmsec_srtp_free(mbmsec_srtp *s);
 /* The MKI of an MTK: MSK ID || MTK ID (big-endian). */
-void mbmsec_srtp_mki(const uint8_t msk_id[MSK_ID_LEN], uint16_t mtk_id,
+void mbmsec_srtp_mki(const uint8_t msk_id[MBMSEC_MSK_ID_LEN], uint16_t mtk_id,
                      uint8_t mki[MBMSEC_SRTP_MKI_LEN]);
 
 #endif

@@ -41,16 +41,17 @@
 #include <sys/socket.h>
 
 #include "mbmsec/error.h"
-#include "mbmsec/mbms_xml.h"
 #include "mbmsec/mikey_msg.h"
 #include "mbmsec/mikey_state.h"
 #include "mbmsec/profile.h"
 #include "mbmsec/srtp.h"
 #include "mbmsec/ue.h"
+#include "mbmsec/ue_km.h"
+#include "mbmsec/xml.h"
 
 #define MBMSEC_UE_AGENT_SERVICES 8   /* user services of one agent */
 #define MBMSEC_UE_AGENT_GROUPS 4     /* Key Groups of one service */
-#define MBMSEC_UE_AGENT_MSKS (MBMSEC_MIKEY_STATE_MAX_GROUPS * MSK_PER_KEY_GROUP) /* MSKs tracked (P11) */
+#define MBMSEC_UE_AGENT_MSKS (MBMSEC_MIKEY_STATE_MAX_GROUPS * MBMSEC_MSK_PER_KEY_GROUP) /* MSKs tracked (P11) */
 #define MBMSEC_UE_AGENT_MTKS_PER_MSK 2 /* the MTK in use and the one before (packets in flight) */
 #define MBMSEC_UE_AGENT_MTKS MBMSEC_SRTP_MAX_KEYS
 #define MBMSEC_UE_AGENT_TEXT_MAX 200 /* reasons, log lines */
@@ -119,8 +120,8 @@ typedef struct {
 
 /* One MSK held (status). */
 typedef struct {
-  uint8_t kdid[KDID_LEN];
-  uint8_t msk_id[MSK_ID_LEN];
+  uint8_t kdid[MBMSEC_KDID_LEN];
+  uint8_t msk_id[MBMSEC_MSK_ID_LEN];
   uint16_t vf, vt;
   int64_t stored_ms, last_used_ms;
   bool valid;
@@ -133,7 +134,7 @@ typedef struct {
   mbmsec_ue_agent_phase phase;
   bool registered;
   size_t n_groups;
-  uint8_t kdid[KDID_LEN];
+  uint8_t kdid[MBMSEC_KDID_LEN];
   uint16_t groups[MBMSEC_UE_AGENT_GROUPS];
   char last_error[MBMSEC_UE_AGENT_TEXT_MAX + 1]; /* "" = none */
   char reason[MBMSEC_UE_AGENT_TEXT_MAX + 1];     /* LEFT: why */
@@ -188,7 +189,7 @@ mbmsec_err mbmsec_ue_agent_on_mikey(mbmsec_ue_agent *a, const uint8_t *dgram, si
 /* Event: an SRTP packet of a session of Key Domain kdid was decrypted (rc MBMSEC_OK: marks the
  * MSK in use) or refused with MBMSEC_ERR_SRTP_NO_KEY naming mki (a newer MSK: missed key
  * update). Other results are ignored. @return MBMSEC_OK, MBMSEC_ERR_ARG. */
-mbmsec_err mbmsec_ue_agent_on_srtp(mbmsec_ue_agent *a, const uint8_t kdid[KDID_LEN],
+mbmsec_err mbmsec_ue_agent_on_srtp(mbmsec_ue_agent *a, const uint8_t kdid[MBMSEC_KDID_LEN],
                                    const uint8_t mki[MBMSEC_SRTP_MKI_LEN], mbmsec_err rc,
                                    int64_t now_ms);
 /* Event: time passed (call at mbmsec_ue_agent_next_deadline or later). @return MBMSEC_OK. */

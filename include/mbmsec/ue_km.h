@@ -12,10 +12,10 @@
 
 #include "mbmsec/error.h"
 #include "mbmsec/gba.h"
-#include "mbmsec/mbms_xml.h"
 #include "mbmsec/profile.h"
 #include "mbmsec/ue.h"
 #include "mbmsec/ue_ua.h"
+#include "mbmsec/xml.h"
 
 #define MBMSEC_UE_KM_TARGET_MAX 512   /* request-target incl. the query */
 #define MBMSEC_UE_KM_EXCHANGES_MAX 6  /* HTTP round trips of one request (bootstrap included) */
@@ -54,8 +54,8 @@ typedef struct {
   unsigned code;             /* its status group's code */
   bool requested;            /* the item was in our request */
   bool keyid_ok;             /* msk-request: kdid / msk_id decoded */
-  uint8_t kdid[KDID_LEN];
-  uint8_t msk_id[MSK_ID_LEN];
+  uint8_t kdid[MBMSEC_KDID_LEN];
+  uint8_t msk_id[MBMSEC_MSK_ID_LEN];
 } mbmsec_ue_km_item;
 
 /* @param km_uri http(s)://host[:port][/path] without query; naf_fqdn the BM-SC FQDN of the

@@ -24,7 +24,7 @@
 
 /* What a pending delivery needs beyond its slot; cleansed and freed when it ends. */
 typedef struct {
-  uint8_t msk[MBMS_MSK_LEN];
+  uint8_t msk[MBMSEC_MBMS_MSK_LEN];
   mbmsec_mikey_sent sent[MBMSEC_BMSC_TRIES_MAX];
 } live_t;
 
@@ -32,8 +32,8 @@ typedef struct {
   uint8_t state; /* mbmsec_bmsc_dl_state */
   uint8_t pull;
   uint8_t tries;
-  uint8_t kdid[KDID_LEN];
-  uint8_t msk_id[MSK_ID_LEN];
+  uint8_t kdid[MBMSEC_KDID_LEN];
+  uint8_t msk_id[MBMSEC_MSK_ID_LEN];
   uint16_t vf, vt;
   uint32_t csb_id;
   uint32_t delay_ms;
@@ -134,9 +134,9 @@ mbmsec_err mbmsec_bmsc_dl_new(const mbmsec_bmsc_dl_config *cfg, mbmsec_bmsc_dl *
   ENSURE_OUT(dl, MBMSEC_ERR_NOMEM);
   dl->cfg = *cfg;
   dl->cfg.fqdn = dl->fqdn;
-  if (!dl->cfg.retx_first_ms) dl->cfg.retx_first_ms = MIKEY_RETX_FIRST_MS_DEFAULT;
-  if (!dl->cfg.tries) dl->cfg.tries = MIKEY_RETX_TRIES_DEFAULT;
-  if (!dl->cfg.backoff) dl->cfg.backoff = MIKEY_RETX_BACKOFF_FACTOR;
+  if (!dl->cfg.retx_first_ms) dl->cfg.retx_first_ms = MBMSEC_MIKEY_RETX_FIRST_MS_DEFAULT;
+  if (!dl->cfg.tries) dl->cfg.tries = MBMSEC_MIKEY_RETX_TRIES_DEFAULT;
+  if (!dl->cfg.backoff) dl->cfg.backoff = MBMSEC_MIKEY_RETX_BACKOFF_FACTOR;
   if (!dl->cfg.max_ues) dl->cfg.max_ues = 100000;
   if (!dl->cfg.counter_block) dl->cfg.counter_block = MBMSEC_BMSC_COUNTER_BLOCK_DEFAULT;
   memcpy(dl->fqdn, cfg->fqdn, fl + 1);
@@ -279,7 +279,7 @@ mbmsec_err mbmsec_bmsc_dl_ue_del(mbmsec_bmsc_dl *dl, const char *btid)
 }
 
 mbmsec_err mbmsec_bmsc_dl_cancel_group(mbmsec_bmsc_dl *dl, const char *btid,
-                                       const uint8_t kdid[KDID_LEN], uint16_t key_group,
+                                       const uint8_t kdid[MBMSEC_KDID_LEN], uint16_t key_group,
                                        size_t *cancelled)
 {
   ENSURE(dl && btid && kdid, MBMSEC_ERR_ARG);
@@ -291,7 +291,7 @@ mbmsec_err mbmsec_bmsc_dl_cancel_group(mbmsec_bmsc_dl *dl, const char *btid,
   size_t n = 0;
   for (int i = 0; i < MBMSEC_BMSC_PENDING_PER_UE; i++) {
     delivery *d = &u->d[i];
-    if (d->state != MBMSEC_BMSC_DL_PENDING || memcmp(d->kdid, kdid, KDID_LEN) ||
+    if (d->state != MBMSEC_BMSC_DL_PENDING || memcmp(d->kdid, kdid, MBMSEC_KDID_LEN) ||
         memcmp(d->msk_id, kg, sizeof kg))
       continue;
     /* The slot becomes free (NONE): tick skips it, on_datagram finds no CSB ID, start may
@@ -343,8 +343,8 @@ static mbmsec_err send_try(mbmsec_bmsc_dl *dl, ue_t *u, delivery *d, int64_t now
                                .idr = (const uint8_t *)u->btid, .idr_len = u->btid_len,
                                .v_flag = dl->cfg.v_flag != 0, .msk = d->pull ? NULL : d->live->msk,
                                .vf = d->vf, .vt = d->vt, .fixed = 1, .csb_id = d->csb_id};
-  memcpy(p.kdid, d->kdid, KDID_LEN);
-  memcpy(p.msk_id, d->msk_id, MSK_ID_LEN);
+  memcpy(p.kdid, d->kdid, MBMSEC_KDID_LEN);
+  memcpy(p.msk_id, d->msk_id, MBMSEC_MSK_ID_LEN);
   GUARD_OUT(next_counter(dl, u, &p.counter));
   GUARD_OUT(mbmsec_random(p.rand, sizeof p.rand));
   GUARD_OUT(mbmsec_mikey_msk_build(&p, u->muk, sizeof u->muk, NULL, msg, sizeof msg, &len, &sent));
@@ -360,8 +360,8 @@ out:
 }
 
 /* Starts a delivery (pull = 0, msk set) or a pull in a slot of the UE. */
-static mbmsec_err start(mbmsec_bmsc_dl *dl, const char *btid, const uint8_t kdid[KDID_LEN],
-                        const uint8_t msk_id[MSK_ID_LEN], int pull, const uint8_t *msk,
+static mbmsec_err start(mbmsec_bmsc_dl *dl, const char *btid, const uint8_t kdid[MBMSEC_KDID_LEN],
+                        const uint8_t msk_id[MBMSEC_MSK_ID_LEN], int pull, const uint8_t *msk,
                         uint16_t vf, uint16_t vt, int64_t now_ms)
 {
   const size_t n = strnlen(btid, MBMSEC_BMSC_BTID_MAX + 1);
@@ -374,7 +374,7 @@ static mbmsec_err start(mbmsec_bmsc_dl *dl, const char *btid, const uint8_t kdid
     for (int i = 0; i < MBMSEC_BMSC_PENDING_PER_UE && !d; i++) {
       delivery *c = &u->d[i];
       if (pass == 0 ? c->state != MBMSEC_BMSC_DL_NONE && c->pull == pull &&
-                          !memcmp(c->msk_id, msk_id, MSK_ID_LEN)
+                          !memcmp(c->msk_id, msk_id, MBMSEC_MSK_ID_LEN)
           : pass == 1 ? c->state == MBMSEC_BMSC_DL_NONE
                       : c->state != MBMSEC_BMSC_DL_PENDING)
         d = c;
@@ -385,9 +385,9 @@ static mbmsec_err start(mbmsec_bmsc_dl *dl, const char *btid, const uint8_t kdid
   d->live = calloc(1, sizeof *d->live);
   ENSURE_OUT(d->live, MBMSEC_ERR_NOMEM);
   d->pull = (uint8_t)pull;
-  memcpy(d->kdid, kdid, KDID_LEN);
-  memcpy(d->msk_id, msk_id, MSK_ID_LEN);
-  if (msk) memcpy(d->live->msk, msk, MBMS_MSK_LEN);
+  memcpy(d->kdid, kdid, MBMSEC_KDID_LEN);
+  memcpy(d->msk_id, msk_id, MBMSEC_MSK_ID_LEN);
+  if (msk) memcpy(d->live->msk, msk, MBMSEC_MBMS_MSK_LEN);
   d->vf = vf, d->vt = vt;
   d->delay_ms = dl->cfg.retx_first_ms;
   /* A CSB ID no other pending delivery of this UE uses (RFC 3830 6.1: unique per pair). */
@@ -417,15 +417,15 @@ out:
 }
 
 mbmsec_err mbmsec_bmsc_dl_deliver(mbmsec_bmsc_dl *dl, const char *btid,
-                                  const uint8_t kdid[KDID_LEN], const uint8_t msk_id[MSK_ID_LEN],
+                                  const uint8_t kdid[MBMSEC_KDID_LEN], const uint8_t msk_id[MBMSEC_MSK_ID_LEN],
                                   const uint8_t *msk, uint16_t vf, uint16_t vt, int64_t now_ms)
 {
   ENSURE(dl && btid && kdid && msk_id && msk && vf <= vt, MBMSEC_ERR_ARG);
   return start(dl, btid, kdid, msk_id, 0, msk, vf, vt, now_ms);
 }
 
-mbmsec_err mbmsec_bmsc_dl_pull(mbmsec_bmsc_dl *dl, const char *btid, const uint8_t kdid[KDID_LEN],
-                               const uint8_t msk_id[MSK_ID_LEN], int64_t now_ms)
+mbmsec_err mbmsec_bmsc_dl_pull(mbmsec_bmsc_dl *dl, const char *btid, const uint8_t kdid[MBMSEC_KDID_LEN],
+                               const uint8_t msk_id[MBMSEC_MSK_ID_LEN], int64_t now_ms)
 {
   ENSURE(dl && btid && kdid && msk_id, MBMSEC_ERR_ARG);
   return start(dl, btid, kdid, msk_id, 1, NULL, 0, 0, now_ms);
@@ -543,15 +543,15 @@ static void info_of(const ue_t *u, mbmsec_bmsc_dl_ue_info *out)
     mbmsec_bmsc_dl_entry *e = &out->e[out->n++];
     e->state = (mbmsec_bmsc_dl_state)d->state;
     e->pull = d->pull;
-    memcpy(e->kdid, d->kdid, KDID_LEN);
-    memcpy(e->msk_id, d->msk_id, MSK_ID_LEN);
+    memcpy(e->kdid, d->kdid, MBMSEC_KDID_LEN);
+    memcpy(e->msk_id, d->msk_id, MBMSEC_MSK_ID_LEN);
     e->tries = d->tries;
     e->next_ms = d->state == MBMSEC_BMSC_DL_PENDING ? d->next_ms : 0;
   }
 }
 
 mbmsec_bmsc_dl_state mbmsec_bmsc_dl_get(mbmsec_bmsc_dl *dl, const char *btid,
-                                        const uint8_t msk_id[MSK_ID_LEN])
+                                        const uint8_t msk_id[MBMSEC_MSK_ID_LEN])
 {
   if (!dl || !btid || !msk_id) return MBMSEC_BMSC_DL_NONE;
   ue_t *u = ue_lock(dl, btid, strnlen(btid, MBMSEC_BMSC_BTID_MAX + 1));
@@ -559,7 +559,7 @@ mbmsec_bmsc_dl_state mbmsec_bmsc_dl_get(mbmsec_bmsc_dl *dl, const char *btid,
   mbmsec_bmsc_dl_state st = MBMSEC_BMSC_DL_NONE;
   for (int i = 0; i < MBMSEC_BMSC_PENDING_PER_UE; i++)
     if (u->d[i].state != MBMSEC_BMSC_DL_NONE && !u->d[i].pull &&
-        !memcmp(u->d[i].msk_id, msk_id, MSK_ID_LEN))
+        !memcmp(u->d[i].msk_id, msk_id, MBMSEC_MSK_ID_LEN))
       st = (mbmsec_bmsc_dl_state)u->d[i].state;
   pthread_mutex_unlock(&u->lock);
   return st;

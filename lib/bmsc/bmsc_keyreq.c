@@ -60,8 +60,8 @@ struct mbmsec_bmsc_kr {
   kr_scratch *list;
 };
 
-static const char *const REQ_TYPES[] = {KM_RT_REGISTER, KM_RT_DEREGISTER, KM_RT_MSK};
-static const char *const REQ_MEDIA[] = {MT_REGISTER, MT_DEREGISTER, MT_MSK};
+static const char *const REQ_TYPES[] = {MBMSEC_KM_RT_REGISTER, MBMSEC_KM_RT_DEREGISTER, MBMSEC_KM_RT_MSK};
+static const char *const REQ_MEDIA[] = {MBMSEC_MT_REGISTER, MBMSEC_MT_DEREGISTER, MBMSEC_MT_MSK};
 
 /* ---- per-thread scratch */
 
@@ -140,7 +140,7 @@ mbmsec_err mbmsec_bmsc_kr_new(const mbmsec_bmsc_kr_config *cfg, mbmsec_bmsc_kr *
     return rc;
   }
   kr->store = cfg->store;
-  kr->ue_port = cfg->ue_mikey_port ? cfg->ue_mikey_port : MIKEY_UDP_PORT_DEFAULT;
+  kr->ue_port = cfg->ue_mikey_port ? cfg->ue_mikey_port : MBMSEC_MIKEY_UDP_PORT_DEFAULT;
   kr->clock = cfg->ua.clock;
   kr->clock_user = cfg->ua.clock_user;
   kr->cpu_ns = cfg->cpu_ns;
@@ -174,7 +174,7 @@ mbmsec_ua *mbmsec_bmsc_kr_ua(mbmsec_bmsc_kr *kr) { return kr ? kr->ua : NULL; }
 
 mbmsec_bmsc_kr_type mbmsec_bmsc_kr_type_of(const char *target, size_t len)
 {
-  static const char prefix[] = KM_PATH "?requesttype=";
+  static const char prefix[] = MBMSEC_KM_PATH "?requesttype=";
   const size_t pl = sizeof prefix - 1;
   if (!target || len <= pl || memcmp(target, prefix, pl)) return MBMSEC_BMSC_KR_NONE;
   for (int i = 0; i < 3; i++)
@@ -259,7 +259,7 @@ static mbmsec_err decide(kr_ctx *c, const uint8_t *body, size_t len, const mbmse
       t2 = stage_now(c);
       for (size_t i = 0; i < ans->n; i++) count_ok(c, ans->items[i].code);
       rc = mbmsec_xml_build_msk_response(ans, sc->resp, RESP_MAX, &r->body_len);
-      r->content_type = MT_MSK_RESPONSE;
+      r->content_type = MBMSEC_MT_MSK_RESPONSE;
       const uint64_t t3 = stage_now(c);
       stage_add(c, MBMSEC_BMSC_KR_STAGE_XML, (t1 - t0) + (t3 - t2));
       stage_add(c, MBMSEC_BMSC_KR_STAGE_STORE, t2 - t1);
@@ -285,7 +285,7 @@ static mbmsec_err decide(kr_ctx *c, const uint8_t *body, size_t len, const mbmse
   uint64_t t2 = stage_now(c);
   for (size_t i = 0; i < ans->n; i++) count_ok(c, ans->items[i].code);
   rc = mbmsec_xml_build_register_response(ans, sc->resp, RESP_MAX, &r->body_len);
-  r->content_type = MT_REGISTER_RESPONSE;
+  r->content_type = MBMSEC_MT_REGISTER_RESPONSE;
   stage_add(c, MBMSEC_BMSC_KR_STAGE_XML, (t1 - t0) + (stage_now(c) - t2));
   stage_add(c, MBMSEC_BMSC_KR_STAGE_STORE, t2 - t1);
   return rc;

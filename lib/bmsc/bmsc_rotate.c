@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "guard.h"
-#include "mbmsec/bmsc_members.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/keyid.h"
+#include "mbmsec/members.h"
 
 static void report(mbmsec_bmsc_rotate_report_fn fn, void *user, mbmsec_bmsc_rotate_report *r)
 {
@@ -26,12 +26,12 @@ static void generate(mbmsec_store *st, const mbmsec_members_group_use *g, int64_
                      int64_t now, mbmsec_bmsc_rotate_report_fn fn, void *user, size_t *made)
 {
   mbmsec_bmsc_rotate_report r = {.what = MBMSEC_BMSC_ROTATE_R_GENERATED};
-  memcpy(r.kdid, g->kdid, KDID_LEN);
+  memcpy(r.kdid, g->kdid, MBMSEC_KDID_LEN);
   r.code = mbmsec_members_msk_generate(st, g->kdid, g->key_group, from, from + g->msk_lifetime,
                                        MBMSEC_BMSC_ROTATE_MTK_FIRST, MBMSEC_BMSC_ROTATE_MTK_LAST,
                                        now, r.msk_id);
   if (r.code == MBMSEC_OK) ++*made;
-  else memset(r.msk_id, 0, MSK_ID_LEN);
+  else memset(r.msk_id, 0, MBMSEC_MSK_ID_LEN);
   report(fn, user, &r);
 }
 
@@ -58,9 +58,9 @@ mbmsec_err mbmsec_bmsc_rotate_keep_msks(mbmsec_store *st, int64_t now_s,
     if (!gs.has_current) generate(st, &g[i], now_s, now_s, fn, user, &made);
     else {
       mbmsec_store_msk cur;
-      uint8_t id[MSK_ID_LEN];
+      uint8_t id[MBMSEC_MSK_ID_LEN];
       mbmsec_msk_id_pack(g[i].key_group, gs.current, id);
-      if (mbmsec_store_msk_get(st, g[i].kdid, KDID_LEN, id, MSK_ID_LEN, &cur) == MBMSEC_OK)
+      if (mbmsec_store_msk_get(st, g[i].kdid, MBMSEC_KDID_LEN, id, MBMSEC_MSK_ID_LEN, &cur) == MBMSEC_OK)
         next_from = cur.valid_to;
       mbmsec_cleanse(&cur, sizeof cur);
     }
@@ -140,11 +140,11 @@ mbmsec_err mbmsec_bmsc_rotate_restore(mbmsec_store *st, mbmsec_bmsc_dl *dl, cons
 /* ---- plans */
 
 typedef struct {
-  uint8_t kdid[KDID_LEN];
+  uint8_t kdid[MBMSEC_KDID_LEN];
   uint16_t key_group;
-  uint8_t msk_id[MSK_ID_LEN];
+  uint8_t msk_id[MBMSEC_MSK_ID_LEN];
   uint16_t vf, vt;
-  uint8_t key[MBMS_MSK_LEN];
+  uint8_t key[MBMSEC_MBMS_MSK_LEN];
   char **btids; /* sorted; index = scheduler id */
   size_t n;
   mbmsec_bmsc_rot *rot; /* NULL for an empty group */
@@ -153,7 +153,7 @@ typedef struct {
 
 typedef struct {
   char *btid;
-  uint8_t msk_id[MSK_ID_LEN];
+  uint8_t msk_id[MBMSEC_MSK_ID_LEN];
   bool acked;
 } rot_event;
 
@@ -195,10 +195,10 @@ static bool plan_active(const rot_plan *p)
   return pr.waiting || pr.pending;
 }
 
-static rot_plan *find_plan(mbmsec_bmsc_rotate *r, const uint8_t msk_id[MSK_ID_LEN])
+static rot_plan *find_plan(mbmsec_bmsc_rotate *r, const uint8_t msk_id[MBMSEC_MSK_ID_LEN])
 {
   for (size_t i = r->n; i-- > 0;)
-    if (!memcmp(r->plans[i]->msk_id, msk_id, MSK_ID_LEN)) return r->plans[i];
+    if (!memcmp(r->plans[i]->msk_id, msk_id, MBMSEC_MSK_ID_LEN)) return r->plans[i];
   return NULL;
 }
 
@@ -241,7 +241,7 @@ uint64_t mbmsec_bmsc_rotate_dropped_events(mbmsec_bmsc_rotate *r)
 
 /* Called by the delivery engine with a UE lock held: queue only (never the engine, never mu). */
 void mbmsec_bmsc_rotate_on_event(mbmsec_bmsc_rotate *r, mbmsec_bmsc_event ev, const char *btid,
-                                 const uint8_t msk_id[MSK_ID_LEN], int pull)
+                                 const uint8_t msk_id[MBMSEC_MSK_ID_LEN], int pull)
 {
   if (!r || !btid || !msk_id || pull || ev == MBMSEC_BMSC_EV_RETRANSMITTED || !atomic_load(&r->any))
     return;
@@ -257,7 +257,7 @@ void mbmsec_bmsc_rotate_on_event(mbmsec_bmsc_rotate *r, mbmsec_bmsc_event ev, co
   char *b = r->qn < r->qcap ? strdup(btid) : NULL;
   if (b) {
     r->q[r->qn].btid = b;
-    memcpy(r->q[r->qn].msk_id, msk_id, MSK_ID_LEN);
+    memcpy(r->q[r->qn].msk_id, msk_id, MBMSEC_MSK_ID_LEN);
     r->q[r->qn].acked = ev == MBMSEC_BMSC_EV_DELIVERED;
     r->qn++;
   } else {
@@ -266,10 +266,10 @@ void mbmsec_bmsc_rotate_on_event(mbmsec_bmsc_rotate *r, mbmsec_bmsc_event ev, co
   pthread_mutex_unlock(&r->qmu);
 }
 
-mbmsec_err mbmsec_bmsc_rotate_begin(mbmsec_bmsc_rotate *r, const uint8_t kdid[KDID_LEN],
+mbmsec_err mbmsec_bmsc_rotate_begin(mbmsec_bmsc_rotate *r, const uint8_t kdid[MBMSEC_KDID_LEN],
                                     uint16_t key_group, uint32_t window_ms, uint32_t jitter_ms,
                                     bool force, int64_t now_s, int64_t now_ms,
-                                    uint8_t msk_id_out[MSK_ID_LEN])
+                                    uint8_t msk_id_out[MBMSEC_MSK_ID_LEN])
 {
   ENSURE(r && kdid, MBMSEC_ERR_ARG);
   mbmsec_store *st = r->cfg.store;
@@ -284,10 +284,10 @@ mbmsec_err mbmsec_bmsc_rotate_begin(mbmsec_bmsc_rotate *r, const uint8_t kdid[KD
   if (!gs.has_next && !gs.has_current) return MBMSEC_ERR_BMSC_ROT_NO_MSK;
   rot_plan *p = calloc(1, sizeof *p);
   ENSURE(p, MBMSEC_ERR_NOMEM);
-  memcpy(p->kdid, kdid, KDID_LEN);
+  memcpy(p->kdid, kdid, MBMSEC_KDID_LEN);
   p->key_group = key_group;
   mbmsec_msk_id_pack(key_group, gs.has_next ? gs.next : gs.current, p->msk_id);
-  if (msk_id_out) memcpy(msk_id_out, p->msk_id, MSK_ID_LEN);
+  if (msk_id_out) memcpy(msk_id_out, p->msk_id, MBMSEC_MSK_ID_LEN);
   pthread_mutex_lock(&r->mu);
   rot_plan *old = find_plan(r, p->msk_id);
   bool busy = old && (plan_active(old) || !force);
@@ -297,7 +297,7 @@ mbmsec_err mbmsec_bmsc_rotate_begin(mbmsec_bmsc_rotate *r, const uint8_t kdid[KD
     return MBMSEC_ERR_BMSC_ROT_BUSY;
   }
   mbmsec_store_msk m;
-  rc = mbmsec_store_msk_get(st, kdid, KDID_LEN, p->msk_id, MSK_ID_LEN, &m);
+  rc = mbmsec_store_msk_get(st, kdid, MBMSEC_KDID_LEN, p->msk_id, MBMSEC_MSK_ID_LEN, &m);
   if (rc == MBMSEC_OK) {
     memcpy(p->key, m.key, sizeof p->key);
     p->vf = m.vf;
@@ -353,8 +353,8 @@ mbmsec_err mbmsec_bmsc_rotate_begin(mbmsec_bmsc_rotate *r, const uint8_t kdid[KD
   }
   mbmsec_bmsc_rotate_report rep = {.what = MBMSEC_BMSC_ROTATE_R_START, .ues = p->n,
                                    .window_ms = window_ms};
-  memcpy(rep.kdid, kdid, KDID_LEN);
-  memcpy(rep.msk_id, p->msk_id, MSK_ID_LEN);
+  memcpy(rep.kdid, kdid, MBMSEC_KDID_LEN);
+  memcpy(rep.msk_id, p->msk_id, MBMSEC_MSK_ID_LEN);
   emit(r, &rep);
   return MBMSEC_OK;
 }
@@ -371,7 +371,7 @@ size_t mbmsec_bmsc_rotate_schedule(mbmsec_bmsc_rotate *r, int64_t now_s, int64_t
     if (mbmsec_members_group_state_get(st, g[i].kdid, g[i].key_group, now_s, &gs) != MBMSEC_OK ||
         !gs.has_current || !gs.has_next)
       continue;
-    uint8_t cur_id[MSK_ID_LEN], next_id[MSK_ID_LEN];
+    uint8_t cur_id[MBMSEC_MSK_ID_LEN], next_id[MBMSEC_MSK_ID_LEN];
     mbmsec_msk_id_pack(g[i].key_group, gs.current, cur_id);
     mbmsec_msk_id_pack(g[i].key_group, gs.next, next_id);
     pthread_mutex_lock(&r->mu);
@@ -379,7 +379,7 @@ size_t mbmsec_bmsc_rotate_schedule(mbmsec_bmsc_rotate *r, int64_t now_s, int64_t
     pthread_mutex_unlock(&r->mu);
     if (have) continue;
     mbmsec_store_msk m;
-    mbmsec_err rc = mbmsec_store_msk_get(st, g[i].kdid, KDID_LEN, cur_id, MSK_ID_LEN, &m);
+    mbmsec_err rc = mbmsec_store_msk_get(st, g[i].kdid, MBMSEC_KDID_LEN, cur_id, MBMSEC_MSK_ID_LEN, &m);
     const int64_t left = m.valid_to - now_s;
     mbmsec_cleanse(&m, sizeof m);
     if (rc != MBMSEC_OK || left > (int64_t)r->cfg.lead_s) continue;
@@ -424,8 +424,8 @@ static void push_due(mbmsec_bmsc_rotate *r, rot_plan *p, const uint32_t *ids, si
       ok[i] = false;
       mbmsec_bmsc_rotate_report rep = {.what = MBMSEC_BMSC_ROTATE_R_SKIP_DEREGISTERED,
                                        .code = MBMSEC_ERR_BMSC_UNKNOWN_UE, .btid = btid};
-      memcpy(rep.kdid, p->kdid, KDID_LEN);
-      memcpy(rep.msk_id, p->msk_id, MSK_ID_LEN);
+      memcpy(rep.kdid, p->kdid, MBMSEC_KDID_LEN);
+      memcpy(rep.msk_id, p->msk_id, MBMSEC_MSK_ID_LEN);
       emit(r, &rep);
       continue;
     }
@@ -439,8 +439,8 @@ static void push_due(mbmsec_bmsc_rotate *r, rot_plan *p, const uint32_t *ids, si
     if (rc != MBMSEC_OK) {
       mbmsec_bmsc_rotate_report rep = {.what = MBMSEC_BMSC_ROTATE_R_SEND_ERROR, .code = rc,
                                        .btid = btid};
-      memcpy(rep.kdid, p->kdid, KDID_LEN);
-      memcpy(rep.msk_id, p->msk_id, MSK_ID_LEN);
+      memcpy(rep.kdid, p->kdid, MBMSEC_KDID_LEN);
+      memcpy(rep.msk_id, p->msk_id, MBMSEC_MSK_ID_LEN);
       emit(r, &rep);
     }
   }
@@ -513,8 +513,8 @@ void mbmsec_bmsc_rotate_tick(mbmsec_bmsc_rotate *r, int64_t now_s, int64_t now_m
     if (p->logged_done || (p->rot && plan_active(p))) continue;
     p->logged_done = true;
     mbmsec_bmsc_rotate_report rep = {.what = MBMSEC_BMSC_ROTATE_R_DONE};
-    memcpy(rep.kdid, p->kdid, KDID_LEN);
-    memcpy(rep.msk_id, p->msk_id, MSK_ID_LEN);
+    memcpy(rep.kdid, p->kdid, MBMSEC_KDID_LEN);
+    memcpy(rep.msk_id, p->msk_id, MBMSEC_MSK_ID_LEN);
     mbmsec_bmsc_rot_get_progress(p->rot, &rep.progress);
     rep.ues = p->n;
     emit(r, &rep); /* under mu: the report callback must not call this engine */
@@ -523,7 +523,7 @@ void mbmsec_bmsc_rotate_tick(mbmsec_bmsc_rotate *r, int64_t now_s, int64_t now_m
   free(q);
 }
 
-mbmsec_err mbmsec_bmsc_rotate_pull(mbmsec_bmsc_rotate *r, const uint8_t kdid[KDID_LEN],
+mbmsec_err mbmsec_bmsc_rotate_pull(mbmsec_bmsc_rotate *r, const uint8_t kdid[MBMSEC_KDID_LEN],
                                    uint16_t key_group, const char *btid, int64_t now_s,
                                    int64_t now_ms, size_t *pulled, size_t *errors)
 {
@@ -532,7 +532,7 @@ mbmsec_err mbmsec_bmsc_rotate_pull(mbmsec_bmsc_rotate *r, const uint8_t kdid[KDI
   mbmsec_members_group_state gs;
   GUARD(mbmsec_members_group_state_get(r->cfg.store, kdid, key_group, now_s, &gs));
   ENSURE(gs.has_current || gs.has_next, MBMSEC_ERR_BMSC_ROT_NO_MSK);
-  uint8_t id[MSK_ID_LEN];
+  uint8_t id[MBMSEC_MSK_ID_LEN];
   mbmsec_msk_id_pack(key_group, gs.has_current ? gs.current : gs.next, id);
   char **b = NULL;
   size_t n = 0;
@@ -553,8 +553,8 @@ mbmsec_err mbmsec_bmsc_rotate_pull(mbmsec_bmsc_rotate *r, const uint8_t kdid[KDI
     if (rc == MBMSEC_OK) ++*pulled;
     else ++*errors;
     mbmsec_bmsc_rotate_report rep = {.what = MBMSEC_BMSC_ROTATE_R_PULL, .code = rc, .btid = b[i]};
-    memcpy(rep.kdid, kdid, KDID_LEN);
-    memcpy(rep.msk_id, id, MSK_ID_LEN);
+    memcpy(rep.kdid, kdid, MBMSEC_KDID_LEN);
+    memcpy(rep.msk_id, id, MBMSEC_MSK_ID_LEN);
     emit(r, &rep);
   }
   mbmsec_members_btids_free(b, n);
@@ -581,13 +581,13 @@ mbmsec_err mbmsec_bmsc_rotate_msk_each(mbmsec_bmsc_rotate *r, mbmsec_store *st, 
       if (role == 0 ? !gs.has_current : !gs.has_next) continue;
       mbmsec_bmsc_rotate_msk_row row;
       memset(&row, 0, sizeof row);
-      memcpy(row.kdid, g[i].kdid, KDID_LEN);
+      memcpy(row.kdid, g[i].kdid, MBMSEC_KDID_LEN);
       row.key_group = g[i].key_group;
       row.key_number = role == 0 ? gs.current : gs.next;
       row.next = role == 1;
       mbmsec_msk_id_pack(row.key_group, row.key_number, row.msk_id);
       mbmsec_store_msk m;
-      mbmsec_err rc = mbmsec_store_msk_get(st, row.kdid, KDID_LEN, row.msk_id, MSK_ID_LEN, &m);
+      mbmsec_err rc = mbmsec_store_msk_get(st, row.kdid, MBMSEC_KDID_LEN, row.msk_id, MBMSEC_MSK_ID_LEN, &m);
       row.valid_from = m.valid_from;
       row.valid_to = m.valid_to;
       row.vf = m.vf;
@@ -613,7 +613,7 @@ mbmsec_err mbmsec_bmsc_rotate_msk_each(mbmsec_bmsc_rotate *r, mbmsec_store *st, 
 
 void mbmsec_bmsc_rotate_plan_each(mbmsec_bmsc_rotate *r,
                                   void (*cb)(void *arg, uint16_t key_group,
-                                             const uint8_t msk_id[MSK_ID_LEN],
+                                             const uint8_t msk_id[MBMSEC_MSK_ID_LEN],
                                              const mbmsec_bmsc_rot_progress *pr),
                                   void *arg)
 {

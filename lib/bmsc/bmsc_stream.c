@@ -32,7 +32,7 @@ struct mbmsec_bmsc_stream {
 
 static int same_mtk(const mbmsec_bmsc_stream_mtk *a, const mbmsec_bmsc_stream_mtk *b)
 {
-  return a->mtk_id == b->mtk_id && !memcmp(a->msk_id, b->msk_id, MSK_ID_LEN);
+  return a->mtk_id == b->mtk_id && !memcmp(a->msk_id, b->msk_id, MBMSEC_MSK_ID_LEN);
 }
 
 mbmsec_err mbmsec_bmsc_stream_new(const mbmsec_bmsc_stream_conf *c, mbmsec_bmsc_stream **out)
@@ -95,10 +95,10 @@ static const mbmsec_bmsc_stream_msk *msk_at(const mbmsec_bmsc_stream *s, int64_t
 }
 
 static const mbmsec_bmsc_stream_msk *msk_by_id(const mbmsec_bmsc_stream *s,
-                                               const uint8_t id[MSK_ID_LEN])
+                                               const uint8_t id[MBMSEC_MSK_ID_LEN])
 {
   for (size_t i = 0; i < s->n_msk; i++)
-    if (!memcmp(s->msk[i].msk_id, id, MSK_ID_LEN)) return &s->msk[i];
+    if (!memcmp(s->msk[i].msk_id, id, MBMSEC_MSK_ID_LEN)) return &s->msk[i];
   return NULL;
 }
 
@@ -110,7 +110,7 @@ mbmsec_err mbmsec_bmsc_stream_mtk_at(const mbmsec_bmsc_stream *s, int64_t now_ms
   ENSURE(k, MBMSEC_ERR_BMSC_STREAM_NO_MSK);
   const uint64_t steps = (uint64_t)(now_ms - k->valid_from_ms) / s->c.mtk_interval_ms;
   const uint64_t id = (uint64_t)k->vf + steps;
-  memcpy(out->msk_id, k->msk_id, MSK_ID_LEN);
+  memcpy(out->msk_id, k->msk_id, MBMSEC_MSK_ID_LEN);
   out->mtk_id = (uint16_t)(id > k->vt ? k->vt : id);
   return MBMSEC_OK;
 }
@@ -153,21 +153,21 @@ int mbmsec_bmsc_stream_mtk_due(const mbmsec_bmsc_stream *s, int64_t now_ms,
   return 0;
 }
 
-mbmsec_err mbmsec_bmsc_mtk_derive(const uint8_t msk[MBMS_MSK_LEN], const uint8_t kdid[KDID_LEN],
-                                  const uint8_t msk_id[MSK_ID_LEN], uint16_t mtk_id,
-                                  uint8_t mtk[MBMS_MTK_LEN], uint8_t salt[MBMS_MTK_SALT_LEN])
+mbmsec_err mbmsec_bmsc_mtk_derive(const uint8_t msk[MBMSEC_MBMS_MSK_LEN], const uint8_t kdid[MBMSEC_KDID_LEN],
+                                  const uint8_t msk_id[MBMSEC_MSK_ID_LEN], uint16_t mtk_id,
+                                  uint8_t mtk[MBMSEC_MBMS_MTK_LEN], uint8_t salt[MBMSEC_MBMS_MTK_SALT_LEN])
 {
   ENSURE(msk && kdid && msk_id && mtk && salt, MBMSEC_ERR_ARG);
   const uint8_t id[2] = {(uint8_t)(mtk_id >> 8), (uint8_t)mtk_id};
   const mbmsec_iov parts[] = {{DERIVE_LABEL, sizeof DERIVE_LABEL - 1},
-                              {kdid, KDID_LEN},
-                              {msk_id, MSK_ID_LEN},
+                              {kdid, MBMSEC_KDID_LEN},
+                              {msk_id, MBMSEC_MSK_ID_LEN},
                               {id, sizeof id}};
   uint8_t out[32];
-  mbmsec_err rc = mbmsec_hmac(MBMSEC_MD_SHA256, msk, MBMS_MSK_LEN, parts, 4, out);
+  mbmsec_err rc = mbmsec_hmac(MBMSEC_MD_SHA256, msk, MBMSEC_MBMS_MSK_LEN, parts, 4, out);
   if (rc == MBMSEC_OK) {
-    memcpy(mtk, out, MBMS_MTK_LEN);
-    memcpy(salt, out + MBMS_MTK_LEN, MBMS_MTK_SALT_LEN);
+    memcpy(mtk, out, MBMSEC_MBMS_MTK_LEN);
+    memcpy(salt, out + MBMSEC_MBMS_MTK_LEN, MBMSEC_MBMS_MTK_SALT_LEN);
   }
   mbmsec_cleanse(out, sizeof out);
   return rc;
@@ -180,18 +180,18 @@ mbmsec_err mbmsec_bmsc_stream_mtk_message(mbmsec_bmsc_stream *s, const mbmsec_bm
   ENSURE(s && m && out && len, MBMSEC_ERR_ARG);
   const mbmsec_bmsc_stream_msk *k = msk_by_id(s, m->msk_id);
   ENSURE(k, MBMSEC_ERR_BMSC_STREAM_NO_MSK);
-  uint8_t mtk[MBMS_MTK_LEN], salt[MBMS_MTK_SALT_LEN];
+  uint8_t mtk[MBMSEC_MBMS_MTK_LEN], salt[MBMSEC_MBMS_MTK_SALT_LEN];
   mbmsec_err rc = mbmsec_bmsc_mtk_derive(k->msk, s->c.kdid, k->msk_id, m->mtk_id, mtk, salt);
   if (rc == MBMSEC_OK) {
     mbmsec_mikey_mtk_params p;
     memset(&p, 0, sizeof p);
-    memcpy(p.kdid, s->c.kdid, KDID_LEN);
-    memcpy(p.msk_id, k->msk_id, MSK_ID_LEN);
+    memcpy(p.kdid, s->c.kdid, MBMSEC_KDID_LEN);
+    memcpy(p.msk_id, k->msk_id, MBMSEC_MSK_ID_LEN);
     p.mtk_id = m->mtk_id;
     p.counter = counter;
     p.mtk = mtk;
     p.salt = salt;
-    rc = mbmsec_mikey_mtk_build(&p, k->msk, MBMS_MSK_LEN, NULL, out, cap, len, NULL);
+    rc = mbmsec_mikey_mtk_build(&p, k->msk, MBMSEC_MBMS_MSK_LEN, NULL, out, cap, len, NULL);
   }
   mbmsec_cleanse(mtk, sizeof mtk);
   mbmsec_cleanse(salt, sizeof salt);
@@ -217,7 +217,7 @@ static mbmsec_err install(mbmsec_bmsc_stream *s, const mbmsec_bmsc_stream_mtk *n
   mbmsec_err rc = MBMSEC_OK;
   for (size_t i = 0; i < n && rc == MBMSEC_OK; i++) {
     const mbmsec_bmsc_stream_msk *m = msk_by_id(s, want[i].msk_id);
-    memcpy(k[i].msk_id, want[i].msk_id, MSK_ID_LEN);
+    memcpy(k[i].msk_id, want[i].msk_id, MBMSEC_MSK_ID_LEN);
     k[i].mtk_id = want[i].mtk_id;
     rc = mbmsec_bmsc_mtk_derive(m->msk, s->c.kdid, m->msk_id, want[i].mtk_id, k[i].mtk, k[i].salt);
   }

@@ -1,5 +1,5 @@
-/* BM-SC membership decisions: include/mbmsec/bmsc_members.h, docs/bmsc-membership.md. */
-#include "mbmsec/bmsc_members.h"
+/* BM-SC membership decisions: include/mbmsec/members.h, docs/bmsc-membership.md. */
+#include "mbmsec/members.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -38,11 +38,11 @@ static mbmsec_err check_ue(const mbmsec_members_ue *ue, int need_addr)
 #define key_number mbmsec_msk_id_keynum
 
 /* Appends an MSK to push unless it is there already. */
-static mbmsec_err push_add(mbmsec_members_push *p, const uint8_t kdid[KDID_LEN], uint16_t group,
+static mbmsec_err push_add(mbmsec_members_push *p, const uint8_t kdid[MBMSEC_KDID_LEN], uint16_t group,
                            uint16_t number)
 {
   mbmsec_members_msk_ref r;
-  memcpy(r.kdid, kdid, KDID_LEN);
+  memcpy(r.kdid, kdid, MBMSEC_KDID_LEN);
   msk_id_of(group, number, r.msk_id);
   for (size_t i = 0; i < p->n; i++)
     if (memcmp(&p->items[i], &r, sizeof r) == 0)
@@ -56,7 +56,7 @@ static void state_of(const members_msks *m, int64_t now, mbmsec_members_group_st
 
 /* Pushes the current and next MSK of a group (those that exist) by its MSK list. */
 static mbmsec_err push_current_next(const members_msks *m, mbmsec_members_push *p,
-                                    const uint8_t kdid[KDID_LEN], uint16_t group, int64_t now,
+                                    const uint8_t kdid[MBMSEC_KDID_LEN], uint16_t group, int64_t now,
                                     size_t *pushed)
 {
   mbmsec_members_group_state gs;
@@ -75,14 +75,14 @@ static mbmsec_err push_current_next(const members_msks *m, mbmsec_members_push *
 
 /* ---- group state ---- */
 
-mbmsec_err members_msks_read(mbmsec_store *st, const uint8_t kdid[KDID_LEN], uint16_t group,
+mbmsec_err members_msks_read(mbmsec_store *st, const uint8_t kdid[MBMSEC_KDID_LEN], uint16_t group,
                              members_msks *out)
 {
   mbmsec_err rc;
   mbmsec_store_msk list[MBMSEC_MEMBERS_MSKS_PER_LIST];
   size_t n = 0, total = 0;
   out->n = out->total = 0;
-  GUARD_OUT(mbmsec_store_msk_list(st, kdid, KDID_LEN, group, list, MBMSEC_MEMBERS_MSKS_PER_LIST,
+  GUARD_OUT(mbmsec_store_msk_list(st, kdid, MBMSEC_KDID_LEN, group, list, MBMSEC_MEMBERS_MSKS_PER_LIST,
                                   &n, &total));
   out->n = n;
   out->total = total;
@@ -123,7 +123,7 @@ static void state_of(const members_msks *m, int64_t now, mbmsec_members_group_st
   }
 }
 
-mbmsec_err mbmsec_members_group_state_get(mbmsec_store *st, const uint8_t kdid[KDID_LEN],
+mbmsec_err mbmsec_members_group_state_get(mbmsec_store *st, const uint8_t kdid[MBMSEC_KDID_LEN],
                                           uint16_t key_group, int64_t now,
                                           mbmsec_members_group_state *out)
 {
@@ -156,21 +156,21 @@ static unsigned register_item(mbmsec_store *st, const mbmsec_members_ue *ue, int
   size_t ng = 0, pushed = 0, undo = push->n;
   int granted = 0;
   if (it->err != MBMSEC_OK)
-    return MBMS_STATUS_BAD_REQUEST;
+    return MBMSEC_MBMS_STATUS_BAD_REQUEST;
   mbmsec_err rc = mbmsec_store_service_get(st, it->text, &svc);
   if (rc == MBMSEC_ERR_STORE_NOT_FOUND || rc == MBMSEC_ERR_STORE_SERVICE_ID)
-    return rc == MBMSEC_ERR_STORE_NOT_FOUND ? MBMS_STATUS_NOT_FOUND : MBMS_STATUS_BAD_REQUEST;
+    return rc == MBMSEC_ERR_STORE_NOT_FOUND ? MBMSEC_MBMS_STATUS_NOT_FOUND : MBMSEC_MBMS_STATUS_BAD_REQUEST;
   if (rc != MBMSEC_OK)
-    return MBMS_STATUS_SERVER_ERROR;
+    return MBMSEC_MBMS_STATUS_SERVER_ERROR;
   if (!uss_mbms)
-    return MBMS_STATUS_UNAUTHORIZED;
+    return MBMSEC_MBMS_STATUS_UNAUTHORIZED;
   if (mbmsec_store_subscription_check(st, ue->impi, it->text, &granted) != MBMSEC_OK)
-    return MBMS_STATUS_SERVER_ERROR;
+    return MBMSEC_MBMS_STATUS_SERVER_ERROR;
   if (!granted)
-    return MBMS_STATUS_UNAUTHORIZED;
+    return MBMSEC_MBMS_STATUS_UNAUTHORIZED;
   if (mbmsec_store_key_group_list(st, it->text, groups, MBMSEC_MEMBERS_GROUPS_PER_SERVICE, &ng) !=
       MBMSEC_OK)
-    return MBMS_STATUS_SERVER_ERROR;
+    return MBMSEC_MBMS_STATUS_SERVER_ERROR;
   for (size_t g = 0; g < ng; g++) {
     members_msks m;
     if (members_msks_read(st, svc.kdid, groups[g], &m) != MBMSEC_OK ||
@@ -182,10 +182,10 @@ static unsigned register_item(mbmsec_store *st, const mbmsec_members_ue *ue, int
     .created = now};
   if (mbmsec_store_registration_put(st, &reg) != MBMSEC_OK)
     goto fail;
-  return MBMS_STATUS_OK;
+  return MBMSEC_MBMS_STATUS_OK;
 fail:
   push->n = undo; /* push_add only appends: forget this item's additions */
-  return MBMS_STATUS_SERVER_ERROR;
+  return MBMSEC_MBMS_STATUS_SERVER_ERROR;
 }
 
 mbmsec_err mbmsec_members_register(mbmsec_store *st, const mbmsec_members_ue *ue,
@@ -220,16 +220,16 @@ static mbmsec_err collect_service(const mbmsec_store_service *svc, void *arg)
 }
 
 /* The services that use Key Group (kdid, group). */
-static mbmsec_err group_services(mbmsec_store *st, const uint8_t kdid[KDID_LEN], uint16_t group,
+static mbmsec_err group_services(mbmsec_store *st, const uint8_t kdid[MBMSEC_KDID_LEN], uint16_t group,
                                  service_ids *ids)
 {
   ids->n = 0;
-  return mbmsec_store_key_group_services(st, kdid, KDID_LEN, group, collect_service, ids);
+  return mbmsec_store_key_group_services(st, kdid, MBMSEC_KDID_LEN, group, collect_service, ids);
 }
 
 /* Whether the IMPI is registered (and, with need_subscription, also subscribed) to some
  * service of the group; *used says whether any service uses the group. */
-mbmsec_err members_group_access(mbmsec_store *st, const char *impi, const uint8_t kdid[KDID_LEN],
+mbmsec_err members_group_access(mbmsec_store *st, const char *impi, const uint8_t kdid[MBMSEC_KDID_LEN],
                                 uint16_t group, int need_subscription, int *used, int *allowed)
 {
   service_ids ids;
@@ -252,13 +252,13 @@ mbmsec_err members_group_access(mbmsec_store *st, const char *impi, const uint8_
   return MBMSEC_OK;
 }
 
-static void stop_add(mbmsec_members_stop *stop, const uint8_t kdid[KDID_LEN], uint16_t group)
+static void stop_add(mbmsec_members_stop *stop, const uint8_t kdid[MBMSEC_KDID_LEN], uint16_t group)
 {
   for (size_t i = 0; i < stop->n; i++)
-    if (stop->items[i].key_group == group && memcmp(stop->items[i].kdid, kdid, KDID_LEN) == 0)
+    if (stop->items[i].key_group == group && memcmp(stop->items[i].kdid, kdid, MBMSEC_KDID_LEN) == 0)
       return;
   if (stop->n < sizeof stop->items / sizeof stop->items[0]) {
-    memcpy(stop->items[stop->n].kdid, kdid, KDID_LEN);
+    memcpy(stop->items[stop->n].kdid, kdid, MBMSEC_KDID_LEN);
     stop->items[stop->n++].key_group = group;
   }
 }
@@ -270,20 +270,20 @@ static unsigned deregister_item(mbmsec_store *st, const mbmsec_members_ue *ue,
   uint16_t groups[MBMSEC_MEMBERS_GROUPS_PER_SERVICE];
   size_t ng = 0;
   if (it->err != MBMSEC_OK)
-    return MBMS_STATUS_BAD_REQUEST;
+    return MBMSEC_MBMS_STATUS_BAD_REQUEST;
   mbmsec_err rc = mbmsec_store_service_get(st, it->text, &svc);
   if (rc == MBMSEC_ERR_STORE_NOT_FOUND || rc == MBMSEC_ERR_STORE_SERVICE_ID)
-    return rc == MBMSEC_ERR_STORE_NOT_FOUND ? MBMS_STATUS_NOT_FOUND : MBMS_STATUS_BAD_REQUEST;
+    return rc == MBMSEC_ERR_STORE_NOT_FOUND ? MBMSEC_MBMS_STATUS_NOT_FOUND : MBMSEC_MBMS_STATUS_BAD_REQUEST;
   if (rc != MBMSEC_OK)
-    return MBMS_STATUS_SERVER_ERROR;
+    return MBMSEC_MBMS_STATUS_SERVER_ERROR;
   if (mbmsec_store_key_group_list(st, it->text, groups, MBMSEC_MEMBERS_GROUPS_PER_SERVICE, &ng) !=
       MBMSEC_OK)
-    return MBMS_STATUS_SERVER_ERROR;
+    return MBMSEC_MBMS_STATUS_SERVER_ERROR;
   rc = mbmsec_store_registration_delete(st, ue->impi, it->text);
   if (rc == MBMSEC_ERR_STORE_NOT_FOUND)
-    return MBMS_STATUS_OK; /* not registered: the state the UE asks for holds already */
+    return MBMSEC_MBMS_STATUS_OK; /* not registered: the state the UE asks for holds already */
   if (rc != MBMSEC_OK)
-    return MBMS_STATUS_SERVER_ERROR;
+    return MBMSEC_MBMS_STATUS_SERVER_ERROR;
   /* Stop a group unless another registration of this IMPI still uses it. */
   for (size_t g = 0; g < ng; g++) {
     int used = 0, still = 1;
@@ -292,7 +292,7 @@ static unsigned deregister_item(mbmsec_store *st, const mbmsec_members_ue *ue,
     if (!still)
       stop_add(stop, svc.kdid, groups[g]);
   }
-  return MBMS_STATUS_OK;
+  return MBMSEC_MBMS_STATUS_OK;
 }
 
 mbmsec_err mbmsec_members_deregister(mbmsec_store *st, const mbmsec_members_ue *ue,
@@ -322,27 +322,27 @@ static unsigned msk_item(mbmsec_store *st, mbmsec_members_cache *cache, const mb
   mbmsec_members_group_state gs;
   members_msks own;
   const members_msks *m = &own;
-  unsigned code = MBMS_STATUS_SERVER_ERROR;
+  unsigned code = MBMSEC_MBMS_STATUS_SERVER_ERROR;
   if (it->err != MBMSEC_OK)
-    return MBMS_STATUS_BAD_REQUEST;
+    return MBMSEC_MBMS_STATUS_BAD_REQUEST;
   const uint16_t group = mbmsec_msk_id_group(it->msk_id);
   const uint16_t k = key_number(it->msk_id);
   mbmsec_err rc = cache ? members_cache_access(cache, st, ue->impi, it->kdid, group, &used, &allowed)
                         : members_group_access(st, ue->impi, it->kdid, group, 1, &used, &allowed);
   if (rc != MBMSEC_OK)
-    return MBMS_STATUS_SERVER_ERROR;
+    return MBMSEC_MBMS_STATUS_SERVER_ERROR;
   if (!used)
-    return MBMS_STATUS_NOT_FOUND;
+    return MBMSEC_MBMS_STATUS_NOT_FOUND;
   if (!allowed)
-    return MBMS_STATUS_UNAUTHORIZED;
+    return MBMSEC_MBMS_STATUS_UNAUTHORIZED;
   rc = cache ? members_cache_msks(cache, st, it->kdid, group, &m)
              : members_msks_read(st, it->kdid, group, &own);
   if (rc != MBMSEC_OK)
     goto out;
-  if (k == MSK_KEYNUM_CURRENT) {
+  if (k == MBMSEC_MSK_KEYNUM_CURRENT) {
     if (push_current_next(m, push, it->kdid, group, now, &pushed) != MBMSEC_OK)
       goto out;
-    code = pushed > 0 ? MBMS_STATUS_OK : MBMS_STATUS_UNAVAILABLE;
+    code = pushed > 0 ? MBMSEC_MBMS_STATUS_OK : MBMSEC_MBMS_STATUS_UNAVAILABLE;
     goto out;
   }
   state_of(m, now, &gs);
@@ -358,13 +358,13 @@ static unsigned msk_item(mbmsec_store *st, mbmsec_members_cache *cache, const mb
       }
   } else {
     mbmsec_store_msk msk;
-    rc = mbmsec_store_msk_get(st, it->kdid, KDID_LEN, it->msk_id, MSK_ID_LEN, &msk);
+    rc = mbmsec_store_msk_get(st, it->kdid, MBMSEC_KDID_LEN, it->msk_id, MBMSEC_MSK_ID_LEN, &msk);
     valid_to = msk.valid_to;
     mbmsec_cleanse(&msk, sizeof msk);
   }
   if (rc == MBMSEC_ERR_STORE_NOT_FOUND || (rc == MBMSEC_OK && valid_to <= now)) {
     /* P15: above every key number = not generated yet; else unknown or gone. */
-    code = k > gs.newest ? MBMS_STATUS_NO_UPDATE : MBMS_STATUS_NOT_FOUND;
+    code = k > gs.newest ? MBMSEC_MBMS_STATUS_NO_UPDATE : MBMSEC_MBMS_STATUS_NOT_FOUND;
     goto out;
   }
   if (rc != MBMSEC_OK)
@@ -374,9 +374,9 @@ static unsigned msk_item(mbmsec_store *st, mbmsec_members_cache *cache, const mb
   if (gs.has_current && gs.current == k && gs.has_next &&
       push_add(push, it->kdid, group, gs.next) != MBMSEC_OK)
     goto out;
-  code = MBMS_STATUS_OK;
+  code = MBMSEC_MBMS_STATUS_OK;
 out:
-  if (code != MBMS_STATUS_OK)
+  if (code != MBMSEC_MBMS_STATUS_OK)
     push->n = undo;
   return code;
 }
@@ -410,35 +410,35 @@ mbmsec_err mbmsec_members_msk_request(mbmsec_store *st, const mbmsec_members_ue 
 
 /* ---- MSK generation ---- */
 
-mbmsec_err mbmsec_members_msk_generate(mbmsec_store *st, const uint8_t kdid[KDID_LEN],
+mbmsec_err mbmsec_members_msk_generate(mbmsec_store *st, const uint8_t kdid[MBMSEC_KDID_LEN],
                                        uint16_t key_group, int64_t valid_from, int64_t valid_to,
                                        uint16_t vf, uint16_t vt, int64_t now,
-                                       uint8_t msk_id[MSK_ID_LEN])
+                                       uint8_t msk_id[MBMSEC_MSK_ID_LEN])
 {
   mbmsec_err rc;
   mbmsec_store_msk list[MBMSEC_MEMBERS_MSKS_PER_LIST];
-  uint8_t key[MBMS_MSK_LEN];
+  uint8_t key[MBMSEC_MBMS_MSK_LEN];
   size_t n = 0, total = 0, live = 0;
   uint64_t first = 0, skip = 0;
   char name[MBMSEC_STORE_COUNTER_NAME_MAX + 1];
   service_ids ids;
   memset(list, 0, sizeof list);
   ENSURE(st != NULL && kdid != NULL && msk_id != NULL, MBMSEC_ERR_ARG);
-  memset(msk_id, 0, MSK_ID_LEN);
+  memset(msk_id, 0, MBMSEC_MSK_ID_LEN);
   ENSURE(valid_to > valid_from && vf <= vt, MBMSEC_ERR_STORE_VALIDITY);
   GUARD(group_services(st, kdid, key_group, &ids));
   ENSURE(ids.n > 0, MBMSEC_ERR_MEMBERS_USE);
 
-  GUARD_OUT(mbmsec_store_msk_list(st, kdid, KDID_LEN, key_group, list,
+  GUARD_OUT(mbmsec_store_msk_list(st, kdid, MBMSEC_KDID_LEN, key_group, list,
                                   MBMSEC_MEMBERS_MSKS_PER_LIST, &n, &total));
   const uint16_t newest = n > 0 ? key_number(list[0].msk_id) : 0;
   for (size_t i = 0; i < n; i++) {
     if (list[i].valid_to <= now)
-      GUARD_OUT(mbmsec_store_msk_delete(st, kdid, KDID_LEN, list[i].msk_id, MSK_ID_LEN));
+      GUARD_OUT(mbmsec_store_msk_delete(st, kdid, MBMSEC_KDID_LEN, list[i].msk_id, MBMSEC_MSK_ID_LEN));
     else
       live++;
   }
-  ENSURE_OUT(live + (total - n) < MSK_PER_KEY_GROUP, MBMSEC_ERR_MEMBERS_GROUP_FULL);
+  ENSURE_OUT(live + (total - n) < MBMSEC_MSK_PER_KEY_GROUP, MBMSEC_ERR_MEMBERS_GROUP_FULL);
 
   snprintf(name, sizeof name, "msk-keynum:%02x%02x%02x:%04x", kdid[0], kdid[1], kdid[2],
            (unsigned)key_group);
@@ -455,14 +455,14 @@ mbmsec_err mbmsec_members_msk_generate(mbmsec_store *st, const uint8_t kdid[KDID
   ENSURE_OUT(first > newest && first >= 1 && first <= UINT16_MAX, MBMSEC_ERR_MEMBERS_KEYNUM);
 
   GUARD_OUT(mbmsec_random(key, sizeof key));
-  uint8_t id[MSK_ID_LEN];
+  uint8_t id[MBMSEC_MSK_ID_LEN];
   msk_id_of(key_group, (uint16_t)first, id);
   const mbmsec_store_msk_in in = {
-    .kdid = kdid, .kdid_len = KDID_LEN, .msk_id = id, .msk_id_len = MSK_ID_LEN,
+    .kdid = kdid, .kdid_len = MBMSEC_KDID_LEN, .msk_id = id, .msk_id_len = MBMSEC_MSK_ID_LEN,
     .key = key, .key_len = sizeof key, .valid_from = valid_from, .valid_to = valid_to,
     .vf = vf, .vt = vt, .created = now};
   GUARD_OUT(mbmsec_store_msk_put(st, &in));
-  memcpy(msk_id, id, MSK_ID_LEN);
+  memcpy(msk_id, id, MBMSEC_MSK_ID_LEN);
 out:
   mbmsec_cleanse(key, sizeof key);
   mbmsec_cleanse(list, sizeof list);

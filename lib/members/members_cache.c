@@ -1,4 +1,4 @@
-/* The msk-request cache (include/mbmsec/bmsc_members.h): what the decisions read of the store,
+/* The msk-request cache (include/mbmsec/members.h): what the decisions read of the store,
  * kept until the store's data version moves. docs/bmsc-membership.md "Cache".
  *
  * Correctness: the version is read before anything is filled from the store, so an entry is
@@ -17,14 +17,14 @@
 #define CACHE_ACCESS_FILL (CACHE_ACCESS * 3 / 4)
 
 typedef struct {
-  uint8_t kdid[KDID_LEN];
+  uint8_t kdid[MBMSEC_KDID_LEN];
   uint16_t group;
   members_msks msks;
 } cache_group;
 
 typedef struct {
   uint32_t hash; /* 0: empty slot */
-  uint8_t kdid[KDID_LEN];
+  uint8_t kdid[MBMSEC_KDID_LEN];
   uint16_t group;
   uint8_t used, allowed;
   char impi[MBMSEC_STORE_IMPI_MAX + 1];
@@ -89,12 +89,12 @@ int members_cache_begin(mbmsec_members_cache *c, mbmsec_store *st)
 void members_cache_end(mbmsec_members_cache *c) { pthread_mutex_unlock(&c->mu); }
 
 /* FNV-1a over the IMPI, the Key Domain and the group; never 0 (0 marks an empty slot). */
-static uint32_t access_hash(const char *impi, const uint8_t kdid[KDID_LEN], uint16_t group)
+static uint32_t access_hash(const char *impi, const uint8_t kdid[MBMSEC_KDID_LEN], uint16_t group)
 {
   uint32_t h = 2166136261u;
   for (const unsigned char *p = (const unsigned char *)impi; *p; p++)
     h = (h ^ *p) * 16777619u;
-  for (size_t i = 0; i < KDID_LEN; i++)
+  for (size_t i = 0; i < MBMSEC_KDID_LEN; i++)
     h = (h ^ kdid[i]) * 16777619u;
   h = (h ^ (group >> 8)) * 16777619u;
   h = (h ^ (group & 0xff)) * 16777619u;
@@ -102,14 +102,14 @@ static uint32_t access_hash(const char *impi, const uint8_t kdid[KDID_LEN], uint
 }
 
 mbmsec_err members_cache_access(mbmsec_members_cache *c, mbmsec_store *st, const char *impi,
-                                const uint8_t kdid[KDID_LEN], uint16_t group, int *used,
+                                const uint8_t kdid[MBMSEC_KDID_LEN], uint16_t group, int *used,
                                 int *allowed)
 {
   const uint32_t h = access_hash(impi, kdid, group);
   size_t i = h & (CACHE_ACCESS - 1);
   for (; c->access[i].hash != 0; i = (i + 1) & (CACHE_ACCESS - 1)) {
     const cache_access *a = &c->access[i];
-    if (a->hash == h && a->group == group && !memcmp(a->kdid, kdid, KDID_LEN) &&
+    if (a->hash == h && a->group == group && !memcmp(a->kdid, kdid, MBMSEC_KDID_LEN) &&
         !strcmp(a->impi, impi)) {
       *used = a->used;
       *allowed = a->allowed;
@@ -126,7 +126,7 @@ mbmsec_err members_cache_access(mbmsec_members_cache *c, mbmsec_store *st, const
   }
   cache_access *a = &c->access[i];
   a->hash = h;
-  memcpy(a->kdid, kdid, KDID_LEN);
+  memcpy(a->kdid, kdid, MBMSEC_KDID_LEN);
   a->group = group;
   a->used = (uint8_t)(*used != 0);
   a->allowed = (uint8_t)(*allowed != 0);
@@ -136,11 +136,11 @@ mbmsec_err members_cache_access(mbmsec_members_cache *c, mbmsec_store *st, const
 }
 
 mbmsec_err members_cache_msks(mbmsec_members_cache *c, mbmsec_store *st,
-                              const uint8_t kdid[KDID_LEN], uint16_t group,
+                              const uint8_t kdid[MBMSEC_KDID_LEN], uint16_t group,
                               const members_msks **out)
 {
   for (size_t i = 0; i < c->ngroups; i++)
-    if (c->groups[i].group == group && !memcmp(c->groups[i].kdid, kdid, KDID_LEN)) {
+    if (c->groups[i].group == group && !memcmp(c->groups[i].kdid, kdid, MBMSEC_KDID_LEN)) {
       *out = &c->groups[i].msks;
       return MBMSEC_OK;
     }
@@ -148,7 +148,7 @@ mbmsec_err members_cache_msks(mbmsec_members_cache *c, mbmsec_store *st,
     c->ngroups = 0;
   cache_group *g = &c->groups[c->ngroups];
   GUARD(members_msks_read(st, kdid, group, &g->msks));
-  memcpy(g->kdid, kdid, KDID_LEN);
+  memcpy(g->kdid, kdid, MBMSEC_KDID_LEN);
   g->group = group;
   c->ngroups++;
   *out = &g->msks;

@@ -2,7 +2,7 @@
  * direct path (members.c, straight from the store) and the cache (members_cache.c). */
 #ifndef MBMSEC_MEMBERS_IMPL_H
 #define MBMSEC_MEMBERS_IMPL_H
-#include "mbmsec/bmsc_members.h"
+#include "mbmsec/members.h"
 
 /* The non-secret part of a group's MSK list (newest first): key numbers and validity. */
 typedef struct {
@@ -14,20 +14,20 @@ typedef struct {
 } members_msks;
 
 /* Reads the group's MSK list (the keys are cleansed at once). */
-mbmsec_err members_msks_read(mbmsec_store *st, const uint8_t kdid[KDID_LEN], uint16_t group,
+mbmsec_err members_msks_read(mbmsec_store *st, const uint8_t kdid[MBMSEC_KDID_LEN], uint16_t group,
                              members_msks *out);
 
 /* Whether any service uses the group (*used) and whether the IMPI is registered (and, with
  * need_subscription, also subscribed) to one of them (*allowed). */
-mbmsec_err members_group_access(mbmsec_store *st, const char *impi, const uint8_t kdid[KDID_LEN],
+mbmsec_err members_group_access(mbmsec_store *st, const char *impi, const uint8_t kdid[MBMSEC_KDID_LEN],
                                 uint16_t group, int need_subscription, int *used, int *allowed);
 
 /* The cache's view (members_cache.c); the caller holds the cache's lock (cache_begin). */
 mbmsec_err members_cache_access(mbmsec_members_cache *c, mbmsec_store *st, const char *impi,
-                                const uint8_t kdid[KDID_LEN], uint16_t group, int *used,
+                                const uint8_t kdid[MBMSEC_KDID_LEN], uint16_t group, int *used,
                                 int *allowed);
 mbmsec_err members_cache_msks(mbmsec_members_cache *c, mbmsec_store *st,
-                              const uint8_t kdid[KDID_LEN], uint16_t group,
+                              const uint8_t kdid[MBMSEC_KDID_LEN], uint16_t group,
                               const members_msks **out);
 /* Locks the cache and empties it when the store changed since its contents were read
  * (mbmsec_store_data_version). Returns 0 when the cache cannot be used for this request (the

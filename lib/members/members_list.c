@@ -1,11 +1,11 @@
 /* Listings without a cap: every service, every Key Group in use, the members (B-TIDs) of a
- * Key Group (include/mbmsec/bmsc_members.h). The store's list callbacks may not call the store
+ * Key Group (include/mbmsec/members.h). The store's list callbacks may not call the store
  * again, so each listing collects first and reads on afterwards. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "guard.h"
-#include "mbmsec/bmsc_members.h"
+#include "mbmsec/members.h"
 
 typedef struct {
   mbmsec_store_service *v;
@@ -51,7 +51,7 @@ typedef struct {
 static int group_cmp(const void *a, const void *b)
 {
   const group_ent *x = a, *y = b;
-  int c = memcmp(x->g.kdid, y->g.kdid, KDID_LEN);
+  int c = memcmp(x->g.kdid, y->g.kdid, MBMSEC_KDID_LEN);
   if (c) return c;
   if (x->g.key_group != y->g.key_group) return x->g.key_group < y->g.key_group ? -1 : 1;
   return x->order < y->order ? -1 : x->order > y->order;
@@ -86,7 +86,7 @@ mbmsec_err mbmsec_members_group_all(mbmsec_store *st, mbmsec_members_group_use *
       cap = nc;
     }
     for (size_t g = 0; g < ng; g++, k++) {
-      memcpy(e[k].g.kdid, svc[i].kdid, KDID_LEN);
+      memcpy(e[k].g.kdid, svc[i].kdid, MBMSEC_KDID_LEN);
       e[k].g.key_group = groups[g];
       e[k].g.msk_lifetime = svc[i].msk_lifetime;
       e[k].order = k;
@@ -144,7 +144,7 @@ void mbmsec_members_btids_free(char **btids, size_t n)
   free(btids);
 }
 
-mbmsec_err mbmsec_members_group_btids(mbmsec_store *st, const uint8_t kdid[KDID_LEN],
+mbmsec_err mbmsec_members_group_btids(mbmsec_store *st, const uint8_t kdid[MBMSEC_KDID_LEN],
                                       uint16_t key_group, char ***out, size_t *n)
 {
   ENSURE(out && n, MBMSEC_ERR_ARG);
@@ -153,7 +153,7 @@ mbmsec_err mbmsec_members_group_btids(mbmsec_store *st, const uint8_t kdid[KDID_
   ENSURE(st && kdid, MBMSEC_ERR_ARG);
   svc_vec s = {0};
   btid_vec all = {0};
-  mbmsec_err rc = mbmsec_store_key_group_services(st, kdid, KDID_LEN, key_group, svc_push, &s);
+  mbmsec_err rc = mbmsec_store_key_group_services(st, kdid, MBMSEC_KDID_LEN, key_group, svc_push, &s);
   for (size_t i = 0; rc == MBMSEC_OK && i < s.n; i++)
     rc = mbmsec_store_registration_list_by_service(st, s.v[i].service_id, btid_push, &all);
   free(s.v);
@@ -211,7 +211,7 @@ static mbmsec_err group_service_match(const mbmsec_store_service *s, void *arg)
 /* Two store reads whatever the number of services: the B-TID's registrations, then the
  * services of the group (rotation pushes ask this once per UE). */
 mbmsec_err mbmsec_members_btid_in_group(mbmsec_store *st, const char *btid,
-                                        const uint8_t kdid[KDID_LEN], uint16_t key_group,
+                                        const uint8_t kdid[MBMSEC_KDID_LEN], uint16_t key_group,
                                         int *member)
 {
   ENSURE(member, MBMSEC_ERR_ARG);
@@ -221,7 +221,7 @@ mbmsec_err mbmsec_members_btid_in_group(mbmsec_store *st, const char *btid,
   in_group g = {&r, 0};
   mbmsec_err rc = mbmsec_store_registration_list_by_btid(st, btid, reg_service, &r);
   if (rc == MBMSEC_OK && r.n)
-    rc = mbmsec_store_key_group_services(st, kdid, KDID_LEN, key_group, group_service_match, &g);
+    rc = mbmsec_store_key_group_services(st, kdid, MBMSEC_KDID_LEN, key_group, group_service_match, &g);
   free(r.ids);
   *member = rc == MBMSEC_OK && g.found;
   return rc;

@@ -20,7 +20,7 @@
 
 #define TAG_LEN 10 /* HMAC-SHA1-80 */
 #define RTP_HDR_MIN 12
-#define KEY_SALT_LEN (MBMS_MTK_LEN + MBMS_MTK_SALT_LEN)
+#define KEY_SALT_LEN (MBMSEC_MBMS_MTK_LEN + MBMSEC_MBMS_MTK_SALT_LEN)
 
 #define SSRC_SLOTS 16
 
@@ -52,12 +52,12 @@ static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static srtp_err_status_t g_init;
 static void init_once(void) { g_init = srtp_init(); }
 
-void mbmsec_srtp_mki(const uint8_t msk_id[MSK_ID_LEN], uint16_t mtk_id,
+void mbmsec_srtp_mki(const uint8_t msk_id[MBMSEC_MSK_ID_LEN], uint16_t mtk_id,
                      uint8_t mki[MBMSEC_SRTP_MKI_LEN])
 {
-  memcpy(mki, msk_id, MSK_ID_LEN);
-  mki[MSK_ID_LEN] = (uint8_t)(mtk_id >> 8);
-  mki[MSK_ID_LEN + 1] = (uint8_t)mtk_id;
+  memcpy(mki, msk_id, MBMSEC_MSK_ID_LEN);
+  mki[MBMSEC_MSK_ID_LEN] = (uint8_t)(mtk_id >> 8);
+  mki[MBMSEC_MSK_ID_LEN + 1] = (uint8_t)mtk_id;
 }
 
 mbmsec_err mbmsec_srtp_new(int receiver, uint32_t ssrc, mbmsec_srtp **out)
@@ -80,12 +80,12 @@ mbmsec_err mbmsec_srtp_set_keys(mbmsec_srtp *s, const mbmsec_srtp_key *keys, siz
   ENSURE(n >= 1 && n <= MBMSEC_SRTP_MAX_KEYS, MBMSEC_ERR_SRTP_KEYS);
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < i; j++)
-      ENSURE(keys[i].mtk_id != keys[j].mtk_id || memcmp(keys[i].msk_id, keys[j].msk_id, MSK_ID_LEN),
+      ENSURE(keys[i].mtk_id != keys[j].mtk_id || memcmp(keys[i].msk_id, keys[j].msk_id, MBMSEC_MSK_ID_LEN),
              MBMSEC_ERR_SRTP_KEYS);
   mbmsec_cleanse(s->key, sizeof s->key);
   for (size_t i = 0; i < n; i++) {
-    memcpy(s->key[i], keys[i].mtk, MBMS_MTK_LEN);
-    memcpy(s->key[i] + MBMS_MTK_LEN, keys[i].salt, MBMS_MTK_SALT_LEN);
+    memcpy(s->key[i], keys[i].mtk, MBMSEC_MBMS_MTK_LEN);
+    memcpy(s->key[i] + MBMSEC_MBMS_MTK_LEN, keys[i].salt, MBMSEC_MBMS_MTK_SALT_LEN);
     mbmsec_srtp_mki(keys[i].msk_id, keys[i].mtk_id, s->mki[i]);
     s->mk[i] = (srtp_master_key_t){s->key[i], s->mki[i], MBMSEC_SRTP_MKI_LEN};
     s->mkp[i] = &s->mk[i];
@@ -114,7 +114,7 @@ mbmsec_err mbmsec_srtp_set_keys(mbmsec_srtp *s, const mbmsec_srtp_key *keys, siz
   return MBMSEC_OK;
 }
 
-mbmsec_err mbmsec_srtp_protect(mbmsec_srtp *s, const uint8_t msk_id[MSK_ID_LEN], uint16_t mtk_id,
+mbmsec_err mbmsec_srtp_protect(mbmsec_srtp *s, const uint8_t msk_id[MBMSEC_MSK_ID_LEN], uint16_t mtk_id,
                                uint8_t *pkt, size_t *len, size_t cap)
 {
   ENSURE(s && msk_id && pkt && len && !s->receiver, MBMSEC_ERR_ARG);

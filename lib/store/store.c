@@ -339,7 +339,7 @@ static mbmsec_err check_msk_id(const uint8_t *msk_id, size_t len)
 {
   ENSURE(msk_id != NULL, MBMSEC_ERR_ARG);
   ENSURE(len == MBMSEC_STORE_MSK_ID_LEN, MBMSEC_ERR_LENGTH);
-  ENSURE(mbmsec_msk_id_keynum(msk_id) != MSK_KEYNUM_RESERVED, MBMSEC_ERR_STORE_MSK_ID); /* P5 */
+  ENSURE(mbmsec_msk_id_keynum(msk_id) != MBMSEC_MSK_KEYNUM_RESERVED, MBMSEC_ERR_STORE_MSK_ID); /* P5 */
   return MBMSEC_OK;
 }
 

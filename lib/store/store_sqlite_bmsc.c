@@ -127,7 +127,7 @@ static mbmsec_err read_msk(sq *s, sqlite3_stmt *q, mbmsec_store_msk *out)
   int64_t vf = 0, vt = 0;
   GUARD_OUT(mbmsec_sqlite_col_blob(s, q, 0, out->kdid, sizeof out->kdid));
   GUARD_OUT(mbmsec_sqlite_col_blob(s, q, 1, out->msk_id, sizeof out->msk_id));
-  ENSURE_OUT(mbmsec_msk_id_keynum(out->msk_id) != MSK_KEYNUM_RESERVED, MBMSEC_ERR_STORE_CORRUPT);
+  ENSURE_OUT(mbmsec_msk_id_keynum(out->msk_id) != MBMSEC_MSK_KEYNUM_RESERVED, MBMSEC_ERR_STORE_CORRUPT);
   GUARD_OUT(mbmsec_sqlite_col_blob(s, q, 2, out->key, sizeof out->key));
   GUARD_OUT(mbmsec_sqlite_col_i64(s, q, 3, INT64_MIN, INT64_MAX, &out->valid_from));
   GUARD_OUT(mbmsec_sqlite_col_i64(s, q, 4, INT64_MIN, INT64_MAX, &out->valid_to));

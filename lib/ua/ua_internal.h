@@ -7,10 +7,10 @@
 
 #include "mbmsec/encode.h"
 #include "mbmsec/profile.h"
-#include "mbmsec/ua_auth.h"
+#include "mbmsec/ua.h"
 
-#define UA_REALM_MAX (sizeof MBMS_REALM_PREFIX - 1 + MBMSEC_UA_FQDN_MAX)
-#define UA_NAF_ID_MAX (MBMSEC_UA_FQDN_MAX + MBMS_UA_PROTO_ID_LEN)
+#define UA_REALM_MAX (sizeof MBMSEC_MBMS_REALM_PREFIX - 1 + MBMSEC_UA_FQDN_MAX)
+#define UA_NAF_ID_MAX (MBMSEC_UA_FQDN_MAX + MBMSEC_MBMS_UA_PROTO_ID_LEN)
 #define UA_NONCE_RAW 48       /* issued (8) || serial (8) || random (16) || tag (16) */
 #define UA_NONCE_RANDOM 16
 #define UA_NONCE_TAG 16

@@ -95,19 +95,19 @@ static mbmsec_err configure(mbmsec_ua *ua, const mbmsec_ua_config *cfg)
          MBMSEC_ERR_UA_CONFIG);
   ENSURE(cfg->max_nonces <= MBMSEC_UA_NONCES_MAX && cfg->max_cache <= MBMSEC_UA_CACHE_MAX,
          MBMSEC_ERR_UA_CONFIG);
-  memcpy(ua->realm, MBMS_REALM_PREFIX, sizeof MBMS_REALM_PREFIX - 1);
-  memcpy(ua->realm + sizeof MBMS_REALM_PREFIX - 1, cfg->fqdn, fl);
-  ua->realm_len = sizeof MBMS_REALM_PREFIX - 1 + fl;
+  memcpy(ua->realm, MBMSEC_MBMS_REALM_PREFIX, sizeof MBMSEC_MBMS_REALM_PREFIX - 1);
+  memcpy(ua->realm + sizeof MBMSEC_MBMS_REALM_PREFIX - 1, cfg->fqdn, fl);
+  ua->realm_len = sizeof MBMSEC_MBMS_REALM_PREFIX - 1 + fl;
   GUARD(mbmsec_gba_naf_id(cfg->fqdn, fl, NULL, ua->naf_id, sizeof ua->naf_id, &ua->naf_id_len));
   if (cfg->n_algs == 0) {
-    ua->algs[0] = MBMSEC_DIGEST_SHA256; /* HTTP_DIGEST_ALGS_DEFAULT */
+    ua->algs[0] = MBMSEC_DIGEST_SHA256; /* MBMSEC_HTTP_DIGEST_ALGS_DEFAULT */
     ua->algs[1] = MBMSEC_DIGEST_MD5;
     ua->n_algs = 2;
   } else {
     memcpy(ua->algs, cfg->algs, cfg->n_algs * sizeof cfg->algs[0]);
     ua->n_algs = cfg->n_algs;
   }
-  ua->lifetime = cfg->nonce_lifetime_s ? cfg->nonce_lifetime_s : HTTP_NONCE_LIFETIME_S_DEFAULT;
+  ua->lifetime = cfg->nonce_lifetime_s ? cfg->nonce_lifetime_s : MBMSEC_HTTP_NONCE_LIFETIME_S_DEFAULT;
   ua->mode = cfg->mode;
   ua->clock = cfg->clock;
   ua->clock_user = cfg->clock_user;

@@ -14,12 +14,13 @@
 #include "guard.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/keyid.h"
+#include "mbmsec/ue_km.h"
 
-uint16_t agent_keynum(const uint8_t msk_id[MSK_ID_LEN])
+uint16_t agent_keynum(const uint8_t msk_id[MBMSEC_MSK_ID_LEN])
 {
   return mbmsec_msk_id_keynum(msk_id);
 }
-uint16_t agent_keygroup(const uint8_t msk_id[MSK_ID_LEN])
+uint16_t agent_keygroup(const uint8_t msk_id[MBMSEC_MSK_ID_LEN])
 {
   return mbmsec_msk_id_group(msk_id);
 }
@@ -110,23 +111,23 @@ int64_t agent_spread_ms(mbmsec_ue_agent *a, const agent_service *s)
 
 /* ---------------------------------------------------------------- MSKs held */
 
-agent_msk *agent_msk_find(mbmsec_ue_agent *a, const uint8_t kdid[KDID_LEN],
-                           const uint8_t msk_id[MSK_ID_LEN])
+agent_msk *agent_msk_find(mbmsec_ue_agent *a, const uint8_t kdid[MBMSEC_KDID_LEN],
+                           const uint8_t msk_id[MBMSEC_MSK_ID_LEN])
 {
   for (size_t i = 0; i < AGENT_MSKS; i++)
-    if (a->msk[i].used && !memcmp(a->msk[i].kdid, kdid, KDID_LEN) &&
-        !memcmp(a->msk[i].msk_id, msk_id, MSK_ID_LEN))
+    if (a->msk[i].used && !memcmp(a->msk[i].kdid, kdid, MBMSEC_KDID_LEN) &&
+        !memcmp(a->msk[i].msk_id, msk_id, MBMSEC_MSK_ID_LEN))
       return &a->msk[i];
   return NULL;
 }
 
 /* Highest key number of a group in use as far as any service has seen. */
-static uint16_t group_in_use(const mbmsec_ue_agent *a, const uint8_t kdid[KDID_LEN], uint16_t grp)
+static uint16_t group_in_use(const mbmsec_ue_agent *a, const uint8_t kdid[MBMSEC_KDID_LEN], uint16_t grp)
 {
   uint16_t u = 0;
   for (size_t i = 0; i < a->n_svc; i++) {
     const agent_service *s = &a->svc[i];
-    if (memcmp(s->kdid, kdid, KDID_LEN)) continue;
+    if (memcmp(s->kdid, kdid, MBMSEC_KDID_LEN)) continue;
     for (size_t j = 0; j < s->n_groups; j++)
       if (s->g[j].group == grp && s->g[j].in_use > u) u = s->g[j].in_use;
   }
@@ -157,7 +158,7 @@ bool agent_group_valid(const mbmsec_ue_agent *a, const agent_service *s, const a
   bool ok = false;
   for (size_t i = 0; i < AGENT_MSKS; i++) {
     const agent_msk *m = &a->msk[i];
-    if (!m->used || memcmp(m->kdid, s->kdid, KDID_LEN) || agent_keygroup(m->msk_id) != g->group) continue;
+    if (!m->used || memcmp(m->kdid, s->kdid, MBMSEC_KDID_LEN) || agent_keygroup(m->msk_id) != g->group) continue;
     if (agent_msk_valid(a, m, now)) {
       if (best && (!ok || agent_keynum(m->msk_id) > *best)) *best = agent_keynum(m->msk_id);
       ok = true;
@@ -166,20 +167,20 @@ bool agent_group_valid(const mbmsec_ue_agent *a, const agent_service *s, const a
   return ok;
 }
 
-uint16_t agent_group_highest_held(const mbmsec_ue_agent *a, const uint8_t kdid[KDID_LEN],
+uint16_t agent_group_highest_held(const mbmsec_ue_agent *a, const uint8_t kdid[MBMSEC_KDID_LEN],
                                    uint16_t grp)
 {
   uint16_t h = 0;
   for (size_t i = 0; i < AGENT_MSKS; i++) {
     const agent_msk *m = &a->msk[i];
-    if (m->used && !memcmp(m->kdid, kdid, KDID_LEN) && agent_keygroup(m->msk_id) == grp &&
+    if (m->used && !memcmp(m->kdid, kdid, MBMSEC_KDID_LEN) && agent_keygroup(m->msk_id) == grp &&
         agent_keynum(m->msk_id) > h)
       h = agent_keynum(m->msk_id);
   }
   return h;
 }
 
-void agent_msk_id_text(const uint8_t kdid[KDID_LEN], const uint8_t id[MSK_ID_LEN], char out[16])
+void agent_msk_id_text(const uint8_t kdid[MBMSEC_KDID_LEN], const uint8_t id[MBMSEC_MSK_ID_LEN], char out[16])
 {
   snprintf(out, 16, "%02x%02x%02x:%02x%02x%02x%02x", kdid[0], kdid[1], kdid[2], id[0], id[1],
            id[2], id[3]);
@@ -249,16 +250,16 @@ void agent_schedule_group(agent_group *g, uint16_t want, int64_t due)
 }
 
 /* A key number above every MSK held was named (MTK message or SRTP MKI): missed key update. */
-void agent_missed_key(mbmsec_ue_agent *a, const uint8_t kdid[KDID_LEN],
-                       const uint8_t msk_id[MSK_ID_LEN], const char *how, int64_t now)
+void agent_missed_key(mbmsec_ue_agent *a, const uint8_t kdid[MBMSEC_KDID_LEN],
+                       const uint8_t msk_id[MBMSEC_MSK_ID_LEN], const char *how, int64_t now)
 {
   const uint16_t grp = agent_keygroup(msk_id), kn = agent_keynum(msk_id);
-  if (kn == MSK_KEYNUM_RESERVED || kn <= agent_group_highest_held(a, kdid, grp)) return;
+  if (kn == MBMSEC_MSK_KEYNUM_RESERVED || kn <= agent_group_highest_held(a, kdid, grp)) return;
   char idt[16];
   agent_msk_id_text(kdid, msk_id, idt);
   for (size_t i = 0; i < a->n_svc; i++) {
     agent_service *s = &a->svc[i];
-    if (s->left || memcmp(s->kdid, kdid, KDID_LEN)) continue;
+    if (s->left || memcmp(s->kdid, kdid, MBMSEC_KDID_LEN)) continue;
     for (size_t j = 0; j < s->n_groups; j++) {
       agent_group *g = &s->g[j];
       if (g->group != grp) continue;
@@ -453,16 +454,16 @@ void agent_pump(mbmsec_ue_agent *a, int64_t now)
         for (size_t j = 0; j < s->n_groups && !a->inflight; j++) {
           agent_group *g = &s->g[j];
           if (!g->need || g->due_ms > now) continue;
-          uint8_t id[MSK_ID_LEN];
+          uint8_t id[MBMSEC_MSK_ID_LEN];
           mbmsec_msk_id_pack(g->group, g->want, id);
-          char kid[MBMS_KEYID_B64_LEN + 1];
+          char kid[MBMSEC_MBMS_KEYID_B64_LEN + 1];
           if (mbmsec_xml_keyid_encode(s->kdid, id, kid) != MBMSEC_OK) continue;
           g->need = false;
           g->req_sent_ms = now;
           char idt[16];
           agent_msk_id_text(s->kdid, id, idt);
           agent_log(a, (int)i, "%s: MSK request for %s (keyId %s%s)", s->id, idt, kid,
-                g->want == MSK_KEYNUM_CURRENT ? ", current of the Key Group" : "");
+                g->want == MBMSEC_MSK_KEYNUM_CURRENT ? ", current of the Key Group" : "");
           send_request(a, (int)i, (int)j, MBMSEC_UE_KM_MSK, kid, now);
         }
       }
@@ -546,10 +547,10 @@ mbmsec_err mbmsec_ue_agent_add_service(mbmsec_ue_agent *a, const char *service_i
   agent_service s;
   memset(&s, 0, sizeof s);
   memcpy(s.id, service_id, il);
-  memcpy(s.kdid, sd->kdid, KDID_LEN);
+  memcpy(s.kdid, sd->kdid, MBMSEC_KDID_LEN);
   for (size_t i = 0; i < sd->n_sessions; i++) {
     const mbmsec_xml_session *se = &sd->sessions[i];
-    ENSURE(!memcmp(se->kdid, sd->kdid, KDID_LEN), MBMSEC_ERR_UE_AGENT_ANNOUNCEMENT);
+    ENSURE(!memcmp(se->kdid, sd->kdid, MBMSEC_KDID_LEN), MBMSEC_ERR_UE_AGENT_ANNOUNCEMENT);
     const uint16_t grp = agent_keygroup(se->msk_id);
     bool seen = false;
     for (size_t j = 0; j < s.n_groups; j++) seen |= s.g[j].group == grp;
@@ -625,7 +626,7 @@ mbmsec_err mbmsec_ue_agent_on_bootstrap_failed(mbmsec_ue_agent *a, mbmsec_err wh
 bool agent_group_satisfied(const agent_group *g)
 {
   return g->got_ms >= g->req_sent_ms && g->got_ms != 0 &&
-         (g->want == MSK_KEYNUM_CURRENT || g->got_keynum >= g->want);
+         (g->want == MBMSEC_MSK_KEYNUM_CURRENT || g->got_keynum >= g->want);
 }
 
 mbmsec_err mbmsec_ue_agent_on_http_answer(mbmsec_ue_agent *a, uint64_t req_id,
@@ -672,7 +673,7 @@ mbmsec_err mbmsec_ue_agent_on_http_answer(mbmsec_ue_agent *a, uint64_t req_id,
         g->wait_until = now + a->cfg.mikey_wait_ms;
       }
       s->last_error[0] = 0;
-    } else if (code == MBMS_STATUS_NO_UPDATE) {
+    } else if (code == MBMSEC_MBMS_STATUS_NO_UPDATE) {
       /* P15: no updated MSK is needed or available; the UE stays in the service. */
       g->tries = 0;
       g->refused = false;

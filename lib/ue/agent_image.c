@@ -15,8 +15,8 @@
 #include "agent_internal.h"
 #include "guard.h"
 #include "mbmsec/buf.h"
-#include "mbmsec/keyid.h"
 #include "mbmsec/crypto.h"
+#include "mbmsec/keyid.h"
 
 #define IMG_MAGIC "UEAG"
 #define IMG_VERSION 1
@@ -92,8 +92,8 @@ mbmsec_err agent_image_write(const mbmsec_ue_agent *a, uint8_t *out, size_t cap,
   for (size_t i = 0; i < AGENT_MSKS; i++) {
     const agent_msk *k = &a->msk[i];
     if (!k->used) continue;
-    GUARD_OUT(mbmsec_wr_bytes(&w, k->kdid, KDID_LEN));
-    GUARD_OUT(mbmsec_wr_bytes(&w, k->msk_id, MSK_ID_LEN));
+    GUARD_OUT(mbmsec_wr_bytes(&w, k->kdid, MBMSEC_KDID_LEN));
+    GUARD_OUT(mbmsec_wr_bytes(&w, k->msk_id, MBMSEC_MSK_ID_LEN));
     GUARD_OUT(mbmsec_wr_u16(&w, k->vf));
     GUARD_OUT(mbmsec_wr_u16(&w, k->vt));
     GUARD_OUT(wr_u64(&w, k->stored_ms));
@@ -104,8 +104,8 @@ mbmsec_err agent_image_write(const mbmsec_ue_agent *a, uint8_t *out, size_t cap,
     for (size_t j = 0; j < MBMSEC_UE_AGENT_MTKS_PER_MSK; j++) {
       if (!k->mtk[j].used) continue;
       GUARD_OUT(mbmsec_wr_u16(&w, k->mtk[j].mtk_id));
-      GUARD_OUT(mbmsec_wr_bytes(&w, k->mtk[j].mtk, MBMS_MTK_LEN));
-      GUARD_OUT(mbmsec_wr_bytes(&w, k->mtk[j].salt, MBMS_MTK_SALT_LEN));
+      GUARD_OUT(mbmsec_wr_bytes(&w, k->mtk[j].mtk, MBMSEC_MBMS_MTK_LEN));
+      GUARD_OUT(mbmsec_wr_bytes(&w, k->mtk[j].salt, MBMSEC_MBMS_MTK_SALT_LEN));
     }
   }
   ENSURE_OUT(cap - w.len >= IMG_CHECK_LEN, MBMSEC_ERR_SPACE);
@@ -159,24 +159,24 @@ static mbmsec_err read_parts(mbmsec_rd *r, image_parts *p)
   ENSURE(n <= AGENT_MSKS, MBMSEC_ERR_UE_AGENT_IMAGE);
   for (size_t i = 0; i < n; i++) {
     agent_msk *k = &p->msk[i];
-    GUARD(mbmsec_rd_copy(r, k->kdid, KDID_LEN));
-    GUARD(mbmsec_rd_copy(r, k->msk_id, MSK_ID_LEN));
+    GUARD(mbmsec_rd_copy(r, k->kdid, MBMSEC_KDID_LEN));
+    GUARD(mbmsec_rd_copy(r, k->msk_id, MBMSEC_MSK_ID_LEN));
     GUARD(mbmsec_rd_u16(r, &k->vf));
     GUARD(mbmsec_rd_u16(r, &k->vt));
     GUARD(rd_u64(r, &k->stored_ms));
     GUARD(rd_u64(r, &k->last_used_ms));
     ENSURE(k->vf <= k->vt && k->stored_ms >= 0 && k->last_used_ms >= 0, MBMSEC_ERR_UE_AGENT_IMAGE);
-    ENSURE(mbmsec_msk_id_keynum(k->msk_id) != MSK_KEYNUM_RESERVED, MBMSEC_ERR_UE_AGENT_IMAGE); /* key number 0 reserved */
+    ENSURE(mbmsec_msk_id_keynum(k->msk_id) != MBMSEC_MSK_KEYNUM_RESERVED, MBMSEC_ERR_UE_AGENT_IMAGE); /* key number 0 reserved */
     for (size_t j = 0; j < i; j++)
-      ENSURE(memcmp(p->msk[j].kdid, k->kdid, KDID_LEN) || memcmp(p->msk[j].msk_id, k->msk_id, MSK_ID_LEN),
+      ENSURE(memcmp(p->msk[j].kdid, k->kdid, MBMSEC_KDID_LEN) || memcmp(p->msk[j].msk_id, k->msk_id, MBMSEC_MSK_ID_LEN),
              MBMSEC_ERR_UE_AGENT_IMAGE);
     uint8_t nk = 0;
     GUARD(mbmsec_rd_u8(r, &nk));
     ENSURE(nk <= MBMSEC_UE_AGENT_MTKS_PER_MSK, MBMSEC_ERR_UE_AGENT_IMAGE);
     for (size_t j = 0; j < nk; j++) {
       GUARD(mbmsec_rd_u16(r, &k->mtk[j].mtk_id));
-      GUARD(mbmsec_rd_copy(r, k->mtk[j].mtk, MBMS_MTK_LEN));
-      GUARD(mbmsec_rd_copy(r, k->mtk[j].salt, MBMS_MTK_SALT_LEN));
+      GUARD(mbmsec_rd_copy(r, k->mtk[j].mtk, MBMSEC_MBMS_MTK_LEN));
+      GUARD(mbmsec_rd_copy(r, k->mtk[j].salt, MBMSEC_MBMS_MTK_SALT_LEN));
       k->mtk[j].used = true;
     }
     k->used = true;

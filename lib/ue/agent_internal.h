@@ -3,6 +3,7 @@
 #ifndef MBMSEC_UE_AGENT_INTERNAL_H
 #define MBMSEC_UE_AGENT_INTERNAL_H
 #include "mbmsec/ue_agent.h"
+#include "mbmsec/ue_km.h"
 
 #define AGENT_MSKS MBMSEC_UE_AGENT_MSKS
 #define AGENT_ID_MAX MBMSEC_XML_TEXT_MAX
@@ -10,15 +11,15 @@
 typedef struct {
   bool used;
   uint16_t mtk_id;
-  uint8_t mtk[MBMS_MTK_LEN];
-  uint8_t salt[MBMS_MTK_SALT_LEN];
+  uint8_t mtk[MBMSEC_MBMS_MTK_LEN];
+  uint8_t salt[MBMSEC_MBMS_MTK_SALT_LEN];
 } agent_mtk;
 
 /* An MSK held (mirrors the MIKEY state's, plus when it was stored and last used). */
 typedef struct {
   bool used;
-  uint8_t kdid[KDID_LEN];
-  uint8_t msk_id[MSK_ID_LEN];
+  uint8_t kdid[MBMSEC_KDID_LEN];
+  uint8_t msk_id[MBMSEC_MSK_ID_LEN];
   uint16_t vf, vt;
   int64_t stored_ms, last_used_ms;
   agent_mtk mtk[MBMSEC_UE_AGENT_MTKS_PER_MSK]; /* [0] newest */
@@ -29,7 +30,7 @@ typedef struct {
 typedef struct {
   uint16_t group;
   uint16_t in_use;      /* highest key number seen in use (MTK message, SRTP MKI) */
-  uint16_t want;        /* key number to ask for (MSK_KEYNUM_CURRENT = current + next) */
+  uint16_t want;        /* key number to ask for (MBMSEC_MSK_KEYNUM_CURRENT = current + next) */
   bool need;            /* a request is due at due_ms */
   int64_t due_ms;
   uint32_t tries;       /* failed tries of the present need */
@@ -45,7 +46,7 @@ typedef struct {
 typedef struct {
   bool used;
   char id[AGENT_ID_MAX + 1];
-  uint8_t kdid[KDID_LEN];
+  uint8_t kdid[MBMSEC_KDID_LEN];
   agent_group g[MBMSEC_UE_AGENT_GROUPS];
   size_t n_groups;
   uint32_t offset_s, random_s; /* P16 offsetTime, randomTimePeriod */
@@ -93,25 +94,25 @@ struct mbmsec_ue_agent {
 };
 
 /* agent.c: helpers shared with agent_mikey.c and agent_status.c */
-uint16_t agent_keynum(const uint8_t msk_id[MSK_ID_LEN]);
-uint16_t agent_keygroup(const uint8_t msk_id[MSK_ID_LEN]);
+uint16_t agent_keynum(const uint8_t msk_id[MBMSEC_MSK_ID_LEN]);
+uint16_t agent_keygroup(const uint8_t msk_id[MBMSEC_MSK_ID_LEN]);
 /* Queues an action (NULL when the queue is full even after dropping log lines). */
 mbmsec_ue_agent_action *agent_push(mbmsec_ue_agent *a, mbmsec_ue_agent_act_kind kind, int svc);
 void agent_log(mbmsec_ue_agent *a, int svc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void agent_persist(mbmsec_ue_agent *a);
 int64_t agent_spread_ms(mbmsec_ue_agent *a, const agent_service *s);
-agent_msk *agent_msk_find(mbmsec_ue_agent *a, const uint8_t kdid[KDID_LEN],
-                          const uint8_t msk_id[MSK_ID_LEN]);
+agent_msk *agent_msk_find(mbmsec_ue_agent *a, const uint8_t kdid[MBMSEC_KDID_LEN],
+                          const uint8_t msk_id[MBMSEC_MSK_ID_LEN]);
 bool agent_msk_valid(const mbmsec_ue_agent *a, const agent_msk *m, int64_t now);
 bool agent_group_valid(const mbmsec_ue_agent *a, const agent_service *s, const agent_group *g,
                        int64_t now, uint16_t *best);
-uint16_t agent_group_highest_held(const mbmsec_ue_agent *a, const uint8_t kdid[KDID_LEN],
+uint16_t agent_group_highest_held(const mbmsec_ue_agent *a, const uint8_t kdid[MBMSEC_KDID_LEN],
                                   uint16_t grp);
-void agent_msk_id_text(const uint8_t kdid[KDID_LEN], const uint8_t id[MSK_ID_LEN], char out[16]);
+void agent_msk_id_text(const uint8_t kdid[MBMSEC_KDID_LEN], const uint8_t id[MBMSEC_MSK_ID_LEN], char out[16]);
 void agent_schedule_group(agent_group *g, uint16_t want, int64_t due);
-void agent_missed_key(mbmsec_ue_agent *a, const uint8_t kdid[KDID_LEN],
-                      const uint8_t msk_id[MSK_ID_LEN], const char *how, int64_t now);
+void agent_missed_key(mbmsec_ue_agent *a, const uint8_t kdid[MBMSEC_KDID_LEN],
+                      const uint8_t msk_id[MBMSEC_MSK_ID_LEN], const char *how, int64_t now);
 bool agent_group_satisfied(const agent_group *g);
 mbmsec_ue_agent_phase agent_phase_of(const mbmsec_ue_agent *a, const agent_service *s, int64_t now);
 /* Turns the state into actions: expiries, timeouts, the leave rule, the next request, TIMER. */

@@ -29,7 +29,7 @@ static mbmsec_err muk_cb(void *ctx, const uint8_t *idi, size_t idi_len, const ui
 /* Learns which MSK an MTK message names without any key: the verifier asks for it first. */
 typedef struct {
   bool got;
-  uint8_t kdid[KDID_LEN], msk_id[MSK_ID_LEN];
+  uint8_t kdid[MBMSEC_KDID_LEN], msk_id[MBMSEC_MSK_ID_LEN];
 } probe_ctx;
 
 static mbmsec_err probe_cb(void *ctx, const mbmsec_mikey_key_ref *ref, mbmsec_mikey_psk *out)
@@ -37,8 +37,8 @@ static mbmsec_err probe_cb(void *ctx, const mbmsec_mikey_key_ref *ref, mbmsec_mi
   probe_ctx *p = ctx;
   (void)out;
   if (ref->kind == MBMSEC_MIKEY_KEY_MSK && ref->kdid && ref->msk_id) {
-    memcpy(p->kdid, ref->kdid, KDID_LEN);
-    memcpy(p->msk_id, ref->msk_id, MSK_ID_LEN);
+    memcpy(p->kdid, ref->kdid, MBMSEC_KDID_LEN);
+    memcpy(p->msk_id, ref->msk_id, MBMSEC_MSK_ID_LEN);
     p->got = true;
   }
   return MBMSEC_ERR_MIKEY_UNKNOWN_KEY;
@@ -71,8 +71,8 @@ static agent_msk *msk_slot(mbmsec_ue_agent *a)
   return NULL;
 }
 
-static void msk_drop(mbmsec_ue_agent *a, const uint8_t kdid[KDID_LEN],
-                     const uint8_t msk_id[MSK_ID_LEN])
+static void msk_drop(mbmsec_ue_agent *a, const uint8_t kdid[MBMSEC_KDID_LEN],
+                     const uint8_t msk_id[MBMSEC_MSK_ID_LEN])
 {
   agent_msk *m = agent_msk_find(a, kdid, msk_id);
   if (m) mbmsec_cleanse(m, sizeof *m);
@@ -92,8 +92,8 @@ static void on_msk(mbmsec_ue_agent *a, const mbmsec_mikey_msk_result *r,
     if (m) {
       memset(m, 0, sizeof *m);
       m->used = true;
-      memcpy(m->kdid, in->kdid, KDID_LEN);
-      memcpy(m->msk_id, in->msk_id, MSK_ID_LEN);
+      memcpy(m->kdid, in->kdid, MBMSEC_KDID_LEN);
+      memcpy(m->msk_id, in->msk_id, MBMSEC_MSK_ID_LEN);
       m->vf = in->vf;
       m->vt = in->vt;
       m->stored_ms = now;
@@ -111,7 +111,7 @@ static void on_msk(mbmsec_ue_agent *a, const mbmsec_mikey_msk_result *r,
   }
   for (size_t i = 0; i < a->n_svc; i++) {
     agent_service *s = &a->svc[i];
-    if (s->left || memcmp(s->kdid, in->kdid, KDID_LEN)) continue;
+    if (s->left || memcmp(s->kdid, in->kdid, MBMSEC_KDID_LEN)) continue;
     for (size_t j = 0; j < s->n_groups; j++) {
       agent_group *g = &s->g[j];
       if (g->group != agent_keygroup(in->msk_id)) continue;
@@ -129,7 +129,7 @@ static void on_msk(mbmsec_ue_agent *a, const mbmsec_mikey_msk_result *r,
         g->tries = 0;
         g->refused = false;
       }
-      if (g->need && g->want != MSK_KEYNUM_CURRENT && agent_keynum(in->msk_id) >= g->want) {
+      if (g->need && g->want != MBMSEC_MSK_KEYNUM_CURRENT && agent_keynum(in->msk_id) >= g->want) {
         g->need = false; /* pushed before we asked (e.g. the BM-SC's rotation) */
         g->tries = 0;
       }
@@ -165,7 +165,7 @@ static void on_mtk(mbmsec_ue_agent *a, const mbmsec_mikey_mtk_info *in, int64_t 
   const uint16_t grp = agent_keygroup(in->msk_id), kn = agent_keynum(in->msk_id);
   for (size_t i = 0; i < a->n_svc; i++) {
     agent_service *s = &a->svc[i];
-    if (s->left || memcmp(s->kdid, in->kdid, KDID_LEN)) continue;
+    if (s->left || memcmp(s->kdid, in->kdid, MBMSEC_KDID_LEN)) continue;
     for (size_t j = 0; j < s->n_groups; j++) {
       agent_group *g = &s->g[j];
       if (g->group != grp) continue;
@@ -227,7 +227,7 @@ out:
   return rc;
 }
 
-mbmsec_err mbmsec_ue_agent_on_srtp(mbmsec_ue_agent *a, const uint8_t kdid[KDID_LEN],
+mbmsec_err mbmsec_ue_agent_on_srtp(mbmsec_ue_agent *a, const uint8_t kdid[MBMSEC_KDID_LEN],
                                    const uint8_t mki[MBMSEC_SRTP_MKI_LEN], mbmsec_err rc,
                                    int64_t now)
 {

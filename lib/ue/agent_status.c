@@ -19,10 +19,10 @@ size_t mbmsec_ue_agent_srtp_keys(const mbmsec_ue_agent *a, mbmsec_srtp_key *keys
     if (!m->used || !m->was_valid) continue;
     for (size_t k = 0; k < MBMSEC_UE_AGENT_MTKS_PER_MSK && n < cap; k++) {
       if (!m->mtk[k].used) continue;
-      memcpy(keys[n].msk_id, m->msk_id, MSK_ID_LEN);
+      memcpy(keys[n].msk_id, m->msk_id, MBMSEC_MSK_ID_LEN);
       keys[n].mtk_id = m->mtk[k].mtk_id;
-      memcpy(keys[n].mtk, m->mtk[k].mtk, MBMS_MTK_LEN);
-      memcpy(keys[n].salt, m->mtk[k].salt, MBMS_MTK_SALT_LEN);
+      memcpy(keys[n].mtk, m->mtk[k].mtk, MBMSEC_MBMS_MTK_LEN);
+      memcpy(keys[n].salt, m->mtk[k].salt, MBMSEC_MBMS_MTK_SALT_LEN);
       n++;
     }
   }
@@ -49,7 +49,7 @@ mbmsec_err mbmsec_ue_agent_service(const mbmsec_ue_agent *a, size_t i,
       bool any = false;
       for (size_t k = 0; k < AGENT_MSKS; k++) {
         const agent_msk *m = &a->msk[k];
-        any |= m->used && m->was_valid && !memcmp(m->kdid, s->kdid, KDID_LEN) &&
+        any |= m->used && m->was_valid && !memcmp(m->kdid, s->kdid, MBMSEC_KDID_LEN) &&
                agent_keygroup(m->msk_id) == s->g[j].group;
       }
       if (!any) out->phase = s->g[j].waiting ? MBMSEC_UE_AGENT_WAIT_MIKEY : MBMSEC_UE_AGENT_MSK_REQUEST;
@@ -57,7 +57,7 @@ mbmsec_err mbmsec_ue_agent_service(const mbmsec_ue_agent *a, size_t i,
   }
   out->registered = s->registered;
   out->n_groups = s->n_groups;
-  memcpy(out->kdid, s->kdid, KDID_LEN);
+  memcpy(out->kdid, s->kdid, MBMSEC_KDID_LEN);
   for (size_t j = 0; j < s->n_groups; j++) out->groups[j] = s->g[j].group;
   memcpy(out->last_error, s->last_error, sizeof out->last_error);
   memcpy(out->reason, s->reason, sizeof out->reason);
@@ -74,8 +74,8 @@ size_t mbmsec_ue_agent_msks(const mbmsec_ue_agent *a, int64_t now, mbmsec_ue_age
     if (!m->used) continue;
     mbmsec_ue_agent_msk_info *o = &out[n++];
     memset(o, 0, sizeof *o);
-    memcpy(o->kdid, m->kdid, KDID_LEN);
-    memcpy(o->msk_id, m->msk_id, MSK_ID_LEN);
+    memcpy(o->kdid, m->kdid, MBMSEC_KDID_LEN);
+    memcpy(o->msk_id, m->msk_id, MBMSEC_MSK_ID_LEN);
     o->vf = m->vf;
     o->vt = m->vt;
     o->stored_ms = m->stored_ms;

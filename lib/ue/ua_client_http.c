@@ -11,6 +11,7 @@
 #include "ue_curl.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/ue.h"
+#include "mbmsec/ue_km.h"
 
 
 struct mbmsec_ue_km_http {

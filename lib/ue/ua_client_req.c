@@ -8,6 +8,7 @@
 #include "guard.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/ue.h"
+#include "mbmsec/ue_km.h"
 
 #define KM_BUILT_MAX 512 /* longer item lists are built every time */
 
@@ -18,7 +19,7 @@ struct mbmsec_ue_km {
   bool need_bootstrap;        /* BOOTSTRAP step given, new credentials not yet set */
   bool rebootstrapped;        /* this request already got new credentials */
   bool done;                  /* items of the last request available */
-  char realm[sizeof MBMS_REALM_PREFIX + MBMSEC_XML_HOST_MAX];
+  char realm[sizeof MBMSEC_MBMS_REALM_PREFIX + MBMSEC_XML_HOST_MAX];
   char prefix[MBMSEC_UE_KM_TARGET_MAX]; /* km-uri path without the trailing '/' */
   mbmsec_ue_km_type type;
   char target[MBMSEC_UE_KM_TARGET_MAX];
@@ -38,19 +39,19 @@ struct mbmsec_ue_km {
 
 static const char *rt_name(mbmsec_ue_km_type t)
 {
-  return t == MBMSEC_UE_KM_REGISTER ? KM_RT_REGISTER
-         : t == MBMSEC_UE_KM_DEREGISTER ? KM_RT_DEREGISTER : KM_RT_MSK;
+  return t == MBMSEC_UE_KM_REGISTER ? MBMSEC_KM_RT_REGISTER
+         : t == MBMSEC_UE_KM_DEREGISTER ? MBMSEC_KM_RT_DEREGISTER : MBMSEC_KM_RT_MSK;
 }
 
 static const char *req_type(mbmsec_ue_km_type t)
 {
-  return t == MBMSEC_UE_KM_REGISTER ? MT_REGISTER
-         : t == MBMSEC_UE_KM_DEREGISTER ? MT_DEREGISTER : MT_MSK;
+  return t == MBMSEC_UE_KM_REGISTER ? MBMSEC_MT_REGISTER
+         : t == MBMSEC_UE_KM_DEREGISTER ? MBMSEC_MT_DEREGISTER : MBMSEC_MT_MSK;
 }
 
 static const char *resp_type(mbmsec_ue_km_type t)
 {
-  return t == MBMSEC_UE_KM_MSK ? MT_MSK_RESPONSE : MT_REGISTER_RESPONSE;
+  return t == MBMSEC_UE_KM_MSK ? MBMSEC_MT_MSK_RESPONSE : MBMSEC_MT_REGISTER_RESPONSE;
 }
 
 mbmsec_err mbmsec_ue_km_new(const char *km_uri, const char *naf_fqdn, mbmsec_ue_km **out)
@@ -65,15 +66,15 @@ mbmsec_err mbmsec_ue_km_new(const char *km_uri, const char *naf_fqdn, mbmsec_ue_
   ENSURE(fl >= 1 && fl <= MBMSEC_XML_HOST_MAX, MBMSEC_ERR_ARG);
   size_t pl = strlen(path);
   while (pl && path[pl - 1] == '/') pl--;
-  ENSURE(pl + sizeof KM_PATH + sizeof "?requesttype=" + sizeof KM_RT_DEREGISTER <
+  ENSURE(pl + sizeof MBMSEC_KM_PATH + sizeof "?requesttype=" + sizeof MBMSEC_KM_RT_DEREGISTER <
              MBMSEC_UE_KM_TARGET_MAX, MBMSEC_ERR_SPACE);
   mbmsec_ue_km *k = calloc(1, sizeof *k);
   ENSURE(k != NULL, MBMSEC_ERR_NOMEM);
   k->ua = &k->own;
   memcpy(k->prefix, path, pl);
   k->prefix[pl] = 0;
-  memcpy(k->realm, MBMS_REALM_PREFIX, sizeof MBMS_REALM_PREFIX - 1);
-  memcpy(k->realm + sizeof MBMS_REALM_PREFIX - 1, fqdn, fl + 1);
+  memcpy(k->realm, MBMSEC_MBMS_REALM_PREFIX, sizeof MBMSEC_MBMS_REALM_PREFIX - 1);
+  memcpy(k->realm + sizeof MBMSEC_MBMS_REALM_PREFIX - 1, fqdn, fl + 1);
   *out = k;
   return MBMSEC_OK;
 }
@@ -145,7 +146,7 @@ mbmsec_err mbmsec_ue_km_start(mbmsec_ue_km *k, mbmsec_ue_km_type type, const cha
   if (type == MBMSEC_UE_KM_MSK) {
     for (size_t i = 0; i < n; i++) {
       ENSURE(items[i], MBMSEC_ERR_ARG);
-      uint8_t kdid[KDID_LEN], msk_id[MSK_ID_LEN];
+      uint8_t kdid[MBMSEC_KDID_LEN], msk_id[MBMSEC_MSK_ID_LEN];
       GUARD(mbmsec_xml_keyid_decode(items[i], strlen(items[i]), kdid, msk_id));
       GUARD(mbmsec_xml_key_add(&k->req_key, kdid, msk_id, 0));
     }
@@ -162,7 +163,7 @@ mbmsec_err mbmsec_ue_km_start(mbmsec_ue_km *k, mbmsec_ue_km_type type, const cha
   k->body_len = len;
   /* Fits: checked against the longest request type in mbmsec_ue_km_new. */
   strcpy(k->target, k->prefix);
-  strcat(k->target, KM_PATH "?requesttype=");
+  strcat(k->target, MBMSEC_KM_PATH "?requesttype=");
   strcat(k->target, rt_name(type));
   if (sig_len) memcpy(k->built, sig, sig_len);
   k->built_len = sig_len;
@@ -269,11 +270,11 @@ mbmsec_err mbmsec_ue_km_item_get(const mbmsec_ue_km *k, size_t i, mbmsec_ue_km_i
     out->code = it->code;
     out->keyid_ok = it->err == MBMSEC_OK;
     if (out->keyid_ok) {
-      memcpy(out->kdid, it->kdid, KDID_LEN);
-      memcpy(out->msk_id, it->msk_id, MSK_ID_LEN);
+      memcpy(out->kdid, it->kdid, MBMSEC_KDID_LEN);
+      memcpy(out->msk_id, it->msk_id, MBMSEC_MSK_ID_LEN);
       for (size_t j = 0; j < k->req_key.n && !out->requested; j++)
-        out->requested = !memcmp(it->kdid, k->req_key.items[j].kdid, KDID_LEN) &&
-                         !memcmp(it->msk_id, k->req_key.items[j].msk_id, MSK_ID_LEN);
+        out->requested = !memcmp(it->kdid, k->req_key.items[j].kdid, MBMSEC_KDID_LEN) &&
+                         !memcmp(it->msk_id, k->req_key.items[j].msk_id, MBMSEC_MSK_ID_LEN);
     }
   } else {
     const mbmsec_xml_service *it = &k->resp_svc.items[i];

@@ -10,6 +10,7 @@
 #include "mbmsec/crypto.h"
 #include "mbmsec/encode.h"
 #include "mbmsec/ue.h"
+#include "mbmsec/ue_mikey.h"
 
 #define FILE_MAGIC "mbmsec-ue-mikey 1\nstate "
 #define FILE_MAX (sizeof FILE_MAGIC + 2 * MBMSEC_MIKEY_STATE_SER_MAX + 2)

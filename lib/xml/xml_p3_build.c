@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "guard.h"
-#include "mbmsec/mbms_xml.h"
+#include "mbmsec/xml.h"
 #include "xml_doc.h"
 
 #define XML_DECL "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -62,7 +62,7 @@ typedef struct {
   const char *text[MBMSEC_XML_MAX_ITEMS];
   size_t len[MBMSEC_XML_MAX_ITEMS];
   unsigned code[MBMSEC_XML_MAX_ITEMS];
-  char b64[MBMSEC_XML_MAX_ITEMS][MBMS_KEYID_B64_LEN + 1];
+  char b64[MBMSEC_XML_MAX_ITEMS][MBMSEC_MBMS_KEYID_B64_LEN + 1];
   size_t n;
 } items;
 
@@ -79,7 +79,7 @@ static mbmsec_err take(items *it, const char *text, size_t cap, mbmsec_err err, 
   if (err != MBMSEC_OK) {
     /* A bad item is only echoed in a response's 400 group, as received (trimmed). */
     ENSURE(response, item_code);
-    ENSURE(code == MBMS_STATUS_BAD_REQUEST, MBMSEC_ERR_XML_STATUS);
+    ENSURE(code == MBMSEC_MBMS_STATUS_BAD_REQUEST, MBMSEC_ERR_XML_STATUS);
     ENSURE(xml_writable_text(text, n), item_code);
     ENSURE(!n || (!is_ws(text[0]) && !is_ws(text[n - 1])), item_code);
   }
@@ -158,7 +158,7 @@ static mbmsec_err build_services(const mbmsec_xml_service_list *l, const char *r
     if (s->err == MBMSEC_OK)
       ENSURE(xml_printable_token(s->text, it.len[i]), MBMSEC_ERR_XML_ITEM);
   }
-  return emit(&it, root, ns, EL_SERVICE_ID, response, out, cap, outlen);
+  return emit(&it, root, ns, MBMSEC_EL_SERVICE_ID, response, out, cap, outlen);
 }
 
 static mbmsec_err build_keys(const mbmsec_xml_key_list *l, bool response, char *out, size_t cap,
@@ -182,8 +182,8 @@ static mbmsec_err build_keys(const mbmsec_xml_key_list *l, bool response, char *
     }
     GUARD(take(&it, text, tcap, k->err, k->code, response, true, MBMSEC_ERR_XML_KEYID));
   }
-  return emit(&it, response ? EL_MSK_RESPONSE : EL_MSK_REQUEST,
-              response ? NS_MSK_RESPONSE : NS_MSK_REQUEST, EL_KEY_ID, response, out, cap, outlen);
+  return emit(&it, response ? MBMSEC_EL_MSK_RESPONSE : MBMSEC_EL_MSK_REQUEST,
+              response ? MBMSEC_NS_MSK_RESPONSE : MBMSEC_NS_MSK_REQUEST, MBMSEC_EL_KEY_ID, response, out, cap, outlen);
 }
 
 mbmsec_err mbmsec_xml_build_register(mbmsec_xml_reg_kind kind, const mbmsec_xml_service_list *l,
@@ -191,14 +191,14 @@ mbmsec_err mbmsec_xml_build_register(mbmsec_xml_reg_kind kind, const mbmsec_xml_
 {
   ENSURE(kind == MBMSEC_XML_REGISTER || kind == MBMSEC_XML_DEREGISTER, MBMSEC_ERR_ARG);
   bool reg = kind == MBMSEC_XML_REGISTER;
-  return build_services(l, reg ? EL_REGISTER : EL_DEREGISTER, reg ? NS_REGISTER : NS_DEREGISTER,
+  return build_services(l, reg ? MBMSEC_EL_REGISTER : MBMSEC_EL_DEREGISTER, reg ? MBMSEC_NS_REGISTER : MBMSEC_NS_DEREGISTER,
                         false, out, cap, outlen);
 }
 
 mbmsec_err mbmsec_xml_build_register_response(const mbmsec_xml_service_list *l, char *out,
                                               size_t cap, size_t *outlen)
 {
-  return build_services(l, EL_REGISTER_RESPONSE, NS_REGISTER_RESPONSE, true, out, cap, outlen);
+  return build_services(l, MBMSEC_EL_REGISTER_RESPONSE, MBMSEC_NS_REGISTER_RESPONSE, true, out, cap, outlen);
 }
 
 mbmsec_err mbmsec_xml_build_msk_request(const mbmsec_xml_key_list *l, char *out, size_t cap,

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "guard.h"
-#include "mbmsec/mbms_xml.h"
+#include "mbmsec/xml.h"
 #include "xml_doc.h"
 
 /* The document being read. Depth 1 is the root; its children are items (requests) or status
@@ -65,7 +65,7 @@ static mbmsec_err parse_code(int nb, const xmlChar **a, bool with_204, unsigned 
 {
   const xmlChar *v = NULL, *e = NULL;
   for (int i = 0; i < nb; i++, a += 5)
-    if (!a[2] && !strcmp((const char *)a[0], AT_STATUS_CODE)) {
+    if (!a[2] && !strcmp((const char *)a[0], MBMSEC_AT_STATUS_CODE)) {
       v = a[3];
       e = a[4];
     }
@@ -87,8 +87,8 @@ static mbmsec_err parse_code(int nb, const xmlChar **a, bool with_204, unsigned 
 
 static mbmsec_err group_start(p3_state *s, const char *local, int nb, const xmlChar **a)
 {
-  ENSURE(!strcmp(local, EL_STATUS), MBMSEC_ERR_XML_UNEXPECTED);
-  GUARD(only_attrs(nb, a, AT_STATUS_CODE));
+  ENSURE(!strcmp(local, MBMSEC_EL_STATUS), MBMSEC_ERR_XML_UNEXPECTED);
+  GUARD(only_attrs(nb, a, MBMSEC_AT_STATUS_CODE));
   unsigned code;
   GUARD(parse_code(nb, a, s->with_204, &code));
   for (size_t i = 0; i < s->n_seen; i++)
@@ -253,8 +253,8 @@ mbmsec_err mbmsec_xml_parse_register(const uint8_t *doc, size_t len, mbmsec_xml_
   }
   svc_reset(out);
   bool reg = kind == MBMSEC_XML_REGISTER;
-  p3_state s = {.ns = reg ? NS_REGISTER : NS_DEREGISTER, .item = EL_SERVICE_ID, .svc = out};
-  mbmsec_err rc = parse_doc(doc, len, reg ? EL_REGISTER : EL_DEREGISTER, &s);
+  p3_state s = {.ns = reg ? MBMSEC_NS_REGISTER : MBMSEC_NS_DEREGISTER, .item = MBMSEC_EL_SERVICE_ID, .svc = out};
+  mbmsec_err rc = parse_doc(doc, len, reg ? MBMSEC_EL_REGISTER : MBMSEC_EL_DEREGISTER, &s);
   if (rc != MBMSEC_OK)
     memset(out, 0, sizeof *out);
   return rc;
@@ -266,8 +266,8 @@ mbmsec_err mbmsec_xml_parse_register_response(const uint8_t *doc, size_t len,
   ENSURE(out, MBMSEC_ERR_ARG);
   svc_reset(out);
   p3_state s = {
-      .ns = NS_REGISTER_RESPONSE, .item = EL_SERVICE_ID, .response = true, .svc = out};
-  mbmsec_err rc = parse_doc(doc, len, EL_REGISTER_RESPONSE, &s);
+      .ns = MBMSEC_NS_REGISTER_RESPONSE, .item = MBMSEC_EL_SERVICE_ID, .response = true, .svc = out};
+  mbmsec_err rc = parse_doc(doc, len, MBMSEC_EL_REGISTER_RESPONSE, &s);
   if (rc != MBMSEC_OK)
     memset(out, 0, sizeof *out);
   return rc;
@@ -277,8 +277,8 @@ mbmsec_err mbmsec_xml_parse_msk_request(const uint8_t *doc, size_t len, mbmsec_x
 {
   ENSURE(out, MBMSEC_ERR_ARG);
   key_reset(out);
-  p3_state s = {.ns = NS_MSK_REQUEST, .item = EL_KEY_ID, .key = out};
-  mbmsec_err rc = parse_doc(doc, len, EL_MSK_REQUEST, &s);
+  p3_state s = {.ns = MBMSEC_NS_MSK_REQUEST, .item = MBMSEC_EL_KEY_ID, .key = out};
+  mbmsec_err rc = parse_doc(doc, len, MBMSEC_EL_MSK_REQUEST, &s);
   if (rc != MBMSEC_OK)
     memset(out, 0, sizeof *out);
   return rc;
@@ -288,12 +288,12 @@ mbmsec_err mbmsec_xml_parse_msk_response(const uint8_t *doc, size_t len, mbmsec_
 {
   ENSURE(out, MBMSEC_ERR_ARG);
   key_reset(out);
-  p3_state s = {.ns = NS_MSK_RESPONSE,
-                .item = EL_KEY_ID,
+  p3_state s = {.ns = MBMSEC_NS_MSK_RESPONSE,
+                .item = MBMSEC_EL_KEY_ID,
                 .response = true,
                 .with_204 = true,
                 .key = out};
-  mbmsec_err rc = parse_doc(doc, len, EL_MSK_RESPONSE, &s);
+  mbmsec_err rc = parse_doc(doc, len, MBMSEC_EL_MSK_RESPONSE, &s);
   if (rc != MBMSEC_OK)
     memset(out, 0, sizeof *out);
   return rc;

@@ -34,7 +34,7 @@
 #include <string.h>
 
 #include "guard.h"
-#include "mbmsec/mbms_xml.h"
+#include "mbmsec/xml.h"
 #include "xml_doc.h"
 
 /* A reused context is dropped once its dictionary holds more names than this (the hot-path

@@ -1,13 +1,13 @@
 /* P16: the protection description (securityDescription) with the project's extension
- * elements of NS_MBMSEC_PROT. Elements of other namespaces are skipped; the elements of
- * NS_SECDESC and NS_MBMSEC_PROT that the profile names are read strictly. */
+ * elements of MBMSEC_NS_MBMSEC_PROT. Elements of other namespaces are skipped; the elements of
+ * MBMSEC_NS_SECDESC and MBMSEC_NS_MBMSEC_PROT that the profile names are read strictly. */
 #include <arpa/inet.h>
 #include <libxml/tree.h>
 #include <string.h>
 
 #include "guard.h"
 #include "mbmsec/encode.h"
-#include "mbmsec/mbms_xml.h"
+#include "mbmsec/xml.h"
 #include "xml_doc.h"
 
 /* Children of el that are elements: other namespaces skipped (*skip), no namespace refused. */
@@ -18,7 +18,7 @@ static mbmsec_err child_kind(const xmlNode *c, bool *skip)
     return MBMSEC_OK;
   ENSURE(c->type == XML_ELEMENT_NODE, MBMSEC_ERR_XML_UNEXPECTED);
   ENSURE(!xml_in_ns(c, NULL), MBMSEC_ERR_XML_NAMESPACE);
-  *skip = !xml_in_ns(c, NS_SECDESC) && !xml_in_ns(c, NS_MBMSEC_PROT);
+  *skip = !xml_in_ns(c, MBMSEC_NS_SECDESC) && !xml_in_ns(c, MBMSEC_NS_MBMSEC_PROT);
   return MBMSEC_OK;
 }
 
@@ -102,12 +102,12 @@ static mbmsec_err leaf(const xmlNode *el, char *out, size_t cap, size_t *n)
 
 static mbmsec_err parse_kms(const xmlNode *el, mbmsec_xml_kms *k)
 {
-  static const char *const attrs[] = {AT_SD_UICC_KM, NULL};
+  static const char *const attrs[] = {MBMSEC_AT_SD_UICC_KM, NULL};
   GUARD(xml_only_attrs(el, attrs));
   char v[MBMSEC_XML_URI_MAX + 1];
   size_t n;
   bool found;
-  GUARD(xml_attr_text(el, AT_SD_UICC_KM, v, sizeof v, &n, &found, MBMSEC_ERR_XML_VALUE));
+  GUARD(xml_attr_text(el, MBMSEC_AT_SD_UICC_KM, v, sizeof v, &n, &found, MBMSEC_ERR_XML_VALUE));
   if (found)
     GUARD(parse_bool(v, &k->uicc_key_management));
   for (const xmlNode *c = el->children; c; c = c->next) {
@@ -115,17 +115,17 @@ static mbmsec_err parse_kms(const xmlNode *el, mbmsec_xml_kms *k)
     GUARD(child_kind(c, &skip));
     if (skip)
       continue;
-    if (xml_is(c, NS_SECDESC, EL_SD_SERVER_URI)) {
+    if (xml_is(c, MBMSEC_NS_SECDESC, MBMSEC_EL_SD_SERVER_URI)) {
       ENSURE(k->n_server_uri < MBMSEC_XML_SERVER_URI_MAX, MBMSEC_ERR_XML_TOO_MANY);
       char *u = k->server_uri[k->n_server_uri];
       GUARD(leaf(c, u, MBMSEC_XML_URI_MAX + 1, &n));
       ENSURE(xml_printable_token(u, n), MBMSEC_ERR_XML_VALUE);
       k->n_server_uri++;
-    } else if (xml_is(c, NS_SECDESC, EL_SD_OFFSET_TIME) && !k->has_offset_time) {
+    } else if (xml_is(c, MBMSEC_NS_SECDESC, MBMSEC_EL_SD_OFFSET_TIME) && !k->has_offset_time) {
       GUARD(leaf(c, v, sizeof v, &n));
       GUARD(parse_u32(v, n, &k->offset_time));
       k->has_offset_time = true;
-    } else if (xml_is(c, NS_SECDESC, EL_SD_RANDOM_TIME) && !k->has_random_time_period) {
+    } else if (xml_is(c, MBMSEC_NS_SECDESC, MBMSEC_EL_SD_RANDOM_TIME) && !k->has_random_time_period) {
       GUARD(leaf(c, v, sizeof v, &n));
       GUARD(parse_u32(v, n, &k->random_time_period));
       k->has_random_time_period = true;
@@ -147,8 +147,8 @@ static mbmsec_err req_attr(const xmlNode *el, const char *name, char *out, size_
 
 static mbmsec_err parse_session(const xmlNode *el, mbmsec_xml_session *s)
 {
-  static const char *const attrs[] = {AT_PROT_SESSION_ID, AT_PROT_KEY_ID, AT_PROT_MIKEY,
-                                      AT_PROT_SRTP, NULL};
+  static const char *const attrs[] = {MBMSEC_AT_PROT_SESSION_ID, MBMSEC_AT_PROT_KEY_ID, MBMSEC_AT_PROT_MIKEY,
+                                      MBMSEC_AT_PROT_SRTP, NULL};
   GUARD(xml_only_attrs(el, attrs));
   for (const xmlNode *c = el->children; c; c = c->next) {
     bool skip;
@@ -157,13 +157,13 @@ static mbmsec_err parse_session(const xmlNode *el, mbmsec_xml_session *s)
   }
   char v[MBMSEC_XML_TEXT_MAX + 1];
   size_t n;
-  GUARD(req_attr(el, AT_PROT_SESSION_ID, s->id, sizeof s->id, &n));
+  GUARD(req_attr(el, MBMSEC_AT_PROT_SESSION_ID, s->id, sizeof s->id, &n));
   ENSURE(xml_printable_token(s->id, n), MBMSEC_ERR_XML_VALUE);
-  GUARD(req_attr(el, AT_PROT_KEY_ID, v, sizeof v, &n));
+  GUARD(req_attr(el, MBMSEC_AT_PROT_KEY_ID, v, sizeof v, &n));
   GUARD(mbmsec_xml_keyid_decode(v, n, s->kdid, s->msk_id));
-  GUARD(req_attr(el, AT_PROT_MIKEY, v, sizeof v, &n));
+  GUARD(req_attr(el, MBMSEC_AT_PROT_MIKEY, v, sizeof v, &n));
   GUARD(parse_addr(v, n, &s->mikey));
-  GUARD(req_attr(el, AT_PROT_SRTP, v, sizeof v, &n));
+  GUARD(req_attr(el, MBMSEC_AT_PROT_SRTP, v, sizeof v, &n));
   GUARD(parse_addr(v, n, &s->srtp));
   return MBMSEC_OK;
 }
@@ -172,21 +172,21 @@ static mbmsec_err parse_prot(const xmlNode *c, mbmsec_xml_secdesc *o)
 {
   char v[MBMSEC_XML_TEXT_MAX + 1];
   size_t n;
-  if (xml_is(c, NS_MBMSEC_PROT, EL_PROT_KDID) && !o->has_kdid) {
+  if (xml_is(c, MBMSEC_NS_MBMSEC_PROT, MBMSEC_EL_PROT_KDID) && !o->has_kdid) {
     GUARD(leaf(c, v, sizeof v, &n));
     size_t got;
-    ENSURE(n == 2 * KDID_LEN && mbmsec_hex_decode(v, n, o->kdid, KDID_LEN, &got) == MBMSEC_OK,
+    ENSURE(n == 2 * MBMSEC_KDID_LEN && mbmsec_hex_decode(v, n, o->kdid, MBMSEC_KDID_LEN, &got) == MBMSEC_OK,
            MBMSEC_ERR_XML_VALUE);
     o->has_kdid = true;
-  } else if (xml_is(c, NS_MBMSEC_PROT, EL_PROT_CONFIDENTIALITY) && !o->has_confidentiality) {
+  } else if (xml_is(c, MBMSEC_NS_MBMSEC_PROT, MBMSEC_EL_PROT_CONFIDENTIALITY) && !o->has_confidentiality) {
     GUARD(leaf(c, v, sizeof v, &n));
     GUARD(parse_bool(v, &o->confidentiality));
     o->has_confidentiality = true;
-  } else if (xml_is(c, NS_MBMSEC_PROT, EL_PROT_INTEGRITY) && !o->has_integrity) {
+  } else if (xml_is(c, MBMSEC_NS_MBMSEC_PROT, MBMSEC_EL_PROT_INTEGRITY) && !o->has_integrity) {
     GUARD(leaf(c, v, sizeof v, &n));
     GUARD(parse_bool(v, &o->integrity));
     o->has_integrity = true;
-  } else if (xml_is(c, NS_MBMSEC_PROT, EL_PROT_SESSION)) {
+  } else if (xml_is(c, MBMSEC_NS_MBMSEC_PROT, MBMSEC_EL_PROT_SESSION)) {
     ENSURE(o->n_sessions < MBMSEC_XML_SESSIONS_MAX, MBMSEC_ERR_XML_TOO_MANY);
     mbmsec_xml_session *s = &o->sessions[o->n_sessions];
     GUARD(parse_session(c, s));
@@ -205,7 +205,7 @@ mbmsec_err mbmsec_xml_parse_secdesc(const uint8_t *doc, size_t len, mbmsec_xml_s
   memset(out, 0, sizeof *out);
   xmlDocPtr d = NULL;
   mbmsec_err rc = MBMSEC_OK;
-  GUARD_OUT(xml_read(doc, len, EL_SECDESC, NS_SECDESC, &d, NULL));
+  GUARD_OUT(xml_read(doc, len, MBMSEC_EL_SECDESC, MBMSEC_NS_SECDESC, &d, NULL));
   const xmlNode *root = xmlDocGetRootElement(d);
   GUARD_OUT(xml_only_attrs(root, NULL));
   for (const xmlNode *c = root->children; c; c = c->next) {
@@ -213,10 +213,10 @@ mbmsec_err mbmsec_xml_parse_secdesc(const uint8_t *doc, size_t len, mbmsec_xml_s
     GUARD_OUT(child_kind(c, &skip));
     if (skip)
       continue;
-    if (xml_is(c, NS_SECDESC, EL_SD_KMS)) {
+    if (xml_is(c, MBMSEC_NS_SECDESC, MBMSEC_EL_SD_KMS)) {
       ENSURE_OUT(out->n_kms < MBMSEC_XML_KMS_MAX, MBMSEC_ERR_XML_TOO_MANY);
       GUARD_OUT(parse_kms(c, &out->kms[out->n_kms++]));
-    } else if (xml_in_ns(c, NS_MBMSEC_PROT)) {
+    } else if (xml_in_ns(c, MBMSEC_NS_MBMSEC_PROT)) {
       GUARD_OUT(parse_prot(c, out));
     } else {
       rc = MBMSEC_ERR_XML_UNEXPECTED;

@@ -11,11 +11,11 @@
 
 #include "mbmsec/bmsc_delivery.h"
 #include "mbmsec/bmsc_keyreq.h"
-#include "mbmsec/bmsc_members.h"
 #include "mbmsec/bmsc_rotate.h"
+#include "mbmsec/members.h"
 #include "mbmsec/profile.h"
 #include "mbmsec/store.h"
-#include "mbmsec/ua_auth.h"
+#include "mbmsec/ua.h"
 #include "mbmsec/zn.h"
 
 typedef struct {
@@ -115,7 +115,7 @@ typedef struct bmsc_stream bmsc_stream;
 
 typedef struct {
   bmsc_settings s;
-  uint8_t kdid[KDID_LEN];
+  uint8_t kdid[MBMSEC_KDID_LEN];
   mbmsec_store *store;   /* MIKEY counters (delivery engine) */
   mbmsec_store *members; /* membership: a handle of its own on the same file */
   mbmsec_bmsc_kr *kr;    /* the key request engine (bmsc_ua.c starts it) */
@@ -170,14 +170,14 @@ void bmsc_rotate_stop(bmsc_app *app);
 void bmsc_rotate_tick(bmsc_app *app);
 /* MIKEY thread's delivery events (queued; the UE's lock is held). */
 void bmsc_rotate_on_event(bmsc_app *app, mbmsec_bmsc_event ev, const char *btid,
-                          const uint8_t msk_id[MSK_ID_LEN], int pull);
+                          const uint8_t msk_id[MBMSEC_MSK_ID_LEN], int pull);
 /* Starts the spread push of the group's next MSK (generated if absent; the current one when
  * there is no next) to its registered UEs; force: also when a finished plan of it exists. */
-mbmsec_err bmsc_rotate_begin(bmsc_app *app, const uint8_t kdid[KDID_LEN], uint16_t group,
+mbmsec_err bmsc_rotate_begin(bmsc_app *app, const uint8_t kdid[MBMSEC_KDID_LEN], uint16_t group,
                              uint32_t window_ms, uint32_t jitter_ms, bool force,
-                             uint8_t msk_id_out[MSK_ID_LEN]);
+                             uint8_t msk_id_out[MBMSEC_MSK_ID_LEN]);
 /* Solicited pull (P10) of the group's current MSK to one UE (btid) or all of the group. */
-mbmsec_err bmsc_rotate_pull(bmsc_app *app, const uint8_t kdid[KDID_LEN], uint16_t group,
+mbmsec_err bmsc_rotate_pull(bmsc_app *app, const uint8_t kdid[MBMSEC_KDID_LEN], uint16_t group,
                             const char *btid, size_t *pulled, size_t *errors);
 /* `msk list`: current and next MSK of every Key Group with push progress (malloc'd). */
 char *bmsc_rotate_msk_list(bmsc_app *app, bool text, size_t *len);

@@ -59,12 +59,12 @@ static int service_add(int argc, char **argv)
   if (strlen(mcc) != 3 || strspn(mcc, "0123456789") != 3 || strlen(mnc) < 2 || strlen(mnc) > 3 ||
       strspn(mnc, "0123456789") != strlen(mnc))
     return cli_usage_error("service add", "--mcc: 3 digits, --mnc: 2 or 3 digits");
-  uint8_t kdid[KDID_LEN];
+  uint8_t kdid[MBMSEC_KDID_LEN];
   if (mbmsec_kdid_from_plmn(mcc, mnc, kdid) != MBMSEC_OK)
     return cli_usage_error("service add", "--mcc: 3 digits, --mnc: 2 or 3 digits");
   mbmsec_store *st = open_store("service add", v[0]);
   if (!st) return CLI_FAIL;
-  mbmsec_store_service_in in = {.service_id = v[1], .kdid = kdid, .kdid_len = KDID_LEN,
+  mbmsec_store_service_in in = {.service_id = v[1], .kdid = kdid, .kdid_len = MBMSEC_KDID_LEN,
                                 .msk_lifetime = (int64_t)life};
   mbmsec_err rc = mbmsec_store_service_add(st, &in);
   if (rc == MBMSEC_OK) rc = mbmsec_store_key_group_add(st, v[1], mbmsec_msk_id_group(kg));

@@ -109,7 +109,7 @@ static int addr_set(const char *name, const char *v, char *addr, size_t cap, uin
                     unsigned long min_port)
 {
   const char *c = strrchr(v, ':');
-  unsigned long p;
+  unsigned long p = 0; /* gcc -O2 -Wmaybe-uninitialized: set by num_set when it returns 0 */
   if (!c || c == v || (size_t)(c - v) >= cap)
     return cli_usage_error(CMD, "--%s '%s': expected ADDR:PORT", name, v);
   if (num_set(name, c + 1, min_port, 65535, &p)) return 2;
@@ -301,14 +301,14 @@ int bmsc_settings_load(bmsc_settings *s, int argc, char **argv)
                        .admin_addr = "127.0.0.1", .admin_port = 9081,
                        .fqdn = "bmsc.example.org", .store = "sqlite:bmsc.db",
                        .mikey_addr = "127.0.0.1", .mikey_port = 0,
-                       .ue_mikey_port = MIKEY_UDP_PORT_DEFAULT, .zn_peer_addr = "127.0.0.1",
+                       .ue_mikey_port = MBMSEC_MIKEY_UDP_PORT_DEFAULT, .zn_peer_addr = "127.0.0.1",
                        .zn_peer_port = 3868, .zn_identity = "bmsc.zn.test",
                        .zn_realm = "zn.test", .zn_peer = "bsf.zn.test", .mcc = "001",
-                       .mnc = "01", .digest_algs = HTTP_DIGEST_ALGS_DEFAULT,
-                       .nonce_lifetime_s = HTTP_NONCE_LIFETIME_S_DEFAULT,
-                       .msk_v_flag = MIKEY_MSK_V_FLAG_DEFAULT != 0,
-                       .retx_first_ms = MIKEY_RETX_FIRST_MS_DEFAULT,
-                       .retx_tries = MIKEY_RETX_TRIES_DEFAULT, .log_level = DLOG_INFO,
+                       .mnc = "01", .digest_algs = MBMSEC_HTTP_DIGEST_ALGS_DEFAULT,
+                       .nonce_lifetime_s = MBMSEC_HTTP_NONCE_LIFETIME_S_DEFAULT,
+                       .msk_v_flag = MBMSEC_MIKEY_MSK_V_FLAG_DEFAULT != 0,
+                       .retx_first_ms = MBMSEC_MIKEY_RETX_FIRST_MS_DEFAULT,
+                       .retx_tries = MBMSEC_MIKEY_RETX_TRIES_DEFAULT, .log_level = DLOG_INFO,
                        .rotate_lead_s = 3600, .rotate_window_s = 600, .rotate_jitter_ms = 2000,
                        .stream_key_group = 1, .stream_bind = "127.0.0.1", .stream_ttl = 1,
                        .mtk_period_ms = 1000, .mtk_interval_ms = 60000, .mtk_lead_ms = 1000,

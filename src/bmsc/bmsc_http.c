@@ -20,7 +20,7 @@
 #include "bmsc_text.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/encode.h"
-#include "mbmsec/mbms_xml.h"
+#include "mbmsec/xml.h"
 
 /* Default size of the key request function's thread pool: one thread per online CPU, at
  * most HTTP_THREADS_MAX (`http-threads` overrides). More threads than cores only add
@@ -258,7 +258,7 @@ static enum MHD_Result bmsc_admin_action(struct MHD_Connection *c, bmsc_app *app
   mbmsec_err rc;
   int n;
   if (rotate) {
-    uint8_t id[MSK_ID_LEN] = {0};
+    uint8_t id[MBMSEC_MSK_ID_LEN] = {0};
     rc = bmsc_rotate_begin(app, app->kdid, (uint16_t)g, (uint32_t)w, (uint32_t)j, true, id);
     n = snprintf(out, sizeof out, "key_group=%04lX msk_id=%02X%02X%02X%02X window_ms=%llu jitter_ms=%llu\n",
                  g, id[0], id[1], id[2], id[3], w, j);

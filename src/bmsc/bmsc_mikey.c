@@ -12,6 +12,7 @@
 #include "bmsc.h"
 #include "bmsc_text.h"
 #include "log.h"
+#include "mbmsec/bmsc_udp.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/encode.h"
 
@@ -55,11 +56,11 @@ static void hex_id(const uint8_t *p, size_t n, char *out, size_t cap)
 }
 
 static void on_event(void *user, mbmsec_bmsc_event ev, const char *btid,
-                     const uint8_t msk_id[MSK_ID_LEN], int pull, unsigned tries)
+                     const uint8_t msk_id[MBMSEC_MSK_ID_LEN], int pull, unsigned tries)
 {
   bmsc_rotate_on_event(user, ev, btid, msk_id, pull); /* settles rotation pushes */
-  char id[2 * MSK_ID_LEN + 1], t[12];
-  hex_id(msk_id, MSK_ID_LEN, id, sizeof id);
+  char id[2 * MBMSEC_MSK_ID_LEN + 1], t[12];
+  hex_id(msk_id, MBMSEC_MSK_ID_LEN, id, sizeof id);
   snprintf(t, sizeof t, "%u", tries);
   const char *what = ev == MBMSEC_BMSC_EV_DELIVERED ? "delivered"
                      : ev == MBMSEC_BMSC_EV_FAILED  ? "failed"
@@ -149,14 +150,14 @@ void bmsc_mikey_push(bmsc_app *app, const mbmsec_bmsc_kr_response *r, uint32_t i
   }
   for (size_t i = 0; r->deliver && i < r->deliver->n; i++) {
     const mbmsec_members_msk_ref *p = &r->deliver->items[i];
-    char id[2 * MSK_ID_LEN + 1], key[2 * MBMS_MSK_LEN + 1] = "";
-    hex_id(p->msk_id, MSK_ID_LEN, id, sizeof id);
+    char id[2 * MBMSEC_MSK_ID_LEN + 1], key[2 * MBMSEC_MBMS_MSK_LEN + 1] = "";
+    hex_id(p->msk_id, MBMSEC_MSK_ID_LEN, id, sizeof id);
     mbmsec_store_msk m;
     /* MIKEY stage: MSK look-up, message build and engine book-keeping; the send inside it is
      * timed on its own (timed_send) and taken out again. */
     const uint64_t send0 = tl_send_ns;
     const uint64_t t0 = bmsc_now_ns();
-    rc = mbmsec_store_msk_get(app->members, p->kdid, KDID_LEN, p->msk_id, MSK_ID_LEN, &m);
+    rc = mbmsec_store_msk_get(app->members, p->kdid, MBMSEC_KDID_LEN, p->msk_id, MBMSEC_MSK_ID_LEN, &m);
     if (rc == MBMSEC_OK)
       rc = mbmsec_bmsc_dl_deliver(mk->dl, dec->btid, p->kdid, p->msk_id, m.key, m.vf, m.vt,
                                   now_ms());
@@ -164,7 +165,7 @@ void bmsc_mikey_push(bmsc_app *app, const mbmsec_bmsc_kr_response *r, uint32_t i
                    sent = tl_send_ns - send0;
     BMSC_STAGE_ADD(app, BMSC_STAGE_MIKEY, spent > sent ? spent - sent : 0);
     if (rc != MBMSEC_OK) atomic_fetch_add(&app->m.push_errors, 1);
-    if (rc == MBMSEC_OK && app->s.log_keys) mbmsec_hex_encode(m.key, MBMS_MSK_LEN, key, sizeof key);
+    if (rc == MBMSEC_OK && app->s.log_keys) mbmsec_hex_encode(m.key, MBMSEC_MBMS_MSK_LEN, key, sizeof key);
     mbmsec_cleanse(&m, sizeof m);
     dlog(rc == MBMSEC_OK ? DLOG_INFO : DLOG_ERROR, "mikey", "event", "sent", "btid", dec->btid,
              "msk_id", id, "to", addr, "code", rc == MBMSEC_OK ? "" : mbmsec_errname(rc),
@@ -221,8 +222,8 @@ static int ue_cb(void *arg, const char *btid, const mbmsec_bmsc_dl_ue_info *info
          (unsigned long long)info->next_counter);
   for (size_t i = 0; i < info->n; i++) {
     const mbmsec_bmsc_dl_entry *e = &info->e[i];
-    char id[2 * MSK_ID_LEN + 1];
-    hex_id(e->msk_id, MSK_ID_LEN, id, sizeof id);
+    char id[2 * MBMSEC_MSK_ID_LEN + 1];
+    hex_id(e->msk_id, MBMSEC_MSK_ID_LEN, id, sizeof id);
     if (j->text)
       bmsc_text_put(&j->t, "delivery btid=%s msk_id=%s state=%s pull=%d tries=%u\n", btid, id,
            state_name(e->state), e->pull ? 1 : 0, e->tries);

@@ -25,9 +25,9 @@ static int64_t mono_ms(void)
 static void on_report(void *user, const mbmsec_bmsc_rotate_report *r)
 {
   bmsc_app *app = user;
-  char id[2 * MSK_ID_LEN + 1] = "", a[24], b[24], c[24];
+  char id[2 * MBMSEC_MSK_ID_LEN + 1] = "", a[24], b[24], c[24];
   if (r->what != MBMSEC_BMSC_ROTATE_R_GENERATED || r->code == MBMSEC_OK)
-    mbmsec_hex_encode(r->msk_id, MSK_ID_LEN, id, sizeof id);
+    mbmsec_hex_encode(r->msk_id, MBMSEC_MSK_ID_LEN, id, sizeof id);
   const char *code = r->code == MBMSEC_OK ? "" : mbmsec_errname(r->code);
   switch (r->what) {
   case MBMSEC_BMSC_ROTATE_R_GENERATED:
@@ -122,7 +122,7 @@ void bmsc_rotate_stop(bmsc_app *app)
 }
 
 void bmsc_rotate_on_event(bmsc_app *app, mbmsec_bmsc_event ev, const char *btid,
-                          const uint8_t msk_id[MSK_ID_LEN], int pull)
+                          const uint8_t msk_id[MBMSEC_MSK_ID_LEN], int pull)
 {
   mbmsec_bmsc_rotate_on_event(app->rotate, ev, btid, msk_id, pull);
 }
@@ -132,15 +132,15 @@ void bmsc_rotate_tick(bmsc_app *app)
   mbmsec_bmsc_rotate_tick(app->rotate, (int64_t)time(NULL), mono_ms());
 }
 
-mbmsec_err bmsc_rotate_begin(bmsc_app *app, const uint8_t kdid[KDID_LEN], uint16_t group,
+mbmsec_err bmsc_rotate_begin(bmsc_app *app, const uint8_t kdid[MBMSEC_KDID_LEN], uint16_t group,
                              uint32_t window_ms, uint32_t jitter_ms, bool force,
-                             uint8_t msk_id_out[MSK_ID_LEN])
+                             uint8_t msk_id_out[MBMSEC_MSK_ID_LEN])
 {
   return mbmsec_bmsc_rotate_begin(app->rotate, kdid, group, window_ms, jitter_ms, force,
                                   (int64_t)time(NULL), mono_ms(), msk_id_out);
 }
 
-mbmsec_err bmsc_rotate_pull(bmsc_app *app, const uint8_t kdid[KDID_LEN], uint16_t group,
+mbmsec_err bmsc_rotate_pull(bmsc_app *app, const uint8_t kdid[MBMSEC_KDID_LEN], uint16_t group,
                             const char *btid, size_t *pulled, size_t *errors)
 {
   return mbmsec_bmsc_rotate_pull(app->rotate, kdid, group, btid, (int64_t)time(NULL), mono_ms(),
@@ -208,7 +208,7 @@ typedef struct {
 static const char *const ROT_METRICS[] = {"planned", "waiting", "pushed_total", "acked_total",
                                           "failed_total", "send_errors_total", "pending"};
 
-static void metric_plan(void *arg, uint16_t key_group, const uint8_t msk_id[MSK_ID_LEN],
+static void metric_plan(void *arg, uint16_t key_group, const uint8_t msk_id[MBMSEC_MSK_ID_LEN],
                         const mbmsec_bmsc_rot_progress *pr)
 {
   metric_out *o = arg;

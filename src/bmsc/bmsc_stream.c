@@ -39,7 +39,7 @@ struct bmsc_stream {
   uint8_t *file;
   size_t file_len, file_off;
   /* the counter block of the MSK whose MTK messages go out now */
-  uint8_t ctr_msk[MSK_ID_LEN];
+  uint8_t ctr_msk[MBMSEC_MSK_ID_LEN];
   mbmsec_store_ctr ctr; /* zeroed when ctr_msk changes */
   /* the store's data version at the last good MSK read (docs/store.md) */
   uint64_t msk_version;
@@ -68,15 +68,15 @@ static void refresh_msks(bmsc_stream *s)
   const bool have_v = mbmsec_store_data_version(s->st, &v) == MBMSEC_OK;
   if (have_v && s->msk_version_ok && v == s->msk_version) return;
   s->msk_version_ok = false;
-  mbmsec_err e = mbmsec_store_msk_list(s->st, s->app->kdid, KDID_LEN, s->app->s.stream_key_group,
+  mbmsec_err e = mbmsec_store_msk_list(s->st, s->app->kdid, MBMSEC_KDID_LEN, s->app->s.stream_key_group,
                                        k, MBMSEC_BMSC_STREAM_MSKS, &n, NULL);
   if (e != MBMSEC_OK) {
     dlog(DLOG_WARN, "stream: cannot read the MSKs", "code", mbmsec_errname(e), NULL);
     n = 0;
   }
   for (size_t i = 0; i < n; i++) {
-    memcpy(m[i].msk_id, k[i].msk_id, MSK_ID_LEN);
-    memcpy(m[i].msk, k[i].key, MBMS_MSK_LEN);
+    memcpy(m[i].msk_id, k[i].msk_id, MBMSEC_MSK_ID_LEN);
+    memcpy(m[i].msk, k[i].key, MBMSEC_MBMS_MSK_LEN);
     m[i].valid_from_ms = k[i].valid_from * 1000;
     m[i].valid_to_ms = k[i].valid_to * 1000;
     m[i].vf = k[i].vf;
@@ -102,10 +102,10 @@ static mbmsec_err ctr_name(void *arg, char name[MBMSEC_STORE_COUNTER_NAME_MAX + 
 
 /* The next MTK message counter of the MSK (P11: never repeated, also across a restart): one
  * durable store counter per MSK (mbmsec_store_ctr). */
-static mbmsec_err next_counter(bmsc_stream *s, const uint8_t msk_id[MSK_ID_LEN], uint32_t *out)
+static mbmsec_err next_counter(bmsc_stream *s, const uint8_t msk_id[MBMSEC_MSK_ID_LEN], uint32_t *out)
 {
-  if (memcmp(s->ctr_msk, msk_id, MSK_ID_LEN)) { /* another MSK: its own counter */
-    memcpy(s->ctr_msk, msk_id, MSK_ID_LEN);
+  if (memcmp(s->ctr_msk, msk_id, MBMSEC_MSK_ID_LEN)) { /* another MSK: its own counter */
+    memcpy(s->ctr_msk, msk_id, MBMSEC_MSK_ID_LEN);
     s->ctr = (mbmsec_store_ctr){0, 0};
   }
   uint64_t v = 0;
@@ -140,10 +140,10 @@ static void mtk_messages(bmsc_stream *s, int64_t wall, int64_t *next)
     atomic_fetch_add(&s->app->m.mtk_sent, 1);
     atomic_store(&s->app->m.mtk_current_id, m.mtk_id);
     char id[16], mtk_id[8], c[12];
-    (void)mbmsec_hex_encode(m.msk_id, MSK_ID_LEN, id, sizeof id);
+    (void)mbmsec_hex_encode(m.msk_id, MBMSEC_MSK_ID_LEN, id, sizeof id);
     snprintf(mtk_id, sizeof mtk_id, "%u", (unsigned)m.mtk_id);
     snprintf(c, sizeof c, "%u", (unsigned)ctr);
-    const bool fresh = m.mtk_id != s->last_new.mtk_id || memcmp(m.msk_id, s->last_new.msk_id, MSK_ID_LEN);
+    const bool fresh = m.mtk_id != s->last_new.mtk_id || memcmp(m.msk_id, s->last_new.msk_id, MBMSEC_MSK_ID_LEN);
     dlog(fresh ? DLOG_INFO : DLOG_DEBUG, "stream", "event", fresh ? "mtk_new" : "mtk_repeat",
              "msk_id", id, "mtk_id", mtk_id, "counter", c, NULL);
     s->last_new = m;
@@ -278,7 +278,7 @@ int bmsc_stream_start(bmsc_app *app)
   mbmsec_bmsc_stream_conf sc = {.mtk_interval_ms = c->mtk_interval_ms,
                                 .mtk_lead_ms = c->mtk_lead_ms,
                                 .mtk_period_ms = c->mtk_period_ms};
-  memcpy(sc.kdid, app->kdid, KDID_LEN);
+  memcpy(sc.kdid, app->kdid, MBMSEC_KDID_LEN);
   uint8_t r[8];
   if (mbmsec_random(r, sizeof r) != MBMSEC_OK) goto fail;
   /* a random SSRC, sequence number and timestamp per run (RFC 3550): a restarted BM-SC derives

@@ -17,6 +17,7 @@
 #include "mbmsec/digest.h"
 #include "mbmsec/mikey_state.h"
 #include "mbmsec/ue.h"
+#include "mbmsec/ue_km.h"
 
 #define LOAD_ITEMS_MAX 8        /* --service-id / --key-id values */
 #define LOAD_MSK_TRACK 8        /* distinct MSK IDs remembered per UE (report, --expect-msks) */
@@ -74,7 +75,7 @@ typedef struct {
   atomic_int ready;            /* MUK set: the receiver may use it (release / acquire) */
   /* receiver thread only */
   mbmsec_mikey_state *mikey;
-  uint8_t msk_ids[LOAD_MSK_TRACK][MSK_ID_LEN];
+  uint8_t msk_ids[LOAD_MSK_TRACK][MBMSEC_MSK_ID_LEN];
   atomic_uint n_msk;           /* read by the main thread for --expect-msks */
   uint32_t msgs, acks;
   double t0;                   /* start of its current repeat request (worker / lane only) */

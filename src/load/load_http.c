@@ -29,6 +29,7 @@
 #include "guard.h"
 #include "load.h"
 #include "mbmsec/crypto.h"
+#include "mbmsec/ue_km.h"
 
 #define HDR_MAX (32 * 1024)                   /* status line and header block */
 #define REQ_HEAD_MAX (MBMSEC_UE_AUTH_SIZE + 1024) /* request line and headers */

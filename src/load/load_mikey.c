@@ -61,13 +61,13 @@ static void refused(load_rx *r, const char *why)
   atomic_fetch_add(&r->st->mikey_refused, 1);
 }
 
-static void remember(load_ue *u, const uint8_t msk_id[MSK_ID_LEN])
+static void remember(load_ue *u, const uint8_t msk_id[MBMSEC_MSK_ID_LEN])
 {
   const unsigned n = atomic_load(&u->n_msk);
   for (unsigned i = 0; i < n; i++)
-    if (!memcmp(u->msk_ids[i], msk_id, MSK_ID_LEN)) return;
+    if (!memcmp(u->msk_ids[i], msk_id, MBMSEC_MSK_ID_LEN)) return;
   if (n < LOAD_MSK_TRACK) {
-    memcpy(u->msk_ids[n], msk_id, MSK_ID_LEN);
+    memcpy(u->msk_ids[n], msk_id, MBMSEC_MSK_ID_LEN);
     atomic_store(&u->n_msk, n + 1);
   }
 }

@@ -18,6 +18,7 @@
 #include "guard.h"
 #include "load_run.h"
 #include "mbmsec/crypto.h"
+#include "mbmsec/ue_km.h"
 
 struct lane {
   worker *w;

@@ -18,6 +18,7 @@
 #include "load_run.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/digest_parse.h"
+#include "mbmsec/ue_km.h"
 
 static volatile sig_atomic_t g_stop;
 static void on_signal(int sig) { (void)sig; g_stop = 1; }
@@ -138,7 +139,7 @@ void load_km_done(worker *w, const mbmsec_ue_km *km, mbmsec_ue_km_type type, dou
   for (size_t k = 0; k < mbmsec_ue_km_n_items(km); k++) {
     mbmsec_ue_km_item it;
     if (mbmsec_ue_km_item_get(km, k, &it) != MBMSEC_OK) continue;
-    if (it.code == 200 || (type == MBMSEC_UE_KM_MSK && it.code == MBMS_STATUS_NO_UPDATE))
+    if (it.code == 200 || (type == MBMSEC_UE_KM_MSK && it.code == MBMSEC_MBMS_STATUS_NO_UPDATE))
       continue;
     snprintf(kind, sizeof kind, "item:%u", it.code);
     load_stats_error(&w->r->st, kind);

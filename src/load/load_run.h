@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "load.h"
+#include "mbmsec/ue_km.h"
 
 typedef enum { PH_BOOTSTRAP, PH_REGISTER, PH_MSK, PH_REPEAT, PH_COUNT } phase_id;
 _Static_assert(PH_COUNT == LOAD_PHASES, "load_phase_name lists every phase");

@@ -144,7 +144,7 @@ mbmsec_err ue_agent_conf_parse(const char *text, size_t len, ue_agent_conf *c, c
       return bad(err, err_cap, lineno, "state_dir too long");
   }
   if (!c->bind[0]) snprintf(c->bind, sizeof c->bind, "127.0.0.1");
-  if (!c->mikey_port) c->mikey_port = MIKEY_UDP_PORT_DEFAULT; /* P6 */
+  if (!c->mikey_port) c->mikey_port = MBMSEC_MIKEY_UDP_PORT_DEFAULT; /* P6 */
   if (!c->http_timeout_ms) c->http_timeout_ms = 10000;
   if (!c->retry_first_ms) c->retry_first_ms = 1000;
   if (!c->retry_max_ms) c->retry_max_ms = 60000;

@@ -29,6 +29,7 @@
 #include "mbmsec/crypto.h"
 #include "mbmsec/encode.h"
 #include "mbmsec/ue_agent.h"
+#include "mbmsec/ue_km.h"
 #include "ue_cli.h"
 #include "ratelim.h"
 #include "ue_srtp_rx.h"
@@ -53,7 +54,7 @@ typedef enum { FD_MIKEY = 0, FD_MTK, FD_SRTP, FD_CONTROL } fd_kind;
 typedef struct {
   int fd;
   fd_kind kind;
-  uint8_t kdid[KDID_LEN];
+  uint8_t kdid[MBMSEC_KDID_LEN];
 } fd_entry;
 
 typedef struct {
@@ -208,7 +209,7 @@ static int add_fd(run_ctx *c, int fd, fd_kind kind, const uint8_t *kdid)
   fd_entry *e = &c->fds[c->n_fds++];
   e->fd = fd;
   e->kind = kind;
-  if (kdid) memcpy(e->kdid, kdid, KDID_LEN);
+  if (kdid) memcpy(e->kdid, kdid, MBMSEC_KDID_LEN);
   return CLI_OK;
 }
 
@@ -398,9 +399,9 @@ static void set_keys(run_ctx *c)
   if (e != MBMSEC_OK) timeline(c, "SRTP keys not installed: %s", mbmsec_strerror(e));
   else timeline(c, "SRTP: %zu MTK(s) installed", n);
   for (size_t i = 0; i < n && c->conf.log_keys; i++) {
-    char mk[2 * MBMS_MTK_LEN + 1], sk[2 * MBMS_MTK_SALT_LEN + 1];
-    (void)mbmsec_hex_encode(keys[i].mtk, MBMS_MTK_LEN, mk, sizeof mk);
-    (void)mbmsec_hex_encode(keys[i].salt, MBMS_MTK_SALT_LEN, sk, sizeof sk);
+    char mk[2 * MBMSEC_MBMS_MTK_LEN + 1], sk[2 * MBMSEC_MBMS_MTK_SALT_LEN + 1];
+    (void)mbmsec_hex_encode(keys[i].mtk, MBMSEC_MBMS_MTK_LEN, mk, sizeof mk);
+    (void)mbmsec_hex_encode(keys[i].salt, MBMSEC_MBMS_MTK_SALT_LEN, sk, sizeof sk);
     timeline(c, "  (log_keys) MKI %02x%02x%02x%02x%04x MTK %s salt %s", keys[i].msk_id[0],
              keys[i].msk_id[1], keys[i].msk_id[2], keys[i].msk_id[3], keys[i].mtk_id, mk, sk);
     mbmsec_cleanse(mk, sizeof mk);

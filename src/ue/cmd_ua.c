@@ -16,6 +16,8 @@
 #include "mbmsec/crypto.h"
 #include "mbmsec/encode.h"
 #include "mbmsec/ue.h"
+#include "mbmsec/ue_km.h"
+#include "mbmsec/ue_mikey.h"
 #include "ue_cli.h"
 
 int cmd_register(int argc, char **argv);
@@ -110,16 +112,16 @@ static int64_t now_ms(void)
 
 /* msk-request: does an accepted MSK answer this 200 item (key number 0 = any of the group)? */
 typedef struct {
-  uint8_t kdid[KDID_LEN], msk_id[MSK_ID_LEN];
+  uint8_t kdid[MBMSEC_KDID_LEN], msk_id[MBMSEC_MSK_ID_LEN];
   bool got;
 } want_t;
 
 static void mark_got(want_t *w, size_t n, const mbmsec_mikey_msk_info *info)
 {
   for (size_t i = 0; i < n; i++) {
-    if (memcmp(w[i].kdid, info->kdid, KDID_LEN)) continue;
+    if (memcmp(w[i].kdid, info->kdid, MBMSEC_KDID_LEN)) continue;
     if (mbmsec_xml_msk_is_current(w[i].msk_id) ? !memcmp(w[i].msk_id, info->msk_id, 2)
-                                               : !memcmp(w[i].msk_id, info->msk_id, MSK_ID_LEN))
+                                               : !memcmp(w[i].msk_id, info->msk_id, MBMSEC_MSK_ID_LEN))
       w[i].got = true;
   }
 }
@@ -216,7 +218,7 @@ static int run(const char *cmd, mbmsec_ue_km_type type, int argc, char **argv)
       rc = cli_fail(cmd, "HTTP error: %s", mbmsec_ue_km_http_error(http));
     else if (e == MBMSEC_ERR_UE_NO_CHALLENGE)
       rc = cli_fail(cmd, "the 401 has no Digest SHA-256/MD5 challenge with qop auth-int for realm "
-                    MBMS_REALM_PREFIX "%s (give the BM-SC's FQDN with --naf-fqdn) [%s]", naf,
+                    MBMSEC_MBMS_REALM_PREFIX "%s (give the BM-SC's FQDN with --naf-fqdn) [%s]", naf,
                     mbmsec_errname(e));
     else if (e == MBMSEC_ERR_UE_HTTP_STATUS)
       rc = cli_fail(cmd, "unexpected answer (HTTP %ld) [%s]", mbmsec_ue_km_last_status(k),
@@ -237,8 +239,8 @@ static int run(const char *cmd, mbmsec_ue_km_type type, int argc, char **argv)
     for (size_t i = 0; i < n && type == MBMSEC_UE_KM_MSK; i++) {
       mbmsec_ue_km_item it;
       if (mbmsec_ue_km_item_get(k, i, &it) == MBMSEC_OK && it.code == 200 && it.keyid_ok) {
-        memcpy(want[n_want].kdid, it.kdid, KDID_LEN);
-        memcpy(want[n_want].msk_id, it.msk_id, MSK_ID_LEN);
+        memcpy(want[n_want].kdid, it.kdid, MBMSEC_KDID_LEN);
+        memcpy(want[n_want].msk_id, it.msk_id, MBMSEC_MSK_ID_LEN);
         n_want++;
       }
     }

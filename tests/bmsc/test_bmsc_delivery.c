@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "mbmsec/bmsc_delivery.h"
+#include "mbmsec/bmsc_udp.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/mikey_msg.h"
 #include "mbmsec/mikey_state.h"

@@ -20,12 +20,12 @@
 
 #include "mbmsec/bmsc_delivery.h"
 #include "mbmsec/bmsc_keyreq.h"
-#include "mbmsec/bmsc_members.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/digest.h"
 #include "mbmsec/digest_parse.h"
 #include "mbmsec/gba.h"
-#include "mbmsec/mbms_xml.h"
+#include "mbmsec/members.h"
+#include "mbmsec/xml.h"
 #include "../lib/fail_alloc.h"
 
 #define FQDN "bmsc.example.org"
@@ -424,7 +424,7 @@ static void register_alice(void)
 {
   ue_init(&U, BT_ALICE);
   ue_challenge(&U, T_REG);
-  post(&U, T_REG, MT_REGISTER, REGISTER(NEWS));
+  post(&U, T_REG, MBMSEC_MT_REGISTER, REGISTER(NEWS));
   expect(200, true, MBMSEC_UA_R_OK);
   assert_int_equal(reg_code(NEWS), 200);
 }
@@ -440,7 +440,7 @@ static void test_route(void **state)
                                             "/keymanagement?requesttype=register&x=1",
                                             "/other?requesttype=register", "/", ""};
   for (size_t i = 0; i < sizeof bad_targets / sizeof *bad_targets; i++) {
-    const mbmsec_bmsc_kr_request q = req("POST", bad_targets[i], NULL, MT_REGISTER, "x");
+    const mbmsec_bmsc_kr_request q = req("POST", bad_targets[i], NULL, MBMSEC_MT_REGISTER, "x");
     handle(&q);
     expect(404, false, MBMSEC_UA_R_OK);
     assert_int_equal(R.type, MBMSEC_BMSC_KR_NONE);
@@ -450,7 +450,7 @@ static void test_route(void **state)
   expect(404, false, MBMSEC_UA_R_OK);
   static const char *const methods[] = {"GET", "PUT", "post", "POSTX", "HEAD"};
   for (size_t i = 0; i < sizeof methods / sizeof *methods; i++) {
-    q = req(methods[i], T_MSK, NULL, MT_MSK, "");
+    q = req(methods[i], T_MSK, NULL, MBMSEC_MT_MSK, "");
     handle(&q);
     expect(405, false, MBMSEC_UA_R_OK);
     assert_int_equal(R.type, MBMSEC_BMSC_KR_MSK);
@@ -458,10 +458,10 @@ static void test_route(void **state)
   /* 413: a body over the cap, kept or only counted by the adapter */
   static char big[MBMSEC_BMSC_KR_BODY_MAX + 2];
   memset(big, 'a', sizeof big - 1);
-  q = req("POST", T_REG, NULL, MT_REGISTER, big);
+  q = req("POST", T_REG, NULL, MBMSEC_MT_REGISTER, big);
   handle(&q);
   expect(413, false, MBMSEC_UA_R_OK);
-  q = req("POST", T_DEREG, NULL, MT_DEREGISTER, "");
+  q = req("POST", T_DEREG, NULL, MBMSEC_MT_DEREGISTER, "");
   q.body_seen = (uint64_t)MBMSEC_BMSC_KR_BODY_MAX + 1;
   handle(&q);
   expect(413, false, MBMSEC_UA_R_OK);
@@ -487,11 +487,11 @@ static void test_digest_steps(void **state)
   snprintf(body, sizeof body, "%s", REGISTER(NEWS)); /* reg_doc's buffer is reused */
   ue_init(&U, BT_ALICE);
   /* 1: no Authorization, another scheme, qop auth, realm not ours -> 401 fresh */
-  mbmsec_bmsc_kr_request q = req("POST", T_REG, NULL, MT_REGISTER, body);
+  mbmsec_bmsc_kr_request q = req("POST", T_REG, NULL, MBMSEC_MT_REGISTER, body);
   handle(&q);
   expect(401, true, MBMSEC_UA_R_NO_AUTH);
   assert_false(R.dec.stale);
-  q = req("POST", T_REG, "Basic YWxpY2U6c2VjcmV0", MT_REGISTER, body);
+  q = req("POST", T_REG, "Basic YWxpY2U6c2VjcmV0", MBMSEC_MT_REGISTER, body);
   handle(&q);
   expect(401, true, MBMSEC_UA_R_NOT_DIGEST);
   ue_challenge(&U, T_REG);
@@ -500,22 +500,22 @@ static void test_digest_steps(void **state)
   char *qop = strstr(a, "qop=auth-int");
   assert_non_null(qop);
   memmove(qop + 8, qop + 12, strlen(qop + 12) + 1); /* qop=auth */
-  q = req("POST", T_REG, a, MT_REGISTER, body);
+  q = req("POST", T_REG, a, MBMSEC_MT_REGISTER, body);
   handle(&q);
   expect(401, true, MBMSEC_UA_R_QOP);
   snprintf(a, sizeof a, "%s", ue_auth(&U, T_REG, body, false));
   char *realm = strstr(a, "bmsc.example.org");
   assert_non_null(realm);
   realm[0] = 'x';
-  q = req("POST", T_REG, a, MT_REGISTER, body);
+  q = req("POST", T_REG, a, MBMSEC_MT_REGISTER, body);
   handle(&q);
   expect(401, true, MBMSEC_UA_R_REALM);
   /* 1: a syntax error of the header -> 400 */
-  q = req("POST", T_REG, "Digest username=\"unterminated", MT_REGISTER, body);
+  q = req("POST", T_REG, "Digest username=\"unterminated", MBMSEC_MT_REGISTER, body);
   handle(&q);
   expect(400, true, MBMSEC_UA_R_MALFORMED);
   /* 2: uri != request-target -> 400 */
-  q = req("POST", T_REG, ue_auth(&U, T_MSK, body, false), MT_REGISTER, body);
+  q = req("POST", T_REG, ue_auth(&U, T_MSK, body, false), MBMSEC_MT_REGISTER, body);
   handle(&q);
   expect(400, true, MBMSEC_UA_R_URI);
   /* 3: a nonce this server never issued -> 401 */
@@ -523,7 +523,7 @@ static void test_digest_steps(void **state)
   char *n = strstr(U.auth, "nonce=\"");
   assert_non_null(n);
   n[7] = n[7] == 'A' ? 'B' : 'A';
-  q = req("POST", T_REG, U.auth, MT_REGISTER, body);
+  q = req("POST", T_REG, U.auth, MBMSEC_MT_REGISTER, body);
   handle(&q);
   expect(401, true, MBMSEC_UA_R_NONCE_UNKNOWN);
   /* 4: Zn: unknown B-TID 401, USS without MBMS 403, BSF unreachable 503 */
@@ -539,35 +539,35 @@ static void test_digest_steps(void **state)
     ue_init(&other, zn[i].btid);
     memcpy(other.nonce, U.nonce, sizeof other.nonce);
     memcpy(other.opaque, U.opaque, sizeof other.opaque);
-    q = req("POST", T_REG, ue_auth(&other, T_REG, body, false), MT_REGISTER, body);
+    q = req("POST", T_REG, ue_auth(&other, T_REG, body, false), MBMSEC_MT_REGISTER, body);
     handle(&q);
     expect(zn[i].status, true, zn[i].reason);
   }
   /* 5: wrong password -> 401, no stale */
-  q = req("POST", T_REG, ue_auth(&U, T_REG, body, true), MT_REGISTER, body);
+  q = req("POST", T_REG, ue_auth(&U, T_REG, body, true), MBMSEC_MT_REGISTER, body);
   handle(&q);
   expect(401, true, MBMSEC_UA_R_MISMATCH);
   assert_false(R.dec.stale);
   /* 5: the body is hashed (auth-int): another body -> 401 */
-  q = req("POST", T_REG, ue_auth(&U, T_REG, body, false), MT_REGISTER, other_body);
+  q = req("POST", T_REG, ue_auth(&U, T_REG, body, false), MBMSEC_MT_REGISTER, other_body);
   handle(&q);
   expect(401, true, MBMSEC_UA_R_MISMATCH);
   /* the right one; then 7: the same nc again -> 401 stale */
-  post(&U, T_REG, MT_REGISTER, body);
+  post(&U, T_REG, MBMSEC_MT_REGISTER, body);
   expect(200, true, MBMSEC_UA_R_OK);
-  q = req("POST", T_REG, U.auth, MT_REGISTER, body);
+  q = req("POST", T_REG, U.auth, MBMSEC_MT_REGISTER, body);
   handle(&q);
   expect(401, true, MBMSEC_UA_R_NC_REPLAY);
   assert_true(R.dec.stale);
   /* 6: the nonce expired (digest right) -> 401 stale */
   atomic_store(&now_s, T0 + 301);
-  post(&U, T_REG, MT_REGISTER, body);
+  post(&U, T_REG, MBMSEC_MT_REGISTER, body);
   expect(401, true, MBMSEC_UA_R_STALE);
   assert_true(R.dec.stale);
   atomic_store(&now_s, T0);
   /* authenticated but not from IPv4: 400 (P6), nothing registered or pushed */
   ue_challenge(&U, T_REG);
-  q = req("POST", T_REG, ue_auth(&U, T_REG, body, false), MT_REGISTER, body);
+  q = req("POST", T_REG, ue_auth(&U, T_REG, body, false), MBMSEC_MT_REGISTER, body);
   q.ipv4 = 0;
   handle(&q);
   expect(400, true, MBMSEC_UA_R_OK);
@@ -581,7 +581,7 @@ static void test_media_and_document(void **state)
   ue_init(&U, BT_ALICE);
   ue_challenge(&U, T_REG);
   const char *body = REGISTER(NEWS);
-  static const char *const wrong_ct[] = {NULL, "", "application/xml", MT_DEREGISTER, MT_MSK,
+  static const char *const wrong_ct[] = {NULL, "", "application/xml", MBMSEC_MT_DEREGISTER, MBMSEC_MT_MSK,
                                          "application/mbms-register+xml2",
                                          "text/plain; x=application/mbms-register+xml"};
   for (size_t i = 0; i < sizeof wrong_ct / sizeof *wrong_ct; i++) {
@@ -596,17 +596,17 @@ static void test_media_and_document(void **state)
     const char *target, *ct, *body;
     mbmsec_err code;
   } bad[] = {
-      {T_REG, MT_REGISTER, "<mbmsUserServiceRegistration", MBMSEC_ERR_XML_SYNTAX},
-      {T_REG, MT_REGISTER, "<mskRequest xmlns=\"urn:3GPP:metadata:2005:MBMS:mskRequest\"/>",
+      {T_REG, MBMSEC_MT_REGISTER, "<mbmsUserServiceRegistration", MBMSEC_ERR_XML_SYNTAX},
+      {T_REG, MBMSEC_MT_REGISTER, "<mskRequest xmlns=\"urn:3GPP:metadata:2005:MBMS:mskRequest\"/>",
        MBMSEC_ERR_XML_ROOT},
-      {T_DEREG, MT_DEREGISTER,
+      {T_DEREG, MBMSEC_MT_DEREGISTER,
        "<mbmsUserServiceRegistration xmlns=\"urn:3GPP:metadata:2005:MBMS:userServiceRegistration\">"
        "<serviceId>x</serviceId></mbmsUserServiceRegistration>",
        MBMSEC_ERR_XML_ROOT},
-      {T_MSK, MT_MSK, "<mskRequest xmlns=\"urn:3GPP:metadata:2005:MBMS:mskRequest\"></mskRequest>",
+      {T_MSK, MBMSEC_MT_MSK, "<mskRequest xmlns=\"urn:3GPP:metadata:2005:MBMS:mskRequest\"></mskRequest>",
        MBMSEC_ERR_XML_EMPTY},
-      {T_MSK, MT_MSK, "<!DOCTYPE x [<!ENTITY a \"b\">]><mskRequest/>", MBMSEC_ERR_XML_DOCTYPE},
-      {T_MSK, MT_MSK, "", MBMSEC_ERR_XML_SIZE},
+      {T_MSK, MBMSEC_MT_MSK, "<!DOCTYPE x [<!ENTITY a \"b\">]><mskRequest/>", MBMSEC_ERR_XML_DOCTYPE},
+      {T_MSK, MBMSEC_MT_MSK, "", MBMSEC_ERR_XML_SIZE},
   };
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     ue_challenge(&U, bad[i].target);
@@ -626,9 +626,9 @@ static void test_register_items(void **state)
   (void)state;
   ue_init(&U, BT_ALICE);
   ue_challenge(&U, T_REG);
-  post(&U, T_REG, MT_REGISTER, REGISTER(NEWS, SPORT, "urn:example:mbms:none", "bad id"));
+  post(&U, T_REG, MBMSEC_MT_REGISTER, REGISTER(NEWS, SPORT, "urn:example:mbms:none", "bad id"));
   expect(200, true, MBMSEC_UA_R_OK);
-  assert_string_equal(R.content_type, MT_REGISTER_RESPONSE);
+  assert_string_equal(R.content_type, MBMSEC_MT_REGISTER_RESPONSE);
   assert_string_equal(R.dec.btid, BT_ALICE);
   assert_string_equal(R.dec.impi, ALICE);
   ue_check_info(&U, T_REG);
@@ -651,7 +651,7 @@ static void test_register_items(void **state)
   /* bob is subscribed to nothing: 200 with the item 401, nothing to do for MIKEY */
   ue_init(&U, BT_BOB);
   ue_challenge(&U, T_REG);
-  post(&U, T_REG, MT_REGISTER, REGISTER(NEWS));
+  post(&U, T_REG, MBMSEC_MT_REGISTER, REGISTER(NEWS));
   expect(200, true, MBMSEC_UA_R_OK);
   assert_int_equal(reg_code(NEWS), 401);
   assert_int_equal(R.items_ok, 0);
@@ -667,7 +667,7 @@ static void test_msk_items(void **state)
   (void)state;
   register_alice();
   /* alice registers "empty" (group 5, no MSK) too */
-  post(&U, T_REG, MT_REGISTER, REGISTER(EMPTY));
+  post(&U, T_REG, MBMSEC_MT_REGISTER, REGISTER(EMPTY));
   expect(200, true, MBMSEC_UA_R_OK);
   char cur[13], zero[13], beyond[13], unknown[13], sport[13], empty[13];
   keyid(1, g_cur, cur);
@@ -677,12 +677,12 @@ static void test_msk_items(void **state)
   keyid(2, 1, sport);
   keyid(5, 0, empty);
   const char *doc = msk_doc((const char *const[]){cur, beyond, unknown, sport, empty, "APEQAAEA"}, 6);
-  post(&U, T_MSK, MT_MSK, doc);
+  post(&U, T_MSK, MBMSEC_MT_MSK, doc);
   expect(200, true, MBMSEC_UA_R_OK);
-  assert_string_equal(R.content_type, MT_MSK_RESPONSE);
+  assert_string_equal(R.content_type, MBMSEC_MT_MSK_RESPONSE);
   ue_check_info(&U, T_MSK);
   assert_int_equal(msk_code(cur), 200);
-  assert_int_equal(msk_code(beyond), MBMS_STATUS_NO_UPDATE);
+  assert_int_equal(msk_code(beyond), MBMSEC_MBMS_STATUS_NO_UPDATE);
   assert_int_equal(msk_code(unknown), 404);
   assert_int_equal(msk_code(sport), 401);
   assert_int_equal(msk_code(empty), 480);
@@ -692,20 +692,20 @@ static void test_msk_items(void **state)
   assert_true(pushes(1, g_cur));
   assert_false(pushes(2, 1));
   /* key number 0: the current and the next MSK */
-  post(&U, T_MSK, MT_MSK, msk_doc((const char *const[]){zero}, 1));
+  post(&U, T_MSK, MBMSEC_MT_MSK, msk_doc((const char *const[]){zero}, 1));
   expect(200, true, MBMSEC_UA_R_OK);
   assert_int_equal(msk_code(zero), 200);
   assert_int_equal(R.deliver->n, 2);
   assert_true(pushes(1, g_cur) && pushes(1, g_next));
   /* 204 alone: a 200 answer, nothing to push, no UE to set */
-  post(&U, T_MSK, MT_MSK, msk_doc((const char *const[]){beyond}, 1));
+  post(&U, T_MSK, MBMSEC_MT_MSK, msk_doc((const char *const[]){beyond}, 1));
   expect(200, true, MBMSEC_UA_R_OK);
   assert_int_equal(msk_code(beyond), 204);
   assert_int_equal(R.items_ok, 0);
   assert_false(R.set_ue);
   assert_int_equal(R.deliver->n, 0);
   /* a content type of another requesttype at the msk-request target */
-  post(&U, T_MSK, MT_REGISTER, msk_doc((const char *const[]){cur}, 1));
+  post(&U, T_MSK, MBMSEC_MT_REGISTER, msk_doc((const char *const[]){cur}, 1));
   expect(400, true, MBMSEC_UA_R_OK);
 }
 
@@ -716,7 +716,7 @@ static int fake_send(void *user, uint32_t ipv4, uint16_t port, const uint8_t *ms
   (void)msg;
   (void)len;
   assert_int_equal(ipv4, UE_IP);
-  assert_int_equal(port, MIKEY_UDP_PORT_DEFAULT);
+  assert_int_equal(port, MBMSEC_MIKEY_UDP_PORT_DEFAULT);
   sent++;
   return 0;
 }
@@ -734,7 +734,7 @@ static void test_deregister_cancels(void **state)
   register_alice();
   /* the daemon's part: the UE, then each MSK of the list (keys from the store) */
   assert_true(R.set_ue);
-  assert_int_equal(mbmsec_bmsc_dl_ue_set(dl, R.dec.btid, R.dec.muk, UE_IP, MIKEY_UDP_PORT_DEFAULT),
+  assert_int_equal(mbmsec_bmsc_dl_ue_set(dl, R.dec.btid, R.dec.muk, UE_IP, MBMSEC_MIKEY_UDP_PORT_DEFAULT),
                    MBMSEC_OK);
   uint8_t ids[2][4];
   assert_int_equal(R.deliver->n, 2);
@@ -754,10 +754,10 @@ static void test_deregister_cancels(void **state)
   assert_int_equal(mbmsec_bmsc_kr_cancel(dl, &R, &cancelled), MBMSEC_OK);
   assert_int_equal(cancelled, 0);
 
-  post(&U, T_DEREG, MT_DEREGISTER, DEREGISTER(NEWS, "urn:example:mbms:none"));
+  post(&U, T_DEREG, MBMSEC_MT_DEREGISTER, DEREGISTER(NEWS, "urn:example:mbms:none"));
   expect(200, true, MBMSEC_UA_R_OK);
   ue_check_info(&U, T_DEREG);
-  assert_string_equal(R.content_type, MT_REGISTER_RESPONSE);
+  assert_string_equal(R.content_type, MBMSEC_MT_REGISTER_RESPONSE);
   assert_int_equal(reg_code(NEWS), 200);
   assert_int_equal(reg_code("urn:example:mbms:none"), 404);
   assert_false(R.set_ue); /* a deregister registers nobody for MIKEY */
@@ -773,11 +773,11 @@ static void test_deregister_cancels(void **state)
   /* no longer registered: the msk-request item is 401 */
   char cur[13];
   keyid(1, g_cur, cur);
-  post(&U, T_MSK, MT_MSK, msk_doc((const char *const[]){cur}, 1));
+  post(&U, T_MSK, MBMSEC_MT_MSK, msk_doc((const char *const[]){cur}, 1));
   expect(200, true, MBMSEC_UA_R_OK);
   assert_int_equal(msk_code(cur), 401);
   /* a UE the delivery engine never knew: nothing to cancel, no error */
-  post(&U, T_DEREG, MT_DEREGISTER, DEREGISTER(EMPTY));
+  post(&U, T_DEREG, MBMSEC_MT_DEREGISTER, DEREGISTER(EMPTY));
   expect(200, true, MBMSEC_UA_R_OK);
   mbmsec_bmsc_dl_ue_del(dl, BT_ALICE);
   assert_int_equal(mbmsec_bmsc_kr_cancel(dl, &R, &cancelled), MBMSEC_OK);
@@ -801,7 +801,7 @@ static void test_no_memory(void **state)
     ue_init(&U, BT_ALICE);
     ue_challenge(&U, T_REG);
     const char *body = REGISTER(NEWS);
-    const mbmsec_bmsc_kr_request q = req("POST", T_REG, ue_auth(&U, T_REG, body, false), MT_REGISTER, body);
+    const mbmsec_bmsc_kr_request q = req("POST", T_REG, ue_auth(&U, T_REG, body, false), MBMSEC_MT_REGISTER, body);
     g_allocs = 0;
     g_fail_at = n;
     mbmsec_bmsc_kr_response_cleanse(&R);
@@ -840,24 +840,24 @@ static void test_no_alloc_per_request(void **state)
   char d204[4096], d200[4096];
   snprintf(d204, sizeof d204, "%s", msk_doc((const char *const[]){beyond}, 1));
   snprintf(d200, sizeof d200, "%s", msk_doc((const char *const[]){zero}, 1));
-  post(&U, T_MSK, MT_MSK, d204); /* warms the msk-request cache and the thread's handle */
+  post(&U, T_MSK, MBMSEC_MT_MSK, d204); /* warms the msk-request cache and the thread's handle */
   expect(200, true, MBMSEC_UA_R_OK);
   for (int i = 0; i < 3; i++) {
-    const mbmsec_bmsc_kr_request q204 = req("POST", T_MSK, ue_auth(&U, T_MSK, d204, false), MT_MSK, d204);
+    const mbmsec_bmsc_kr_request q204 = req("POST", T_MSK, ue_auth(&U, T_MSK, d204, false), MBMSEC_MT_MSK, d204);
     g_allocs = 0;
     g_fail_at = -1; /* count, never fail */
     handle(&q204);
     g_fail_at = 0;
     assert_int_equal(g_allocs, 0);
     assert_int_equal(msk_code(beyond), 204);
-    const mbmsec_bmsc_kr_request q200 = req("POST", T_MSK, ue_auth(&U, T_MSK, d200, false), MT_MSK, d200);
+    const mbmsec_bmsc_kr_request q200 = req("POST", T_MSK, ue_auth(&U, T_MSK, d200, false), MBMSEC_MT_MSK, d200);
     g_allocs = 0;
     g_fail_at = -1;
     handle(&q200);
     g_fail_at = 0;
     assert_int_equal(g_allocs, 0);
     assert_int_equal(R.deliver->n, 2);
-    const mbmsec_bmsc_kr_request q401 = req("POST", T_MSK, NULL, MT_MSK, d200);
+    const mbmsec_bmsc_kr_request q401 = req("POST", T_MSK, NULL, MBMSEC_MT_MSK, d200);
     g_allocs = 0;
     g_fail_at = -1;
     handle(&q401);
@@ -900,8 +900,8 @@ static void *thr(void *p)
   static _Thread_local mbmsec_bmsc_kr_response r;
   const char *doc = "<mskRequest xmlns=\"urn:3GPP:metadata:2005:MBMS:mskRequest\"><keyId>AAAAAAAAAAAA</keyId></mskRequest>";
   mbmsec_bmsc_kr_request q = {.method = "POST", .method_len = 4, .target = T_MSK,
-                              .target_len = strlen(T_MSK), .content_type = MT_MSK,
-                              .content_type_len = strlen(MT_MSK), .body = (const uint8_t *)doc,
+                              .target_len = strlen(T_MSK), .content_type = MBMSEC_MT_MSK,
+                              .content_type_len = strlen(MBMSEC_MT_MSK), .body = (const uint8_t *)doc,
                               .body_len = strlen(doc), .ipv4 = UE_IP};
   a->ok = mbmsec_bmsc_kr_handle(g_kr, &q, &r) == MBMSEC_OK && r.status == 401;
   mbmsec_bmsc_kr_response_cleanse(&r);

@@ -20,15 +20,15 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "mbmsec/bmsc_members.h"
 #include "mbmsec/bmsc_rotate.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/keyid.h"
+#include "mbmsec/members.h"
 #include "mbmsec/mikey_msg.h"
 
 #define FQDN "bmsc.example.org"
 #define UE_PORT 4000
-static const uint8_t KDID[KDID_LEN] = {0x00, 0xf1, 0x10};
+static const uint8_t KDID[MBMSEC_KDID_LEN] = {0x00, 0xf1, 0x10};
 
 /* ---- captured datagrams */
 #define OUT_MAX 4096
@@ -57,7 +57,7 @@ typedef struct {
   mbmsec_bmsc_rotate_what what;
   mbmsec_err code;
   char btid[64], reason[32];
-  uint8_t msk_id[MSK_ID_LEN];
+  uint8_t msk_id[MBMSEC_MSK_ID_LEN];
   size_t ues;
   uint32_t window_ms;
   mbmsec_bmsc_rot_progress pr;
@@ -75,7 +75,7 @@ static void on_report(void *user, const mbmsec_bmsc_rotate_report *r)
   e->code = r->code;
   if (r->btid) snprintf(e->btid, sizeof e->btid, "%s", r->btid);
   if (r->reason) snprintf(e->reason, sizeof e->reason, "%s", r->reason);
-  memcpy(e->msk_id, r->msk_id, MSK_ID_LEN);
+  memcpy(e->msk_id, r->msk_id, MBMSEC_MSK_ID_LEN);
   e->ues = r->ues;
   e->window_ms = r->window_ms;
   e->pr = r->progress;
@@ -154,7 +154,7 @@ typedef struct {
 static mbmsec_bmsc_rotate *g_r; /* the delivery engine's events go here */
 
 static void dl_event(void *user, mbmsec_bmsc_event ev, const char *btid,
-                     const uint8_t msk_id[MSK_ID_LEN], int pull, unsigned tries)
+                     const uint8_t msk_id[MBMSEC_MSK_ID_LEN], int pull, unsigned tries)
 {
   (void)user, (void)tries;
   mbmsec_bmsc_rotate_on_event(g_r, ev, btid, msk_id, pull);
@@ -162,7 +162,7 @@ static void dl_event(void *user, mbmsec_bmsc_event ev, const char *btid,
 
 static void add_service(mbmsec_store *st, const char *id, uint16_t group, int64_t lifetime)
 {
-  mbmsec_store_service_in in = {.service_id = id, .kdid = KDID, .kdid_len = KDID_LEN,
+  mbmsec_store_service_in in = {.service_id = id, .kdid = KDID, .kdid_len = MBMSEC_KDID_LEN,
                                 .msk_lifetime = lifetime};
   assert_int_equal(mbmsec_store_service_add(st, &in), MBMSEC_OK);
   assert_int_equal(mbmsec_store_key_group_add(st, id, group), MBMSEC_OK);
@@ -229,7 +229,7 @@ static int row_cb(void *arg, const mbmsec_bmsc_rotate_msk_row *w)
 {
   rows_t *r = arg;
   r->rows++;
-  assert_memory_equal(w->kdid, KDID, KDID_LEN);
+  assert_memory_equal(w->kdid, KDID, MBMSEC_KDID_LEN);
   assert_int_equal(mbmsec_msk_id_group(w->msk_id), w->key_group);
   assert_int_equal(mbmsec_msk_id_keynum(w->msk_id), w->key_number);
   if (w->next) {
@@ -277,10 +277,10 @@ static void test_keep_msks_300_services(void **state)
     mbmsec_members_group_state gs;
     assert_int_equal(mbmsec_members_group_state_get(f->st, KDID, (uint16_t)(i + 1), 1000, &gs), MBMSEC_OK);
     assert_true(gs.has_current && gs.has_next); /* also the 65th and the 300th */
-    uint8_t id[MSK_ID_LEN];
+    uint8_t id[MBMSEC_MSK_ID_LEN];
     mbmsec_store_msk m;
     mbmsec_msk_id_pack((uint16_t)(i + 1), gs.next, id);
-    assert_int_equal(mbmsec_store_msk_get(f->st, KDID, KDID_LEN, id, MSK_ID_LEN, &m), MBMSEC_OK);
+    assert_int_equal(mbmsec_store_msk_get(f->st, KDID, MBMSEC_KDID_LEN, id, MBMSEC_MSK_ID_LEN, &m), MBMSEC_OK);
     assert_int_equal(m.valid_from, 1100); /* from the end of the current one */
     assert_int_equal(m.valid_to, 1200);
     mbmsec_cleanse(&m, sizeof m);
@@ -331,7 +331,7 @@ static void test_restore(void **state)
   assert_int_equal(mbmsec_bmsc_rotate_known(f->r, g_btid[0]), MBMSEC_OK);
   assert_int_equal(g_zn_calls, 1);
   /* the MUK is Zn's: a message to UE 0 verifies under g_muk[0] */
-  uint8_t msk[16] = {1, 2, 3}, id[MSK_ID_LEN];
+  uint8_t msk[16] = {1, 2, 3}, id[MBMSEC_MSK_ID_LEN];
   mbmsec_msk_id_pack(1, 7, id);
   assert_int_equal(mbmsec_bmsc_dl_deliver(f->dl, g_btid[0], KDID, id, msk, 1, 9, 0), MBMSEC_OK);
   mbmsec_mikey_msk_info mi;
@@ -394,14 +394,14 @@ typedef struct {
 static int find_cb(void *arg, const mbmsec_bmsc_rotate_msk_row *w)
 {
   find_t *q = arg;
-  if (memcmp(w->msk_id, q->id, MSK_ID_LEN)) return 0;
+  if (memcmp(w->msk_id, q->id, MBMSEC_MSK_ID_LEN)) return 0;
   q->found++;
   q->next = w->next;
   q->pr = w->progress;
   return 0;
 }
 
-static void plan_cb(void *arg, uint16_t key_group, const uint8_t msk_id[MSK_ID_LEN],
+static void plan_cb(void *arg, uint16_t key_group, const uint8_t msk_id[MBMSEC_MSK_ID_LEN],
                     const mbmsec_bmsc_rot_progress *pr)
 {
   (void)key_group, (void)msk_id, (void)pr;
@@ -409,7 +409,7 @@ static void plan_cb(void *arg, uint16_t key_group, const uint8_t msk_id[MSK_ID_L
 }
 
 /* Every captured MSK message from g_out[from..g_n): verified by its UE; answered when ack. */
-static size_t answer_all(fx *f, size_t from, const uint8_t msk_id[MSK_ID_LEN], int ack,
+static size_t answer_all(fx *f, size_t from, const uint8_t msk_id[MBMSEC_MSK_ID_LEN], int ack,
                          int64_t now_ms, int seen[NUE])
 {
   size_t n = 0;
@@ -423,7 +423,7 @@ static size_t answer_all(fx *f, size_t from, const uint8_t msk_id[MSK_ID_LEN], i
     assert_true(i >= 0);
     assert_int_equal(g_out[k].ipv4, 0x7f000101u + (uint32_t)i);
     assert_int_equal(g_out[k].port, UE_PORT);
-    assert_memory_equal(mi.msk_id, msk_id, MSK_ID_LEN);
+    assert_memory_equal(mi.msk_id, msk_id, MBMSEC_MSK_ID_LEN);
     seen[i]++;
     if (ack) {
       uint8_t ver[MBMSEC_MIKEY_VER_MSG_MAX];
@@ -461,7 +461,7 @@ static void test_plan_push_and_ack(void **state)
   assert_int_equal(member, 1);
 
   /* no MSK yet: begin generates them; the plan pushes the next one (key number 2) */
-  uint8_t id[MSK_ID_LEN];
+  uint8_t id[MBMSEC_MSK_ID_LEN];
   assert_int_equal(mbmsec_bmsc_rotate_begin(f->r, KDID, 1, 1000, 0, false, 5000, 100000, id), MBMSEC_OK);
   assert_int_equal(mbmsec_msk_id_group(id), 1);
   assert_int_equal(mbmsec_msk_id_keynum(id), 2);
@@ -491,7 +491,7 @@ static void test_plan_push_and_ack(void **state)
   mbmsec_bmsc_rotate_tick(f->r, 5000, 101100); /* settles the queued verifications */
   const rep_t *d = last_rep(MBMSEC_BMSC_ROTATE_R_DONE);
   assert_non_null(d);
-  assert_memory_equal(d->msk_id, id, MSK_ID_LEN);
+  assert_memory_equal(d->msk_id, id, MBMSEC_MSK_ID_LEN);
   assert_int_equal(d->pr.planned, 6);
   assert_int_equal(d->pr.acked, 6);
   assert_int_equal(d->pr.pending, 0);
@@ -534,7 +534,7 @@ static void test_plan_v_off_and_skips(void **state)
   fx *f = fx_new(0, 60, 600);
   add_service(f->st, "urn:a", 1, 100);
   for (int i = 0; i < 4; i++) register_ue(f->st, i, "urn:a");
-  uint8_t id[MSK_ID_LEN];
+  uint8_t id[MBMSEC_MSK_ID_LEN];
   assert_int_equal(mbmsec_bmsc_rotate_begin(f->r, KDID, 1, 0, 0, false, 5000, 0, id), MBMSEC_OK);
   assert_int_equal(mbmsec_store_registration_delete(f->st, g_impi[1], "urn:a"), MBMSEC_OK);
   g_zn_impi = NULL;

@@ -22,6 +22,7 @@
 #include "mbmsec/digest_parse.h"
 #include "mbmsec/encode.h"
 #include "mbmsec/store.h"
+#include "mbmsec/ue_km.h"
 
 static void test_addresses(void **state)
 {

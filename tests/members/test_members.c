@@ -1,4 +1,4 @@
-/* Unit tests of the BM-SC membership decisions (include/mbmsec/bmsc_members.h). */
+/* Unit tests of the BM-SC membership decisions (include/mbmsec/members.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "mbmsec/bmsc_members.h"
 #include "mbmsec/crypto.h"
+#include "mbmsec/members.h"
 
 #define NOW 1800000000
 #define NEWS "urn:example:mbms:news"
@@ -522,7 +522,7 @@ static void test_generate(void **state)
     assert_true(keynum(id) > last && keynum(id) != 0);
     last = keynum(id);
     assert_int_equal(mbmsec_members_group_state_get(st, KDID, 1, t, &gs), MBMSEC_OK);
-    assert_true(gs.stored <= MSK_PER_KEY_GROUP);
+    assert_true(gs.stored <= MBMSEC_MSK_PER_KEY_GROUP);
   }
   /* deleting the newest does not make its number come back */
   assert_int_equal(mbmsec_store_msk_delete(st, KDID, 3, id, 4), MBMSEC_OK);

@@ -18,7 +18,7 @@
 #include "mbmsec/digest_parse.h"
 #include "mbmsec/encode.h"
 #include "mbmsec/gba.h"
-#include "mbmsec/ua_auth.h"
+#include "mbmsec/ua.h"
 #include "mbmsec/zn.h"
 
 #define FQDN "bmsc.mnc001.mcc001.pub.3gppnetwork.org"

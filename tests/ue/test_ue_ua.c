@@ -11,10 +11,12 @@
 
 #include "mbmsec/crypto.h"
 #include "mbmsec/gba.h"
-#include "mbmsec/ua_auth.h"
+#include "mbmsec/ua.h"
+#include "mbmsec/ue.h"
+#include "mbmsec/ue_km.h"
+#include "mbmsec/ue_mikey.h"
 #include "mbmsec/ue_ua.h"
 #include "mbmsec/zn.h"
-#include "mbmsec/ue.h"
 #include <arpa/inet.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -216,7 +218,7 @@ static unsigned svc_code(const char *id)
 static unsigned key_code(const uint8_t msk_id[4])
 {
   const uint16_t kn = mbmsec_xml_msk_key_number(msk_id);
-  return kn == 3 ? 404u : kn == 4 ? 480u : kn == 5 ? (unsigned)MBMS_STATUS_NO_UPDATE : 200u;
+  return kn == 3 ? 404u : kn == 4 ? 480u : kn == 5 ? (unsigned)MBMSEC_MBMS_STATUS_NO_UPDATE : 200u;
 }
 
 static mbmsec_err fake_post(void *ctx, const mbmsec_ue_km_send *s, mbmsec_ue_http_answer *ans)
@@ -226,8 +228,8 @@ static mbmsec_err fake_post(void *ctx, const mbmsec_ue_km_send *s, mbmsec_ue_htt
   snprintf(f->last_target, sizeof f->last_target, "%s", s->target);
   const bool msk = strstr(s->target, "requesttype=msk-request") != NULL;
   const bool dereg = strstr(s->target, "requesttype=deregister") != NULL;
-  assert_string_equal(s->content_type, msk ? MT_MSK : dereg ? MT_DEREGISTER : MT_REGISTER);
-  assert_string_equal(s->accept, msk ? MT_MSK_RESPONSE : MT_REGISTER_RESPONSE);
+  assert_string_equal(s->content_type, msk ? MBMSEC_MT_MSK : dereg ? MBMSEC_MT_DEREGISTER : MBMSEC_MT_REGISTER);
+  assert_string_equal(s->accept, msk ? MBMSEC_MT_MSK_RESPONSE : MBMSEC_MT_REGISTER_RESPONSE);
   mbmsec_ua_request req = {.method = "POST", .method_len = 4, .target = s->target,
                            .target_len = strlen(s->target),
                            .authorization = s->authorization[0] ? s->authorization : NULL,
@@ -275,7 +277,7 @@ static mbmsec_err fake_post(void *ctx, const mbmsec_ue_km_send *s, mbmsec_ue_htt
   mbmsec_ua_decision_cleanse(&d);
   if (f->tamper) f->body[len / 2] ^= 0x01; /* one bit changed in transit */
   if (!f->no_auth_info) ans->auth_info = (mbmsec_digest_str){f->ai, ail};
-  ans->content_type = msk ? MT_MSK_RESPONSE "; charset=utf-8" : MT_REGISTER_RESPONSE;
+  ans->content_type = msk ? MBMSEC_MT_MSK_RESPONSE "; charset=utf-8" : MBMSEC_MT_REGISTER_RESPONSE;
   ans->body = (const uint8_t *)f->body;
   ans->body_len = len;
   return MBMSEC_OK;

@@ -12,9 +12,10 @@
 #include <cmocka.h>
 
 #include "mbmsec/crypto.h"
-#include "mbmsec/mbms_xml.h"
 #include "mbmsec/mikey_msg.h"
 #include "mbmsec/ue_agent.h"
+#include "mbmsec/ue_km.h"
+#include "mbmsec/xml.h"
 
 static const uint8_t KDID[3] = {0x00, 0xf1, 0x10};
 static const char FQDN[] = "bmsc.example.org";

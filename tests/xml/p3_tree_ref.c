@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "guard.h"
-#include "mbmsec/mbms_xml.h"
+#include "mbmsec/xml.h"
 #include "p3_tree_ref.h"
 #include "xml_doc.h"
 
@@ -77,7 +77,7 @@ static mbmsec_err parse_code(const xmlNode *st, bool with_204, unsigned *code)
   char v[8];
   size_t n;
   bool found;
-  GUARD(xml_attr_text(st, AT_STATUS_CODE, v, sizeof v, &n, &found, MBMSEC_ERR_XML_STATUS));
+  GUARD(xml_attr_text(st, MBMSEC_AT_STATUS_CODE, v, sizeof v, &n, &found, MBMSEC_ERR_XML_STATUS));
   ENSURE(found && n == 3, MBMSEC_ERR_XML_STATUS);
   unsigned c = 0;
   for (size_t i = 0; i < n; i++) {
@@ -92,7 +92,7 @@ static mbmsec_err parse_code(const xmlNode *st, bool with_204, unsigned *code)
 static mbmsec_err walk_groups(const xmlNode *root, const char *ns, const char *item,
                               bool with_204, sink *s)
 {
-  static const char *const code_attr[] = {AT_STATUS_CODE, NULL};
+  static const char *const code_attr[] = {MBMSEC_AT_STATUS_CODE, NULL};
   unsigned seen[8];
   size_t n_seen = 0;
   for (const xmlNode *c = root->children; c; c = c->next) {
@@ -102,7 +102,7 @@ static mbmsec_err walk_groups(const xmlNode *root, const char *ns, const char *i
     ENSURE(!xml_in_ns(c, NULL), MBMSEC_ERR_XML_NAMESPACE);
     if (!xml_in_ns(c, ns))
       continue;
-    ENSURE(!strcmp((const char *)c->name, EL_STATUS), MBMSEC_ERR_XML_UNEXPECTED);
+    ENSURE(!strcmp((const char *)c->name, MBMSEC_EL_STATUS), MBMSEC_ERR_XML_UNEXPECTED);
     GUARD(xml_only_attrs(c, code_attr));
     unsigned code;
     GUARD(parse_code(c, with_204, &code));
@@ -151,8 +151,8 @@ mbmsec_err p3_ref_parse_register(const uint8_t *doc, size_t len, mbmsec_xml_reg_
   svc_reset(out);
   bool reg = kind == MBMSEC_XML_REGISTER;
   sink s = {.svc = out};
-  mbmsec_err rc = parse_doc(doc, len, reg ? EL_REGISTER : EL_DEREGISTER,
-                            reg ? NS_REGISTER : NS_DEREGISTER, EL_SERVICE_ID, false, false, &s);
+  mbmsec_err rc = parse_doc(doc, len, reg ? MBMSEC_EL_REGISTER : MBMSEC_EL_DEREGISTER,
+                            reg ? MBMSEC_NS_REGISTER : MBMSEC_NS_DEREGISTER, MBMSEC_EL_SERVICE_ID, false, false, &s);
   if (rc != MBMSEC_OK)
     memset(out, 0, sizeof *out);
   return rc;
@@ -164,7 +164,7 @@ mbmsec_err p3_ref_parse_register_response(const uint8_t *doc, size_t len,
   ENSURE(out, MBMSEC_ERR_ARG);
   svc_reset(out);
   sink s = {.svc = out};
-  mbmsec_err rc = parse_doc(doc, len, EL_REGISTER_RESPONSE, NS_REGISTER_RESPONSE, EL_SERVICE_ID,
+  mbmsec_err rc = parse_doc(doc, len, MBMSEC_EL_REGISTER_RESPONSE, MBMSEC_NS_REGISTER_RESPONSE, MBMSEC_EL_SERVICE_ID,
                             true, false, &s);
   if (rc != MBMSEC_OK)
     memset(out, 0, sizeof *out);
@@ -176,7 +176,7 @@ mbmsec_err p3_ref_parse_msk_request(const uint8_t *doc, size_t len, mbmsec_xml_k
   ENSURE(out, MBMSEC_ERR_ARG);
   key_reset(out);
   sink s = {.key = out};
-  mbmsec_err rc = parse_doc(doc, len, EL_MSK_REQUEST, NS_MSK_REQUEST, EL_KEY_ID, false, false, &s);
+  mbmsec_err rc = parse_doc(doc, len, MBMSEC_EL_MSK_REQUEST, MBMSEC_NS_MSK_REQUEST, MBMSEC_EL_KEY_ID, false, false, &s);
   if (rc != MBMSEC_OK)
     memset(out, 0, sizeof *out);
   return rc;
@@ -187,7 +187,7 @@ mbmsec_err p3_ref_parse_msk_response(const uint8_t *doc, size_t len, mbmsec_xml_
   ENSURE(out, MBMSEC_ERR_ARG);
   key_reset(out);
   sink s = {.key = out};
-  mbmsec_err rc = parse_doc(doc, len, EL_MSK_RESPONSE, NS_MSK_RESPONSE, EL_KEY_ID, true, true, &s);
+  mbmsec_err rc = parse_doc(doc, len, MBMSEC_EL_MSK_RESPONSE, MBMSEC_NS_MSK_RESPONSE, MBMSEC_EL_KEY_ID, true, true, &s);
   if (rc != MBMSEC_OK)
     memset(out, 0, sizeof *out);
   return rc;

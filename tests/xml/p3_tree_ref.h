@@ -1,9 +1,9 @@
 /* The tree-walking P3 parsers kept as the reference of the SAX ones (tests/xml/p3_tree_ref.c):
  * same contracts as mbmsec_xml_parse_register, _register_response, _msk_request and
- * _msk_response of include/mbmsec/mbms_xml.h. Tests and fuzzers only. */
+ * _msk_response of include/mbmsec/xml.h. Tests and fuzzers only. */
 #ifndef MBMSEC_P3_TREE_REF_H
 #define MBMSEC_P3_TREE_REF_H
-#include "mbmsec/mbms_xml.h"
+#include "mbmsec/xml.h"
 
 mbmsec_err p3_ref_parse_register(const uint8_t *doc, size_t len, mbmsec_xml_reg_kind kind,
                                  mbmsec_xml_service_list *out);

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "mbmsec/mbms_xml.h"
+#include "mbmsec/xml.h"
 #include "p3_tree_ref.h"
 
 static unsigned long g_docs;

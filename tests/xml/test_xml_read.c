@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "mbmsec/mbms_xml.h"
+#include "mbmsec/xml.h"
 #include "xml_doc.h"
 
 #define DECL "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -22,7 +22,7 @@
 #define GOOD_KEY "<keyId>APEQAAEAAg==</keyId>"
 #define GOOD DECL MREQ_OPEN GOOD_KEY "</mskRequest>"
 
-static const uint8_t KDID[KDID_LEN] = {0x00, 0xF1, 0x10};
+static const uint8_t KDID[MBMSEC_KDID_LEN] = {0x00, 0xF1, 0x10};
 
 static const uint8_t *U(const char *s) { return (const uint8_t *)s; }
 
@@ -38,7 +38,7 @@ static char *msk_request(unsigned k, size_t *len)
 {
   mbmsec_xml_key_list *l = key_list();
   for (unsigned i = 0; i < k; i++) {
-    const uint8_t id[MSK_ID_LEN] = {0, 1, (uint8_t)(i >> 8), (uint8_t)i};
+    const uint8_t id[MBMSEC_MSK_ID_LEN] = {0, 1, (uint8_t)(i >> 8), (uint8_t)i};
     assert_int_equal(mbmsec_xml_key_add(l, KDID, id, 0), MBMSEC_OK);
   }
   char *doc = malloc(MBMSEC_XML_DOC_MAX);
@@ -58,10 +58,10 @@ static void expect_keys(const char *doc, size_t len, unsigned k)
   assert_int_equal(l->n, k);
   assert_int_equal(l->n_bad, 0);
   for (unsigned i = 0; i < k; i++) {
-    const uint8_t id[MSK_ID_LEN] = {0, 1, (uint8_t)(i >> 8), (uint8_t)i};
+    const uint8_t id[MBMSEC_MSK_ID_LEN] = {0, 1, (uint8_t)(i >> 8), (uint8_t)i};
     assert_int_equal(l->items[i].err, MBMSEC_OK);
-    assert_memory_equal(l->items[i].kdid, KDID, KDID_LEN);
-    assert_memory_equal(l->items[i].msk_id, id, MSK_ID_LEN);
+    assert_memory_equal(l->items[i].kdid, KDID, MBMSEC_KDID_LEN);
+    assert_memory_equal(l->items[i].msk_id, id, MBMSEC_MSK_ID_LEN);
   }
   free(l);
 }
@@ -71,7 +71,7 @@ static mbmsec_err read_doc(const char *doc, size_t len, bool *reused)
 {
   xmlDocPtr d = NULL;
   xml_read_stats st;
-  mbmsec_err rc = xml_read(U(doc), len, EL_MSK_REQUEST, NS_MSK_REQUEST, &d, &st);
+  mbmsec_err rc = xml_read(U(doc), len, MBMSEC_EL_MSK_REQUEST, MBMSEC_NS_MSK_REQUEST, &d, &st);
   assert_true((rc == MBMSEC_OK) == (d != NULL));
   xmlFreeDoc(d);
   if (reused)

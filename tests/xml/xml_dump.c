@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mbmsec/mbms_xml.h"
+#include "mbmsec/xml.h"
 
 static const uint8_t KDID[3] = {0x00, 0xF1, 0x10};
 static char buf[MBMSEC_XML_DOC_MAX * 2];

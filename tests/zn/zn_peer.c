@@ -138,7 +138,7 @@ static mbmsec_err lookup(const uint8_t *btid, size_t btid_len, const uint8_t *na
   (void)gsids;
   (void)n_gsids;
   (void)user;
-  static const uint8_t mbms_ua[MBMS_UA_PROTO_ID_LEN] = MBMS_UA_PROTO_ID;
+  static const uint8_t mbms_ua[MBMSEC_MBMS_UA_PROTO_ID_LEN] = MBMSEC_MBMS_UA_PROTO_ID;
   const struct entry *e = NULL;
   for (size_t i = 0; i < g_ntab; i++)
     if (strlen(g_tab[i].btid) == btid_len && memcmp(g_tab[i].btid, btid, btid_len) == 0)
@@ -151,8 +151,8 @@ static mbmsec_err lookup(const uint8_t *btid, size_t btid_len, const uint8_t *na
     out->result = MBMSEC_ZN_IDENTITY_UNKNOWN;
     return MBMSEC_OK;
   }
-  int mbms = naf_id_len > MBMS_UA_PROTO_ID_LEN &&
-             memcmp(naf_id + naf_id_len - MBMS_UA_PROTO_ID_LEN, mbms_ua, MBMS_UA_PROTO_ID_LEN) == 0;
+  int mbms = naf_id_len > MBMSEC_MBMS_UA_PROTO_ID_LEN &&
+             memcmp(naf_id + naf_id_len - MBMSEC_MBMS_UA_PROTO_ID_LEN, mbms_ua, MBMSEC_MBMS_UA_PROTO_ID_LEN) == 0;
   if (mbms && !has_gsid(e->gsids, (const uint8_t *)MBMSEC_ZN_GSID_MBMS, 1)) {
     out->result = MBMSEC_ZN_NOT_AUTHORIZED;
     return MBMSEC_OK;
@@ -397,8 +397,8 @@ int main(int argc, char **argv)
   cfg.log_level = MBMSEC_ZN_LOG_ERROR;
   cfg.log_cb = log_cb;
   const char *fqdn = NULL, *gsid = NULL;
-  uint8_t ua[16] = MBMS_UA_PROTO_ID;
-  size_t ua_len = MBMS_UA_PROTO_ID_LEN;
+  uint8_t ua[16] = MBMSEC_MBMS_UA_PROTO_ID;
+  size_t ua_len = MBMSEC_MBMS_UA_PROTO_ID_LEN;
   unsigned open_timeout = 5000, timeout = 3000, delay_ms = 0;
   int threads = 1, repeat = 1;
   long bench = 0;

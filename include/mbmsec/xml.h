@@ -20,8 +20,8 @@
  * other parsers zero their output first.
  * Thread-safe: no global state besides libxml2's own one-time initialisation.
  */
-#ifndef MBMSEC_MBMS_XML_H
-#define MBMSEC_MBMS_XML_H
+#ifndef MBMSEC_XML_H
+#define MBMSEC_XML_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -50,17 +50,17 @@
 
 /* base64(Key Domain ID (3) || MSK ID (4)) into out (13 bytes with the NUL).
  * @return MBMSEC_OK, MBMSEC_ERR_ARG. */
-mbmsec_err mbmsec_xml_keyid_encode(const uint8_t kdid[KDID_LEN], const uint8_t msk_id[MSK_ID_LEN],
-                                   char out[MBMS_KEYID_B64_LEN + 1]);
+mbmsec_err mbmsec_xml_keyid_encode(const uint8_t kdid[MBMSEC_KDID_LEN], const uint8_t msk_id[MBMSEC_MSK_ID_LEN],
+                                   char out[MBMSEC_MBMS_KEYID_B64_LEN + 1]);
 /* Strict decode of exactly 12 base64 characters that give 7 octets.
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_XML_KEYID. */
-mbmsec_err mbmsec_xml_keyid_decode(const char *s, size_t len, uint8_t kdid[KDID_LEN],
-                                   uint8_t msk_id[MSK_ID_LEN]);
+mbmsec_err mbmsec_xml_keyid_decode(const char *s, size_t len, uint8_t kdid[MBMSEC_KDID_LEN],
+                                   uint8_t msk_id[MBMSEC_MSK_ID_LEN]);
 /* Key Group (octets 0-1) and key number (octets 2-3) of an MSK ID, big-endian. */
-uint16_t mbmsec_xml_msk_key_group(const uint8_t msk_id[MSK_ID_LEN]);
-uint16_t mbmsec_xml_msk_key_number(const uint8_t msk_id[MSK_ID_LEN]);
-/* True when the key number is MSK_KEYNUM_CURRENT: "the current MSK of the Key Group" (P15). */
-bool mbmsec_xml_msk_is_current(const uint8_t msk_id[MSK_ID_LEN]);
+uint16_t mbmsec_xml_msk_key_group(const uint8_t msk_id[MBMSEC_MSK_ID_LEN]);
+uint16_t mbmsec_xml_msk_key_number(const uint8_t msk_id[MBMSEC_MSK_ID_LEN]);
+/* True when the key number is MBMSEC_MSK_KEYNUM_CURRENT: "the current MSK of the Key Group" (P15). */
+bool mbmsec_xml_msk_is_current(const uint8_t msk_id[MBMSEC_MSK_ID_LEN]);
 
 /* True for the per-item codes of P4 (200 400 401 404 480 500); with_204 adds P15's 204. */
 bool mbmsec_xml_status_valid(unsigned code, bool with_204);
@@ -87,8 +87,8 @@ typedef struct {
  * MBMSEC_ERR_XML_KEYID (not 12 base64 characters decoding to 7 octets), kdid/msk_id are zero
  * and the BM-SC answers the item 400 echoing `text`. `code` as for mbmsec_xml_service. */
 typedef struct {
-  uint8_t kdid[KDID_LEN];
-  uint8_t msk_id[MSK_ID_LEN];
+  uint8_t kdid[MBMSEC_KDID_LEN];
+  uint8_t msk_id[MBMSEC_MSK_ID_LEN];
   mbmsec_err err;
   unsigned code;
   char text[MBMSEC_XML_TEXT_MAX + 1];
@@ -109,8 +109,8 @@ typedef enum { MBMSEC_XML_REGISTER, MBMSEC_XML_DEREGISTER } mbmsec_xml_reg_kind;
 mbmsec_err mbmsec_xml_service_add(mbmsec_xml_service_list *l, const char *id, unsigned code);
 /* Appends a keyId with the given code (0 for a request).
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_XML_TOO_MANY. */
-mbmsec_err mbmsec_xml_key_add(mbmsec_xml_key_list *l, const uint8_t kdid[KDID_LEN],
-                              const uint8_t msk_id[MSK_ID_LEN], unsigned code);
+mbmsec_err mbmsec_xml_key_add(mbmsec_xml_key_list *l, const uint8_t kdid[MBMSEC_KDID_LEN],
+                              const uint8_t msk_id[MBMSEC_MSK_ID_LEN], unsigned code);
 
 /* ---------------------------------------------------------------- P3 parsers
  *
@@ -208,8 +208,8 @@ typedef struct {
 
 typedef struct {
   char id[MBMSEC_XML_TEXT_MAX + 1];
-  uint8_t kdid[KDID_LEN];
-  uint8_t msk_id[MSK_ID_LEN]; /* key number 0: the current MSK of the Key Group (P15) */
+  uint8_t kdid[MBMSEC_KDID_LEN];
+  uint8_t msk_id[MBMSEC_MSK_ID_LEN]; /* key number 0: the current MSK of the Key Group (P15) */
   mbmsec_xml_addr mikey, srtp;
 } mbmsec_xml_session;
 
@@ -217,15 +217,15 @@ typedef struct {
   mbmsec_xml_kms kms[MBMSEC_XML_KMS_MAX];
   size_t n_kms;
   bool has_kdid, has_confidentiality, has_integrity;
-  uint8_t kdid[KDID_LEN];
+  uint8_t kdid[MBMSEC_KDID_LEN];
   bool confidentiality, integrity;
   mbmsec_xml_session sessions[MBMSEC_XML_SESSIONS_MAX];
   size_t n_sessions;
 } mbmsec_xml_secdesc;
 
 /* A securityDescription: keyManagementSpecification elements and the mbmsec extension
- * elements (NS_MBMSEC_PROT). Elements of other namespaces are skipped; an unknown element of
- * NS_SECDESC or NS_MBMSEC_PROT, or a repeated single-valued one, is refused.
+ * elements (MBMSEC_NS_MBMSEC_PROT). Elements of other namespaces are skipped; an unknown element of
+ * MBMSEC_NS_SECDESC or MBMSEC_NS_MBMSEC_PROT, or a repeated single-valued one, is refused.
  * @return the shared codes, MBMSEC_ERR_XML_EMPTY (no keyManagementSpecification, or one
  *         without serverURI), MBMSEC_ERR_XML_TOO_MANY, MBMSEC_ERR_XML_MISSING (a session
  *         attribute absent), MBMSEC_ERR_XML_UNEXPECTED, MBMSEC_ERR_XML_VALUE (a malformed

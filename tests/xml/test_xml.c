@@ -11,7 +11,7 @@
 #include <cmocka.h>
 #include <libxml/parser.h>
 
-#include "mbmsec/mbms_xml.h"
+#include "mbmsec/xml.h"
 #include "xml_doc.h"
 
 static const uint8_t KDID[3] = {0x00, 0xF1, 0x10};
@@ -316,7 +316,7 @@ static void test_per_item_400(void **state)
   /* The BM-SC's answer: good items 200 / 204 / 404, bad ones 400, echoed as received. */
   l->items[0].code = 200;
   l->items[3].code = 200;
-  l->items[8].code = MBMS_STATUS_NO_UPDATE;
+  l->items[8].code = MBMSEC_MBMS_STATUS_NO_UPDATE;
   for (size_t i = 0; i < 9; i++)
     if (l->items[i].err != MBMSEC_OK)
       l->items[i].code = 400;
@@ -924,8 +924,8 @@ static void test_no_entity_expanded(void **state)
   (void)state;
   const char *docs[] = {BILLION_LAUGHS, XXE_FILE, INTERNAL_ENTITY,
                         DECL MREQ_OPEN "<keyId>&xxe;</keyId></mskRequest>"};
-  const char *roots[] = {EL_MSK_REQUEST, EL_MSK_REQUEST, EL_REGISTER, EL_MSK_REQUEST};
-  const char *nss[] = {NS_MSK_REQUEST, NS_MSK_REQUEST, NS_REGISTER, NS_MSK_REQUEST};
+  const char *roots[] = {MBMSEC_EL_MSK_REQUEST, MBMSEC_EL_MSK_REQUEST, MBMSEC_EL_REGISTER, MBMSEC_EL_MSK_REQUEST};
+  const char *nss[] = {MBMSEC_NS_MSK_REQUEST, MBMSEC_NS_MSK_REQUEST, MBMSEC_NS_REGISTER, MBMSEC_NS_MSK_REQUEST};
   for (size_t i = 0; i < 4; i++) {
     xmlDocPtr d = (xmlDocPtr)1;
     xml_read_stats st;

@@ -3,7 +3,7 @@
  * for a Key Group. Pure functions over the store (include/mbmsec/store.h): no I/O besides the
  * store, no global state. Static library mbmsec_members (docs/bmsc-membership.md).
  *
- * The request item lists are those the XML layer parsed (include/mbmsec/mbms_xml.h); the
+ * The request item lists are those the XML layer parsed (include/mbmsec/xml.h); the
  * answers are copies of them with `code` set, ready for mbmsec_xml_build_register_response /
  * mbmsec_xml_build_msk_response (items keep their order; an item the parser found bad keeps its
  * err and gets 400). Each item is decided on its own: one failed item does not change the
@@ -29,27 +29,27 @@
  * authorisation is by IMPI (subscription and registration rows), so a UE that bootstrapped
  * again keeps its registrations (a re-register records the new B-TID).
  *
- * Current and next (P11: at most MSK_PER_KEY_GROUP per group): the current MSK of a group is
+ * Current and next (P11: at most MBMSEC_MSK_PER_KEY_GROUP per group): the current MSK of a group is
  * the one with the highest key number valid at `now` (valid_from <= now < valid_to); the next
  * is the one with the lowest key number above it (above 0 if there is no current) that
  * becomes valid after now.
  */
-#ifndef MBMSEC_BMSC_MEMBERS_H
-#define MBMSEC_BMSC_MEMBERS_H
+#ifndef MBMSEC_MEMBERS_H
+#define MBMSEC_MEMBERS_H
 #include <stddef.h>
 #include <stdint.h>
 
 #include "mbmsec/error.h"
-#include "mbmsec/mbms_xml.h"
 #include "mbmsec/profile.h"
 #include "mbmsec/store.h"
+#include "mbmsec/xml.h"
 
 #define MBMSEC_MEMBERS_GSID_MBMS 4u          /* GBA user security setting of MBMS */
 #define MBMSEC_MEMBERS_GROUPS_PER_SERVICE 16 /* Key Groups of one service considered */
 #define MBMSEC_MEMBERS_SERVICES_PER_GROUP 64 /* services sharing one Key Group considered */
 #define MBMSEC_MEMBERS_MSKS_PER_LIST 32      /* MSKs of one group read, newest first */
 /* MSKs one answer can ask to push: two per item of a full request. */
-#define MBMSEC_MEMBERS_PUSH_MAX (MBMSEC_XML_MAX_ITEMS * MSK_PER_KEY_GROUP)
+#define MBMSEC_MEMBERS_PUSH_MAX (MBMSEC_XML_MAX_ITEMS * MBMSEC_MSK_PER_KEY_GROUP)
 
 /* The requesting UE as the Ua layer authenticated it. */
 typedef struct {
@@ -61,8 +61,8 @@ typedef struct {
 
 /* One MSK, by identity only (the delivery layer reads the key with mbmsec_store_msk_get). */
 typedef struct {
-  uint8_t kdid[KDID_LEN];
-  uint8_t msk_id[MSK_ID_LEN];
+  uint8_t kdid[MBMSEC_KDID_LEN];
+  uint8_t msk_id[MBMSEC_MSK_ID_LEN];
 } mbmsec_members_msk_ref;
 
 /* MSKs to push over MIKEY to the requesting UE, each once, in decision order. */
@@ -73,7 +73,7 @@ typedef struct {
 
 /* A Key Group (Key Domain ID, Key Group ID). */
 typedef struct {
-  uint8_t kdid[KDID_LEN];
+  uint8_t kdid[MBMSEC_KDID_LEN];
   uint16_t key_group;
 } mbmsec_members_group;
 
@@ -139,7 +139,7 @@ mbmsec_err mbmsec_members_msk_request_cached(mbmsec_store *st, mbmsec_members_ca
 
 /* The current / next / newest MSK of Key Group (kdid, key_group) at now.
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, the store's codes (mbmsec_store_msk_list). */
-mbmsec_err mbmsec_members_group_state_get(mbmsec_store *st, const uint8_t kdid[KDID_LEN],
+mbmsec_err mbmsec_members_group_state_get(mbmsec_store *st, const uint8_t kdid[MBMSEC_KDID_LEN],
                                           uint16_t key_group, int64_t now,
                                           mbmsec_members_group_state *out);
 
@@ -148,14 +148,14 @@ mbmsec_err mbmsec_members_group_state_get(mbmsec_store *st, const uint8_t kdid[K
  * group (a durable store counter "msk-keynum:KDID:GROUP", and above every stored one), never
  * 0; 16 random octets (mbmsec_random); validity [valid_from, valid_to) and MTK ID range
  * vf..vt. First deletes the group's MSKs that expired at now; refuses when the group still
- * holds MSK_PER_KEY_GROUP unexpired MSKs (P11: current and next). msk_id gets the new MSK ID.
+ * holds MBMSEC_MSK_PER_KEY_GROUP unexpired MSKs (P11: current and next). msk_id gets the new MSK ID.
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_STORE_VALIDITY (valid_to <= valid_from or
  * vf > vt), MBMSEC_ERR_MEMBERS_USE (no service uses the group), MBMSEC_ERR_MEMBERS_GROUP_FULL,
  * MBMSEC_ERR_MEMBERS_KEYNUM (key number 65535 used), MBMSEC_ERR_RANDOM, the store's codes. */
-mbmsec_err mbmsec_members_msk_generate(mbmsec_store *st, const uint8_t kdid[KDID_LEN],
+mbmsec_err mbmsec_members_msk_generate(mbmsec_store *st, const uint8_t kdid[MBMSEC_KDID_LEN],
                                        uint16_t key_group, int64_t valid_from, int64_t valid_to,
                                        uint16_t vf, uint16_t vt, int64_t now,
-                                       uint8_t msk_id[MSK_ID_LEN]);
+                                       uint8_t msk_id[MBMSEC_MSK_ID_LEN]);
 
 /* ---- Listings without a cap (lib/members/members_list.c): every service, every Key Group,
  * the members of a Key Group. Allocated with malloc; the caller frees. */
@@ -167,7 +167,7 @@ mbmsec_err mbmsec_members_service_all(mbmsec_store *st, mbmsec_store_service **o
 /* One Key Group in use, with the MSK lifetime of the first service (serviceId order) that
  * uses it: the lifetime its generated MSKs get. */
 typedef struct {
-  uint8_t kdid[KDID_LEN];
+  uint8_t kdid[MBMSEC_KDID_LEN];
   uint16_t key_group;
   int64_t msk_lifetime;
 } mbmsec_members_group_use;
@@ -182,7 +182,7 @@ mbmsec_err mbmsec_members_group_all(mbmsec_store *st, mbmsec_members_group_use *
  * every service using the group, sorted (strcmp), into a malloc'd array of malloc'd strings
  * (*out NULL when *n is 0); free with mbmsec_members_btids_free.
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_NOMEM, the store's codes (*out NULL, *n 0). */
-mbmsec_err mbmsec_members_group_btids(mbmsec_store *st, const uint8_t kdid[KDID_LEN],
+mbmsec_err mbmsec_members_group_btids(mbmsec_store *st, const uint8_t kdid[MBMSEC_KDID_LEN],
                                       uint16_t key_group, char ***out, size_t *n);
 void mbmsec_members_btids_free(char **btids, size_t n);
 
@@ -190,7 +190,7 @@ void mbmsec_members_btids_free(char **btids, size_t n);
  * (kdid, key_group), else 0 (0 on error too).
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_NOMEM, the store's codes. */
 mbmsec_err mbmsec_members_btid_in_group(mbmsec_store *st, const char *btid,
-                                        const uint8_t kdid[KDID_LEN], uint16_t key_group,
+                                        const uint8_t kdid[MBMSEC_KDID_LEN], uint16_t key_group,
                                         int *member);
 
 #endif

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mbmsec/mbms_xml.h"
+#include "mbmsec/xml.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -31,7 +31,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static bool svc_rebuildable(void)
 {
   for (size_t i = 0; i < svc.n; i++)
-    if (svc.items[i].err != MBMSEC_OK && svc.items[i].code != MBMS_STATUS_BAD_REQUEST)
+    if (svc.items[i].err != MBMSEC_OK && svc.items[i].code != MBMSEC_MBMS_STATUS_BAD_REQUEST)
       return false;
   return true;
 }
@@ -39,7 +39,7 @@ static bool svc_rebuildable(void)
 static bool key_rebuildable(void)
 {
   for (size_t i = 0; i < key.n; i++)
-    if (key.items[i].err != MBMSEC_OK && key.items[i].code != MBMS_STATUS_BAD_REQUEST)
+    if (key.items[i].err != MBMSEC_OK && key.items[i].code != MBMSEC_MBMS_STATUS_BAD_REQUEST)
       return false;
   return true;
 }
@@ -75,7 +75,7 @@ static void check_keys(bool response)
   if (rc != MBMSEC_OK || key2.n != key.n || key2.n_bad != key.n_bad)
     abort();
   for (size_t i = 0; i < key.n; i++)
-    if (memcmp(key.items[i].msk_id, key2.items[i].msk_id, MSK_ID_LEN) && !response)
+    if (memcmp(key.items[i].msk_id, key2.items[i].msk_id, MBMSEC_MSK_ID_LEN) && !response)
       abort();
 }
 

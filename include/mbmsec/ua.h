@@ -34,8 +34,8 @@
  * are cleansed when dropped (cache eviction, expiry, mbmsec_ua_free,
  * mbmsec_ua_decision_cleanse).
  */
-#ifndef MBMSEC_UA_AUTH_H
-#define MBMSEC_UA_AUTH_H
+#ifndef MBMSEC_UA_H
+#define MBMSEC_UA_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -81,8 +81,8 @@ typedef struct {
   const char *fqdn;                /* BM-SC host as in the key-management URI (required):
                                       letters, digits, '-', '.' */
   mbmsec_digest_alg algs[MBMSEC_UA_ALGS_MAX]; /* challenge order; only SHA-256 and MD5 */
-  size_t n_algs;                   /* 0 = SHA-256 then MD5 (HTTP_DIGEST_ALGS_DEFAULT) */
-  uint32_t nonce_lifetime_s;       /* 0 = HTTP_NONCE_LIFETIME_S_DEFAULT (300) */
+  size_t n_algs;                   /* 0 = SHA-256 then MD5 (MBMSEC_HTTP_DIGEST_ALGS_DEFAULT) */
+  uint32_t nonce_lifetime_s;       /* 0 = MBMSEC_HTTP_NONCE_LIFETIME_S_DEFAULT (300) */
   mbmsec_mrk_muk_mode mode;        /* P1: MBMSEC_MRK_MUK_KDF (0, default) or _NONE */
   uint32_t max_nonces;             /* 0 = MBMSEC_UA_NONCES_DEFAULT */
   uint32_t max_cache;              /* 0 = MBMSEC_UA_CACHE_DEFAULT */
