@@ -2,6 +2,7 @@
  * adapter files (HTTP, Ua/Zn, membership, MIKEY delivery, metrics). */
 #ifndef MBMSEC_BMSC_H
 #define MBMSEC_BMSC_H
+#include <microhttpd.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
@@ -23,6 +24,7 @@ typedef struct {
   uint16_t listen_port;
   char admin_addr[64];
   uint16_t admin_port;
+  char admin_token_file[1024]; /* "" = next to the SQLite store (bmsc_admin_token_init) */
   unsigned http_threads;    /* key request function's thread pool; 0 = one per online CPU */
   char fqdn[MBMSEC_UA_FQDN_MAX + 1];
   char store[MBMSEC_STORE_URI_MAX + 1];
@@ -110,6 +112,8 @@ static inline uint64_t bmsc_now_ns(void)
  * requests of a benchmark run. */
 #define BMSC_STAGE_SAMPLE 64u
 
+#define MBMSEC_BMSC_ADMIN_TOKEN_LEN 32 /* random octets of the admin token */
+
 typedef struct bmsc_mikey bmsc_mikey;
 typedef struct bmsc_stream bmsc_stream;
 
@@ -125,6 +129,7 @@ typedef struct {
   mbmsec_bmsc_rotate *rotate; /* the key policy: push plans, schedule, pull (bmsc_rotate.c) */
   bmsc_stream *stream; /* MTK messages and SRTP (bmsc_stream.c); NULL when off */
   bmsc_metrics m;
+  char admin_token[2 * MBMSEC_BMSC_ADMIN_TOKEN_LEN + 1]; /* hex; "" = none (secret) */
 } bmsc_app;
 
 void bmsc_metrics_http(bmsc_metrics *m, unsigned status);
@@ -185,6 +190,19 @@ void bmsc_rotate_metrics(bmsc_app *app, void (*emit)(void *arg, const char *line
 
 /* ---- HTTP (bmsc_http.c): the key request function and the admin port */
 typedef struct bmsc_http bmsc_http;
+/* Queues an answer (copied) with the daemon's Server header; ctype may be NULL. */
+enum MHD_Result bmsc_http_answer(struct MHD_Connection *c, unsigned status, const char *ctype,
+                     const void *body, size_t len);
+
+/* ---- admin (bmsc_admin.c): the server half of the admin commands on the admin port. GET
+ * reads (/metrics, /ue, /msk); state changes (/msk/rotate, /ue/pull) take POST with
+ * "Authorization: Bearer TOKEN", the token the daemon wrote at start (bmsc_admin_token_init). */
+enum MHD_Result bmsc_admin_serve(bmsc_app *app, struct MHD_Connection *c, const char *url,
+                                 const char *method);
+/* A fresh random token, written (mode 0600) to the admin token file: admin-token-file, else
+ * "<store file>.admin-token" for a SQLite file store; none for an in-memory store (then no
+ * admin state change is accepted). Returns 0 or 1 (logged). */
+int bmsc_admin_token_init(bmsc_app *app);
 int bmsc_http_start(bmsc_app *app, bmsc_http **out);
 void bmsc_http_stop(bmsc_http *h);
 

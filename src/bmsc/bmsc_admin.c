@@ -4,6 +4,7 @@
  * (UE address, counters, pending/delivered/failed) lives in its MIKEY engine's memory. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -16,10 +17,15 @@
 #include "../cli.h"
 #include "bmsc.h"
 #include "log.h"
+#include <openssl/crypto.h>
+
 #include "mbmsec/bulk.h"
+#include "mbmsec/crypto.h"
+#include "mbmsec/encode.h"
 #include "mbmsec/keyid.h"
 
 #define FETCH_TIMEOUT_MS 5000
+#define TOKEN_SUFFIX ".admin-token"
 #define FETCH_MAX (16u << 20)
 #define MSK_LIFETIME_DEFAULT 86400
 
@@ -232,8 +238,10 @@ int bmsc_cmd_subscriber(int argc, char **argv)
   return rc == MBMSEC_OK ? CLI_OK : cli_fail(cmd, "%s / %s: %s", v[1], v[2], mbmsec_errname(rc));
 }
 
-/* GET path from addr:port over HTTP/1.0; the body (malloc'd) on a 200, else NULL. */
-static char *http_get(const char *cmd, const char *addr, uint16_t port, const char *path, size_t *len)
+/* GET path (token NULL) or POST path with "Authorization: Bearer token" from addr:port over
+ * HTTP/1.0; the body (malloc'd) on a 200, else NULL. */
+static char *http_get(const char *cmd, const char *addr, uint16_t port, const char *path,
+                      const char *token, size_t *len)
 {
   struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
   if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
@@ -247,9 +255,15 @@ static char *http_get(const char *cmd, const char *addr, uint16_t port, const ch
     cli_fail(cmd, "cannot connect to %s:%u: %s", addr, (unsigned)port, strerror(errno));
     goto out;
   }
-  char req[256];
-  int rl = snprintf(req, sizeof req, "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", path, addr);
-  if (write(fd, req, (size_t)rl) != rl) goto io;
+  char req[1536];
+  int rl = token ? snprintf(req, sizeof req,
+                            "POST %s HTTP/1.0\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"
+                            "Content-Length: 0\r\n\r\n",
+                            path, addr, token)
+                 : snprintf(req, sizeof req, "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", path, addr);
+  const bool sent = rl > 0 && (size_t)rl < sizeof req && write(fd, req, (size_t)rl) == rl;
+  mbmsec_cleanse(req, sizeof req);
+  if (!sent) goto io;
   for (;;) {
     struct pollfd p = {.fd = fd, .events = POLLIN};
     if (poll(&p, 1, FETCH_TIMEOUT_MS) <= 0) goto io;
@@ -318,13 +332,39 @@ static void url_encode(const char *s, char *out, size_t cap)
   out[k] = 0;
 }
 
-static int admin_print(const char *cmd, const char *admin, const char *path)
+/* The admin token for a state change: from --admin-token-file, else next to --store's
+ * SQLite file (where the daemon writes it at start). 0, or a CLI code (printed). */
+static int read_token(const char *cmd, const char *store, const char *file, char *tok, size_t cap)
+{
+  char path[MBMSEC_STORE_URI_MAX + sizeof TOKEN_SUFFIX];
+  if (file)
+    snprintf(path, sizeof path, "%s", file);
+  else if (store && !strncmp(store, "sqlite:", 7) && !strstr(store, ":memory:"))
+    snprintf(path, sizeof path, "%s%s", store + 7, TOKEN_SUFFIX);
+  else
+    return cli_usage_error(cmd, "a state change needs the daemon's admin token: --store URI "
+                                "(its SQLite file) or --admin-token-file FILE");
+  FILE *f = fopen(path, "r");
+  if (!f) return cli_fail(cmd, "cannot read the admin token %s: %s", path, strerror(errno));
+  const bool ok = fgets(tok, (int)cap, f) != NULL;
+  fclose(f);
+  if (ok) tok[strcspn(tok, "\r\n")] = 0;
+  if (!ok || strlen(tok) != 2 * MBMSEC_BMSC_ADMIN_TOKEN_LEN ||
+      strspn(tok, "0123456789abcdef") != strlen(tok)) {
+    mbmsec_cleanse(tok, cap);
+    return cli_fail(cmd, "%s is not an admin token file", path);
+  }
+  return CLI_OK;
+}
+
+/* token NULL: a read (GET); else a state change (POST with the token). */
+static int admin_print(const char *cmd, const char *admin, const char *path, const char *token)
 {
   char addr[64];
   uint16_t port;
   if (admin_arg(cmd, admin, addr, &port)) return CLI_USAGE;
   size_t len = 0;
-  char *body = http_get(cmd, addr, port, path, &len);
+  char *body = http_get(cmd, addr, port, path, token, &len);
   if (!body) return CLI_FAIL;
   fwrite(body, 1, len, stdout);
   free(body);
@@ -332,18 +372,22 @@ static int admin_print(const char *cmd, const char *admin, const char *path)
 }
 
 static const char UE_PULL_HELP[] =
-    "Usage: mbmsec-bmsc ue pull --key-group HEX4 [--btid B] [--admin ADDR:PORT]\n\n"
+    "Usage: mbmsec-bmsc ue pull --key-group HEX4 [--btid B] [--admin ADDR:PORT]\n"
+    "                           (--store URI | --admin-token-file FILE)\n\n"
     "Solicited pull (profile P10, O5): the running daemon sends the MIKEY pull message for the\n"
     "current MSK of Key Group HEX4 (Key Domain of the daemon's --mcc/--mnc) to the UE with\n"
     "B-TID B, or to every registered UE of the group; the UE answers with an msk-request.\n"
-    "Prints `pulled=N errors=N`. Exit 1 when the daemon refuses (error name printed).\n";
+    "Prints `pulled=N errors=N`. Exit 1 when the daemon refuses (error name printed).\n"
+    "A state change: sent as POST with the daemon's admin token, read from FILE or from the\n"
+    "file the daemon writes next to its SQLite store (URI + .admin-token).\n";
 
 static int ue_pull(int argc, char **argv)
 {
-  static const char *const names[] = {"--key-group", "--btid", "--admin"};
-  const char *v[3] = {NULL};
+  static const char *const names[] = {"--key-group", "--btid", "--admin", "--store",
+                                      "--admin-token-file"};
+  const char *v[5] = {NULL};
   bool help = false;
-  if (cli_parse_values("ue pull", argc, argv, names, v, 3, NULL, &help)) return CLI_USAGE;
+  if (cli_parse_values("ue pull", argc, argv, names, v, 5, NULL, &help)) return CLI_USAGE;
   if (help) return fputs(UE_PULL_HELP, stdout), CLI_OK;
   uint8_t kg[2];
   if (!v[0]) return cli_usage_error("ue pull", "--key-group is required");
@@ -353,13 +397,17 @@ static int ue_pull(int argc, char **argv)
   char path[1024], enc[3 * MBMSEC_BMSC_BTID_MAX + 1] = "";
   if (v[1]) url_encode(v[1], enc, sizeof enc);
   snprintf(path, sizeof path, "/ue/pull?key_group=%02X%02X%s%s", kg[0], kg[1], v[1] ? "&btid=" : "", enc);
-  return admin_print("ue pull", v[2], path);
+  char tok[2 * MBMSEC_BMSC_ADMIN_TOKEN_LEN + 2];
+  int rc = read_token("ue pull", v[3], v[4], tok, sizeof tok);
+  if (rc == CLI_OK) rc = admin_print("ue pull", v[2], path, tok);
+  mbmsec_cleanse(tok, sizeof tok);
+  return rc;
 }
 
 static const char MSK_HELP[] =
     "Usage: mbmsec-bmsc msk list [--admin ADDR:PORT] [--json]\n"
     "       mbmsec-bmsc msk rotate --key-group HEX4 [--window-ms N] [--jitter-ms N]\n"
-    "                              [--admin ADDR:PORT]\n\n"
+    "                              [--admin ADDR:PORT] (--store URI | --admin-token-file FILE)\n\n"
     "list: the current and next MSK of every Key Group, with the progress of its push, from\n"
     "the running daemon's admin port (default 127.0.0.1:9081). A line per MSK:\n"
     "`kdid=.. key_group=.. msk_id=.. key_number=N role=current|next valid_from=UNIX\n"
@@ -369,7 +417,8 @@ static const char MSK_HELP[] =
     "registered UE of the group now, spread over --window-ms (default: the daemon's\n"
     "--rotate-window) with --jitter-ms per UE (default: --rotate-jitter-ms). Prints\n"
     "`key_group=.. msk_id=.. window_ms=N jitter_ms=N`; exit 1 with MBMSEC_ERR_BMSC_ROT_BUSY\n"
-    "while a push of that MSK runs.\n";
+    "while a push of that MSK runs. A state change: sent as POST with the daemon's admin\n"
+    "token, read from FILE or from the file next to the daemon's SQLite store.\n";
 
 int bmsc_cmd_msk(int argc, char **argv)
 {
@@ -381,13 +430,14 @@ int bmsc_cmd_msk(int argc, char **argv)
     bool help = false, json = false;
     if (cli_parse_values("msk list", argc - 1, argv + 1, names, v, 1, &json, &help)) return CLI_USAGE;
     if (help) return fputs(MSK_HELP, stdout), CLI_OK;
-    return admin_print("msk list", v[0], json ? "/msk" : "/msk.txt");
+    return admin_print("msk list", v[0], json ? "/msk" : "/msk.txt", NULL);
   }
   if (argc >= 2 && !strcmp(argv[1], "rotate")) {
-    static const char *const names[] = {"--key-group", "--window-ms", "--jitter-ms", "--admin"};
-    const char *v[4] = {NULL};
+    static const char *const names[] = {"--key-group", "--window-ms", "--jitter-ms", "--admin",
+                                        "--store", "--admin-token-file"};
+    const char *v[6] = {NULL};
     bool help = false;
-    if (cli_parse_values("msk rotate", argc - 1, argv + 1, names, v, 4, NULL, &help)) return CLI_USAGE;
+    if (cli_parse_values("msk rotate", argc - 1, argv + 1, names, v, 6, NULL, &help)) return CLI_USAGE;
     if (help) return fputs(MSK_HELP, stdout), CLI_OK;
     uint8_t kg[2];
     uint64_t w = 0, j = 0;
@@ -399,7 +449,11 @@ int bmsc_cmd_msk(int argc, char **argv)
     int n = snprintf(path, sizeof path, "/msk/rotate?key_group=%02X%02X", kg[0], kg[1]);
     if (v[1]) n += snprintf(path + n, sizeof path - (size_t)n, "&window_ms=%llu", (unsigned long long)w);
     if (v[2]) snprintf(path + n, sizeof path - (size_t)n, "&jitter_ms=%llu", (unsigned long long)j);
-    return admin_print("msk rotate", v[3], path);
+    char tok[2 * MBMSEC_BMSC_ADMIN_TOKEN_LEN + 2];
+    int rc = read_token("msk rotate", v[4], v[5], tok, sizeof tok);
+    if (rc == CLI_OK) rc = admin_print("msk rotate", v[3], path, tok);
+    mbmsec_cleanse(tok, sizeof tok);
+    return rc;
   }
   return cli_usage_error("msk", "expected 'msk list' or 'msk rotate'");
 }
@@ -441,9 +495,151 @@ int bmsc_cmd_ue(int argc, char **argv)
     if (cli_uint_arg("ue list", "--admin", c + 1, 65535, &port) || port == 0) return CLI_USAGE;
   }
   size_t len = 0;
-  char *body = http_get("ue list", addr, (uint16_t)port, json ? "/ue" : "/ue.txt", &len);
+  char *body = http_get("ue list", addr, (uint16_t)port, json ? "/ue" : "/ue.txt", NULL, &len);
   if (!body) return CLI_FAIL;
   fwrite(body, 1, len, stdout);
   free(body);
   return CLI_OK;
+}
+
+/* ---------------------------------------------------------------- server half */
+
+/* The admin token file of a store URI ("sqlite:PATH" -> "PATH.admin-token"); "" for an
+ * in-memory store or another scheme. */
+static void token_path_of_store(const char *store, char *out, size_t cap)
+{
+  out[0] = 0;
+  if (strncmp(store, "sqlite:", 7) || strstr(store, ":memory:")) return;
+  snprintf(out, cap, "%s%s", store + 7, TOKEN_SUFFIX);
+}
+
+int bmsc_admin_token_init(bmsc_app *app)
+{
+  char path[sizeof app->s.store + sizeof TOKEN_SUFFIX];
+  if (app->s.admin_token_file[0])
+    snprintf(path, sizeof path, "%s", app->s.admin_token_file);
+  else
+    token_path_of_store(app->s.store, path, sizeof path);
+  app->admin_token[0] = 0;
+  if (!path[0]) {
+    dlog(DLOG_WARN, "no admin token file (in-memory store): admin state changes are refused", NULL);
+    return 0;
+  }
+  uint8_t raw[MBMSEC_BMSC_ADMIN_TOKEN_LEN];
+  int ret = 1;
+  if (mbmsec_random(raw, sizeof raw) != MBMSEC_OK ||
+      mbmsec_hex_encode(raw, sizeof raw, app->admin_token, sizeof app->admin_token) != MBMSEC_OK) {
+    dlog(DLOG_ERROR, "cannot make the admin token", NULL);
+    goto out;
+  }
+  /* a fresh file each start: unlink first so that a file of another owner or mode is not
+   * reused, O_EXCL|O_NOFOLLOW so that nothing planted in between is written through */
+  (void)unlink(path);
+  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  const size_t n = strlen(app->admin_token);
+  if (fd < 0 || write(fd, app->admin_token, n) != (ssize_t)n || write(fd, "\n", 1) != 1) {
+    dlog(DLOG_ERROR, "cannot write the admin token file", "path", path, "error", strerror(errno),
+         NULL);
+    if (fd >= 0) close(fd);
+    goto out;
+  }
+  close(fd);
+  dlog(DLOG_INFO, "admin token written", "path", path, NULL);
+  ret = 0;
+out:
+  mbmsec_cleanse(raw, sizeof raw);
+  if (ret) mbmsec_cleanse(app->admin_token, sizeof app->admin_token);
+  return ret;
+}
+
+/* "Bearer TOKEN" against the daemon's token, in constant time. */
+static bool token_ok(const bmsc_app *app, const char *authorization)
+{
+  const size_t n = strlen(app->admin_token);
+  if (!n || !authorization || strncmp(authorization, "Bearer ", 7)) return false;
+  const char *t = authorization + 7;
+  return strlen(t) == n && CRYPTO_memcmp(t, app->admin_token, n) == 0;
+}
+
+/* POST /msk/rotate?key_group=HEX4[&window_ms=N][&jitter_ms=N] and
+ * POST /ue/pull?key_group=HEX4[&btid=B]: a text line `key=value ...`; 400 on a bad argument,
+ * 409 with the error name when refused (docs/bmsc-rotation.md). */
+static enum MHD_Result admin_action(struct MHD_Connection *c, bmsc_app *app, bool rotate)
+{
+  const char *kg = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "key_group");
+  const char *wv = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "window_ms");
+  const char *jv = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "jitter_ms");
+  const char *btid = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "btid");
+  char out[256], *end = NULL;
+  unsigned long g = kg && strlen(kg) == 4 && strspn(kg, "0123456789abcdefABCDEF") == 4 ? strtoul(kg, &end, 16) : 0;
+  unsigned long long w = (unsigned long long)app->s.rotate_window_s * 1000, j = app->s.rotate_jitter_ms;
+  bool bad = !end;
+  if (wv) bad |= strspn(wv, "0123456789") != strlen(wv) || !*wv || strlen(wv) > 10 || (w = strtoull(wv, NULL, 10)) > UINT32_MAX;
+  if (jv) bad |= strspn(jv, "0123456789") != strlen(jv) || !*jv || strlen(jv) > 10 || (j = strtoull(jv, NULL, 10)) > UINT32_MAX;
+  if (btid) bad |= !*btid || strlen(btid) > MBMSEC_BMSC_BTID_MAX;
+  if (bad) {
+    int n = snprintf(out, sizeof out, "error=bad-argument (key_group=HEX4, window_ms, jitter_ms: 0..4294967295, btid)\n");
+    return bmsc_http_answer(c, 400, "text/plain; charset=utf-8", out, (size_t)n);
+  }
+  mbmsec_err rc;
+  int n;
+  if (rotate) {
+    uint8_t id[MBMSEC_MSK_ID_LEN] = {0};
+    rc = bmsc_rotate_begin(app, app->kdid, (uint16_t)g, (uint32_t)w, (uint32_t)j, true, id);
+    n = snprintf(out, sizeof out, "key_group=%04lX msk_id=%02X%02X%02X%02X window_ms=%llu jitter_ms=%llu\n",
+                 g, id[0], id[1], id[2], id[3], w, j);
+  } else {
+    size_t pulled = 0, errors = 0;
+    rc = bmsc_rotate_pull(app, app->kdid, (uint16_t)g, btid, &pulled, &errors);
+    n = snprintf(out, sizeof out, "pulled=%zu errors=%zu\n", pulled, errors);
+  }
+  if (rc != MBMSEC_OK) {
+    n = snprintf(out, sizeof out, "error=%s %s\n", mbmsec_errname(rc), mbmsec_strerror(rc));
+    return bmsc_http_answer(c, 409, "text/plain; charset=utf-8", out, (size_t)n);
+  }
+  return bmsc_http_answer(c, 200, "text/plain; charset=utf-8", out, (size_t)n);
+}
+
+enum MHD_Result bmsc_admin_serve(bmsc_app *app, struct MHD_Connection *c, const char *url,
+                                 const char *method)
+{
+  static const char TEXT[] = "text/plain; charset=utf-8";
+  const bool get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
+  if (!strcmp(url, "/msk/rotate") || !strcmp(url, "/ue/pull")) {
+    /* a state change: POST only (a GET, which a browser or a crawler may send, changes
+     * nothing), and only with the daemon's token */
+    if (!post) {
+      static const char why[] = "error=method state changes take POST\n";
+      return bmsc_http_answer(c, 405, TEXT, why, sizeof why - 1);
+    }
+    if (!token_ok(app, MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                  MHD_HTTP_HEADER_AUTHORIZATION))) {
+      static const char why[] = "error=credential \"Authorization: Bearer TOKEN\" with the daemon's admin token\n";
+      dlog(DLOG_WARN, "admin request refused: no or wrong token", "url", url, NULL);
+      return bmsc_http_answer(c, 401, TEXT, why, sizeof why - 1);
+    }
+    return admin_action(c, app, url[1] == 'm'); /* docs/bmsc-rotation.md */
+  }
+  if (!get) return bmsc_http_answer(c, 405, NULL, NULL, 0);
+  size_t len = 0;
+  char *body = NULL;
+  const char *ct = NULL;
+  if (!strcmp(url, "/metrics")) {
+    body = bmsc_metrics_render(app, &len);
+    ct = "text/plain; version=0.0.4; charset=utf-8";
+  } else if (!strcmp(url, "/ue") || !strcmp(url, "/ue.txt")) {
+    const bool text = url[3] != 0;
+    body = bmsc_mikey_ue_list(app, text, &len);
+    ct = text ? TEXT : "application/json";
+  } else if (!strcmp(url, "/msk") || !strcmp(url, "/msk.txt")) {
+    const bool text = url[4] != 0;
+    body = bmsc_rotate_msk_list(app, text, &len);
+    ct = text ? TEXT : "application/json";
+  } else {
+    return bmsc_http_answer(c, 404, NULL, NULL, 0);
+  }
+  if (!body) return bmsc_http_answer(c, 500, NULL, NULL, 0);
+  enum MHD_Result r = bmsc_http_answer(c, 200, ct, body, len);
+  free(body);
+  return r;
 }

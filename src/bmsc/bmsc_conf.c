@@ -26,7 +26,7 @@ static const char HELP[] =
     "         [--stream-ttl N] [--mtk-dest ADDR:PORT] [--mtk-period-ms N]\n"
     "         [--mtk-interval-ms N] [--mtk-lead-ms N] [--srtp-dest ADDR:PORT]\n"
     "         [--srtp-rate N] [--srtp-payload N] [--srtp-file PATH]\n"
-    "         [--http-threads N] [--log-level LEVEL] [--log-keys]\n"
+    "         [--http-threads N] [--admin-token-file PATH] [--log-level LEVEL] [--log-keys]\n"
     "\n"
     "Runs the BM-SC key request function (TS 33.246): register, deregister and msk-request\n"
     "over HTTP with Digest on Ua (B-TID, base64(MRK), auth-int), Ks_NAF over Zn from the BSF,\n"
@@ -36,7 +36,10 @@ static const char HELP[] =
     "  --listen ADDR:PORT       key request function (default 127.0.0.1:8081)\n"
     "  --http-threads N         threads of the key request function, 1..64 (default: one\n"
     "                           per online CPU)\n"
-    "  --admin-listen ADDR:PORT /metrics and /ue (default 127.0.0.1:9081)\n"
+    "  --admin-listen ADDR:PORT /metrics, /ue, /msk (GET) and /msk/rotate, /ue/pull (POST with\n"
+    "                           the admin token) (default 127.0.0.1:9081)\n"
+    "  --admin-token-file PATH  where the daemon writes a fresh admin token at start, mode\n"
+    "                           0600 (default: the SQLite store's file + .admin-token)\n"
     "  --fqdn NAME              BM-SC host of the key-management URI: realm\n"
     "                           3GPP-bootstrapping@NAME, NAF_Id (default bmsc.example.org)\n"
     "  --store URI              state: counters, membership (default sqlite:bmsc.db)\n"
@@ -153,7 +156,8 @@ static int set(bmsc_settings *s, const char *name, const char *v)
       "digest-algs", "nonce-lifetime", "msk-v-flag", "mikey-retx-first-ms",
       "mikey-retx-tries", "http-threads", "log-level", "rotate-lead", "rotate-window", "rotate-jitter-ms",
       "stream-key-group", "stream-bind", "stream-ttl", "mtk-dest", "mtk-period-ms",
-      "mtk-interval-ms", "mtk-lead-ms", "srtp-dest", "srtp-rate", "srtp-payload", "srtp-file"};
+      "mtk-interval-ms", "mtk-lead-ms", "srtp-dest", "srtp-rate", "srtp-payload", "srtp-file",
+      "admin-token-file"};
   size_t i = 0;
   while (i < sizeof valued / sizeof valued[0] && strcmp(name, valued[i])) i++;
   if (i == sizeof valued / sizeof valued[0]) return -1;
@@ -165,6 +169,8 @@ static int set(bmsc_settings *s, const char *name, const char *v)
   if (!strcmp(name, "srtp-dest")) return addr_set(name, v, s->srtp_dest, sizeof s->srtp_dest, &s->srtp_dest_port, 1);
   if (!strcmp(name, "stream-bind")) return str_set(s->stream_bind, sizeof s->stream_bind, name, v);
   if (!strcmp(name, "srtp-file")) return str_set(s->srtp_file, sizeof s->srtp_file, name, v);
+  if (!strcmp(name, "admin-token-file"))
+    return str_set(s->admin_token_file, sizeof s->admin_token_file, name, v);
   if (!strcmp(name, "stream-key-group")) {
     char *end;
     errno = 0;

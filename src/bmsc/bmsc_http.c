@@ -134,8 +134,8 @@ static uint32_t remote_ipv4(struct MHD_Connection *c, uint16_t *port)
   return ntohl(s->sin_addr.s_addr);
 }
 
-static enum MHD_Result answer(struct MHD_Connection *c, unsigned status, const char *ctype,
-                              const void *body, size_t len)
+enum MHD_Result bmsc_http_answer(struct MHD_Connection *c, unsigned status, const char *ctype,
+                                 const void *body, size_t len)
 {
   struct MHD_Response *r =
       MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
@@ -235,84 +235,23 @@ static enum MHD_Result on_ua(void *cls, struct MHD_Connection *c, const char *ur
   return ret;
 }
 
-/* GET /msk/rotate?key_group=HEX4[&window_ms=N][&jitter_ms=N] and
- * GET /ue/pull?key_group=HEX4[&btid=B]: a text line `key=value ...`; 400 on a bad argument,
- * 409 with the error name when refused (docs/bmsc-rotation.md). */
-static enum MHD_Result bmsc_admin_action(struct MHD_Connection *c, bmsc_app *app, bool rotate)
-{
-  const char *kg = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "key_group");
-  const char *wv = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "window_ms");
-  const char *jv = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "jitter_ms");
-  const char *btid = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "btid");
-  char out[256], *end = NULL;
-  unsigned long g = kg && strlen(kg) == 4 && strspn(kg, "0123456789abcdefABCDEF") == 4 ? strtoul(kg, &end, 16) : 0;
-  unsigned long long w = (unsigned long long)app->s.rotate_window_s * 1000, j = app->s.rotate_jitter_ms;
-  bool bad = !end;
-  if (wv) bad |= strspn(wv, "0123456789") != strlen(wv) || !*wv || strlen(wv) > 10 || (w = strtoull(wv, NULL, 10)) > UINT32_MAX;
-  if (jv) bad |= strspn(jv, "0123456789") != strlen(jv) || !*jv || strlen(jv) > 10 || (j = strtoull(jv, NULL, 10)) > UINT32_MAX;
-  if (btid) bad |= !*btid || strlen(btid) > MBMSEC_BMSC_BTID_MAX;
-  if (bad) {
-    int n = snprintf(out, sizeof out, "error=bad-argument (key_group=HEX4, window_ms, jitter_ms: 0..4294967295, btid)\n");
-    return answer(c, 400, "text/plain; charset=utf-8", out, (size_t)n);
-  }
-  mbmsec_err rc;
-  int n;
-  if (rotate) {
-    uint8_t id[MBMSEC_MSK_ID_LEN] = {0};
-    rc = bmsc_rotate_begin(app, app->kdid, (uint16_t)g, (uint32_t)w, (uint32_t)j, true, id);
-    n = snprintf(out, sizeof out, "key_group=%04lX msk_id=%02X%02X%02X%02X window_ms=%llu jitter_ms=%llu\n",
-                 g, id[0], id[1], id[2], id[3], w, j);
-  } else {
-    size_t pulled = 0, errors = 0;
-    rc = bmsc_rotate_pull(app, app->kdid, (uint16_t)g, btid, &pulled, &errors);
-    n = snprintf(out, sizeof out, "pulled=%zu errors=%zu\n", pulled, errors);
-  }
-  if (rc != MBMSEC_OK) {
-    n = snprintf(out, sizeof out, "error=%s %s\n", mbmsec_errname(rc), mbmsec_strerror(rc));
-    return answer(c, 409, "text/plain; charset=utf-8", out, (size_t)n);
-  }
-  return answer(c, 200, "text/plain; charset=utf-8", out, (size_t)n);
-}
-
+/* The admin port: every request is the admin file's (bmsc_admin.c keeps the client and the
+ * server half of each admin command together). */
 static enum MHD_Result on_admin(void *cls, struct MHD_Connection *c, const char *url,
                                 const char *method, const char *version, const char *upload,
                                 size_t *upload_size, void **req_cls)
 {
   (void)version;
   (void)upload;
-  bmsc_app *app = cls;
   if (!*req_cls) { /* first call: headers only */
     *req_cls = (void *)1;
     return MHD_YES;
   }
-  if (*upload_size) {
+  if (*upload_size) { /* admin requests carry their arguments in the query; a body is ignored */
     *upload_size = 0;
     return MHD_YES;
   }
-  if (strcmp(method, "GET")) return answer(c, 405, NULL, NULL, 0);
-  size_t len = 0;
-  char *body = NULL;
-  const char *ct = NULL;
-  if (!strcmp(url, "/metrics")) {
-    body = bmsc_metrics_render(app, &len);
-    ct = "text/plain; version=0.0.4; charset=utf-8";
-  } else if (!strcmp(url, "/ue") || !strcmp(url, "/ue.txt")) {
-    const bool text = url[3] != 0;
-    body = bmsc_mikey_ue_list(app, text, &len);
-    ct = text ? "text/plain; charset=utf-8" : "application/json";
-  } else if (!strcmp(url, "/msk") || !strcmp(url, "/msk.txt")) {
-    const bool text = url[4] != 0;
-    body = bmsc_rotate_msk_list(app, text, &len);
-    ct = text ? "text/plain; charset=utf-8" : "application/json";
-  } else if (!strcmp(url, "/msk/rotate") || !strcmp(url, "/ue/pull")) {
-    return bmsc_admin_action(c, app, url[1] == 'm'); /* docs/bmsc-rotation.md */
-  } else {
-    return answer(c, 404, NULL, NULL, 0);
-  }
-  if (!body) return answer(c, 500, NULL, NULL, 0);
-  enum MHD_Result r = answer(c, 200, ct, body, len);
-  free(body);
-  return r;
+  return bmsc_admin_serve(cls, c, url, method);
 }
 
 static unsigned pool_size(const bmsc_app *app)

@@ -1,5 +1,7 @@
-/* `mbmsec-bmsc run`: settings, then store, Ua (Digest + Zn), membership, MIKEY and HTTP in
- * that order; SIGTERM/SIGINT stop them in the reverse order (HTTP first: no new requests). */
+/* `mbmsec-bmsc run`: settings, then the store and its owner lock, Ua (Digest + Zn), MIKEY,
+ * HTTP and last the media stream, in that order: every socket and lock is taken before the
+ * first packet leaves, so a start that fails (a second daemon on the same store, a port in
+ * use) sends nothing. SIGTERM/SIGINT stop them in the reverse order. */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -43,20 +45,32 @@ int bmsc_cmd_run(int argc, char **argv)
     dlog(DLOG_ERROR, "cannot open the store", "store", app.s.store, "code", mbmsec_errname(e), NULL);
     goto out;
   }
+  /* One daemon per store (kill -9 releases it): a second one would send MTK messages and
+   * SRTP to the live group and move the stored counters. */
+  long owner = 0;
+  if ((e = mbmsec_store_owner_lock(app.store, &owner)) != MBMSEC_OK) {
+    char pid[24];
+    snprintf(pid, sizeof pid, "%ld", owner);
+    dlog(DLOG_ERROR, e == MBMSEC_ERR_STORE_OWNED
+                         ? "the store is in use by another running daemon: stop it first"
+                         : "cannot take the store's owner lock",
+         "store", app.s.store, "owner_pid", pid, "code", mbmsec_errname(e), NULL);
+    goto out;
+  }
   if ((e = mbmsec_store_open(app.s.store, &app.members)) != MBMSEC_OK) {
     dlog(DLOG_ERROR, "cannot open the store", "store", app.s.store, "code", mbmsec_errname(e), NULL);
     goto out;
   }
+  if (bmsc_admin_token_init(&app)) goto out;
   bmsc_rotate_keep(&app);
-  /* The media needs only the store: it starts (and a bad stream setting fails) before the Zn
-   * client waits for the BSF. */
-  if (bmsc_stream_start(&app)) goto out;
   if ((rc = bmsc_ua_start(&app))) {
     ret = rc;
     goto out;
   }
   if (bmsc_mikey_start(&app) || bmsc_http_start(&app, &http)) /* mikey starts the rotation */
     goto out;
+  /* The media last: its first packet leaves once everything else is in place. */
+  if (bmsc_stream_start(&app)) goto out;
   char hp[80], ap[80], mp[80], up[8];
   snprintf(hp, sizeof hp, "%s:%u", app.s.listen_addr, (unsigned)app.s.listen_port);
   snprintf(ap, sizeof ap, "%s:%u", app.s.admin_addr, (unsigned)app.s.admin_port);
@@ -87,6 +101,7 @@ out:
   mbmsec_store_close(app.store);
   mbmsec_store_close(app.members);
   app.store = app.members = NULL;
+  mbmsec_cleanse(app.admin_token, sizeof app.admin_token);
   if (ret == 0) dlog(DLOG_INFO, "stopped", NULL);
   mbmsec_crypto_cleanup();
   return ret;

@@ -46,7 +46,7 @@ sqlite3 "$WORK/bmsc.db" "INSERT INTO registration (impi, service_id, btid, ue_ad
   fail "ghost registration"
 bmsc_env_restart
 [ -z "$(uelist)" ] || fail "the restarted engine already knows UEs: $(uelist)"
-R=$("$BMSC" msk rotate --key-group 0001 --window-ms 1000 --jitter-ms 100 --admin "127.0.0.1:$AP") || fail "msk rotate"
+R=$("$BMSC" msk rotate --key-group 0001 --window-ms 1000 --jitter-ms 100 --admin "127.0.0.1:$AP" --store "$BSTORE") || fail "msk rotate"
 grep -q "key_group=0001 msk_id=00010002" <<<"$R" || fail "msk rotate: $R"
 for i in $(seq 100); do
   L=$("$BMSC" msk list --admin "127.0.0.1:$AP")
@@ -69,11 +69,11 @@ ok "SIGTERM, restart: msk rotate (MSK 2) reached the UE (MUK again from Zn), no 
 kill -KILL "$BMSC_PID"
 wait "$BMSC_PID" 2>/dev/null
 bmsc_env_restart
-P=$("$BMSC" ue pull --key-group 0001 --btid "$BTID" --admin "127.0.0.1:$AP") || fail "ue pull --btid after SIGKILL"
+P=$("$BMSC" ue pull --key-group 0001 --btid "$BTID" --admin "127.0.0.1:$AP" --store "$BSTORE") || fail "ue pull --btid after SIGKILL"
 [ "$P" = "pulled=1 errors=0" ] || fail "ue pull --btid: $P"
-P=$("$BMSC" ue pull --key-group 0001 --admin "127.0.0.1:$AP") || fail "ue pull (group)"
+P=$("$BMSC" ue pull --key-group 0001 --admin "127.0.0.1:$AP" --store "$BSTORE") || fail "ue pull (group)"
 [ "$P" = "pulled=1 errors=1" ] || fail "ue pull (group; the ghost is an error): $P"
-"$BMSC" ue pull --key-group 0001 --btid "$GHOST" --admin "127.0.0.1:$AP" 2>"$WORK/pull.out" &&
+"$BMSC" ue pull --key-group 0001 --btid "$GHOST" --admin "127.0.0.1:$AP" --store "$BSTORE" 2>"$WORK/pull.out" &&
   fail "pull of the B-TID the BSF does not know accepted"
 grep -q MBMSEC_ERR_BMSC_UNKNOWN_UE "$WORK/pull.out" || fail "ghost pull: $(cat "$WORK/pull.out")"
 [ "$(http_total)" = 0 ] || fail "HTTP requests to the restarted BM-SC: $(http_total)"

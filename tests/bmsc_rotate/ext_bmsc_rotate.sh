@@ -86,12 +86,32 @@ grep -q "msk_id=00010002 key_number=2 role=next" <<<"$L" || fail "msk list: $L"
   fail "msk list --json"
 ok "msk list: current 1, next 2"
 
+# ---- the admin port: GET only reads; a state change is a POST with the daemon's token
+TOKEN_FILE="${BSTORE#sqlite:}.admin-token"
+[ "$(stat -c %a "$TOKEN_FILE")" = 600 ] || fail "admin token file mode $(stat -c %a "$TOKEN_FILE")"
+st() { curl -s -o /dev/null -w '%{http_code}' -m 5 "$@"; }
+STARTS=$(grep -c "msg=rotate event=start" "$WORK/bmsc.err")
+[ "$(st "http://$ADMIN/msk/rotate?key_group=0001")" = 405 ] || fail "GET /msk/rotate not refused"
+[ "$(st "http://$ADMIN/ue/pull?key_group=0001")" = 405 ] || fail "GET /ue/pull not refused"
+[ "$(st -X POST "http://$ADMIN/msk/rotate?key_group=0001")" = 401 ] || fail "POST without a token not refused"
+[ "$(st -X POST -H "Authorization: Bearer $(printf '%064d' 0)" "http://$ADMIN/ue/pull?key_group=0001")" = 401 ] ||
+  fail "POST with a wrong token not refused"
+[ "$(st -X POST -H "Authorization: Bearer $(cat "$TOKEN_FILE")x" "http://$ADMIN/msk/rotate?key_group=0001")" = 401 ] ||
+  fail "POST with a longer token not refused"
+[ "$(st -X POST "http://$ADMIN/metrics")" = 405 ] || fail "POST /metrics not refused"
+"$BMSC" msk rotate --key-group 0001 --admin "$ADMIN" 2>/dev/null; [ $? = 2 ] || fail "msk rotate without a token source not a usage error"
+[ "$(grep -c "msg=rotate event=start" "$WORK/bmsc.err")" = "$STARTS" ] || fail "a refused admin request started a rotation"
+grep -q 'msg="admin request refused: no or wrong token"' "$WORK/bmsc.err" || fail "refusal not logged"
+L2=$("$BMSC" msk list --admin "$ADMIN") || fail "msk list"
+[ "$L" = "$L2" ] || fail "refused admin requests changed the MSK list: $L2"
+ok "admin port: GET of a state change 405, POST without or with a wrong token 401, nothing started"
+
 # ---- wait for the change-over to MSK 2, then rotate: MSK 3 to every UE, no HTTP from them
 while [ "$(date +%s)" -lt $((T0 + LIFE + 1)) ]; do sleep 0.2; done
 HTTP_BEFORE=$(curl -s "http://$ADMIN/metrics" | awk '$1 ~ /^mbmsec_bmsc_http_requests_total/ { s += $2 } END { print s }')
-R=$("$BMSC" msk rotate --key-group 0001 --window-ms 3000 --jitter-ms 200 --admin "$ADMIN") || fail "msk rotate"
+R=$("$BMSC" msk rotate --key-group 0001 --window-ms 3000 --jitter-ms 200 --admin "$ADMIN" --store "$BSTORE") || fail "msk rotate"
 grep -q "key_group=0001 msk_id=00010003 window_ms=3000 jitter_ms=200" <<<"$R" || fail "msk rotate: $R"
-"$BMSC" msk rotate --key-group 0001 --admin "$ADMIN" 2>"$WORK/busy.err" && fail "second rotate while one runs accepted"
+"$BMSC" msk rotate --key-group 0001 --admin "$ADMIN" --store "$BSTORE" 2>"$WORK/busy.err" && fail "second rotate while one runs accepted"
 grep -q "MBMSEC_ERR_BMSC_ROT_BUSY" "$WORK/busy.err" || fail "busy rotate: $(cat "$WORK/busy.err")"
 for i in $(seq 100); do
   L=$("$BMSC" msk list --admin "$ADMIN")
@@ -113,10 +133,10 @@ grep -q 'msg=rotate event=start msk_id=00010003 ues=3 window_ms=3000' "$WORK/bms
 ok "msk rotate: MSK 3 pushed to $NUE UEs and verified before its change-over ($DONE < $V3), no HTTP request"
 
 # ---- ue pull: one UE gets the solicited pull of the current MSK (2)
-P=$("$BMSC" ue pull --key-group 0001 --btid "${BT[1]}" --admin "$ADMIN") || fail "ue pull"
+P=$("$BMSC" ue pull --key-group 0001 --btid "${BT[1]}" --admin "$ADMIN" --store "$BSTORE") || fail "ue pull"
 [ "$P" = "pulled=1 errors=0" ] || fail "ue pull: $P"
-"$BMSC" ue pull --key-group 0001 --btid "nobody@x" --admin "$ADMIN" 2>/dev/null && fail "pull of an unknown UE accepted"
-P=$("$BMSC" ue pull --key-group 0001 --admin "$ADMIN") || fail "ue pull (group)"
+"$BMSC" ue pull --key-group 0001 --btid "nobody@x" --admin "$ADMIN" --store "$BSTORE" 2>/dev/null && fail "pull of an unknown UE accepted"
+P=$("$BMSC" ue pull --key-group 0001 --admin "$ADMIN" --store "$BSTORE") || fail "ue pull (group)"
 [ "$P" = "pulled=$NUE errors=0" ] || fail "ue pull (group): $P"
 ok "ue pull: one UE, then every UE of the group"
 

@@ -50,7 +50,7 @@ agent_status "$U1" | grep -q "msk id=00f110:00010003" && fail "the UE holds MSK 
 ok "MSK 3 is current at the BM-SC; after 11 s nothing pushed, the UE does not hold it"
 
 # ---- solicited pull to this UE
-P=$("$MBMSEC_BMSC" ue pull --key-group 0001 --btid "$BTID" --admin "127.0.0.1:$AP") || fail "ue pull"
+P=$("$MBMSEC_BMSC" ue pull --key-group 0001 --btid "$BTID" --admin "127.0.0.1:$AP" --store "$BSTORE") || fail "ue pull"
 [ "$P" = "pulled=1 errors=0" ] || fail "ue pull: $P"
 wait_for "$AGENT_ERR" "MIKEY solicited pull (P10) for MSK 00f110:00010003" 50 "$AGENT_PID" || fail "agent did not log the pull"
 wait_for "$AGENT_ERR" "MSK request for 00f110:00010003" 50 "$AGENT_PID" || fail "pull did not start the MSK request"
@@ -72,7 +72,7 @@ ok "ue pull --btid: pull logged, MSK request sent and answered, MSK 3 pushed, st
 insert_msk 00010004
 REQ=$(metric 'mbmsec_bmsc_items_ok_total{requesttype="msk-request"}')
 ACK=$(metric mbmsec_bmsc_mikey_acked_total)
-P=$("$MBMSEC_BMSC" ue pull --key-group 0001 --admin "127.0.0.1:$AP") || fail "group ue pull"
+P=$("$MBMSEC_BMSC" ue pull --key-group 0001 --admin "127.0.0.1:$AP" --store "$BSTORE") || fail "group ue pull"
 [ "$P" = "pulled=1 errors=0" ] || fail "group ue pull: $P"
 wait_for "$AGENT_ERR" "MIKEY solicited pull (P10) for MSK 00f110:00010004" 50 "$AGENT_PID" || fail "group pull did not reach the agent"
 wait_for "$AGENT_ERR" "MIKEY push: MSK 00f110:00010004 stored" 50 "$AGENT_PID" || fail "MSK 4 not received"

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# One BM-SC per store (issue "Hard to knock over", item 7): a second mbmsec-bmsc started on the
+# store of a running one, with its own ports and a stream (MTK messages and SRTP) aimed at
+# sockets of this test, exits 1 naming the owner's pid and sends nothing: its listeners stay
+# closed and not one datagram reaches the stream's destinations. Then the first is killed with
+# SIGKILL and a restart on the same store takes the lock over and serves.
+set -u
+: "${BMSC:?BMSC must name mbmsec-bmsc}" "${BSF:?BSF must name mbmsec-bsf}" "${UE:?UE must name mbmsec-ue}"
+TEST_NAME=bmsc-owner
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/bmsc_env.sh"
+
+bmsc_env_start
+FIRST=$BMSC_PID
+ok "BM-SC $FIRST running on $BSTORE"
+
+# destinations of the second instance's stream: two UDP sockets that count what arrives
+MTKP=$(free_port) SRTPP=$(free_port)
+"$PY" - "$MTKP" "$SRTPP" >"$WORK/heard" <<'PYEOF' &
+import select, socket, sys, time
+socks = []
+for p in sys.argv[1:]:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", int(p)))
+    socks.append(s)
+n, end = 0, time.monotonic() + 12
+while time.monotonic() < end:
+    r, _, _ = select.select(socks, [], [], 0.2)
+    for s in r:
+        s.recv(65536)
+        n += 1
+print(n)
+PYEOF
+LISTEN_PID=$!
+TEST_PIDS+=("$LISTEN_PID")
+sleep 0.5
+HP2=$(free_port) AP2=$(free_port)
+timeout 30 "$BMSC" run --listen "127.0.0.1:$HP2" --admin-listen "127.0.0.1:$AP2" --fqdn "$NAF" \
+  --store "$BSTORE" --mikey-bind 127.0.0.1:0 --ue-mikey-port "$UE_PORT" --zn-peer-addr 127.0.0.1 \
+  --zn-peer-port "$ZP" --zn-identity bmsc2.zn.test --zn-realm zn.test --zn-peer bsf.zn.test \
+  --stream-key-group 0001 --stream-bind 127.0.0.1 --mtk-dest "127.0.0.1:$MTKP" \
+  --srtp-dest "127.0.0.1:$SRTPP" --srtp-rate 200 >/dev/null 2>"$WORK/second.log"
+rc=$?
+[ "$rc" = 1 ] || fail "second BM-SC on the same store: exit $rc"
+grep -q "in use by another running daemon.*owner_pid=$FIRST" "$WORK/second.log" || fail "second BM-SC: $(cat "$WORK/second.log")"
+grep -q "msg=ready" "$WORK/second.log" && fail "second BM-SC became ready"
+curl -s -m 2 -o /dev/null "http://127.0.0.1:$HP2/" && fail "second BM-SC listened on Ua"
+curl -s -m 2 -o /dev/null "http://127.0.0.1:$AP2/metrics" && fail "second BM-SC listened on admin"
+wait "$LISTEN_PID"
+[ "$(cat "$WORK/heard")" = 0 ] || fail "the second BM-SC sent $(cat "$WORK/heard") datagrams to its stream destinations"
+ok "second BM-SC on the same store: exit 1 naming pid $FIRST, no listener, 0 datagrams in 12 s"
+
+kill -KILL "$FIRST"
+wait "$FIRST" 2>/dev/null
+bmsc_env_restart
+grep -q "in use by another" "$WORK/bmsc.err" && fail "restart after kill -9 found the lock held"
+ue register --service-id urn:example:mbms:news >/dev/null 2>"$WORK/reg.err" ||
+  fail "register after the takeover: $(cat "$WORK/reg.err")"
+ok "after kill -9 of the first, a restart on the same store took the lock over and served a registration"
+stop_pid "$BMSC_PID" || fail "BM-SC stop"
