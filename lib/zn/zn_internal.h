@@ -60,6 +60,18 @@ mbmsec_err zn_node_begin(const mbmsec_zn_config *cfg);
 mbmsec_err zn_node_run(void);
 mbmsec_err zn_node_end(void);
 
+/* Zn server listening socket (zn_listen.c): after fd_core_start, find the listening TCP
+ * sockets of port in this process (waiting up to wait_ms for freeDiameter's listen()), set
+ * the backlog to MBMSEC_ZN_LISTEN_BACKLOG and TCP_DEFER_ACCEPT, and with n_allow > 0 attach
+ * a filter that drops segments from other IPv4 sources. *n_done = sockets changed.
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_ZN_STACK (no such socket, or a call failed). */
+mbmsec_err zn_listener_harden(uint16_t port, const uint32_t *allow, size_t n_allow,
+                              unsigned wait_ms, size_t *n_done);
+
+/* Parse "a.b.c.d[,a.b.c.d...]" into out (network order); NULL list gives 0 addresses.
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG (bad literal, empty item, more than cap). */
+mbmsec_err zn_parse_addrs(const char *list, uint32_t *out, size_t cap, size_t *n_out);
+
 /* 1 if s is non-empty, at most max octets, printable ASCII without '"' and '\\'. */
 int zn_safe_str(const char *s, size_t max);
 

@@ -228,8 +228,24 @@ mbmsec_err mbmsec_zn_server_start(const mbmsec_zn_config *cfg, mbmsec_zn_lookup_
     free(srv);
     return rc;
   }
+  uint32_t allow[MBMSEC_ZN_PEER_ADDR_MAX];
+  size_t n_allow = 0, n_socks = 0;
+  rc = zn_parse_addrs(cfg->accept_addrs, allow, MBMSEC_ZN_PEER_ADDR_MAX, &n_allow);
+  if (rc != MBMSEC_OK) {
+    fd_core_shutdown(); /* not started yet */
+    free(srv);
+    return rc;
+  }
   rc = zn_node_run();
   if (rc != MBMSEC_OK) {
+    free(srv);
+    return rc;
+  }
+  /* freeDiameter's listener: backlog, deferred accept, source filter (zn_listen.c). A Zn
+   * server without them can be starved by idle connections: refuse to run. */
+  rc = zn_listener_harden(cfg->port, allow, n_allow, 2000, &n_socks);
+  if (rc != MBMSEC_OK) {
+    zn_node_end();
     free(srv);
     return rc;
   }
