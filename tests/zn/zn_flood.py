@@ -3,7 +3,7 @@
 second from source address SRC (any 127/8 address on Linux), sends nothing, holds at most HOLD
 of them (the oldest is closed to make room), for SECONDS in all, then closes everything.
 
-  zn_flood.py HOST PORT [--src ADDR] [--rate N] [--hold N] [--seconds S] [--status FILE]
+  zn_flood.py HOST PORT [--src ADDR] [--rate N] [--hold N] [--seconds S] [--status FILE] [--keep]
 
 Connects are non-blocking; a connection counts as "established" once the kernel reports it
 writable without error (the handshake completed: the SYN was not dropped). Every second the
@@ -27,6 +27,8 @@ def main():
     ap.add_argument("--hold", type=int, default=400)
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--status", default=None)
+    ap.add_argument("--keep", action="store_true",
+                    help="once HOLD are open, open no more and keep them (never recycle)")
     a = ap.parse_args()
 
     held = []            # sockets, oldest first
@@ -52,6 +54,9 @@ def main():
             break
         while next_open <= now:
             next_open += 1.0 / a.rate
+            if len(held) >= a.hold and a.keep:
+                next_open = now + 3600
+                break
             if len(held) >= a.hold:
                 old = held.pop(0)
                 if old.fileno() in pending:
