@@ -150,6 +150,10 @@ mbmsec_err mbmsec_zn_server_start(const mbmsec_zn_config *cfg, mbmsec_zn_lookup_
 /* Number of BIRs answered so far. */
 uint64_t mbmsec_zn_server_count(const mbmsec_zn_server *srv);
 
+/* Connections on the Zn port shut down by the server because they sent nothing within 2 s of
+ * being handed to freeDiameter (idle-connection flood; docs/bsf.md). */
+uint64_t mbmsec_zn_server_idle_closed(const mbmsec_zn_server *srv);
+
 /* Shut the node down (fd_core_shutdown + wait) and free srv. NULL is a no-op.
  * @return MBMSEC_OK, MBMSEC_ERR_ZN_STACK. */
 mbmsec_err mbmsec_zn_server_stop(mbmsec_zn_server *srv);

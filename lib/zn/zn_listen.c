@@ -14,7 +14,14 @@
  *     deferral time (a Diameter peer sends its CER, or its TLS ClientHello, at once);
  *   - with a list of peer addresses: a classic BPF socket filter on the listener that drops
  *     every segment, SYNs included, from any other source address, so a host that is not a
- *     configured peer cannot even complete the handshake. */
+ *     configured peer cannot even complete the handshake;
+ *   - a reaper thread standing in for a short CER time-out: a connection freeDiameter has
+ *     accepted on the Zn port that has received no octet at all ZN_IDLE_CLOSE_MS after it was
+ *     established is shut down (shutdown(2) on a dup of the descriptor: freeDiameter's worker
+ *     sees the connection end and closes its descriptor itself). With TCP_DEFER_ACCEPT such a
+ *     connection can only be one that stayed idle for the whole deferral (or one admitted with
+ *     a SYN cookie that still sent nothing): a Diameter peer's CER arrives with or right after
+ *     the handshake. */
 #include "zn_internal.h"
 
 #include <arpa/inet.h>
@@ -22,7 +29,10 @@
 #include <errno.h>
 #include <linux/filter.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <linux/tcp.h> /* struct tcp_info with tcpi_bytes_received (glibc's lacks it) */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -140,4 +150,99 @@ mbmsec_err zn_parse_addrs(const char *list, uint32_t *out, size_t cap, size_t *n
   }
   *n_out = n;
   return MBMSEC_OK;
+}
+
+/* ---- reaper of idle accepted connections ---- */
+
+/* How long an accepted Zn connection may go without its first octet, and how often the
+ * reaper looks. */
+#define ZN_IDLE_CLOSE_MS 2000u
+#define ZN_REAP_EVERY_MS 100
+
+struct zn_reaper {
+  pthread_t th;
+  uint16_t port;
+  atomic_int stop;
+  atomic_uint_fast64_t closed;
+};
+
+/* Shut fd down if it is an accepted TCP connection on port that has received nothing for
+ * ZN_IDLE_CLOSE_MS since it was established. Works on a dup, so that a descriptor number
+ * freeDiameter closes and reuses meanwhile cannot make us act on another socket. */
+static int zn_reap_one(int fd, uint16_t port)
+{
+  struct sockaddr_storage ss;
+  socklen_t l = sizeof ss;
+  if (getsockname(fd, (struct sockaddr *)&ss, &l) != 0 || ss.ss_family != AF_INET ||
+      ntohs(((struct sockaddr_in *)&ss)->sin_port) != port)
+    return 0;
+  int d = dup(fd);
+  if (d < 0)
+    return 0;
+  int reaped = 0, v = 0;
+  struct tcp_info ti;
+  memset(&ti, 0, sizeof ti);
+  socklen_t vl = sizeof v, tl = sizeof ti;
+  l = sizeof ss;
+  if (getsockopt(d, SOL_SOCKET, SO_ACCEPTCONN, &v, &vl) == 0 && v == 0 &&
+      getsockname(d, (struct sockaddr *)&ss, &l) == 0 && ss.ss_family == AF_INET &&
+      ntohs(((struct sockaddr_in *)&ss)->sin_port) == port &&
+      getsockopt(d, IPPROTO_TCP, TCP_INFO, &ti, &tl) == 0 &&
+      tl >= offsetof(struct tcp_info, tcpi_bytes_received) + sizeof ti.tcpi_bytes_received &&
+      ti.tcpi_bytes_received == 0 && ti.tcpi_last_data_recv >= ZN_IDLE_CLOSE_MS)
+    reaped = shutdown(d, SHUT_RDWR) == 0;
+  close(d);
+  return reaped;
+}
+
+static void *zn_reaper_main(void *arg)
+{
+  struct zn_reaper *r = arg;
+  while (!atomic_load(&r->stop)) {
+    DIR *dir = opendir("/proc/self/fd");
+    if (dir != NULL) {
+      struct dirent *e;
+      while ((e = readdir(dir)) != NULL) {
+        char *end = NULL;
+        long fd = strtol(e->d_name, &end, 10);
+        if (end == e->d_name || *end != '\0' || fd < 0 || fd == dirfd(dir))
+          continue;
+        if (zn_reap_one((int)fd, r->port))
+          atomic_fetch_add(&r->closed, 1);
+      }
+      closedir(dir);
+    }
+    struct timespec step = { 0, ZN_REAP_EVERY_MS * 1000 * 1000 };
+    nanosleep(&step, NULL);
+  }
+  return NULL;
+}
+
+mbmsec_err zn_reaper_start(uint16_t port, struct zn_reaper **out)
+{
+  struct zn_reaper *r = calloc(1, sizeof *r);
+  ENSURE(r != NULL, MBMSEC_ERR_NOMEM);
+  r->port = port;
+  atomic_init(&r->stop, 0);
+  atomic_init(&r->closed, 0);
+  if (pthread_create(&r->th, NULL, zn_reaper_main, r) != 0) {
+    free(r);
+    return MBMSEC_ERR_NOMEM;
+  }
+  *out = r;
+  return MBMSEC_OK;
+}
+
+uint64_t zn_reaper_closed(const struct zn_reaper *r)
+{
+  return r == NULL ? 0 : (uint64_t)atomic_load(&r->closed);
+}
+
+void zn_reaper_stop(struct zn_reaper *r)
+{
+  if (r == NULL)
+    return;
+  atomic_store(&r->stop, 1);
+  pthread_join(r->th, NULL);
+  free(r);
 }

@@ -8,7 +8,10 @@
 #   phase 1: the flood comes from 127.0.0.1, the BM-SC's own address (no address filter can
 #            tell them apart: the larger backlog and the deferred accept must do it);
 #   phase 2: the BSF is told its peer's address (--zn-peer-addr 127.0.0.1) and the flood comes
-#            from 127.0.0.2: its connections must not even complete the handshake.
+#            from 127.0.0.2: its connections must not even complete the handshake;
+#   phase 3 (FLOOD_LONG=1, 100 s more): 400 idle connections from 127.0.0.1 held for ever,
+#            BM-SC restarts before and after the kernel's 60 s deferral ends and hands them to
+#            freeDiameter at once (the reaper must clear them).
 # All loopback, every wait bounded; FLOOD_SECONDS / BMSC_TRIES / BOUND_MS change the sizes.
 set -u
 : "${BSF:?BSF must name mbmsec-bsf}" "${ZN_PEER:?ZN_PEER must name zn_peer}" "${PY:=/usr/bin/python3}"
@@ -68,7 +71,7 @@ bmsc_once() {
 flood_phase() {
   local name=$1 src=$2 k st
   TIMES=() FAILS=0
-  "$PY" "$FLOOD" 127.0.0.1 "$ZP" --src "$src" --rate 50 --hold 400 --seconds "$FLOOD_SECONDS" \
+  "$PY" "$FLOOD" 127.0.0.1 "$ZP" --src "$src" --rate 50 --hold 400 --seconds "$FLOOD_SECONDS" ${KEEP:+--keep} \
     --status "$WORK/flood.$name" >"$WORK/flood.$name.out" 2>"$WORK/flood.$name.err" &
   FLOOD_PID=$!
   TEST_PIDS+=("$FLOOD_PID")
@@ -115,4 +118,13 @@ flood_phase other-addr 127.0.0.2
 [ "${FLOOD_EST:-1}" = 0 ] || fail "flood from 127.0.0.2: $FLOOD_EST connections completed the handshake"
 ok "flood from a non-peer address: no connection established; every restarted BM-SC got the UE's Ks_NAF within ${BOUND_MS} ms"
 stop_pid "$BSF_PID" || fail "BSF did not stop cleanly"
+
+# ---- phase 3 (optional): idle connections held for ever, past the deferral
+if [ "${FLOOD_LONG:-0}" = 1 ]; then
+  start_bsf
+  KEEP=1 FLOOD_SECONDS=100 BMSC_TRIES=12 flood_phase held 127.0.0.1
+  [ "$FAILS" = 0 ] || fail "held flood: $FAILS of 12 BM-SC restarts not answered within ${BOUND_MS} ms"
+  ok "400 idle connections held for 100 s: every restarted BM-SC got the UE's Ks_NAF within ${BOUND_MS} ms"
+  stop_pid "$BSF_PID" || fail "BSF did not stop cleanly"
+fi
 echo "PASS"

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Idle-connection flood against a TCP port (tests/zn/ext_zn_flood.sh): opens RATE connections a
 second from source address SRC (any 127/8 address on Linux), sends nothing, holds at most HOLD
-of them (the oldest is closed to make room), for SECONDS in all, then closes everything.
+of them (the oldest is closed to make room; with --keep it opens no more and keeps the HOLD
+open), for SECONDS in all, then closes everything.
 
   zn_flood.py HOST PORT [--src ADDR] [--rate N] [--hold N] [--seconds S] [--status FILE] [--keep]
 

@@ -8,7 +8,9 @@
  *   seconds, or +N / -N seconds from now; GSIDS a comma list ("-" = none); IMPI "-" makes the
  *   entry answer 5401. Rules: unknown or expired B-TID -> 5403; an MBMS NAF-Id (ending in
  *   01 00 00 00 01) for an entry without GSID 4 -> 5402; else success with the entry.
- *   Prints "ready port=P" once started; on SIGTERM/SIGINT prints "answered=N" and stops.
+ *   Prints "ready port=P" once started; on SIGTERM/SIGINT prints "answered=N" and
+ *   "idle_closed=N" (mbmsec_zn_server_idle_closed) and stops. --accept-addrs LIST: the
+ *   source addresses allowed (mbmsec_zn_config.accept_addrs).
  *
  * Client (BM-SC-like), one BIR per B-TID given, one answer line each:
  *   zn_peer client --identity bmsc.zn.test --realm zn.test --peer bsf.zn.test
@@ -198,7 +200,8 @@ static int run_server(mbmsec_zn_config *cfg)
   fflush(stdout);
   int sig = 0;
   sigwait(&set, &sig);
-  printf("answered=%" PRIu64 "\n", mbmsec_zn_server_count(srv));
+  printf("answered=%" PRIu64 "\nidle_closed=%" PRIu64 "\n", mbmsec_zn_server_count(srv),
+         mbmsec_zn_server_idle_closed(srv));
   fflush(stdout);
   rc = mbmsec_zn_server_stop(srv);
   for (size_t i = 0; i < g_ntab; i++)
