@@ -44,6 +44,14 @@ extern "C" {
 #define MBMSEC_ZN_IMPI_MAX 255     /* octets of User-Name (IMPI) kept */
 #define MBMSEC_ZN_GSID_MAX 16      /* GAA-Service-Identifier AVPs passed to the lookup */
 #define MBMSEC_ZN_IDENTITY_MAX 255 /* Diameter Identity / realm length */
+#define MBMSEC_ZN_PEER_ADDR_MAX 16 /* addresses in mbmsec_zn_config.accept_addrs */
+
+/* Zn server listening socket (docs/bsf.md, "Zn under a connection flood"): the kernel backlog
+ * (freeDiameter's own is 5) and the TCP_DEFER_ACCEPT time: a connection that sends nothing is
+ * not handed to freeDiameter before that long (the kernel rounds it up to its SYN-ACK
+ * retransmission steps). */
+#define MBMSEC_ZN_LISTEN_BACKLOG 1024
+#define MBMSEC_ZN_DEFER_ACCEPT_S 60
 
 /* Log levels (the freeDiameter ones). */
 #define MBMSEC_ZN_LOG_DEBUG 1
@@ -63,11 +71,20 @@ typedef struct {
   uint16_t port;             /* server: TCP listen port (required, > 0); client: ignored (0) */
   const char *listen_addr;   /* server: IPv4 literal to bind (e.g. "127.0.0.1"); NULL = all */
   const char *accept_peer;   /* server: Identity of the one client accepted; NULL = any */
+  const char *accept_addrs;  /* server: comma-separated IPv4 literals (at most
+                                MBMSEC_ZN_PEER_ADDR_MAX) the clients connect from; segments
+                                from any other source, SYNs included, are dropped by a socket
+                                filter. NULL = any source */
   const char *peer_identity; /* client: the BSF's Diameter Identity (required) */
   const char *peer_realm;    /* client: Destination-Realm; NULL = realm */
   const char *peer_addr;     /* client: the BSF's IPv4 or IPv6 literal (required) */
   uint16_t peer_port;        /* client: the BSF's port (required, > 0) */
-  int tc_timer;              /* seconds before re-dialling a failed peer; 0 = 2 */
+  int tc_timer;              /* seconds before re-dialling a failed peer; 0 = 2. A client
+                                doubles it after each failed attempt in a row, up to
+                                tc_timer_max, and starts again from tc_timer once connected
+                                (freeDiameter adds -2..+2 s to each delay) */
+  int tc_timer_max;          /* client: the back-off's cap in seconds; 0 = 30 (at least
+                                tc_timer) */
   const char *conf_dir;      /* directory for "<identity>.fd.conf" (kept); NULL = a temporary
                                 file in $TMPDIR or /tmp, removed once parsed */
   const char *tls_cert;      /* TLS: this node's certificate (PEM, CN = identity); NULL = no TLS */
@@ -133,6 +150,10 @@ mbmsec_err mbmsec_zn_server_start(const mbmsec_zn_config *cfg, mbmsec_zn_lookup_
 /* Number of BIRs answered so far. */
 uint64_t mbmsec_zn_server_count(const mbmsec_zn_server *srv);
 
+/* Connections on the Zn port shut down by the server because they sent nothing within 2 s of
+ * being handed to freeDiameter (idle-connection flood; docs/bsf.md). */
+uint64_t mbmsec_zn_server_idle_closed(const mbmsec_zn_server *srv);
+
 /* Shut the node down (fd_core_shutdown + wait) and free srv. NULL is a no-op.
  * @return MBMSEC_OK, MBMSEC_ERR_ZN_STACK. */
 mbmsec_err mbmsec_zn_server_stop(mbmsec_zn_server *srv);
@@ -178,6 +199,22 @@ mbmsec_err mbmsec_zn_client_wait_open(mbmsec_zn_client *cl, unsigned timeout_ms)
 mbmsec_err mbmsec_zn_bir(mbmsec_zn_client *cl, const uint8_t *btid, size_t btid_len,
                          const uint8_t *naf_id, size_t naf_id_len, const char *gsid,
                          unsigned timeout_ms, mbmsec_zn_answer *ans);
+
+/* 1 if the Diameter connection to the BSF is open now (CER/CEA done), else 0 (also for NULL).
+ * Cheap (a peer look-up); safe from any thread while cl is alive: for readiness and metrics. */
+int mbmsec_zn_client_connected(const mbmsec_zn_client *cl);
+
+/* The Zn link as the client sees it. */
+typedef struct {
+  int up;                 /* mbmsec_zn_client_connected */
+  uint64_t connects;      /* connections opened (CER/CEA done) since the start */
+  uint64_t failures;      /* failed attempts and broken connections since the start */
+  unsigned failed_in_row; /* failed attempts since the last open connection */
+  unsigned retry_s;       /* the delay before the next attempt (back-off), seconds */
+} mbmsec_zn_link;
+
+/* Fill out with the link state. NULL cl gives all zero. */
+void mbmsec_zn_client_link(const mbmsec_zn_client *cl, mbmsec_zn_link *out);
 
 /* Shut the node down (fd_core_shutdown + wait) and free cl. Call it only when no thread is
  * in mbmsec_zn_bir. NULL is a no-op.

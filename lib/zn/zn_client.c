@@ -3,8 +3,10 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "guard.h"
@@ -15,7 +17,14 @@ struct mbmsec_zn_client {
   size_t peer_id_len;
   char dest_realm[MBMSEC_ZN_IDENTITY_MAX + 1];
   size_t dest_realm_len;
+  /* Link state, written by the stack's connect hook (zn_link_hook). */
+  int tc_base, tc_max;
+  atomic_uint_fast64_t connects, failures;
+  atomic_uint failed_in_row, retry_s;
 };
+
+/* Default cap of the re-dial back-off, seconds. */
+#define ZN_TC_MAX_DEFAULT 30
 
 /* Grace period after the send deadline before a caller stops waiting for the stack's
  * expiry callback (the call context is reference-counted, so a late callback is safe). */
@@ -183,6 +192,41 @@ static void zn_exp_cb(void *data, DiamId_t sentto, size_t senttolen, struct msg 
   zn_call_finish(c, MBMSEC_ERR_ZN_TIMEOUT);
 }
 
+/* Connection hook: counts opens and failures of the BSF link and sets the peer's TcTimer
+ * (read by freeDiameter's peer state machine right after this hook, on the same event) to an
+ * exponential back-off: tc_base << failed attempts in a row, at most tc_max. freeDiameter on
+ * its own re-dials every TcTimer (+-2 s) for ever. Registering the hook replaces the stack's
+ * default log line for these two events, so the failure is logged here. */
+static void zn_link_hook(enum fd_hook_type type, struct msg *msg, struct peer_hdr *peer,
+                         void *other, struct fd_hook_permsgdata *pmd, void *regdata)
+{
+  (void)msg;
+  (void)pmd;
+  mbmsec_zn_client *cl = regdata;
+  if (peer == NULL || peer->info.pi_diamidlen != cl->peer_id_len ||
+      strncasecmp(peer->info.pi_diamid, cl->peer_id, cl->peer_id_len) != 0)
+    return;
+  if (type == HOOK_PEER_CONNECT_SUCCESS) {
+    atomic_fetch_add(&cl->connects, 1);
+    atomic_store(&cl->failed_in_row, 0);
+    atomic_store(&cl->retry_s, (unsigned)cl->tc_base);
+    peer->info.config.pic_tctimer = cl->tc_base;
+    fd_log(FD_LOG_NOTICE, "Zn: connection to '%s' open", cl->peer_id);
+  } else if (type == HOOK_PEER_CONNECT_FAILED) {
+    atomic_fetch_add(&cl->failures, 1);
+    unsigned n = atomic_fetch_add(&cl->failed_in_row, 1) + 1;
+    int delay = cl->tc_base;
+    for (unsigned i = 1; i < n && delay < cl->tc_max; i++)
+      delay *= 2;
+    if (delay > cl->tc_max)
+      delay = cl->tc_max;
+    atomic_store(&cl->retry_s, (unsigned)delay);
+    peer->info.config.pic_tctimer = delay;
+    fd_log(FD_LOG_ERROR, "Zn: connection to '%s' failed (%s), %u in a row; next attempt in %d s (+-2)",
+           cl->peer_id, other != NULL ? (const char *)other : "?", n, delay);
+  }
+}
+
 mbmsec_err mbmsec_zn_client_start(const mbmsec_zn_config *cfg, mbmsec_zn_client **out)
 {
   ENSURE(cfg != NULL && out != NULL && cfg->peer_identity != NULL, MBMSEC_ERR_ARG);
@@ -190,8 +234,6 @@ mbmsec_err mbmsec_zn_client_start(const mbmsec_zn_config *cfg, mbmsec_zn_client 
   mbmsec_zn_client *cl = calloc(1, sizeof *cl);
   ENSURE(cl != NULL, MBMSEC_ERR_NOMEM);
   mbmsec_err rc = zn_node_begin(cfg); /* checks the strings and their lengths */
-  if (rc == MBMSEC_OK)
-    rc = zn_node_run();
   if (rc != MBMSEC_OK) {
     free(cl);
     return rc;
@@ -201,8 +243,51 @@ mbmsec_err mbmsec_zn_client_start(const mbmsec_zn_config *cfg, mbmsec_zn_client 
   memcpy(cl->peer_id, cfg->peer_identity, cl->peer_id_len + 1);
   cl->dest_realm_len = strlen(realm);
   memcpy(cl->dest_realm, realm, cl->dest_realm_len + 1);
+  cl->tc_base = cfg->tc_timer > 0 ? cfg->tc_timer : 2; /* as in mbmsec_zn_conf_write */
+  cl->tc_max = cfg->tc_timer_max > 0 ? cfg->tc_timer_max : ZN_TC_MAX_DEFAULT;
+  if (cl->tc_max < cl->tc_base)
+    cl->tc_max = cl->tc_base;
+  atomic_init(&cl->connects, 0);
+  atomic_init(&cl->failures, 0);
+  atomic_init(&cl->failed_in_row, 0);
+  atomic_init(&cl->retry_s, (unsigned)cl->tc_base);
+  struct fd_hook_hdl *hh = NULL;
+  if (fd_hook_register(HOOK_MASK(HOOK_PEER_CONNECT_FAILED, HOOK_PEER_CONNECT_SUCCESS),
+                       zn_link_hook, cl, NULL, &hh) != 0) {
+    fd_core_shutdown(); /* not started yet */
+    free(cl);
+    return MBMSEC_ERR_ZN_STACK;
+  }
+  rc = zn_node_run();
+  if (rc != MBMSEC_OK) {
+    free(cl);
+    return rc;
+  }
   *out = cl;
   return MBMSEC_OK;
+}
+
+int mbmsec_zn_client_connected(const mbmsec_zn_client *cl)
+{
+  if (cl == NULL)
+    return 0;
+  struct peer_hdr *p = NULL;
+  return fd_peer_getbyid((DiamId_t)cl->peer_id, cl->peer_id_len, 0, &p) == 0 && p != NULL &&
+         fd_peer_get_state(p) == STATE_OPEN;
+}
+
+void mbmsec_zn_client_link(const mbmsec_zn_client *cl, mbmsec_zn_link *out)
+{
+  if (out == NULL)
+    return;
+  memset(out, 0, sizeof *out);
+  if (cl == NULL)
+    return;
+  out->up = mbmsec_zn_client_connected(cl);
+  out->connects = (uint64_t)atomic_load(&cl->connects);
+  out->failures = (uint64_t)atomic_load(&cl->failures);
+  out->failed_in_row = atomic_load(&cl->failed_in_row);
+  out->retry_s = atomic_load(&cl->retry_s);
 }
 
 static int64_t zn_now_ms(clockid_t clk)

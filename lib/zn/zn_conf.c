@@ -36,7 +36,7 @@ static mbmsec_err zn_conf_check(const mbmsec_zn_config *cfg)
   ENSURE(cfg != NULL, MBMSEC_ERR_ARG);
   ENSURE(zn_safe_str(cfg->identity, MBMSEC_ZN_IDENTITY_MAX), MBMSEC_ERR_ARG);
   ENSURE(zn_safe_str(cfg->realm, MBMSEC_ZN_IDENTITY_MAX), MBMSEC_ERR_ARG);
-  ENSURE(cfg->tc_timer >= 0, MBMSEC_ERR_ARG);
+  ENSURE(cfg->tc_timer >= 0 && cfg->tc_timer_max >= 0, MBMSEC_ERR_ARG);
   /* TLS: all three files or none. */
   const int tls = cfg->tls_cert != NULL || cfg->tls_key != NULL || cfg->tls_ca != NULL;
   if (tls) {
@@ -55,6 +55,10 @@ static mbmsec_err zn_conf_check(const mbmsec_zn_config *cfg)
     ENSURE(cfg->listen_addr == NULL || zn_safe_str(cfg->listen_addr, 64), MBMSEC_ERR_ARG);
     ENSURE(cfg->accept_peer == NULL || zn_safe_str(cfg->accept_peer, MBMSEC_ZN_IDENTITY_MAX),
            MBMSEC_ERR_ARG);
+    uint32_t addrs[MBMSEC_ZN_PEER_ADDR_MAX];
+    size_t n_addrs = 0;
+    ENSURE(cfg->accept_addrs == NULL || cfg->accept_addrs[0] != '\0', MBMSEC_ERR_ARG);
+    GUARD(zn_parse_addrs(cfg->accept_addrs, addrs, MBMSEC_ZN_PEER_ADDR_MAX, &n_addrs));
   }
   return MBMSEC_OK;
 }

@@ -60,6 +60,26 @@ mbmsec_err zn_node_begin(const mbmsec_zn_config *cfg);
 mbmsec_err zn_node_run(void);
 mbmsec_err zn_node_end(void);
 
+/* Zn server listening socket (zn_listen.c): after fd_core_start, find the listening TCP
+ * sockets of port in this process (waiting up to wait_ms for freeDiameter's listen()), set
+ * the backlog to MBMSEC_ZN_LISTEN_BACKLOG and TCP_DEFER_ACCEPT, and with n_allow > 0 attach
+ * a filter that drops segments from other IPv4 sources. *n_done = sockets changed.
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_ZN_STACK (no such socket, or a call failed). */
+mbmsec_err zn_listener_harden(uint16_t port, const uint32_t *allow, size_t n_allow,
+                              unsigned wait_ms, size_t *n_done);
+
+/* The reaper thread of the Zn server (zn_listen.c): every 100 ms it shuts down the
+ * connections accepted on port that have received nothing 2 s after they were established.
+ * zn_reaper_closed counts them. @return MBMSEC_OK, MBMSEC_ERR_NOMEM. */
+struct zn_reaper;
+mbmsec_err zn_reaper_start(uint16_t port, struct zn_reaper **out);
+uint64_t zn_reaper_closed(const struct zn_reaper *r);
+void zn_reaper_stop(struct zn_reaper *r); /* NULL: no-op */
+
+/* Parse "a.b.c.d[,a.b.c.d...]" into out (network order); NULL list gives 0 addresses.
+ * @return MBMSEC_OK, MBMSEC_ERR_ARG (bad literal, empty item, more than cap). */
+mbmsec_err zn_parse_addrs(const char *list, uint32_t *out, size_t cap, size_t *n_out);
+
 /* 1 if s is non-empty, at most max octets, printable ASCII without '"' and '\\'. */
 int zn_safe_str(const char *s, size_t max);
 

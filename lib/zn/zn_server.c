@@ -18,6 +18,7 @@ struct mbmsec_zn_server {
   void *user;
   struct disp_hdl *hdl;
   atomic_uint_fast64_t count;
+  struct zn_reaper *reaper;
 };
 
 /* The peer validator has no opaque pointer: the accepted identity is process state (one node
@@ -228,8 +229,26 @@ mbmsec_err mbmsec_zn_server_start(const mbmsec_zn_config *cfg, mbmsec_zn_lookup_
     free(srv);
     return rc;
   }
+  uint32_t allow[MBMSEC_ZN_PEER_ADDR_MAX];
+  size_t n_allow = 0, n_socks = 0;
+  rc = zn_parse_addrs(cfg->accept_addrs, allow, MBMSEC_ZN_PEER_ADDR_MAX, &n_allow);
+  if (rc != MBMSEC_OK) {
+    fd_core_shutdown(); /* not started yet */
+    free(srv);
+    return rc;
+  }
   rc = zn_node_run();
   if (rc != MBMSEC_OK) {
+    free(srv);
+    return rc;
+  }
+  /* freeDiameter's listener: backlog, deferred accept, source filter (zn_listen.c). A Zn
+   * server without them can be starved by idle connections: refuse to run. */
+  rc = zn_listener_harden(cfg->port, allow, n_allow, 2000, &n_socks);
+  if (rc == MBMSEC_OK)
+    rc = zn_reaper_start(cfg->port, &srv->reaper);
+  if (rc != MBMSEC_OK) {
+    zn_node_end();
     free(srv);
     return rc;
   }
@@ -242,10 +261,16 @@ uint64_t mbmsec_zn_server_count(const mbmsec_zn_server *srv)
   return srv == NULL ? 0 : (uint64_t)atomic_load(&srv->count);
 }
 
+uint64_t mbmsec_zn_server_idle_closed(const mbmsec_zn_server *srv)
+{
+  return srv == NULL ? 0 : zn_reaper_closed(srv->reaper);
+}
+
 mbmsec_err mbmsec_zn_server_stop(mbmsec_zn_server *srv)
 {
   if (srv == NULL)
     return MBMSEC_OK;
+  zn_reaper_stop(srv->reaper);
   mbmsec_err rc = zn_node_end();
   free(srv);
   return rc;

@@ -624,6 +624,13 @@ enum MHD_Result bmsc_admin_serve(bmsc_app *app, struct MHD_Connection *c, const 
   size_t len = 0;
   char *body = NULL;
   const char *ct = NULL;
+  if (!strcmp(url, "/ready")) {
+    /* readiness: the key request function needs Zn for every new B-TID */
+    const bool up = app->zn && mbmsec_zn_client_connected(app->zn);
+    static const char ready[] = "ready\n", down[] = "zn down\n";
+    return up ? bmsc_http_answer(c, 200, TEXT, ready, sizeof ready - 1)
+              : bmsc_http_answer(c, 503, TEXT, down, sizeof down - 1);
+  }
   if (!strcmp(url, "/metrics")) {
     body = bmsc_metrics_render(app, &len);
     ct = "text/plain; version=0.0.4; charset=utf-8";

@@ -53,6 +53,8 @@ char *bmsc_metrics_render(bmsc_app *app, size_t *len)
   bmsc_text_put(&o, "mbmsec_bmsc_zn_requests_total %llu\n", (unsigned long long)atomic_load(&m->zn_birs));
   family(&o, "mbmsec_bmsc_zn_errors_total", "counter", "Zn requests that failed locally.");
   bmsc_text_put(&o, "mbmsec_bmsc_zn_errors_total %llu\n", (unsigned long long)atomic_load(&m->zn_errors));
+  family(&o, "mbmsec_bmsc_zn_up", "gauge", "1 while the Diameter connection to the BSF is open, else 0.");
+  bmsc_text_put(&o, "mbmsec_bmsc_zn_up %d\n", app->zn ? mbmsec_zn_client_connected(app->zn) : 0);
   family(&o, "mbmsec_bmsc_items_ok_total", "counter", "Request items answered 200, by request type.");
   static const char *const T[] = {"register", "deregister", "msk-request"};
   for (int t = 0; t < 3; t++)

@@ -24,6 +24,7 @@ static const char HELP[] =
     "Usage: mbmsec-bsf run [--config FILE] [--listen ADDR:PORT] [--store URI] [--fqdn NAME]\n"
     "                      [--lifetime SECONDS] [--zn-listen ADDR:PORT | --no-zn]\n"
     "                      [--zn-identity NAME] [--zn-realm NAME] [--zn-peer NAME]\n"
+    "                      [--zn-peer-addr IPV4[,IPV4...]]\n"
     "                      [--zn-tls-cert PEM --zn-tls-key PEM --zn-tls-ca PEM]\n"
     "                      [--log-level debug|info|warn|error] [--log-keys]\n"
     "\n"
@@ -42,6 +43,8 @@ static const char HELP[] =
     "  --zn-identity NAME   local Diameter Identity (default bsf.zn.test)\n"
     "  --zn-realm NAME      local Diameter realm (default zn.test)\n"
     "  --zn-peer NAME       Diameter Identity of the BM-SC accepted (default bmsc.zn.test)\n"
+    "  --zn-peer-addr LIST  IPv4 addresses the BM-SC connects from (up to 16, comma-separated);\n"
+    "                       Zn packets from any other address are dropped (default: any)\n"
     "  --zn-tls-cert PEM    Zn over TLS: this node's certificate (CN = --zn-identity); with\n"
     "  --zn-tls-key PEM     its key and the BM-SC's certificate (or CA) trusted; the Zn port\n"
     "  --zn-tls-ca PEM      then takes TLS only. scripts/zn-certs makes self-signed ones.\n"
@@ -64,6 +67,7 @@ typedef struct {
   char zn_identity[MBMSEC_ZN_IDENTITY_MAX + 1];
   char zn_realm[MBMSEC_ZN_IDENTITY_MAX + 1];
   char zn_peer[MBMSEC_ZN_IDENTITY_MAX + 1];
+  char zn_peer_addr[16 * MBMSEC_ZN_PEER_ADDR_MAX]; /* empty = any source */
   char zn_tls_cert[1024], zn_tls_key[1024], zn_tls_ca[1024]; /* empty = plain TCP */
   int log_level;
   bool log_keys;
@@ -114,7 +118,7 @@ static int set(settings *s, const char *name, const char *v)
     return v ? boolean(name, v, &s->log_keys) : (s->log_keys = true, 0);
   static const char *const valued[] = {"listen", "store", "fqdn", "lifetime", "zn-listen",
                                        "zn-identity", "zn-realm", "zn-peer", "log-level",
-                                       "zn-tls-cert", "zn-tls-key", "zn-tls-ca"};
+                                       "zn-tls-cert", "zn-tls-key", "zn-tls-ca", "zn-peer-addr"};
   bool known = false;
   for (size_t i = 0; i < sizeof valued / sizeof valued[0]; i++)
     known |= !strcmp(name, valued[i]);
@@ -136,6 +140,8 @@ static int set(settings *s, const char *name, const char *v)
     return copy_str(s->zn_realm, sizeof s->zn_realm, name, v);
   if (!strcmp(name, "zn-peer"))
     return copy_str(s->zn_peer, sizeof s->zn_peer, name, v);
+  if (!strcmp(name, "zn-peer-addr"))
+    return copy_str(s->zn_peer_addr, sizeof s->zn_peer_addr, name, v);
   if (!strcmp(name, "zn-tls-cert"))
     return copy_str(s->zn_tls_cert, sizeof s->zn_tls_cert, name, v);
   if (!strcmp(name, "zn-tls-key"))
@@ -344,6 +350,7 @@ int bsf_cmd_run(int argc, char **argv)
     zc.log_keys = s.log_keys;
     mbmsec_zn_config zcfg = {.identity = s.zn_identity, .realm = s.zn_realm, .port = s.zn_port,
                              .listen_addr = s.zn_addr, .accept_peer = s.zn_peer,
+                             .accept_addrs = s.zn_peer_addr[0] ? s.zn_peer_addr : NULL,
                              .log_level = s.log_level == DLOG_DEBUG ? MBMSEC_ZN_LOG_NOTICE
                                                                    : MBMSEC_ZN_LOG_ERROR,
                              .log_cb = zn_log};
@@ -367,6 +374,7 @@ int bsf_cmd_run(int argc, char **argv)
   snprintf(lt, sizeof lt, "%u", (unsigned)s.lifetime);
   dlog(DLOG_INFO, "ready", "listen", hp, "zn_listen", s.no_zn ? "off" : zp, "fqdn", s.fqdn,
           "store", s.store, "lifetime", lt, "zn_identity", s.zn_identity, "zn_peer", s.zn_peer,
+          "zn_peer_addr", s.zn_peer_addr[0] ? s.zn_peer_addr : "any",
           "log_keys", s.log_keys ? "true" : "false", NULL);
 
   time_t last_purge = time(NULL), last_flood = last_purge;

@@ -57,4 +57,13 @@ grep -q "in use by another" "$WORK/bmsc.err" && fail "restart after kill -9 foun
 ue register --service-id urn:example:mbms:news >/dev/null 2>"$WORK/reg.err" ||
   fail "register after the takeover: $(cat "$WORK/reg.err")"
 ok "after kill -9 of the first, a restart on the same store took the lock over and served a registration"
+
+# readiness and the Zn link: up with the BSF, down within a bound when it is gone
+[ "$(curl -s -o /dev/null -w '%{http_code}' -m 5 "http://127.0.0.1:$AP/ready")" = 200 ] || fail "/ready with Zn up"
+[ "$(metric mbmsec_bmsc_zn_up)" = 1 ] || fail "mbmsec_bmsc_zn_up with Zn up: $(metric mbmsec_bmsc_zn_up)"
+stop_pid "$BSF_PID" || fail "BSF stop"
+for i in $(seq 50); do [ "$(metric mbmsec_bmsc_zn_up)" = 0 ] && break; sleep 0.1; done
+[ "$(metric mbmsec_bmsc_zn_up)" = 0 ] || fail "mbmsec_bmsc_zn_up still 1 5 s after the BSF stopped"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -m 5 "http://127.0.0.1:$AP/ready")" = 503 ] || fail "/ready with Zn down"
+ok "readiness: /ready 200 and mbmsec_bmsc_zn_up 1 with the BSF, 0 and 503 within 5 s of its stop"
 stop_pid "$BMSC_PID" || fail "BM-SC stop"

@@ -8,7 +8,9 @@
  *   seconds, or +N / -N seconds from now; GSIDS a comma list ("-" = none); IMPI "-" makes the
  *   entry answer 5401. Rules: unknown or expired B-TID -> 5403; an MBMS NAF-Id (ending in
  *   01 00 00 00 01) for an entry without GSID 4 -> 5402; else success with the entry.
- *   Prints "ready port=P" once started; on SIGTERM/SIGINT prints "answered=N" and stops.
+ *   Prints "ready port=P" once started; on SIGTERM/SIGINT prints "answered=N" and
+ *   "idle_closed=N" (mbmsec_zn_server_idle_closed) and stops. --accept-addrs LIST: the
+ *   source addresses allowed (mbmsec_zn_config.accept_addrs).
  *
  * Client (BM-SC-like), one BIR per B-TID given, one answer line each:
  *   zn_peer client --identity bmsc.zn.test --realm zn.test --peer bsf.zn.test
@@ -19,6 +21,11 @@
  *   --delay MS: pause before each BIR. --sync DIR: BIR k > 0 waits for DIR/go.k; DIR/done.k
  *   marks BIR k answered (lets a test script act between two BIRs without sleeps). --threads T --repeat R: T threads each send every B-TID R times (lines in any order).
  *   --bench N: N BIRs for the first B-TID over T threads, prints "bench zn_bir X ops/s".
+ *   --tc-max S: cap of the re-dial back-off (mbmsec_zn_config.tc_timer_max).
+ *
+ * Link watch (no BIR): start a client and print its link state (mbmsec_zn_client_link) as
+ *   "t=SECONDS up=0|1 connects=N failures=N in_row=N retry_s=N" each time it changes, for MS:
+ *   zn_peer watch --identity ... --peer ... --peer-addr A --peer-port P --watch MS
  */
 #include <unistd.h>
 #include <errno.h>
@@ -193,7 +200,8 @@ static int run_server(mbmsec_zn_config *cfg)
   fflush(stdout);
   int sig = 0;
   sigwait(&set, &sig);
-  printf("answered=%" PRIu64 "\n", mbmsec_zn_server_count(srv));
+  printf("answered=%" PRIu64 "\nidle_closed=%" PRIu64 "\n", mbmsec_zn_server_count(srv),
+         mbmsec_zn_server_idle_closed(srv));
   fflush(stdout);
   rc = mbmsec_zn_server_stop(srv);
   for (size_t i = 0; i < g_ntab; i++)
@@ -384,12 +392,44 @@ static int run_client(mbmsec_zn_config *cfg, char **btids, int n_btids, const ch
   return (rc == MBMSEC_OK && errors == 0) ? 0 : 1;
 }
 
+/* ---------- link watch ---------- */
+
+static int run_watch(mbmsec_zn_config *cfg, unsigned watch_ms)
+{
+  mbmsec_zn_client *cl = NULL;
+  mbmsec_err rc = mbmsec_zn_client_start(cfg, &cl);
+  if (rc != MBMSEC_OK) {
+    fprintf(stderr, "zn_peer: client start: %s\n", mbmsec_errname(rc));
+    return 1;
+  }
+  double t0 = now_s();
+  mbmsec_zn_link last = { .up = -1 };
+  while (now_s() - t0 < watch_ms / 1000.0) {
+    mbmsec_zn_link l;
+    mbmsec_zn_client_link(cl, &l);
+    if (l.up != mbmsec_zn_client_connected(cl))
+      mbmsec_zn_client_link(cl, &l); /* changed in between: read again */
+    if (l.up != last.up || l.connects != last.connects || l.failures != last.failures ||
+        l.failed_in_row != last.failed_in_row || l.retry_s != last.retry_s) {
+      printf("t=%.2f up=%d connects=%" PRIu64 " failures=%" PRIu64 " in_row=%u retry_s=%u\n",
+             now_s() - t0, l.up, l.connects, l.failures, l.failed_in_row, l.retry_s);
+      fflush(stdout);
+      last = l;
+    }
+    struct timespec step = { 0, 20 * 1000 * 1000 };
+    nanosleep(&step, NULL);
+  }
+  return mbmsec_zn_client_stop(cl) == MBMSEC_OK ? 0 : 1;
+}
+
 /* ---------- main ---------- */
 
 int main(int argc, char **argv)
 {
-  if (argc < 2 || (strcmp(argv[1], "server") != 0 && strcmp(argv[1], "client") != 0))
-    die("usage: zn_peer server|client [options] (see the comment at the top of zn_peer.c)");
+  if (argc < 2 || (strcmp(argv[1], "server") != 0 && strcmp(argv[1], "client") != 0 &&
+                    strcmp(argv[1], "watch") != 0))
+    die("usage: zn_peer server|client|watch [options] (see the comment at the top of zn_peer.c)");
+  unsigned watch_ms = 0;
   int is_server = strcmp(argv[1], "server") == 0;
   mbmsec_zn_config cfg;
   memset(&cfg, 0, sizeof cfg);
@@ -421,6 +461,9 @@ int main(int argc, char **argv)
     else if (OPT("--peer-addr")) cfg.peer_addr = v;
     else if (OPT("--peer-port")) cfg.peer_port = (uint16_t)atoi(v);
     else if (OPT("--tc-timer")) cfg.tc_timer = atoi(v);
+    else if (OPT("--tc-max")) cfg.tc_timer_max = atoi(v);
+    else if (OPT("--watch")) watch_ms = (unsigned)atoi(v);
+    else if (OPT("--accept-addrs")) cfg.accept_addrs = v;
     else if (OPT("--conf-dir")) cfg.conf_dir = v;
     else if (OPT("--tls-cert")) cfg.tls_cert = v;
     else if (OPT("--tls-key")) cfg.tls_key = v;
@@ -462,6 +505,8 @@ int main(int argc, char **argv)
     if (cfg.peer_identity != NULL)
       die("--peer is a client option");
     rc = run_server(&cfg);
+  } else if (strcmp(argv[1], "watch") == 0) {
+    rc = run_watch(&cfg, watch_ms);
   } else {
     rc = run_client(&cfg, btids, n_btids, fqdn, ua, ua_len, gsid, open_timeout, timeout,
                     delay_ms, threads, repeat, bench);
