@@ -1,6 +1,6 @@
 /* mbmsec-bsf subcommands and their shared helpers. Exit codes as src/cli.h: 0, 1, 2. */
-#ifndef MBMSEC_BSF_CMD_H
-#define MBMSEC_BSF_CMD_H
+#ifndef MBMSEC_BSF_BSF_H
+#define MBMSEC_BSF_BSF_H
 
 int bsf_cmd_run(int argc, char **argv);
 int bsf_cmd_subscriber(int argc, char **argv);

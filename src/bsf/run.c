@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "bsf_cmd.h"
-#include "bsf_http.h"
+#include "bsf.h"
+#include "http.h"
 #include "bsf_ini.h"
 #include "log.h"
 #include "mbmsec/bsf.h"

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "../cli.h"
-#include "bsf_cmd.h"
+#include "bsf.h"
 
 int bsf_usage(const char *cmd, const char *fmt, ...)
 {

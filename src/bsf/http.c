@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bsf_http.h"
+#include "http.h"
 #include "log.h"
 
 #define HTTP_THREADS 4

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "../cli.h"
-#include "bsf_cmd.h"
+#include "bsf.h"
 #include "mbmsec/bulk.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/encode.h"
