@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
+#include "bsf/http.h"
 #include "log.h"
 #include "mbmsec/store.h"
 
