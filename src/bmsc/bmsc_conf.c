@@ -86,47 +86,24 @@ static const char HELP[] =
 
 static int str_set(char *dst, size_t cap, const char *name, const char *v)
 {
-  if (!*v || strlen(v) >= cap)
-    return cli_usage_error(CMD, "--%s: empty or longer than %zu characters", name, cap - 1);
-  memcpy(dst, v, strlen(v) + 1);
-  return 0;
+  return ini_value_str(CMD, name, v, dst, cap);
 }
 
 static int num_set(const char *name, const char *v, unsigned long lo, unsigned long hi,
                    unsigned long *out)
 {
-  char *end;
-  errno = 0;
-  unsigned long n = strtoul(v, &end, 10);
-  if (errno || *end || !*v || *v == '-' || *v == '+' || n < lo || n > hi)
-    return cli_usage_error(CMD, "--%s '%s': expected %lu..%lu", name, v, lo, hi);
-  *out = n;
-  return 0;
+  return ini_value_uint(CMD, name, v, lo, hi, out);
 }
 
 static int addr_set(const char *name, const char *v, char *addr, size_t cap, uint16_t *port,
                     unsigned long min_port)
 {
-  const char *c = strrchr(v, ':');
-  unsigned long p;
-  if (!c || c == v || (size_t)(c - v) >= cap)
-    return cli_usage_error(CMD, "--%s '%s': expected ADDR:PORT", name, v);
-  if (num_set(name, c + 1, min_port, 65535, &p)) return 2;
-  memcpy(addr, v, (size_t)(c - v));
-  addr[c - v] = 0;
-  *port = (uint16_t)p;
-  return 0;
+  return ini_value_addr(CMD, name, v, addr, cap, port, min_port);
 }
 
 static int bool_set(const char *name, const char *v, bool *out)
 {
-  if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1") || !strcmp(v, "on"))
-    *out = true;
-  else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0") || !strcmp(v, "off"))
-    *out = false;
-  else
-    return cli_usage_error(CMD, "--%s '%s': expected true or false", name, v);
-  return 0;
+  return ini_value_bool(CMD, name, v, out);
 }
 
 static int digits_set(const char *name, const char *v, size_t lo, size_t hi, char *out)
@@ -188,12 +165,7 @@ static int set(void *settings, const char *name, const char *v, int line)
   if (!strcmp(name, "mcc")) return digits_set(name, v, 3, 3, s->mcc);
   if (!strcmp(name, "mnc")) return digits_set(name, v, 2, 3, s->mnc);
   if (!strcmp(name, "msk-v-flag")) return bool_set(name, v, &s->msk_v_flag);
-  if (!strcmp(name, "log-level")) {
-    int l = dlog_level_parse(v);
-    if (l < 0) return cli_usage_error(CMD, "--log-level '%s': expected debug, info, warn or error", v);
-    s->log_level = l;
-    return 0;
-  }
+  if (!strcmp(name, "log-level")) return ini_value_log_level(CMD, name, v, &s->log_level);
   if (!strcmp(name, "ue-mikey-port")) {
     if ((rc = num_set(name, v, 1, 65535, &n))) return rc;
     s->ue_mikey_port = (uint16_t)n;

@@ -1,8 +1,6 @@
 /* Settings of `mbmsec-bsf run`: defaults, then the INI file of --config ([bsf] and [zn]
  * sections, keys named as the options), then the command line (src/common/ini.c). */
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "bsf.h"
@@ -44,94 +42,51 @@ static const char HELP[] =
     "Stops cleanly on SIGTERM or SIGINT. Exit status: 0 stopped by a signal, 1 start-up\n"
     "failure, 2 usage error.\n";
 
-static int copy_str(char *dst, size_t cap, const char *name, const char *v)
-{
-  if (!*v || strlen(v) >= cap)
-    return cli_usage_error(CMD, "%s: empty or longer than %zu characters", name, cap - 1);
-  memcpy(dst, v, strlen(v) + 1);
-  return 0;
-}
-
-static int addr_port(const char *name, const char *v, char *addr, size_t cap, uint16_t *port)
-{
-  const char *c = strrchr(v, ':');
-  char *end;
-  if (!c || c == v || (size_t)(c - v) >= cap)
-    return cli_usage_error(CMD, "%s '%s': expected ADDR:PORT", name, v);
-  errno = 0;
-  unsigned long p = strtoul(c + 1, &end, 10);
-  if (errno || *end || c[1] == 0 || c[1] == '-' || c[1] == '+' || p == 0 || p > 65535)
-    return cli_usage_error(CMD, "%s '%s': port must be 1..65535", name, v);
-  memcpy(addr, v, (size_t)(c - v));
-  addr[c - v] = 0;
-  *port = (uint16_t)p;
-  return 0;
-}
-
-static int boolean(const char *name, const char *v, bool *out)
-{
-  if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1") || !strcmp(v, "on"))
-    *out = true;
-  else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0") || !strcmp(v, "off"))
-    *out = false;
-  else
-    return cli_usage_error(CMD, "%s: '%s' is not true or false", name, v);
-  return 0;
-}
-
-/* One setting by its long-option name (without "--"); v NULL for a flag on the command line.
- * Returns 0, 2 (usage error printed) or -1 (unknown name). */
+/* One setting by its long-option name (without "--"); v NULL for a flag on the command line;
+ * line 0 on the command line. Returns 0, 2 (usage error printed) or -1 (unknown name). */
 static int set(void *settings, const char *name, const char *v, int line)
 {
   bsf_settings *s = settings;
   if (!line && !strcmp(name, "zn-listen")) s->zn_listen_given = true;
   if (!strcmp(name, "no-zn"))
-    return v ? boolean(name, v, &s->no_zn) : (s->no_zn = true, 0);
+    return v ? ini_value_bool(CMD, name, v, &s->no_zn) : (s->no_zn = true, 0);
   if (!strcmp(name, "log-keys"))
-    return v ? boolean(name, v, &s->log_keys) : (s->log_keys = true, 0);
+    return v ? ini_value_bool(CMD, name, v, &s->log_keys) : (s->log_keys = true, 0);
   static const char *const valued[] = {"listen", "store", "fqdn", "lifetime", "zn-listen",
                                        "zn-identity", "zn-realm", "zn-peer", "log-level",
                                        "zn-tls-cert", "zn-tls-key", "zn-tls-ca"};
-  bool known = false;
-  for (size_t i = 0; i < sizeof valued / sizeof valued[0]; i++)
-    known |= !strcmp(name, valued[i]);
-  if (!known)
+  size_t i = 0;
+  while (i < sizeof valued / sizeof valued[0] && strcmp(name, valued[i]))
+    i++;
+  if (i == sizeof valued / sizeof valued[0])
     return -1;
   if (!v)
     return cli_usage_error(CMD, "--%s needs a value", name);
-  if (!strcmp(name, "listen"))
-    return addr_port(name, v, s->listen_addr, sizeof s->listen_addr, &s->listen_port);
-  if (!strcmp(name, "zn-listen"))
-    return addr_port(name, v, s->zn_addr, sizeof s->zn_addr, &s->zn_port);
   if (!strcmp(name, "store"))
-    return copy_str(s->store, sizeof s->store, name, v);
+    return ini_value_str(CMD, name, v, s->store, sizeof s->store);
   if (!strcmp(name, "fqdn"))
-    return copy_str(s->fqdn, sizeof s->fqdn, name, v);
+    return ini_value_str(CMD, name, v, s->fqdn, sizeof s->fqdn);
   if (!strcmp(name, "zn-identity"))
-    return copy_str(s->zn_identity, sizeof s->zn_identity, name, v);
+    return ini_value_str(CMD, name, v, s->zn_identity, sizeof s->zn_identity);
   if (!strcmp(name, "zn-realm"))
-    return copy_str(s->zn_realm, sizeof s->zn_realm, name, v);
+    return ini_value_str(CMD, name, v, s->zn_realm, sizeof s->zn_realm);
   if (!strcmp(name, "zn-peer"))
-    return copy_str(s->zn_peer, sizeof s->zn_peer, name, v);
+    return ini_value_str(CMD, name, v, s->zn_peer, sizeof s->zn_peer);
   if (!strcmp(name, "zn-tls-cert"))
-    return copy_str(s->zn_tls_cert, sizeof s->zn_tls_cert, name, v);
+    return ini_value_str(CMD, name, v, s->zn_tls_cert, sizeof s->zn_tls_cert);
   if (!strcmp(name, "zn-tls-key"))
-    return copy_str(s->zn_tls_key, sizeof s->zn_tls_key, name, v);
+    return ini_value_str(CMD, name, v, s->zn_tls_key, sizeof s->zn_tls_key);
   if (!strcmp(name, "zn-tls-ca"))
-    return copy_str(s->zn_tls_ca, sizeof s->zn_tls_ca, name, v);
-  if (!strcmp(name, "log-level")) {
-    int l = dlog_level_parse(v);
-    if (l < 0)
-      return cli_usage_error(CMD, "--log-level '%s': expected debug, info, warn or error", v);
-    s->log_level = l;
-    return 0;
-  }
-  /* lifetime */
-  char *end;
-  errno = 0;
-  unsigned long long n = strtoull(v, &end, 10);
-  if (errno || *end || !*v || v[0] == '-' || v[0] == '+' || n == 0 || n > MBMSEC_BSF_LIFETIME_MAX)
-    return cli_usage_error(CMD, "--lifetime '%s': expected 1..%d seconds", v, MBMSEC_BSF_LIFETIME_MAX);
+    return ini_value_str(CMD, name, v, s->zn_tls_ca, sizeof s->zn_tls_ca);
+  if (!strcmp(name, "listen"))
+    return ini_value_addr(CMD, name, v, s->listen_addr, sizeof s->listen_addr, &s->listen_port, 1);
+  if (!strcmp(name, "zn-listen"))
+    return ini_value_addr(CMD, name, v, s->zn_addr, sizeof s->zn_addr, &s->zn_port, 1);
+  if (!strcmp(name, "log-level"))
+    return ini_value_log_level(CMD, name, v, &s->log_level);
+  unsigned long n; /* lifetime */
+  if (ini_value_uint(CMD, name, v, 1, MBMSEC_BSF_LIFETIME_MAX, &n))
+    return 2;
   s->lifetime = (uint32_t)n;
   return 0;
 }

@@ -1,11 +1,14 @@
 /* The daemons' settings: the INI reader and the loader of defaults < file < command line. */
 #include "ini.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "log.h"
 
 static char *trim(char *s)
 {
@@ -78,6 +81,68 @@ int ini_read_stream(FILE *f, const char *path, ini_fn fn, void *user, ini_error 
     snprintf(err->msg, sizeof err->msg, "cannot read config file %.120s", path);
     return INI_SYNTAX;
   }
+  return 0;
+}
+
+int ini_value_str(const char *cmd, const char *name, const char *v, char *dst, size_t cap)
+{
+  const size_t n = strlen(v);
+  if (!n || n >= cap)
+    return cli_usage_error(cmd, "--%s: empty or longer than %zu characters", name, cap - 1);
+  memcpy(dst, v, n + 1);
+  return 0;
+}
+
+/* A decimal number lo..hi with nothing around it. */
+static bool number(const char *v, unsigned long lo, unsigned long hi, unsigned long *out)
+{
+  char *end;
+  errno = 0;
+  const unsigned long n = strtoul(v, &end, 10);
+  if (errno || *end || *v < '0' || *v > '9' || n < lo || n > hi) return false;
+  *out = n;
+  return true;
+}
+
+int ini_value_uint(const char *cmd, const char *name, const char *v, unsigned long lo,
+                   unsigned long hi, unsigned long *out)
+{
+  if (!number(v, lo, hi, out))
+    return cli_usage_error(cmd, "--%s '%s': expected %lu..%lu", name, v, lo, hi);
+  return 0;
+}
+
+int ini_value_addr(const char *cmd, const char *name, const char *v, char *addr, size_t cap,
+                   uint16_t *port, unsigned long min_port)
+{
+  const char *c = strrchr(v, ':');
+  unsigned long p;
+  if (!c || c == v || (size_t)(c - v) >= cap)
+    return cli_usage_error(cmd, "--%s '%s': expected ADDR:PORT", name, v);
+  if (!number(c + 1, min_port, 65535, &p))
+    return cli_usage_error(cmd, "--%s '%s': port must be %lu..65535", name, v, min_port);
+  memcpy(addr, v, (size_t)(c - v));
+  addr[c - v] = 0;
+  *port = (uint16_t)p;
+  return 0;
+}
+
+int ini_value_bool(const char *cmd, const char *name, const char *v, bool *out)
+{
+  if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1") || !strcmp(v, "on"))
+    *out = true;
+  else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0") || !strcmp(v, "off"))
+    *out = false;
+  else
+    return cli_usage_error(cmd, "--%s '%s': expected true or false", name, v);
+  return 0;
+}
+
+int ini_value_log_level(const char *cmd, const char *name, const char *v, int *out)
+{
+  const int l = dlog_level_parse(v);
+  if (l < 0) return cli_usage_error(cmd, "--%s '%s': expected debug, info, warn or error", name, v);
+  *out = l;
   return 0;
 }
 

@@ -9,6 +9,7 @@
 #define MBMSEC_DAEMON_INI_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define INI_FILE_MAX 65536 /* octets of a whole file */
@@ -33,6 +34,21 @@ typedef int (*ini_fn)(const char *section, const char *key, const char *value, i
 int ini_read(const char *path, ini_fn fn, void *user, ini_error *err);
 /* The same from an open stream (path names it in messages); the caller closes it. */
 int ini_read_stream(FILE *f, const char *path, ini_fn fn, void *user, ini_error *err);
+
+/* Values of settings. Each parses v for option --name and stores it, or prints a usage error
+ * ("<program> CMD: --name 'v': expected ...") and returns 2; 0 on success. */
+/* A non-empty string shorter than cap. */
+int ini_value_str(const char *cmd, const char *name, const char *v, char *dst, size_t cap);
+/* A decimal number lo..hi (no sign, no spaces). */
+int ini_value_uint(const char *cmd, const char *name, const char *v, unsigned long lo,
+                   unsigned long hi, unsigned long *out);
+/* ADDR:PORT (the last ':' splits; ADDR non-empty, shorter than cap), port min_port..65535. */
+int ini_value_addr(const char *cmd, const char *name, const char *v, char *addr, size_t cap,
+                   uint16_t *port, unsigned long min_port);
+/* true/yes/on/1 or false/no/off/0. */
+int ini_value_bool(const char *cmd, const char *name, const char *v, bool *out);
+/* debug, info, warn or error (dlog_level). */
+int ini_value_log_level(const char *cmd, const char *name, const char *v, int *out);
 
 /* One setting of a daemon by option name (without "--"); value NULL for a bare flag on the
  * command line; line: of the file, 0 on the command line. Returns 0, 2 (usage error printed

@@ -2,7 +2,9 @@
  * its line, and the loader's order (file, then command line) and section rules. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,6 +189,46 @@ static void test_loader(void **state)
   assert_string_equal(o.name, ""); /* --help before anything is read */
 }
 
+static void test_values(void **state)
+{
+  (void)state;
+  char a[8];
+  uint16_t port = 0;
+  unsigned long n = 0;
+  bool b = false;
+  int lvl = -1;
+  assert_int_equal(ini_value_str("run", "x", "abcdefg", a, sizeof a), 0);
+  assert_string_equal(a, "abcdefg");
+  assert_int_equal(ini_value_str("run", "x", "abcdefgh", a, sizeof a), 2);
+  assert_int_equal(ini_value_str("run", "x", "", a, sizeof a), 2);
+  assert_int_equal(ini_value_uint("run", "n", "42", 1, 42, &n), 0);
+  assert_int_equal(n, 42);
+  static const char *const bad_n[] = {"0", "43", "", "-1", "+1", " 1", "1x", "99999999999999999999"};
+  for (size_t i = 0; i < sizeof bad_n / sizeof bad_n[0]; i++)
+    assert_int_equal(ini_value_uint("run", "n", bad_n[i], 1, 42, &n), 2);
+  assert_int_equal(ini_value_addr("run", "l", "1.2.3.4:65535", a, sizeof a, &port, 1), 0);
+  assert_string_equal(a, "1.2.3.4");
+  assert_int_equal(port, 65535);
+  assert_int_equal(ini_value_addr("run", "l", "::1:0", a, sizeof a, &port, 0), 0);
+  assert_string_equal(a, "::1");
+  assert_int_equal(port, 0);
+  static const char *const bad_a[] = {"1.2.3.4", ":80", "1.2.3.4:0", "1.2.3.4:65536",
+                                      "1.2.3.4:", "12345678:80"};
+  for (size_t i = 0; i < sizeof bad_a / sizeof bad_a[0]; i++)
+    assert_int_equal(ini_value_addr("run", "l", bad_a[i], a, sizeof a, &port, 1), 2);
+  static const char *const yes[] = {"true", "yes", "1", "on"}, *const no[] = {"false", "no", "0", "off"};
+  for (size_t i = 0; i < 4; i++) {
+    assert_int_equal(ini_value_bool("run", "b", yes[i], &b), 0);
+    assert_true(b);
+    assert_int_equal(ini_value_bool("run", "b", no[i], &b), 0);
+    assert_false(b);
+  }
+  assert_int_equal(ini_value_bool("run", "b", "True", &b), 2);
+  assert_int_equal(ini_value_log_level("run", "log-level", "warn", &lvl), 0);
+  assert_int_equal(lvl, 2);
+  assert_int_equal(ini_value_log_level("run", "log-level", "loud", &lvl), 2);
+}
+
 int main(void)
 {
   cli_set_program("test_ini");
@@ -194,6 +236,7 @@ int main(void)
       cmocka_unit_test(test_accepted),     cmocka_unit_test(test_refused),
       cmocka_unit_test(test_too_long),     cmocka_unit_test(test_callback_stops),
       cmocka_unit_test(test_unreadable),   cmocka_unit_test(test_loader),
+      cmocka_unit_test(test_values),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
