@@ -45,28 +45,18 @@ typedef struct {
   bool json, show_keys;
 } opts;
 
+/* The options of every subscriber command (src/cli.c's parser); each command then says which
+ * of them it takes. --help never reaches here (bsf_cmd_subscriber answers it). */
 static int parse(const char *cmd, int argc, char **argv, opts *o)
 {
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    const char **slot = NULL;
-    if (!strcmp(a, "--json")) { o->json = true; continue; }
-    if (!strcmp(a, "--show-keys")) { o->show_keys = true; continue; }
-    if (!strcmp(a, "--store")) slot = &o->store;
-    else if (!strcmp(a, "--impi")) slot = &o->impi;
-    else if (!strcmp(a, "--k")) slot = &o->k;
-    else if (!strcmp(a, "--op")) slot = &o->op;
-    else if (!strcmp(a, "--opc")) slot = &o->opc;
-    else if (!strcmp(a, "--sqn")) slot = &o->sqn;
-    else if (!strcmp(a, "--amf")) slot = &o->amf;
-    else if (!strcmp(a, "--uss")) slot = &o->uss;
-    else if (!strcmp(a, "--file")) slot = &o->file;
-    else
-      return cli_usage_error(cmd, "unknown option '%s'", a);
-    if (i + 1 >= argc)
-      return cli_usage_error(cmd, "%s needs a value", a);
-    *slot = argv[++i];
-  }
+  const cli_opt all[] = {
+      {"--store", &o->store, NULL}, {"--impi", &o->impi, NULL}, {"--k", &o->k, NULL},
+      {"--op", &o->op, NULL},       {"--opc", &o->opc, NULL},   {"--sqn", &o->sqn, NULL},
+      {"--amf", &o->amf, NULL},     {"--uss", &o->uss, NULL},   {"--file", &o->file, NULL},
+      {"--json", NULL, &o->json},   {"--show-keys", NULL, &o->show_keys}};
+  bool help;
+  if (cli_parse(cmd, argc, argv, all, sizeof all / sizeof all[0], &help))
+    return CLI_USAGE;
   if (!o->store)
     return cli_usage_error(cmd, "--store is required");
   return 0;
