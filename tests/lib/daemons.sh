@@ -95,3 +95,13 @@ EOF
   done
   fail "mbmsec-bmsc did not start"
 }
+
+# config_refused PROG TEXT WHAT: `PROG run --config F`, F holding TEXT (printf %b), is a usage
+# error (exit 2) whose message names the file, the line and WHAT ("LINE: what").
+config_refused() {
+  local out rc
+  printf '%b' "$2" >"$WORK/refused.ini"
+  out=$("$1" run --config "$WORK/refused.ini" 2>&1)
+  rc=$?
+  [ "$rc" = 2 ] && [[ $out == *"refused.ini:$3"* ]] || fail "config '$2': exit $rc, $out"
+}
