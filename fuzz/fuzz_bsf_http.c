@@ -1,4 +1,4 @@
-/* libFuzzer: the BSF's HTTP request handler (src/bsf/bsf_http.c) past libmicrohttpd: the body
+/* libFuzzer: the BSF's HTTP request handler (src/bsf/http.c) past libmicrohttpd: the body
  * kept in chunks of any size, the request handed to the engine and the log line built, over an
  * in-memory store. Input: one octet choosing the chunk size, then method LF request-target LF
  * Authorization LF User-Agent LF body; an empty Authorization or User-Agent is no header.
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bsf_http.h"
+#include "bsf/http.h"
 #include "log.h"
 #include "mbmsec/store.h"
 

@@ -1,6 +1,6 @@
 /* MSK rotation push to many registered UEs through the rotation scheduler (lib/bmsc
  * bmsc_rotsched.h) and the delivery engine, one core, the way mbmsec-bmsc drives them
- * (src/bmsc/bmsc_rotate.c): a plan over the UEs (shuffle, slots, jitter, heap); due() in 100 ms
+ * (src/bmsc/rotate.c): a plan over the UEs (shuffle, slots, jitter, heap); due() in 100 ms
  * steps over the window, each due UE pushed (counter, build, MAC, send callback copying the
  * datagram) and marked sent; then the UEs' verification messages taken by the engine and
  * settled in the plan (B-TID -> plan index by binary search). Prints plan setup time, pushes

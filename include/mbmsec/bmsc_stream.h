@@ -2,7 +2,7 @@
  *
  * Which MTK is in force at a given time, the MIKEY MTK messages under the current MSK (P7) and
  * the SRTP packets protected with that MTK (MKI = MSK ID || MTK ID, P9). The daemon
- * (src/bmsc/bmsc_stream.c) owns the clock, the sockets and the durable MTK message counters.
+ * (src/bmsc/stream.c) owns the clock, the sockets and the durable MTK message counters.
  *
  * Time rule: the MSK in force at t is the one with the highest key number among those with
  * valid_from <= t < valid_to; its MTK in force is MTK ID = vf + (t - valid_from) / interval,

@@ -1,6 +1,6 @@
 /* The BM-SC's key policy: MSK generation, UE restore, push plans, schedule, pull
  * (include/mbmsec/bmsc_rotate.h, docs/bmsc-rotation.md). Moved out of the daemon
- * (src/bmsc/bmsc_rotate.c, bmsc_keyreq.c, bmsc_mikey.c), which keeps the timer and the admin
+ * (src/bmsc/rotate.c, bmsc_keyreq.c, mikey.c), which keeps the timer and the admin
  * and metrics wiring; the clocks come in as arguments. */
 #include "mbmsec/bmsc_rotate.h"
 

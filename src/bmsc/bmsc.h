@@ -122,7 +122,7 @@ typedef struct {
   uint8_t kdid[MBMSEC_KDID_LEN];
   mbmsec_store *store;   /* MIKEY counters (delivery engine) */
   mbmsec_store *members; /* membership: a handle of its own on the same file */
-  mbmsec_bmsc_kr *kr;    /* the key request engine (bmsc_ua.c starts it) */
+  mbmsec_bmsc_kr *kr;    /* the key request engine (ua.c starts it) */
   mbmsec_ua *ua;         /* its Digest engine (mbmsec_bmsc_kr_ua) */
   mbmsec_zn_client *zn;
   bmsc_mikey *mikey;
@@ -136,12 +136,12 @@ void bmsc_metrics_http(bmsc_metrics *m, unsigned status);
 /* Prometheus text exposition of every counter; malloc'd, *len octets. NULL on no memory. */
 char *bmsc_metrics_render(bmsc_app *app, size_t *len);
 
-/* ---- Ua: the Digest engine with its Zn lookup (bmsc_ua.c) */
+/* ---- Ua: the Digest engine with its Zn lookup (ua.c) */
 int bmsc_ua_start(bmsc_app *app);
 void bmsc_ua_stop(bmsc_app *app);
 
 
-/* ---- MIKEY delivery (bmsc_mikey.c): the engine, its UDP socket and thread */
+/* ---- MIKEY delivery (mikey.c): the engine, its UDP socket and thread */
 int bmsc_mikey_start(bmsc_app *app);
 void bmsc_mikey_stop(bmsc_app *app);
 /* What a key request's answer asks of MIKEY: cancels the pending deliveries of a deregister's
@@ -188,13 +188,13 @@ mbmsec_err bmsc_rotate_pull(bmsc_app *app, const uint8_t kdid[MBMSEC_KDID_LEN], 
 char *bmsc_rotate_msk_list(bmsc_app *app, bool text, size_t *len);
 void bmsc_rotate_metrics(bmsc_app *app, void (*emit)(void *arg, const char *line), void *arg);
 
-/* ---- HTTP (bmsc_http.c): the key request function and the admin port */
+/* ---- HTTP (http.c): the key request function and the admin port */
 typedef struct bmsc_http bmsc_http;
 /* Queues an answer (copied) with the daemon's Server header; ctype may be NULL. */
 enum MHD_Result bmsc_http_answer(struct MHD_Connection *c, unsigned status, const char *ctype,
                      const void *body, size_t len);
 
-/* ---- admin (bmsc_admin.c): the server half of the admin commands on the admin port. GET
+/* ---- admin (admin.c): the server half of the admin commands on the admin port. GET
  * reads (/metrics, /ue, /msk); state changes (/msk/rotate, /ue/pull) take POST with
  * "Authorization: Bearer TOKEN", the token the daemon wrote at start (bmsc_admin_token_init). */
 enum MHD_Result bmsc_admin_serve(bmsc_app *app, struct MHD_Connection *c, const char *url,

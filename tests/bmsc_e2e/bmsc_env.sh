@@ -1,5 +1,6 @@
 # The set-up shared by the BM-SC e2e tests (sourced after tests/lib/common.sh; needs BSF, BMSC
-# and UE). Building blocks, each failing the test on error:
+# and UE; the daemons start as tests/lib/daemons.sh starts them). Building blocks, each failing
+# the test on error:
 #   bmsc_env_key                     prints 16 random octets in hex (a K or an OPc)
 #   bmsc_env_subscriber IMPI K OPC [USS]   adds a subscriber to the BSF's store (USS default 4)
 #   bmsc_env_bsf [RUN OPTIONS...]    starts mbmsec-bsf on $WORK/bsf.db, free ports BP (Ub) and
@@ -22,6 +23,7 @@ NAF=bmsc.test.example.org
 BSF_STORE="sqlite:$WORK/bsf.db"
 BSTORE="sqlite:$WORK/bmsc.db"
 BMSC_ARGS=()
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/daemons.sh"
 
 bmsc_env_key() { od -An -tx1 -N16 -v /dev/urandom | tr -d ' \n'; }
 
@@ -30,19 +32,7 @@ bmsc_env_subscriber() {
     fail "bsf subscriber add $1"
 }
 
-bmsc_env_bsf() {
-  local try
-  for try in 1 2 3 4 5; do
-    BP=$(free_port) ZP=$(free_port)
-    "$BSF" run --listen "127.0.0.1:$BP" --zn-listen "127.0.0.1:$ZP" --store "$BSF_STORE" \
-      --fqdn "$BSF_FQDN" --zn-peer bmsc.zn.test "$@" >/dev/null 2>"$WORK/bsf.err" &
-    BSF_PID=$!
-    TEST_PIDS+=("$BSF_PID")
-    wait_for "$WORK/bsf.err" "msg=ready" 100 "$BSF_PID" && return 0
-    kill -KILL "$BSF_PID" 2>/dev/null || true
-  done
-  fail "mbmsec-bsf did not start"
-}
+bmsc_env_bsf() { start_bsf "$@"; }
 
 bmsc_env_bmsc() {
   BMSC_ARGS=("$@")
@@ -51,21 +41,8 @@ bmsc_env_bmsc() {
 }
 
 bmsc_env_restart() {
-  local try
   [ -s "$WORK/bmsc.err" ] && cat "$WORK/bmsc.err" >>"$WORK/bmsc-prev.err"
-  for try in 1 2 3 4 5; do
-    HP=$(free_port) AP=$(free_port)
-    : >"$WORK/bmsc.err"
-    "$BMSC" run --listen "127.0.0.1:$HP" --admin-listen "127.0.0.1:$AP" --fqdn "$NAF" --store "$BSTORE" \
-      --mikey-bind 127.0.0.1:0 --ue-mikey-port "$UE_PORT" --rotate-lead 60 \
-      --zn-peer-addr 127.0.0.1 --zn-peer-port "$ZP" --zn-identity bmsc.zn.test --zn-realm zn.test \
-      --zn-peer bsf.zn.test "${BMSC_ARGS[@]}" >/dev/null 2>>"$WORK/bmsc.err" &
-    BMSC_PID=$!
-    TEST_PIDS+=("$BMSC_PID")
-    wait_for "$WORK/bmsc.err" "msg=ready" 150 "$BMSC_PID" && return 0
-    kill -KILL "$BMSC_PID" 2>/dev/null || true
-  done
-  fail "mbmsec-bmsc did not start"
+  start_bmsc --rotate-lead 60 "${BMSC_ARGS[@]}"
 }
 
 bmsc_env_bootstrap() {

@@ -11,6 +11,7 @@ set -u
 
 TEST_NAME=bmsc-test
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/daemons.sh"
 need_built BSF UE
 need_tools curl base64 od timeout
 hexb64() { "$PY" -c 'import sys,base64; print(base64.b64encode(bytes.fromhex(sys.argv[1])).decode())' "$1"; }
@@ -29,29 +30,17 @@ ALICE="alice@ims.mnc001.mcc001.3gppnetwork.org"
 "$BMSC" run --listen nowhere 2>/dev/null; [ $? = 2 ] || fail "bad --listen not a usage error"
 "$BMSC" run --mcc 1 2>/dev/null; [ $? = 2 ] || fail "bad --mcc not a usage error"
 "$BMSC" run --bogus 2>/dev/null; [ $? = 2 ] || fail "unknown option not a usage error"
+config_refused "$BMSC" '[bmsc]\nfqdn = a.example\nbogus = 1\n' "3: unknown key 'bogus'"
+config_refused "$BMSC" '[zn]\nlisten = 127.0.0.1:1\n' "2: listen belongs in [bmsc]"
 ok "usage errors and --help"
 
 # ---- the BSF with one subscriber
 "$BSF" subscriber add --store "sqlite:$WORK/bsf.db" --impi "$ALICE" --k "$K" --opc "$OPC" --uss 4 ||
   fail "bsf subscriber add"
-start_bsf() {
-  local try
-  for try in 1 2 3 4 5; do
-    BP=$(free_port) ZP=$(free_port)
-    "$BSF" run --listen "127.0.0.1:$BP" --zn-listen "127.0.0.1:$ZP" --store "sqlite:$WORK/bsf.db" \
-      --fqdn "$BSF_FQDN" --zn-peer bmsc.zn.test >/dev/null 2>"$WORK/bsf.err" &
-    BSF_PID=$!
-    TEST_PIDS+=("$BSF_PID")
-    wait_for "$WORK/bsf.err" "msg=ready" 100 "$BSF_PID" && return 0
-    kill -KILL "$BSF_PID" 2>/dev/null || true
-  done
-  fail "mbmsec-bsf did not start"
-}
 start_bsf
 ok "mbmsec-bsf on $BP (Zn $ZP)"
 
 # ---- BM-SC provisioning: news (Key Group 0001, alice subscribed), sport (0002, nobody)
-BSTORE="sqlite:$WORK/bmsc.db"
 "$BMSC" service add --store "$BSTORE" --service-id urn:example:mbms:news --key-group 0001 --msk-lifetime 3600 || fail "service add news"
 "$BMSC" service add --store "$BSTORE" --service-id urn:example:mbms:sport --key-group 0002 || fail "service add sport"
 "$BMSC" service add --store "$BSTORE" --service-id urn:example:mbms:news --key-group 0001 2>/dev/null && fail "duplicate service accepted"
@@ -67,38 +56,9 @@ ok "service add/list, subscriber grant/revoke"
 
 # ---- the BM-SC (config file; options override it)
 UE_PORT=$(free_port)
-start_bmsc() {
-  local try
-  for try in 1 2 3 4 5; do
-    HP=$(free_port) AP=$(free_port)
-    cat >"$WORK/bmsc.ini" <<EOF
-# test configuration
-[bmsc]
-listen = 127.0.0.1:$HP
-admin-listen = 127.0.0.1:$AP
-fqdn = $NAF
-store = $BSTORE
-mikey-bind = 127.0.0.1:0
-ue-mikey-port = $UE_PORT
-mikey-retx-first-ms = 3000
-log-level = debug
-[zn]
-zn-peer-addr = 127.0.0.1
-zn-peer-port = $ZP
-zn-identity = bmsc.zn.test
-zn-realm = zn.test
-zn-peer = bsf.zn.test
-EOF
-    : >"$WORK/bmsc.err"
-    "$BMSC" run --config "$WORK/bmsc.ini" --log-level info ${BMSC_EXTRA:-} >/dev/null 2>>"$WORK/bmsc.err" &
-    BMSC_PID=$!
-    TEST_PIDS+=("$BMSC_PID")
-    wait_for "$WORK/bmsc.err" "msg=ready" 150 "$BMSC_PID" && return 0
-    kill -KILL "$BMSC_PID" 2>/dev/null || true
-  done
-  fail "mbmsec-bmsc did not start"
-}
-start_bmsc
+BMSC_INI="mikey-retx-first-ms = 3000
+log-level = debug"
+start_bmsc --log-level info
 grep -q "ue_mikey_port=$UE_PORT" "$WORK/bmsc.err" || fail "config file not applied"
 grep -q "level=debug" "$WORK/bmsc.err" && fail "--log-level info did not override the config file"
 grep -q "Zn peer not connected" "$WORK/bmsc.err" && fail "Zn to the BSF did not open"
@@ -290,8 +250,7 @@ ok "msk-request: current -> 200 (2 MSKs, verified), above the newest -> 204, unu
 stop_pid "$BMSC_PID" || fail "SIGTERM: not a clean exit"
 grep -q "msg=stopped" "$WORK/bmsc.err" || fail "no 'stopped' line"
 grep -qi "$MUK" "$WORK/bmsc.err" && fail "MUK in the log without --log-keys"
-BMSC_EXTRA="--nonce-lifetime 3 --log-keys"
-start_bmsc
+start_bmsc --log-level info --nonce-lifetime 3 --log-keys
 msk_request # items need a registration (401 otherwise)
 ok "SIGTERM -> exit 0, no key material logged; after a restart the registration holds (msk-request 200)"
 grep -q "muk=$MUK" "$WORK/bmsc.err" || fail "--log-keys: no MUK in the log"

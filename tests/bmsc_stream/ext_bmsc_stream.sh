@@ -34,11 +34,8 @@ TEST_PIDS+=("$RX_PID")
 wait_for "$WORK/rx.out" listening 50 "$RX_PID" || fail "receiver: cannot join $GROUP on lo"
 # a BSF only so that the BM-SC's Zn client connects at once and a restart takes about a second
 need_built BSF
-ZP=$(free_port)
-"$BSF" run --listen "127.0.0.1:$(free_port)" --zn-listen "127.0.0.1:$ZP" --store "sqlite:$WORK/bsf.db" \
-  --zn-peer bmsc.zn.test >/dev/null 2>"$WORK/bsf.err" &
-TEST_PIDS+=($!)
-wait_for "$WORK/bsf.err" "msg=ready" 100 "$!" || fail "mbmsec-bsf did not start"
+. "$(dirname "$0")/../lib/daemons.sh"
+start_bsf
 start_stream() { # ERRFILE
   "$BMSC" run --store "$BSTORE" --listen "127.0.0.1:$(free_port)" --admin-listen "127.0.0.1:$(free_port)" \
     --zn-peer-port "$ZP" --mtk-dest "$GROUP:$MP" --srtp-dest "127.0.0.1:$SP" \

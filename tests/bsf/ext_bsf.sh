@@ -17,6 +17,7 @@ done
 
 TEST_NAME=bsf-test
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/daemons.sh"
 osmo_field() { printf '%s\n' "$1" | awk -F'\t' -v n="$2:" '$1 == n { print tolower($2) }'; }
 b64hex() { printf '%s' "$1" | base64 -d | od -An -tx1 -v | tr -d ' \n'; }
 hexb64() { printf '%s' "$1" | "$PY" -c 'import sys,base64; print(base64.b64encode(bytes.fromhex(sys.stdin.read())).decode())'; }
@@ -45,6 +46,9 @@ grep -qi "$K" <<<"$list" && fail "list printed K without --show-keys"
 "$BSF" subscriber show --store "$STORE" --impi carol@x 2>/dev/null && fail "carol still there"
 "$BSF" run --listen nowhere 2>/dev/null; [ $? = 2 ] || fail "bad --listen not a usage error"
 "$BSF" run --zn-listen 127.0.0.1:1 --no-zn 2>/dev/null; [ $? = 2 ] || fail "--zn-listen with --no-zn not a usage error"
+config_refused "$BSF" '[bsf]\nfqdn = a.example\nzn-peer = x\n' "3: zn-peer belongs in [zn]"
+config_refused "$BSF" '[bsf]\n[zn\n' "2: bad section header"
+config_refused "$BSF" 'listen = 127.0.0.1:1\n' "1: key outside a section"
 ok "subscriber add/list/show/del and usage errors"
 
 # ---- bulk import (lib/tools/bulk.c): CRLF, comments, no final newline; a bad line is named, and
@@ -61,42 +65,16 @@ printf 'imp5@x,%s,%s\nimp1@x,%s,%s\n' "$K" "$OPC" "$K" "$OPC" | "$BSF" subscribe
 for i in imp1@x imp2@x; do "$BSF" subscriber del --store "$STORE" --impi $i || fail "del $i"; done
 ok "subscriber import: good file, bad line named, all or nothing"
 
-# ---- the daemon (a few tries in case a free port got taken meanwhile)
-start_bsf() {
-  local try i
-  for try in 1 2 3 4 5; do
-    HP=$(free_port) ZP=$(free_port)
-    cat >"$WORK/bsf.ini" <<EOF
-# test configuration
-[bsf]
-listen = 127.0.0.1:$HP
-store = $STORE
-fqdn = $FQDN
-lifetime = 600
-log-level = debug
-[zn]
-zn-listen = 127.0.0.1:$ZP
-zn-identity = bsf.zn.test
-zn-realm = zn.test
-zn-peer = bmsc.zn.test
-EOF
-    "$BSF" run --config "$WORK/bsf.ini" --log-level info >"$WORK/bsf.out" 2>"$WORK/bsf.err" &
-    BSF_PID=$!
-    TEST_PIDS+=("$BSF_PID")
-    for i in $(seq 100); do
-      grep -q "msg=ready" "$WORK/bsf.err" && return 0
-      kill -0 "$BSF_PID" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$BSF_PID" 2>/dev/null || true
-  done
-  fail "mbmsec-bsf did not start"
-}
-start_bsf
+# ---- the daemon from a config file (tests/lib/daemons.sh writes it; lifetime and a log level
+# added here), the log level overridden on the command line
+BSF_FQDN=$FQDN BSF_STORE=$STORE
+BSF_INI="lifetime = 600
+log-level = debug"
+start_bsf --log-level info
 grep -q "lifetime=600" "$WORK/bsf.err" || fail "config file not applied"
 grep -q "level=debug" "$WORK/bsf.err" && fail "--log-level info did not override the config file"
-URL="http://127.0.0.1:$HP/"
-ok "daemon ready on $HP (Zn $ZP) from the config file"
+URL="http://127.0.0.1:$BP/"
+ok "daemon ready on $BP (Zn $ZP) from the config file"
 
 # curl with a bounded time; headers in $WORK/h, body in $WORK/b; prints the status.
 ub() {

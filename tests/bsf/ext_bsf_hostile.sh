@@ -10,6 +10,7 @@ set -u
 : "${BSF:?BSF must name mbmsec-bsf}" "${PY:=/usr/bin/python3}"
 TEST_NAME=bsf-hostile
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/daemons.sh"
 
 FQDN=bsf.test.example.org
 STORE="sqlite:$WORK/bsf.db"
@@ -17,16 +18,9 @@ K=000102030405060708090a0b0c0d0e0f OPC=0f0e0d0c0b0a09080706050403020100
 ALICE="alice@ims.mnc001.mcc001.3gppnetwork.org"
 "$BSF" subscriber add --store "$STORE" --impi "$ALICE" --k "$K" --opc "$OPC" || fail "subscriber add"
 
-for try in 1 2 3 4 5; do
-  HP=$(free_port)
-  "$BSF" run --listen "127.0.0.1:$HP" --store "$STORE" --fqdn "$FQDN" --no-zn --log-level debug \
-    >"$WORK/bsf.out" 2>"$WORK/bsf.err" &
-  BSF_PID=$!
-  TEST_PIDS+=("$BSF_PID")
-  wait_for "$WORK/bsf.err" "msg=ready" 100 "$BSF_PID" && break
-  kill -KILL "$BSF_PID" 2>/dev/null || true
-  [ "$try" = 5 ] && fail "mbmsec-bsf did not start"
-done
+BSF_FQDN=$FQDN BSF_STORE=$STORE
+start_bsf --no-zn --log-level debug
+HP=$BP
 
 # raw NAME: sends the request the Python snippet below builds for NAME, prints the status code
 # of the answer ("none" when the connection closed without one).

@@ -40,32 +40,12 @@ bsf subscriber add --store "$STORE" --impi "$DAVE" --k "$K" --opc "$OPC" --uss 4
   >>"$WORK/sub.out" 2>>"$WORK/sub.err" || fail "subscriber add dave"
 ok "4 subscribers provisioned"
 
-# Start the BSF (extra args follow); sets HP (Ub), ZP (Zn) and BSF. Ready = the Ub port answers
-# HTTP and the Zn port accepts TCP, within 10 s.
-start_bsf() {
-  local try i
-  for try in 1 2 3; do
-    HP=$(free_port); ZP=$(free_port)
-    "$MBMSEC_BSF" run --listen "127.0.0.1:$HP" --store "$STORE" --fqdn "$FQDN" \
-      --zn-listen "127.0.0.1:$ZP" --zn-identity bsf.zn.test --zn-realm zn.test --zn-peer bmsc.zn.test \
-      "$@" >"$WORK/bsf.out" 2>"$WORK/bsf.err" &
-    BSF=$!
-    TEST_PIDS+=("$BSF")
-    for i in $(seq 100); do
-      kill -0 "$BSF" 2>/dev/null || break
-      if curl -s -o /dev/null -m 1 "http://127.0.0.1:$HP/" &&
-         "$PY" -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$ZP" 2>/dev/null; then
-        return 0
-      fi
-      sleep 0.1
-    done
-    kill -KILL "$BSF" 2>/dev/null || true
-  done
-  fail "mbmsec-bsf did not start"
-}
+# The BSF: start_bsf [RUN OPTIONS...] of tests/lib/daemons.sh (Ub on BP, Zn on ZP, BSF_PID).
+BSF=$MBMSEC_BSF BSF_FQDN=$FQDN BSF_STORE=$STORE
+. "$(dirname "$0")/../lib/daemons.sh"
 boot() { # name impi usim state [extra...]
   local n=$1 i=$2 u=$3 s=$4; shift 4
-  ue "$n" bootstrap --bsf "http://127.0.0.1:$HP/" --realm "$FQDN" --impi "$i" --usim "$u" --state "$s" "$@"
+  ue "$n" bootstrap --bsf "http://127.0.0.1:$BP/" --realm "$FQDN" --impi "$i" --usim "$u" --state "$s" "$@"
 }
 # zn_peer client BIRs for the given B-TIDs; output in $WORK/$1.zn
 zn() {
@@ -103,7 +83,7 @@ PYEOF
 sqn_of() { bsf subscriber show --store "$STORE" --impi "$1" 2>>"$WORK/sub.err" | sed -n 's/^sqn=//p'; }
 
 start_bsf
-ok "mbmsec-bsf up: Ub 127.0.0.1:$HP, Zn 127.0.0.1:$ZP"
+ok "mbmsec-bsf up: Ub 127.0.0.1:$BP, Zn 127.0.0.1:$ZP"
 
 # ---- 1. bootstrap ----
 ue ia usim init --usim "$WORK/ua" --k "$K" --opc "$OPC" || fail "usim init alice"
@@ -205,7 +185,7 @@ store_cmp "$WORK/snap.before" "$WORK/snap.after" >/dev/null || fail "wrong K: $(
 [ "$sqn_after" = "$sqn_before" ] || fail "wrong K: SQN $sqn_before -> $sqn_after"
 ok "wrong K: UE exit 1 (network authentication failure), no B-TID; USIM file, BSF SQN ($sqn_before) and the whole store unchanged"
 
-stop_pid "$BSF" || fail "mbmsec-bsf did not stop cleanly on SIGTERM"
+stop_pid "$BSF_PID" || fail "mbmsec-bsf did not stop cleanly on SIGTERM"
 ok "mbmsec-bsf stopped cleanly"
 
 # ---- 8. expired B-TID ----
@@ -217,5 +197,5 @@ zn z4 "$BTID_E"
 l=$(zn_line z4 "$BTID_E")
 [ "$(zn_field "$l" result)" = 5403 ] && [ -z "$(zn_field "$l" ks_naf)" ] || fail "expired B-TID: $l"
 ok "B-TID past its 2 s lifetime -> 5403"
-stop_pid "$BSF" || fail "mbmsec-bsf did not stop cleanly"
+stop_pid "$BSF_PID" || fail "mbmsec-bsf did not stop cleanly"
 echo PASS

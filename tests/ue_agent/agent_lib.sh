@@ -1,5 +1,6 @@
 # Shared by the UE agent's end-to-end tests (sourced after tests/lib/common.sh): a real
-# mbmsec-bsf with one subscriber, a real mbmsec-bmsc with Zn to it, and the announcement and
+# mbmsec-bsf with one subscriber, a real mbmsec-bmsc with Zn to it (started as
+# tests/lib/daemons.sh starts them: start_bsf, start_bmsc), and the announcement and
 # configuration files of one UE agent (mbmsec-ue run). Every process goes into TEST_PIDS.
 : "${MBMSEC_UE:?MBMSEC_UE must name mbmsec-ue}"
 [ -n "${MBMSEC_BSF:-}" ] && [ -x "$MBMSEC_BSF" ] || { echo "SKIP: mbmsec-bsf not built"; exit 77; }
@@ -18,54 +19,9 @@ ALICE="alice@ims.mnc001.mcc001.3gppnetwork.org"
 BSTORE="sqlite:$WORK/bmsc.db"
 SERVICE=urn:example:mbms:news
 
-start_bsf() {
-  "$MBMSEC_BSF" subscriber add --store "sqlite:$WORK/bsf.db" --impi "$ALICE" --k "$K" --opc "$OPC" \
-    --uss 4 >/dev/null || fail "bsf subscriber add"
-  local try
-  for try in 1 2 3 4 5; do
-    BP=$(free_port) ZP=$(free_port)
-    "$MBMSEC_BSF" run --listen "127.0.0.1:$BP" --zn-listen "127.0.0.1:$ZP" --store "sqlite:$WORK/bsf.db" \
-      --fqdn "$BSF_FQDN" --zn-peer bmsc.zn.test >/dev/null 2>"$WORK/bsf.err" &
-    BSF_PID=$!
-    TEST_PIDS+=("$BSF_PID")
-    wait_for "$WORK/bsf.err" "msg=ready" 100 "$BSF_PID" && return 0
-    kill -KILL "$BSF_PID" 2>/dev/null || true
-  done
-  fail "mbmsec-bsf did not start"
-}
-
-# start_bmsc [extra config lines for [bmsc]]; KEEP_PORTS=1 restarts it on the same HP and AP
-start_bmsc() {
-  local try
-  UE_PORT=${UE_PORT:-$(free_port)}
-  for try in 1 2 3 4 5; do
-    [ "${KEEP_PORTS:-0}" = 1 ] || { HP=$(free_port) AP=$(free_port); }
-    cat >"$WORK/bmsc.ini" <<EOF
-[bmsc]
-listen = 127.0.0.1:$HP
-admin-listen = 127.0.0.1:$AP
-fqdn = $NAF
-store = $BSTORE
-mikey-bind = 127.0.0.1:0
-ue-mikey-port = $UE_PORT
-mikey-retx-first-ms = 2000
-${1:-}
-[zn]
-zn-peer-addr = 127.0.0.1
-zn-peer-port = $ZP
-zn-identity = bmsc.zn.test
-zn-realm = zn.test
-zn-peer = bsf.zn.test
-EOF
-    : >"$WORK/bmsc.err"
-    "$MBMSEC_BMSC" run --config "$WORK/bmsc.ini" >"$WORK/bmsc.out" 2>>"$WORK/bmsc.err" &
-    BMSC_PID=$!
-    TEST_PIDS+=("$BMSC_PID")
-    wait_for "$WORK/bmsc.err" "msg=ready" 150 "$BMSC_PID" && return 0
-    kill -KILL "$BMSC_PID" 2>/dev/null || true
-  done
-  fail "mbmsec-bmsc did not start"
-}
+BSF=$MBMSEC_BSF BMSC=$MBMSEC_BMSC
+BMSC_INI="mikey-retx-first-ms = 2000"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/daemons.sh"
 
 metric() { curl -s -m 5 "http://127.0.0.1:$AP/metrics" | awk -v n="$1" '$1 == n { print $2 }'; }
 # wait_metric NAME MIN TENTHS: until the BM-SC's metric is at least MIN
@@ -82,11 +38,14 @@ wait_metric() {
 # start_daemons [extra config lines for [bmsc]]: the BSF, the service (Key Group 1, MSKs of an
 # hour) with ALICE subscribed, the BM-SC
 start_daemons() {
+  "$MBMSEC_BSF" subscriber add --store "$BSF_STORE" --impi "$ALICE" --k "$K" --opc "$OPC" \
+    --uss 4 >/dev/null || fail "bsf subscriber add"
   start_bsf
   "$MBMSEC_BMSC" service add --store "$BSTORE" --service-id "$SERVICE" --key-group 0001 \
     --msk-lifetime 3600 >/dev/null || fail "service add"
   "$MBMSEC_BMSC" subscriber grant --store "$BSTORE" --impi "$ALICE" --service-id "$SERVICE" || fail "grant"
-  start_bmsc "${1:-}"
+  BMSC_INI="$BMSC_INI
+${1:-}" start_bmsc
 }
 
 # insert_msk MSK_ID: a new MSK of Key Group 1 (Key Domain 00f110) written straight into the

@@ -12,7 +12,7 @@ TEST_NAME=ue-agent-pull
 . "$(dirname "$0")/agent_lib.sh"
 
 # The daemon pushes on its own only the *next* MSK of a group, and only when the current one
-# has at most rotate-lead seconds left (src/bmsc/bmsc_rotate.c auto_schedule, checked every
+# has at most rotate-lead seconds left (src/bmsc/rotate.c auto_schedule, checked every
 # 10 s). With the default rotate-lead (3600 s) and MSKs of an hour it would re-push MSK 2 ten
 # seconds after starting, which would blur the "nothing was pushed" check below; rotate-lead = 1
 # keeps the schedule quiet for the hour the MSKs live. The MSKs the test inserts are *current*

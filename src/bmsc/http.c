@@ -1,23 +1,19 @@
 /* libmicrohttpd adapter of the key request function (epoll, thread pool) and of the admin
  * port (/metrics, /ue). It collects the request (raw target, Authorization, Content-Type,
  * body, source address), makes one call into the key request engine (lib/bmsc/bmsc_keyreq.c),
- * writes its answer out and hands the MIKEY part of it to bmsc_mikey.c.
- *
- * MHD gives the handler a decoded path without the query, but Digest compares the uri
- * directive with the request-target byte for byte (RFC 7616 3.4.6): the raw target comes from
- * the URI log callback, whose return value becomes the request's context. */
-#include <arpa/inet.h>
+ * writes its answer out and hands the MIKEY part of it to mikey.c. The servers' start-up,
+ * the raw request-target (the request's context is made from it) and the client address are
+ * src/common/http.c's. */
 #include <microhttpd.h>
-#include <netinet/in.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "bmsc.h"
+#include "common/http.h"
 #include "log.h"
-#include "bmsc_text.h"
+#include "text.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/encode.h"
 #include "mbmsec/xml.h"
@@ -43,7 +39,7 @@
 #define HTTP_CONN_MEMORY (8 * 1024)
 
 struct bmsc_http {
-  struct MHD_Daemon *ua, *admin;
+  dhttp *ua, *admin;
   bmsc_app *app;
 };
 
@@ -62,11 +58,8 @@ typedef struct {
   char target_buf[];
 } req_ctx;
 
-static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+static void *on_uri(const char *uri, size_t tlen)
 {
-  (void)cls;
-  (void)c;
-  const size_t tlen = uri ? strlen(uri) : 0;
   req_ctx *rq = malloc(sizeof *rq + tlen + 1);
   if (rq) {
     rq->started = rq->too_big = false;
@@ -97,41 +90,17 @@ static bool body_append(req_ctx *rq, const char *data, size_t n)
   return true;
 }
 
-static void on_done(void *cls, struct MHD_Connection *c, void **req_cls,
-                    enum MHD_RequestTerminationCode toe)
+static void free_request(void *req)
 {
-  (void)cls;
-  (void)c;
-  (void)toe;
-  req_ctx *rq = *req_cls;
-  if (rq) {
-    free(rq->big);
-    free(rq);
-  }
-  *req_cls = NULL;
+  req_ctx *rq = req;
+  free(rq->big);
+  free(rq);
 }
-
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-static void on_mhd_log(void *cls, const char *fmt, va_list ap)
-{
-  (void)cls;
-  char line[512];
-  vsnprintf(line, sizeof line, fmt, ap);
-  dlog(DLOG_WARN, "http-stack", "line", line, NULL);
-}
-#pragma GCC diagnostic pop
 
 /* The client's IPv4 address and port (host order), 0 when not IPv4. */
 static uint32_t remote_ipv4(struct MHD_Connection *c, uint16_t *port)
 {
-  *port = 0;
-  const union MHD_ConnectionInfo *ci =
-      MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-  if (!ci || !ci->client_addr || ci->client_addr->sa_family != AF_INET) return 0;
-  const struct sockaddr_in *s = (const struct sockaddr_in *)(const void *)ci->client_addr;
-  *port = ntohs(s->sin_port);
-  return ntohl(s->sin_addr.s_addr);
+  return dhttp_remote_ipv4(c, port);
 }
 
 enum MHD_Result bmsc_http_answer(struct MHD_Connection *c, unsigned status, const char *ctype,
@@ -235,7 +204,7 @@ static enum MHD_Result on_ua(void *cls, struct MHD_Connection *c, const char *ur
   return ret;
 }
 
-/* The admin port: every request is the admin file's (bmsc_admin.c keeps the client and the
+/* The admin port: every request is the admin file's (admin.c keeps the client and the
  * server half of each admin command together). */
 static enum MHD_Result on_admin(void *cls, struct MHD_Connection *c, const char *url,
                                 const char *method, const char *version, const char *upload,
@@ -261,24 +230,16 @@ static unsigned pool_size(const bmsc_app *app)
   return n < 1 ? 1 : n > HTTP_THREADS_MAX ? HTTP_THREADS_MAX : (unsigned)n;
 }
 
-static struct MHD_Daemon *start(const char *addr, uint16_t port, bool pool, MHD_AccessHandlerCallback h,
-                                bmsc_app *app)
+static dhttp *start(const char *addr, uint16_t port, bool pool, MHD_AccessHandlerCallback h,
+                    bmsc_app *app)
 {
-  struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
-  if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1) {
-    dlog(DLOG_ERROR, "listen address is not an IPv4 literal", "addr", addr, NULL);
-    return NULL;
-  }
-  struct MHD_Daemon *d = MHD_start_daemon(
-      MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, port, NULL, NULL, h, app,
-      MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
-      MHD_OPTION_THREAD_POOL_SIZE, pool ? pool_size(app) : 0u,
-      MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONN_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
-      (unsigned)HTTP_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
-      MHD_OPTION_URI_LOG_CALLBACK, pool ? on_uri : NULL, NULL, MHD_OPTION_NOTIFY_COMPLETED,
-      pool ? on_done : NULL, NULL, MHD_OPTION_END);
-  if (!d) dlog(DLOG_ERROR, "cannot start an HTTP server (address in use?)", "addr", addr, NULL);
-  return d;
+  const dhttp_config c = {.addr = addr, .port = port, .flags = MHD_USE_EPOLL_INTERNAL_THREAD,
+                          .threads = pool ? pool_size(app) : 0u, .conn_limit = HTTP_CONN_LIMIT,
+                          .timeout_s = HTTP_TIMEOUT_S, .conn_memory = HTTP_CONN_MEMORY,
+                          .handler = h, .handler_cls = app,
+                          .new_request = pool ? on_uri : NULL,
+                          .free_request = pool ? free_request : NULL};
+  return dhttp_start(&c);
 }
 
 int bmsc_http_start(bmsc_app *app, bmsc_http **out)
@@ -299,7 +260,7 @@ int bmsc_http_start(bmsc_app *app, bmsc_http **out)
 void bmsc_http_stop(bmsc_http *h)
 {
   if (!h) return;
-  if (h->ua) MHD_stop_daemon(h->ua);
-  if (h->admin) MHD_stop_daemon(h->admin);
+  dhttp_stop(h->ua);
+  dhttp_stop(h->admin);
   free(h);
 }

@@ -2,22 +2,31 @@
  * HTTP and last the media stream, in that order: every socket and lock is taken before the
  * first packet leaves, so a start that fails (a second daemon on the same store, a port in
  * use) sends nothing. SIGTERM/SIGINT stop them in the reverse order. */
-#include <signal.h>
 #include <stdio.h>
-#include <string.h>
 #include <time.h>
 
 #include "bmsc.h"
+#include "daemon.h"
 #include "log.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/keyid.h"
 
-static volatile sig_atomic_t stop_signal;
-static void on_signal(int sig) { stop_signal = sig; }
-
 /* MSK generation: often enough that MSK lifetimes of a few seconds (tests, the demo) still
  * find the next MSK generated before the current one ends; a check is a few store queries. */
 #define ROTATE_EVERY_S 2
+
+static time_t last_rotate;
+
+/* Every 100 ms of the main loop: MSK generation, and the rotation pushes. */
+static void tick(void *user)
+{
+  bmsc_app *app = user;
+  if (time(NULL) - last_rotate >= ROTATE_EVERY_S) {
+    last_rotate = time(NULL);
+    bmsc_rotate_keep(app);
+  }
+  bmsc_rotate_tick(app); /* MSK rotation pushes (docs/bmsc-rotation.md) */
+}
 
 int bmsc_cmd_run(int argc, char **argv)
 {
@@ -30,13 +39,7 @@ int bmsc_cmd_run(int argc, char **argv)
     return 2;
   }
 
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGTERM, &sa, NULL);
-  sigaction(SIGINT, &sa, NULL);
-  signal(SIGPIPE, SIG_IGN);
+  daemon_signals();
 
   int ret = 1;
   bmsc_http *http = NULL;
@@ -80,17 +83,8 @@ int bmsc_cmd_run(int argc, char **argv)
            "ue_mikey_port", up, "fqdn", app.s.fqdn, "store", app.s.store, "zn_peer",
            app.s.zn_peer, "zn_tls", app.s.zn_tls_cert[0] ? "true" : "false", "v_flag", app.s.msk_v_flag ? "true" : "false", "log_keys",
            app.s.log_keys ? "true" : "false", NULL);
-  time_t last_rotate = time(NULL);
-  while (!stop_signal) {
-    struct timespec ts = {0, 100 * 1000 * 1000};
-    nanosleep(&ts, NULL);
-    if (time(NULL) - last_rotate >= ROTATE_EVERY_S) {
-      last_rotate = time(NULL);
-      bmsc_rotate_keep(&app);
-    }
-    bmsc_rotate_tick(&app); /* MSK rotation pushes (docs/bmsc-rotation.md) */
-  }
-  dlog(DLOG_INFO, "stopping", "signal", stop_signal == SIGTERM ? "TERM" : "INT", NULL);
+  last_rotate = time(NULL);
+  daemon_wait(tick, &app);
   ret = 0;
 out:
   bmsc_stream_stop(&app);

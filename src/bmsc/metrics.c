@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "bmsc.h"
-#include "bmsc_text.h"
+#include "text.h"
 
 const char *const bmsc_stage_names[BMSC_STAGE_N] = {"digest", "xml", "store", "mikey", "send"};
 

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "bmsc.h"
-#include "bmsc_text.h"
+#include "text.h"
 #include "log.h"
 #include "mbmsec/bmsc_udp.h"
 #include "mbmsec/crypto.h"

@@ -1,20 +1,15 @@
 /* libmicrohttpd adapter: copies the request line, Authorization, User-Agent and body size into
- * an mbmsec_bsf_request, and the engine's answer back out. Nothing else happens here.
- *
- * MHD hands the access handler a percent-decoded path without the query, but Digest compares
- * the uri directive with the request-target byte for byte (RFC 7616 3.4.6): the raw target is
- * taken from the URI log callback, whose return value becomes the request's context. */
-#include <arpa/inet.h>
+ * an mbmsec_bsf_request, and the engine's answer back out. Nothing else happens here; the
+ * server's start-up, the raw request-target and the client address are src/common/http.c's. */
 #include <microhttpd.h>
-#include <netinet/in.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "bsf_http.h"
+#include "common/http.h"
+#include "http.h"
 #include "ratelim.h"
 #include "log.h"
 
@@ -27,10 +22,9 @@
 #define HTTP_CONN_MEMORY (32 * 1024)
 
 struct bsf_http {
-  struct MHD_Daemon *d;
+  dhttp *d;
   mbmsec_bsf *engine;
 };
-
 
 void bsf_http_req_body(bsf_http_req *rq, const char *data, size_t len)
 {
@@ -104,58 +98,21 @@ mbmsec_err bsf_http_req_answer(mbmsec_bsf *engine, const bsf_http_req *rq, const
   return rc;
 }
 
-static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+static void *on_uri(const char *uri, size_t len)
 {
-  (void)cls;
-  (void)c;
   bsf_http_req *rq = calloc(1, sizeof *rq);
   if (rq && uri) {
-    rq->target_len = strlen(uri);
+    rq->target_len = len;
     rq->target = strdup(uri);
   }
   return rq;
 }
 
-static void on_done(void *cls, struct MHD_Connection *c, void **req_cls,
-                    enum MHD_RequestTerminationCode toe)
+static void free_request(void *req)
 {
-  (void)cls;
-  (void)c;
-  (void)toe;
-  bsf_http_req *rq = *req_cls;
-  if (rq) {
-    free(rq->target);
-    free(rq);
-  }
-  *req_cls = NULL;
-}
-
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-static void on_mhd_log(void *cls, const char *fmt, va_list ap)
-{
-  (void)cls;
-  char line[512];
-  vsnprintf(line, sizeof line, fmt, ap);
-  size_t n = strlen(line);
-  while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-    line[--n] = 0;
-  dlog(DLOG_WARN, "http-stack", "line", line, NULL);
-}
-#pragma GCC diagnostic pop
-
-static void remote_of(struct MHD_Connection *c, char *out, size_t cap)
-{
-  snprintf(out, cap, "?");
-  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-  if (!ci || !ci->client_addr)
-    return;
-  if (ci->client_addr->sa_family == AF_INET) {
-    const struct sockaddr_in *s = (const struct sockaddr_in *)(const void *)ci->client_addr;
-    char a[INET_ADDRSTRLEN];
-    if (inet_ntop(AF_INET, &s->sin_addr, a, sizeof a))
-      snprintf(out, cap, "%s:%u", a, (unsigned)ntohs(s->sin_port));
-  }
+  bsf_http_req *rq = req;
+  free(rq->target);
+  free(rq);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -183,7 +140,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   if (!r)
     return MHD_NO;
   char remote[64];
-  remote_of(c, remote, sizeof remote);
+  dhttp_remote_text(c, remote, sizeof remote);
   bsf_http_req_answer(h->engine, rq, method, auth, ua, remote, r);
 
   enum MHD_Result ret = MHD_NO;
@@ -206,28 +163,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 int bsf_http_start(const char *addr, uint16_t port, mbmsec_bsf *engine, bsf_http **out)
 {
-  struct sockaddr_in sin;
-  memset(&sin, 0, sizeof sin);
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons(port);
-  if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1) {
-    dlog(DLOG_ERROR, "http listen address is not an IPv4 literal", "addr", addr, NULL);
-    return -1;
-  }
   bsf_http *h = calloc(1, sizeof *h);
   if (!h)
     return -1;
   h->engine = engine;
-  h->d = MHD_start_daemon(
-      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG, port, NULL, NULL,
-      on_request, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin, MHD_OPTION_THREAD_POOL_SIZE,
-      (unsigned)HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONN_LIMIT,
-      MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HTTP_PER_IP_LIMIT,
-      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-      (size_t)HTTP_CONN_MEMORY, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
-      MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_END);
-  if (!h->d) {
-    dlog(DLOG_ERROR, "cannot start the HTTP server (address in use?)", "addr", addr, NULL);
+  const dhttp_config c = {.addr = addr, .port = port,
+                          .flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO,
+                          .threads = HTTP_THREADS, .conn_limit = HTTP_CONN_LIMIT,
+                          .per_ip_limit = HTTP_PER_IP_LIMIT, .timeout_s = HTTP_TIMEOUT_S,
+                          .conn_memory = HTTP_CONN_MEMORY, .handler = on_request,
+                          .handler_cls = h, .new_request = on_uri,
+                          .free_request = free_request};
+  if (!(h->d = dhttp_start(&c))) {
     free(h);
     return -1;
   }
@@ -239,6 +186,6 @@ void bsf_http_stop(bsf_http *h)
 {
   if (!h)
     return;
-  MHD_stop_daemon(h->d);
+  dhttp_stop(h->d);
   free(h);
 }

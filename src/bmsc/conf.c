@@ -1,7 +1,6 @@
 /* Settings of `mbmsec-bmsc run`: defaults, then the INI file of --config, then the command
  * line. Every option is also a key of the file: [bmsc] holds the BM-SC keys, [zn] the zn-*
- * ones. The file reader is small on purpose: sections, key = value, '#'/';' comments, no
- * quoting (values are addresses, names, numbers and paths). */
+ * ones. The reader and the loader are src/common/ini.c's, as for mbmsec-bsf. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,10 +8,10 @@
 
 #include "../cli.h"
 #include "bmsc.h"
+#include "ini.h"
 #include "log.h"
 
 #define CMD "run"
-#define INI_MAX 65536
 
 static const char HELP[] =
     "Usage: mbmsec-bmsc run [--config FILE] [--listen ADDR:PORT] [--admin-listen ADDR:PORT]\n"
@@ -90,47 +89,24 @@ static const char HELP[] =
 
 static int str_set(char *dst, size_t cap, const char *name, const char *v)
 {
-  if (!*v || strlen(v) >= cap)
-    return cli_usage_error(CMD, "--%s: empty or longer than %zu characters", name, cap - 1);
-  memcpy(dst, v, strlen(v) + 1);
-  return 0;
+  return ini_value_str(CMD, name, v, dst, cap);
 }
 
 static int num_set(const char *name, const char *v, unsigned long lo, unsigned long hi,
                    unsigned long *out)
 {
-  char *end;
-  errno = 0;
-  unsigned long n = strtoul(v, &end, 10);
-  if (errno || *end || !*v || *v == '-' || *v == '+' || n < lo || n > hi)
-    return cli_usage_error(CMD, "--%s '%s': expected %lu..%lu", name, v, lo, hi);
-  *out = n;
-  return 0;
+  return ini_value_uint(CMD, name, v, lo, hi, out);
 }
 
 static int addr_set(const char *name, const char *v, char *addr, size_t cap, uint16_t *port,
                     unsigned long min_port)
 {
-  const char *c = strrchr(v, ':');
-  unsigned long p = 0; /* gcc -O2 -Wmaybe-uninitialized: set by num_set when it returns 0 */
-  if (!c || c == v || (size_t)(c - v) >= cap)
-    return cli_usage_error(CMD, "--%s '%s': expected ADDR:PORT", name, v);
-  if (num_set(name, c + 1, min_port, 65535, &p)) return 2;
-  memcpy(addr, v, (size_t)(c - v));
-  addr[c - v] = 0;
-  *port = (uint16_t)p;
-  return 0;
+  return ini_value_addr(CMD, name, v, addr, cap, port, min_port);
 }
 
 static int bool_set(const char *name, const char *v, bool *out)
 {
-  if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1") || !strcmp(v, "on"))
-    *out = true;
-  else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0") || !strcmp(v, "off"))
-    *out = false;
-  else
-    return cli_usage_error(CMD, "--%s '%s': expected true or false", name, v);
-  return 0;
+  return ini_value_bool(CMD, name, v, out);
 }
 
 static int digits_set(const char *name, const char *v, size_t lo, size_t hi, char *out)
@@ -144,8 +120,10 @@ static int digits_set(const char *name, const char *v, size_t lo, size_t hi, cha
 
 /* One setting by option name (without "--"); v NULL for a bare flag.
  * Returns 0, 2 (usage error printed) or -1 (no such option). */
-static int set(bmsc_settings *s, const char *name, const char *v)
+static int set(void *settings, const char *name, const char *v, int line)
 {
+  (void)line;
+  bmsc_settings *s = settings;
   unsigned long n;
   int rc;
   if (!strcmp(name, "log-keys")) return v ? bool_set(name, v, &s->log_keys) : (s->log_keys = true, 0);
@@ -193,12 +171,7 @@ static int set(bmsc_settings *s, const char *name, const char *v)
   if (!strcmp(name, "mcc")) return digits_set(name, v, 3, 3, s->mcc);
   if (!strcmp(name, "mnc")) return digits_set(name, v, 2, 3, s->mnc);
   if (!strcmp(name, "msk-v-flag")) return bool_set(name, v, &s->msk_v_flag);
-  if (!strcmp(name, "log-level")) {
-    int l = dlog_level_parse(v);
-    if (l < 0) return cli_usage_error(CMD, "--log-level '%s': expected debug, info, warn or error", v);
-    s->log_level = l;
-    return 0;
-  }
+  if (!strcmp(name, "log-level")) return ini_value_log_level(CMD, name, v, &s->log_level);
   if (!strcmp(name, "ue-mikey-port")) {
     if ((rc = num_set(name, v, 1, 65535, &n))) return rc;
     s->ue_mikey_port = (uint16_t)n;
@@ -248,59 +221,6 @@ static int set(bmsc_settings *s, const char *name, const char *v)
   return 0;
 }
 
-static char *trim(char *p)
-{
-  while (*p == ' ' || *p == '\t') p++;
-  size_t n = strlen(p);
-  while (n && strchr(" \t\r\n", p[n - 1])) p[--n] = 0;
-  return p;
-}
-
-static int read_ini(bmsc_settings *s, const char *path)
-{
-  FILE *f = fopen(path, "r");
-  if (!f) return cli_usage_error(CMD, "cannot read config file %s", path);
-  char buf[1024], section[16] = "";
-  int line = 0, rc = 0;
-  size_t total = 0;
-  while (!rc && fgets(buf, sizeof buf, f)) {
-    line++;
-    total += strlen(buf);
-    if (total > INI_MAX || (!strchr(buf, '\n') && !feof(f))) {
-      rc = cli_usage_error(CMD, "%s:%d: line or file too long", path, line);
-      break;
-    }
-    char *p = trim(buf), *eq;
-    if (!*p || *p == '#' || *p == ';') continue;
-    if (*p == '[') {
-      char *e = strchr(p, ']');
-      if (!e || e[1] || (strcmp(p, "[bmsc]") && strcmp(p, "[zn]"))) {
-        rc = cli_usage_error(CMD, "%s:%d: expected [bmsc] or [zn]", path, line);
-        break;
-      }
-      *e = 0;
-      snprintf(section, sizeof section, "%s", p + 1);
-      continue;
-    }
-    if (!(eq = strchr(p, '=')) || !*section) {
-      rc = cli_usage_error(CMD, "%s:%d: expected key = value inside a section", path, line);
-      break;
-    }
-    *eq = 0;
-    char *k = trim(p), *v = trim(eq + 1);
-    if ((strncmp(k, "zn-", 3) == 0) != (strcmp(section, "zn") == 0)) {
-      rc = cli_usage_error(CMD, "%s:%d: %s belongs in [%s]", path, line, k,
-                           strncmp(k, "zn-", 3) == 0 ? "zn" : "bmsc");
-      break;
-    }
-    int r = set(s, k, v);
-    if (r < 0) rc = cli_usage_error(CMD, "%s:%d: unknown key '%s'", path, line, k);
-    else if (r) rc = 2;
-  }
-  fclose(f);
-  return rc;
-}
-
 int bmsc_settings_load(bmsc_settings *s, int argc, char **argv)
 {
   *s = (bmsc_settings){.listen_addr = "127.0.0.1", .listen_port = 8081,
@@ -319,41 +239,11 @@ int bmsc_settings_load(bmsc_settings *s, int argc, char **argv)
                        .stream_key_group = 1, .stream_bind = "127.0.0.1", .stream_ttl = 1,
                        .mtk_period_ms = 1000, .mtk_interval_ms = 60000, .mtk_lead_ms = 1000,
                        .srtp_rate = 50, .srtp_payload = 160};
-  const char *config = NULL;
-  /* the file first, wherever --config stands, so that every option overrides it */
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-      fputs(HELP, stdout);
-      return 3;
-    }
-    if (!strcmp(argv[i], "--config")) {
-      if (i + 1 >= argc) return cli_usage_error(CMD, "--config needs a value");
-      config = argv[++i];
-    } else if (!strncmp(argv[i], "--config=", 9)) {
-      config = argv[i] + 9;
-    }
-  }
-  if (config && read_ini(s, config)) return 2;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i], *eq = strchr(a, '='), *v = NULL;
-    if (strncmp(a, "--", 2)) return cli_usage_error(CMD, "unexpected argument '%s'", a);
-    char name[32];
-    size_t nl = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-    if (nl >= sizeof name) return cli_usage_error(CMD, "unknown option '%s'", a);
-    memcpy(name, a + 2, nl);
-    name[nl] = 0;
-    if (!strcmp(name, "config")) {
-      i += eq ? 0 : 1;
-      continue;
-    }
-    const bool flag = !strcmp(name, "log-keys");
-    if (flag && eq) return cli_usage_error(CMD, "--%s takes no value", name);
-    if (eq) v = eq + 1;
-    else if (!flag && i + 1 < argc) v = argv[++i];
-    int rc = set(s, name, v);
-    if (rc < 0) return cli_usage_error(CMD, "unknown option '%s'", a);
-    if (rc) return rc;
-  }
+  static const char *const flags[] = {"log-keys", NULL};
+  const ini_options o = {.cmd = CMD, .help = HELP, .section = "bmsc", .flags = flags,
+                         .set = set, .settings = s};
+  const int rc = ini_options_load(&o, argc, argv);
+  if (rc) return rc;
   const int tls = (s->zn_tls_cert[0] != 0) + (s->zn_tls_key[0] != 0) + (s->zn_tls_ca[0] != 0);
   if (tls != 0 && tls != 3)
     return cli_usage_error(CMD, "--zn-tls-cert, --zn-tls-key and --zn-tls-ca go together");

@@ -1,4 +1,4 @@
-/* The HTTP side of the daemon: libmicrohttpd in front of the Ub engine. */
+/* The HTTP side of mbmsec-bsf: libmicrohttpd in front of the Ub engine (http.c). */
 #ifndef MBMSEC_BSF_HTTP_H
 #define MBMSEC_BSF_HTTP_H
 #include <stddef.h>

@@ -11,7 +11,7 @@
 
 #include "bmsc.h"
 #include "log.h"
-#include "bmsc_text.h"
+#include "text.h"
 #include "mbmsec/encode.h"
 
 static int64_t mono_ms(void)

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cli.h"
-#include "bsf_cmd.h"
+#include "cli.h"
+#include "bsf.h"
 #include "mbmsec/bulk.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/encode.h"
@@ -45,30 +45,20 @@ typedef struct {
   bool json, show_keys;
 } opts;
 
+/* The options of every subscriber command (src/cli.c's parser); each command then says which
+ * of them it takes. --help never reaches here (bsf_cmd_subscriber answers it). */
 static int parse(const char *cmd, int argc, char **argv, opts *o)
 {
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    const char **slot = NULL;
-    if (!strcmp(a, "--json")) { o->json = true; continue; }
-    if (!strcmp(a, "--show-keys")) { o->show_keys = true; continue; }
-    if (!strcmp(a, "--store")) slot = &o->store;
-    else if (!strcmp(a, "--impi")) slot = &o->impi;
-    else if (!strcmp(a, "--k")) slot = &o->k;
-    else if (!strcmp(a, "--op")) slot = &o->op;
-    else if (!strcmp(a, "--opc")) slot = &o->opc;
-    else if (!strcmp(a, "--sqn")) slot = &o->sqn;
-    else if (!strcmp(a, "--amf")) slot = &o->amf;
-    else if (!strcmp(a, "--uss")) slot = &o->uss;
-    else if (!strcmp(a, "--file")) slot = &o->file;
-    else
-      return bsf_usage(cmd, "unknown option '%s'", a);
-    if (i + 1 >= argc)
-      return bsf_usage(cmd, "%s needs a value", a);
-    *slot = argv[++i];
-  }
+  const cli_opt all[] = {
+      {"--store", &o->store, NULL}, {"--impi", &o->impi, NULL}, {"--k", &o->k, NULL},
+      {"--op", &o->op, NULL},       {"--opc", &o->opc, NULL},   {"--sqn", &o->sqn, NULL},
+      {"--amf", &o->amf, NULL},     {"--uss", &o->uss, NULL},   {"--file", &o->file, NULL},
+      {"--json", NULL, &o->json},   {"--show-keys", NULL, &o->show_keys}};
+  bool help;
+  if (cli_parse(cmd, argc, argv, all, sizeof all / sizeof all[0], &help))
+    return CLI_USAGE;
   if (!o->store)
-    return bsf_usage(cmd, "--store is required");
+    return cli_usage_error(cmd, "--store is required");
   return 0;
 }
 
@@ -76,7 +66,7 @@ static int hex_opt(const char *cmd, const char *name, const char *v, uint8_t *ou
 {
   size_t n = 0;
   if (mbmsec_hex_decode(v, strlen(v), out, want, &n) != MBMSEC_OK || n != want)
-    return bsf_usage(cmd, "%s: expected %zu octets as %zu hex digits", name, want, 2 * want);
+    return cli_usage_error(cmd, "%s: expected %zu octets as %zu hex digits", name, want, 2 * want);
   return 0;
 }
 
@@ -84,7 +74,7 @@ static int open_store(const char *cmd, const char *uri, mbmsec_store **st)
 {
   mbmsec_err rc = mbmsec_store_open(uri, st);
   if (rc != MBMSEC_OK)
-    return bsf_fail(cmd, "cannot open store %s: %s", uri, mbmsec_strerror(rc));
+    return cli_fail(cmd, "cannot open store %s: %s", uri, mbmsec_strerror(rc));
   return 0;
 }
 
@@ -98,18 +88,18 @@ static int cmd_add(int argc, char **argv)
   if (ret)
     return ret;
   if (!o.impi || !o.k)
-    return bsf_usage(cmd, "--impi and --k are required");
+    return cli_usage_error(cmd, "--impi and --k are required");
   if (o.file)
-    return bsf_usage(cmd, "--file belongs to 'subscriber import'");
+    return cli_usage_error(cmd, "--file belongs to 'subscriber import'");
   if (!o.op == !o.opc)
-    return bsf_usage(cmd, "give exactly one of --op and --opc");
+    return cli_usage_error(cmd, "give exactly one of --op and --opc");
   if ((ret = hex_opt(cmd, "--k", o.k, k, 16)) ||
       (ret = hex_opt(cmd, o.op ? "--op" : "--opc", o.op ? o.op : o.opc, o.op ? op : opc, 16)) ||
       (o.sqn && (ret = hex_opt(cmd, "--sqn", o.sqn, sqn, 6))) ||
       (o.amf && (ret = hex_opt(cmd, "--amf", o.amf, amf, 2))))
     goto out;
   if (o.op && mbmsec_milenage_opc(k, op, opc) != MBMSEC_OK) {
-    ret = bsf_fail(cmd, "cannot derive OPc");
+    ret = cli_fail(cmd, "cannot derive OPc");
     goto out;
   }
   uint64_t s = 0;
@@ -122,9 +112,9 @@ static int cmd_add(int argc, char **argv)
                                    .uss = o.uss ? o.uss : "4"};
   mbmsec_err rc = mbmsec_store_subscriber_add(st, &in);
   if (rc == MBMSEC_ERR_STORE_IMPI || rc == MBMSEC_ERR_STORE_USS)
-    ret = bsf_usage(cmd, "%s", mbmsec_strerror(rc));
+    ret = cli_usage_error(cmd, "%s", mbmsec_strerror(rc));
   else if (rc != MBMSEC_OK)
-    ret = bsf_fail(cmd, "%s: %s", o.impi, mbmsec_strerror(rc));
+    ret = cli_fail(cmd, "%s: %s", o.impi, mbmsec_strerror(rc));
 out:
   mbmsec_store_close(st);
   mbmsec_cleanse(k, sizeof k);
@@ -167,29 +157,29 @@ static int cmd_import(int argc, char **argv)
   if (ret)
     return ret;
   if (!o.file)
-    return bsf_usage(cmd, "--file is required");
+    return cli_usage_error(cmd, "--file is required");
   if (o.impi || o.k || o.op || o.opc || o.sqn || o.amf || o.uss || o.json || o.show_keys)
-    return bsf_usage(cmd, "takes only --store and --file");
+    return cli_usage_error(cmd, "takes only --store and --file");
   if (cli_read_input(cmd, o.file, IMPORT_FILE_MAX, &text, &len))
     return 1;
   if ((ret = open_store(cmd, o.store, &st)))
     goto out;
   mbmsec_err rc = mbmsec_store_batch_begin(st);
   if (rc != MBMSEC_OK) {
-    ret = bsf_fail(cmd, "%s", mbmsec_strerror(rc));
+    ret = cli_fail(cmd, "%s", mbmsec_strerror(rc));
     goto out;
   }
   began = true;
   c.st = st;
   rc = mbmsec_bulk_subscribers(text, len, import_one, &c, &pos);
   if (rc != MBMSEC_OK) {
-    ret = bsf_fail(cmd, "%s:%lu: %s; nothing imported", o.file, pos.line,
+    ret = cli_fail(cmd, "%s:%lu: %s; nothing imported", o.file, pos.line,
                    pos.why ? pos.why : mbmsec_strerror(rc));
     goto out;
   }
   rc = mbmsec_store_batch_commit(st);
   if (rc != MBMSEC_OK) {
-    ret = bsf_fail(cmd, "commit: %s; nothing imported", mbmsec_strerror(rc));
+    ret = cli_fail(cmd, "commit: %s; nothing imported", mbmsec_strerror(rc));
     goto out;
   }
   began = false;
@@ -252,7 +242,7 @@ static int cmd_list(int argc, char **argv)
   if (ret)
     return ret;
   if (o.impi || o.k || o.op || o.opc || o.sqn || o.amf || o.uss || o.file)
-    return bsf_usage(cmd, "takes only --store, --json and --show-keys");
+    return cli_usage_error(cmd, "takes only --store, --json and --show-keys");
   if ((ret = open_store(cmd, o.store, &st)))
     return ret;
   list_ctx c = {o.json, o.show_keys, 0};
@@ -262,7 +252,7 @@ static int cmd_list(int argc, char **argv)
   if (o.json)
     fputs(c.n ? "\n]\n" : "]\n", stdout);
   if (rc != MBMSEC_OK)
-    ret = bsf_fail(cmd, "%s", mbmsec_strerror(rc));
+    ret = cli_fail(cmd, "%s", mbmsec_strerror(rc));
   mbmsec_store_close(st);
   return ret;
 }
@@ -276,9 +266,9 @@ static int cmd_show_del(int argc, char **argv, bool del)
   if (ret)
     return ret;
   if (!o.impi)
-    return bsf_usage(cmd, "--impi is required");
+    return cli_usage_error(cmd, "--impi is required");
   if (o.k || o.op || o.opc || o.sqn || o.amf || o.uss || o.file || (del && (o.json || o.show_keys)))
-    return bsf_usage(cmd, "unexpected option");
+    return cli_usage_error(cmd, "unexpected option");
   if ((ret = open_store(cmd, o.store, &st)))
     return ret;
   mbmsec_err rc;
@@ -292,7 +282,7 @@ static int cmd_show_del(int argc, char **argv, bool del)
     mbmsec_cleanse(&s, sizeof s);
   }
   if (rc != MBMSEC_OK)
-    ret = bsf_fail(cmd, "%s: %s", o.impi, mbmsec_strerror(rc));
+    ret = cli_fail(cmd, "%s: %s", o.impi, mbmsec_strerror(rc));
   mbmsec_store_close(st);
   return ret;
 }
@@ -318,5 +308,5 @@ int bsf_cmd_subscriber(int argc, char **argv)
     return cmd_show_del(argc - 1, argv + 1, false);
   if (!strcmp(argv[1], "del"))
     return cmd_show_del(argc - 1, argv + 1, true);
-  return bsf_usage("subscriber", "unknown subcommand '%s' (add, import, list, show, del)", argv[1]);
+  return cli_usage_error("subscriber", "unknown subcommand '%s' (add, import, list, show, del)", argv[1]);
 }

@@ -1,9 +1,9 @@
-/* The admin reports' growing text buffer (bmsc_text.h). */
+/* The admin reports' growing text buffer (text.h). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "bmsc_text.h"
+#include "text.h"
 
 void bmsc_text_init(bmsc_text *t, size_t cap)
 {
