@@ -21,7 +21,8 @@ static double now(void)
 }
 
 static uint8_t body[300];
-static const char PASSWORD[] = "q3J8d1Lw0xYb2mVv7Ue9kTt4nZsHc6PaRf5gNo1iKjA="; /* base64(MRK) shape */
+static const char PASSWORD[] =
+    "q3J8d1Lw0xYb2mVv7Ue9kTt4nZsHc6PaRf5gNo1iKjA="; /* base64(MRK) shape */
 static mbmsec_digest_header hdr;
 static char header[MBMSEC_DIGEST_HEADER_MAX + 1];
 static size_t header_len;
@@ -56,7 +57,8 @@ static void make_header(mbmsec_digest_alg alg)
   mbmsec_digest_header b = {0};
   b.present = MBMSEC_DIGEST_F_USERNAME | MBMSEC_DIGEST_F_REALM | MBMSEC_DIGEST_F_NONCE |
               MBMSEC_DIGEST_F_URI | MBMSEC_DIGEST_F_RESPONSE | MBMSEC_DIGEST_F_ALGORITHM |
-              MBMSEC_DIGEST_F_QOP | MBMSEC_DIGEST_F_NC | MBMSEC_DIGEST_F_CNONCE | MBMSEC_DIGEST_F_OPAQUE;
+              MBMSEC_DIGEST_F_QOP | MBMSEC_DIGEST_F_NC | MBMSEC_DIGEST_F_CNONCE |
+              MBMSEC_DIGEST_F_OPAQUE;
   b.username = in.username;
   b.realm = in.realm;
   b.nonce = in.nonce;
@@ -77,8 +79,9 @@ static void op_verify(void)
   mbmsec_err e = mbmsec_digest_parse_authorization(header, header_len, 0, &hdr);
   if (e) die("parse", e);
   mbmsec_digest_input in;
-  e = mbmsec_digest_input_from_authorization(&hdr, mbmsec_digest_s("POST"), (const uint8_t *)PASSWORD,
-                                             strlen(PASSWORD), body, sizeof body, &in);
+  e = mbmsec_digest_input_from_authorization(&hdr, mbmsec_digest_s("POST"),
+                                             (const uint8_t *)PASSWORD, strlen(PASSWORD), body,
+                                             sizeof body, &in);
   if (e) die("input", e);
   e = mbmsec_digest_verify(&in, hdr.response);
   if (e) die("verify", e);
@@ -114,7 +117,8 @@ static void run(const char *name, void (*op)(void))
 
 int main(void)
 {
-  for (size_t i = 0; i < sizeof body; i++) body[i] = (uint8_t)("<mskRequest xmlns=\"urn:x\"/>"[i % 27]);
+  for (size_t i = 0; i < sizeof body; i++)
+    body[i] = (uint8_t)("<mskRequest xmlns=\"urn:x\"/>"[i % 27]);
   mbmsec_err e = mbmsec_crypto_init();
   if (e) die("crypto init", e);
   static const struct {
@@ -130,8 +134,9 @@ int main(void)
     run(name, op_parse);
     /* Hashing alone: the same verification on an already parsed header. */
     op_parse();
-    e = mbmsec_digest_input_from_authorization(&hdr, mbmsec_digest_s("POST"), (const uint8_t *)PASSWORD,
-                                               strlen(PASSWORD), body, sizeof body, &hash_in);
+    e = mbmsec_digest_input_from_authorization(&hdr, mbmsec_digest_s("POST"),
+                                               (const uint8_t *)PASSWORD, strlen(PASSWORD), body,
+                                               sizeof body, &hash_in);
     if (e) die("input", e);
     snprintf(name, sizeof name, "digest_hash_verify_auth_int_300B_%s", algs[a].tag);
     run(name, op_hash);

@@ -72,7 +72,6 @@ static int op_sha256_64(void)
   return mbmsec_hash(MBMSEC_MD_SHA256, &v, 1, g_out) != MBMSEC_OK;
 }
 
-
 int main(void)
 {
   for (int i = 0; i < 32; i++) g_ks[i] = (uint8_t)i, g_psk[i] = (uint8_t)(0x80 + i);
@@ -80,10 +79,10 @@ int main(void)
   memset(g_msg, 0x5a, sizeof g_msg);
   if (mbmsec_crypto_init() != MBMSEC_OK) return 1;
   int bad = 0;
-  bad |= bench_run("gba_ks_naf", op_ks_naf);         /* 1 HMAC-SHA-256 */
-  bad |= bench_run("gba_mrk_muk", op_mrk_muk);       /* 2 HMAC-SHA-256 */
-  bad |= bench_run("mikey_psk_keys_16", op_psk16);   /* 6 HMAC-SHA-1 */
-  bad |= bench_run("mikey_psk_keys_32", op_psk32);   /* 6 HMAC-SHA-1 */
+  bad |= bench_run("gba_ks_naf", op_ks_naf);       /* 1 HMAC-SHA-256 */
+  bad |= bench_run("gba_mrk_muk", op_mrk_muk);     /* 2 HMAC-SHA-256 */
+  bad |= bench_run("mikey_psk_keys_16", op_psk16); /* 6 HMAC-SHA-1 */
+  bad |= bench_run("mikey_psk_keys_32", op_psk32); /* 6 HMAC-SHA-1 */
   bad |= bench_run("mikey_psk_keys_32_newkey", op_psk32_newkey);
   bad |= bench_run("hmac_sha256_empty", op_hmac256_0);
   bad |= bench_run("hmac_sha256_64", op_hmac256_64);

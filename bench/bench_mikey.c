@@ -48,8 +48,8 @@ static int mtk_build(int fixed)
   g_tp.fixed = fixed;
   g_tp.counter++;
   size_t len = 0;
-  int bad = mbmsec_mikey_mtk_build(&g_tp, g_msk, sizeof g_msk, NULL, g_mtk_msg,
-                                   sizeof g_mtk_msg, &len, NULL) != MBMSEC_OK;
+  int bad = mbmsec_mikey_mtk_build(&g_tp, g_msk, sizeof g_msk, NULL, g_mtk_msg, sizeof g_mtk_msg,
+                                   &len, NULL) != MBMSEC_OK;
   g_sink ^= g_mtk_msg[len - 1];
   return bad;
 }
@@ -85,7 +85,8 @@ static int op_msk_verify(void)
 static int op_mtk_verify(void)
 {
   mbmsec_mikey_mtk_info info;
-  int bad = mbmsec_mikey_mtk_verify(g_mtk_msg, g_mtk_msg_len, key_cb, NULL, NULL, &info) != MBMSEC_OK;
+  int bad =
+      mbmsec_mikey_mtk_verify(g_mtk_msg, g_mtk_msg_len, key_cb, NULL, NULL, &info) != MBMSEC_OK;
   g_sink ^= info.mtk[0];
   mbmsec_mikey_mtk_info_cleanse(&info);
   return bad;
@@ -111,7 +112,8 @@ static int op_part_psk_keys(void) /* 3 PRF keys = 6 HMAC-SHA-1 under the MUK */
 {
   mbmsec_mikey_keys k;
   g_rand[5]++;
-  int bad = mbmsec_mikey_psk_keys(g_muk, sizeof g_muk, 0x01020304u, g_rand + 4, 16, &k) != MBMSEC_OK;
+  int bad =
+      mbmsec_mikey_psk_keys(g_muk, sizeof g_muk, 0x01020304u, g_rand + 4, 16, &k) != MBMSEC_OK;
   g_sink ^= k.auth_key[0];
   mbmsec_mikey_keys_cleanse(&k);
   return bad;
@@ -149,7 +151,6 @@ static int op_part_decode(void)
   g_sink ^= g_decoded.hdr.v_flag;
   return bad;
 }
-
 
 int main(void)
 {

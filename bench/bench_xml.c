@@ -47,15 +47,12 @@ static int setup(void)
       return 1;
   }
   if (mbmsec_xml_build_msk_request(&g_one, g_req, sizeof g_req, &g_req_len) != MBMSEC_OK ||
-      mbmsec_xml_build_msk_request(&g_sixteen, g_req16, sizeof g_req16, &g_req16_len) !=
-          MBMSEC_OK)
+      mbmsec_xml_build_msk_request(&g_sixteen, g_req16, sizeof g_req16, &g_req16_len) != MBMSEC_OK)
     return 1;
   /* 204: no update (P15), the answer mbmsec-load mostly reads. */
   g_one.items[0].code = MBMSEC_MBMS_STATUS_NO_UPDATE;
-  for (size_t i = 0; i < g_sixteen.n; i++)
-    g_sixteen.items[i].code = MBMSEC_MBMS_STATUS_NO_UPDATE;
-  return mbmsec_xml_build_msk_response(&g_one, g_resp, sizeof g_resp, &g_resp_len) !=
-             MBMSEC_OK ||
+  for (size_t i = 0; i < g_sixteen.n; i++) g_sixteen.items[i].code = MBMSEC_MBMS_STATUS_NO_UPDATE;
+  return mbmsec_xml_build_msk_response(&g_one, g_resp, sizeof g_resp, &g_resp_len) != MBMSEC_OK ||
          mbmsec_xml_build_msk_response(&g_sixteen, g_resp16, sizeof g_resp16, &g_resp16_len) !=
              MBMSEC_OK;
 }
@@ -66,8 +63,8 @@ int main(void)
     fprintf(stderr, "bench_xml: cannot build the documents\n");
     return 1;
   }
-  printf("# mskRequest %zu octets, mskResponse %zu octets, 16-key: %zu / %zu octets\n",
-         g_req_len, g_resp_len, g_req16_len, g_resp16_len);
+  printf("# mskRequest %zu octets, mskResponse %zu octets, 16-key: %zu / %zu octets\n", g_req_len,
+         g_resp_len, g_req16_len, g_resp16_len);
   int bad = 0;
   bad |= bench_run("xml_msk_request_parse", op_req);
   bad |= bench_run("xml_msk_response_parse", op_resp);

@@ -23,10 +23,10 @@
 #include "mbmsec/gba.h"
 #include "mbmsec/members.h"
 
-#define FQDN "bmsc.example.org"
+#define FQDN  "bmsc.example.org"
 #define REALM "3GPP-bootstrapping@" FQDN
-#define BTID "btid-alice@bsf.example"
-#define T0 1900000000
+#define BTID  "btid-alice@bsf.example"
+#define T0    1900000000
 
 static const uint8_t KDID[3] = {0x00, 0xF1, 0x10};
 
@@ -121,8 +121,11 @@ static void fresh_nonce(char out[MBMSEC_UA_NONCE_LEN + 1])
 {
   static mbmsec_bmsc_kr_response r;
   static const char t[] = "/keymanagement?requesttype=register";
-  const mbmsec_bmsc_kr_request q = {.method = "POST", .method_len = 4, .target = t,
-                                    .target_len = sizeof t - 1, .ipv4 = 0x7f000001};
+  const mbmsec_bmsc_kr_request q = {.method = "POST",
+                                    .method_len = 4,
+                                    .target = t,
+                                    .target_len = sizeof t - 1,
+                                    .ipv4 = 0x7f000001};
   if (mbmsec_bmsc_kr_handle(kr, &q, &r) != MBMSEC_OK || r.status != 401) abort();
   const char *p = strstr(r.www_authenticate[0], "nonce=\"");
   if (!p) abort();
@@ -234,17 +237,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ct = t == MBMSEC_BMSC_KR_NONE ? "" : media[t];
     clen = strlen(ct);
   }
-  const mbmsec_bmsc_kr_request q = {
-      .method = flags & 2 ? "GET" : "POST", .method_len = flags & 2 ? 3 : 4,
-      .target = target, .target_len = tlen,
-      .authorization = alen ? auth : NULL, .authorization_len = alen ? n : 0,
-      .content_type = flags & 4 ? NULL : ct, .content_type_len = flags & 4 ? 0 : clen,
-      .body = body, .body_len = blen,
-      .body_seen = flags & 8 ? (uint64_t)MBMSEC_BMSC_KR_BODY_MAX + 1 : 0,
-      .ipv4 = flags & 1 ? 0 : 0x7f000007};
+  const mbmsec_bmsc_kr_request q = {.method = flags & 2 ? "GET" : "POST",
+                                    .method_len = flags & 2 ? 3 : 4,
+                                    .target = target,
+                                    .target_len = tlen,
+                                    .authorization = alen ? auth : NULL,
+                                    .authorization_len = alen ? n : 0,
+                                    .content_type = flags & 4 ? NULL : ct,
+                                    .content_type_len = flags & 4 ? 0 : clen,
+                                    .body = body,
+                                    .body_len = blen,
+                                    .body_seen =
+                                        flags & 8 ? (uint64_t)MBMSEC_BMSC_KR_BODY_MAX + 1 : 0,
+                                    .ipv4 = flags & 1 ? 0 : 0x7f000007};
   const mbmsec_err rc = mbmsec_bmsc_kr_handle(kr, &q, &r);
-  if (verbose) fprintf(stderr, "status=%u type=%d items_ok=%u code=%s\n", r.status, (int)r.type,
-                       r.items_ok, mbmsec_errname(r.code));
+  if (verbose)
+    fprintf(stderr, "status=%u type=%d items_ok=%u code=%s\n", r.status, (int)r.type, r.items_ok,
+            mbmsec_errname(r.code));
   /* no internal failure is expected; the answer is consistent with its status */
   if (rc != MBMSEC_OK || r.status == 500) abort();
   if (r.type != t) abort();

@@ -20,22 +20,24 @@ static mbmsec_bsf *bsf;
 static void init(void)
 {
   static const uint8_t k[16] = {1}, opc[16] = {2}, amf[2] = {0x80, 0};
-  if (mbmsec_store_open("sqlite::memory:", &st) != MBMSEC_OK)
-    abort();
-  mbmsec_store_subscriber_in in = {.impi = IMPI, .k = k, .k_len = 16, .opc = opc, .opc_len = 16,
-                                   .amf = amf, .amf_len = 2, .uss = "4"};
-  if (mbmsec_store_subscriber_add(st, &in) != MBMSEC_OK)
-    abort();
+  if (mbmsec_store_open("sqlite::memory:", &st) != MBMSEC_OK) abort();
+  mbmsec_store_subscriber_in in = {.impi = IMPI,
+                                   .k = k,
+                                   .k_len = 16,
+                                   .opc = opc,
+                                   .opc_len = 16,
+                                   .amf = amf,
+                                   .amf_len = 2,
+                                   .uss = "4"};
+  if (mbmsec_store_subscriber_add(st, &in) != MBMSEC_OK) abort();
   mbmsec_bsf_config cfg = {.fqdn = FQDN, .max_pending = 64};
-  if (mbmsec_bsf_new(&cfg, st, &bsf) != MBMSEC_OK)
-    abort();
+  if (mbmsec_bsf_new(&cfg, st, &bsf) != MBMSEC_OK) abort();
 }
 
 static uint64_t sqn(void)
 {
   mbmsec_store_subscriber s;
-  if (mbmsec_store_subscriber_get(st, IMPI, &s) != MBMSEC_OK)
-    abort();
+  if (mbmsec_store_subscriber_get(st, IMPI, &s) != MBMSEC_OK) abort();
   return s.sqn;
 }
 
@@ -44,8 +46,7 @@ static const char *field(const char **p, const char *end, size_t *len, int last)
 {
   const char *s = *p;
   const char *e = last ? end : memchr(s, '\n', (size_t)(end - s));
-  if (!e)
-    e = end;
+  if (!e) e = end;
   *len = (size_t)(e - s);
   *p = e < end ? e + 1 : end;
   return s;
@@ -54,8 +55,7 @@ static const char *field(const char **p, const char *end, size_t *len, int last)
 static const char *find(const char *s, size_t n, const char *pat, size_t m)
 {
   for (size_t i = 0; i + m <= n; i++)
-    if (memcmp(s + i, pat, m) == 0)
-      return s + i;
+    if (memcmp(s + i, pat, m) == 0) return s + i;
   return NULL;
 }
 
@@ -63,10 +63,8 @@ static mbmsec_bsf_response resp;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  if (!bsf)
-    init();
-  if (size > 16384)
-    return 0;
+  if (!bsf) init();
+  if (size > 16384) return 0;
   const char *p = (const char *)data, *end = p + size;
   mbmsec_bsf_request q;
   memset(&q, 0, sizeof q);
@@ -82,20 +80,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   char *a = NULL;
   const char *mark = alen >= 7 ? find(auth, alen, "@NONCE@", 7) : NULL;
   if (mark) {
-    static const char first[] = "Digest username=\"" IMPI "\", realm=\"" FQDN
-                                "\", nonce=\"\", uri=\"/\", response=\"\"";
-    mbmsec_bsf_request f = {.method = "GET", .method_len = 3, .target = "/", .target_len = 1,
-                            .authorization = first, .authorization_len = sizeof first - 1};
-    if (mbmsec_bsf_handle(bsf, &f, &resp) != MBMSEC_OK || resp.status != 401)
-      abort();
+    static const char first[] =
+        "Digest username=\"" IMPI "\", realm=\"" FQDN "\", nonce=\"\", uri=\"/\", response=\"\"";
+    mbmsec_bsf_request f = {.method = "GET",
+                            .method_len = 3,
+                            .target = "/",
+                            .target_len = 1,
+                            .authorization = first,
+                            .authorization_len = sizeof first - 1};
+    if (mbmsec_bsf_handle(bsf, &f, &resp) != MBMSEC_OK || resp.status != 401) abort();
     const char *n = strstr(resp.www_authenticate, "nonce=\"");
-    if (!n)
-      abort();
+    if (!n) abort();
     n += 7;
     size_t nl = strcspn(n, "\"");
     a = malloc(alen - 7 + nl);
-    if (!a)
-      return 0;
+    if (!a) return 0;
     size_t pre = (size_t)(mark - auth);
     memcpy(a, auth, pre);
     memcpy(a + pre, n, nl);
@@ -111,27 +110,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   mbmsec_err rc = mbmsec_bsf_handle(bsf, &q, &resp);
   switch (resp.status) {
   case 200:
-    if (rc != MBMSEC_OK || !resp.btid[0] || !resp.authentication_info[0] || !resp.body_len)
-      abort();
+    if (rc != MBMSEC_OK || !resp.btid[0] || !resp.authentication_info[0] || !resp.body_len) abort();
     break;
   case 401:
-    if (rc != MBMSEC_OK || !resp.www_authenticate[0])
-      abort();
+    if (rc != MBMSEC_OK || !resp.www_authenticate[0]) abort();
     break;
   case 400:
   case 403:
-    if (rc != MBMSEC_OK || resp.www_authenticate[0] || resp.body_len || sqn() != before)
-      abort();
+    if (rc != MBMSEC_OK || resp.www_authenticate[0] || resp.body_len || sqn() != before) abort();
     break;
   case 500:
-    if (rc == MBMSEC_OK)
-      abort();
+    if (rc == MBMSEC_OK) abort();
     break;
   default:
     abort();
   }
-  if (!resp.reason[0] || strcmp(resp.server, MBMSEC_BSF_SERVER) != 0)
-    abort();
+  if (!resp.reason[0] || strcmp(resp.server, MBMSEC_BSF_SERVER) != 0) abort();
   free(a);
   return 0;
 }

@@ -18,10 +18,10 @@ static int str_eq(mbmsec_digest_str a, mbmsec_digest_str b)
 static void same(const mbmsec_digest_header *a, const mbmsec_digest_header *b)
 {
   if (a->present != b->present) abort();
-  const mbmsec_digest_str *sa[] = {&a->realm, &a->domain, &a->nonce, &a->opaque, &a->username,
-                                   &a->uri, &a->response, &a->cnonce, &a->nextnonce, &a->rspauth};
-  const mbmsec_digest_str *sb[] = {&b->realm, &b->domain, &b->nonce, &b->opaque, &b->username,
-                                   &b->uri, &b->response, &b->cnonce, &b->nextnonce, &b->rspauth};
+  const mbmsec_digest_str *sa[] = {&a->realm, &a->domain,   &a->nonce,  &a->opaque,    &a->username,
+                                   &a->uri,   &a->response, &a->cnonce, &a->nextnonce, &a->rspauth};
+  const mbmsec_digest_str *sb[] = {&b->realm, &b->domain,   &b->nonce,  &b->opaque,    &b->username,
+                                   &b->uri,   &b->response, &b->cnonce, &b->nextnonce, &b->rspauth};
   for (size_t i = 0; i < sizeof sa / sizeof sa[0]; i++)
     if (!str_eq(*sa[i], *sb[i])) abort();
   if ((a->present & MBMSEC_DIGEST_F_ALGORITHM) && a->algorithm != b->algorithm) abort();

@@ -14,8 +14,8 @@
 #include "mbmsec/mikey_state.h"
 
 static const uint8_t MUK[32] = {0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb,
-                                0xcc, 0xdd, 0xee, 0xff, 0x00, 1, 2, 3, 4, 5, 6, 7, 8,
-                                9, 10, 11, 12, 13, 14, 15, 16};
+                                0xcc, 0xdd, 0xee, 0xff, 0x00, 1,    2,    3,    4,    5,    6,
+                                7,    8,    9,    10,   11,   12,   13,   14,   15,   16};
 static const uint8_t MSK_A[16] = {0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7,
                                   0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf};
 static const uint8_t KDID[3] = {0x00, 0xf1, 0x10};
@@ -45,8 +45,7 @@ static void init(void)
   mbmsec_mikey_msk_result r;
   uint8_t msg[MBMSEC_MIKEY_MSK_MSG_MAX];
   size_t n;
-  if (!st)
-    abort();
+  if (!st) abort();
   memset(&p, 0, sizeof p);
   memcpy(p.kdid, KDID, 3);
   p.msk_id[1] = 1;
@@ -81,14 +80,12 @@ static void run_state(const uint8_t *data, size_t size, const mbmsec_mikey_opts 
   mbmsec_mikey_state *st = mbmsec_mikey_state_new();
   mbmsec_mikey_msk_result r;
   mbmsec_mikey_mtk_info mi;
-  if (!st || mbmsec_mikey_state_deserialize(st, base, base_len) != MBMSEC_OK)
-    abort();
+  if (!st || mbmsec_mikey_state_deserialize(st, base, base_len) != MBMSEC_OK) abort();
   if (mbmsec_mikey_state_accept_msk(st, data, size, muk_cb, NULL, o, &r) != MBMSEC_OK)
     check_unchanged(st);
   else if (r.info.v_flag != (r.ver_len > 0))
     abort();
-  if (mbmsec_mikey_state_deserialize(st, base, base_len) != MBMSEC_OK)
-    abort();
+  if (mbmsec_mikey_state_deserialize(st, base, base_len) != MBMSEC_OK) abort();
   if (mbmsec_mikey_state_accept_mtk(st, data, size, o, &mi) != MBMSEC_OK)
     check_unchanged(st);
   else if (mi.mtk_id < 1 || mi.mtk_id > 100)
@@ -134,8 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   /* state bytes */
   {
     mbmsec_mikey_state *st = mbmsec_mikey_state_new();
-    if (!st)
-      abort();
+    if (!st) abort();
     if (mbmsec_mikey_state_deserialize(st, data, size) == MBMSEC_OK) {
       if (mbmsec_mikey_state_serialize(st, out, sizeof out, &n) != MBMSEC_OK || n != size ||
           memcmp(out, data, size) != 0)

@@ -26,12 +26,22 @@ static mbmsec_err fz_lookup(const char *btid, size_t len, const uint8_t *naf_id,
   (void)user;
   const char c = len ? btid[0] : '\0';
   switch (c) {
-  case 'x': return MBMSEC_ERR_ZN_TIMEOUT;
-  case 'u': out->result = MBMSEC_ZN_TRANSACTION_ID_INVALID; return MBMSEC_OK;
-  case 'n': out->result = MBMSEC_ZN_NOT_AUTHORIZED; return MBMSEC_OK;
-  case 'd': out->result = MBMSEC_ZN_UNABLE_TO_DELIVER; return MBMSEC_OK;
-  case 'e': out->result = 5012; return MBMSEC_OK;
-  default: break;
+  case 'x':
+    return MBMSEC_ERR_ZN_TIMEOUT;
+  case 'u':
+    out->result = MBMSEC_ZN_TRANSACTION_ID_INVALID;
+    return MBMSEC_OK;
+  case 'n':
+    out->result = MBMSEC_ZN_NOT_AUTHORIZED;
+    return MBMSEC_OK;
+  case 'd':
+    out->result = MBMSEC_ZN_UNABLE_TO_DELIVER;
+    return MBMSEC_OK;
+  case 'e':
+    out->result = 5012;
+    return MBMSEC_OK;
+  default:
+    break;
   }
   out->result = MBMSEC_ZN_SUCCESS;
   memcpy(out->impi, "impi@ims", 8);
@@ -96,8 +106,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
   }
   clock_now += (int64_t)(size % 7) * 60; /* nonces and keys age */
-  const mbmsec_ua_request req = {"POST", 4, s, tlen, no_auth ? NULL : auth, no_auth ? 0 : n,
-                                 (const uint8_t *)b, (size_t)(end - b)};
+  const mbmsec_ua_request req = {
+      "POST",           4, s, tlen, no_auth ? NULL : auth, no_auth ? 0 : n, (const uint8_t *)b,
+      (size_t)(end - b)};
   const mbmsec_err rc = mbmsec_ua_check(ua, &req, &dec);
   if (rc != MBMSEC_OK) abort(); /* no internal failure is expected */
   if (dec.status == 200) {

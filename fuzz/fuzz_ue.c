@@ -32,8 +32,8 @@ static void fuzz_401(const uint8_t *d, size_t n)
   }
   (void)mbmsec_ub_client_on_401(&c, v, nv, out, sizeof out, &len);
   /* Whatever happened, a 200 with the rest must not crash either. */
-  (void)mbmsec_ub_client_on_200(&c, (const char *)d, n < 64 ? n : 64, "application/vnd.3gpp.bsf+xml",
-                                d, n);
+  (void)mbmsec_ub_client_on_200(&c, (const char *)d, n < 64 ? n : 64,
+                                "application/vnd.3gpp.bsf+xml", d, n);
   mbmsec_ub_client_cleanse(&c);
   mbmsec_cleanse(&u, sizeof u);
 }

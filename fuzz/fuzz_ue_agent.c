@@ -67,7 +67,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   const uint8_t *d = data + 1;
   const size_t n = size - 1;
   switch (data[0] % 4) {
-  case 0: fuzz_image(d, n); break;
+  case 0:
+    fuzz_image(d, n);
+    break;
   case 1: {
     static ue_agent_conf c;
     char err[160];
@@ -79,7 +81,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)ue_agent_control_parse((const char *)d, n, sid);
     break;
   }
-  default: fuzz_mikey(d, n); break;
+  default:
+    fuzz_mikey(d, n);
+    break;
   }
   return 0;
 }

@@ -47,8 +47,9 @@ static bool key_rebuildable(void)
 static void check_services(bool response)
 {
   size_t n;
-  mbmsec_err rc = response ? mbmsec_xml_build_register_response(&svc, out, sizeof out, &n)
-                           : mbmsec_xml_build_register(MBMSEC_XML_REGISTER, &svc, out, sizeof out, &n);
+  mbmsec_err rc = response
+                      ? mbmsec_xml_build_register_response(&svc, out, sizeof out, &n)
+                      : mbmsec_xml_build_register(MBMSEC_XML_REGISTER, &svc, out, sizeof out, &n);
   if (rc != MBMSEC_OK) {
     if (svc.n_bad && (!response || !svc_rebuildable()))
       return; /* a request with bad items cannot be rebuilt as a request */
@@ -56,8 +57,7 @@ static void check_services(bool response)
   }
   rc = response ? mbmsec_xml_parse_register_response((const uint8_t *)out, n, &svc2)
                 : mbmsec_xml_parse_register((const uint8_t *)out, n, MBMSEC_XML_REGISTER, &svc2);
-  if (rc != MBMSEC_OK || svc2.n != svc.n || svc2.n_bad != svc.n_bad)
-    abort();
+  if (rc != MBMSEC_OK || svc2.n != svc.n || svc2.n_bad != svc.n_bad) abort();
 }
 
 static void check_keys(bool response)
@@ -66,17 +66,14 @@ static void check_keys(bool response)
   mbmsec_err rc = response ? mbmsec_xml_build_msk_response(&key, out, sizeof out, &n)
                            : mbmsec_xml_build_msk_request(&key, out, sizeof out, &n);
   if (rc != MBMSEC_OK) {
-    if (key.n_bad && (!response || !key_rebuildable()))
-      return;
+    if (key.n_bad && (!response || !key_rebuildable())) return;
     abort();
   }
   rc = response ? mbmsec_xml_parse_msk_response((const uint8_t *)out, n, &key2)
                 : mbmsec_xml_parse_msk_request((const uint8_t *)out, n, &key2);
-  if (rc != MBMSEC_OK || key2.n != key.n || key2.n_bad != key.n_bad)
-    abort();
+  if (rc != MBMSEC_OK || key2.n != key.n || key2.n_bad != key.n_bad) abort();
   for (size_t i = 0; i < key.n; i++)
-    if (memcmp(key.items[i].msk_id, key2.items[i].msk_id, MBMSEC_MSK_ID_LEN) && !response)
-      abort();
+    if (memcmp(key.items[i].msk_id, key2.items[i].msk_id, MBMSEC_MSK_ID_LEN) && !response) abort();
 }
 
 /* The reader keeps its parser context after a good read and drops it after a refused one:
@@ -100,12 +97,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   if (mbmsec_xml_parse_register(data, size, MBMSEC_XML_REGISTER, &svc) == MBMSEC_OK)
     check_services(false);
   (void)mbmsec_xml_parse_register(data, size, MBMSEC_XML_DEREGISTER, &svc);
-  if (mbmsec_xml_parse_register_response(data, size, &svc) == MBMSEC_OK)
-    check_services(true);
-  if (mbmsec_xml_parse_msk_request(data, size, &key) == MBMSEC_OK)
-    check_keys(false);
-  if (mbmsec_xml_parse_msk_response(data, size, &key) == MBMSEC_OK)
-    check_keys(true);
+  if (mbmsec_xml_parse_register_response(data, size, &svc) == MBMSEC_OK) check_services(true);
+  if (mbmsec_xml_parse_msk_request(data, size, &key) == MBMSEC_OK) check_keys(false);
+  if (mbmsec_xml_parse_msk_response(data, size, &key) == MBMSEC_OK) check_keys(true);
   (void)mbmsec_xml_parse_usd(data, size, &usd);
   (void)mbmsec_xml_parse_secdesc(data, size, &sd);
   return 0;

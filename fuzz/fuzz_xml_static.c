@@ -40,15 +40,13 @@ static char *read_once(const uint8_t *data, size_t size, bool from_static, int *
   memcpy(copy, data, size);
   copy[size] = '\0';
   xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
-  if (!ctxt)
-    abort();
+  if (!ctxt) abort();
   ctxt->sax->serror = quiet;
   xmlParserInputBufferPtr ib =
       from_static ? xmlParserInputBufferCreateStatic(copy, (int)size, XML_CHAR_ENCODING_NONE)
                   : xmlParserInputBufferCreateMem(copy, (int)size, XML_CHAR_ENCODING_NONE);
   xmlParserInputPtr in = ib ? xmlNewIOInputStream(ctxt, ib, XML_CHAR_ENCODING_NONE) : NULL;
-  if (!in || inputPush(ctxt, in) < 0)
-    abort();
+  if (!in || inputPush(ctxt, in) < 0) abort();
   (void)xmlCtxtUseOptions(ctxt, XML_READ_OPTIONS);
   (void)xmlParseDocument(ctxt);
   xmlDocPtr doc = ctxt->myDoc;
@@ -67,22 +65,18 @@ static char *read_once(const uint8_t *data, size_t size, bool from_static, int *
   } else {
     out = strdup("");
   }
-  if (!out)
-    abort();
+  if (!out) abort();
   return out;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  if (size == 0)
-    return 0;
-  if (size > XML_STATIC_MAX)
-    size = XML_STATIC_MAX;
+  if (size == 0) return 0;
+  if (size > XML_STATIC_MAX) size = XML_STATIC_MAX;
   int wf1, nswf1, wf2, nswf2;
   char *a = read_once(data, size, true, &wf1, &nswf1);
   char *b = read_once(data, size, false, &wf2, &nswf2);
-  if (wf1 != wf2 || nswf1 != nswf2 || strcmp(a, b))
-    abort();
+  if (wf1 != wf2 || nswf1 != nswf2 || strcmp(a, b)) abort();
   free(a);
   free(b);
   return 0;

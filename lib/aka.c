@@ -175,9 +175,8 @@ out:
   return rc;
 }
 
-mbmsec_err mbmsec_aka_auts_make(const uint8_t k[16], const uint8_t opc[16],
-                                const uint8_t rand[16], const uint8_t sqn_ms[6],
-                                uint8_t auts[14])
+mbmsec_err mbmsec_aka_auts_make(const uint8_t k[16], const uint8_t opc[16], const uint8_t rand[16],
+                                const uint8_t sqn_ms[6], uint8_t auts[14])
 {
   ENSURE(auts && sqn_ms, MBMSEC_ERR_ARG);
   mbmsec_milenage_out m; /* SQN_MS is known, so OUT1 and OUT5 come in one batch */
@@ -190,9 +189,8 @@ mbmsec_err mbmsec_aka_auts_make(const uint8_t k[16], const uint8_t opc[16],
   return rc;
 }
 
-mbmsec_err mbmsec_aka_auts_check(const uint8_t k[16], const uint8_t opc[16],
-                                 const uint8_t rand[16], const uint8_t auts[14],
-                                 uint8_t sqn_ms[6])
+mbmsec_err mbmsec_aka_auts_check(const uint8_t k[16], const uint8_t opc[16], const uint8_t rand[16],
+                                 const uint8_t auts[14], uint8_t sqn_ms[6])
 {
   ENSURE(k && opc && rand && auts && sqn_ms, MBMSEC_ERR_ARG);
   mbmsec_milenage_ctx ctx;

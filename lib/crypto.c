@@ -51,12 +51,12 @@ struct key_cache {
  * Bytes are cleansed as they are handed out; the block is dropped in a forked child (a fork
  * generation bumped by a pthread_atfork handler: getpid() is a system call on every draw),
  * so parent and child never share random values. */
-#define RAND_BLOCK 4096
+#define RAND_BLOCK      4096
 #define RAND_DIRECT_MIN 256 /* larger requests go straight to RAND_bytes */
 
 struct tls_ctx {
   uint8_t rnd[RAND_BLOCK];
-  size_t rnd_pos; /* next unused octet; RAND_BLOCK when empty */
+  size_t rnd_pos;        /* next unused octet; RAND_BLOCK when empty */
   unsigned long rnd_gen; /* g_fork_gen when the block was drawn */
   EVP_MD_CTX *md;
   EVP_MAC_CTX *mac[MD_COUNT];
@@ -141,16 +141,20 @@ void mbmsec_crypto_cleanup(void)
 size_t mbmsec_md_size(mbmsec_md md)
 {
   switch (md) {
-  case MBMSEC_MD_MD5: return 16;
-  case MBMSEC_MD_SHA1: return 20;
-  case MBMSEC_MD_SHA256: return 32;
+  case MBMSEC_MD_MD5:
+    return 16;
+  case MBMSEC_MD_SHA1:
+    return 20;
+  case MBMSEC_MD_SHA256:
+    return 32;
   }
   return 0;
 }
 
 static int key_cached(const struct key_cache *kc, const uint8_t *key, size_t len)
 {
-  return kc->valid && kc->len == len && len <= KEY_CACHE_MAX && CRYPTO_memcmp(kc->key, key, len) == 0;
+  return kc->valid && kc->len == len && len <= KEY_CACHE_MAX &&
+         CRYPTO_memcmp(kc->key, key, len) == 0;
 }
 
 static void key_remember(struct key_cache *kc, const uint8_t *key, size_t len)
@@ -176,8 +180,8 @@ mbmsec_err mbmsec_hash(mbmsec_md md, const mbmsec_iov *parts, size_t nparts, uin
   return MBMSEC_OK;
 }
 
-mbmsec_err mbmsec_hmac(mbmsec_md md, const uint8_t *key, size_t keylen,
-                       const mbmsec_iov *parts, size_t nparts, uint8_t *out)
+mbmsec_err mbmsec_hmac(mbmsec_md md, const uint8_t *key, size_t keylen, const mbmsec_iov *parts,
+                       size_t nparts, uint8_t *out)
 {
   ENSURE(md_valid(md) && out && (key || keylen == 0) && (parts || nparts == 0), MBMSEC_ERR_ARG);
   struct tls_ctx *c = ctx_get();
@@ -216,8 +220,8 @@ mbmsec_err mbmsec_aes128_ecb(const uint8_t key[16], const uint8_t *in, uint8_t *
   return MBMSEC_OK;
 }
 
-mbmsec_err mbmsec_aes128_ctr(const uint8_t key[16], const uint8_t iv[16],
-                             const uint8_t *in, uint8_t *out, size_t len)
+mbmsec_err mbmsec_aes128_ctr(const uint8_t key[16], const uint8_t iv[16], const uint8_t *in,
+                             uint8_t *out, size_t len)
 {
   ENSURE(key && iv && (len == 0 || (in && out)) && len <= (size_t)INT32_MAX, MBMSEC_ERR_ARG);
   if (len == 0) return MBMSEC_OK;
@@ -233,10 +237,7 @@ mbmsec_err mbmsec_aes128_ctr(const uint8_t key[16], const uint8_t iv[16],
   return MBMSEC_OK;
 }
 
-int mbmsec_ct_equal(const void *a, const void *b, size_t n)
-{
-  return CRYPTO_memcmp(a, b, n) == 0;
-}
+int mbmsec_ct_equal(const void *a, const void *b, size_t n) { return CRYPTO_memcmp(a, b, n) == 0; }
 
 void mbmsec_cleanse(void *p, size_t n)
 {

@@ -39,7 +39,6 @@ const char *mbmsec_digest_alg_name(mbmsec_digest_alg alg)
   return alg_ok(alg) ? ALGS[alg].name : NULL;
 }
 
-
 mbmsec_err mbmsec_digest_alg_from_name(const char *s, size_t len, mbmsec_digest_alg *alg)
 {
   ENSURE(s || len == 0, MBMSEC_ERR_DIGEST_BAD_ALGORITHM);
@@ -54,9 +53,12 @@ mbmsec_err mbmsec_digest_alg_from_name(const char *s, size_t len, mbmsec_digest_
 const char *mbmsec_digest_qop_name(mbmsec_digest_qop qop)
 {
   switch (qop) {
-  case MBMSEC_DIGEST_QOP_NONE: return "";
-  case MBMSEC_DIGEST_QOP_AUTH: return "auth";
-  case MBMSEC_DIGEST_QOP_AUTH_INT: return "auth-int";
+  case MBMSEC_DIGEST_QOP_NONE:
+    return "";
+  case MBMSEC_DIGEST_QOP_AUTH:
+    return "auth";
+  case MBMSEC_DIGEST_QOP_AUTH_INT:
+    return "auth-int";
   }
   return NULL;
 }
@@ -67,7 +69,6 @@ static bool str_ok(mbmsec_digest_str s) { return s.p != NULL || s.len == 0; }
 static mbmsec_iov iov_s(mbmsec_digest_str s) { return (mbmsec_iov){s.p ? s.p : "", s.len}; }
 static mbmsec_iov iov_c(const char *c) { return (mbmsec_iov){c, strlen(c)}; }
 static const mbmsec_iov COLON = {":", 1};
-
 
 static mbmsec_err check_input(const mbmsec_digest_input *in)
 {
@@ -92,7 +93,8 @@ static mbmsec_err hash_hex(mbmsec_md md, const mbmsec_iov *parts, size_t n, char
 {
   uint8_t d[MBMSEC_MD_MAX_SIZE];
   mbmsec_err rc = mbmsec_hash(md, parts, n, d);
-  if (rc == MBMSEC_OK) rc = mbmsec_hex_encode(d, mbmsec_md_size(md), out, MBMSEC_DIGEST_HEX_MAX + 1);
+  if (rc == MBMSEC_OK)
+    rc = mbmsec_hex_encode(d, mbmsec_md_size(md), out, MBMSEC_DIGEST_HEX_MAX + 1);
   mbmsec_cleanse(d, sizeof d);
   return rc;
 }
@@ -110,7 +112,10 @@ static mbmsec_err ha1_raw(const mbmsec_digest_input *in, char *out)
       inner[i] = (c >= 'A' && c <= 'F') ? (char)(c + 32) : c;
     }
   } else {
-    const mbmsec_iov p[] = {iov_s(in->username), COLON, iov_s(in->realm), COLON,
+    const mbmsec_iov p[] = {iov_s(in->username),
+                            COLON,
+                            iov_s(in->realm),
+                            COLON,
                             {in->password ? (const void *)in->password : "", in->password_len}};
     GUARD_OUT(hash_hex(md, p, 5, inner));
   }
@@ -149,8 +154,16 @@ static mbmsec_err kd_raw(const mbmsec_digest_input *in, const char *ha1, const c
     const mbmsec_iov p[] = {iov_c(ha1), COLON, iov_s(in->nonce), COLON, iov_c(ha2)};
     return hash_hex(md, p, 5, out);
   }
-  const mbmsec_iov p[] = {iov_c(ha1), COLON, iov_s(in->nonce), COLON, iov_s(in->nc), COLON,
-                          iov_s(in->cnonce), COLON, iov_c(mbmsec_digest_qop_name(in->qop)), COLON,
+  const mbmsec_iov p[] = {iov_c(ha1),
+                          COLON,
+                          iov_s(in->nonce),
+                          COLON,
+                          iov_s(in->nc),
+                          COLON,
+                          iov_s(in->cnonce),
+                          COLON,
+                          iov_c(mbmsec_digest_qop_name(in->qop)),
+                          COLON,
                           iov_c(ha2)};
   return hash_hex(md, p, 11, out);
 }
@@ -255,10 +268,9 @@ mbmsec_err mbmsec_digest_verify(const mbmsec_digest_input *in, mbmsec_digest_str
 }
 
 mbmsec_err mbmsec_digest_input_from_authorization(const mbmsec_digest_header *h,
-                                                  mbmsec_digest_str method,
-                                                  const uint8_t *password, size_t password_len,
-                                                  const uint8_t *body, size_t body_len,
-                                                  mbmsec_digest_input *in)
+                                                  mbmsec_digest_str method, const uint8_t *password,
+                                                  size_t password_len, const uint8_t *body,
+                                                  size_t body_len, mbmsec_digest_input *in)
 {
   ENSURE(h && in, MBMSEC_ERR_ARG);
   const uint32_t need = MBMSEC_DIGEST_F_USERNAME | MBMSEC_DIGEST_F_REALM | MBMSEC_DIGEST_F_NONCE |
@@ -316,8 +328,8 @@ static void w_name(wbuf *w, const char *name)
 /* What a quoted-string value may hold: 1 = a control character (refused), 2 = '"' or '\\'
  * (escaped). One branch-free pass classifies the whole value; most values need no escape and
  * go out in one copy. */
-static const unsigned char QV[256] = {[0 ... 8] = 1, [10 ... 31] = 1, [127] = 1, ['"'] = 2,
-                                      ['\\'] = 2};
+static const unsigned char QV[256] = {
+    [0 ... 8] = 1, [10 ... 31] = 1, [127] = 1, ['"'] = 2, ['\\'] = 2};
 
 static void w_quoted(wbuf *w, const char *name, mbmsec_digest_str v)
 {
@@ -360,7 +372,8 @@ static void w_token(wbuf *w, const char *name, const char *tok)
 
 static mbmsec_err w_finish(wbuf *w, size_t *outlen)
 {
-  if (w->err == MBMSEC_OK && w->len > MBMSEC_DIGEST_HEADER_MAX) w->err = MBMSEC_ERR_DIGEST_HEADER_TOO_LONG;
+  if (w->err == MBMSEC_OK && w->len > MBMSEC_DIGEST_HEADER_MAX)
+    w->err = MBMSEC_ERR_DIGEST_HEADER_TOO_LONG;
   if (w->err != MBMSEC_OK) {
     if (w->cap) w->p[0] = '\0';
     return w->err;
@@ -417,16 +430,17 @@ mbmsec_err mbmsec_digest_build_challenge(const mbmsec_digest_header *h, char *ou
   if (has(h, MBMSEC_DIGEST_F_STALE)) w_token(&w, "stale", h->stale ? "true" : "false");
   if (has(h, MBMSEC_DIGEST_F_ALGORITHM)) w_token(&w, "algorithm", ALGS[h->algorithm].name);
   if (has(h, MBMSEC_DIGEST_F_QOP)) {
-    const char *l = (h->qop_list & MBMSEC_DIGEST_QOPBIT_AUTH)
-                        ? ((h->qop_list & MBMSEC_DIGEST_QOPBIT_AUTH_INT) ? "auth, auth-int" : "auth")
-                        : "auth-int";
+    const char *l =
+        (h->qop_list & MBMSEC_DIGEST_QOPBIT_AUTH)
+            ? ((h->qop_list & MBMSEC_DIGEST_QOPBIT_AUTH_INT) ? "auth, auth-int" : "auth")
+            : "auth-int";
     w_quoted(&w, "qop", mbmsec_digest_s(l));
   }
   return w_finish(&w, outlen);
 }
 
-mbmsec_err mbmsec_digest_build_authorization(const mbmsec_digest_header *h, char *out,
-                                             size_t cap, size_t *outlen)
+mbmsec_err mbmsec_digest_build_authorization(const mbmsec_digest_header *h, char *out, size_t cap,
+                                             size_t *outlen)
 {
   ENSURE(h && out, MBMSEC_ERR_ARG);
   const uint32_t need = MBMSEC_DIGEST_F_USERNAME | MBMSEC_DIGEST_F_REALM | MBMSEC_DIGEST_F_NONCE |

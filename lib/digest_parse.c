@@ -13,14 +13,35 @@
 
 /* Character classes by table: every Authorization of a key request passes through here
  * (~300 octets), on the BM-SC and, for Authentication-Info, on every UE. */
-enum { C_TCHAR = 1, C_CTL = 2, C_QSPECIAL = 4 /* '"', '\\' or CTL: ends a run in a quoted string */ };
-static const unsigned char CLASS[256] = {
-    [0 ... 8] = C_CTL | C_QSPECIAL, ['\t'] = 0, [10 ... 31] = C_CTL | C_QSPECIAL,
-    [127] = C_CTL | C_QSPECIAL, ['"'] = C_QSPECIAL, ['\\'] = C_QSPECIAL,
-    ['0' ... '9'] = C_TCHAR, ['a' ... 'z'] = C_TCHAR, ['A' ... 'Z'] = C_TCHAR,
-    ['!'] = C_TCHAR, ['#'] = C_TCHAR, ['$'] = C_TCHAR, ['%'] = C_TCHAR, ['&'] = C_TCHAR,
-    ['\''] = C_TCHAR, ['*'] = C_TCHAR, ['+'] = C_TCHAR, ['-'] = C_TCHAR, ['.'] = C_TCHAR,
-    ['^'] = C_TCHAR, ['_'] = C_TCHAR, ['`'] = C_TCHAR, ['|'] = C_TCHAR, ['~'] = C_TCHAR};
+enum {
+  C_TCHAR = 1,
+  C_CTL = 2,
+  C_QSPECIAL = 4 /* '"', '\\' or CTL: ends a run in a quoted string */
+};
+static const unsigned char CLASS[256] = {[0 ... 8] = C_CTL | C_QSPECIAL,
+                                         ['\t'] = 0,
+                                         [10 ... 31] = C_CTL | C_QSPECIAL,
+                                         [127] = C_CTL | C_QSPECIAL,
+                                         ['"'] = C_QSPECIAL,
+                                         ['\\'] = C_QSPECIAL,
+                                         ['0' ... '9'] = C_TCHAR,
+                                         ['a' ... 'z'] = C_TCHAR,
+                                         ['A' ... 'Z'] = C_TCHAR,
+                                         ['!'] = C_TCHAR,
+                                         ['#'] = C_TCHAR,
+                                         ['$'] = C_TCHAR,
+                                         ['%'] = C_TCHAR,
+                                         ['&'] = C_TCHAR,
+                                         ['\''] = C_TCHAR,
+                                         ['*'] = C_TCHAR,
+                                         ['+'] = C_TCHAR,
+                                         ['-'] = C_TCHAR,
+                                         ['.'] = C_TCHAR,
+                                         ['^'] = C_TCHAR,
+                                         ['_'] = C_TCHAR,
+                                         ['`'] = C_TCHAR,
+                                         ['|'] = C_TCHAR,
+                                         ['~'] = C_TCHAR};
 static bool is_tchar(unsigned char c) { return (CLASS[c] & C_TCHAR) != 0; }
 static bool is_ctl(unsigned char c) { return (CLASS[c] & C_CTL) != 0; }
 static bool is_ows(unsigned char c) { return c == ' ' || c == '\t'; }
@@ -58,7 +79,7 @@ static mbmsec_err unexpected(const cur *c, mbmsec_err otherwise)
 
 /* One directive value as found: raw span, and whether it was quoted or had escapes. */
 typedef struct {
-  const char *raw; /* token, or the inside of the quotes */
+  const char *raw;     /* token, or the inside of the quotes */
   size_t rawlen, vlen; /* vlen: length once unescaped */
   bool quoted, escaped;
 } value;
@@ -142,21 +163,35 @@ typedef struct {
   size_t off; /* of the mbmsec_digest_str for V_QSTR */
 } directive;
 
-#define QS(n, b, f) {n, sizeof n - 1, MBMSEC_DIGEST_F_##b, V_QSTR, offsetof(mbmsec_digest_header, f)}
-#define DV(n, b, t) {n, sizeof n - 1, MBMSEC_DIGEST_F_##b, t, 0}
+#define QS(n, b, f)                                                                 \
+  {                                                                                 \
+    n, sizeof n - 1, MBMSEC_DIGEST_F_##b, V_QSTR, offsetof(mbmsec_digest_header, f) \
+  }
+#define DV(n, b, t)                            \
+  {                                            \
+    n, sizeof n - 1, MBMSEC_DIGEST_F_##b, t, 0 \
+  }
 static const directive CHALLENGE[] = {
-    QS("realm", REALM, realm), QS("domain", DOMAIN, domain), QS("nonce", NONCE, nonce),
-    QS("opaque", OPAQUE, opaque), DV("stale", STALE, V_STALE), DV("algorithm", ALGORITHM, V_ALG),
-    DV("qop", QOP, V_QOPLIST), {NULL, 0, 0, V_QSTR, 0}};
-static const directive AUTHORIZATION[] = {
-    QS("username", USERNAME, username), QS("realm", REALM, realm), QS("nonce", NONCE, nonce),
-    QS("uri", URI, uri), QS("response", RESPONSE, response), QS("cnonce", CNONCE, cnonce),
-    QS("opaque", OPAQUE, opaque), DV("algorithm", ALGORITHM, V_ALG), DV("qop", QOP, V_QOP),
-    DV("nc", NC, V_NC), {NULL, 0, 0, V_QSTR, 0}};
-static const directive AUTH_INFO[] = {
-    QS("nextnonce", NEXTNONCE, nextnonce), QS("rspauth", RSPAUTH, rspauth),
-    QS("cnonce", CNONCE, cnonce), DV("qop", QOP, V_QOP), DV("nc", NC, V_NC),
-    {NULL, 0, 0, V_QSTR, 0}};
+    QS("realm", REALM, realm),    QS("domain", DOMAIN, domain), QS("nonce", NONCE, nonce),
+    QS("opaque", OPAQUE, opaque), DV("stale", STALE, V_STALE),  DV("algorithm", ALGORITHM, V_ALG),
+    DV("qop", QOP, V_QOPLIST),    {NULL, 0, 0, V_QSTR, 0}};
+static const directive AUTHORIZATION[] = {QS("username", USERNAME, username),
+                                          QS("realm", REALM, realm),
+                                          QS("nonce", NONCE, nonce),
+                                          QS("uri", URI, uri),
+                                          QS("response", RESPONSE, response),
+                                          QS("cnonce", CNONCE, cnonce),
+                                          QS("opaque", OPAQUE, opaque),
+                                          DV("algorithm", ALGORITHM, V_ALG),
+                                          DV("qop", QOP, V_QOP),
+                                          DV("nc", NC, V_NC),
+                                          {NULL, 0, 0, V_QSTR, 0}};
+static const directive AUTH_INFO[] = {QS("nextnonce", NEXTNONCE, nextnonce),
+                                      QS("rspauth", RSPAUTH, rspauth),
+                                      QS("cnonce", CNONCE, cnonce),
+                                      DV("qop", QOP, V_QOP),
+                                      DV("nc", NC, V_NC),
+                                      {NULL, 0, 0, V_QSTR, 0}};
 #undef QS
 #undef DV
 
@@ -176,8 +211,10 @@ static mbmsec_err parse_qop_list(mbmsec_digest_str v, unsigned *mask)
     ENSURE(n > 0, MBMSEC_ERR_DIGEST_BAD_QOP);
     skip_ows(&c);
     ENSURE(at_end(&c) || peek(&c) == ',', MBMSEC_ERR_DIGEST_BAD_QOP);
-    if (eq(t, n, "auth")) *mask |= MBMSEC_DIGEST_QOPBIT_AUTH;
-    else if (eq(t, n, "auth-int")) *mask |= MBMSEC_DIGEST_QOPBIT_AUTH_INT;
+    if (eq(t, n, "auth"))
+      *mask |= MBMSEC_DIGEST_QOPBIT_AUTH;
+    else if (eq(t, n, "auth-int"))
+      *mask |= MBMSEC_DIGEST_QOPBIT_AUTH_INT;
   }
   ENSURE(*mask != 0, MBMSEC_ERR_DIGEST_BAD_QOP);
   return MBMSEC_OK;
@@ -197,9 +234,12 @@ static mbmsec_err apply(mbmsec_digest_header *h, size_t *arena_used, const direc
     GUARD(mbmsec_digest_alg_from_name(s.p, s.len, &h->algorithm));
     break;
   case V_STALE:
-    if (mbmsec_ascii_ieq(s.p, s.len, "true")) h->stale = true;
-    else if (mbmsec_ascii_ieq(s.p, s.len, "false")) h->stale = false;
-    else return MBMSEC_ERR_DIGEST_BAD_STALE;
+    if (mbmsec_ascii_ieq(s.p, s.len, "true"))
+      h->stale = true;
+    else if (mbmsec_ascii_ieq(s.p, s.len, "false"))
+      h->stale = false;
+    else
+      return MBMSEC_ERR_DIGEST_BAD_STALE;
     break;
   case V_NC:
     ENSURE(s.len == 8 && mbmsec_hex_digits(s.p, 8), MBMSEC_ERR_DIGEST_BAD_NC);
@@ -214,9 +254,12 @@ static mbmsec_err apply(mbmsec_digest_header *h, size_t *arena_used, const direc
     ENSURE(h->nc_value != 0, MBMSEC_ERR_DIGEST_BAD_NC);
     break;
   case V_QOP:
-    if (eq(s.p, s.len, "auth")) h->qop = MBMSEC_DIGEST_QOP_AUTH;
-    else if (eq(s.p, s.len, "auth-int")) h->qop = MBMSEC_DIGEST_QOP_AUTH_INT;
-    else return MBMSEC_ERR_DIGEST_BAD_QOP;
+    if (eq(s.p, s.len, "auth"))
+      h->qop = MBMSEC_DIGEST_QOP_AUTH;
+    else if (eq(s.p, s.len, "auth-int"))
+      h->qop = MBMSEC_DIGEST_QOP_AUTH_INT;
+    else
+      return MBMSEC_ERR_DIGEST_BAD_QOP;
     break;
   case V_QOPLIST:
     GUARD(parse_qop_list(s, &h->qop_list));
@@ -241,7 +284,8 @@ static mbmsec_err parse_list(cur *c, const directive *table, mbmsec_digest_heade
     }
     const char *name = (const char *)c->s + c->pos;
     size_t nlen = take_token(c);
-    if (nlen == 0) return unexpected(c, peek(c) == '=' ? MBMSEC_ERR_DIGEST_SYNTAX : MBMSEC_ERR_DIGEST_BAD_TOKEN);
+    if (nlen == 0)
+      return unexpected(c, peek(c) == '=' ? MBMSEC_ERR_DIGEST_SYNTAX : MBMSEC_ERR_DIGEST_BAD_TOKEN);
     ENSURE(nlen <= MBMSEC_DIGEST_NAME_MAX, MBMSEC_ERR_DIGEST_UNKNOWN_DIRECTIVE);
     if (!at_end(c) && !is_ows(peek(c)) && peek(c) != '=' && peek(c) != ',')
       return unexpected(c, peek(c) == '"' ? MBMSEC_ERR_DIGEST_SYNTAX : MBMSEC_ERR_DIGEST_BAD_TOKEN);
@@ -273,7 +317,8 @@ static mbmsec_err check_hexval(mbmsec_digest_str v, size_t want)
   return MBMSEC_OK;
 }
 
-static mbmsec_err check_required(mbmsec_digest_kind kind, unsigned flags, const mbmsec_digest_header *h)
+static mbmsec_err check_required(mbmsec_digest_kind kind, unsigned flags,
+                                 const mbmsec_digest_header *h)
 {
   switch (kind) {
   case MBMSEC_DIGEST_WWW_AUTHENTICATE:
@@ -287,7 +332,8 @@ static mbmsec_err check_required(mbmsec_digest_kind kind, unsigned flags, const 
     if (has(h, MBMSEC_DIGEST_F_QOP))
       ENSURE(has(h, MBMSEC_DIGEST_F_NC | MBMSEC_DIGEST_F_CNONCE), MBMSEC_ERR_DIGEST_MISSING);
     else
-      ENSURE(!(h->present & (MBMSEC_DIGEST_F_NC | MBMSEC_DIGEST_F_CNONCE)), MBMSEC_ERR_DIGEST_BAD_QOP);
+      ENSURE(!(h->present & (MBMSEC_DIGEST_F_NC | MBMSEC_DIGEST_F_CNONCE)),
+             MBMSEC_ERR_DIGEST_BAD_QOP);
     const bool lenient = (flags & MBMSEC_DIGEST_LENIENT_EMPTY) != 0;
     ENSURE(h->username.len > 0 && h->uri.len > 0, MBMSEC_ERR_DIGEST_EMPTY);
     ENSURE(!has(h, MBMSEC_DIGEST_F_CNONCE) || h->cnonce.len > 0, MBMSEC_ERR_DIGEST_EMPTY);
@@ -310,8 +356,8 @@ static mbmsec_err check_required(mbmsec_digest_kind kind, unsigned flags, const 
   return MBMSEC_ERR_ARG;
 }
 
-mbmsec_err mbmsec_digest_parse(mbmsec_digest_kind kind, const char *s, size_t len,
-                               unsigned flags, mbmsec_digest_header *h)
+mbmsec_err mbmsec_digest_parse(mbmsec_digest_kind kind, const char *s, size_t len, unsigned flags,
+                               mbmsec_digest_header *h)
 {
   ENSURE(h && (s || len == 0), MBMSEC_ERR_ARG);
   ENSURE((unsigned)kind <= MBMSEC_DIGEST_AUTHENTICATION_INFO, MBMSEC_ERR_ARG);

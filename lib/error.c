@@ -3,7 +3,9 @@
 const char *mbmsec_strerror(mbmsec_err err)
 {
   switch (err) {
-#define MBMSEC_ERR_TEXT_(name, value, text) case name: return text;
+#define MBMSEC_ERR_TEXT_(name, value, text) \
+  case name:                                \
+    return text;
     MBMSEC_ERROR_LIST(MBMSEC_ERR_TEXT_)
 #undef MBMSEC_ERR_TEXT_
   }
@@ -13,7 +15,9 @@ const char *mbmsec_strerror(mbmsec_err err)
 const char *mbmsec_errname(mbmsec_err err)
 {
   switch (err) {
-#define MBMSEC_ERR_NAME_(name, value, text) case name: return #name;
+#define MBMSEC_ERR_NAME_(name, value, text) \
+  case name:                                \
+    return #name;
     MBMSEC_ERROR_LIST(MBMSEC_ERR_NAME_)
 #undef MBMSEC_ERR_NAME_
   }

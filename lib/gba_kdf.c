@@ -18,8 +18,8 @@ typedef struct {
 static const uint8_t UA_MBMS[MBMSEC_GBA_UA_PROTO_LEN] = MBMSEC_MBMS_UA_PROTO_ID;
 static const uint8_t UA_TMPI[MBMSEC_GBA_UA_PROTO_LEN] = MBMSEC_GBA_TMPI_PROTO_ID;
 
-static mbmsec_err kdf(const uint8_t *key, size_t key_len, uint8_t fc, const kdf_param *p,
-                      size_t n, uint8_t out[MBMSEC_GBA_KEY_LEN])
+static mbmsec_err kdf(const uint8_t *key, size_t key_len, uint8_t fc, const kdf_param *p, size_t n,
+                      uint8_t out[MBMSEC_GBA_KEY_LEN])
 {
   ENSURE(out && (key || key_len == 0) && p, MBMSEC_ERR_ARG);
   ENSURE(n >= 1 && n <= MBMSEC_GBA_KDF_PARAMS_MAX, MBMSEC_ERR_ARG);
@@ -74,7 +74,7 @@ mbmsec_err mbmsec_gba_naf_id(const char *fqdn, size_t fqdn_len, const uint8_t *u
 
 /* Ks_NAF (and the TMPI key) with NAF_Id given as its two halves. */
 static mbmsec_err derive_ks_naf(const uint8_t *ks, const uint8_t *rand, const char *impi,
-                              size_t impi_len, mbmsec_iov naf_a, mbmsec_iov naf_b, uint8_t *out)
+                                size_t impi_len, mbmsec_iov naf_a, mbmsec_iov naf_b, uint8_t *out)
 {
   ENSURE(ks && rand, MBMSEC_ERR_ARG);
   static const char P0[] = MBMSEC_GBA_P0_GBA_ME;
@@ -92,8 +92,8 @@ mbmsec_err mbmsec_gba_ks_naf(const uint8_t ks[MBMSEC_GBA_KS_LEN],
                              size_t impi_len, const uint8_t *naf_id, size_t naf_id_len,
                              uint8_t ks_naf[MBMSEC_GBA_KEY_LEN])
 {
-  return derive_ks_naf(ks, rand, impi, impi_len, (mbmsec_iov){naf_id, naf_id_len}, (mbmsec_iov){NULL, 0},
-                ks_naf);
+  return derive_ks_naf(ks, rand, impi, impi_len, (mbmsec_iov){naf_id, naf_id_len},
+                       (mbmsec_iov){NULL, 0}, ks_naf);
 }
 
 mbmsec_err mbmsec_gba_ks_naf_fqdn(const uint8_t ks[MBMSEC_GBA_KS_LEN],
@@ -102,7 +102,8 @@ mbmsec_err mbmsec_gba_ks_naf_fqdn(const uint8_t ks[MBMSEC_GBA_KS_LEN],
                                   const uint8_t *ua_proto, uint8_t ks_naf[MBMSEC_GBA_KEY_LEN])
 {
   return derive_ks_naf(ks, rand, impi, impi_len, (mbmsec_iov){fqdn, fqdn_len},
-                (mbmsec_iov){ua_proto ? ua_proto : UA_MBMS, MBMSEC_GBA_UA_PROTO_LEN}, ks_naf);
+                       (mbmsec_iov){ua_proto ? ua_proto : UA_MBMS, MBMSEC_GBA_UA_PROTO_LEN},
+                       ks_naf);
 }
 
 mbmsec_err mbmsec_gba_mrk_muk(const uint8_t ks_naf[MBMSEC_GBA_KEY_LEN], mbmsec_mrk_muk_mode mode,
@@ -139,17 +140,22 @@ out:
 mbmsec_err mbmsec_gba_mode_parse(const char *s, mbmsec_mrk_muk_mode *mode)
 {
   ENSURE(s && mode, MBMSEC_ERR_ARG);
-  if (!strcmp(s, "kdf")) *mode = MBMSEC_MRK_MUK_KDF;
-  else if (!strcmp(s, "none")) *mode = MBMSEC_MRK_MUK_NONE;
-  else return MBMSEC_ERR_ARG;
+  if (!strcmp(s, "kdf"))
+    *mode = MBMSEC_MRK_MUK_KDF;
+  else if (!strcmp(s, "none"))
+    *mode = MBMSEC_MRK_MUK_NONE;
+  else
+    return MBMSEC_ERR_ARG;
   return MBMSEC_OK;
 }
 
 const char *mbmsec_gba_mode_name(mbmsec_mrk_muk_mode mode)
 {
   switch (mode) {
-  case MBMSEC_MRK_MUK_KDF: return "kdf";
-  case MBMSEC_MRK_MUK_NONE: return "none";
+  case MBMSEC_MRK_MUK_KDF:
+    return "kdf";
+  case MBMSEC_MRK_MUK_NONE:
+    return "none";
   }
   return "?";
 }
@@ -188,7 +194,7 @@ mbmsec_err mbmsec_gba_tmpi(const uint8_t ks[MBMSEC_GBA_KS_LEN],
   uint8_t k[MBMSEC_GBA_KEY_LEN];
   size_t n = 0;
   mbmsec_err rc = derive_ks_naf(ks, rand, impi, impi_len, (mbmsec_iov){bsf_fqdn, bsf_len},
-                         (mbmsec_iov){UA_TMPI, MBMSEC_GBA_UA_PROTO_LEN}, k);
+                                (mbmsec_iov){UA_TMPI, MBMSEC_GBA_UA_PROTO_LEN}, k);
   if (rc == MBMSEC_OK) rc = mbmsec_b64_encode(k, MBMSEC_GBA_TMPI_KEY_OCTETS, out, cap, &n);
   mbmsec_cleanse(k, sizeof k);
   if (rc != MBMSEC_OK) return rc;

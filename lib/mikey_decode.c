@@ -157,11 +157,21 @@ mbmsec_err mbmsec_mikey_decode(const uint8_t *buf, size_t len, mbmsec_mikey_msg 
     mbmsec_mikey_payload *pl;
     ENSURE(m->n_payloads < MBMSEC_MIKEY_MAX_PAYLOADS, MBMSEC_ERR_MIKEY_TOO_MANY);
     switch (type) {
-    case MBMSEC_MIKEY_PT_T: ENSURE(seen_t++ == 0, MBMSEC_ERR_MIKEY_DUP_PAYLOAD); break;
-    case MBMSEC_MIKEY_PT_RAND: ENSURE(seen_rand++ == 0, MBMSEC_ERR_MIKEY_DUP_PAYLOAD); break;
-    case MBMSEC_MIKEY_PT_KEMAC: ENSURE(seen_kemac++ == 0, MBMSEC_ERR_MIKEY_DUP_PAYLOAD); break;
-    case MBMSEC_MIKEY_PT_V: ENSURE(seen_v++ == 0, MBMSEC_ERR_MIKEY_DUP_PAYLOAD); break;
-    case MBMSEC_MIKEY_PT_ID: ENSURE(n_id++ < 2, MBMSEC_ERR_MIKEY_DUP_PAYLOAD); break; /* IDi, IDr */
+    case MBMSEC_MIKEY_PT_T:
+      ENSURE(seen_t++ == 0, MBMSEC_ERR_MIKEY_DUP_PAYLOAD);
+      break;
+    case MBMSEC_MIKEY_PT_RAND:
+      ENSURE(seen_rand++ == 0, MBMSEC_ERR_MIKEY_DUP_PAYLOAD);
+      break;
+    case MBMSEC_MIKEY_PT_KEMAC:
+      ENSURE(seen_kemac++ == 0, MBMSEC_ERR_MIKEY_DUP_PAYLOAD);
+      break;
+    case MBMSEC_MIKEY_PT_V:
+      ENSURE(seen_v++ == 0, MBMSEC_ERR_MIKEY_DUP_PAYLOAD);
+      break;
+    case MBMSEC_MIKEY_PT_ID:
+      ENSURE(n_id++ < 2, MBMSEC_ERR_MIKEY_DUP_PAYLOAD);
+      break; /* IDi, IDr */
     case MBMSEC_MIKEY_PT_SP:
       ENSURE(m->hdr.map_type != MBMSEC_MIKEY_MAP_EMPTY, MBMSEC_ERR_MIKEY_SP_EMPTY_MAP);
       break;
@@ -201,7 +211,8 @@ mbmsec_err mbmsec_mikey_keydata_decode(const uint8_t *buf, size_t len, mbmsec_mi
     k = &kd[i];
     memset(k, 0, sizeof *k);
     GUARD(mbmsec_rd_u8(&rd, &next));
-    ENSURE(next == MBMSEC_MIKEY_PT_KEYDATA || next == MBMSEC_MIKEY_PT_LAST, MBMSEC_ERR_MIKEY_KD_NEXT);
+    ENSURE(next == MBMSEC_MIKEY_PT_KEYDATA || next == MBMSEC_MIKEY_PT_LAST,
+           MBMSEC_ERR_MIKEY_KD_NEXT);
     GUARD(mbmsec_rd_u8(&rd, &tkv));
     k->type = (uint8_t)(tkv >> 4);
     k->kv = (uint8_t)(tkv & 0x0f);
@@ -231,10 +242,8 @@ mbmsec_err mbmsec_mikey_keydata_decode(const uint8_t *buf, size_t len, mbmsec_mi
 
 int mbmsec_mikey_find(const mbmsec_mikey_msg *m, uint8_t type, int from)
 {
-  if (m == NULL || from < 0)
-    return -1;
+  if (m == NULL || from < 0) return -1;
   for (int i = from; i < m->n_payloads; i++)
-    if (m->p[i].type == type)
-      return i;
+    if (m->p[i].type == type) return i;
   return -1;
 }

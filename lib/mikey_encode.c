@@ -62,8 +62,7 @@ static mbmsec_err enc_payload(mbmsec_wr *wr, const mbmsec_mikey_payload *pl, uin
   case MBMSEC_MIKEY_PT_SP: {
     size_t plen = 0;
     ENSURE(pl->u.sp.n_params <= MBMSEC_MIKEY_MAX_SP_PARAMS, MBMSEC_ERR_MIKEY_TOO_MANY);
-    for (uint8_t i = 0; i < pl->u.sp.n_params; i++)
-      plen += 2u + pl->u.sp.params[i].len;
+    for (uint8_t i = 0; i < pl->u.sp.n_params; i++) plen += 2u + pl->u.sp.params[i].len;
     ENSURE(plen <= UINT16_MAX, MBMSEC_ERR_LENGTH);
     GUARD(mbmsec_wr_u8(wr, pl->u.sp.policy_no));
     GUARD(mbmsec_wr_u8(wr, pl->u.sp.prot_type));
@@ -95,8 +94,7 @@ static mbmsec_err enc_payload(mbmsec_wr *wr, const mbmsec_mikey_payload *pl, uin
       size_t klen = 0;
       ENSURE(pl->u.ext.n_keyids <= MBMSEC_MIKEY_MAX_KEYIDS, MBMSEC_ERR_MIKEY_TOO_MANY);
       ENSURE(pl->u.ext.n_keyids > 0, MBMSEC_ERR_MIKEY_EMPTY);
-      for (uint8_t i = 0; i < pl->u.ext.n_keyids; i++)
-        klen += 2u + pl->u.ext.keyids[i].len;
+      for (uint8_t i = 0; i < pl->u.ext.n_keyids; i++) klen += 2u + pl->u.ext.keyids[i].len;
       GUARD(mbmsec_wr_u16(wr, (uint16_t)klen)); /* at most 8 * 257 */
       for (uint8_t i = 0; i < pl->u.ext.n_keyids; i++) {
         const mbmsec_mikey_keyid *k = &pl->u.ext.keyids[i];
@@ -168,7 +166,8 @@ mbmsec_err mbmsec_mikey_keydata_encode(const mbmsec_mikey_keydata *kd, size_t n,
       GUARD(mbmsec_wr_u8(&wr, k->spi_len));
       GUARD(mbmsec_wr_bytes(&wr, k->spi, k->spi_len));
     } else if (k->kv == MBMSEC_MIKEY_KV_INTERVAL) {
-      ENSURE((k->vf != NULL || k->vf_len == 0) && (k->vt != NULL || k->vt_len == 0), MBMSEC_ERR_ARG);
+      ENSURE((k->vf != NULL || k->vf_len == 0) && (k->vt != NULL || k->vt_len == 0),
+             MBMSEC_ERR_ARG);
       GUARD(mbmsec_wr_u8(&wr, k->vf_len));
       GUARD(mbmsec_wr_bytes(&wr, k->vf, k->vf_len));
       GUARD(mbmsec_wr_u8(&wr, k->vt_len));

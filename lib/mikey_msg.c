@@ -12,16 +12,23 @@
 /* Largest plaintext key data chain the profile sends: 36 octets (MTK); anything longer than
  * this is not a profile message. */
 #define KD_PLAIN_MAX 64
-#define MSK_KD_LEN 26
-#define MTK_KD_LEN 36
+#define MSK_KD_LEN   26
+#define MTK_KD_LEN   36
 
 static const mbmsec_mikey_opts no_opts;
 
 static uint16_t be16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static void put16(uint8_t *p, uint16_t v)
+{
+  p[0] = (uint8_t)(v >> 8);
+  p[1] = (uint8_t)v;
+}
 static void put32(uint8_t *p, uint32_t v)
 {
-  p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+  p[0] = (uint8_t)(v >> 24);
+  p[1] = (uint8_t)(v >> 16);
+  p[2] = (uint8_t)(v >> 8);
+  p[3] = (uint8_t)v;
 }
 
 /* KEMAC AES-CM-128 en/decryption (symmetric). */
@@ -30,8 +37,7 @@ static mbmsec_err kemac_crypt(const mbmsec_mikey_keys *k, uint32_t csb_id, uint3
 {
   uint8_t ts[8], iv[16];
   mbmsec_err rc;
-  if (n == 0)
-    return MBMSEC_OK;
+  if (n == 0) return MBMSEC_OK;
   mbmsec_mikey_counter_ts(counter, ts);
   mbmsec_mikey_kemac_iv(k->salt_key, csb_id, ts, iv);
   rc = mbmsec_aes128_ctr(k->encr_key, iv, in, out, n);
@@ -80,8 +86,7 @@ static mbmsec_err build(const build_in *b, const uint8_t *psk, size_t psk_len,
   }
   GUARD_OUT(mbmsec_mikey_psk_keys(psk, psk_len, csb_id, rnd, sizeof rnd, &keys));
   if (opts->test_null_encr) {
-    if (b->plain_len)
-      memcpy(encr, b->plain, b->plain_len);
+    if (b->plain_len) memcpy(encr, b->plain, b->plain_len);
   } else {
     GUARD_OUT(kemac_crypt(&keys, csb_id, b->counter, b->plain, encr, b->plain_len));
   }
@@ -123,10 +128,12 @@ static mbmsec_err build(const build_in *b, const uint8_t *psk, size_t psk_len,
   }
   pl = &m.p[m.n_payloads++];
   pl->type = MBMSEC_MIKEY_PT_KEMAC;
-  pl->u.kemac.encr_alg = opts->test_null_encr ? MBMSEC_MIKEY_ENCR_NULL : MBMSEC_MIKEY_ENCR_AES_CM_128;
+  pl->u.kemac.encr_alg =
+      opts->test_null_encr ? MBMSEC_MIKEY_ENCR_NULL : MBMSEC_MIKEY_ENCR_AES_CM_128;
   pl->u.kemac.encr_len = (uint16_t)b->plain_len;
   pl->u.kemac.encr = encr;
-  pl->u.kemac.mac_alg = opts->test_null_mac ? MBMSEC_MIKEY_MAC_NULL : MBMSEC_MIKEY_MAC_HMAC_SHA1_160;
+  pl->u.kemac.mac_alg =
+      opts->test_null_mac ? MBMSEC_MIKEY_MAC_NULL : MBMSEC_MIKEY_MAC_HMAC_SHA1_160;
   pl->u.kemac.mac = NULL; /* zeros, filled below */
   GUARD_OUT(mbmsec_mikey_encode(&m, out, cap, &n));
   if (!opts->test_null_mac) {
@@ -244,8 +251,9 @@ typedef struct {
 static mbmsec_err parse_profile(const uint8_t *msg, size_t len, int is_mtk,
                                 const mbmsec_mikey_opts *opts, parsed *ps)
 {
-  static const uint8_t msk_layout[] = {MBMSEC_MIKEY_PT_EXT, MBMSEC_MIKEY_PT_T, MBMSEC_MIKEY_PT_RAND,
-                                       MBMSEC_MIKEY_PT_ID, MBMSEC_MIKEY_PT_ID, MBMSEC_MIKEY_PT_KEMAC};
+  static const uint8_t msk_layout[] = {MBMSEC_MIKEY_PT_EXT,  MBMSEC_MIKEY_PT_T,
+                                       MBMSEC_MIKEY_PT_RAND, MBMSEC_MIKEY_PT_ID,
+                                       MBMSEC_MIKEY_PT_ID,   MBMSEC_MIKEY_PT_KEMAC};
   static const uint8_t mtk_layout[] = {MBMSEC_MIKEY_PT_EXT, MBMSEC_MIKEY_PT_T, MBMSEC_MIKEY_PT_RAND,
                                        MBMSEC_MIKEY_PT_KEMAC};
   const uint8_t *layout = is_mtk ? mtk_layout : msk_layout;
@@ -256,8 +264,7 @@ static mbmsec_err parse_profile(const uint8_t *msg, size_t len, int is_mtk,
   ENSURE(h->n_cs == 0 && h->map_type == MBMSEC_MIKEY_MAP_TYPE, MBMSEC_ERR_MIKEY_NCS);
   ENSURE(!is_mtk || h->v_flag == 0, MBMSEC_ERR_MIKEY_V_FLAG);
   ENSURE(ps->m.n_payloads == nl, MBMSEC_ERR_MIKEY_LAYOUT);
-  for (size_t i = 0; i < nl; i++)
-    ENSURE(ps->m.p[i].type == layout[i], MBMSEC_ERR_MIKEY_LAYOUT);
+  for (size_t i = 0; i < nl; i++) ENSURE(ps->m.p[i].type == layout[i], MBMSEC_ERR_MIKEY_LAYOUT);
   ps->ext = &ps->m.p[0];
   ps->t = &ps->m.p[1];
   ps->rand = &ps->m.p[2];
@@ -284,7 +291,8 @@ static mbmsec_err parse_profile(const uint8_t *msg, size_t len, int is_mtk,
   ps->counter = (uint32_t)ps->t->u.t.value;
   ENSURE(ps->rand->u.rand.len == MBMSEC_MIKEY_RAND_LEN, MBMSEC_ERR_MIKEY_RAND_LEN);
   if (!is_mtk) {
-    ENSURE(ps->idi->u.id.id_type == MBMSEC_MIKEY_ID_NAI && ps->idr->u.id.id_type == MBMSEC_MIKEY_ID_NAI,
+    ENSURE(ps->idi->u.id.id_type == MBMSEC_MIKEY_ID_NAI &&
+               ps->idr->u.id.id_type == MBMSEC_MIKEY_ID_NAI,
            MBMSEC_ERR_MIKEY_ID_TYPE);
     ENSURE(ps->idi->u.id.len >= 1 && ps->idi->u.id.len <= MBMSEC_MIKEY_ID_MAX &&
                ps->idr->u.id.len >= 1 && ps->idr->u.id.len <= MBMSEC_MIKEY_ID_MAX,
@@ -316,15 +324,15 @@ static mbmsec_err auth_decrypt(const uint8_t *msg, size_t len, const parsed *ps,
                                   ps->rand->u.rand.len, &keys));
   if (ps->kemac->u.kemac.mac_alg == MBMSEC_MIKEY_MAC_HMAC_SHA1_160) {
     uint8_t mac[MBMSEC_MIKEY_MAC_LEN];
-    mbmsec_iov iov = {msg, len - MBMSEC_MIKEY_MAC_LEN}; /* KEMAC is last, its MAC ends the message */
+    mbmsec_iov iov = {msg,
+                      len - MBMSEC_MIKEY_MAC_LEN}; /* KEMAC is last, its MAC ends the message */
     GUARD_OUT(mbmsec_hmac(MBMSEC_MD_SHA1, keys.auth_key, sizeof keys.auth_key, &iov, 1, mac));
     ENSURE_OUT(mbmsec_ct_equal(mac, ps->kemac->u.kemac.mac, sizeof mac), MBMSEC_ERR_MIKEY_MAC);
   }
   ENSURE_OUT(ps->counter > psk->counter, MBMSEC_ERR_MIKEY_REPLAY);
   ENSURE_OUT(n <= KD_PLAIN_MAX, MBMSEC_ERR_MIKEY_KEYDATA);
   if (ps->kemac->u.kemac.encr_alg == MBMSEC_MIKEY_ENCR_NULL) {
-    if (n)
-      memcpy(plain, ps->kemac->u.kemac.encr, n);
+    if (n) memcpy(plain, ps->kemac->u.kemac.encr, n);
   } else {
     GUARD_OUT(kemac_crypt(&keys, csb_id, ps->counter, ps->kemac->u.kemac.encr, plain, n));
   }
@@ -374,20 +382,21 @@ mbmsec_err mbmsec_mikey_msk_verify(const uint8_t *msg, size_t len, mbmsec_mikey_
   ENSURE(msg != NULL && key_cb != NULL && info != NULL, MBMSEC_ERR_ARG);
   memset(info, 0, sizeof *info);
   memset(&psk, 0, sizeof psk);
-  if (!opts)
-    opts = &no_opts;
+  if (!opts) opts = &no_opts;
   GUARD_OUT(open_msg(msg, len, 0, key_cb, ctx, opts, &ps, &psk, plain, &plain_len));
   if (plain_len == MBMSEC_MIKEY_PULL_ENCR_LEN) {
     info->pull = 1;
   } else {
     GUARD_OUT(mbmsec_mikey_keydata_decode(plain, plain_len, &kd, 1, &nkd));
     ENSURE_OUT(kd.type == MBMSEC_MIKEY_MSK_KD_TYPE && kd.kv == MBMSEC_MIKEY_KV_INTERVAL &&
-                   kd.key_len == MBMSEC_MBMS_MSK_LEN && kd.vf_len == MBMSEC_MTK_ID_LEN && kd.vt_len == MBMSEC_MTK_ID_LEN,
+                   kd.key_len == MBMSEC_MBMS_MSK_LEN && kd.vf_len == MBMSEC_MTK_ID_LEN &&
+                   kd.vt_len == MBMSEC_MTK_ID_LEN,
                MBMSEC_ERR_MIKEY_KEYDATA);
     info->vf = be16(kd.vf);
     info->vt = be16(kd.vt);
     ENSURE_OUT(info->vf <= info->vt, MBMSEC_ERR_MIKEY_INTERVAL);
-    ENSURE_OUT(mbmsec_msk_id_keynum(ps.msk_id) != MBMSEC_MSK_KEYNUM_RESERVED, MBMSEC_ERR_MIKEY_KEYNUM);
+    ENSURE_OUT(mbmsec_msk_id_keynum(ps.msk_id) != MBMSEC_MSK_KEYNUM_RESERVED,
+               MBMSEC_ERR_MIKEY_KEYNUM);
     memcpy(info->msk, kd.key, MBMSEC_MBMS_MSK_LEN);
   }
   info->csb_id = ps.m.hdr.csb_id;
@@ -401,8 +410,7 @@ mbmsec_err mbmsec_mikey_msk_verify(const uint8_t *msg, size_t len, mbmsec_mikey_
   memcpy(info->idr, ps.idr->u.id.data, ps.idr->u.id.len);
   info->idr_len = ps.idr->u.id.len;
 out:
-  if (rc != MBMSEC_OK)
-    mbmsec_mikey_msk_info_cleanse(info);
+  if (rc != MBMSEC_OK) mbmsec_mikey_msk_info_cleanse(info);
   mbmsec_cleanse(plain, sizeof plain);
   mbmsec_cleanse(&psk, sizeof psk);
   return rc;
@@ -423,8 +431,7 @@ mbmsec_err mbmsec_mikey_mtk_verify(const uint8_t *msg, size_t len, mbmsec_mikey_
   ENSURE(msg != NULL && key_cb != NULL && info != NULL, MBMSEC_ERR_ARG);
   memset(info, 0, sizeof *info);
   memset(&psk, 0, sizeof psk);
-  if (!opts)
-    opts = &no_opts;
+  if (!opts) opts = &no_opts;
   GUARD_OUT(open_msg(msg, len, 1, key_cb, ctx, opts, &ps, &psk, plain, &plain_len));
   GUARD_OUT(mbmsec_mikey_keydata_decode(plain, plain_len, &kd, 1, &nkd));
   ENSURE_OUT(kd.type == MBMSEC_MIKEY_MTK_KD_TYPE && kd.kv == MBMSEC_MIKEY_KV_NULL &&
@@ -444,8 +451,7 @@ mbmsec_err mbmsec_mikey_mtk_verify(const uint8_t *msg, size_t len, mbmsec_mikey_
   memcpy(info->mtk, kd.key, MBMSEC_MBMS_MTK_LEN);
   memcpy(info->salt, kd.salt, MBMSEC_MBMS_MTK_SALT_LEN);
 out:
-  if (rc != MBMSEC_OK)
-    mbmsec_mikey_mtk_info_cleanse(info);
+  if (rc != MBMSEC_OK) mbmsec_mikey_mtk_info_cleanse(info);
   mbmsec_cleanse(plain, sizeof plain);
   mbmsec_cleanse(&psk, sizeof psk);
   return rc;
@@ -491,7 +497,7 @@ mbmsec_err mbmsec_mikey_ver_build(const mbmsec_mikey_msk_info *a, const uint8_t 
   m.hdr.data_type = MBMSEC_MIKEY_DT_PSK_VERIFY;
   m.hdr.prf = MBMSEC_MIKEY_PRF_MIKEY1;
   m.hdr.csb_id = a->csb_id;
-  m.hdr.n_cs = 0;                /* copied from the MSK message (profile: 0) */
+  m.hdr.n_cs = 0; /* copied from the MSK message (profile: 0) */
   m.hdr.map_type = MBMSEC_MIKEY_MAP_TYPE;
   pl = &m.p[m.n_payloads++];
   pl->type = MBMSEC_MIKEY_PT_T;
@@ -540,7 +546,8 @@ mbmsec_err mbmsec_mikey_ver_verify(const uint8_t *msg, size_t len, const uint8_t
   }
   ENSURE(t->u.t.ts_type == MBMSEC_MIKEY_TS_COUNTER, MBMSEC_ERR_MIKEY_TS_TYPE);
   ENSURE(v->u.v.auth_alg == MBMSEC_MIKEY_MAC_HMAC_SHA1_160, MBMSEC_ERR_MIKEY_NULL_ALG);
-  ENSURE(m.hdr.csb_id == sent->csb_id && t->u.t.value == sent->counter, MBMSEC_ERR_MIKEY_VER_MISMATCH);
+  ENSURE(m.hdr.csb_id == sent->csb_id && t->u.t.value == sent->counter,
+         MBMSEC_ERR_MIKEY_VER_MISMATCH);
   if (id)
     ENSURE(id->u.id.len == idr_len && memcmp(id->u.id.data, idr, idr_len) == 0,
            MBMSEC_ERR_MIKEY_VER_MISMATCH);
@@ -552,12 +559,10 @@ mbmsec_err mbmsec_mikey_ver_verify(const uint8_t *msg, size_t len, const uint8_t
 
 void mbmsec_mikey_msk_info_cleanse(mbmsec_mikey_msk_info *info)
 {
-  if (info)
-    mbmsec_cleanse(info, sizeof *info);
+  if (info) mbmsec_cleanse(info, sizeof *info);
 }
 
 void mbmsec_mikey_mtk_info_cleanse(mbmsec_mikey_mtk_info *info)
 {
-  if (info)
-    mbmsec_cleanse(info, sizeof *info);
+  if (info) mbmsec_cleanse(info, sizeof *info);
 }

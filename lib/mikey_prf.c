@@ -11,8 +11,8 @@
 #include "mbmsec/crypto.h"
 #include "mbmsec/profile.h"
 
-#define PIECE_LEN 32 /* 256 bits: half the SHA-1 input block */
-#define SHA1_LEN 20  /* 160 bits: one P block */
+#define PIECE_LEN    32   /* 256 bits: half the SHA-1 input block */
+#define SHA1_LEN     20   /* 160 bits: one P block */
 #define PSK_LABEL_CS 0xFF /* the cs_id slot of a 4.1.4 label */
 #define RAND_MIN_LEN 16   /* 4.1.1: RAND is at least 128 bits */
 
@@ -121,7 +121,8 @@ void mbmsec_mikey_kemac_iv(const uint8_t salt_key[MIKEY_SALT_KEY_LEN], uint32_t 
 void mbmsec_mikey_counter_ts(uint32_t counter, uint8_t ts[8])
 {
   memset(ts, 0, MBMSEC_MIKEY_TS_COUNTER_IV_PAD);
-  for (int i = 0; i < 4; i++) ts[MBMSEC_MIKEY_TS_COUNTER_IV_PAD + i] = (uint8_t)(counter >> (24 - 8 * i));
+  for (int i = 0; i < 4; i++)
+    ts[MBMSEC_MIKEY_TS_COUNTER_IV_PAD + i] = (uint8_t)(counter >> (24 - 8 * i));
 }
 
 void mbmsec_mikey_keys_cleanse(mbmsec_mikey_keys *k)

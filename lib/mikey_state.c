@@ -50,15 +50,13 @@ void mbmsec_mikey_state_set_allocator(void *(*alloc_fn)(size_t), void (*free_fn)
 static mbmsec_mikey_state *st_alloc(void)
 {
   mbmsec_mikey_state *st = g_alloc(sizeof *st);
-  if (st)
-    memset(st, 0, sizeof *st);
+  if (st) memset(st, 0, sizeof *st);
   return st;
 }
 
 void mbmsec_mikey_state_free(mbmsec_mikey_state *st)
 {
-  if (!st)
-    return;
+  if (!st) return;
   mbmsec_cleanse(st, sizeof *st);
   g_free(st);
 }
@@ -90,8 +88,7 @@ static group_ent *find_group(const mbmsec_mikey_state *st, const uint8_t *kdid, 
 static msk_ent *find_msk(group_ent *g, uint16_t keynum)
 {
   for (size_t i = 0; g && i < MBMSEC_MSK_PER_KEY_GROUP; i++)
-    if (g->msk[i].used && g->msk[i].keynum == keynum)
-      return &g->msk[i];
+    if (g->msk[i].used && g->msk[i].keynum == keynum) return &g->msk[i];
   return NULL;
 }
 
@@ -100,8 +97,7 @@ static uint16_t max_keynum(const group_ent *g)
 {
   uint16_t k = 0;
   for (size_t i = 0; g && i < MBMSEC_MSK_PER_KEY_GROUP; i++)
-    if (g->msk[i].used && g->msk[i].keynum > k)
-      k = g->msk[i].keynum;
+    if (g->msk[i].used && g->msk[i].keynum > k) k = g->msk[i].keynum;
   return k;
 }
 
@@ -109,15 +105,11 @@ static uint16_t max_keynum(const group_ent *g)
 static mbmsec_mikey_state *dup_state(const mbmsec_mikey_state *st)
 {
   mbmsec_mikey_state *w = g_alloc(sizeof *w);
-  if (w)
-    memcpy(w, st, sizeof *w);
+  if (w) memcpy(w, st, sizeof *w);
   return w;
 }
 
-static void commit(mbmsec_mikey_state *st, mbmsec_mikey_state *w)
-{
-  memcpy(st, w, sizeof *st);
-}
+static void commit(mbmsec_mikey_state *st, mbmsec_mikey_state *w) { memcpy(st, w, sizeof *st); }
 
 /* ---------------------------------------------------------------- MSK messages */
 
@@ -135,7 +127,8 @@ static mbmsec_err msk_key_cb(void *vctx, const mbmsec_mikey_key_ref *ref, mbmsec
   const muk_ent *e;
   size_t n = 0;
   ENSURE(ref->kind == MBMSEC_MIKEY_KEY_MUK, MBMSEC_ERR_ARG);
-  GUARD(c->cb(c->ctx, ref->idi, ref->idi_len, ref->idr, ref->idr_len, out->key, sizeof out->key, &n));
+  GUARD(
+      c->cb(c->ctx, ref->idi, ref->idi_len, ref->idr, ref->idr_len, out->key, sizeof out->key, &n));
   ENSURE(n >= 1 && n <= sizeof out->key, MBMSEC_ERR_ARG);
   out->key_len = n;
   memcpy(c->muk, out->key, n);
@@ -171,8 +164,7 @@ mbmsec_err mbmsec_mikey_state_accept_msk(mbmsec_mikey_state *st, const uint8_t *
   me = find_muk(w, info->idi, info->idi_len, info->idr, info->idr_len);
   if (!me) {
     for (size_t i = 0; i < MBMSEC_MIKEY_STATE_MAX_MUKS && !me; i++)
-      if (!w->muk[i].used)
-        me = &w->muk[i];
+      if (!w->muk[i].used) me = &w->muk[i];
     ENSURE_OUT(me != NULL, MBMSEC_ERR_MIKEY_STATE_FULL);
     me->used = 1;
     me->idi_len = (uint8_t)info->idi_len;
@@ -198,8 +190,7 @@ mbmsec_err mbmsec_mikey_state_accept_msk(mbmsec_mikey_state *st, const uint8_t *
       ENSURE_OUT(kn > max_keynum(g), MBMSEC_ERR_MIKEY_KEYNUM_OLD);
       if (!g) {
         for (size_t i = 0; i < MBMSEC_MIKEY_STATE_MAX_GROUPS && !g; i++)
-          if (!w->grp[i].used)
-            g = &w->grp[i];
+          if (!w->grp[i].used) g = &w->grp[i];
         ENSURE_OUT(g != NULL, MBMSEC_ERR_MIKEY_STATE_FULL);
         memset(g, 0, sizeof *g);
         g->used = 1;
@@ -207,13 +198,11 @@ mbmsec_err mbmsec_mikey_state_accept_msk(mbmsec_mikey_state *st, const uint8_t *
         g->key_group = kg;
       }
       for (size_t i = 0; i < MBMSEC_MSK_PER_KEY_GROUP && !e; i++)
-        if (!g->msk[i].used)
-          e = &g->msk[i];
+        if (!g->msk[i].used) e = &g->msk[i];
       if (!e) { /* full: drop the lowest key number */
         e = &g->msk[0];
         for (size_t i = 1; i < MBMSEC_MSK_PER_KEY_GROUP; i++)
-          if (g->msk[i].keynum < e->keynum)
-            e = &g->msk[i];
+          if (g->msk[i].keynum < e->keynum) e = &g->msk[i];
         res->dropped = 1;
         mbmsec_msk_id_pack(kg, e->keynum, res->dropped_msk_id);
       }
@@ -227,7 +216,8 @@ mbmsec_err mbmsec_mikey_state_accept_msk(mbmsec_mikey_state *st, const uint8_t *
     }
   }
   if (info->v_flag)
-    GUARD_OUT(mbmsec_mikey_ver_build(info, c.muk, c.muk_len, res->ver, sizeof res->ver, &res->ver_len));
+    GUARD_OUT(
+        mbmsec_mikey_ver_build(info, c.muk, c.muk_len, res->ver, sizeof res->ver, &res->ver_len));
   commit(st, w);
   rc = MBMSEC_OK;
 out:
@@ -236,8 +226,7 @@ out:
     g_free(w);
   }
   mbmsec_cleanse(c.muk, sizeof c.muk);
-  if (rc != MBMSEC_OK)
-    mbmsec_cleanse(res, sizeof *res);
+  if (rc != MBMSEC_OK) mbmsec_cleanse(res, sizeof *res);
   return rc;
 }
 
@@ -255,8 +244,7 @@ static mbmsec_err mtk_key_cb(void *vctx, const mbmsec_mikey_key_ref *ref, mbmsec
   g = find_group(st, ref->kdid, kg);
   e = find_msk(g, kn);
   if (!e) {
-    if (kn != MBMSEC_MSK_KEYNUM_RESERVED && kn > max_keynum(g))
-      return MBMSEC_ERR_MIKEY_MISSED_MSK;
+    if (kn != MBMSEC_MSK_KEYNUM_RESERVED && kn > max_keynum(g)) return MBMSEC_ERR_MIKEY_MISSED_MSK;
     return MBMSEC_ERR_MIKEY_UNKNOWN_MSK;
   }
   memcpy(out->key, e->key, MBMSEC_MBMS_MSK_LEN);
@@ -270,8 +258,7 @@ static mbmsec_err mtk_key_cb(void *vctx, const mbmsec_mikey_key_ref *ref, mbmsec
 }
 
 mbmsec_err mbmsec_mikey_state_accept_mtk(mbmsec_mikey_state *st, const uint8_t *msg, size_t len,
-                                         const mbmsec_mikey_opts *opts,
-                                         mbmsec_mikey_mtk_info *res)
+                                         const mbmsec_mikey_opts *opts, mbmsec_mikey_mtk_info *res)
 {
   mbmsec_mikey_state *w = NULL;
   msk_ent *e;
@@ -280,7 +267,8 @@ mbmsec_err mbmsec_mikey_state_accept_mtk(mbmsec_mikey_state *st, const uint8_t *
   GUARD_OUT(mbmsec_mikey_mtk_verify(msg, len, mtk_key_cb, st, opts, res));
   w = dup_state(st);
   ENSURE_OUT(w != NULL, MBMSEC_ERR_NOMEM);
-  e = find_msk(find_group(w, res->kdid, mbmsec_msk_id_group(res->msk_id)), mbmsec_msk_id_keynum(res->msk_id));
+  e = find_msk(find_group(w, res->kdid, mbmsec_msk_id_group(res->msk_id)),
+               mbmsec_msk_id_keynum(res->msk_id));
   ENSURE_OUT(e != NULL, MBMSEC_ERR_MIKEY_UNKNOWN_MSK); /* cannot happen: verify found it */
   e->counter = res->counter;
   e->has_last = 1;
@@ -292,15 +280,16 @@ out:
     mbmsec_cleanse(w, sizeof *w);
     g_free(w);
   }
-  if (rc != MBMSEC_OK)
-    mbmsec_mikey_mtk_info_cleanse(res);
+  if (rc != MBMSEC_OK) mbmsec_mikey_mtk_info_cleanse(res);
   return rc;
 }
 
 /* ---------------------------------------------------------------- queries */
 
-mbmsec_err mbmsec_mikey_state_get_msk(const mbmsec_mikey_state *st, const uint8_t kdid[MBMSEC_KDID_LEN],
-                                      const uint8_t msk_id[MBMSEC_MSK_ID_LEN], mbmsec_mikey_msk_entry *out)
+mbmsec_err mbmsec_mikey_state_get_msk(const mbmsec_mikey_state *st,
+                                      const uint8_t kdid[MBMSEC_KDID_LEN],
+                                      const uint8_t msk_id[MBMSEC_MSK_ID_LEN],
+                                      mbmsec_mikey_msk_entry *out)
 {
   const msk_ent *e;
   ENSURE(st != NULL && kdid != NULL && msk_id != NULL && out != NULL, MBMSEC_ERR_ARG);
@@ -327,14 +316,13 @@ mbmsec_err mbmsec_mikey_state_muk_counter(const mbmsec_mikey_state *st, const ui
   return MBMSEC_OK;
 }
 
-mbmsec_err mbmsec_mikey_state_forget_muk(mbmsec_mikey_state *st, const uint8_t *idi,
-                                         size_t idi_len, const uint8_t *idr, size_t idr_len)
+mbmsec_err mbmsec_mikey_state_forget_muk(mbmsec_mikey_state *st, const uint8_t *idi, size_t idi_len,
+                                         const uint8_t *idr, size_t idr_len)
 {
   muk_ent *e;
   ENSURE(st != NULL && idi != NULL && idr != NULL, MBMSEC_ERR_ARG);
   e = find_muk(st, idi, idi_len, idr, idr_len);
-  if (e)
-    memset(e, 0, sizeof *e);
+  if (e) memset(e, 0, sizeof *e);
   return MBMSEC_OK;
 }
 
@@ -370,8 +358,7 @@ mbmsec_err mbmsec_mikey_state_serialize(const mbmsec_mikey_state *st, uint8_t *o
   GUARD(mbmsec_wr_u8(&wr, 0));
   for (size_t i = 0; i < MBMSEC_MIKEY_STATE_MAX_MUKS; i++) {
     const muk_ent *e = &st->muk[i];
-    if (!e->used)
-      continue;
+    if (!e->used) continue;
     GUARD(mbmsec_wr_u8(&wr, e->idi_len));
     GUARD(mbmsec_wr_bytes(&wr, e->idi, e->idi_len));
     GUARD(mbmsec_wr_u8(&wr, e->idr_len));
@@ -381,8 +368,7 @@ mbmsec_err mbmsec_mikey_state_serialize(const mbmsec_mikey_state *st, uint8_t *o
   for (size_t i = 0; i < MBMSEC_MIKEY_STATE_MAX_GROUPS; i++) {
     const group_ent *g = &st->grp[i];
     uint8_t nk = 0;
-    if (!g->used)
-      continue;
+    if (!g->used) continue;
     for (size_t k = 0; k < MBMSEC_MSK_PER_KEY_GROUP; k++)
       nk = (uint8_t)(nk + (g->msk[k].used ? 1 : 0));
     GUARD(mbmsec_wr_bytes(&wr, g->kdid, MBMSEC_KDID_LEN));
@@ -390,8 +376,7 @@ mbmsec_err mbmsec_mikey_state_serialize(const mbmsec_mikey_state *st, uint8_t *o
     GUARD(mbmsec_wr_u8(&wr, nk));
     for (size_t k = 0; k < MBMSEC_MSK_PER_KEY_GROUP; k++) {
       const msk_ent *e = &g->msk[k];
-      if (!e->used)
-        continue;
+      if (!e->used) continue;
       GUARD(mbmsec_wr_u16(&wr, e->keynum));
       GUARD(mbmsec_wr_bytes(&wr, e->key, MBMSEC_MBMS_MSK_LEN));
       GUARD(mbmsec_wr_u16(&wr, e->vf));
@@ -408,7 +393,13 @@ mbmsec_err mbmsec_mikey_state_serialize(const mbmsec_mikey_state *st, uint8_t *o
   return MBMSEC_OK;
 }
 
-#define FMT(expr) do { if ((expr) != MBMSEC_OK) { rc = MBMSEC_ERR_MIKEY_STATE_FORMAT; goto out; } } while (0)
+#define FMT(expr)                         \
+  do {                                    \
+    if ((expr) != MBMSEC_OK) {            \
+      rc = MBMSEC_ERR_MIKEY_STATE_FORMAT; \
+      goto out;                           \
+    }                                     \
+  } while (0)
 
 mbmsec_err mbmsec_mikey_state_deserialize(mbmsec_mikey_state *st, const uint8_t *in, size_t len)
 {
@@ -421,7 +412,8 @@ mbmsec_err mbmsec_mikey_state_deserialize(mbmsec_mikey_state *st, const uint8_t 
   ENSURE(len >= sizeof magic + 4 + SER_HASH_LEN, MBMSEC_ERR_MIKEY_STATE_FORMAT);
   iov = (mbmsec_iov){in, len - SER_HASH_LEN};
   GUARD(mbmsec_hash(MBMSEC_MD_SHA256, &iov, 1, hash));
-  ENSURE(mbmsec_ct_equal(hash, in + len - SER_HASH_LEN, SER_HASH_LEN), MBMSEC_ERR_MIKEY_STATE_FORMAT);
+  ENSURE(mbmsec_ct_equal(hash, in + len - SER_HASH_LEN, SER_HASH_LEN),
+         MBMSEC_ERR_MIKEY_STATE_FORMAT);
   w = st_alloc();
   ENSURE_OUT(w != NULL, MBMSEC_ERR_NOMEM);
   rc = MBMSEC_OK;
@@ -459,7 +451,8 @@ mbmsec_err mbmsec_mikey_state_deserialize(mbmsec_mikey_state *st, const uint8_t 
       msk_ent *e = &g->msk[k];
       uint16_t kn;
       FMT(mbmsec_rd_u16(&rd, &kn));
-      ENSURE_OUT(kn != MBMSEC_MSK_KEYNUM_RESERVED && find_msk(g, kn) == NULL, MBMSEC_ERR_MIKEY_STATE_FORMAT);
+      ENSURE_OUT(kn != MBMSEC_MSK_KEYNUM_RESERVED && find_msk(g, kn) == NULL,
+                 MBMSEC_ERR_MIKEY_STATE_FORMAT);
       e->keynum = kn;
       FMT(mbmsec_rd_copy(&rd, e->key, MBMSEC_MBMS_MSK_LEN));
       FMT(mbmsec_rd_u16(&rd, &e->vf));

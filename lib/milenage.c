@@ -78,9 +78,8 @@ mbmsec_err mbmsec_milenage_ctx_f1(const mbmsec_milenage_ctx *ctx, const uint8_t 
   return rc;
 }
 
-mbmsec_err mbmsec_milenage_ctx_f2345(const mbmsec_milenage_ctx *ctx, uint8_t res[8],
-                                     uint8_t ck[16], uint8_t ik[16], uint8_t ak[6],
-                                     uint8_t ak_star[6])
+mbmsec_err mbmsec_milenage_ctx_f2345(const mbmsec_milenage_ctx *ctx, uint8_t res[8], uint8_t ck[16],
+                                     uint8_t ik[16], uint8_t ak[6], uint8_t ak_star[6])
 {
   ENSURE(ctx, MBMSEC_ERR_ARG);
   uint8_t out[64];
@@ -88,10 +87,10 @@ mbmsec_err mbmsec_milenage_ctx_f2345(const mbmsec_milenage_ctx *ctx, uint8_t res
   mbmsec_err rc = mbmsec_aes128_ecb(ctx->k, out, out, 4);
   if (rc == MBMSEC_OK) {
     xor_opc(ctx, out, 4);
-    if (ak) memcpy(ak, out, 6);              /* f5 = OUT2[0..47] */
-    if (res) memcpy(res, out + 8, 8);        /* f2 = OUT2[64..127] */
-    if (ck) memcpy(ck, out + 16, 16);        /* f3 = OUT3 */
-    if (ik) memcpy(ik, out + 32, 16);        /* f4 = OUT4 */
+    if (ak) memcpy(ak, out, 6);                /* f5 = OUT2[0..47] */
+    if (res) memcpy(res, out + 8, 8);          /* f2 = OUT2[64..127] */
+    if (ck) memcpy(ck, out + 16, 16);          /* f3 = OUT3 */
+    if (ik) memcpy(ik, out + 32, 16);          /* f4 = OUT4 */
     if (ak_star) memcpy(ak_star, out + 48, 6); /* f5* = OUT5[0..47] */
   }
   mbmsec_cleanse(out, sizeof out);

@@ -76,7 +76,8 @@ static int read_stream(FILE *f, size_t max, uint8_t **out, size_t *len)
   uint8_t *buf = malloc(max + 1);
   size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
   int err = buf == NULL || ferror(f) ? 1 : n > max ? 2 : 0;
-  if (err) free(buf);
+  if (err)
+    free(buf);
   else {
     *out = buf;
     *len = n;
@@ -127,9 +128,12 @@ void cli_json_string(const char *s)
 {
   putchar('"');
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if (*p == '"' || *p == '\\') printf("\\%c", *p);
-    else if (*p < 0x20) printf("\\u%04x", *p);
-    else putchar(*p);
+    if (*p == '"' || *p == '\\')
+      printf("\\%c", *p);
+    else if (*p < 0x20)
+      printf("\\u%04x", *p);
+    else
+      putchar(*p);
   }
   putchar('"');
 }

@@ -13,14 +13,15 @@
 #include "mbmsec/digest_parse.h"
 
 static const char CMD[] = "digest";
-#define BODY_MAX (64u * 1024 * 1024)
+#define BODY_MAX         (64u * 1024 * 1024)
 #define PASSWORD_HEX_MAX 1024
 
 static void usage(void)
 {
   printf("Usage: mbmsec digest --algorithm ALG --qop QOP --username S --realm S\n"
          "                     (--password S | --password-hex HEX) --method S --uri S --nonce S\n"
-         "                     --nc HEX8 --cnonce S [--body-file F] [--response-body-file F] [--json]\n"
+         "                     --nc HEX8 --cnonce S [--body-file F] [--response-body-file F] "
+         "[--json]\n"
          "       mbmsec digest parse --header KIND [--lenient] [--json] VALUE\n"
          "\n"
          "HTTP Digest (RFC 7616, RFC 2617) and its AKA variant (RFC 3310).\n"
@@ -74,25 +75,37 @@ static int cmd_parse(int argc, char **argv)
   unsigned flags = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
-    if (!strcmp(a, "--json")) json = true;
-    else if (!strcmp(a, "--lenient")) flags |= MBMSEC_DIGEST_LENIENT_EMPTY;
+    if (!strcmp(a, "--json"))
+      json = true;
+    else if (!strcmp(a, "--lenient"))
+      flags |= MBMSEC_DIGEST_LENIENT_EMPTY;
     else if (!strcmp(a, "--header")) {
       if (i + 1 >= argc) return cli_usage_error(CMD, "--header needs a value");
       kind_s = argv[++i];
-    } else if (!strncmp(a, "--header=", 9)) kind_s = a + 9;
+    } else if (!strncmp(a, "--header=", 9))
+      kind_s = a + 9;
     else if (!strcmp(a, "--")) {
       if (i + 1 < argc && !value) value = argv[++i];
       if (i + 1 < argc) return cli_usage_error(CMD, "parse takes one header value");
-    } else if (a[0] == '-' && a[1] == '-') return cli_usage_error(CMD, "unknown argument '%s'", a);
-    else if (value) return cli_usage_error(CMD, "parse takes one header value");
-    else value = a;
+    } else if (a[0] == '-' && a[1] == '-')
+      return cli_usage_error(CMD, "unknown argument '%s'", a);
+    else if (value)
+      return cli_usage_error(CMD, "parse takes one header value");
+    else
+      value = a;
   }
-  if (!kind_s) return cli_usage_error(CMD, "parse needs --header www-authenticate|authorization|authentication-info");
+  if (!kind_s)
+    return cli_usage_error(
+        CMD, "parse needs --header www-authenticate|authorization|authentication-info");
   mbmsec_digest_kind kind;
-  if (!strcasecmp(kind_s, "www-authenticate")) kind = MBMSEC_DIGEST_WWW_AUTHENTICATE;
-  else if (!strcasecmp(kind_s, "authorization")) kind = MBMSEC_DIGEST_AUTHORIZATION;
-  else if (!strcasecmp(kind_s, "authentication-info")) kind = MBMSEC_DIGEST_AUTHENTICATION_INFO;
-  else return cli_usage_error(CMD, "--header: unknown kind '%s'", kind_s);
+  if (!strcasecmp(kind_s, "www-authenticate"))
+    kind = MBMSEC_DIGEST_WWW_AUTHENTICATE;
+  else if (!strcasecmp(kind_s, "authorization"))
+    kind = MBMSEC_DIGEST_AUTHORIZATION;
+  else if (!strcasecmp(kind_s, "authentication-info"))
+    kind = MBMSEC_DIGEST_AUTHENTICATION_INFO;
+  else
+    return cli_usage_error(CMD, "--header: unknown kind '%s'", kind_s);
   if (!value) return cli_usage_error(CMD, "parse needs the header value");
 
   mbmsec_digest_header *h = malloc(sizeof *h);
@@ -115,9 +128,10 @@ static int cmd_parse(int argc, char **argv)
   if (h->present & MBMSEC_DIGEST_F_QOP) {
     if (kind == MBMSEC_DIGEST_WWW_AUTHENTICATE) {
       unsigned l = h->qop_list;
-      cli_out_str(&o, "qop", (l & MBMSEC_DIGEST_QOPBIT_AUTH)
-                                 ? ((l & MBMSEC_DIGEST_QOPBIT_AUTH_INT) ? "auth,auth-int" : "auth")
-                                 : "auth-int");
+      cli_out_str(&o, "qop",
+                  (l & MBMSEC_DIGEST_QOPBIT_AUTH)
+                      ? ((l & MBMSEC_DIGEST_QOPBIT_AUTH_INT) ? "auth,auth-int" : "auth")
+                      : "auth-int");
     } else {
       cli_out_str(&o, "qop", mbmsec_digest_qop_name(h->qop));
     }
@@ -136,11 +150,35 @@ static int cmd_parse(int argc, char **argv)
 
 /* ---- digest (compute) ---- */
 
-enum { O_ALG, O_QOP, O_USER, O_REALM, O_PW, O_PWHEX, O_METHOD, O_URI, O_NONCE, O_NC, O_CNONCE,
-       O_BODY, O_RBODY, O_COUNT };
-static const char *const OPTS[O_COUNT] = {
-    "--algorithm", "--qop", "--username", "--realm", "--password", "--password-hex", "--method",
-    "--uri", "--nonce", "--nc", "--cnonce", "--body-file", "--response-body-file"};
+enum {
+  O_ALG,
+  O_QOP,
+  O_USER,
+  O_REALM,
+  O_PW,
+  O_PWHEX,
+  O_METHOD,
+  O_URI,
+  O_NONCE,
+  O_NC,
+  O_CNONCE,
+  O_BODY,
+  O_RBODY,
+  O_COUNT
+};
+static const char *const OPTS[O_COUNT] = {"--algorithm",
+                                          "--qop",
+                                          "--username",
+                                          "--realm",
+                                          "--password",
+                                          "--password-hex",
+                                          "--method",
+                                          "--uri",
+                                          "--nonce",
+                                          "--nc",
+                                          "--cnonce",
+                                          "--body-file",
+                                          "--response-body-file"};
 
 int cmd_digest(int argc, char **argv)
 {
@@ -159,19 +197,27 @@ int cmd_digest(int argc, char **argv)
   mbmsec_digest_input in = {0};
   if (!val[O_ALG]) return cli_usage_error(CMD, "--algorithm is required");
   if (mbmsec_digest_alg_from_name(val[O_ALG], strlen(val[O_ALG]), &in.alg) != MBMSEC_OK)
-    return cli_usage_error(CMD, "--algorithm: expected MD5, SHA-256, MD5-sess, SHA-256-sess or AKAv1-MD5, got '%s'", val[O_ALG]);
+    return cli_usage_error(
+        CMD, "--algorithm: expected MD5, SHA-256, MD5-sess, SHA-256-sess or AKAv1-MD5, got '%s'",
+        val[O_ALG]);
   if (!val[O_QOP]) return cli_usage_error(CMD, "--qop is required");
-  if (!strcmp(val[O_QOP], "auth")) in.qop = MBMSEC_DIGEST_QOP_AUTH;
-  else if (!strcmp(val[O_QOP], "auth-int")) in.qop = MBMSEC_DIGEST_QOP_AUTH_INT;
-  else if (!strcmp(val[O_QOP], "none")) in.qop = MBMSEC_DIGEST_QOP_NONE;
-  else return cli_usage_error(CMD, "--qop: expected auth, auth-int or none, got '%s'", val[O_QOP]);
+  if (!strcmp(val[O_QOP], "auth"))
+    in.qop = MBMSEC_DIGEST_QOP_AUTH;
+  else if (!strcmp(val[O_QOP], "auth-int"))
+    in.qop = MBMSEC_DIGEST_QOP_AUTH_INT;
+  else if (!strcmp(val[O_QOP], "none"))
+    in.qop = MBMSEC_DIGEST_QOP_NONE;
+  else
+    return cli_usage_error(CMD, "--qop: expected auth, auth-int or none, got '%s'", val[O_QOP]);
   static const int required[] = {O_USER, O_REALM, O_METHOD, O_URI, O_NONCE};
   for (size_t k = 0; k < sizeof required / sizeof required[0]; k++)
     if (!val[required[k]]) return cli_usage_error(CMD, "%s is required", OPTS[required[k]]);
-  if (!val[O_PW] == !val[O_PWHEX]) return cli_usage_error(CMD, "give exactly one of --password and --password-hex");
+  if (!val[O_PW] == !val[O_PWHEX])
+    return cli_usage_error(CMD, "give exactly one of --password and --password-hex");
   if (in.qop != MBMSEC_DIGEST_QOP_NONE) {
     if (!val[O_NC]) return cli_usage_error(CMD, "--nc is required with --qop %s", val[O_QOP]);
-    if (!val[O_CNONCE]) return cli_usage_error(CMD, "--cnonce is required with --qop %s", val[O_QOP]);
+    if (!val[O_CNONCE])
+      return cli_usage_error(CMD, "--cnonce is required with --qop %s", val[O_QOP]);
     const char *nc = val[O_NC];
     bool ok = strlen(nc) == 8;
     for (size_t k = 0; ok && k < 8; k++) ok = strchr("0123456789abcdefABCDEF", nc[k]) != NULL;
@@ -187,7 +233,8 @@ int cmd_digest(int argc, char **argv)
   size_t body_len = 0, rbody_len = 0;
   int rc = CLI_USAGE;
   if (val[O_PWHEX]) {
-    if (cli_hex_arg(CMD, "--password-hex", val[O_PWHEX], pwhex, sizeof pwhex, 0, &in.password_len)) goto out;
+    if (cli_hex_arg(CMD, "--password-hex", val[O_PWHEX], pwhex, sizeof pwhex, 0, &in.password_len))
+      goto out;
     in.password = pwhex;
   } else {
     in.password = (const uint8_t *)val[O_PW];

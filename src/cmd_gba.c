@@ -15,25 +15,26 @@ static const char CMD[] = "gba-ks-naf";
 
 static void usage(void)
 {
-  printf("Usage: mbmsec gba-ks-naf --ck HEX --ik HEX --rand HEX --impi STR --naf-fqdn STR\n"
-         "                         [--bsf-fqdn STR] [--ua-proto HEX10] [--mode kdf|none] [--json]\n\n"
-         "GBA_ME keys (TS 33.220 Annex B) and the MBMS MRK/MUK (profile P1):\n"
-         "  ks       = CK || IK\n"
-         "  ks_naf   = KDF(Ks, 0x01, \"gba-me\", RAND, IMPI, NAF-FQDN || Ua protocol id)\n"
-         "  mrk, muk = KDF(Ks_NAF, 0x01, \"mbms-mrk\" / \"mbms-muk\")  (mode kdf, default)\n"
-         "             Ks_NAF, Ks_NAF                                (mode none)\n"
-         "  btid     = base64(RAND) \"@\" BSF-FQDN                    (with --bsf-fqdn)\n"
-         "  password = base64(MRK), the HTTP Digest password\n\n"
-         "  --ck, --ik, --rand  16 octets each, 32 hex digits\n"
-         "  --impi              private identity (UTF-8, NFKC), may be empty\n"
-         "  --naf-fqdn          BM-SC host name as the UE uses it\n"
-         "  --ua-proto          Ua security protocol id, 10 hex digits (default 0100000001, MBMS)\n"
-         "  --json              one JSON object instead of name=value lines\n");
+  printf(
+      "Usage: mbmsec gba-ks-naf --ck HEX --ik HEX --rand HEX --impi STR --naf-fqdn STR\n"
+      "                         [--bsf-fqdn STR] [--ua-proto HEX10] [--mode kdf|none] [--json]\n\n"
+      "GBA_ME keys (TS 33.220 Annex B) and the MBMS MRK/MUK (profile P1):\n"
+      "  ks       = CK || IK\n"
+      "  ks_naf   = KDF(Ks, 0x01, \"gba-me\", RAND, IMPI, NAF-FQDN || Ua protocol id)\n"
+      "  mrk, muk = KDF(Ks_NAF, 0x01, \"mbms-mrk\" / \"mbms-muk\")  (mode kdf, default)\n"
+      "             Ks_NAF, Ks_NAF                                (mode none)\n"
+      "  btid     = base64(RAND) \"@\" BSF-FQDN                    (with --bsf-fqdn)\n"
+      "  password = base64(MRK), the HTTP Digest password\n\n"
+      "  --ck, --ik, --rand  16 octets each, 32 hex digits\n"
+      "  --impi              private identity (UTF-8, NFKC), may be empty\n"
+      "  --naf-fqdn          BM-SC host name as the UE uses it\n"
+      "  --ua-proto          Ua security protocol id, 10 hex digits (default 0100000001, MBMS)\n"
+      "  --json              one JSON object instead of name=value lines\n");
 }
 
 /* Options that take a value, in the order of `val` below. */
 enum { O_CK, O_IK, O_RAND, O_IMPI, O_NAF, O_BSF, O_UA, O_MODE, O_COUNT };
-static const char *const OPTS[O_COUNT] = {"--ck",   "--ik",       "--rand",     "--impi",
+static const char *const OPTS[O_COUNT] = {"--ck",       "--ik",       "--rand",     "--impi",
                                           "--naf-fqdn", "--bsf-fqdn", "--ua-proto", "--mode"};
 
 /* Fills val[] from argv; 1 = --help seen, 0 = ok, -1 = usage error printed. */

@@ -9,14 +9,15 @@
 
 static void usage(FILE *f)
 {
-  fprintf(f, "Usage: mbmsec mikey SUBCOMMAND [OPTIONS]\n\n"
-             "MBMS MIKEY messages (RFC 3830, RFC 4563, 3GPP TS 33.246 profile P7-P10).\n\n"
-             "Subcommands:\n"
-             "  decode              print every payload; with --muk/--msk check the MAC and decrypt\n"
-             "  build-msk           build an MSK message (BM-SC -> UE, under the MUK)\n"
-             "  build-mtk           build an MTK message (BM-SC -> UEs, under the MSK)\n"
-             "  build-verification  build the UE's verification message answering an MSK message\n\n"
-             "Each subcommand takes --help. Exit status: 0 success, 1 failure, 2 usage error.\n");
+  fprintf(f,
+          "Usage: mbmsec mikey SUBCOMMAND [OPTIONS]\n\n"
+          "MBMS MIKEY messages (RFC 3830, RFC 4563, 3GPP TS 33.246 profile P7-P10).\n\n"
+          "Subcommands:\n"
+          "  decode              print every payload; with --muk/--msk check the MAC and decrypt\n"
+          "  build-msk           build an MSK message (BM-SC -> UE, under the MUK)\n"
+          "  build-mtk           build an MTK message (BM-SC -> UEs, under the MSK)\n"
+          "  build-verification  build the UE's verification message answering an MSK message\n\n"
+          "Each subcommand takes --help. Exit status: 0 success, 1 failure, 2 usage error.\n");
 }
 
 int mk_parse(const char *cmd, int argc, char **argv, mk_opt *opts, size_t n)

@@ -34,7 +34,8 @@ static int fixed_args(const char *cmd, const mk_opt *csb, const mk_opt *rnd, int
   if (!csb->val || !rnd->val) return cli_usage_error(cmd, "--csb-id and --rand go together"), -1;
   uint8_t c[4];
   if (cli_hex_arg(cmd, "--csb-id", csb->val, c, sizeof c, sizeof c, NULL) ||
-      cli_hex_arg(cmd, "--rand", rnd->val, rand, MBMSEC_MIKEY_RAND_LEN, MBMSEC_MIKEY_RAND_LEN, NULL))
+      cli_hex_arg(cmd, "--rand", rnd->val, rand, MBMSEC_MIKEY_RAND_LEN, MBMSEC_MIKEY_RAND_LEN,
+                  NULL))
     return -1;
   *csb_id = (uint32_t)c[0] << 24 | (uint32_t)c[1] << 16 | (uint32_t)c[2] << 8 | c[3];
   *fixed = 1;
@@ -77,8 +78,24 @@ static void msk_usage(void)
          MBMSEC_MIKEY_PSK_MAX, MBMSEC_MIKEY_ID_MAX, MBMSEC_MIKEY_ID_MAX);
 }
 
-enum { M_MUK, M_KDI, M_MSKID, M_MSK, M_CNT, M_IDI, M_IDR, M_V, M_LO, M_HI, M_CSB, M_RAND,
-       M_PULL, M_NENC, M_NMAC, M_COUNT };
+enum {
+  M_MUK,
+  M_KDI,
+  M_MSKID,
+  M_MSK,
+  M_CNT,
+  M_IDI,
+  M_IDR,
+  M_V,
+  M_LO,
+  M_HI,
+  M_CSB,
+  M_RAND,
+  M_PULL,
+  M_NENC,
+  M_NMAC,
+  M_COUNT
+};
 
 /* Checks one ID string: 1..MBMSEC_MIKEY_ID_MAX octets. */
 static int id_arg(const char *cmd, const char *opt, const char *s, size_t *len)
@@ -86,17 +103,19 @@ static int id_arg(const char *cmd, const char *opt, const char *s, size_t *len)
   *len = strlen(s);
   if (*len == 0 || *len > MBMSEC_MIKEY_ID_MAX)
     return cli_usage_error(cmd, "%s: expected 1 to %d characters, got %zu", opt,
-                           MBMSEC_MIKEY_ID_MAX, *len), -1;
+                           MBMSEC_MIKEY_ID_MAX, *len),
+           -1;
   return 0;
 }
 
 int cmd_mikey_build_msk(int argc, char **argv)
 {
   mk_opt o[M_COUNT] = {
-      {"--muk", 0, 0, 0},     {"--kdi", 0, 0, 0},      {"--msk-id", 0, 0, 0}, {"--msk", 0, 0, 0},
-      {"--counter", 0, 0, 0}, {"--idi", 0, 0, 0},      {"--idr", 0, 0, 0},    {"--v", 1, 0, 0},
-      {"--mtk-lo", 0, 0, 0},  {"--mtk-hi", 0, 0, 0},   {"--csb-id", 0, 0, 0}, {"--rand", 0, 0, 0},
-      {"--pull", 1, 0, 0},    {"--null-encr", 1, 0, 0}, {"--null-mac", 1, 0, 0},
+      {"--muk", 0, 0, 0},    {"--kdi", 0, 0, 0},       {"--msk-id", 0, 0, 0},
+      {"--msk", 0, 0, 0},    {"--counter", 0, 0, 0},   {"--idi", 0, 0, 0},
+      {"--idr", 0, 0, 0},    {"--v", 1, 0, 0},         {"--mtk-lo", 0, 0, 0},
+      {"--mtk-hi", 0, 0, 0}, {"--csb-id", 0, 0, 0},    {"--rand", 0, 0, 0},
+      {"--pull", 1, 0, 0},   {"--null-encr", 1, 0, 0}, {"--null-mac", 1, 0, 0},
   };
   int p = mk_parse(MSK_CMD, argc, argv, o, M_COUNT);
   if (p) {
@@ -122,9 +141,12 @@ int cmd_mikey_build_msk(int argc, char **argv)
   uint64_t counter = 0, lo = 0, hi = 0;
   int rc = CLI_USAGE;
   if (cli_hex_arg(MSK_CMD, "--muk", o[M_MUK].val, s.muk, sizeof s.muk, 0, &muk_len) ||
-      cli_hex_arg(MSK_CMD, "--kdi", o[M_KDI].val, mp.kdid, MBMSEC_KDID_LEN, MBMSEC_KDID_LEN, NULL) ||
-      cli_hex_arg(MSK_CMD, "--msk-id", o[M_MSKID].val, mp.msk_id, MBMSEC_MSK_ID_LEN, MBMSEC_MSK_ID_LEN, NULL) ||
-      (!pull && cli_hex_arg(MSK_CMD, "--msk", o[M_MSK].val, s.msk, MBMSEC_MBMS_MSK_LEN, MBMSEC_MBMS_MSK_LEN, NULL)) ||
+      cli_hex_arg(MSK_CMD, "--kdi", o[M_KDI].val, mp.kdid, MBMSEC_KDID_LEN, MBMSEC_KDID_LEN,
+                  NULL) ||
+      cli_hex_arg(MSK_CMD, "--msk-id", o[M_MSKID].val, mp.msk_id, MBMSEC_MSK_ID_LEN,
+                  MBMSEC_MSK_ID_LEN, NULL) ||
+      (!pull && cli_hex_arg(MSK_CMD, "--msk", o[M_MSK].val, s.msk, MBMSEC_MBMS_MSK_LEN,
+                            MBMSEC_MBMS_MSK_LEN, NULL)) ||
       cli_uint_arg(MSK_CMD, "--counter", o[M_CNT].val, UINT32_MAX, &counter) ||
       (!pull && cli_uint_arg(MSK_CMD, "--mtk-lo", o[M_LO].val, UINT16_MAX, &lo)) ||
       (!pull && cli_uint_arg(MSK_CMD, "--mtk-hi", o[M_HI].val, UINT16_MAX, &hi)) ||
@@ -182,13 +204,26 @@ static void mtk_usage(void)
          "  --null-mac      TEST ONLY: NULL MAC, the message is not authenticated\n");
 }
 
-enum { T_MSK, T_KDI, T_MSKID, T_MTKID, T_MTK, T_SALT, T_CNT, T_CSB, T_RAND, T_NENC, T_NMAC, T_COUNT };
+enum {
+  T_MSK,
+  T_KDI,
+  T_MSKID,
+  T_MTKID,
+  T_MTK,
+  T_SALT,
+  T_CNT,
+  T_CSB,
+  T_RAND,
+  T_NENC,
+  T_NMAC,
+  T_COUNT
+};
 
 int cmd_mikey_build_mtk(int argc, char **argv)
 {
   mk_opt o[T_COUNT] = {
-      {"--msk", 0, 0, 0},  {"--kdi", 0, 0, 0},     {"--msk-id", 0, 0, 0},   {"--mtk-id", 0, 0, 0},
-      {"--mtk", 0, 0, 0},  {"--salt", 0, 0, 0},    {"--counter", 0, 0, 0},  {"--csb-id", 0, 0, 0},
+      {"--msk", 0, 0, 0},  {"--kdi", 0, 0, 0},       {"--msk-id", 0, 0, 0},   {"--mtk-id", 0, 0, 0},
+      {"--mtk", 0, 0, 0},  {"--salt", 0, 0, 0},      {"--counter", 0, 0, 0},  {"--csb-id", 0, 0, 0},
       {"--rand", 0, 0, 0}, {"--null-encr", 1, 0, 0}, {"--null-mac", 1, 0, 0},
   };
   int p = mk_parse(MTK_CMD, argc, argv, o, T_COUNT);
@@ -205,8 +240,10 @@ int cmd_mikey_build_mtk(int argc, char **argv)
   uint64_t counter = 0, mtk_id = 0;
   int rc = CLI_USAGE;
   if (cli_hex_arg(MTK_CMD, "--msk", o[T_MSK].val, s.msk, sizeof s.msk, sizeof s.msk, NULL) ||
-      cli_hex_arg(MTK_CMD, "--kdi", o[T_KDI].val, mp.kdid, MBMSEC_KDID_LEN, MBMSEC_KDID_LEN, NULL) ||
-      cli_hex_arg(MTK_CMD, "--msk-id", o[T_MSKID].val, mp.msk_id, MBMSEC_MSK_ID_LEN, MBMSEC_MSK_ID_LEN, NULL) ||
+      cli_hex_arg(MTK_CMD, "--kdi", o[T_KDI].val, mp.kdid, MBMSEC_KDID_LEN, MBMSEC_KDID_LEN,
+                  NULL) ||
+      cli_hex_arg(MTK_CMD, "--msk-id", o[T_MSKID].val, mp.msk_id, MBMSEC_MSK_ID_LEN,
+                  MBMSEC_MSK_ID_LEN, NULL) ||
       cli_uint_arg(MTK_CMD, "--mtk-id", o[T_MTKID].val, UINT16_MAX, &mtk_id) ||
       cli_hex_arg(MTK_CMD, "--mtk", o[T_MTK].val, s.mtk, sizeof s.mtk, sizeof s.mtk, NULL) ||
       cli_hex_arg(MTK_CMD, "--salt", o[T_SALT].val, s.salt, sizeof s.salt, sizeof s.salt, NULL) ||
@@ -220,7 +257,8 @@ int cmd_mikey_build_mtk(int argc, char **argv)
   mbmsec_mikey_opts opts = {.test_null_encr = o[T_NENC].seen, .test_null_mac = o[T_NMAC].seen};
   uint8_t msg[MBMSEC_MIKEY_MTK_MSG_LEN + 32];
   size_t len = 0;
-  mbmsec_err e = mbmsec_mikey_mtk_build(&mp, s.msk, sizeof s.msk, &opts, msg, sizeof msg, &len, NULL);
+  mbmsec_err e =
+      mbmsec_mikey_mtk_build(&mp, s.msk, sizeof s.msk, &opts, msg, sizeof msg, &len, NULL);
   rc = e == MBMSEC_OK ? print_hex_line(MTK_CMD, msg, len) : lib_fail(MTK_CMD, "cannot build", e);
 out:
   mbmsec_cleanse(&s, sizeof s);
@@ -293,7 +331,8 @@ int cmd_mikey_build_verification(int argc, char **argv)
   uint8_t ver[MBMSEC_MIKEY_VER_MSG_MAX];
   size_t ver_len = 0;
   e = mbmsec_mikey_ver_build(&info, muk, muk_len, ver, sizeof ver, &ver_len);
-  rc = e == MBMSEC_OK ? print_hex_line(VER_CMD, ver, ver_len) : lib_fail(VER_CMD, "cannot build", e);
+  rc =
+      e == MBMSEC_OK ? print_hex_line(VER_CMD, ver, ver_len) : lib_fail(VER_CMD, "cannot build", e);
 out:
   mbmsec_mikey_msk_info_cleanse(&info);
   mbmsec_cleanse(muk, sizeof muk);

@@ -19,8 +19,8 @@
 
 static const char CMD[] = "mikey decode";
 #define PCAP_FILE_MAX (256u << 20)
-#define SEEN_MAX 64 /* MSK messages remembered from a pcap, for their verification messages */
-#define KEYDATA_MAX 65536u
+#define SEEN_MAX      64 /* MSK messages remembered from a pcap, for their verification messages */
+#define KEYDATA_MAX   65536u
 
 static void usage(void)
 {
@@ -95,8 +95,10 @@ static void em_bool(em *e, const char *name, bool v)
 static void em_str(em *e, const char *name, const char *s)
 {
   em_name(e, name);
-  if (e->json) cli_json_string(s);
-  else printf("%s\n", s);
+  if (e->json)
+    cli_json_string(s);
+  else
+    printf("%s\n", s);
 }
 
 static void em_hex(em *e, const char *name, const uint8_t *p, size_t n)
@@ -168,10 +170,10 @@ static const char *data_type_name(uint8_t t)
 
 static const char *keyid_name(uint8_t t)
 {
-  return t == MBMSEC_MIKEY_KEYID_KDID ? "kdid"
+  return t == MBMSEC_MIKEY_KEYID_KDID  ? "kdid"
          : t == MBMSEC_MIKEY_KEYID_MSK ? "msk_id"
          : t == MBMSEC_MIKEY_KEYID_MTK ? "mtk_id"
-                                        : "private";
+                                       : "private";
 }
 
 static void print_hdr(em *e, const mbmsec_mikey_hdr *h)
@@ -387,8 +389,8 @@ static void print_err(em *e, mbmsec_err err)
 }
 
 /* MAC check and decryption of an initiator message with KEMAC. 0 ok, -1 failed (printed). */
-static int check_kemac(em *e, dec_ctx *c, const mbmsec_mikey_msg *m, const uint8_t *buf,
-                       size_t len, const mbmsec_mikey_payload *km)
+static int check_kemac(em *e, dec_ctx *c, const mbmsec_mikey_msg *m, const uint8_t *buf, size_t len,
+                       const mbmsec_mikey_payload *km)
 {
   bool mtk = is_mtk_message(m);
   const uint8_t *psk = mtk ? c->msk : c->muk;
@@ -405,8 +407,8 @@ static int check_kemac(em *e, dec_ctx *c, const mbmsec_mikey_msg *m, const uint8
   memset(&k, 0, sizeof k);
   bool have_keys = false;
   if (psk_len > 0 && t && r) {
-    mbmsec_err err = mbmsec_mikey_psk_keys(psk, psk_len, m->hdr.csb_id, r->u.rand.data,
-                                           r->u.rand.len, &k);
+    mbmsec_err err =
+        mbmsec_mikey_psk_keys(psk, psk_len, m->hdr.csb_id, r->u.rand.data, r->u.rand.len, &k);
     if (err != MBMSEC_OK) {
       print_err(e, err);
       return -1;
@@ -414,8 +416,9 @@ static int check_kemac(em *e, dec_ctx *c, const mbmsec_mikey_msg *m, const uint8
     have_keys = true;
     em_str(e, "key_used", mtk ? "msk" : "muk");
   } else if (psk_len == 0 && !(null_mac && null_encr)) {
-    em_str(e, "note", mtk ? "no --msk given: MAC not checked, key data not decrypted"
-                          : "no --muk given: MAC not checked, key data not decrypted");
+    em_str(e, "note",
+           mtk ? "no --msk given: MAC not checked, key data not decrypted"
+               : "no --muk given: MAC not checked, key data not decrypted");
   } else if (!t || !r) {
     em_str(e, "note", "no T or RAND payload: keys cannot be derived");
   }
@@ -468,8 +471,8 @@ out:
 }
 
 /* MAC check of a verification message (mikey.md 6). 0 ok, -1 failed (printed). */
-static int check_ver(em *e, dec_ctx *c, const mbmsec_mikey_msg *m, const uint8_t *buf,
-                     size_t len, const mbmsec_mikey_payload *v)
+static int check_ver(em *e, dec_ctx *c, const mbmsec_mikey_msg *m, const uint8_t *buf, size_t len,
+                     const mbmsec_mikey_payload *v)
 {
   if (v->u.v.auth_alg == MBMSEC_MIKEY_MAC_NULL) {
     if (!c->allow_null) return print_err(e, MBMSEC_ERR_MIKEY_NULL_ALG), -1;
@@ -503,8 +506,10 @@ static int check_ver(em *e, dec_ctx *c, const mbmsec_mikey_msg *m, const uint8_t
   if (err != MBMSEC_OK) return print_err(e, err), -1;
   uint8_t ts[8], mac[MIKEY_MAC_LEN];
   size_t ts_len = ts_carried(t, ts);
-  mbmsec_iov iov[4] = {{buf, len - MIKEY_MAC_LEN}, {s->idi, s->idi_len},
-                       {idr->u.id.data, idr->u.id.len}, {ts, ts_len}};
+  mbmsec_iov iov[4] = {{buf, len - MIKEY_MAC_LEN},
+                       {s->idi, s->idi_len},
+                       {idr->u.id.data, idr->u.id.len},
+                       {ts, ts_len}};
   err = mbmsec_hmac(MBMSEC_MD_SHA1, k.auth_key, sizeof k.auth_key, iov, 4, mac);
   mbmsec_mikey_keys_cleanse(&k);
   if (err != MBMSEC_OK) return print_err(e, err), -1;
@@ -525,7 +530,8 @@ static int decode_one(em *e, dec_ctx *c, const uint8_t *buf, size_t len)
   }
   em_arr_open(e, "payloads");
   print_hdr(e, &m.hdr);
-  for (size_t i = 0; i < m.n_payloads && i < MBMSEC_MIKEY_MAX_PAYLOADS; i++) print_payload(e, &m.p[i]);
+  for (size_t i = 0; i < m.n_payloads && i < MBMSEC_MIKEY_MAX_PAYLOADS; i++)
+    print_payload(e, &m.p[i]);
   em_arr_close(e);
   const mbmsec_mikey_payload *km = find(&m, MBMSEC_MIKEY_PT_KEMAC, 0);
   const mbmsec_mikey_payload *v = find(&m, MBMSEC_MIKEY_PT_V, 0);
@@ -562,8 +568,8 @@ static int decode_pcap(dec_ctx *c, const char *path)
     err = mbmsec_pcap_next(&r, &d, &have);
     if (err != MBMSEC_OK && mbmsec_pcap_frame_error(err)) {
       /* Other traffic in the capture is not an error of the MIKEY messages: note and go on. */
-      fprintf(stderr, "mbmsec %s: frame %zu skipped: %s: %s\n", CMD, d.frame,
-              mbmsec_errname(err), mbmsec_strerror(err));
+      fprintf(stderr, "mbmsec %s: frame %zu skipped: %s: %s\n", CMD, d.frame, mbmsec_errname(err),
+              mbmsec_strerror(err));
       continue;
     }
     if (err != MBMSEC_OK) {
@@ -597,15 +603,16 @@ enum { O_MUK, O_MSK, O_HEX, O_PCAP, O_MSKMSG, O_JSON, O_NULL, O_COUNT };
 
 int cmd_mikey_decode(int argc, char **argv)
 {
-  mk_opt o[O_COUNT] = {{"--muk", 0, 0, 0},     {"--msk", 0, 0, 0},  {"--hex", 0, 0, 0},
-                       {"--pcap", 0, 0, 0},    {"--msk-msg", 0, 0, 0}, {"--json", 1, 0, 0},
+  mk_opt o[O_COUNT] = {{"--muk", 0, 0, 0},       {"--msk", 0, 0, 0},     {"--hex", 0, 0, 0},
+                       {"--pcap", 0, 0, 0},      {"--msk-msg", 0, 0, 0}, {"--json", 1, 0, 0},
                        {"--allow-null", 1, 0, 0}};
   int p = mk_parse(CMD, argc, argv, o, O_COUNT);
   if (p) {
     if (p > 0) usage();
     return p > 0 ? CLI_OK : CLI_USAGE;
   }
-  if (!!o[O_HEX].val == !!o[O_PCAP].val) return cli_usage_error(CMD, "give exactly one of --hex, --pcap");
+  if (!!o[O_HEX].val == !!o[O_PCAP].val)
+    return cli_usage_error(CMD, "give exactly one of --hex, --pcap");
   if (o[O_MSKMSG].val && !o[O_HEX].val) return cli_usage_error(CMD, "--msk-msg goes with --hex");
   if (o[O_MSKMSG].val && !o[O_MUK].val) return cli_usage_error(CMD, "--msk-msg needs --muk");
   static dec_ctx c;
@@ -617,8 +624,10 @@ int cmd_mikey_decode(int argc, char **argv)
   c.seen = seen;
   int rc = CLI_USAGE;
   size_t len = 0, mlen = 0;
-  if ((o[O_MUK].val && cli_hex_arg(CMD, "--muk", o[O_MUK].val, c.muk, sizeof c.muk, 0, &c.muk_len)) ||
-      (o[O_MSK].val && cli_hex_arg(CMD, "--msk", o[O_MSK].val, c.msk, sizeof c.msk, 0, &c.msk_len)) ||
+  if ((o[O_MUK].val &&
+       cli_hex_arg(CMD, "--muk", o[O_MUK].val, c.muk, sizeof c.muk, 0, &c.muk_len)) ||
+      (o[O_MSK].val &&
+       cli_hex_arg(CMD, "--msk", o[O_MSK].val, c.msk, sizeof c.msk, 0, &c.msk_len)) ||
       (o[O_HEX].val && cli_hex_arg(CMD, "--hex", o[O_HEX].val, msg, sizeof msg, 0, &len)) ||
       (o[O_MSKMSG].val &&
        cli_hex_arg(CMD, "--msk-msg", o[O_MSKMSG].val, mskmsg, sizeof mskmsg, 0, &mlen)))

@@ -12,20 +12,21 @@ static const char CMD[] = "mikey-keys";
 
 static void usage(void)
 {
-  printf("Usage: mbmsec mikey-keys --psk HEX --csb-id HEX8 --rand HEX [--cs-id N]\n"
-         "                         [--ts-counter N] [--label HEX [--out-len N]] [--json]\n\n"
-         "Keys from the key taken as a pre-shared key (RFC 3830 4.1.4, label const||FF||CSB||RAND):\n"
-         "  encr_key (16 octets, 0x150533E1), auth_key (20, 0x2D22AC75), salt_key (14, 0x29B88916)\n"
-         "The same key taken as a TGK with CS ID N (4.1.3, label const||CS||CSB||RAND):\n"
-         "  tek (16 octets, 0x2AD01C64), tek_salt (14 octets, 0x39A2C14B)\n"
-         "  kemac_iv   with --ts-counter: (salt_key XOR (0000||CSB||00000000||counter)) || 0000\n"
-         "  prf        with --label: PRF(key, label) of --out-len octets (default 20)\n\n"
-         "  --psk      1 to %d octets (MUK: 32, MSK: 16)\n"
-         "  --csb-id   CSB ID, 8 hex digits\n"
-         "  --rand     RAND, 16 to %d octets\n"
-         "  --cs-id    0 to 255 (default 0)\n"
-         "  --json     one JSON object instead of name=value lines\n",
-         MIKEY_PRF_INKEY_MAX, MIKEY_RAND_MAX);
+  printf(
+      "Usage: mbmsec mikey-keys --psk HEX --csb-id HEX8 --rand HEX [--cs-id N]\n"
+      "                         [--ts-counter N] [--label HEX [--out-len N]] [--json]\n\n"
+      "Keys from the key taken as a pre-shared key (RFC 3830 4.1.4, label const||FF||CSB||RAND):\n"
+      "  encr_key (16 octets, 0x150533E1), auth_key (20, 0x2D22AC75), salt_key (14, 0x29B88916)\n"
+      "The same key taken as a TGK with CS ID N (4.1.3, label const||CS||CSB||RAND):\n"
+      "  tek (16 octets, 0x2AD01C64), tek_salt (14 octets, 0x39A2C14B)\n"
+      "  kemac_iv   with --ts-counter: (salt_key XOR (0000||CSB||00000000||counter)) || 0000\n"
+      "  prf        with --label: PRF(key, label) of --out-len octets (default 20)\n\n"
+      "  --psk      1 to %d octets (MUK: 32, MSK: 16)\n"
+      "  --csb-id   CSB ID, 8 hex digits\n"
+      "  --rand     RAND, 16 to %d octets\n"
+      "  --cs-id    0 to 255 (default 0)\n"
+      "  --json     one JSON object instead of name=value lines\n",
+      MIKEY_PRF_INKEY_MAX, MIKEY_RAND_MAX);
 }
 
 enum { O_PSK, O_CSB, O_RAND, O_CS, O_TS, O_LABEL, O_OUTLEN, O_COUNT };
@@ -88,7 +89,8 @@ int cmd_mikey_keys(int argc, char **argv)
     goto out;
   }
 
-  uint32_t csb_id = (uint32_t)csb[0] << 24 | (uint32_t)csb[1] << 16 | (uint32_t)csb[2] << 8 | csb[3];
+  uint32_t csb_id =
+      (uint32_t)csb[0] << 24 | (uint32_t)csb[1] << 16 | (uint32_t)csb[2] << 8 | csb[3];
   mbmsec_err e = mbmsec_mikey_psk_keys(s.psk, psk_len, csb_id, rand, rand_len, &s.k);
   if (e == MBMSEC_OK)
     e = mbmsec_mikey_tgk_key(s.psk, psk_len, MIKEY_C_TEK, (uint8_t)cs_id, csb_id, rand, rand_len,

@@ -13,7 +13,8 @@ static const char CMD[] = "milenage";
 
 static void usage(void)
 {
-  printf("Usage: mbmsec milenage --k HEX (--op HEX | --opc HEX) --rand HEX --sqn HEX --amf HEX [--json]\n"
+  printf("Usage: mbmsec milenage --k HEX (--op HEX | --opc HEX) --rand HEX --sqn HEX --amf HEX "
+         "[--json]\n"
          "       mbmsec milenage --k HEX (--op HEX | --opc HEX) --rand HEX --sqn-ms HEX [--json]\n"
          "       mbmsec milenage --k HEX (--op HEX | --opc HEX) --rand HEX --auts HEX [--json]\n"
          "\n"
@@ -72,8 +73,8 @@ int cmd_milenage(int argc, char **argv)
     }
   uint8_t k[16], op[16], opc[16], rand[16], sqn[6], amf[2], sqn_ms[6], auts[14];
   hex_opt opts[O_COUNT] = {
-      {"--k", k, 16, false},        {"--op", op, 16, false},    {"--opc", opc, 16, false},
-      {"--rand", rand, 16, false},  {"--sqn", sqn, 6, false},   {"--amf", amf, 2, false},
+      {"--k", k, 16, false},          {"--op", op, 16, false},     {"--opc", opc, 16, false},
+      {"--rand", rand, 16, false},    {"--sqn", sqn, 6, false},    {"--amf", amf, 2, false},
       {"--sqn-ms", sqn_ms, 6, false}, {"--auts", auts, 14, false},
   };
   bool json = false;
@@ -83,12 +84,18 @@ int cmd_milenage(int argc, char **argv)
   rc = CLI_USAGE;
   const bool vec = opts[O_SQN].seen || opts[O_AMF].seen;
   const int modes = vec + opts[O_SQN_MS].seen + opts[O_AUTS].seen;
-  if (!opts[O_K].seen) cli_usage_error(CMD, "--k is required");
-  else if (opts[O_OP].seen == opts[O_OPC].seen) cli_usage_error(CMD, "give exactly one of --op and --opc");
-  else if (!opts[O_RAND].seen) cli_usage_error(CMD, "--rand is required");
-  else if (modes != 1) cli_usage_error(CMD, "give --sqn and --amf, or --sqn-ms, or --auts (exactly one)");
-  else if (vec && !(opts[O_SQN].seen && opts[O_AMF].seen)) cli_usage_error(CMD, "--sqn and --amf go together");
-  else rc = CLI_OK;
+  if (!opts[O_K].seen)
+    cli_usage_error(CMD, "--k is required");
+  else if (opts[O_OP].seen == opts[O_OPC].seen)
+    cli_usage_error(CMD, "give exactly one of --op and --opc");
+  else if (!opts[O_RAND].seen)
+    cli_usage_error(CMD, "--rand is required");
+  else if (modes != 1)
+    cli_usage_error(CMD, "give --sqn and --amf, or --sqn-ms, or --auts (exactly one)");
+  else if (vec && !(opts[O_SQN].seen && opts[O_AMF].seen))
+    cli_usage_error(CMD, "--sqn and --amf go together");
+  else
+    rc = CLI_OK;
   if (rc != CLI_OK) goto out;
 
   if (opts[O_OP].seen && mbmsec_milenage_opc(k, op, opc) != MBMSEC_OK) {

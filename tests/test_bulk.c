@@ -12,7 +12,7 @@
 
 #include "mbmsec/bulk.h"
 
-#define K1 "000102030405060708090a0b0c0d0e0f"
+#define K1   "000102030405060708090a0b0c0d0e0f"
 #define OPC1 "F0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF"
 
 typedef struct {
@@ -89,8 +89,10 @@ static void subscribers_empty(void **state)
   assert_int_equal(READ_SUBS("\n\r\n# only a comment", &s, &pos), MBMSEC_OK);
   assert_int_equal(s.n, 0);
   assert_int_equal(mbmsec_bulk_subscribers(NULL, 1, on_sub, &s, &pos), MBMSEC_ERR_ARG);
-  assert_int_equal(mbmsec_bulk_subscribers((const uint8_t *)"x", 1, NULL, &s, &pos), MBMSEC_ERR_ARG);
-  assert_int_equal(mbmsec_bulk_subscribers((const uint8_t *)"x", 1, on_sub, &s, NULL), MBMSEC_ERR_ARG);
+  assert_int_equal(mbmsec_bulk_subscribers((const uint8_t *)"x", 1, NULL, &s, &pos),
+                   MBMSEC_ERR_ARG);
+  assert_int_equal(mbmsec_bulk_subscribers((const uint8_t *)"x", 1, on_sub, &s, NULL),
+                   MBMSEC_ERR_ARG);
 }
 
 /* One refusal: the code, the line it names and a word of the reason. */
@@ -280,10 +282,14 @@ static void impis_bad(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(subscribers_good),      cmocka_unit_test(subscribers_empty),
-      cmocka_unit_test(subscribers_bad_fields), cmocka_unit_test(subscribers_bad_hex),
-      cmocka_unit_test(subscribers_long),      cmocka_unit_test(subscribers_octets),
-      cmocka_unit_test(subscribers_callback_refuses), cmocka_unit_test(impis_good),
+      cmocka_unit_test(subscribers_good),
+      cmocka_unit_test(subscribers_empty),
+      cmocka_unit_test(subscribers_bad_fields),
+      cmocka_unit_test(subscribers_bad_hex),
+      cmocka_unit_test(subscribers_long),
+      cmocka_unit_test(subscribers_octets),
+      cmocka_unit_test(subscribers_callback_refuses),
+      cmocka_unit_test(impis_good),
       cmocka_unit_test(impis_bad),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

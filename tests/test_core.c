@@ -32,7 +32,8 @@ static void test_hex(void **state)
     const char one[2] = {(char)c, 0}, two[2] = {'7', (char)c};
     assert_int_equal(mbmsec_hex_digits(one, 1), digit);
     assert_int_equal(mbmsec_hex_digits(two, 2), digit);
-    assert_int_equal(mbmsec_hex_decode(two, 2, b, sizeof b, &n), digit ? MBMSEC_OK : MBMSEC_ERR_HEX);
+    assert_int_equal(mbmsec_hex_decode(two, 2, b, sizeof b, &n),
+                     digit ? MBMSEC_OK : MBMSEC_ERR_HEX);
     if (digit) {
       const int v = c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
       assert_int_equal(b[0], 0x70 | v);
@@ -51,7 +52,8 @@ static void test_base64(void **state)
   uint8_t b[8];
   size_t n;
   for (size_t i = 0; i < 7; i++) {
-    assert_int_equal(mbmsec_b64_encode((const uint8_t *)in[i], strlen(in[i]), s, sizeof s, &n), MBMSEC_OK);
+    assert_int_equal(mbmsec_b64_encode((const uint8_t *)in[i], strlen(in[i]), s, sizeof s, &n),
+                     MBMSEC_OK);
     assert_string_equal(s, out[i]);
     assert_int_equal(mbmsec_b64_decode(out[i], strlen(out[i]), b, sizeof b, &n), MBMSEC_OK);
     assert_int_equal(n, strlen(in[i]));
@@ -129,15 +131,18 @@ static void test_hash_hmac(void **state)
   /* FIPS 180-2 "abc". */
   mbmsec_iov abc[] = {{"a", 1}, {"bc", 2}};
   assert_int_equal(mbmsec_hash(MBMSEC_MD_SHA256, abc, 2, h), MBMSEC_OK);
-  mbmsec_hex_decode("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", 64, e, 32, &n);
+  mbmsec_hex_decode("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", 64, e, 32,
+                    &n);
   assert_memory_equal(h, e, 32);
   assert_int_equal(mbmsec_hash(MBMSEC_MD_MD5, NULL, 0, h), MBMSEC_OK);
   mbmsec_hex_decode("d41d8cd98f00b204e9800998ecf8427e", 32, e, 32, &n);
   assert_memory_equal(h, e, 16);
   /* RFC 4231 test case 2 and RFC 2202 test case 2. */
   mbmsec_iov msg = {"what do ya want for nothing?", 28};
-  assert_int_equal(mbmsec_hmac(MBMSEC_MD_SHA256, (const uint8_t *)"Jefe", 4, &msg, 1, h), MBMSEC_OK);
-  mbmsec_hex_decode("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", 64, e, 32, &n);
+  assert_int_equal(mbmsec_hmac(MBMSEC_MD_SHA256, (const uint8_t *)"Jefe", 4, &msg, 1, h),
+                   MBMSEC_OK);
+  mbmsec_hex_decode("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", 64, e, 32,
+                    &n);
   assert_memory_equal(h, e, 32);
   assert_int_equal(mbmsec_hmac(MBMSEC_MD_SHA1, (const uint8_t *)"Jefe", 4, &msg, 1, h), MBMSEC_OK);
   mbmsec_hex_decode("effcdf6ae5eb2fa2d27416d5f184df9c259a7c79", 40, e, 32, &n);
@@ -158,7 +163,8 @@ static void test_aes(void **state)
   assert_memory_equal(c, e, 16);
   mbmsec_hex_decode("2B7E151628AED2A6ABF7158809CF4F3C", 32, k, 16, &n);
   mbmsec_hex_decode("F0F1F2F3F4F5F6F7F8F9FAFBFCFD0000", 32, iv, 16, &n);
-  mbmsec_hex_decode("E03EAD0935C95E80E166B16DD92B4EB4D23513162B02D0F72A43A2FE4A5F97AB", 64, e, 32, &n);
+  mbmsec_hex_decode("E03EAD0935C95E80E166B16DD92B4EB4D23513162B02D0F72A43A2FE4A5F97AB", 64, e, 32,
+                    &n);
   assert_int_equal(mbmsec_aes128_ctr(k, iv, z, ks, 32), MBMSEC_OK);
   assert_memory_equal(ks, e, 32);
 }
@@ -194,7 +200,8 @@ static void test_random_fork(void **state)
   assert_true(pid >= 0);
   if (pid == 0) {
     uint8_t b[16];
-    int ok = mbmsec_random(b, sizeof b) == MBMSEC_OK && write(fds[1], b, sizeof b) == (ssize_t)sizeof b;
+    int ok =
+        mbmsec_random(b, sizeof b) == MBMSEC_OK && write(fds[1], b, sizeof b) == (ssize_t)sizeof b;
     _exit(ok ? 0 : 1);
   }
   assert_int_equal(mbmsec_random(mine, sizeof mine), MBMSEC_OK);
@@ -213,9 +220,9 @@ static void test_random_fork(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_hex),          cmocka_unit_test(test_base64),
+      cmocka_unit_test(test_hex),           cmocka_unit_test(test_base64),
       cmocka_unit_test(test_reader_writer), cmocka_unit_test(test_hash_hmac),
-      cmocka_unit_test(test_aes),          cmocka_unit_test(test_ct_and_secbuf),
+      cmocka_unit_test(test_aes),           cmocka_unit_test(test_ct_and_secbuf),
       cmocka_unit_test(test_random_fork),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -106,7 +106,8 @@ static void test_rfc7616_vectors(void **state)
   assert_int_equal(mbmsec_digest_compute(&in, NULL, 0, &r), MBMSEC_OK);
   assert_string_equal(r.ha1, "7987c64c30e25f1b74be53f966b49b90f2808aa92faf9a00262392d7b4794232");
   assert_string_equal(r.ha2, "9a3fdae9a622fe8de177c24fa9c070f2b181ec85e15dcbdc32e10c82ad450b04");
-  assert_string_equal(r.response, "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1");
+  assert_string_equal(r.response,
+                      "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1");
   mbmsec_digest_result_cleanse(&r);
 }
 
@@ -120,7 +121,8 @@ static void test_auth_int_and_sess(void **state)
   manual.qop = MBMSEC_DIGEST_QOP_AUTH;
   char a[MBMSEC_DIGEST_HEX_MAX + 1], b[MBMSEC_DIGEST_HEX_MAX + 1];
   assert_int_equal(mbmsec_digest_ha2(&in, a, sizeof a), MBMSEC_OK);
-  manual.uri = S("/dir/index.html:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  manual.uri =
+      S("/dir/index.html:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   assert_int_equal(mbmsec_digest_ha2(&manual, b, sizeof b), MBMSEC_OK);
   assert_string_equal(a, b);
   /* A body changes HA2 and the response; the response body changes only rspauth. */
@@ -149,7 +151,8 @@ static void test_auth_int_and_sess(void **state)
   n.cnonce = S(NULL);
   assert_int_equal(mbmsec_digest_response(&n, a, sizeof a), MBMSEC_OK);
   mbmsec_iov q[] = {{"939e7578ed9e3c518a452acee763bce9:dcd98b7102dd2f0e8b11d0f600bfb0c093:"
-                     "39aff3a2bab6126f332b942af96d3366", 32 + 1 + 34 + 1 + 32}};
+                     "39aff3a2bab6126f332b942af96d3366",
+                     32 + 1 + 34 + 1 + 32}};
   assert_int_equal(mbmsec_hash(MBMSEC_MD_MD5, q, 1, d), MBMSEC_OK);
   for (int i = 0; i < 16; i++) snprintf(b + 2 * i, 3, "%02x", d[i]);
   assert_string_equal(a, b);
@@ -176,13 +179,19 @@ static void test_verify(void **state)
     assert_int_equal(mbmsec_digest_verify(&in, S(flip)), MBMSEC_ERR_DIGEST_MISMATCH);
     flip[i] = save;
   }
-  assert_int_equal(mbmsec_digest_verify(&in, S("6629fae49393a05397450978507c4ef")), MBMSEC_ERR_DIGEST_BAD_RESPONSE);
-  assert_int_equal(mbmsec_digest_verify(&in, S("6629fae49393a05397450978507c4efg")), MBMSEC_ERR_DIGEST_BAD_RESPONSE);
+  assert_int_equal(mbmsec_digest_verify(&in, S("6629fae49393a05397450978507c4ef")),
+                   MBMSEC_ERR_DIGEST_BAD_RESPONSE);
+  assert_int_equal(mbmsec_digest_verify(&in, S("6629fae49393a05397450978507c4efg")),
+                   MBMSEC_ERR_DIGEST_BAD_RESPONSE);
   in.password_len--; /* wrong password */
-  assert_int_equal(mbmsec_digest_verify(&in, S("6629fae49393a05397450978507c4ef1")), MBMSEC_ERR_DIGEST_MISMATCH);
+  assert_int_equal(mbmsec_digest_verify(&in, S("6629fae49393a05397450978507c4ef1")),
+                   MBMSEC_ERR_DIGEST_MISMATCH);
   mbmsec_digest_input s = rfc7616_input(MBMSEC_DIGEST_SHA256);
-  assert_int_equal(mbmsec_digest_verify(&s, S("753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1")), MBMSEC_OK);
-  assert_int_equal(mbmsec_digest_verify(&s, S("753927fa0e85d155564e2e272a28d180")), MBMSEC_ERR_DIGEST_BAD_RESPONSE);
+  assert_int_equal(mbmsec_digest_verify(
+                       &s, S("753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1")),
+                   MBMSEC_OK);
+  assert_int_equal(mbmsec_digest_verify(&s, S("753927fa0e85d155564e2e272a28d180")),
+                   MBMSEC_ERR_DIGEST_BAD_RESPONSE);
 }
 
 static void test_aka_binary_res(void **state)
@@ -244,13 +253,13 @@ static const char RFC2617_AUTHORIZATION[] =
     "                 nc=00000001,                 cnonce=\"0a4f113b\","
     "                 response=\"6629fae49393a05397450978507c4ef1\","
     "                 opaque=\"5ccc069c403ebaf9f0171e9517f40e41\"";
-#define RFC7616_CHALLENGE(alg)                                                                \
+#define RFC7616_CHALLENGE(alg)                                                              \
   "Digest    realm=\"http-auth@example.org\",    qop=\"auth, auth-int\",    algorithm=" alg \
-  ",    nonce=\"7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v\","                          \
+  ",    nonce=\"7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v\","                            \
   "    opaque=\"FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS\""
-#define RFC7616_AUTHORIZATION(alg, resp)                                                       \
+#define RFC7616_AUTHORIZATION(alg, resp)                                                        \
   "Digest username=\"Mufasa\",    realm=\"http-auth@example.org\",    uri=\"/dir/index.html\"," \
-  "    algorithm=" alg ",    nonce=\"7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v\","          \
+  "    algorithm=" alg ",    nonce=\"7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v\","           \
   "    nc=00000001,    cnonce=\"f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ\",    qop=auth,"   \
   "    response=\"" resp "\",    opaque=\"FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS\""
 
@@ -266,7 +275,8 @@ static void test_parse_rfc_headers(void **state)
   (void)state;
   mbmsec_digest_header *h = hdr();
   /* RFC 2617 3.5 (the header lines joined as an HTTP parser hands them over). */
-  assert_int_equal(mbmsec_digest_parse_challenge(RFC2617_CHALLENGE, strlen(RFC2617_CHALLENGE), h), MBMSEC_OK);
+  assert_int_equal(mbmsec_digest_parse_challenge(RFC2617_CHALLENGE, strlen(RFC2617_CHALLENGE), h),
+                   MBMSEC_OK);
   assert_int_equal(h->present, MBMSEC_DIGEST_F_REALM | MBMSEC_DIGEST_F_QOP | MBMSEC_DIGEST_F_NONCE |
                                    MBMSEC_DIGEST_F_OPAQUE);
   assert_str(h->realm, "testrealm@host.com");
@@ -275,7 +285,9 @@ static void test_parse_rfc_headers(void **state)
   assert_str(h->opaque, "5ccc069c403ebaf9f0171e9517f40e41");
   assert_int_equal(h->ndirectives, 4);
 
-  assert_int_equal(mbmsec_digest_parse_authorization(RFC2617_AUTHORIZATION, strlen(RFC2617_AUTHORIZATION), 0, h), MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_digest_parse_authorization(RFC2617_AUTHORIZATION, strlen(RFC2617_AUTHORIZATION), 0, h),
+      MBMSEC_OK);
   assert_str(h->username, "Mufasa");
   assert_str(h->realm, "testrealm@host.com");
   assert_str(h->nonce, "dcd98b7102dd2f0e8b11d0f600bfb0c093");
@@ -290,7 +302,9 @@ static void test_parse_rfc_headers(void **state)
   /* Server side: parse, fill, verify. */
   mbmsec_digest_input in;
   const char *pw = "Circle Of Life";
-  assert_int_equal(mbmsec_digest_input_from_authorization(h, S("GET"), (const uint8_t *)pw, strlen(pw), NULL, 0, &in), MBMSEC_OK);
+  assert_int_equal(mbmsec_digest_input_from_authorization(h, S("GET"), (const uint8_t *)pw,
+                                                          strlen(pw), NULL, 0, &in),
+                   MBMSEC_OK);
   assert_int_equal(mbmsec_digest_verify(&in, h->response), MBMSEC_OK);
 
   /* RFC 7616 3.9.1: both challenges, both Authorizations. */
@@ -299,13 +313,15 @@ static void test_parse_rfc_headers(void **state)
     mbmsec_digest_alg alg;
   } r7616[] = {
       {RFC7616_CHALLENGE("SHA-256"),
-       RFC7616_AUTHORIZATION("SHA-256", "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1"),
+       RFC7616_AUTHORIZATION("SHA-256",
+                             "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1"),
        "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1", MBMSEC_DIGEST_SHA256},
       {RFC7616_CHALLENGE("MD5"), RFC7616_AUTHORIZATION("MD5", "8ca523f5e9506fed4657c9700eebdbec"),
        "8ca523f5e9506fed4657c9700eebdbec", MBMSEC_DIGEST_MD5},
   };
   for (size_t i = 0; i < 2; i++) {
-    assert_int_equal(mbmsec_digest_parse_challenge(r7616[i].chal, strlen(r7616[i].chal), h), MBMSEC_OK);
+    assert_int_equal(mbmsec_digest_parse_challenge(r7616[i].chal, strlen(r7616[i].chal), h),
+                     MBMSEC_OK);
     assert_str(h->realm, "http-auth@example.org");
     assert_int_equal(h->qop_list, MBMSEC_DIGEST_QOPBIT_AUTH | MBMSEC_DIGEST_QOPBIT_AUTH_INT);
     assert_true(h->present & MBMSEC_DIGEST_F_ALGORITHM);
@@ -314,7 +330,8 @@ static void test_parse_rfc_headers(void **state)
     assert_str(h->opaque, "FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS");
     assert_false(h->present & MBMSEC_DIGEST_F_STALE);
 
-    assert_int_equal(mbmsec_digest_parse_authorization(r7616[i].auth, strlen(r7616[i].auth), 0, h), MBMSEC_OK);
+    assert_int_equal(mbmsec_digest_parse_authorization(r7616[i].auth, strlen(r7616[i].auth), 0, h),
+                     MBMSEC_OK);
     assert_str(h->username, "Mufasa");
     assert_str(h->realm, "http-auth@example.org");
     assert_str(h->uri, "/dir/index.html");
@@ -326,7 +343,9 @@ static void test_parse_rfc_headers(void **state)
     assert_str(h->response, r7616[i].resp);
     assert_str(h->opaque, "FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS");
     const char *p7 = "Circle of Life";
-    assert_int_equal(mbmsec_digest_input_from_authorization(h, S("GET"), (const uint8_t *)p7, strlen(p7), NULL, 0, &in), MBMSEC_OK);
+    assert_int_equal(mbmsec_digest_input_from_authorization(h, S("GET"), (const uint8_t *)p7,
+                                                            strlen(p7), NULL, 0, &in),
+                     MBMSEC_OK);
     assert_int_equal(mbmsec_digest_verify(&in, h->response), MBMSEC_OK);
   }
   free(h);
@@ -337,8 +356,9 @@ static void test_parse_details(void **state)
   (void)state;
   mbmsec_digest_header *h = hdr();
   /* Escapes, case-insensitive names and scheme, empty list elements, quoted tokens, stale. */
-  const char *c = "  dIgEsT ,REALM=\"a\\\"b\\\\c\\d\" ,, nonce = \"n\" , algorithm=\"sha-256-SESS\", "
-                  "stale=TRUE, qop=\"auth-int, x-future\", userhash=true, ";
+  const char *c =
+      "  dIgEsT ,REALM=\"a\\\"b\\\\c\\d\" ,, nonce = \"n\" , algorithm=\"sha-256-SESS\", "
+      "stale=TRUE, qop=\"auth-int, x-future\", userhash=true, ";
   assert_int_equal(mbmsec_digest_parse_challenge(c, strlen(c), h), MBMSEC_OK);
   assert_str(h->realm, "a\"b\\cd");
   assert_str(h->nonce, "n");
@@ -346,14 +366,19 @@ static void test_parse_details(void **state)
   assert_true(h->stale);
   assert_int_equal(h->qop_list, MBMSEC_DIGEST_QOPBIT_AUTH_INT);
   /* AKA first request (TS 24.109 A.3): only with the lenient flag. */
-  const char *first = "Digest username=\"user@ims.example.com\", realm=\"bsf.example.com\", nonce=\"\", uri=\"/\", response=\"\"";
-  assert_int_equal(mbmsec_digest_parse_authorization(first, strlen(first), 0, h), MBMSEC_ERR_DIGEST_EMPTY);
-  assert_int_equal(mbmsec_digest_parse_authorization(first, strlen(first), MBMSEC_DIGEST_LENIENT_EMPTY, h), MBMSEC_OK);
+  const char *first = "Digest username=\"user@ims.example.com\", realm=\"bsf.example.com\", "
+                      "nonce=\"\", uri=\"/\", response=\"\"";
+  assert_int_equal(mbmsec_digest_parse_authorization(first, strlen(first), 0, h),
+                   MBMSEC_ERR_DIGEST_EMPTY);
+  assert_int_equal(
+      mbmsec_digest_parse_authorization(first, strlen(first), MBMSEC_DIGEST_LENIENT_EMPTY, h),
+      MBMSEC_OK);
   assert_int_equal(h->nonce.len, 0);
   assert_int_equal(h->response.len, 0);
   assert_str(h->username, "user@ims.example.com");
   /* Authentication-Info, nc upper case kept as sent. */
-  const char *ai = "qop=auth-int, rspauth=\"6629fae49393a05397450978507c4ef1\", cnonce=\"c\", nc=0000000A, nextnonce=\"nn\"";
+  const char *ai = "qop=auth-int, rspauth=\"6629fae49393a05397450978507c4ef1\", cnonce=\"c\", "
+                   "nc=0000000A, nextnonce=\"nn\"";
   assert_int_equal(mbmsec_digest_parse_auth_info(ai, strlen(ai), h), MBMSEC_OK);
   assert_int_equal(h->qop, MBMSEC_DIGEST_QOP_AUTH_INT);
   assert_string_equal(h->nc, "0000000A");
@@ -363,7 +388,8 @@ static void test_parse_details(void **state)
   /* Bad arguments. */
   assert_int_equal(mbmsec_digest_parse(MBMSEC_DIGEST_AUTHORIZATION, NULL, 3, 0, h), MBMSEC_ERR_ARG);
   assert_int_equal(mbmsec_digest_parse((mbmsec_digest_kind)7, "x", 1, 0, h), MBMSEC_ERR_ARG);
-  assert_int_equal(mbmsec_digest_parse(MBMSEC_DIGEST_AUTHORIZATION, "x", 1, 0, NULL), MBMSEC_ERR_ARG);
+  assert_int_equal(mbmsec_digest_parse(MBMSEC_DIGEST_AUTHORIZATION, "x", 1, 0, NULL),
+                   MBMSEC_ERR_ARG);
   free(h);
 }
 
@@ -372,11 +398,12 @@ static void test_parse_details(void **state)
 static void same_fields(const mbmsec_digest_header *a, const mbmsec_digest_header *b)
 {
   assert_int_equal(a->present, b->present);
-  const size_t offs[] = {offsetof(mbmsec_digest_header, realm), offsetof(mbmsec_digest_header, domain),
-                         offsetof(mbmsec_digest_header, nonce), offsetof(mbmsec_digest_header, opaque),
-                         offsetof(mbmsec_digest_header, username), offsetof(mbmsec_digest_header, uri),
-                         offsetof(mbmsec_digest_header, response), offsetof(mbmsec_digest_header, cnonce),
-                         offsetof(mbmsec_digest_header, nextnonce), offsetof(mbmsec_digest_header, rspauth)};
+  const size_t offs[] = {
+      offsetof(mbmsec_digest_header, realm),     offsetof(mbmsec_digest_header, domain),
+      offsetof(mbmsec_digest_header, nonce),     offsetof(mbmsec_digest_header, opaque),
+      offsetof(mbmsec_digest_header, username),  offsetof(mbmsec_digest_header, uri),
+      offsetof(mbmsec_digest_header, response),  offsetof(mbmsec_digest_header, cnonce),
+      offsetof(mbmsec_digest_header, nextnonce), offsetof(mbmsec_digest_header, rspauth)};
   for (size_t i = 0; i < sizeof offs / sizeof offs[0]; i++) {
     const mbmsec_digest_str *x = (const void *)((const char *)a + offs[i]);
     const mbmsec_digest_str *y = (const void *)((const char *)b + offs[i]);
@@ -408,8 +435,10 @@ static void test_build_round_trip(void **state)
   b->stale = true;
   assert_int_equal(mbmsec_digest_build_challenge(b, out, sizeof out, &n), MBMSEC_OK);
   assert_int_equal(n, strlen(out));
-  assert_string_equal(out, "Digest realm=\"3GPP-bootstrapping@bmsc.example.org\", domain=\"/keymanagement\", "
-                           "nonce=\"q\\\"uo\\\\te,=\t x\", opaque=\"\", stale=true, algorithm=SHA-256, qop=\"auth-int\"");
+  assert_string_equal(
+      out, "Digest realm=\"3GPP-bootstrapping@bmsc.example.org\", domain=\"/keymanagement\", "
+           "nonce=\"q\\\"uo\\\\te,=\t x\", opaque=\"\", stale=true, algorithm=SHA-256, "
+           "qop=\"auth-int\"");
   assert_int_equal(mbmsec_digest_parse_challenge(out, n, p), MBMSEC_OK);
   same_fields(b, p);
   assert_int_equal(p->qop_list, MBMSEC_DIGEST_QOPBIT_AUTH_INT);
@@ -417,7 +446,8 @@ static void test_build_round_trip(void **state)
   b->nonce = S("bad\nnonce");
   assert_int_equal(mbmsec_digest_build_challenge(b, out, sizeof out, &n), MBMSEC_ERR_DIGEST_CTL);
   b->present &= ~MBMSEC_DIGEST_F_NONCE;
-  assert_int_equal(mbmsec_digest_build_challenge(b, out, sizeof out, &n), MBMSEC_ERR_DIGEST_MISSING);
+  assert_int_equal(mbmsec_digest_build_challenge(b, out, sizeof out, &n),
+                   MBMSEC_ERR_DIGEST_MISSING);
 
   /* Authorization, each algorithm, each qop. */
   for (int alg = 0; alg < 5; alg++)
@@ -452,7 +482,8 @@ static void test_build_round_trip(void **state)
     }
   assert_non_null(strstr(out, "algorithm=AKAv1-MD5, qop=auth-int, nc=0000002f, cnonce=\"c\\\\n\""));
   b->response = S("6629");
-  assert_int_equal(mbmsec_digest_build_authorization(b, out, sizeof out, &n), MBMSEC_ERR_DIGEST_BAD_RESPONSE);
+  assert_int_equal(mbmsec_digest_build_authorization(b, out, sizeof out, &n),
+                   MBMSEC_ERR_DIGEST_BAD_RESPONSE);
 
   /* Authentication-Info. */
   memset(b, 0, sizeof *b);
@@ -464,14 +495,17 @@ static void test_build_round_trip(void **state)
   memcpy(b->nc, "00000002", 9);
   b->nextnonce = S("next");
   assert_int_equal(mbmsec_digest_build_auth_info(b, out, sizeof out, &n), MBMSEC_OK);
-  assert_string_equal(out, "qop=auth-int, rspauth=\"9a3fdae9a622fe8de177c24fa9c070f2b181ec85e15dcbdc32e10c82ad450b04\", "
-                           "cnonce=\"cn\", nc=00000002, nextnonce=\"next\"");
+  assert_string_equal(
+      out,
+      "qop=auth-int, rspauth=\"9a3fdae9a622fe8de177c24fa9c070f2b181ec85e15dcbdc32e10c82ad450b04\", "
+      "cnonce=\"cn\", nc=00000002, nextnonce=\"next\"");
   assert_int_equal(mbmsec_digest_parse_auth_info(out, n, q), MBMSEC_OK);
   same_fields(b, q);
   memcpy(b->nc, "00000000", 9);
   assert_int_equal(mbmsec_digest_build_auth_info(b, out, sizeof out, &n), MBMSEC_ERR_DIGEST_BAD_NC);
   b->present &= ~MBMSEC_DIGEST_F_NC;
-  assert_int_equal(mbmsec_digest_build_auth_info(b, out, sizeof out, &n), MBMSEC_ERR_DIGEST_MISSING);
+  assert_int_equal(mbmsec_digest_build_auth_info(b, out, sizeof out, &n),
+                   MBMSEC_ERR_DIGEST_MISSING);
   free(b);
   free(p);
   free(q);
@@ -479,9 +513,13 @@ static void test_build_round_trip(void **state)
 
 /* ---- malformed headers ---- */
 
-enum { WA = MBMSEC_DIGEST_WWW_AUTHENTICATE, AZ = MBMSEC_DIGEST_AUTHORIZATION, AI = MBMSEC_DIGEST_AUTHENTICATION_INFO };
+enum {
+  WA = MBMSEC_DIGEST_WWW_AUTHENTICATE,
+  AZ = MBMSEC_DIGEST_AUTHORIZATION,
+  AI = MBMSEC_DIGEST_AUTHENTICATION_INFO
+};
 #define OKAZ "Digest username=\"u\", realm=\"r\", nonce=\"n\", uri=\"/\", "
-#define R32 "6629fae49393a05397450978507c4ef1"
+#define R32  "6629fae49393a05397450978507c4ef1"
 
 static const struct {
   int kind;
@@ -492,7 +530,8 @@ static const struct {
     {WA, " \t ", MBMSEC_ERR_DIGEST_EMPTY},
     {AI, ", ,,", MBMSEC_ERR_DIGEST_EMPTY},
     {AZ, OKAZ "response=\"\"", MBMSEC_ERR_DIGEST_EMPTY},
-    {AZ, "Digest username=\"\", realm=\"r\", nonce=\"n\", uri=\"/\", response=\"" R32 "\"", MBMSEC_ERR_DIGEST_EMPTY},
+    {AZ, "Digest username=\"\", realm=\"r\", nonce=\"n\", uri=\"/\", response=\"" R32 "\"",
+     MBMSEC_ERR_DIGEST_EMPTY},
     {AZ, "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==", MBMSEC_ERR_DIGEST_SCHEME},
     {WA, "Digestrealm=\"r\", nonce=\"n\"", MBMSEC_ERR_DIGEST_SCHEME},
     {WA, "\"Digest\" realm=\"r\", nonce=\"n\"", MBMSEC_ERR_DIGEST_SCHEME},
@@ -506,7 +545,8 @@ static const struct {
     {WA, "Digest realm=\"r\\\x01\", nonce=\"n\"", MBMSEC_ERR_DIGEST_ESCAPE},
     {WA, "Digest realm=\"r\\\x7f\", nonce=\"n\"", MBMSEC_ERR_DIGEST_ESCAPE},
     {WA, "Digest realm=\"a\", REALM=\"b\", nonce=\"n\"", MBMSEC_ERR_DIGEST_DUPLICATE},
-    {AZ, OKAZ "response=\"" R32 "\", nc=00000001, qop=auth, cnonce=\"c\", nc=00000002", MBMSEC_ERR_DIGEST_DUPLICATE},
+    {AZ, OKAZ "response=\"" R32 "\", nc=00000001, qop=auth, cnonce=\"c\", nc=00000002",
+     MBMSEC_ERR_DIGEST_DUPLICATE},
     {WA, "Digest realm=\"r\"", MBMSEC_ERR_DIGEST_MISSING},
     {WA, "Digest", MBMSEC_ERR_DIGEST_MISSING},
     {AZ, OKAZ "qop=auth, nc=00000001, cnonce=\"c\"", MBMSEC_ERR_DIGEST_MISSING},
@@ -517,11 +557,15 @@ static const struct {
     {WA, "%TOO_MANY%", MBMSEC_ERR_DIGEST_TOO_MANY},
     {WA, "%TOO_LONG%", MBMSEC_ERR_DIGEST_HEADER_TOO_LONG},
     {AZ, OKAZ "response=\"" R32 "\", qop=auth, nc=0000001, cnonce=\"c\"", MBMSEC_ERR_DIGEST_BAD_NC},
-    {AZ, OKAZ "response=\"" R32 "\", qop=auth, nc=00000000, cnonce=\"c\"", MBMSEC_ERR_DIGEST_BAD_NC},
-    {AZ, OKAZ "response=\"" R32 "\", qop=auth, nc=0000000g, cnonce=\"c\"", MBMSEC_ERR_DIGEST_BAD_NC},
+    {AZ, OKAZ "response=\"" R32 "\", qop=auth, nc=00000000, cnonce=\"c\"",
+     MBMSEC_ERR_DIGEST_BAD_NC},
+    {AZ, OKAZ "response=\"" R32 "\", qop=auth, nc=0000000g, cnonce=\"c\"",
+     MBMSEC_ERR_DIGEST_BAD_NC},
     {AI, "qop=auth, rspauth=\"" R32 "\", cnonce=\"c\", nc=000000001", MBMSEC_ERR_DIGEST_BAD_NC},
-    {AZ, OKAZ "response=\"" R32 "\", qop=auth-conf, nc=00000001, cnonce=\"c\"", MBMSEC_ERR_DIGEST_BAD_QOP},
-    {AZ, OKAZ "response=\"" R32 "\", qop=AUTH, nc=00000001, cnonce=\"c\"", MBMSEC_ERR_DIGEST_BAD_QOP},
+    {AZ, OKAZ "response=\"" R32 "\", qop=auth-conf, nc=00000001, cnonce=\"c\"",
+     MBMSEC_ERR_DIGEST_BAD_QOP},
+    {AZ, OKAZ "response=\"" R32 "\", qop=AUTH, nc=00000001, cnonce=\"c\"",
+     MBMSEC_ERR_DIGEST_BAD_QOP},
     {WA, "Digest realm=\"r\", nonce=\"n\", qop=\"auth-conf\"", MBMSEC_ERR_DIGEST_BAD_QOP},
     {WA, "Digest realm=\"r\", nonce=\"n\", qop=\"auth/int\"", MBMSEC_ERR_DIGEST_BAD_QOP},
     {AZ, OKAZ "response=\"" R32 "\", nc=00000001, cnonce=\"c\"", MBMSEC_ERR_DIGEST_BAD_QOP},
@@ -540,7 +584,8 @@ static const struct {
     {WA, "Digest realm=\"r\", nonce=\"n\", stale=maybe", MBMSEC_ERR_DIGEST_BAD_STALE},
     {WA, "Digest realm=\"r\", nonce=\"n\", stale=\"\"", MBMSEC_ERR_DIGEST_BAD_STALE},
     {WA, "Digest realm=r, nonce=\"n\"", MBMSEC_ERR_DIGEST_QUOTING},
-    {AZ, "Digest username=u, realm=\"r\", nonce=\"n\", uri=\"/\", response=\"" R32 "\"", MBMSEC_ERR_DIGEST_QUOTING},
+    {AZ, "Digest username=u, realm=\"r\", nonce=\"n\", uri=\"/\", response=\"" R32 "\"",
+     MBMSEC_ERR_DIGEST_QUOTING},
     {WA, "Digest realm=\"r\", nonce=\"n\", qop=auth", MBMSEC_ERR_DIGEST_QUOTING},
     {WA, "Digest realm=\"r\", nonce=\"n\", %LONG_NAME%=1", MBMSEC_ERR_DIGEST_UNKNOWN_DIRECTIVE},
 };
@@ -565,7 +610,8 @@ static size_t expand(const char *v, char *buf, size_t cap)
     n += MBMSEC_DIGEST_VALUE_MAX + 1;
   } else if (!strncmp(m, "%TOO_MANY%", 10)) {
     n += (size_t)sprintf(buf + n, "Digest realm=\"r\", nonce=\"n\"");
-    for (int i = 0; i < MBMSEC_DIGEST_DIRECTIVES_MAX - 1; i++) n += (size_t)sprintf(buf + n, ", x%d=1", i);
+    for (int i = 0; i < MBMSEC_DIGEST_DIRECTIVES_MAX - 1; i++)
+      n += (size_t)sprintf(buf + n, ", x%d=1", i);
   } else if (!strncmp(m, "%TOO_LONG%", 10)) {
     n += (size_t)sprintf(buf + n, "Digest realm=\"r\", nonce=\"");
     memset(buf + n, 'a', MBMSEC_DIGEST_HEADER_MAX);
@@ -608,7 +654,8 @@ static void test_malformed(void **state)
     if (c != 17) assert_true(seen[c]);
   /* The valid neighbour of the TOO_MANY case (32 elements) is accepted. */
   size_t n = (size_t)sprintf(buf, "Digest realm=\"r\", nonce=\"n\"");
-  for (int i = 0; i < MBMSEC_DIGEST_DIRECTIVES_MAX - 2; i++) n += (size_t)sprintf(buf + n, ", x%d=1", i);
+  for (int i = 0; i < MBMSEC_DIGEST_DIRECTIVES_MAX - 2; i++)
+    n += (size_t)sprintf(buf + n, ", x%d=1", i);
   assert_int_equal(mbmsec_digest_parse_challenge(buf, n, h), MBMSEC_OK);
   /* And a value of exactly the cap. */
   n = (size_t)sprintf(buf, "Digest realm=\"r\", nonce=\"");
@@ -634,10 +681,10 @@ static void test_malformed(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_rfc2617_vector),   cmocka_unit_test(test_rfc7616_vectors),
+      cmocka_unit_test(test_rfc2617_vector),    cmocka_unit_test(test_rfc7616_vectors),
       cmocka_unit_test(test_auth_int_and_sess), cmocka_unit_test(test_verify),
-      cmocka_unit_test(test_aka_binary_res),   cmocka_unit_test(test_parse_rfc_headers),
-      cmocka_unit_test(test_parse_details),    cmocka_unit_test(test_build_round_trip),
+      cmocka_unit_test(test_aka_binary_res),    cmocka_unit_test(test_parse_rfc_headers),
+      cmocka_unit_test(test_parse_details),     cmocka_unit_test(test_build_round_trip),
       cmocka_unit_test(test_malformed),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);

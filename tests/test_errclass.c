@@ -36,44 +36,68 @@ static int one_of(const char *name, const char *const *list)
 /* The class every code must have, from its name (the rules of error.h written out again). */
 static mbmsec_errclass expected(const char *n)
 {
-  static const char *const internal[] = {
-      "MBMSEC_ERR_ARG", "MBMSEC_ERR_CRYPTO", "MBMSEC_ERR_SPACE", "MBMSEC_ERR_RANDOM",
-      "MBMSEC_ERR_KDF_PARAM_LEN", "MBMSEC_ERR_KDF_FC", "MBMSEC_ERR_MIKEY_PRF_LEN",
-      "MBMSEC_ERR_ZN_STACK", "MBMSEC_ERR_ZN_STATE", "MBMSEC_ERR_STORE_REENTRANT",
-      "MBMSEC_ERR_UA_DECISION", "MBMSEC_ERR_SRTP", NULL};
+  static const char *const internal[] = {"MBMSEC_ERR_ARG",
+                                         "MBMSEC_ERR_CRYPTO",
+                                         "MBMSEC_ERR_SPACE",
+                                         "MBMSEC_ERR_RANDOM",
+                                         "MBMSEC_ERR_KDF_PARAM_LEN",
+                                         "MBMSEC_ERR_KDF_FC",
+                                         "MBMSEC_ERR_MIKEY_PRF_LEN",
+                                         "MBMSEC_ERR_ZN_STACK",
+                                         "MBMSEC_ERR_ZN_STATE",
+                                         "MBMSEC_ERR_STORE_REENTRANT",
+                                         "MBMSEC_ERR_UA_DECISION",
+                                         "MBMSEC_ERR_SRTP",
+                                         NULL};
   static const char *const refused[] = {
-      "MBMSEC_ERR_AKA_MAC", "MBMSEC_ERR_AKA_SYNC", "MBMSEC_ERR_AUTS_MAC",
-      "MBMSEC_ERR_DIGEST_MISMATCH", "MBMSEC_ERR_MIKEY_NULL_ALG", "MBMSEC_ERR_MIKEY_UNKNOWN_KEY",
-      "MBMSEC_ERR_MIKEY_MAC", "MBMSEC_ERR_MIKEY_REPLAY", "MBMSEC_ERR_MIKEY_KEYNUM_OLD",
-      "MBMSEC_ERR_MIKEY_MSK_CONFLICT", "MBMSEC_ERR_MIKEY_UNKNOWN_MSK",
-      "MBMSEC_ERR_MIKEY_MISSED_MSK", "MBMSEC_ERR_MIKEY_MTK_ID_OLD",
-      "MBMSEC_ERR_MIKEY_MTK_ID_RANGE", "MBMSEC_ERR_MIKEY_KDID", "MBMSEC_ERR_MIKEY_VER_MISMATCH",
-      "MBMSEC_ERR_MIKEY_MTK_REPEAT", "MBMSEC_ERR_UE_RESYNC", "MBMSEC_ERR_UE_REFUSED",
-      "MBMSEC_ERR_UE_RSPAUTH", "MBMSEC_ERR_SRTP_NO_KEY", "MBMSEC_ERR_SRTP_AUTH",
-      "MBMSEC_ERR_SRTP_REPLAY", "MBMSEC_ERR_BMSC_SOURCE", "MBMSEC_ERR_BMSC_VERIFY", NULL};
-  static const char *const state[] = {
-      "MBMSEC_ERR_STORE_NOT_FOUND", "MBMSEC_ERR_STORE_EXISTS", "MBMSEC_ERR_UE_SEQUENCE",
-      "MBMSEC_ERR_UE_EXPIRED", "MBMSEC_ERR_BMSC_UNKNOWN_UE", "MBMSEC_ERR_BMSC_NO_DELIVERY",
-      "MBMSEC_ERR_MEMBERS_USE", "MBMSEC_ERR_UE_AGENT_SEQUENCE",
-      "MBMSEC_ERR_UE_AGENT_UNKNOWN_SERVICE", "MBMSEC_ERR_BMSC_ROT_STATE",
-      "MBMSEC_ERR_BMSC_ROT_BUSY", "MBMSEC_ERR_BMSC_ROT_NO_MSK", "MBMSEC_ERR_BMSC_STREAM_NO_MSK",
-      "MBMSEC_ERR_STORE_OWNED",
-      NULL};
-  static const char *const limit[] = {
-      "MBMSEC_ERR_SQN_RANGE", "MBMSEC_ERR_MIKEY_STATE_FULL", "MBMSEC_ERR_STORE_COUNTER_RANGE",
-      "MBMSEC_ERR_BMSC_FULL", "MBMSEC_ERR_MEMBERS_KEYNUM", "MBMSEC_ERR_MEMBERS_GROUP_FULL",
-      "MBMSEC_ERR_MEMBERS_TOO_MANY", "MBMSEC_ERR_UE_AGENT_FULL", NULL};
-  static const char *const config[] = {"MBMSEC_ERR_STORE_BACKEND", "MBMSEC_ERR_UA_CONFIG",
-                                       "MBMSEC_ERR_BSF_CONFIG", "MBMSEC_ERR_BSF_INI",
+      "MBMSEC_ERR_AKA_MAC",           "MBMSEC_ERR_AKA_SYNC",
+      "MBMSEC_ERR_AUTS_MAC",          "MBMSEC_ERR_DIGEST_MISMATCH",
+      "MBMSEC_ERR_MIKEY_NULL_ALG",    "MBMSEC_ERR_MIKEY_UNKNOWN_KEY",
+      "MBMSEC_ERR_MIKEY_MAC",         "MBMSEC_ERR_MIKEY_REPLAY",
+      "MBMSEC_ERR_MIKEY_KEYNUM_OLD",  "MBMSEC_ERR_MIKEY_MSK_CONFLICT",
+      "MBMSEC_ERR_MIKEY_UNKNOWN_MSK", "MBMSEC_ERR_MIKEY_MISSED_MSK",
+      "MBMSEC_ERR_MIKEY_MTK_ID_OLD",  "MBMSEC_ERR_MIKEY_MTK_ID_RANGE",
+      "MBMSEC_ERR_MIKEY_KDID",        "MBMSEC_ERR_MIKEY_VER_MISMATCH",
+      "MBMSEC_ERR_MIKEY_MTK_REPEAT",  "MBMSEC_ERR_UE_RESYNC",
+      "MBMSEC_ERR_UE_REFUSED",        "MBMSEC_ERR_UE_RSPAUTH",
+      "MBMSEC_ERR_SRTP_NO_KEY",       "MBMSEC_ERR_SRTP_AUTH",
+      "MBMSEC_ERR_SRTP_REPLAY",       "MBMSEC_ERR_BMSC_SOURCE",
+      "MBMSEC_ERR_BMSC_VERIFY",       NULL};
+  static const char *const state[] = {"MBMSEC_ERR_STORE_NOT_FOUND",
+                                      "MBMSEC_ERR_STORE_EXISTS",
+                                      "MBMSEC_ERR_UE_SEQUENCE",
+                                      "MBMSEC_ERR_UE_EXPIRED",
+                                      "MBMSEC_ERR_BMSC_UNKNOWN_UE",
+                                      "MBMSEC_ERR_BMSC_NO_DELIVERY",
+                                      "MBMSEC_ERR_MEMBERS_USE",
+                                      "MBMSEC_ERR_UE_AGENT_SEQUENCE",
+                                      "MBMSEC_ERR_UE_AGENT_UNKNOWN_SERVICE",
+                                      "MBMSEC_ERR_BMSC_ROT_STATE",
+                                      "MBMSEC_ERR_BMSC_ROT_BUSY",
+                                      "MBMSEC_ERR_BMSC_ROT_NO_MSK",
+                                      "MBMSEC_ERR_BMSC_STREAM_NO_MSK",
+                                      "MBMSEC_ERR_STORE_OWNED",
+                                      NULL};
+  static const char *const limit[] = {"MBMSEC_ERR_SQN_RANGE",
+                                      "MBMSEC_ERR_MIKEY_STATE_FULL",
+                                      "MBMSEC_ERR_STORE_COUNTER_RANGE",
+                                      "MBMSEC_ERR_BMSC_FULL",
+                                      "MBMSEC_ERR_MEMBERS_KEYNUM",
+                                      "MBMSEC_ERR_MEMBERS_GROUP_FULL",
+                                      "MBMSEC_ERR_MEMBERS_TOO_MANY",
+                                      "MBMSEC_ERR_UE_AGENT_FULL",
+                                      NULL};
+  static const char *const config[] = {"MBMSEC_ERR_STORE_BACKEND",   "MBMSEC_ERR_UA_CONFIG",
+                                       "MBMSEC_ERR_BSF_CONFIG",      "MBMSEC_ERR_BSF_INI",
                                        "MBMSEC_ERR_UE_AGENT_CONFIG", NULL};
-  static const char *const io[] = {"MBMSEC_ERR_ZN_CONF", "MBMSEC_ERR_ZN_TIMEOUT",
+  static const char *const io[] = {"MBMSEC_ERR_ZN_CONF",   "MBMSEC_ERR_ZN_TIMEOUT",
                                    "MBMSEC_ERR_ZN_ANSWER", "MBMSEC_ERR_UE_FILE_IO",
-                                   "MBMSEC_ERR_UE_HTTP", "MBMSEC_ERR_UE_HTTP_STATUS",
+                                   "MBMSEC_ERR_UE_HTTP",   "MBMSEC_ERR_UE_HTTP_STATUS",
                                    "MBMSEC_ERR_BMSC_SEND", NULL};
   static const char *const store[] = {
-      "MBMSEC_ERR_STORE_OPEN", "MBMSEC_ERR_STORE_IO", "MBMSEC_ERR_STORE_BUSY",
-      "MBMSEC_ERR_STORE_CORRUPT", "MBMSEC_ERR_STORE_SCHEMA_NEWER", "MBMSEC_ERR_STORE_SCHEMA",
-      "MBMSEC_ERR_STORE_SQN_CONFLICT", "MBMSEC_ERR_BSF_SQN_RETRIES", NULL};
+      "MBMSEC_ERR_STORE_OPEN",         "MBMSEC_ERR_STORE_IO",           "MBMSEC_ERR_STORE_BUSY",
+      "MBMSEC_ERR_STORE_CORRUPT",      "MBMSEC_ERR_STORE_SCHEMA_NEWER", "MBMSEC_ERR_STORE_SCHEMA",
+      "MBMSEC_ERR_STORE_SQN_CONFLICT", "MBMSEC_ERR_BSF_SQN_RETRIES",    NULL};
   if (!strcmp(n, "MBMSEC_OK")) return MBMSEC_ERRCLASS_OK;
   if (!strcmp(n, "MBMSEC_ERR_NOMEM")) return MBMSEC_ERRCLASS_NOMEM;
   if (one_of(n, internal)) return MBMSEC_ERRCLASS_INTERNAL;
@@ -135,8 +159,8 @@ static void test_names(void **state)
   (void)state;
   assert_int_equal(mbmsec_err_class((mbmsec_err)99999), MBMSEC_ERRCLASS_INTERNAL);
   assert_int_equal(mbmsec_err_class((mbmsec_err)-1), MBMSEC_ERRCLASS_INTERNAL);
-  static const char *const names[] = {"ok", "input", "refused", "state", "limit",
-                                      "config", "io", "store", "nomem", "internal"};
+  static const char *const names[] = {"ok",     "input", "refused", "state", "limit",
+                                      "config", "io",    "store",   "nomem", "internal"};
   for (int c = 0; c < MBMSEC_ERRCLASS_COUNT; c++)
     assert_string_equal(mbmsec_errclass_name((mbmsec_errclass)c), names[c]);
   assert_string_equal(mbmsec_errclass_name(MBMSEC_ERRCLASS_COUNT), "internal");

@@ -70,7 +70,8 @@ static void check_layout(const char *impi, size_t impi_len)
   mbmsec_iov whole = {s, n};
   assert_int_equal(mbmsec_hmac(MBMSEC_MD_SHA256, ks, 32, &whole, 1, want), MBMSEC_OK);
 
-  assert_int_equal(mbmsec_gba_ks_naf_fqdn(ks, rand, impi, impi_len, FQDN, fl, NULL, got), MBMSEC_OK);
+  assert_int_equal(mbmsec_gba_ks_naf_fqdn(ks, rand, impi, impi_len, FQDN, fl, NULL, got),
+                   MBMSEC_OK);
   assert_memory_equal(got, want, 32);
   assert_int_equal(mbmsec_gba_ks_naf_fqdn(ks, rand, impi, impi_len, FQDN, fl, ua, got), MBMSEC_OK);
   assert_memory_equal(got, want, 32);
@@ -133,7 +134,8 @@ static void test_kdf_generic(void **state)
   assert_int_equal(mbmsec_gba_kdf(key, 32, 0x42, p, 2, got), MBMSEC_OK);
   assert_memory_equal(got, want, 32);
   /* Errors. */
-  assert_int_equal(mbmsec_gba_kdf(key, 32, MBMSEC_GBA_KDF_FC_EXTENDED, p, 2, got), MBMSEC_ERR_KDF_FC);
+  assert_int_equal(mbmsec_gba_kdf(key, 32, MBMSEC_GBA_KDF_FC_EXTENDED, p, 2, got),
+                   MBMSEC_ERR_KDF_FC);
   assert_int_equal(mbmsec_gba_kdf(key, 32, 0x01, p, 0, got), MBMSEC_ERR_ARG);
   assert_int_equal(mbmsec_gba_kdf(key, 32, 0x01, NULL, 1, got), MBMSEC_ERR_ARG);
   assert_int_equal(mbmsec_gba_kdf(NULL, 32, 0x01, p, 1, got), MBMSEC_ERR_ARG);
@@ -193,8 +195,8 @@ static void test_regression(void **state)
   (void)state;
   uint8_t ks[32], rand[16], k[32], mrk[32], muk[32], want[32];
   inputs(ks, rand);
-  assert_int_equal(mbmsec_gba_ks_naf_fqdn(ks, rand, IMPI, strlen(IMPI), FQDN, strlen(FQDN), NULL, k),
-                   MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_gba_ks_naf_fqdn(ks, rand, IMPI, strlen(IMPI), FQDN, strlen(FQDN), NULL, k), MBMSEC_OK);
   hex("19af8db9350ab0cf770f694c6fd799d7de36b246821c05cad83e48adaa833f8f", want, 32);
   assert_memory_equal(k, want, 32);
   assert_int_equal(mbmsec_gba_mrk_muk(k, MBMSEC_MRK_MUK_KDF, mrk, muk), MBMSEC_OK);
@@ -216,13 +218,14 @@ static void test_regression(void **state)
   hex("47a63047ef7ca5164e3480fee0a5bba42f78d368252c3c3954943e6a784241c5", want, 32);
   assert_memory_equal(k, want, 32);
   const char utf8[] = "j\xc3\xb6rg@ims.example.org"; /* "jörg", NFKC already */
-  assert_int_equal(mbmsec_gba_ks_naf_fqdn(ks, rand, utf8, strlen(utf8), FQDN, strlen(FQDN), NULL, k),
-                   MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_gba_ks_naf_fqdn(ks, rand, utf8, strlen(utf8), FQDN, strlen(FQDN), NULL, k), MBMSEC_OK);
   hex("171f651a5738747eef1dce06f9e9c9da44257a7c3ab76519ece88bc8976b37ca", want, 32);
   assert_memory_equal(k, want, 32);
 
   char t[MBMSEC_GBA_TMPI_SIZE];
-  assert_int_equal(mbmsec_gba_tmpi(ks, rand, IMPI, strlen(IMPI), BSF, strlen(BSF), t, sizeof t), MBMSEC_OK);
+  assert_int_equal(mbmsec_gba_tmpi(ks, rand, IMPI, strlen(IMPI), BSF, strlen(BSF), t, sizeof t),
+                   MBMSEC_OK);
   assert_string_equal(t, "n7bKpqi+bBwXkjuB2V9XhQ4YAui2M7GY@tmpi.bsf.3gppnetwork.org");
   assert_int_equal(strlen(t) + 1, MBMSEC_GBA_TMPI_SIZE);
   assert_int_equal(mbmsec_gba_tmpi(ks, rand, IMPI, strlen(IMPI), BSF, strlen(BSF), t, sizeof t - 1),

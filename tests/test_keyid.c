@@ -30,9 +30,9 @@ static void test_kdid_refused(void **state)
 {
   (void)state;
   uint8_t k[MBMSEC_KDID_LEN] = {0xAA, 0xBB, 0xCC};
-  const char *const bad[][2] = {{"01", "01"},  {"0011", "01"}, {"00a", "01"}, {"001", "1"},
-                                {"001", "0123"}, {"001", "0x"}, {"", "01"},   {"001", ""},
-                                {" 01", "01"},  {"001", "01 "}};
+  const char *const bad[][2] = {{"01", "01"},    {"0011", "01"}, {"00a", "01"}, {"001", "1"},
+                                {"001", "0123"}, {"001", "0x"},  {"", "01"},    {"001", ""},
+                                {" 01", "01"},   {"001", "01 "}};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     assert_int_equal(mbmsec_kdid_from_plmn(bad[i][0], bad[i][1], k), MBMSEC_ERR_ARG);
   assert_int_equal(mbmsec_kdid_from_plmn(NULL, "01", k), MBMSEC_ERR_ARG);
@@ -81,8 +81,8 @@ static void test_key_id(void **state)
 
 int main(void)
 {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_kdid_vectors), cmocka_unit_test(test_kdid_refused),
-      cmocka_unit_test(test_msk_id), cmocka_unit_test(test_key_id)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_kdid_vectors),
+                                     cmocka_unit_test(test_kdid_refused),
+                                     cmocka_unit_test(test_msk_id), cmocka_unit_test(test_key_id)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

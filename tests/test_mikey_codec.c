@@ -86,7 +86,8 @@ static void assert_msg_equal(const mbmsec_mikey_msg *a, const mbmsec_mikey_msg *
         for (int k = 0; k < p->u.ext.n_keyids; k++) {
           assert_int_equal(p->u.ext.keyids[k].type, q->u.ext.keyids[k].type);
           assert_int_equal(p->u.ext.keyids[k].len, q->u.ext.keyids[k].len);
-          assert_true(bytes_eq(p->u.ext.keyids[k].data, q->u.ext.keyids[k].data, p->u.ext.keyids[k].len));
+          assert_true(
+              bytes_eq(p->u.ext.keyids[k].data, q->u.ext.keyids[k].data, p->u.ext.keyids[k].len));
         }
       } else {
         assert_int_equal(p->u.ext.len, q->u.ext.len);
@@ -115,7 +116,8 @@ static size_t round_trip(const mbmsec_mikey_msg *m, uint8_t *buf, size_t cap)
 }
 
 static const uint8_t R16[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
-static const uint8_t MAC20[20] = {0xaa, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 0xbb};
+static const uint8_t MAC20[20] = {0xaa, 1,  2,  3,  4,  5,  6,  7,  8,  9,
+                                  10,   11, 12, 13, 14, 15, 16, 17, 18, 0xbb};
 static const uint8_t ENC[26] = {0x55, 0x66};
 
 /* I_MESSAGE with the SRTP-ID map: HDR(2 CS) T(NTP-UTC) RAND ID(NAI) ID(URI) SP SP EXT(vendor)
@@ -129,8 +131,13 @@ static void test_round_trip_init(void **state)
   static const uint8_t kdid[] = {0x00, 0xf1, 0x10}, mskid[] = {0, 1, 0, 2}, mtkid[] = {0, 7};
   static const uint8_t priv[] = {9};
   memset(&m, 0, sizeof m);
-  m.hdr = (mbmsec_mikey_hdr){.version = 1, .data_type = 0, .v_flag = 1, .prf = 0,
-                             .csb_id = 0xdeadbeef, .n_cs = 2, .map_type = MBMSEC_MIKEY_MAP_SRTP};
+  m.hdr = (mbmsec_mikey_hdr){.version = 1,
+                             .data_type = 0,
+                             .v_flag = 1,
+                             .prf = 0,
+                             .csb_id = 0xdeadbeef,
+                             .n_cs = 2,
+                             .map_type = MBMSEC_MIKEY_MAP_SRTP};
   m.hdr.cs[0] = (mbmsec_mikey_cs){1, 0x11223344, 0};
   m.hdr.cs[1] = (mbmsec_mikey_cs){2, 0x55667788, 0xffffffff};
   m.p[0].type = MBMSEC_MIKEY_PT_T;
@@ -204,7 +211,9 @@ static void test_round_trip_ver_err(void **state)
   static mbmsec_mikey_msg m;
   static uint8_t buf[512];
   memset(&m, 0, sizeof m);
-  m.hdr = (mbmsec_mikey_hdr){.version = 1, .data_type = MBMSEC_MIKEY_DT_PSK_VERIFY, .csb_id = 7,
+  m.hdr = (mbmsec_mikey_hdr){.version = 1,
+                             .data_type = MBMSEC_MIKEY_DT_PSK_VERIFY,
+                             .csb_id = 7,
                              .map_type = MBMSEC_MIKEY_MAP_EMPTY};
   m.p[0].type = MBMSEC_MIKEY_PT_T;
   m.p[0].u.t.ts_type = MBMSEC_MIKEY_TS_COUNTER;
@@ -240,19 +249,36 @@ static void test_round_trip_ver_err(void **state)
 static void test_keydata(void **state)
 {
   (void)state;
-  static const uint8_t key[16] = {1, 2, 3}, salt[14] = {9, 8, 7}, spi[] = {0xab, 0xcd}, vf[] = {0, 1},
-                       vt[] = {0, 0x64};
+  static const uint8_t key[16] = {1, 2, 3}, salt[14] = {9, 8, 7}, spi[] = {0xab, 0xcd},
+                       vf[] = {0, 1}, vt[] = {0, 0x64};
   mbmsec_mikey_keydata kd[4], d[4];
   uint8_t buf[256], buf2[256];
   size_t n, n2, cnt;
   memset(kd, 0, sizeof kd);
-  kd[0] = (mbmsec_mikey_keydata){.type = MBMSEC_MIKEY_KD_TGK, .kv = MBMSEC_MIKEY_KV_NULL, .key_len = 16, .key = key};
-  kd[1] = (mbmsec_mikey_keydata){.type = MBMSEC_MIKEY_KD_TGK_SALT, .kv = MBMSEC_MIKEY_KV_SPI, .key_len = 16,
-                                 .key = key, .salt_len = 14, .salt = salt, .spi_len = 2, .spi = spi};
-  kd[2] = (mbmsec_mikey_keydata){.type = MBMSEC_MIKEY_KD_TEK, .kv = MBMSEC_MIKEY_KV_INTERVAL, .key_len = 16,
-                                 .key = key, .vf_len = 2, .vf = vf, .vt_len = 2, .vt = vt};
-  kd[3] = (mbmsec_mikey_keydata){.type = MBMSEC_MIKEY_KD_TEK_SALT, .kv = MBMSEC_MIKEY_KV_NULL, .key_len = 16,
-                                 .key = key, .salt_len = 14, .salt = salt};
+  kd[0] = (mbmsec_mikey_keydata){
+      .type = MBMSEC_MIKEY_KD_TGK, .kv = MBMSEC_MIKEY_KV_NULL, .key_len = 16, .key = key};
+  kd[1] = (mbmsec_mikey_keydata){.type = MBMSEC_MIKEY_KD_TGK_SALT,
+                                 .kv = MBMSEC_MIKEY_KV_SPI,
+                                 .key_len = 16,
+                                 .key = key,
+                                 .salt_len = 14,
+                                 .salt = salt,
+                                 .spi_len = 2,
+                                 .spi = spi};
+  kd[2] = (mbmsec_mikey_keydata){.type = MBMSEC_MIKEY_KD_TEK,
+                                 .kv = MBMSEC_MIKEY_KV_INTERVAL,
+                                 .key_len = 16,
+                                 .key = key,
+                                 .vf_len = 2,
+                                 .vf = vf,
+                                 .vt_len = 2,
+                                 .vt = vt};
+  kd[3] = (mbmsec_mikey_keydata){.type = MBMSEC_MIKEY_KD_TEK_SALT,
+                                 .kv = MBMSEC_MIKEY_KV_NULL,
+                                 .key_len = 16,
+                                 .key = key,
+                                 .salt_len = 14,
+                                 .salt = salt};
   assert_int_equal(mbmsec_mikey_keydata_encode(kd, 4, buf, sizeof buf, &n), MBMSEC_OK);
   assert_int_equal(n, 20 + 39 + 26 + 36);
   assert_int_equal(buf[0], MBMSEC_MIKEY_PT_KEYDATA);
@@ -298,22 +324,27 @@ static void test_keydata(void **state)
   buf2[1] = 0x03;
   assert_int_equal(mbmsec_mikey_keydata_decode(buf2, n, d, 4, &cnt), MBMSEC_ERR_MIKEY_KV_TYPE);
   kd[0].type = 4;
-  assert_int_equal(mbmsec_mikey_keydata_encode(kd, 1, buf2, sizeof buf2, &n2), MBMSEC_ERR_MIKEY_KD_TYPE);
+  assert_int_equal(mbmsec_mikey_keydata_encode(kd, 1, buf2, sizeof buf2, &n2),
+                   MBMSEC_ERR_MIKEY_KD_TYPE);
   kd[0].type = 0;
   kd[0].kv = 3;
-  assert_int_equal(mbmsec_mikey_keydata_encode(kd, 1, buf2, sizeof buf2, &n2), MBMSEC_ERR_MIKEY_KV_TYPE);
+  assert_int_equal(mbmsec_mikey_keydata_encode(kd, 1, buf2, sizeof buf2, &n2),
+                   MBMSEC_ERR_MIKEY_KV_TYPE);
   kd[0].kv = 0;
-  assert_int_equal(mbmsec_mikey_keydata_encode(kd, 0, buf2, sizeof buf2, &n2), MBMSEC_ERR_MIKEY_EMPTY);
+  assert_int_equal(mbmsec_mikey_keydata_encode(kd, 0, buf2, sizeof buf2, &n2),
+                   MBMSEC_ERR_MIKEY_EMPTY);
   assert_int_equal(mbmsec_mikey_keydata_encode(kd, 1, buf2, 10, &n2), MBMSEC_ERR_SPACE);
 }
 
 /* A minimal valid message: HDR(empty map) T(COUNTER) RAND(16) KEMAC. */
-static const uint8_t BASE[] = {
-    0x01, 0x00, 0x05, 0x00, 0x01, 0x02, 0x03, 0x04, 0x00, 0x01,             /* HDR 0..9 */
-    0x0b, 0x02, 0x00, 0x00, 0x00, 0x07,                                     /* T 10..15 */
-    0x01, 0x10, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,       /* RAND 16..33 */
-    0x00, 0x01, 0x00, 0x02, 0xee, 0xff, 0x01,                               /* KEMAC 34..40 */
-    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20}; /* MAC 41..60 */
+static const uint8_t
+    BASE[] = {0x01, 0x00, 0x05, 0x00, 0x01, 0x02, 0x03, 0x04, 0x00, 0x01, /* HDR 0..9 */
+              0x0b, 0x02, 0x00, 0x00, 0x00, 0x07,                         /* T 10..15 */
+              0x01, 0x10, 0,    1,    2,    3,    4,    5,    6,    7,
+              8,    9,    10,   11,   12,   13,   14,   15, /* RAND 16..33 */
+              0x00, 0x01, 0x00, 0x02, 0xee, 0xff, 0x01,     /* KEMAC 34..40 */
+              1,    2,    3,    4,    5,    6,    7,    8,    9,    10,
+              11,   12,   13,   14,   15,   16,   17,   18,   19,   20}; /* MAC 41..60 */
 
 static mbmsec_err dec_mut(size_t off, uint8_t val)
 {
@@ -353,7 +384,8 @@ static void test_decode_refusals(void **state)
   assert_int_equal(dec_mut(40, 2), MBMSEC_ERR_MIKEY_MAC_ALG);
   assert_int_equal(dec_mut(34, 5), MBMSEC_ERR_MIKEY_NOT_LAST);
   assert_int_equal(dec_mut(34, 1), MBMSEC_ERR_MIKEY_NOT_LAST); /* a second KEMAC after the first */
-  assert_int_equal(dec_mut(17, 0x11), MBMSEC_ERR_MIKEY_NOT_LAST); /* RAND eats the KEMAC next octet */
+  assert_int_equal(dec_mut(17, 0x11),
+                   MBMSEC_ERR_MIKEY_NOT_LAST); /* RAND eats the KEMAC next octet */
   assert_int_equal(dec_mut(17, 0xff), MBMSEC_ERR_TRUNCATED);
   assert_int_equal(dec_mut(36, 0xff), MBMSEC_ERR_TRUNCATED); /* encr len past the end */
   /* #CS 1 with the empty map: no entries follow, decodes */
@@ -368,13 +400,13 @@ static void test_decode_refusals(void **state)
 
   /* Chains built by hand: HDR then payload list. */
   static const uint8_t hdr[] = {0x01, 0x00, 0x00, 0x00, 0, 0, 0, 1, 0x00, 0x01};
-#define MSG(...)                                                      \
-  do {                                                                \
-    static const uint8_t body_[] = {__VA_ARGS__};                     \
-    memcpy(b, hdr, sizeof hdr);                                       \
-    b[2] = body_[0];                                                  \
-    memcpy(b + sizeof hdr, body_ + 1, sizeof body_ - 1);              \
-    n = sizeof hdr + sizeof body_ - 1;                                \
+#define MSG(...)                                         \
+  do {                                                   \
+    static const uint8_t body_[] = {__VA_ARGS__};        \
+    memcpy(b, hdr, sizeof hdr);                          \
+    b[2] = body_[0];                                     \
+    memcpy(b + sizeof hdr, body_ + 1, sizeof body_ - 1); \
+    n = sizeof hdr + sizeof body_ - 1;                   \
   } while (0)
   /* first byte of the list = HDR next payload */
   MSG(6, 0, 2, 0, 1, 'x');
@@ -407,7 +439,8 @@ static void test_decode_refusals(void **state)
   assert_int_equal(dec_bytes(b, n), MBMSEC_ERR_MIKEY_DUP_PAYLOAD);
   MSG(21, 21, 0, 0, 1, 0xaa, 0, 7, 0, 0); /* vendor ext + unknown ext type 7: kept */
   assert_int_equal(dec_bytes(b, n), MBMSEC_OK);
-  MSG(21, 0, 3, 0, 27, 0, 1, 1, 0, 1, 2, 0, 1, 3, 0, 1, 4, 0, 1, 5, 0, 1, 6, 0, 1, 7, 0, 1, 8, 0, 1, 9);
+  MSG(21, 0, 3, 0, 27, 0, 1, 1, 0, 1, 2, 0, 1, 3, 0, 1, 4, 0, 1, 5, 0, 1, 6, 0, 1, 7, 0, 1, 8, 0, 1,
+      9);
   assert_int_equal(dec_bytes(b, n), MBMSEC_ERR_MIKEY_TOO_MANY); /* 9 Key IDs */
   MSG(14, 0, 0, 0, 0); /* IDR payload (RFC 6043): not supported */
   assert_int_equal(dec_bytes(b, n), MBMSEC_ERR_MIKEY_PAYLOAD_TYPE);
@@ -432,8 +465,8 @@ static void test_decode_refusals(void **state)
   assert_int_equal(dec_bytes(b, 10 + 2 * 9), MBMSEC_OK);
   assert_int_equal(dec_bytes(b, 10 + 2 * 9 - 1), MBMSEC_ERR_TRUNCATED);
   /* SP: SRTP map allows it; unknown prot type and param overrun refused */
-  static const uint8_t sp_ok[] = {0x01, 0x00, 10, 0x00, 0, 0, 0, 1, 0x00, 0x00,
-                                  0, 1, 0, 0, 6, 0, 1, 1, 1, 1, 16};
+  static const uint8_t sp_ok[] = {0x01, 0x00, 10, 0x00, 0, 0, 0, 1, 0x00, 0x00, 0,
+                                  1,    0,    0,  6,    0, 1, 1, 1, 1,    16};
   assert_int_equal(dec_bytes(sp_ok, sizeof sp_ok), MBMSEC_OK);
   memcpy(b, sp_ok, sizeof sp_ok);
   b[12] = 1;
@@ -487,10 +520,8 @@ static void test_encode_refusals(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_round_trip_init),
-      cmocka_unit_test(test_round_trip_ver_err),
-      cmocka_unit_test(test_keydata),
-      cmocka_unit_test(test_decode_refusals),
+      cmocka_unit_test(test_round_trip_init), cmocka_unit_test(test_round_trip_ver_err),
+      cmocka_unit_test(test_keydata),         cmocka_unit_test(test_decode_refusals),
       cmocka_unit_test(test_encode_refusals),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

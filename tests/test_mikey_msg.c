@@ -15,8 +15,8 @@
 #include "mbmsec/mikey_prf.h"
 
 static const uint8_t MUK[32] = {0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb,
-                                0xcc, 0xdd, 0xee, 0xff, 0x00, 1, 2, 3, 4, 5, 6, 7, 8,
-                                9, 10, 11, 12, 13, 14, 15, 16};
+                                0xcc, 0xdd, 0xee, 0xff, 0x00, 1,    2,    3,    4,    5,    6,
+                                7,    8,    9,    10,   11,   12,   13,   14,   15,   16};
 static const uint8_t MSK[16] = {0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7,
                                 0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf};
 static const uint8_t MTK[16] = {0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7,
@@ -31,7 +31,10 @@ static void msk_params(mbmsec_mikey_msk_params *p)
 {
   memset(p, 0, sizeof *p);
   memcpy(p->kdid, KDID, 3);
-  p->msk_id[0] = 0x00; p->msk_id[1] = 0x01; p->msk_id[2] = 0x00; p->msk_id[3] = 0x02;
+  p->msk_id[0] = 0x00;
+  p->msk_id[1] = 0x01;
+  p->msk_id[2] = 0x00;
+  p->msk_id[3] = 0x02;
   p->idi = (const uint8_t *)IDI;
   p->idi_len = strlen(IDI);
   p->idr = (const uint8_t *)IDR;
@@ -50,7 +53,10 @@ static void mtk_params(mbmsec_mikey_mtk_params *p)
 {
   memset(p, 0, sizeof *p);
   memcpy(p->kdid, KDID, 3);
-  p->msk_id[0] = 0x00; p->msk_id[1] = 0x01; p->msk_id[2] = 0x00; p->msk_id[3] = 0x02;
+  p->msk_id[0] = 0x00;
+  p->msk_id[1] = 0x01;
+  p->msk_id[2] = 0x00;
+  p->msk_id[3] = 0x02;
   p->mtk_id = 0x0005;
   p->counter = 7;
   p->mtk = MTK;
@@ -73,10 +79,14 @@ static void kemac_open(const uint8_t *msg, size_t len, const uint8_t *psk, size_
   assert_memory_equal(mac, msg + len - 20, 20);
   /* IV = (salt_key XOR (0x0000 || CSB ID || 00000000 || counter)) || 0x0000, built by hand */
   memset(iv, 0, sizeof iv);
-  iv[2] = (uint8_t)(csb_id >> 24); iv[3] = (uint8_t)(csb_id >> 16);
-  iv[4] = (uint8_t)(csb_id >> 8); iv[5] = (uint8_t)csb_id;
-  iv[10] = (uint8_t)(counter >> 24); iv[11] = (uint8_t)(counter >> 16);
-  iv[12] = (uint8_t)(counter >> 8); iv[13] = (uint8_t)counter;
+  iv[2] = (uint8_t)(csb_id >> 24);
+  iv[3] = (uint8_t)(csb_id >> 16);
+  iv[4] = (uint8_t)(csb_id >> 8);
+  iv[5] = (uint8_t)csb_id;
+  iv[10] = (uint8_t)(counter >> 24);
+  iv[11] = (uint8_t)(counter >> 16);
+  iv[12] = (uint8_t)(counter >> 8);
+  iv[13] = (uint8_t)counter;
   for (int i = 0; i < 14; i++) iv[i] ^= k.salt_key[i];
   if (encr_len)
     assert_int_equal(mbmsec_aes128_ctr(k.encr_key, iv, msg + encr_off, plain, encr_len), MBMSEC_OK);
@@ -101,8 +111,7 @@ static mbmsec_err key_cb(void *vctx, const mbmsec_mikey_key_ref *ref, mbmsec_mik
     memcpy(out->key, c->muk, 32);
     out->key_len = 32;
   } else {
-    if (memcmp(ref->kdid, KDID, 3) != 0)
-      return MBMSEC_ERR_MIKEY_UNKNOWN_KEY;
+    if (memcmp(ref->kdid, KDID, 3) != 0) return MBMSEC_ERR_MIKEY_UNKNOWN_KEY;
     memcpy(out->key, MSK, 16);
     out->key_len = 16;
   }
@@ -117,15 +126,15 @@ static void test_msk_layout(void **state)
   uint8_t out[MBMSEC_MIKEY_MSK_MSG_MAX], plain[26];
   size_t n, a = strlen(IDI), b = strlen(IDR), k = 57 + a + b;
   msk_params(&p);
-  assert_int_equal(mbmsec_mikey_msk_build(&p, MUK, 32, NULL, out, sizeof out, &n, &sent), MBMSEC_OK);
+  assert_int_equal(mbmsec_mikey_msk_build(&p, MUK, 32, NULL, out, sizeof out, &n, &sent),
+                   MBMSEC_OK);
   assert_int_equal(n, 108 + a + b);
   assert_int_equal(sent.csb_id, 0xcafebabe);
   assert_int_equal(sent.counter, 0x01020304);
   assert_memory_equal(sent.rand, p.rand, 16);
-  static const uint8_t hdr[] = {0x01, 0x00, 0x15, 0x80, 0xca, 0xfe, 0xba, 0xbe, 0x00, 0x01,
-                                0x05, 0x03, 0x00, 0x0b, 0x00, 0x03, 0x00, 0xf1, 0x10,
-                                0x01, 0x04, 0x00, 0x01, 0x00, 0x02,
-                                0x0b, 0x02, 0x01, 0x02, 0x03, 0x04, 0x06, 0x10};
+  static const uint8_t hdr[] = {0x01, 0x00, 0x15, 0x80, 0xca, 0xfe, 0xba, 0xbe, 0x00, 0x01, 0x05,
+                                0x03, 0x00, 0x0b, 0x00, 0x03, 0x00, 0xf1, 0x10, 0x01, 0x04, 0x00,
+                                0x01, 0x00, 0x02, 0x0b, 0x02, 0x01, 0x02, 0x03, 0x04, 0x06, 0x10};
   assert_memory_equal(out, hdr, sizeof hdr);
   assert_memory_equal(out + 33, p.rand, 16);
   assert_int_equal(out[49], 0x06);
@@ -158,12 +167,15 @@ static void test_msk_layout(void **state)
   assert_int_equal(mbmsec_mikey_msk_build(&p, MUK, 32, NULL, out, 100, &n, NULL), MBMSEC_ERR_SPACE);
   /* argument checks */
   p.vf = 200;
-  assert_int_equal(mbmsec_mikey_msk_build(&p, MUK, 32, NULL, out, sizeof out, &n, NULL), MBMSEC_ERR_MIKEY_INTERVAL);
+  assert_int_equal(mbmsec_mikey_msk_build(&p, MUK, 32, NULL, out, sizeof out, &n, NULL),
+                   MBMSEC_ERR_MIKEY_INTERVAL);
   msk_params(&p);
   p.idi_len = 0;
-  assert_int_equal(mbmsec_mikey_msk_build(&p, MUK, 32, NULL, out, sizeof out, &n, NULL), MBMSEC_ERR_LENGTH);
+  assert_int_equal(mbmsec_mikey_msk_build(&p, MUK, 32, NULL, out, sizeof out, &n, NULL),
+                   MBMSEC_ERR_LENGTH);
   msk_params(&p);
-  assert_int_equal(mbmsec_mikey_msk_build(&p, MUK, 33, NULL, out, sizeof out, &n, NULL), MBMSEC_ERR_LENGTH);
+  assert_int_equal(mbmsec_mikey_msk_build(&p, MUK, 33, NULL, out, sizeof out, &n, NULL),
+                   MBMSEC_ERR_LENGTH);
 }
 
 static void test_mtk_layout(void **state)
@@ -176,13 +188,14 @@ static void test_mtk_layout(void **state)
   assert_int_equal(mbmsec_mikey_mtk_build(&p, MSK, 16, NULL, out, sizeof out, &n, NULL), MBMSEC_OK);
   assert_int_equal(n, 114);
   assert_int_equal(n, MBMSEC_MIKEY_MTK_MSG_LEN);
-  static const uint8_t head[] = {0x01, 0x00, 0x15, 0x00, 0x0b, 0xad, 0xf0, 0x0d, 0x00, 0x01, /* HDR */
-                                 0x05, 0x03, 0x00, 0x0f,                                     /* EXT */
-                                 0x00, 0x03, 0x00, 0xf1, 0x10,                               /* KDID */
-                                 0x01, 0x04, 0x00, 0x01, 0x00, 0x02,                         /* MSK ID */
-                                 0x02, 0x02, 0x00, 0x05,                                     /* MTK ID */
-                                 0x0b, 0x02, 0x00, 0x00, 0x00, 0x07,                         /* T */
-                                 0x01, 0x10};                                                /* RAND */
+  static const uint8_t head[] = {0x01, 0x00, 0x15, 0x00, 0x0b, 0xad,
+                                 0xf0, 0x0d, 0x00, 0x01,             /* HDR */
+                                 0x05, 0x03, 0x00, 0x0f,             /* EXT */
+                                 0x00, 0x03, 0x00, 0xf1, 0x10,       /* KDID */
+                                 0x01, 0x04, 0x00, 0x01, 0x00, 0x02, /* MSK ID */
+                                 0x02, 0x02, 0x00, 0x05,             /* MTK ID */
+                                 0x0b, 0x02, 0x00, 0x00, 0x00, 0x07, /* T */
+                                 0x01, 0x10};                        /* RAND */
   assert_memory_equal(out, head, sizeof head);
   assert_memory_equal(out + 37, p.rand, 16);
   static const uint8_t kemac[] = {0x00, 0x01, 0x00, 0x24};
@@ -208,7 +221,8 @@ static void test_msk_round_trip(void **state)
   size_t n, vn;
   msk_params(&p);
   p.fixed = 0; /* CSB ID and RAND from mbmsec_random */
-  assert_int_equal(mbmsec_mikey_msk_build(&p, MUK, 32, NULL, out, sizeof out, &n, &sent), MBMSEC_OK);
+  assert_int_equal(mbmsec_mikey_msk_build(&p, MUK, 32, NULL, out, sizeof out, &n, &sent),
+                   MBMSEC_OK);
   c.psk.counter = 0x01020303;
   assert_int_equal(mbmsec_mikey_msk_verify(out, n, key_cb, &c, NULL, &info), MBMSEC_OK);
   assert_int_equal(info.csb_id, sent.csb_id);
@@ -227,7 +241,8 @@ static void test_msk_round_trip(void **state)
   assert_memory_equal(info.idr, IDR, strlen(IDR));
   /* replay: same counter as stored */
   c.psk.counter = 0x01020304;
-  assert_int_equal(mbmsec_mikey_msk_verify(out, n, key_cb, &c, NULL, &info), MBMSEC_ERR_MIKEY_REPLAY);
+  assert_int_equal(mbmsec_mikey_msk_verify(out, n, key_cb, &c, NULL, &info),
+                   MBMSEC_ERR_MIKEY_REPLAY);
   assert_int_equal(info.counter, 0); /* zeroed on failure */
   c.psk.counter = 0;
   /* wrong MUK */
@@ -272,8 +287,9 @@ static void test_msk_round_trip(void **state)
     assert_int_equal(mbmsec_hmac(MBMSEC_MD_SHA1, k.auth_key, 20, iov, 4, mac), MBMSEC_OK);
     assert_memory_equal(mac, ver + 22 + b, 20);
   }
-  assert_int_equal(mbmsec_mikey_ver_verify(ver, vn, MUK, 32, &sent, (const uint8_t *)IDI, strlen(IDI),
-                                           (const uint8_t *)IDR, b), MBMSEC_OK);
+  assert_int_equal(mbmsec_mikey_ver_verify(ver, vn, MUK, 32, &sent, (const uint8_t *)IDI,
+                                           strlen(IDI), (const uint8_t *)IDR, b),
+                   MBMSEC_OK);
   /* a MAC over message || T only (the wrong reading) does not verify */
   {
     mbmsec_mikey_keys k;
@@ -283,36 +299,45 @@ static void test_msk_round_trip(void **state)
     mbmsec_iov iov[2] = {{ver, 22 + b}, {ts, 4}};
     assert_int_equal(mbmsec_mikey_psk_keys(MUK, 32, sent.csb_id, sent.rand, 16, &k), MBMSEC_OK);
     assert_int_equal(mbmsec_hmac(MBMSEC_MD_SHA1, k.auth_key, 20, iov, 2, bad + 22 + b), MBMSEC_OK);
-    assert_int_equal(mbmsec_mikey_ver_verify(bad, vn, MUK, 32, &sent, (const uint8_t *)IDI, strlen(IDI),
-                                             (const uint8_t *)IDR, b), MBMSEC_ERR_MIKEY_MAC);
+    assert_int_equal(mbmsec_mikey_ver_verify(bad, vn, MUK, 32, &sent, (const uint8_t *)IDI,
+                                             strlen(IDI), (const uint8_t *)IDR, b),
+                     MBMSEC_ERR_MIKEY_MAC);
   }
   mbmsec_mikey_sent s2 = sent;
   s2.counter++;
   assert_int_equal(mbmsec_mikey_ver_verify(ver, vn, MUK, 32, &s2, (const uint8_t *)IDI, strlen(IDI),
-                                           (const uint8_t *)IDR, b), MBMSEC_ERR_MIKEY_VER_MISMATCH);
+                                           (const uint8_t *)IDR, b),
+                   MBMSEC_ERR_MIKEY_VER_MISMATCH);
   s2 = sent;
   s2.csb_id ^= 1;
   assert_int_equal(mbmsec_mikey_ver_verify(ver, vn, MUK, 32, &s2, (const uint8_t *)IDI, strlen(IDI),
-                                           (const uint8_t *)IDR, b), MBMSEC_ERR_MIKEY_VER_MISMATCH);
-  assert_int_equal(mbmsec_mikey_ver_verify(ver, vn, MUK, 32, &sent, (const uint8_t *)IDI, strlen(IDI),
-                                           (const uint8_t *)"other", 5), MBMSEC_ERR_MIKEY_VER_MISMATCH);
+                                           (const uint8_t *)IDR, b),
+                   MBMSEC_ERR_MIKEY_VER_MISMATCH);
+  assert_int_equal(mbmsec_mikey_ver_verify(ver, vn, MUK, 32, &sent, (const uint8_t *)IDI,
+                                           strlen(IDI), (const uint8_t *)"other", 5),
+                   MBMSEC_ERR_MIKEY_VER_MISMATCH);
   s2 = sent;
   s2.rand[0] ^= 1;
   assert_int_equal(mbmsec_mikey_ver_verify(ver, vn, MUK, 32, &s2, (const uint8_t *)IDI, strlen(IDI),
-                                           (const uint8_t *)IDR, b), MBMSEC_ERR_MIKEY_MAC);
+                                           (const uint8_t *)IDR, b),
+                   MBMSEC_ERR_MIKEY_MAC);
   assert_int_equal(mbmsec_mikey_ver_verify(ver, vn, MUK, 32, &sent, (const uint8_t *)"x", 1,
-                                           (const uint8_t *)IDR, b), MBMSEC_ERR_MIKEY_MAC);
+                                           (const uint8_t *)IDR, b),
+                   MBMSEC_ERR_MIKEY_MAC);
   for (size_t i = 0; i < vn * 8; i++) { /* every bit of the verification message matters */
     uint8_t bad[MBMSEC_MIKEY_VER_MSG_MAX];
     memcpy(bad, ver, vn);
     bad[i / 8] ^= (uint8_t)(1u << (i % 8));
     assert_int_not_equal(mbmsec_mikey_ver_verify(bad, vn, MUK, 32, &sent, (const uint8_t *)IDI,
-                                                 strlen(IDI), (const uint8_t *)IDR, b), MBMSEC_OK);
+                                                 strlen(IDI), (const uint8_t *)IDR, b),
+                         MBMSEC_OK);
   }
   /* an MSK message is not a verification message, and the reverse */
-  assert_int_equal(mbmsec_mikey_ver_verify(out, n, MUK, 32, &sent, (const uint8_t *)IDI, strlen(IDI),
-                                           (const uint8_t *)IDR, b), MBMSEC_ERR_MIKEY_LAYOUT);
-  assert_int_equal(mbmsec_mikey_msk_verify(ver, vn, key_cb, &c, NULL, &info), MBMSEC_ERR_MIKEY_LAYOUT);
+  assert_int_equal(mbmsec_mikey_ver_verify(out, n, MUK, 32, &sent, (const uint8_t *)IDI,
+                                           strlen(IDI), (const uint8_t *)IDR, b),
+                   MBMSEC_ERR_MIKEY_LAYOUT);
+  assert_int_equal(mbmsec_mikey_msk_verify(ver, vn, key_cb, &c, NULL, &info),
+                   MBMSEC_ERR_MIKEY_LAYOUT);
   mbmsec_mikey_msk_info_cleanse(&info);
 }
 
@@ -362,18 +387,23 @@ static void test_mtk_round_trip(void **state)
   assert_memory_equal(info.salt, SALT, 14);
   assert_memory_equal(info.msk_id, p.msk_id, 4);
   c.psk.last_mtk_id = 5; /* the same MTK sent again (late joiners): a repetition */
-  assert_int_equal(mbmsec_mikey_mtk_verify(out, n, key_cb, &c, NULL, &info), MBMSEC_ERR_MIKEY_MTK_REPEAT);
+  assert_int_equal(mbmsec_mikey_mtk_verify(out, n, key_cb, &c, NULL, &info),
+                   MBMSEC_ERR_MIKEY_MTK_REPEAT);
   c.psk.last_mtk_id = 6;
-  assert_int_equal(mbmsec_mikey_mtk_verify(out, n, key_cb, &c, NULL, &info), MBMSEC_ERR_MIKEY_MTK_ID_OLD);
+  assert_int_equal(mbmsec_mikey_mtk_verify(out, n, key_cb, &c, NULL, &info),
+                   MBMSEC_ERR_MIKEY_MTK_ID_OLD);
   c.psk.has_last_mtk = 0;
   c.psk.vf = 6;
-  assert_int_equal(mbmsec_mikey_mtk_verify(out, n, key_cb, &c, NULL, &info), MBMSEC_ERR_MIKEY_MTK_ID_RANGE);
+  assert_int_equal(mbmsec_mikey_mtk_verify(out, n, key_cb, &c, NULL, &info),
+                   MBMSEC_ERR_MIKEY_MTK_ID_RANGE);
   c.psk.vf = 1;
   c.psk.vt = 4;
-  assert_int_equal(mbmsec_mikey_mtk_verify(out, n, key_cb, &c, NULL, &info), MBMSEC_ERR_MIKEY_MTK_ID_RANGE);
+  assert_int_equal(mbmsec_mikey_mtk_verify(out, n, key_cb, &c, NULL, &info),
+                   MBMSEC_ERR_MIKEY_MTK_ID_RANGE);
   c.psk.vt = 5;
   c.psk.counter = 7;
-  assert_int_equal(mbmsec_mikey_mtk_verify(out, n, key_cb, &c, NULL, &info), MBMSEC_ERR_MIKEY_REPLAY);
+  assert_int_equal(mbmsec_mikey_mtk_verify(out, n, key_cb, &c, NULL, &info),
+                   MBMSEC_ERR_MIKEY_REPLAY);
   c.psk.counter = 0;
   assert_int_equal(mbmsec_mikey_mtk_verify(out, n, key_cb, &c, NULL, &info), MBMSEC_OK);
   /* an MTK message is not an MSK message and the reverse */
@@ -396,22 +426,28 @@ static void test_null_algs(void **state)
   uint8_t out[MBMSEC_MIKEY_MSK_MSG_MAX];
   size_t n, k = 57 + strlen(IDI) + strlen(IDR);
   msk_params(&p);
-  assert_int_equal(mbmsec_mikey_msk_build(&p, MUK, 32, &build_e, out, sizeof out, &n, NULL), MBMSEC_OK);
+  assert_int_equal(mbmsec_mikey_msk_build(&p, MUK, 32, &build_e, out, sizeof out, &n, NULL),
+                   MBMSEC_OK);
   assert_int_equal(out[k + 1], 0x00);
   assert_memory_equal(out + k + 8, MSK, 16); /* in clear */
-  assert_int_equal(mbmsec_mikey_msk_verify(out, n, key_cb, &c, NULL, &info), MBMSEC_ERR_MIKEY_NULL_ALG);
+  assert_int_equal(mbmsec_mikey_msk_verify(out, n, key_cb, &c, NULL, &info),
+                   MBMSEC_ERR_MIKEY_NULL_ALG);
   assert_int_equal(mbmsec_mikey_msk_verify(out, n, key_cb, &c, &allow, &info), MBMSEC_OK);
   assert_memory_equal(info.msk, MSK, 16);
-  assert_int_equal(mbmsec_mikey_msk_build(&p, MUK, 32, &build_m, out, sizeof out, &n, NULL), MBMSEC_OK);
+  assert_int_equal(mbmsec_mikey_msk_build(&p, MUK, 32, &build_m, out, sizeof out, &n, NULL),
+                   MBMSEC_OK);
   assert_int_equal(n, 108 + strlen(IDI) + strlen(IDR) - 20);
   assert_int_equal(out[n - 1], 0x00);
-  assert_int_equal(mbmsec_mikey_msk_verify(out, n, key_cb, &c, NULL, &info), MBMSEC_ERR_MIKEY_NULL_ALG);
+  assert_int_equal(mbmsec_mikey_msk_verify(out, n, key_cb, &c, NULL, &info),
+                   MBMSEC_ERR_MIKEY_NULL_ALG);
   assert_int_equal(mbmsec_mikey_msk_verify(out, n, key_cb, &c, &allow, &info), MBMSEC_OK);
   mtk_params(&q);
   c.psk.vf = 0;
   c.psk.vt = 10;
-  assert_int_equal(mbmsec_mikey_mtk_build(&q, MSK, 16, &build_e, out, sizeof out, &n, NULL), MBMSEC_OK);
-  assert_int_equal(mbmsec_mikey_mtk_verify(out, n, key_cb, &c, NULL, &minfo), MBMSEC_ERR_MIKEY_NULL_ALG);
+  assert_int_equal(mbmsec_mikey_mtk_build(&q, MSK, 16, &build_e, out, sizeof out, &n, NULL),
+                   MBMSEC_OK);
+  assert_int_equal(mbmsec_mikey_mtk_verify(out, n, key_cb, &c, NULL, &minfo),
+                   MBMSEC_ERR_MIKEY_NULL_ALG);
   assert_int_equal(mbmsec_mikey_mtk_verify(out, n, key_cb, &c, &allow, &minfo), MBMSEC_OK);
   mbmsec_mikey_msk_info_cleanse(&info);
   mbmsec_mikey_mtk_info_cleanse(&minfo);
@@ -420,7 +456,7 @@ static void test_null_algs(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_msk_layout),  cmocka_unit_test(test_mtk_layout),
+      cmocka_unit_test(test_msk_layout),     cmocka_unit_test(test_mtk_layout),
       cmocka_unit_test(test_msk_round_trip), cmocka_unit_test(test_pull),
       cmocka_unit_test(test_mtk_round_trip), cmocka_unit_test(test_null_algs),
   };

@@ -154,15 +154,18 @@ static void test_psk_tgk_keys(void **state)
   /* TGK: constant || CS ID || CSB ID || RAND (4.1.3), CS ID 5. */
   memcpy(l, "\x2a\xd0\x1c\x64", 4);
   l[4] = 5;
-  assert_int_equal(mbmsec_mikey_tgk_key(key, 16, MIKEY_C_TEK, 5, csb, rand, 16, out, 16), MBMSEC_OK);
+  assert_int_equal(mbmsec_mikey_tgk_key(key, 16, MIKEY_C_TEK, 5, csb, rand, 16, out, 16),
+                   MBMSEC_OK);
   assert_int_equal(mbmsec_mikey_prf(key, 16, l, 25, want, 16), MBMSEC_OK);
   assert_memory_equal(out, want, 16);
   hex("7411ceed09d9b76db2f4b9fd586e359b", want, 16);
   assert_memory_equal(out, want, 16);
-  assert_int_equal(mbmsec_mikey_tgk_key(key, 16, MIKEY_C_TGK_SALT, 5, csb, rand, 16, out, 14), MBMSEC_OK);
+  assert_int_equal(mbmsec_mikey_tgk_key(key, 16, MIKEY_C_TGK_SALT, 5, csb, rand, 16, out, 14),
+                   MBMSEC_OK);
   hex("4075f1b028b0fa9027600e4a8d81", want, 14);
   assert_memory_equal(out, want, 14);
-  assert_int_equal(mbmsec_mikey_tgk_key(key, 32, MIKEY_C_TEK, 5, csb, rand, 16, out, 16), MBMSEC_OK);
+  assert_int_equal(mbmsec_mikey_tgk_key(key, 32, MIKEY_C_TEK, 5, csb, rand, 16, out, 16),
+                   MBMSEC_OK);
   hex("54dd2ac3f47ed04ace6db11486897732", want, 16);
   assert_memory_equal(out, want, 16);
 }
@@ -187,7 +190,8 @@ static void test_errors(void **state)
   assert_int_equal(mbmsec_mikey_prf(NULL, 16, label, 25, out, 16), MBMSEC_ERR_ARG);
   assert_int_equal(mbmsec_mikey_prf(key, 16, NULL, 25, out, 16), MBMSEC_ERR_ARG);
   assert_int_equal(mbmsec_mikey_prf(key, 16, label, 25, NULL, 16), MBMSEC_ERR_ARG);
-  assert_int_equal(mbmsec_mikey_prf(key, 32, label, 25, key + 16, 16), MBMSEC_ERR_ARG); /* overlap */
+  assert_int_equal(mbmsec_mikey_prf(key, 32, label, 25, key + 16, 16),
+                   MBMSEC_ERR_ARG);                                                /* overlap */
   assert_int_equal(mbmsec_mikey_prf(key, 16, label, 25, key + 16, 16), MBMSEC_OK); /* adjacent */
 
   mbmsec_mikey_keys k;
@@ -202,7 +206,8 @@ static void test_errors(void **state)
   assert_int_equal(mbmsec_mikey_psk_keys(NULL, 16, 1, rand, 16, &k), MBMSEC_ERR_ARG);
   assert_int_equal(mbmsec_mikey_tgk_key(key, 16, MIKEY_C_TEK, 0, 1, rand, 16, out, 0),
                    MBMSEC_ERR_MIKEY_PRF_LEN);
-  assert_int_equal(mbmsec_mikey_tgk_key(key, 16, MIKEY_C_TEK, 0, 1, rand, 8, out, 16), MBMSEC_ERR_ARG);
+  assert_int_equal(mbmsec_mikey_tgk_key(key, 16, MIKEY_C_TEK, 0, 1, rand, 8, out, 16),
+                   MBMSEC_ERR_ARG);
 }
 
 /* Hand-computed: salt 00 11 .. dd, CSB ID 0x01020304, COUNTER 0x0a0b0c0d:

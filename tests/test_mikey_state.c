@@ -19,8 +19,8 @@
 #include "mbmsec/mikey_state.h"
 
 static const uint8_t MUK[32] = {0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb,
-                                0xcc, 0xdd, 0xee, 0xff, 0x00, 1, 2, 3, 4, 5, 6, 7, 8,
-                                9, 10, 11, 12, 13, 14, 15, 16};
+                                0xcc, 0xdd, 0xee, 0xff, 0x00, 1,    2,    3,    4,    5,    6,
+                                7,    8,    9,    10,   11,   12,   13,   14,   15,   16};
 static const uint8_t OTHER_KEY[32] = {0x5a, 0x5a, 0x5a};
 static const uint8_t MSK_A[16] = {0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7,
                                   0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf};
@@ -74,7 +74,8 @@ static size_t build_msk(uint8_t *out, uint32_t counter, uint16_t keynum, const u
   p.fixed = 1;
   p.csb_id = 0x10000000u + counter;
   for (int i = 0; i < 16; i++) p.rand[i] = (uint8_t)(i * 7 + counter);
-  assert_int_equal(mbmsec_mikey_msk_build(&p, muk, 32, o, out, MBMSEC_MIKEY_MSK_MSG_MAX, &n, NULL), MBMSEC_OK);
+  assert_int_equal(mbmsec_mikey_msk_build(&p, muk, 32, o, out, MBMSEC_MIKEY_MSK_MSG_MAX, &n, NULL),
+                   MBMSEC_OK);
   return n;
 }
 
@@ -116,13 +117,20 @@ static size_t seal(mbmsec_mikey_msg *m, const uint8_t *plain, size_t plain_len, 
   /* The PRF takes no RAND shorter than 16 octets: such a message gets zero keys (the
    * receiver refuses it on the RAND length before any key is derived). */
   if (m->p[ir].u.rand.len >= 16)
-    assert_int_equal(mbmsec_mikey_psk_keys(psk, psk_len, csb, m->p[ir].u.rand.data, m->p[ir].u.rand.len, &k),
-                     MBMSEC_OK);
+    assert_int_equal(
+        mbmsec_mikey_psk_keys(psk, psk_len, csb, m->p[ir].u.rand.data, m->p[ir].u.rand.len, &k),
+        MBMSEC_OK);
   else
     memset(&k, 0, sizeof k);
   memset(iv, 0, sizeof iv);
-  iv[2] = (uint8_t)(csb >> 24); iv[3] = (uint8_t)(csb >> 16); iv[4] = (uint8_t)(csb >> 8); iv[5] = (uint8_t)csb;
-  iv[10] = (uint8_t)(ctr >> 24); iv[11] = (uint8_t)(ctr >> 16); iv[12] = (uint8_t)(ctr >> 8); iv[13] = (uint8_t)ctr;
+  iv[2] = (uint8_t)(csb >> 24);
+  iv[3] = (uint8_t)(csb >> 16);
+  iv[4] = (uint8_t)(csb >> 8);
+  iv[5] = (uint8_t)csb;
+  iv[10] = (uint8_t)(ctr >> 24);
+  iv[11] = (uint8_t)(ctr >> 16);
+  iv[12] = (uint8_t)(ctr >> 8);
+  iv[13] = (uint8_t)ctr;
   for (int i = 0; i < 14; i++) iv[i] ^= k.salt_key[i];
   if (plain_len)
     assert_int_equal(mbmsec_aes128_ctr(k.encr_key, iv, plain, encr, plain_len), MBMSEC_OK);
@@ -140,15 +148,16 @@ static size_t seal(mbmsec_mikey_msg *m, const uint8_t *plain, size_t plain_len, 
 static size_t ser(uint8_t *out)
 {
   size_t n;
-  assert_int_equal(mbmsec_mikey_state_serialize(st, out, MBMSEC_MIKEY_STATE_SER_MAX, &n), MBMSEC_OK);
+  assert_int_equal(mbmsec_mikey_state_serialize(st, out, MBMSEC_MIKEY_STATE_SER_MAX, &n),
+                   MBMSEC_OK);
   return n;
 }
 
 static int n_refused;
 
 /* The message is refused with `want` and the serialised state does not change. */
-static void refuse(int mtk, const uint8_t *msg, size_t n, mbmsec_err want, const mbmsec_mikey_opts *o,
-                   int line)
+static void refuse(int mtk, const uint8_t *msg, size_t n, mbmsec_err want,
+                   const mbmsec_mikey_opts *o, int line)
 {
   static uint8_t before[MBMSEC_MIKEY_STATE_SER_MAX], after[MBMSEC_MIKEY_STATE_SER_MAX];
   mbmsec_mikey_msk_result r;
@@ -199,7 +208,8 @@ static int teardown(void **state)
   return 0;
 }
 
-static uint8_t M[MBMSEC_MIKEY_MSK_MSG_MAX]; /* valid new MSK message: MSK B, key number 3, counter 6 */
+static uint8_t
+    M[MBMSEC_MIKEY_MSK_MSG_MAX]; /* valid new MSK message: MSK B, key number 3, counter 6 */
 static size_t MN;
 static uint8_t T[256]; /* valid MTK message under MSK A: MTK ID 2, counter 2 */
 static size_t TN;
@@ -225,10 +235,17 @@ static size_t insert(const uint8_t *src, size_t n, size_t off, const uint8_t *in
 
 static void msk_plain(uint8_t p[26], const uint8_t *key, uint16_t vf, uint16_t vt)
 {
-  p[0] = 0; p[1] = 0x02; p[2] = 0; p[3] = 16;
+  p[0] = 0;
+  p[1] = 0x02;
+  p[2] = 0;
+  p[3] = 16;
   memcpy(p + 4, key, 16);
-  p[20] = 2; p[21] = (uint8_t)(vf >> 8); p[22] = (uint8_t)vf;
-  p[23] = 2; p[24] = (uint8_t)(vt >> 8); p[25] = (uint8_t)vt;
+  p[20] = 2;
+  p[21] = (uint8_t)(vf >> 8);
+  p[22] = (uint8_t)vf;
+  p[23] = 2;
+  p[24] = (uint8_t)(vt >> 8);
+  p[25] = (uint8_t)vt;
 }
 
 static void test_hostile_table(void **state)
@@ -262,14 +279,16 @@ static void test_hostile_table(void **state)
   REFUSE_MSK(W, mut(M, MN, 26, 3), MBMSEC_ERR_MIKEY_TS_TYPE);
   REFUSE_MSK(W, mut(M, MN, 32, 0xff), MBMSEC_ERR_TRUNCATED);
   REFUSE_MSK(W, mut(M, MN, 50, 2), MBMSEC_ERR_MIKEY_ID_TYPE);
-  REFUSE_MSK(W, mut(M, MN, 50, 1), MBMSEC_ERR_MIKEY_ID_TYPE); /* URI: valid MIKEY, not the profile */
+  REFUSE_MSK(W, mut(M, MN, 50, 1),
+             MBMSEC_ERR_MIKEY_ID_TYPE); /* URI: valid MIKEY, not the profile */
   REFUSE_MSK(W, mut(M, MN, 51, 0xff), MBMSEC_ERR_TRUNCATED);
   /* --- KEMAC */
   REFUSE_MSK(W, mut(M, MN, K + 1, 3), MBMSEC_ERR_MIKEY_ENCR_ALG);
   REFUSE_MSK(W, mut(M, MN, K + 1, 2), MBMSEC_ERR_MIKEY_ENCR_ALG); /* AES-KW: not supported */
   REFUSE_MSK(W, mut(M, MN, K + 1, 0), MBMSEC_ERR_MIKEY_NULL_ALG);
   REFUSE_MSK(W, mut(M, MN, K + 30, 2), MBMSEC_ERR_MIKEY_MAC_ALG);
-  REFUSE_MSK(W, mut(M, MN, K + 30, 0), MBMSEC_ERR_MIKEY_TRAILING); /* NULL MAC: 20 octets left over */
+  REFUSE_MSK(W, mut(M, MN, K + 30, 0),
+             MBMSEC_ERR_MIKEY_TRAILING); /* NULL MAC: 20 octets left over */
   REFUSE_MSK(W, mut(M, MN, K, 5), MBMSEC_ERR_MIKEY_NOT_LAST);
   REFUSE_MSK(W, mut(M, MN, K + 2, 0x10), MBMSEC_ERR_TRUNCATED);
   /* --- truncation at every payload boundary and inside KEMAC */
@@ -394,7 +413,12 @@ static void test_hostile_table(void **state)
   REFUSE_MSK(out, seal(&m, plain, 52, MUK, 32, out), MBMSEC_ERR_MIKEY_TOO_MANY);
   msk_plain(plain, MSK_B, 1, 100);
   plain[3] = 15; /* 15-octet key */
-  plain[19] = 2; plain[20] = 0; plain[21] = 1; plain[22] = 2; plain[23] = 0; plain[24] = 100;
+  plain[19] = 2;
+  plain[20] = 0;
+  plain[21] = 1;
+  plain[22] = 2;
+  plain[23] = 0;
+  plain[24] = 100;
   REFUSE_MSK(out, seal(&m, plain, 25, MUK, 32, out), MBMSEC_ERR_MIKEY_KEYDATA);
   {
     /* VF / VT of 6 octets (the RFC's SRTP index form, profile.md O3) */
@@ -402,8 +426,12 @@ static void test_hostile_table(void **state)
     memcpy(q, plain, 4);
     q[3] = 16;
     memcpy(q + 4, MSK_B, 16);
-    q[20] = 6; memset(q + 21, 0, 6); q[26] = 1;
-    q[27] = 6; memset(q + 28, 0, 6); q[33] = 100;
+    q[20] = 6;
+    memset(q + 21, 0, 6);
+    q[26] = 1;
+    q[27] = 6;
+    memset(q + 28, 0, 6);
+    q[33] = 100;
     REFUSE_MSK(out, seal(&m, q, 34, MUK, 32, out), MBMSEC_ERR_MIKEY_KEYDATA);
   }
   memset(plain, 0, sizeof plain);
@@ -419,7 +447,7 @@ static void test_hostile_table(void **state)
   n = build_mtk(out, 2, 1, 2, MSK_A);
   REFUSE_MTK(out, n, MBMSEC_ERR_MIKEY_UNKNOWN_MSK); /* older key number, not stored */
   n = build_mtk(out, 2, 9, 2, MSK_A);
-  REFUSE_MTK(out, n, MBMSEC_ERR_MIKEY_MISSED_MSK); /* newer key number */
+  REFUSE_MTK(out, n, MBMSEC_ERR_MIKEY_MISSED_MSK);                  /* newer key number */
   REFUSE_MTK(W, mut(T, TN, 21, 0x02), MBMSEC_ERR_MIKEY_MISSED_MSK); /* unknown Key Group */
   n = build_mtk(out, 2, 2, 1, MSK_A);
   REFUSE_MTK(out, n, MBMSEC_ERR_MIKEY_MTK_REPEAT); /* the last MTK again: a repetition */
@@ -430,7 +458,8 @@ static void test_hostile_table(void **state)
   n = build_mtk(out, 2, 2, 2, MSK_B);
   REFUSE_MTK(out, n, MBMSEC_ERR_MIKEY_MAC);
   {
-    static const uint8_t tgk[] = {0x00, 0x00, 0x00, 0x10, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    static const uint8_t tgk[] = {0x00, 0x00, 0x00, 0x10, 1,  2,  3,  4,  5,  6,
+                                  7,    8,    9,    10,   11, 12, 13, 14, 15, 16};
     m = tbase;
     REFUSE_MTK(out, seal(&m, tgk, sizeof tgk, MSK_A, 16, out), MBMSEC_ERR_MIKEY_KEYDATA);
     uint8_t salted[34] = {0x00, 0x10, 0x00, 0x10};
@@ -464,7 +493,8 @@ static void test_bit_flips(void **state)
     size_t nb = ser(before);
     memcpy(b, M, MN);
     b[i / 8] ^= (uint8_t)(1u << (i % 8));
-    assert_int_not_equal(mbmsec_mikey_state_accept_msk(st, b, MN, muk_cb, NULL, NULL, &r), MBMSEC_OK);
+    assert_int_not_equal(mbmsec_mikey_state_accept_msk(st, b, MN, muk_cb, NULL, NULL, &r),
+                         MBMSEC_OK);
     assert_int_equal(ser(after), nb);
     assert_memory_equal(after, before, nb);
   }
@@ -507,10 +537,13 @@ static void test_accept_rules(void **state)
   {
     mbmsec_mikey_sent sent = {.csb_id = r.info.csb_id, .counter = 9};
     memcpy(sent.rand, r.info.rand, 16);
-    assert_int_equal(mbmsec_mikey_ver_verify(r.ver, r.ver_len, MUK, 32, &sent, (const uint8_t *)IDI, A,
-                                             (const uint8_t *)IDR, B), MBMSEC_OK);
+    assert_int_equal(mbmsec_mikey_ver_verify(r.ver, r.ver_len, MUK, 32, &sent, (const uint8_t *)IDI,
+                                             A, (const uint8_t *)IDR, B),
+                     MBMSEC_OK);
   }
-  assert_int_equal(mbmsec_mikey_state_muk_counter(st, (const uint8_t *)IDI, A, (const uint8_t *)IDR, B, &c), MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_mikey_state_muk_counter(st, (const uint8_t *)IDI, A, (const uint8_t *)IDR, B, &c),
+      MBMSEC_OK);
   assert_int_equal(c, 9);
   assert_int_equal(mbmsec_mikey_state_get_msk(st, KDID, id_a, &e2), MBMSEC_OK);
   assert_memory_equal(&e, &e2, sizeof e);
@@ -565,8 +598,12 @@ static void test_accept_rules(void **state)
 
   /* forget the MUK: its counter is 0 again */
   ser(s1);
-  assert_int_equal(mbmsec_mikey_state_forget_muk(st, (const uint8_t *)IDI, A, (const uint8_t *)IDR, B), MBMSEC_OK);
-  assert_int_equal(mbmsec_mikey_state_muk_counter(st, (const uint8_t *)IDI, A, (const uint8_t *)IDR, B, &c), MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_mikey_state_forget_muk(st, (const uint8_t *)IDI, A, (const uint8_t *)IDR, B),
+      MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_mikey_state_muk_counter(st, (const uint8_t *)IDI, A, (const uint8_t *)IDR, B, &c),
+      MBMSEC_OK);
   assert_int_equal(c, 0);
 }
 
@@ -584,14 +621,18 @@ static void test_full(void **state)
     memcpy(p.kdid, KDID, 3);
     p.msk_id[1] = (uint8_t)g;
     p.msk_id[3] = 1;
-    p.idi = (const uint8_t *)IDI; p.idi_len = A;
-    p.idr = (const uint8_t *)IDR; p.idr_len = B;
+    p.idi = (const uint8_t *)IDI;
+    p.idi_len = A;
+    p.idr = (const uint8_t *)IDR;
+    p.idr_len = B;
     p.counter = ctr++;
     p.msk = MSK_B;
     p.vt = 10;
-    assert_int_equal(mbmsec_mikey_msk_build(&p, MUK, 32, NULL, msg, sizeof msg, &n, NULL), MBMSEC_OK);
+    assert_int_equal(mbmsec_mikey_msk_build(&p, MUK, 32, NULL, msg, sizeof msg, &n, NULL),
+                     MBMSEC_OK);
     if (g <= MBMSEC_MIKEY_STATE_MAX_GROUPS)
-      assert_int_equal(mbmsec_mikey_state_accept_msk(st, msg, n, muk_cb, NULL, NULL, &r), MBMSEC_OK);
+      assert_int_equal(mbmsec_mikey_state_accept_msk(st, msg, n, muk_cb, NULL, NULL, &r),
+                       MBMSEC_OK);
     else
       REFUSE_MSK(msg, n, MBMSEC_ERR_MIKEY_STATE_FULL);
   }
@@ -607,7 +648,8 @@ static uint8_t *rehash(uint8_t *b, size_t n)
 static void test_serialise(void **state)
 {
   (void)state;
-  static uint8_t s1[MBMSEC_MIKEY_STATE_SER_MAX], s2[MBMSEC_MIKEY_STATE_SER_MAX], bad[MBMSEC_MIKEY_STATE_SER_MAX + 8];
+  static uint8_t s1[MBMSEC_MIKEY_STATE_SER_MAX], s2[MBMSEC_MIKEY_STATE_SER_MAX],
+      bad[MBMSEC_MIKEY_STATE_SER_MAX + 8];
   mbmsec_mikey_state *st2 = mbmsec_mikey_state_new();
   mbmsec_mikey_msk_entry e;
   static const uint8_t id_a[4] = {0, 1, 0, 2};
@@ -627,7 +669,8 @@ static void test_serialise(void **state)
     mbmsec_mikey_msk_result r;
     uint8_t msg[MBMSEC_MIKEY_MSK_MSG_MAX];
     size_t n = build_msk(msg, 5, 3, MSK_B, 1, 100, 0, MUK, NULL);
-    assert_int_equal(mbmsec_mikey_state_accept_msk(st2, msg, n, muk_cb, NULL, NULL, &r), MBMSEC_ERR_MIKEY_REPLAY);
+    assert_int_equal(mbmsec_mikey_state_accept_msk(st2, msg, n, muk_cb, NULL, NULL, &r),
+                     MBMSEC_ERR_MIKEY_REPLAY);
     n = build_msk(msg, 6, 3, MSK_B, 1, 100, 0, MUK, NULL);
     assert_int_equal(mbmsec_mikey_state_accept_msk(st2, msg, n, muk_cb, NULL, NULL, &r), MBMSEC_OK);
   }
@@ -641,36 +684,39 @@ static void test_serialise(void **state)
   }
   for (size_t cut = 0; cut < n1; cut++)
     assert_int_equal(mbmsec_mikey_state_deserialize(st, s1, cut), MBMSEC_ERR_MIKEY_STATE_FORMAT);
-  /* well-hashed but invalid contents */
-#define BAD_FIELD(off, val)                                                                   \
-  do {                                                                                        \
-    memcpy(bad, s1, n1);                                                                      \
-    bad[off] = (val);                                                                         \
-    assert_int_equal(mbmsec_mikey_state_deserialize(st, rehash(bad, n1), n1), MBMSEC_ERR_MIKEY_STATE_FORMAT); \
+    /* well-hashed but invalid contents */
+#define BAD_FIELD(off, val)                                                   \
+  do {                                                                        \
+    memcpy(bad, s1, n1);                                                      \
+    bad[off] = (val);                                                         \
+    assert_int_equal(mbmsec_mikey_state_deserialize(st, rehash(bad, n1), n1), \
+                     MBMSEC_ERR_MIKEY_STATE_FORMAT);                          \
   } while (0)
   size_t g = 8 + 2 + A + B + 4; /* group record */
-  BAD_FIELD(0, 'X');                  /* magic */
-  BAD_FIELD(4, 2);                    /* version */
-  BAD_FIELD(5, 5);                    /* #MUK > max */
-  BAD_FIELD(5, 2);                    /* #MUK says 2 */
-  BAD_FIELD(6, 0);                    /* #groups says 0: trailing */
-  BAD_FIELD(7, 1);                    /* reserved */
-  BAD_FIELD(8, 0);                    /* IDi length 0 */
-  BAD_FIELD(g + 5, 0);                /* #MSK 0 */
-  BAD_FIELD(g + 5, 3);                /* #MSK > 2 */
-  BAD_FIELD(g + 7, 0);                /* key number 0 */
-  BAD_FIELD(g + 6 + 18, 0xff);        /* VF > VT */
-  BAD_FIELD(g + 6 + 26, 2);           /* has_last not 0/1 */
+  BAD_FIELD(0, 'X');            /* magic */
+  BAD_FIELD(4, 2);              /* version */
+  BAD_FIELD(5, 5);              /* #MUK > max */
+  BAD_FIELD(5, 2);              /* #MUK says 2 */
+  BAD_FIELD(6, 0);              /* #groups says 0: trailing */
+  BAD_FIELD(7, 1);              /* reserved */
+  BAD_FIELD(8, 0);              /* IDi length 0 */
+  BAD_FIELD(g + 5, 0);          /* #MSK 0 */
+  BAD_FIELD(g + 5, 3);          /* #MSK > 2 */
+  BAD_FIELD(g + 7, 0);          /* key number 0 */
+  BAD_FIELD(g + 6 + 18, 0xff);  /* VF > VT */
+  BAD_FIELD(g + 6 + 26, 2);     /* has_last not 0/1 */
   memcpy(bad, s1, n1 - 32);
   bad[n1 - 32] = 0; /* trailing octet */
-  assert_int_equal(mbmsec_mikey_state_deserialize(st, rehash(bad, n1 + 1), n1 + 1), MBMSEC_ERR_MIKEY_STATE_FORMAT);
+  assert_int_equal(mbmsec_mikey_state_deserialize(st, rehash(bad, n1 + 1), n1 + 1),
+                   MBMSEC_ERR_MIKEY_STATE_FORMAT);
   {
     /* two identical MUK records */
     size_t mr = 2 + A + B + 4;
     memcpy(bad, s1, 8 + mr);
     memcpy(bad + 8 + mr, s1 + 8, n1 - 8);
     bad[5] = 2;
-    assert_int_equal(mbmsec_mikey_state_deserialize(st, rehash(bad, n1 + mr), n1 + mr), MBMSEC_ERR_MIKEY_STATE_FORMAT);
+    assert_int_equal(mbmsec_mikey_state_deserialize(st, rehash(bad, n1 + mr), n1 + mr),
+                     MBMSEC_ERR_MIKEY_STATE_FORMAT);
   }
   n2 = ser(s2);
   assert_int_equal(n1, n2);
@@ -688,14 +734,12 @@ static void test_serialise(void **state)
 static int alloc_count, free_count, fail_at;
 static void *hook_alloc(size_t n)
 {
-  if (++alloc_count == fail_at)
-    return NULL;
+  if (++alloc_count == fail_at) return NULL;
   return malloc(n);
 }
 static void hook_free(void *p)
 {
-  if (p)
-    free_count++;
+  if (p) free_count++;
   free(p);
 }
 
@@ -720,8 +764,7 @@ static void test_alloc_failures(void **state)
     alloc_count = free_count = 0;
     rc = mbmsec_mikey_state_accept_mtk(st, tmsg, tn, NULL, &mi);
     assert_int_equal(alloc_count - (rc == MBMSEC_OK ? 0 : 1), free_count);
-    if (rc == MBMSEC_OK)
-      break;
+    if (rc == MBMSEC_OK) break;
     assert_int_equal(rc, MBMSEC_ERR_NOMEM);
     n2 = ser(s2);
     assert_int_equal(n1, n2);
@@ -731,8 +774,7 @@ static void test_alloc_failures(void **state)
   for (fail_at = 1;; fail_at++) {
     alloc_count = free_count = 0;
     rc = mbmsec_mikey_state_accept_msk(st, msg, n, muk_cb, NULL, NULL, &r);
-    if (rc == MBMSEC_OK)
-      break;
+    if (rc == MBMSEC_OK) break;
     assert_int_equal(rc, MBMSEC_ERR_NOMEM);
     n2 = ser(s2);
     assert_int_equal(n1, n2);
@@ -749,8 +791,7 @@ static void test_alloc_failures(void **state)
     for (fail_at = 1;; fail_at++) {
       alloc_count = 0;
       rc = mbmsec_mikey_state_deserialize(st2, s1, n1);
-      if (rc == MBMSEC_OK)
-        break;
+      if (rc == MBMSEC_OK) break;
       assert_int_equal(rc, MBMSEC_ERR_NOMEM);
       assert_int_equal(mbmsec_mikey_state_serialize(st2, s2, sizeof s2, &n2), MBMSEC_OK);
       assert_int_equal(n2, 8 + 32); /* still empty */
@@ -774,7 +815,8 @@ static void test_args(void **state)
   mbmsec_mikey_mtk_info mi;
   uint8_t b[8] = {0};
   size_t n;
-  assert_int_equal(mbmsec_mikey_state_accept_msk(NULL, b, 8, muk_cb, NULL, NULL, &r), MBMSEC_ERR_ARG);
+  assert_int_equal(mbmsec_mikey_state_accept_msk(NULL, b, 8, muk_cb, NULL, NULL, &r),
+                   MBMSEC_ERR_ARG);
   assert_int_equal(mbmsec_mikey_state_accept_msk(st, b, 8, NULL, NULL, NULL, &r), MBMSEC_ERR_ARG);
   assert_int_equal(mbmsec_mikey_state_accept_mtk(st, NULL, 8, NULL, &mi), MBMSEC_ERR_ARG);
   assert_int_equal(mbmsec_mikey_state_serialize(st, NULL, 8, &n), MBMSEC_ERR_ARG);

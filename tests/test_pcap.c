@@ -54,8 +54,26 @@ static void global(file *f, int be, int nano, uint32_t linktype)
 static size_t ipv4_udp(uint8_t *p, size_t n, uint8_t proto, uint16_t frag)
 {
   size_t tot = 20 + 8 + n;
-  const uint8_t h[20] = {0x45, 0, (uint8_t)(tot >> 8), (uint8_t)tot, 0, 0, (uint8_t)(frag >> 8),
-                         (uint8_t)frag, 64, proto, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2};
+  const uint8_t h[20] = {0x45,
+                         0,
+                         (uint8_t)(tot >> 8),
+                         (uint8_t)tot,
+                         0,
+                         0,
+                         (uint8_t)(frag >> 8),
+                         (uint8_t)frag,
+                         64,
+                         proto,
+                         0,
+                         0,
+                         10,
+                         0,
+                         0,
+                         1,
+                         10,
+                         0,
+                         0,
+                         2};
   memcpy(p, h, 20);
   const uint8_t u[8] = {0x0f, 0xa0, 0x08, 0xdd, (uint8_t)((8 + n) >> 8), (uint8_t)(8 + n), 0, 0};
   memcpy(p + 20, u, 8);
@@ -252,42 +270,41 @@ static void test_frame_errors(void **state)
   mbmsec_pcap_reader r;
   global(&f, 0, 0, MBMSEC_PCAP_LT_RAW);
   n = ipv4_udp(pkt, 4, 6 /* TCP */, 0);
-  record(&f, pkt, n, n);                         /* 1 NOT_UDP */
-  n = ipv4_udp(pkt, 4, 17, 0x2000);              /* MF */
-  record(&f, pkt, n, n);                         /* 2 FRAGMENT */
-  n = ipv4_udp(pkt, 4, 17, 0x0001);              /* offset 8 */
-  record(&f, pkt, n, n);                         /* 3 FRAGMENT */
+  record(&f, pkt, n, n);            /* 1 NOT_UDP */
+  n = ipv4_udp(pkt, 4, 17, 0x2000); /* MF */
+  record(&f, pkt, n, n);            /* 2 FRAGMENT */
+  n = ipv4_udp(pkt, 4, 17, 0x0001); /* offset 8 */
+  record(&f, pkt, n, n);            /* 3 FRAGMENT */
   n = ipv4_udp(pkt, 4, 17, 0);
   pkt[0] = 0x60;
-  record(&f, pkt, n, n);                         /* 4 IPV6 */
+  record(&f, pkt, n, n); /* 4 IPV6 */
   pkt[0] = 0x55;
-  record(&f, pkt, n, n);                         /* 5 NOT_IPV4 (version 5) */
+  record(&f, pkt, n, n); /* 5 NOT_IPV4 (version 5) */
   pkt[0] = 0x44;
-  record(&f, pkt, n, n);                         /* 6 IP_HEADER (IHL 4) */
+  record(&f, pkt, n, n); /* 6 IP_HEADER (IHL 4) */
   pkt[0] = 0x4f;
-  record(&f, pkt, n, n);                         /* 7 IP_HEADER (IHL 60 > packet) */
+  record(&f, pkt, n, n); /* 7 IP_HEADER (IHL 60 > packet) */
   pkt[0] = 0x45;
   pkt[3] = (uint8_t)(n + 1);
-  record(&f, pkt, n, n);                         /* 8 IP_HEADER (total > captured) */
+  record(&f, pkt, n, n); /* 8 IP_HEADER (total > captured) */
   pkt[3] = 27;
-  record(&f, pkt, n, n);                         /* 9 UDP_LEN (no room for the UDP header) */
+  record(&f, pkt, n, n); /* 9 UDP_LEN (no room for the UDP header) */
   pkt[3] = (uint8_t)n;
   pkt[25] = 7;
-  record(&f, pkt, n, n);                         /* 10 UDP_LEN (< 8) */
+  record(&f, pkt, n, n); /* 10 UDP_LEN (< 8) */
   pkt[25] = (uint8_t)(n - 19);
-  record(&f, pkt, n, n);                         /* 11 UDP_LEN (> IP payload) */
+  record(&f, pkt, n, n); /* 11 UDP_LEN (> IP payload) */
   pkt[25] = 12;
-  record(&f, pkt, 19, n);                        /* 12 SNAPPED (cut in the IPv4 header) */
-  record(&f, pkt, n - 1, n);                     /* 13 SNAPPED (cut in the payload) */
-  record(&f, pkt, 0, 0);                         /* 14 NOT_IPV4 (empty frame) */
-  record(&f, pkt, n, n);                         /* 15 fine */
-  const mbmsec_err want[] = {MBMSEC_ERR_PCAP_NOT_UDP,   MBMSEC_ERR_PCAP_FRAGMENT,
-                             MBMSEC_ERR_PCAP_FRAGMENT,  MBMSEC_ERR_PCAP_IPV6,
-                             MBMSEC_ERR_PCAP_NOT_IPV4,  MBMSEC_ERR_PCAP_IP_HEADER,
-                             MBMSEC_ERR_PCAP_IP_HEADER, MBMSEC_ERR_PCAP_IP_HEADER,
-                             MBMSEC_ERR_PCAP_UDP_LEN,   MBMSEC_ERR_PCAP_UDP_LEN,
-                             MBMSEC_ERR_PCAP_UDP_LEN,   MBMSEC_ERR_PCAP_SNAPPED,
-                             MBMSEC_ERR_PCAP_SNAPPED,   MBMSEC_ERR_PCAP_NOT_IPV4};
+  record(&f, pkt, 19, n);    /* 12 SNAPPED (cut in the IPv4 header) */
+  record(&f, pkt, n - 1, n); /* 13 SNAPPED (cut in the payload) */
+  record(&f, pkt, 0, 0);     /* 14 NOT_IPV4 (empty frame) */
+  record(&f, pkt, n, n);     /* 15 fine */
+  const mbmsec_err want[] = {
+      MBMSEC_ERR_PCAP_NOT_UDP,   MBMSEC_ERR_PCAP_FRAGMENT,  MBMSEC_ERR_PCAP_FRAGMENT,
+      MBMSEC_ERR_PCAP_IPV6,      MBMSEC_ERR_PCAP_NOT_IPV4,  MBMSEC_ERR_PCAP_IP_HEADER,
+      MBMSEC_ERR_PCAP_IP_HEADER, MBMSEC_ERR_PCAP_IP_HEADER, MBMSEC_ERR_PCAP_UDP_LEN,
+      MBMSEC_ERR_PCAP_UDP_LEN,   MBMSEC_ERR_PCAP_UDP_LEN,   MBMSEC_ERR_PCAP_SNAPPED,
+      MBMSEC_ERR_PCAP_SNAPPED,   MBMSEC_ERR_PCAP_NOT_IPV4};
   assert_int_equal(mbmsec_pcap_open(&r, f.b, f.n), MBMSEC_OK);
   for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
     mbmsec_pcap_udp d;
@@ -313,7 +330,7 @@ static void test_frame_errors(void **state)
   record(&f, fr, 14 + n, 14 + n); /* ARP */
   record(&f, fr, 13, 13);         /* shorter than an Ethernet header */
   fr[12] = 0x81, fr[13] = 0x00;
-  record(&f, fr, 16, 16);         /* VLAN tag cut */
+  record(&f, fr, 16, 16); /* VLAN tag cut */
   assert_int_equal(mbmsec_pcap_open(&r, f.b, f.n), MBMSEC_OK);
   assert_int_equal(next_err(&r), MBMSEC_ERR_PCAP_IPV6);
   assert_int_equal(next_err(&r), MBMSEC_ERR_PCAP_NOT_IPV4);

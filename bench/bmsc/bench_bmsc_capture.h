@@ -10,7 +10,7 @@
 #include "mbmsec/mikey_msg.h"
 
 #define MSG_MAX 200
-static uint8_t *g_msgs;         /* n messages of MSG_MAX octets each */
+static uint8_t *g_msgs; /* n messages of MSG_MAX octets each */
 static size_t *g_lens, g_n;
 static uint8_t g_muk[32];
 

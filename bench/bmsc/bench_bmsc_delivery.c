@@ -17,7 +17,6 @@
 #include "mbmsec/mikey_msg.h"
 #include "bench_bmsc_capture.h"
 
-
 static long rss_kib(void)
 {
   long pages = 0, res = 0;
@@ -38,10 +37,11 @@ int main(int argc, char **argv)
   size_t *vlens = calloc(n, sizeof *vlens);
   mbmsec_store *st = NULL;
   mbmsec_bmsc_dl *dl = NULL;
-  if (!g_msgs || !g_lens || !vers || !vlens || mbmsec_store_open(argc > 2 ? argv[2] : ":memory:", &st) != MBMSEC_OK)
+  if (!g_msgs || !g_lens || !vers || !vlens ||
+      mbmsec_store_open(argc > 2 ? argv[2] : ":memory:", &st) != MBMSEC_OK)
     return 1;
-  mbmsec_bmsc_dl_config c = {.fqdn = "bmsc.example.org", .v_flag = 1, .store = st,
-                             .send = cap_send, .max_ues = n};
+  mbmsec_bmsc_dl_config c = {
+      .fqdn = "bmsc.example.org", .v_flag = 1, .store = st, .send = cap_send, .max_ues = n};
   if (mbmsec_bmsc_dl_new(&c, &dl) != MBMSEC_OK) return 1;
   mbmsec_random(g_muk, sizeof g_muk);
   char btid[64];
@@ -68,14 +68,17 @@ int main(int argc, char **argv)
 
   for (size_t i = 0; i < n; i++) { /* the UEs' answers, untimed */
     mbmsec_mikey_msk_info info;
-    if (mbmsec_mikey_msk_verify(g_msgs + i * MSG_MAX, g_lens[i], key_cb, NULL, NULL, &info) != MBMSEC_OK ||
-        mbmsec_mikey_ver_build(&info, g_muk, 32, vers + i * MSG_MAX, MSG_MAX, &vlens[i]) != MBMSEC_OK)
+    if (mbmsec_mikey_msk_verify(g_msgs + i * MSG_MAX, g_lens[i], key_cb, NULL, NULL, &info) !=
+            MBMSEC_OK ||
+        mbmsec_mikey_ver_build(&info, g_muk, 32, vers + i * MSG_MAX, MSG_MAX, &vlens[i]) !=
+            MBMSEC_OK)
       return 1;
     mbmsec_mikey_msk_info_cleanse(&info);
   }
   t0 = bench_now();
   for (size_t i = 0; i < n; i++)
-    if (mbmsec_bmsc_dl_on_datagram(dl, 0x7f000001u, 2269, vers + i * MSG_MAX, vlens[i], 1) != MBMSEC_OK)
+    if (mbmsec_bmsc_dl_on_datagram(dl, 0x7f000001u, 2269, vers + i * MSG_MAX, vlens[i], 1) !=
+        MBMSEC_OK)
       return 1;
   t1 = bench_now();
   printf("bench bmsc_verification_taken_%zu_ues %.0f ops/s\n", n, (double)n / (t1 - t0));
@@ -89,7 +92,8 @@ int main(int argc, char **argv)
   printf("bench bmsc_tick_idle_%zu_ues %.0f ops/s\n", n, 1e6 / (t1 - t0));
   printf("bench bmsc_bytes_per_ue %zu bytes\n", mbmsec_bmsc_dl_ue_bytes(strlen(btid)));
   printf("bench bmsc_bytes_per_pending_delivery %zu bytes\n", mbmsec_bmsc_dl_pending_bytes());
-  printf("bench bmsc_rss_bytes_per_registered_ue %.0f bytes\n", (double)(rss1 - rss0) * 1024.0 / (double)n);
+  printf("bench bmsc_rss_bytes_per_registered_ue %.0f bytes\n",
+         (double)(rss1 - rss0) * 1024.0 / (double)n);
   mbmsec_bmsc_dl_free(dl);
   mbmsec_store_close(st);
   free(g_msgs), free(g_lens), free(vers), free(vlens);

@@ -15,14 +15,14 @@
 #include "mbmsec/digest.h"
 #include "mbmsec/gba.h"
 
-#define FQDN "bmsc.example.org"
-#define REALM "3GPP-bootstrapping@" FQDN
-#define BTID "AAECAwQFBgcICQoLDA0ODw==@bsf.example.org"
-#define IMPI "alice@ims.example"
-#define T_REG "/keymanagement?requesttype=register"
-#define T_MSK "/keymanagement?requesttype=msk-request"
-#define BATCH 4000
-#define ROUNDS 5
+#define FQDN     "bmsc.example.org"
+#define REALM    "3GPP-bootstrapping@" FQDN
+#define BTID     "AAECAwQFBgcICQoLDA0ODw==@bsf.example.org"
+#define IMPI     "alice@ims.example"
+#define T_REG    "/keymanagement?requesttype=register"
+#define T_MSK    "/keymanagement?requesttype=msk-request"
+#define BATCH    4000
+#define ROUNDS   5
 #define AUTH_MAX 700
 
 static const uint8_t KDID[3] = {0x00, 0xF1, 0x10};
@@ -53,7 +53,11 @@ static void die(const char *what, mbmsec_err e)
 static mbmsec_err lookup(const char *btid, size_t len, const uint8_t *naf_id, size_t naf_len,
                          void *user, mbmsec_ua_zn_result *out)
 {
-  (void)btid; (void)len; (void)naf_id; (void)naf_len; (void)user;
+  (void)btid;
+  (void)len;
+  (void)naf_id;
+  (void)naf_len;
+  (void)user;
   out->result = MBMSEC_ZN_SUCCESS;
   out->impi_len = strlen(IMPI);
   memcpy(out->impi, IMPI, out->impi_len + 1);
@@ -65,11 +69,16 @@ static mbmsec_err lookup(const char *btid, size_t len, const uint8_t *naf_id, si
 static mbmsec_bmsc_kr_request req(const char *target, const char *auth, const char *ct,
                                   const char *body)
 {
-  return (mbmsec_bmsc_kr_request){.method = "POST", .method_len = 4, .target = target,
-                                  .target_len = strlen(target), .authorization = auth,
+  return (mbmsec_bmsc_kr_request){.method = "POST",
+                                  .method_len = 4,
+                                  .target = target,
+                                  .target_len = strlen(target),
+                                  .authorization = auth,
                                   .authorization_len = auth ? strlen(auth) : 0,
-                                  .content_type = ct, .content_type_len = ct ? strlen(ct) : 0,
-                                  .body = (const uint8_t *)body, .body_len = strlen(body),
+                                  .content_type = ct,
+                                  .content_type_len = ct ? strlen(ct) : 0,
+                                  .body = (const uint8_t *)body,
+                                  .body_len = strlen(body),
                                   .ipv4 = 0x7f000007};
 }
 
@@ -86,12 +95,18 @@ static void make_batch(const char *target, const char *pw, const char *body, cha
   nonce[MBMSEC_UA_NONCE_LEN] = 0;
   for (size_t i = 0; i < BATCH; i++) {
     snprintf(nc, sizeof nc, "%08zx", i + 1);
-    mbmsec_digest_input in = {.alg = MBMSEC_DIGEST_SHA256, .qop = MBMSEC_DIGEST_QOP_AUTH_INT,
-                              .username = mbmsec_digest_s(BTID), .realm = mbmsec_digest_s(REALM),
-                              .nonce = mbmsec_digest_s(nonce), .cnonce = mbmsec_digest_s("0a4f113b"),
-                              .nc = mbmsec_digest_s(nc), .method = mbmsec_digest_s("POST"),
-                              .uri = mbmsec_digest_s(target), .password = (const uint8_t *)pw,
-                              .password_len = strlen(pw), .body = (const uint8_t *)body,
+    mbmsec_digest_input in = {.alg = MBMSEC_DIGEST_SHA256,
+                              .qop = MBMSEC_DIGEST_QOP_AUTH_INT,
+                              .username = mbmsec_digest_s(BTID),
+                              .realm = mbmsec_digest_s(REALM),
+                              .nonce = mbmsec_digest_s(nonce),
+                              .cnonce = mbmsec_digest_s("0a4f113b"),
+                              .nc = mbmsec_digest_s(nc),
+                              .method = mbmsec_digest_s("POST"),
+                              .uri = mbmsec_digest_s(target),
+                              .password = (const uint8_t *)pw,
+                              .password_len = strlen(pw),
+                              .body = (const uint8_t *)body,
                               .body_len = strlen(body)};
     if ((e = mbmsec_digest_response(&in, resp, sizeof resp)) != MBMSEC_OK) die("response", e);
     memset(&h, 0, offsetof(mbmsec_digest_header, arena));
@@ -127,11 +142,13 @@ int main(void)
   if (e == MBMSEC_OK) e = mbmsec_store_subscription_grant(st, IMPI, svc.service_id);
   const int64_t now = (int64_t)time(NULL);
   uint8_t id[4];
-  if (e == MBMSEC_OK) e = mbmsec_members_msk_generate(st, KDID, 1, now - 10, now + 86400, 1, 0xFFFF, now, id);
-  if (e == MBMSEC_OK) e = mbmsec_members_msk_generate(st, KDID, 1, now + 86400, now + 172800, 1, 0xFFFF, now, id);
+  if (e == MBMSEC_OK)
+    e = mbmsec_members_msk_generate(st, KDID, 1, now - 10, now + 86400, 1, 0xFFFF, now, id);
+  if (e == MBMSEC_OK)
+    e = mbmsec_members_msk_generate(st, KDID, 1, now + 86400, now + 172800, 1, 0xFFFF, now, id);
   if (e != MBMSEC_OK) die("store", e);
-  const mbmsec_bmsc_kr_config cfg = {.ua = {.fqdn = FQDN, .lookup = lookup}, .store = st,
-                                     .store_uri = path};
+  const mbmsec_bmsc_kr_config cfg = {
+      .ua = {.fqdn = FQDN, .lookup = lookup}, .store = st, .store_uri = path};
   if ((e = mbmsec_bmsc_kr_new(&cfg, &kr)) != MBMSEC_OK) die("engine", e);
   uint8_t mrk[32], muk[32];
   char pw[MBMSEC_GBA_PASSWORD_SIZE], key[13], reg[512], msk[512];
@@ -140,11 +157,15 @@ int main(void)
     die("gba", e);
   const uint8_t beyond[4] = {0, 1, id[2], (uint8_t)(id[3] + 1)}; /* newest + 1: item 204 */
   if ((e = mbmsec_xml_keyid_encode(KDID, beyond, key)) != MBMSEC_OK) die("keyid", e);
-  snprintf(reg, sizeof reg, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<mbmsUserServiceRegistration "
+  snprintf(reg, sizeof reg,
+           "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<mbmsUserServiceRegistration "
            "xmlns=\"urn:3GPP:metadata:2005:MBMS:userServiceRegistration\"><serviceId>%s</serviceId>"
-           "</mbmsUserServiceRegistration>", svc.service_id);
-  snprintf(msk, sizeof msk, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<mskRequest "
-           "xmlns=\"urn:3GPP:metadata:2005:MBMS:mskRequest\"><keyId>%s</keyId></mskRequest>", key);
+           "</mbmsUserServiceRegistration>",
+           svc.service_id);
+  snprintf(msk, sizeof msk,
+           "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<mskRequest "
+           "xmlns=\"urn:3GPP:metadata:2005:MBMS:mskRequest\"><keyId>%s</keyId></mskRequest>",
+           key);
   static char auth[BATCH][AUTH_MAX];
   make_batch(T_REG, pw, reg, auth);
   mbmsec_bmsc_kr_request q = req(T_REG, auth[0], MBMSEC_MT_REGISTER, reg);

@@ -35,13 +35,14 @@ int main(int argc, char **argv)
   if (!n || !g_msgs || !g_lens || !vers || !vlens || !btids || !ids || !sent_id ||
       mbmsec_store_open(":memory:", &st) != MBMSEC_OK)
     return 1;
-  mbmsec_bmsc_dl_config c = {.fqdn = "bmsc.example.org", .v_flag = 1, .store = st,
-                             .send = cap_send, .max_ues = n};
+  mbmsec_bmsc_dl_config c = {
+      .fqdn = "bmsc.example.org", .v_flag = 1, .store = st, .send = cap_send, .max_ues = n};
   if (mbmsec_bmsc_dl_new(&c, &dl) != MBMSEC_OK) return 1;
   mbmsec_random(g_muk, sizeof g_muk);
   for (size_t i = 0; i < n; i++) {
     snprintf(btids + i * BTID_LEN, BTID_LEN, "ue%08zu@bsf.example.org", i % 100000000u);
-    if (mbmsec_bmsc_dl_ue_set(dl, btids + i * BTID_LEN, g_muk, 0x7f000001u, 2269) != MBMSEC_OK) return 1;
+    if (mbmsec_bmsc_dl_ue_set(dl, btids + i * BTID_LEN, g_muk, 0x7f000001u, 2269) != MBMSEC_OK)
+      return 1;
   }
   qsort(btids, n, BTID_LEN, cmp_btid); /* the daemon's plan holds the B-TIDs sorted */
   const uint8_t kdid[3] = {0, 0xf1, 0x10}, msk_id[4] = {0, 1, 0, 3};
@@ -72,19 +73,23 @@ int main(int argc, char **argv)
 
   for (size_t i = 0; i < n; i++) { /* the UEs' answers, untimed */
     mbmsec_mikey_msk_info info;
-    if (mbmsec_mikey_msk_verify(g_msgs + i * MSG_MAX, g_lens[i], key_cb, NULL, NULL, &info) != MBMSEC_OK ||
-        mbmsec_mikey_ver_build(&info, g_muk, 32, vers + i * MSG_MAX, MSG_MAX, &vlens[i]) != MBMSEC_OK)
+    if (mbmsec_mikey_msk_verify(g_msgs + i * MSG_MAX, g_lens[i], key_cb, NULL, NULL, &info) !=
+            MBMSEC_OK ||
+        mbmsec_mikey_ver_build(&info, g_muk, 32, vers + i * MSG_MAX, MSG_MAX, &vlens[i]) !=
+            MBMSEC_OK)
       return 1;
     mbmsec_mikey_msk_info_cleanse(&info);
   }
   t0 = bench_now();
   for (size_t i = 0; i < n; i++) {
-    if (mbmsec_bmsc_dl_on_datagram(dl, 0x7f000001u, 2269, vers + i * MSG_MAX, vlens[i], window) != MBMSEC_OK)
+    if (mbmsec_bmsc_dl_on_datagram(dl, 0x7f000001u, 2269, vers + i * MSG_MAX, vlens[i], window) !=
+        MBMSEC_OK)
       return 1;
     /* the daemon maps the event's B-TID back to the plan index */
     const char *b = btids + (size_t)sent_id[i] * BTID_LEN;
     const char *hit = bsearch(b, btids, n, BTID_LEN, cmp_btid);
-    if (!hit || mbmsec_bmsc_rot_settle(r, (uint32_t)((size_t)(hit - btids) / BTID_LEN), 1) != MBMSEC_OK)
+    if (!hit ||
+        mbmsec_bmsc_rot_settle(r, (uint32_t)((size_t)(hit - btids) / BTID_LEN), 1) != MBMSEC_OK)
       return 1;
   }
   t1 = bench_now();
@@ -92,7 +97,8 @@ int main(int argc, char **argv)
   mbmsec_bmsc_rot_progress p;
   mbmsec_bmsc_rot_get_progress(r, &p);
   if (p.acked != n || p.pending != 0) return 1;
-  printf("bench bmsc_rotation_bytes_per_ue %zu bytes (scheduler) + %zu (B-TID pointer in the daemon)\n",
+  printf("bench bmsc_rotation_bytes_per_ue %zu bytes (scheduler) + %zu (B-TID pointer in the "
+         "daemon)\n",
          mbmsec_bmsc_rot_ue_bytes(), sizeof(char *));
   mbmsec_bmsc_rot_free(r);
   mbmsec_bmsc_dl_free(dl);

@@ -12,10 +12,10 @@
 #include "mbmsec/gba.h"
 #include "mbmsec/ua.h"
 
-#define FQDN "bmsc.example.org"
-#define BTID "AAECAwQFBgcICQoLDA0ODw==@bsf.example.org"
-#define TARGET "/keymanagement?requesttype=msk-request"
-#define BATCH 5000
+#define FQDN     "bmsc.example.org"
+#define BTID     "AAECAwQFBgcICQoLDA0ODw==@bsf.example.org"
+#define TARGET   "/keymanagement?requesttype=msk-request"
+#define BATCH    5000
 #define AUTH_MAX 600
 
 static uint8_t ks_naf[32];
@@ -36,7 +36,11 @@ static void die(const char *what, mbmsec_err e)
 static mbmsec_err lookup(const char *btid, size_t len, const uint8_t *naf_id, size_t naf_len,
                          void *user, mbmsec_ua_zn_result *out)
 {
-  (void)btid; (void)len; (void)naf_id; (void)naf_len; (void)user;
+  (void)btid;
+  (void)len;
+  (void)naf_id;
+  (void)naf_len;
+  (void)user;
   out->result = MBMSEC_ZN_SUCCESS;
   memcpy(out->impi, "impi@ims", 8);
   out->impi_len = 8;
@@ -116,11 +120,12 @@ static void run(const char *name, size_t alg_idx, mbmsec_digest_alg alg)
     make_batch(ua, alg_idx, alg, pw, body, sizeof body, auth);
     const double t0 = now();
     for (size_t i = 0; i < BATCH; i++) {
-      const mbmsec_ua_request r = {"POST", 4, TARGET, strlen(TARGET), auth[i], strlen(auth[i]),
-                                   body, sizeof body};
+      const mbmsec_ua_request r = {"POST",          4,    TARGET,     strlen(TARGET), auth[i],
+                                   strlen(auth[i]), body, sizeof body};
       if ((e = mbmsec_ua_check(ua, &r, &d)) != MBMSEC_OK) die("check", e);
       if (d.status != 200) {
-        fprintf(stderr, "bench_ua_auth: status %u (%s)\n", d.status, mbmsec_ua_reason_name(d.reason));
+        fprintf(stderr, "bench_ua_auth: status %u (%s)\n", d.status,
+                mbmsec_ua_reason_name(d.reason));
         exit(1);
       }
     }

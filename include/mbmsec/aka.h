@@ -16,13 +16,13 @@
 #define MBMSEC_AKA_RAND_LEN 16
 #define MBMSEC_AKA_AUTN_LEN 16
 #define MBMSEC_AKA_AUTS_LEN 14
-#define MBMSEC_AKA_SQN_LEN 6
-#define MBMSEC_AKA_RES_LEN 8
+#define MBMSEC_AKA_SQN_LEN  6
+#define MBMSEC_AKA_RES_LEN  8
 /* Largest IND length this struct layout holds (256 slots). */
-#define MBMSEC_AKA_IND_LEN_MAX 8
+#define MBMSEC_AKA_IND_LEN_MAX     8
 #define MBMSEC_AKA_IND_LEN_DEFAULT 5
-#define MBMSEC_AKA_DELTA_DEFAULT ((uint64_t)1 << 28)
-#define MBMSEC_AKA_SQN_MAX (((uint64_t)1 << 48) - 1)
+#define MBMSEC_AKA_DELTA_DEFAULT   ((uint64_t)1 << 28)
+#define MBMSEC_AKA_SQN_MAX         (((uint64_t)1 << 48) - 1)
 
 /* An authentication vector as the AuC hands it out. */
 typedef struct {
@@ -35,18 +35,18 @@ typedef struct {
 
 /* USIM sequence-number state (Annex C.2). Only seq_ms[0 .. 2^ind_len - 1] is used. */
 typedef struct {
-  uint32_t ind_len;      /* IND bits, 0..MBMSEC_AKA_IND_LEN_MAX */
-  uint64_t delta;        /* accept only SEQ - SEQ_MS <= delta (wrap-around protection) */
-  uint64_t limit;        /* L: when non-zero, accept only SEQ_MS - SEQ < L */
+  uint32_t ind_len; /* IND bits, 0..MBMSEC_AKA_IND_LEN_MAX */
+  uint64_t delta;   /* accept only SEQ - SEQ_MS <= delta (wrap-around protection) */
+  uint64_t limit;   /* L: when non-zero, accept only SEQ_MS - SEQ < L */
   uint64_t seq_ms[1u << MBMSEC_AKA_IND_LEN_MAX];
 } mbmsec_aka_usim_state;
 
 /* AuC sequence-number state (Annex C.3): seq_he is the SEQ of the last SQN handed out. */
 typedef struct {
   uint32_t ind_len;
-  uint32_t ind;          /* IND put into every new SQN */
+  uint32_t ind; /* IND put into every new SQN */
   uint64_t seq_he;
-  uint64_t delta;        /* the USIM's delta, used to decide whether to resynchronise */
+  uint64_t delta; /* the USIM's delta, used to decide whether to resynchronise */
 } mbmsec_aka_auc_state;
 
 /* Empty USIM state. delta == 0 means MBMSEC_AKA_DELTA_DEFAULT; limit == 0 means no L.
@@ -100,15 +100,13 @@ mbmsec_err mbmsec_aka_usim_sqn_ms(const mbmsec_aka_usim_state *st, uint8_t sqn_m
 
 /* USIM: AUTS = (SQN_MS xor f5*(RAND)) || f1*(SQN_MS, RAND, AMF = 0000).
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_CRYPTO. */
-mbmsec_err mbmsec_aka_auts_make(const uint8_t k[16], const uint8_t opc[16],
-                                const uint8_t rand[16], const uint8_t sqn_ms[6],
-                                uint8_t auts[14]);
+mbmsec_err mbmsec_aka_auts_make(const uint8_t k[16], const uint8_t opc[16], const uint8_t rand[16],
+                                const uint8_t sqn_ms[6], uint8_t auts[14]);
 
 /* AuC: recovers SQN_MS from AUTS and verifies MAC-S (constant time). sqn_ms is zeroised on
  * failure. @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_AUTS_MAC, MBMSEC_ERR_CRYPTO. */
-mbmsec_err mbmsec_aka_auts_check(const uint8_t k[16], const uint8_t opc[16],
-                                 const uint8_t rand[16], const uint8_t auts[14],
-                                 uint8_t sqn_ms[6]);
+mbmsec_err mbmsec_aka_auts_check(const uint8_t k[16], const uint8_t opc[16], const uint8_t rand[16],
+                                 const uint8_t auts[14], uint8_t sqn_ms[6]);
 
 /* AuC: verifies AUTS, then (TS 33.102 6.3.5) keeps SEQ_HE when the next SQN would already be
  * accepted (SEQ_MS < SEQ_HE + 1 <= SEQ_MS + delta), otherwise sets SEQ_HE = SEQ_MS so that

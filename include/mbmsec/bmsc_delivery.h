@@ -35,10 +35,11 @@
 #include "mbmsec/store.h"
 
 #define MBMSEC_BMSC_MUK_LEN 32
-#define MBMSEC_BMSC_PENDING_PER_UE 4 /* delivery slots per UE: current and next MSK of two Key Groups */
-#define MBMSEC_BMSC_TRIES_MAX 8      /* largest config.tries */
-#define MBMSEC_BMSC_BTID_MAX 255
-#define MBMSEC_BMSC_COUNTER_PREFIX "muk:" /* store counter names: prefix + 60 hex digits */
+#define MBMSEC_BMSC_PENDING_PER_UE \
+  4 /* delivery slots per UE: current and next MSK of two Key Groups */
+#define MBMSEC_BMSC_TRIES_MAX             8 /* largest config.tries */
+#define MBMSEC_BMSC_BTID_MAX              255
+#define MBMSEC_BMSC_COUNTER_PREFIX        "muk:" /* store counter names: prefix + 60 hex digits */
 #define MBMSEC_BMSC_COUNTER_BLOCK_DEFAULT 1000
 
 typedef struct mbmsec_bmsc_dl mbmsec_bmsc_dl;
@@ -56,13 +57,14 @@ typedef enum {
 
 /* Metrics and logs. pull: 1 for a solicited pull; tries: messages sent for the delivery. */
 typedef void (*mbmsec_bmsc_event_fn)(void *user, mbmsec_bmsc_event ev, const char *btid,
-                                     const uint8_t msk_id[MBMSEC_MSK_ID_LEN], int pull, unsigned tries);
+                                     const uint8_t msk_id[MBMSEC_MSK_ID_LEN], int pull,
+                                     unsigned tries);
 
 typedef struct {
-  const char *fqdn;           /* IDi: the BM-SC FQDN, 1..255 octets (required) */
-  int v_flag;                 /* ask for verification messages (MBMSEC_MIKEY_MSK_V_FLAG_DEFAULT = 1) */
-  uint32_t retx_first_ms;     /* first retransmission delay; 0 = MBMSEC_MIKEY_RETX_FIRST_MS_DEFAULT */
-  unsigned tries;             /* tries in all, 1..MBMSEC_BMSC_TRIES_MAX; 0 = MBMSEC_MIKEY_RETX_TRIES_DEFAULT */
+  const char *fqdn;       /* IDi: the BM-SC FQDN, 1..255 octets (required) */
+  int v_flag;             /* ask for verification messages (MBMSEC_MIKEY_MSK_V_FLAG_DEFAULT = 1) */
+  uint32_t retx_first_ms; /* first retransmission delay; 0 = MBMSEC_MIKEY_RETX_FIRST_MS_DEFAULT */
+  unsigned tries; /* tries in all, 1..MBMSEC_BMSC_TRIES_MAX; 0 = MBMSEC_MIKEY_RETX_TRIES_DEFAULT */
   unsigned backoff;           /* delay factor per try; 0 = MBMSEC_MIKEY_RETX_BACKOFF_FACTOR */
   size_t max_ues;             /* 0 = 100000 */
   uint32_t counter_block;     /* counter values per store reservation; 0 = 1000 */
@@ -85,7 +87,7 @@ typedef enum {
 typedef struct {
   uint64_t sent, retransmitted, acked, failed;
   uint64_t send_errors; /* send callback failures, and tries not built (counter or build error) */
-  uint64_t bad_verification; /* the sum of the refused_* below */
+  uint64_t bad_verification;   /* the sum of the refused_* below */
   uint64_t refused_malformed;  /* not a MIKEY message, or not a verification message with IDr */
   uint64_t refused_unknown_ue; /* IDr names no registered UE */
   uint64_t refused_source;     /* not from the UE's address */
@@ -150,11 +152,13 @@ mbmsec_err mbmsec_bmsc_dl_cancel_group(mbmsec_bmsc_dl *dl, const char *btid,
  * slot of the UE pending), MBMSEC_ERR_BMSC_SEND, MBMSEC_ERR_NOMEM, MBMSEC_ERR_RANDOM,
  * MBMSEC_ERR_CRYPTO, the codes of mbmsec_store_counter_reserve and mbmsec_mikey_msk_build. */
 mbmsec_err mbmsec_bmsc_dl_deliver(mbmsec_bmsc_dl *dl, const char *btid,
-                                  const uint8_t kdid[MBMSEC_KDID_LEN], const uint8_t msk_id[MBMSEC_MSK_ID_LEN],
-                                  const uint8_t *msk, uint16_t vf, uint16_t vt, int64_t now_ms);
+                                  const uint8_t kdid[MBMSEC_KDID_LEN],
+                                  const uint8_t msk_id[MBMSEC_MSK_ID_LEN], const uint8_t *msk,
+                                  uint16_t vf, uint16_t vt, int64_t now_ms);
 /* Sends the solicited pull for msk_id (P10); tracked and retransmitted like a delivery (O5).
  * @return as mbmsec_bmsc_dl_deliver. */
-mbmsec_err mbmsec_bmsc_dl_pull(mbmsec_bmsc_dl *dl, const char *btid, const uint8_t kdid[MBMSEC_KDID_LEN],
+mbmsec_err mbmsec_bmsc_dl_pull(mbmsec_bmsc_dl *dl, const char *btid,
+                               const uint8_t kdid[MBMSEC_KDID_LEN],
                                const uint8_t msk_id[MBMSEC_MSK_ID_LEN], int64_t now_ms);
 /* A datagram from a UE: a verification message from the UE's registered address (any port:
  * the answer comes from the UE's MIKEY socket), whose IDr names the UE and whose CSB ID is
@@ -180,7 +184,8 @@ mbmsec_err mbmsec_bmsc_dl_ue_get(mbmsec_bmsc_dl *dl, const char *btid, mbmsec_bm
 /* Calls cb for every registered UE (table read lock and the UE's lock held: cb must not call
  * the engine). A nonzero return from cb stops the walk. Returns the number of UEs visited. */
 size_t mbmsec_bmsc_dl_ue_list(mbmsec_bmsc_dl *dl,
-                              int (*cb)(void *arg, const char *btid, const mbmsec_bmsc_dl_ue_info *info),
+                              int (*cb)(void *arg, const char *btid,
+                                        const mbmsec_bmsc_dl_ue_info *info),
                               void *arg);
 /* Deliveries by state over every UE (scans every UE). */
 void mbmsec_bmsc_dl_get_counts(mbmsec_bmsc_dl *dl, mbmsec_bmsc_dl_counts *out);

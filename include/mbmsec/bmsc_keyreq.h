@@ -48,7 +48,7 @@
 #include "mbmsec/ua.h"
 #include "mbmsec/xml.h"
 
-#define MBMSEC_BMSC_KR_BODY_MAX MBMSEC_XML_DOC_MAX /* octets of a request body (413 above) */
+#define MBMSEC_BMSC_KR_BODY_MAX             MBMSEC_XML_DOC_MAX /* octets of a request body (413 above) */
 #define MBMSEC_BMSC_KR_STAGE_SAMPLE_DEFAULT 64u
 
 typedef struct mbmsec_bmsc_kr mbmsec_bmsc_kr;
@@ -76,14 +76,14 @@ typedef uint64_t (*mbmsec_bmsc_kr_cpu_fn)(void *user);
 typedef void (*mbmsec_bmsc_kr_warn_fn)(void *user, const char *msg, mbmsec_err code);
 
 typedef struct {
-  mbmsec_ua_config ua;         /* the Digest engine (fqdn, algorithms, nonce lifetime, P1 mode,
+  mbmsec_ua_config ua;          /* the Digest engine (fqdn, algorithms, nonce lifetime, P1 mode,
                                   clock, Zn lookup: required); its clock also gives the
                                   membership decisions their "now" */
-  mbmsec_store *store;         /* membership store (required, not owned; outlives the engine) */
-  const char *store_uri;       /* the same store's URI: each thread opens a handle of its own
+  mbmsec_store *store;          /* membership store (required, not owned; outlives the engine) */
+  const char *store_uri;        /* the same store's URI: each thread opens a handle of its own
                                   for msk-requests. NULL, or a ":memory:" store (another handle
                                   would be another database): msk-requests use store */
-  uint16_t ue_mikey_port;      /* P6: the MIKEY port recorded with a registration; 0 =
+  uint16_t ue_mikey_port;       /* P6: the MIKEY port recorded with a registration; 0 =
                                   MBMSEC_MIKEY_UDP_PORT_DEFAULT */
   mbmsec_bmsc_kr_cpu_fn cpu_ns; /* stage timer; NULL = no stage times */
   void *cpu_user;
@@ -96,36 +96,36 @@ typedef struct {
 typedef struct {
   const char *method;
   size_t method_len;
-  const char *target;          /* request-target of the request line, byte for byte */
+  const char *target; /* request-target of the request line, byte for byte */
   size_t target_len;
-  const char *authorization;   /* Authorization header value; NULL = no header */
+  const char *authorization; /* Authorization header value; NULL = no header */
   size_t authorization_len;
-  const char *content_type;    /* Content-Type header value; NULL = no header */
+  const char *content_type; /* Content-Type header value; NULL = no header */
   size_t content_type_len;
-  const uint8_t *body;         /* entity body after de-chunking */
+  const uint8_t *body; /* entity body after de-chunking */
   size_t body_len;
-  uint64_t body_seen;          /* octets of body the client sent, when the adapter kept fewer
+  uint64_t body_seen; /* octets of body the client sent, when the adapter kept fewer
                                   than that (it need keep none over the maximum); 0 = body_len */
-  uint32_t ipv4;               /* the client's IPv4 address, host order; 0 = not IPv4 */
+  uint32_t ipv4;      /* the client's IPv4 address, host order; 0 = not IPv4 */
 } mbmsec_bmsc_kr_request;
 
 /* One answer. Pointers stay valid until the calling thread's next request to the engine (the
  * WWW-Authenticate values until the response itself is reused). Holds the MUK of an
  * authenticated request: mbmsec_bmsc_kr_response_cleanse after use. */
 typedef struct {
-  unsigned status;               /* 200 400 401 403 404 405 413 500 503 */
-  mbmsec_bmsc_kr_type type;      /* the requesttype of the target */
-  bool ua_checked;               /* the Digest check ran: reason and dec are set */
-  mbmsec_ua_reason reason;       /* the Digest check's reason (MBMSEC_UA_R_OK when it passed) */
-  mbmsec_err code;               /* why an authenticated request ended in 400/500 (the first
+  unsigned status;           /* 200 400 401 403 404 405 413 500 503 */
+  mbmsec_bmsc_kr_type type;  /* the requesttype of the target */
+  bool ua_checked;           /* the Digest check ran: reason and dec are set */
+  mbmsec_ua_reason reason;   /* the Digest check's reason (MBMSEC_UA_R_OK when it passed) */
+  mbmsec_err code;           /* why an authenticated request ended in 400/500 (the first
                                     failed step's code), else MBMSEC_OK */
-  size_t n_www_authenticate;     /* 401: the WWW-Authenticate values, each one header, in order */
+  size_t n_www_authenticate; /* 401: the WWW-Authenticate values, each one header, in order */
   const char *www_authenticate[MBMSEC_UA_ALGS_MAX];
   char authentication_info[MBMSEC_UA_AUTH_INFO_MAX]; /* 200: the header value; else "" */
-  const char *content_type;      /* 200: the body's media type; else NULL (no body) */
-  const char *body;              /* 200: the per-item document (thread scratch) */
+  const char *content_type; /* 200: the body's media type; else NULL (no body) */
+  const char *body;         /* 200: the per-item document (thread scratch) */
   size_t body_len;
-  unsigned items_ok;             /* items answered 200 (counted also when the answer became 500) */
+  unsigned items_ok; /* items answered 200 (counted also when the answer became 500) */
   uint64_t stage_ns[MBMSEC_BMSC_KR_STAGE_N]; /* sampled stage times x stage_sample; else 0 */
   /* What the MIKEY side does. When set_ue (a 200 with an item of register or msk-request
    * answered 200): (re)register the UE dec.btid with dec.muk at ipv4 of the request and
@@ -135,7 +135,7 @@ typedef struct {
   bool set_ue;
   const mbmsec_members_push *deliver; /* NULL or the list (n may be 0) */
   const mbmsec_members_stop *cancel;  /* NULL or the list */
-  mbmsec_ua_decision dec;        /* the Digest decision when ua_checked (200: B-TID, IMPI, MUK) */
+  mbmsec_ua_decision dec; /* the Digest decision when ua_checked (200: B-TID, IMPI, MUK) */
 } mbmsec_bmsc_kr_response;
 
 /* Creates the engine and its Ua engine (mbmsec_ua_new with cfg->ua).

@@ -27,39 +27,39 @@
 #include "mbmsec/profile.h"
 #include "mbmsec/store.h"
 
-#define MBMSEC_BMSC_ROTATE_MTK_FIRST 1      /* MTK IDs of a generated MSK: VF..VT (P7) */
-#define MBMSEC_BMSC_ROTATE_MTK_LAST 0xffff
-#define MBMSEC_BMSC_ROTATE_PLANS_MAX 64     /* finished plans kept (running ones: all) */
-#define MBMSEC_BMSC_ROTATE_BATCH 4096       /* pushes per tick and plan */
-#define MBMSEC_BMSC_ROTATE_AUTO_S 10        /* how often tick runs the schedule */
+#define MBMSEC_BMSC_ROTATE_MTK_FIRST 1 /* MTK IDs of a generated MSK: VF..VT (P7) */
+#define MBMSEC_BMSC_ROTATE_MTK_LAST  0xffff
+#define MBMSEC_BMSC_ROTATE_PLANS_MAX 64      /* finished plans kept (running ones: all) */
+#define MBMSEC_BMSC_ROTATE_BATCH     4096    /* pushes per tick and plan */
+#define MBMSEC_BMSC_ROTATE_AUTO_S    10      /* how often tick runs the schedule */
 #define MBMSEC_BMSC_ROTATE_QUEUE_MAX 1000000 /* delivery events waiting for tick */
 
 /* ---- reports (the daemon's log lines) */
 
 typedef enum {
-  MBMSEC_BMSC_ROTATE_R_GENERATED = 1, /* an MSK generated (code OK) or not (kdid, msk_id) */
-  MBMSEC_BMSC_ROTATE_R_LIST_FAILED,   /* the services could not be listed (code) */
-  MBMSEC_BMSC_ROTATE_R_START,         /* a plan started: msk_id, ues, window_ms */
+  MBMSEC_BMSC_ROTATE_R_GENERATED = 1,     /* an MSK generated (code OK) or not (kdid, msk_id) */
+  MBMSEC_BMSC_ROTATE_R_LIST_FAILED,       /* the services could not be listed (code) */
+  MBMSEC_BMSC_ROTATE_R_START,             /* a plan started: msk_id, ues, window_ms */
   MBMSEC_BMSC_ROTATE_R_SKIP_DEREGISTERED, /* btid left the group since the plan started */
-  MBMSEC_BMSC_ROTATE_R_SEND_ERROR,    /* btid, msk_id, code */
-  MBMSEC_BMSC_ROTATE_R_DONE,          /* a plan finished: msk_id, progress */
-  MBMSEC_BMSC_ROTATE_R_RESTORED,      /* btid, impi, ue_addr */
-  MBMSEC_BMSC_ROTATE_R_RESTORE_SKIPPED, /* btid, impi (may be ""), reason */
-  MBMSEC_BMSC_ROTATE_R_PULL,          /* btid, msk_id, code */
+  MBMSEC_BMSC_ROTATE_R_SEND_ERROR,        /* btid, msk_id, code */
+  MBMSEC_BMSC_ROTATE_R_DONE,              /* a plan finished: msk_id, progress */
+  MBMSEC_BMSC_ROTATE_R_RESTORED,          /* btid, impi, ue_addr */
+  MBMSEC_BMSC_ROTATE_R_RESTORE_SKIPPED,   /* btid, impi (may be ""), reason */
+  MBMSEC_BMSC_ROTATE_R_PULL,              /* btid, msk_id, code */
 } mbmsec_bmsc_rotate_what;
 
 typedef struct {
   mbmsec_bmsc_rotate_what what;
-  mbmsec_err code;           /* MBMSEC_OK or why not */
-  const char *btid;          /* or NULL */
-  const char *impi;          /* restore: the IMPI of the stored registration, or "" */
-  const char *ue_addr;       /* restore */
-  const char *reason;        /* restore_skipped: not-registered, bad-ue-addr, impi-mismatch, the
+  mbmsec_err code;     /* MBMSEC_OK or why not */
+  const char *btid;    /* or NULL */
+  const char *impi;    /* restore: the IMPI of the stored registration, or "" */
+  const char *ue_addr; /* restore */
+  const char *reason;  /* restore_skipped: not-registered, bad-ue-addr, impi-mismatch, the
                               * Zn lookup's reason or an error name */
   uint8_t kdid[MBMSEC_KDID_LEN];
   uint8_t msk_id[MBMSEC_MSK_ID_LEN];
-  size_t ues;                /* start */
-  uint32_t window_ms;        /* start */
+  size_t ues;                        /* start */
+  uint32_t window_ms;                /* start */
   mbmsec_bmsc_rot_progress progress; /* done */
 } mbmsec_bmsc_rotate_report;
 
@@ -86,9 +86,9 @@ mbmsec_err mbmsec_bmsc_rotate_keep_msks(mbmsec_store *st, int64_t now_s,
  * impi are set; MBMSEC_OK with *reason set (a static text: btid-unknown, key-expired, ...)
  * when the BSF refused; another code on a local error. */
 typedef mbmsec_err (*mbmsec_bmsc_zn_muk_fn)(void *user, const char *btid,
-                                           uint8_t muk[MBMSEC_BMSC_MUK_LEN],
-                                           char impi[MBMSEC_STORE_IMPI_MAX + 1],
-                                           const char **reason);
+                                            uint8_t muk[MBMSEC_BMSC_MUK_LEN],
+                                            char impi[MBMSEC_STORE_IMPI_MAX + 1],
+                                            const char **reason);
 
 /* Makes the delivery engine know a UE registered before a restart: a security decision. The
  * B-TID's stored registration (the first, in serviceId order) gives the IMPI and the UE
@@ -107,14 +107,14 @@ mbmsec_err mbmsec_bmsc_rotate_restore(mbmsec_store *st, mbmsec_bmsc_dl *dl, cons
 typedef struct mbmsec_bmsc_rotate mbmsec_bmsc_rotate;
 
 typedef struct {
-  mbmsec_store *store;        /* membership and MSKs (required) */
-  mbmsec_bmsc_dl *dl;         /* the delivery engine (required) */
-  uint16_t ue_mikey_port;     /* P6: where restored UEs get their MIKEY messages */
-  mbmsec_bmsc_zn_muk_fn zn;   /* restore (NULL: a UE the engine does not know is skipped) */
+  mbmsec_store *store;      /* membership and MSKs (required) */
+  mbmsec_bmsc_dl *dl;       /* the delivery engine (required) */
+  uint16_t ue_mikey_port;   /* P6: where restored UEs get their MIKEY messages */
+  mbmsec_bmsc_zn_muk_fn zn; /* restore (NULL: a UE the engine does not know is skipped) */
   void *zn_user;
-  uint32_t lead_s;            /* schedule: push the next MSK this long before the change-over */
-  uint32_t window_s;          /* schedule: spread of that push (capped at half the time left) */
-  uint32_t jitter_ms;         /* schedule: extra random delay per UE */
+  uint32_t lead_s;    /* schedule: push the next MSK this long before the change-over */
+  uint32_t window_s;  /* schedule: spread of that push (capped at half the time left) */
+  uint32_t jitter_ms; /* schedule: extra random delay per UE */
   mbmsec_bmsc_rotate_report_fn report; /* optional */
   void *report_user;
 } mbmsec_bmsc_rotate_config;
@@ -177,7 +177,7 @@ typedef struct {
   uint16_t key_group;
   uint8_t msk_id[MBMSEC_MSK_ID_LEN];
   uint16_t key_number;
-  bool next;                 /* role: false current, true next */
+  bool next; /* role: false current, true next */
   int64_t valid_from, valid_to;
   uint16_t vf, vt;
   mbmsec_bmsc_rot_progress progress;

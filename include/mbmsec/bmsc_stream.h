@@ -28,10 +28,10 @@
 #include "mbmsec/error.h"
 #include "mbmsec/profile.h"
 
-#define MBMSEC_BMSC_STREAM_MSKS 4          /* MSKs of the Key Group kept at once */
-#define MBMSEC_BMSC_STREAM_RTP_HDR 12      /* RTP header without CSRCs or extension */
-#define MBMSEC_BMSC_STREAM_PT 96           /* RTP payload type of the stream */
-#define MBMSEC_BMSC_STREAM_TS_STEP 160     /* RTP timestamp increment per packet */
+#define MBMSEC_BMSC_STREAM_MSKS        4   /* MSKs of the Key Group kept at once */
+#define MBMSEC_BMSC_STREAM_RTP_HDR     12  /* RTP header without CSRCs or extension */
+#define MBMSEC_BMSC_STREAM_PT          96  /* RTP payload type of the stream */
+#define MBMSEC_BMSC_STREAM_TS_STEP     160 /* RTP timestamp increment per packet */
 #define MBMSEC_BMSC_STREAM_PAYLOAD_MAX 1200
 
 typedef struct mbmsec_bmsc_stream mbmsec_bmsc_stream;
@@ -108,9 +108,11 @@ uint32_t mbmsec_bmsc_stream_packets(const mbmsec_bmsc_stream *s);
 
 /* The derived MTK and salt of (MSK, MTK ID) (rule above); cleanse them after use.
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_CRYPTO. */
-mbmsec_err mbmsec_bmsc_mtk_derive(const uint8_t msk[MBMSEC_MBMS_MSK_LEN], const uint8_t kdid[MBMSEC_KDID_LEN],
+mbmsec_err mbmsec_bmsc_mtk_derive(const uint8_t msk[MBMSEC_MBMS_MSK_LEN],
+                                  const uint8_t kdid[MBMSEC_KDID_LEN],
                                   const uint8_t msk_id[MBMSEC_MSK_ID_LEN], uint16_t mtk_id,
-                                  uint8_t mtk[MBMSEC_MBMS_MTK_LEN], uint8_t salt[MBMSEC_MBMS_MTK_SALT_LEN]);
+                                  uint8_t mtk[MBMSEC_MBMS_MTK_LEN],
+                                  uint8_t salt[MBMSEC_MBMS_MTK_SALT_LEN]);
 
 /* The generated test payload of packet number n (from 0) with RTP sequence number seq: seq
  * (2 octets, big-endian), n (4 octets, big-endian), then octet i = (n + i) mod 256, len

@@ -23,22 +23,22 @@
 #include "mbmsec/store.h"
 #include "mbmsec/zn.h"
 
-#define MBMSEC_BSF_FQDN_MAX 200          /* octets of the BSF host name (B-TID <= 255) */
-#define MBMSEC_BSF_LIFETIME_DEFAULT 3600 /* seconds a bootstrap (Ks) stays valid */
-#define MBMSEC_BSF_LIFETIME_MAX (10 * 365 * 24 * 3600)
-#define MBMSEC_BSF_CHALLENGE_TTL_DEFAULT 60 /* seconds a nonce may be answered */
-#define MBMSEC_BSF_PENDING_DEFAULT 4096  /* outstanding challenges kept at most */
-#define MBMSEC_BSF_PENDING_MAX (1u << 20)
+#define MBMSEC_BSF_FQDN_MAX              200  /* octets of the BSF host name (B-TID <= 255) */
+#define MBMSEC_BSF_LIFETIME_DEFAULT      3600 /* seconds a bootstrap (Ks) stays valid */
+#define MBMSEC_BSF_LIFETIME_MAX          (10 * 365 * 24 * 3600)
+#define MBMSEC_BSF_CHALLENGE_TTL_DEFAULT 60   /* seconds a nonce may be answered */
+#define MBMSEC_BSF_PENDING_DEFAULT       4096 /* outstanding challenges kept at most */
+#define MBMSEC_BSF_PENDING_MAX           (1u << 20)
 /* Outstanding challenges one IMPI may hold: a new one beyond it replaces that IMPI's oldest, so
  * a flood for one identity churns only its own entries and never evicts another subscriber's
  * (a refusal instead would tell a subscriber from an unknown IMPI, whose decoys are not kept). */
 #define MBMSEC_BSF_PENDING_PER_IMPI_DEFAULT 8
 /* Likewise per client address; 0 in the config = an eighth of the table (at least 1). */
-#define MBMSEC_BSF_SOURCE_MAX 64 /* octets of a client address as text */
-#define MBMSEC_BSF_TARGET_MAX 1024       /* octets of the request-target */
-#define MBMSEC_BSF_UA_MAX 1024           /* octets of User-Agent */
+#define MBMSEC_BSF_SOURCE_MAX 64   /* octets of a client address as text */
+#define MBMSEC_BSF_TARGET_MAX 1024 /* octets of the request-target */
+#define MBMSEC_BSF_UA_MAX     1024 /* octets of User-Agent */
 /* Server header: the product token that announces TMPI support (TS 33.220 4.5.2). */
-#define MBMSEC_BSF_SERVER "mbmsec-bsf/0.1 3gpp-gba-tmpi"
+#define MBMSEC_BSF_SERVER       "mbmsec-bsf/0.1 3gpp-gba-tmpi"
 #define MBMSEC_BSF_CONTENT_TYPE "application/vnd.3gpp.bsf+xml"
 /* Ua security protocol id of MBMS (TS 33.220 H.3): a NAF_Id ending in it needs GSID 4. */
 #define MBMSEC_BSF_GSID_MBMS 4u
@@ -46,14 +46,14 @@
 typedef int64_t (*mbmsec_bsf_clock_fn)(void *user);
 
 typedef struct {
-  const char *fqdn;          /* realm and B-TID domain; letters, digits, '-', '.' (required) */
-  uint32_t lifetime;         /* seconds; 0 = MBMSEC_BSF_LIFETIME_DEFAULT */
-  uint32_t challenge_ttl;    /* seconds; 0 = MBMSEC_BSF_CHALLENGE_TTL_DEFAULT */
-  uint32_t max_pending;      /* 0 = MBMSEC_BSF_PENDING_DEFAULT */
-  uint32_t max_pending_per_impi;   /* 0 = MBMSEC_BSF_PENDING_PER_IMPI_DEFAULT; <= max_pending */
+  const char *fqdn;              /* realm and B-TID domain; letters, digits, '-', '.' (required) */
+  uint32_t lifetime;             /* seconds; 0 = MBMSEC_BSF_LIFETIME_DEFAULT */
+  uint32_t challenge_ttl;        /* seconds; 0 = MBMSEC_BSF_CHALLENGE_TTL_DEFAULT */
+  uint32_t max_pending;          /* 0 = MBMSEC_BSF_PENDING_DEFAULT */
+  uint32_t max_pending_per_impi; /* 0 = MBMSEC_BSF_PENDING_PER_IMPI_DEFAULT; <= max_pending */
   uint32_t max_pending_per_source; /* 0 = max_pending / 8 (at least 1); <= max_pending */
-  uint32_t ind_len;          /* IND bits of the SQN (TS 33.102 C.1.2); 0 = 5, 255 = none */
-  mbmsec_bsf_clock_fn clock; /* Unix seconds; NULL = time(NULL). Tests move time with it */
+  uint32_t ind_len;                /* IND bits of the SQN (TS 33.102 C.1.2); 0 = 5, 255 = none */
+  mbmsec_bsf_clock_fn clock;       /* Unix seconds; NULL = time(NULL). Tests move time with it */
   void *clock_user;
 } mbmsec_bsf_config;
 
@@ -63,7 +63,7 @@ typedef struct mbmsec_bsf mbmsec_bsf;
 typedef struct {
   const char *method;
   size_t method_len;
-  const char *target;        /* request-target of the request line */
+  const char *target; /* request-target of the request line */
   size_t target_len;
   const char *authorization; /* the Authorization header value; NULL = no header */
   size_t authorization_len;
@@ -71,20 +71,20 @@ typedef struct {
   size_t user_agent_len;
   const uint8_t *body;
   size_t body_len;
-  const char *source;        /* the client's address (no port), for the per-source limit; */
-  size_t source_len;         /* NULL = unknown (no per-source limit); cut at SOURCE_MAX */
+  const char *source; /* the client's address (no port), for the per-source limit; */
+  size_t source_len;  /* NULL = unknown (no per-source limit); cut at SOURCE_MAX */
 } mbmsec_bsf_request;
 
 /* One response. A header value that is "" is not sent. */
 typedef struct {
-  unsigned status;                   /* 200, 400, 401, 403, 500 */
+  unsigned status; /* 200, 400, 401, 403, 500 */
   char www_authenticate[512];
   char authentication_info[256];
-  const char *content_type;          /* static string or NULL (no body) */
-  const char *server;                /* MBMSEC_BSF_SERVER, always */
+  const char *content_type; /* static string or NULL (no body) */
+  const char *server;       /* MBMSEC_BSF_SERVER, always */
   char body[768];
   size_t body_len;
-  char reason[192];                  /* for the log line; no key material */
+  char reason[192];                     /* for the log line; no key material */
   char impi[MBMSEC_STORE_IMPI_MAX + 1]; /* the username the request named ("" if none) */
   char btid[MBMSEC_STORE_BTID_MAX + 1]; /* the B-TID issued (200 only) */
 } mbmsec_bsf_response;
@@ -103,10 +103,10 @@ size_t mbmsec_bsf_pending_count(mbmsec_bsf *bsf);
 
 /* What the pending table did under pressure since the engine started. */
 typedef struct {
-  uint64_t challenges;        /* challenges kept (decoys are not) */
-  uint64_t replaced_per_impi; /* a challenge replaced its IMPI's oldest (the per-IMPI limit) */
+  uint64_t challenges;          /* challenges kept (decoys are not) */
+  uint64_t replaced_per_impi;   /* a challenge replaced its IMPI's oldest (the per-IMPI limit) */
   uint64_t replaced_per_source; /* ... the oldest of its client address (per-source limit) */
-  uint64_t evicted_full;      /* the table was full: the oldest entry of anyone went */
+  uint64_t evicted_full;        /* the table was full: the oldest entry of anyone went */
 } mbmsec_bsf_stats;
 /* Copies the counters; NULL bsf or out is a no-op. */
 void mbmsec_bsf_stats_get(mbmsec_bsf *bsf, mbmsec_bsf_stats *out);

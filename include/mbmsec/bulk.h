@@ -32,9 +32,9 @@ typedef struct {
   char impi[MBMSEC_STORE_IMPI_MAX + 1]; /* 1..255 octets; the store checks the characters */
   uint8_t k[16];
   uint8_t opc[16];
-  uint64_t sqn;                         /* 48 bits; 0 when the field is absent or empty */
-  uint8_t amf[2];                       /* 8000 when absent or empty */
-  char uss[MBMSEC_STORE_USS_MAX + 1];   /* the rest of the line ("4,1"); "4" when absent */
+  uint64_t sqn;                       /* 48 bits; 0 when the field is absent or empty */
+  uint8_t amf[2];                     /* 8000 when absent or empty */
+  char uss[MBMSEC_STORE_USS_MAX + 1]; /* the rest of the line ("4,1"); "4" when absent */
 } mbmsec_bulk_subscriber;
 
 /* Called for each record with its line number; a code other than MBMSEC_OK stops the reader,

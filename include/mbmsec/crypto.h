@@ -36,16 +36,17 @@ void mbmsec_crypto_cleanup(void);
 /* out = H(part0 || part1 || ...). @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_CRYPTO. */
 mbmsec_err mbmsec_hash(mbmsec_md md, const mbmsec_iov *parts, size_t nparts, uint8_t *out);
 /* out = HMAC-H(key, part0 || ...). @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_CRYPTO. */
-mbmsec_err mbmsec_hmac(mbmsec_md md, const uint8_t *key, size_t keylen,
-                       const mbmsec_iov *parts, size_t nparts, uint8_t *out);
+mbmsec_err mbmsec_hmac(mbmsec_md md, const uint8_t *key, size_t keylen, const mbmsec_iov *parts,
+                       size_t nparts, uint8_t *out);
 
 /* AES-128 in ECB mode on nblocks 16-octet blocks (in and out may alias).
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_CRYPTO. */
-mbmsec_err mbmsec_aes128_ecb(const uint8_t key[16], const uint8_t *in, uint8_t *out, size_t nblocks);
+mbmsec_err mbmsec_aes128_ecb(const uint8_t key[16], const uint8_t *in, uint8_t *out,
+                             size_t nblocks);
 /* AES-128 counter mode with a 128-bit big-endian counter block starting at iv
  * (RFC 3711 AES-CM). @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_CRYPTO. */
-mbmsec_err mbmsec_aes128_ctr(const uint8_t key[16], const uint8_t iv[16],
-                             const uint8_t *in, uint8_t *out, size_t len);
+mbmsec_err mbmsec_aes128_ctr(const uint8_t key[16], const uint8_t iv[16], const uint8_t *in,
+                             uint8_t *out, size_t len);
 
 /* 1 when equal, 0 otherwise; time depends on n only. */
 int mbmsec_ct_equal(const void *a, const void *b, size_t n);

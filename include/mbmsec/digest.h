@@ -37,17 +37,17 @@ typedef enum {
 } mbmsec_digest_qop;
 
 /* Bits of a qop list (challenge). */
-#define MBMSEC_DIGEST_QOPBIT_AUTH 1u
+#define MBMSEC_DIGEST_QOPBIT_AUTH     1u
 #define MBMSEC_DIGEST_QOPBIT_AUTH_INT 2u
 
 /* Hex length of H(): 32 (MD5 family) or 64 (SHA-256 family). */
 #define MBMSEC_DIGEST_HEX_MAX 64
 
 /* Caps shared by the parsers and the builders. */
-#define MBMSEC_DIGEST_VALUE_MAX 1024      /* octets of one directive value (after unquoting) */
-#define MBMSEC_DIGEST_HEADER_MAX 8192     /* octets of one header value */
+#define MBMSEC_DIGEST_VALUE_MAX      1024 /* octets of one directive value (after unquoting) */
+#define MBMSEC_DIGEST_HEADER_MAX     8192 /* octets of one header value */
 #define MBMSEC_DIGEST_DIRECTIVES_MAX 32   /* list elements, empty and unknown ones included */
-#define MBMSEC_DIGEST_NAME_MAX 64         /* octets of a directive name */
+#define MBMSEC_DIGEST_NAME_MAX       64   /* octets of a directive name */
 
 /* A string that is not NUL-terminated. p == NULL with len == 0 is the empty string. */
 typedef struct {
@@ -63,15 +63,15 @@ typedef struct {
   mbmsec_digest_alg alg;
   mbmsec_digest_qop qop;
   mbmsec_digest_str username, realm, nonce, cnonce;
-  mbmsec_digest_str nc;       /* 8 hex digits as sent (hashed as is); unused without qop */
-  mbmsec_digest_str method;   /* e.g. "POST" */
-  mbmsec_digest_str uri;      /* the request-target, byte for byte */
-  const uint8_t *password;    /* plain password, or RES for AKAv1-MD5 (raw octets) */
+  mbmsec_digest_str nc;     /* 8 hex digits as sent (hashed as is); unused without qop */
+  mbmsec_digest_str method; /* e.g. "POST" */
+  mbmsec_digest_str uri;    /* the request-target, byte for byte */
+  const uint8_t *password;  /* plain password, or RES for AKAv1-MD5 (raw octets) */
   size_t password_len;
   /* Optional: instead of the password, the stored H(username ":" realm ":" password) as hex
    * (htdigest style); for the -sess algorithms it is the inner hash. NULL = use password. */
   const char *ha1_hex;
-  const uint8_t *body;        /* request entity body (qop=auth-int only; NULL = empty) */
+  const uint8_t *body; /* request entity body (qop=auth-int only; NULL = empty) */
   size_t body_len;
 } mbmsec_digest_input;
 
@@ -150,9 +150,9 @@ typedef struct {
   mbmsec_digest_qop qop;       /* Authorization, Authentication-Info: the single qop */
   unsigned qop_list;           /* WWW-Authenticate: MBMSEC_DIGEST_QOPBIT_* offered */
   bool stale;
-  char nc[9];                  /* 8 hex digits as received, NUL-terminated */
+  char nc[9]; /* 8 hex digits as received, NUL-terminated */
   uint32_t nc_value;
-  size_t ndirectives;          /* list elements seen (including unknown and empty ones) */
+  size_t ndirectives; /* list elements seen (including unknown and empty ones) */
   char arena[MBMSEC_DIGEST_HEADER_MAX];
 } mbmsec_digest_header;
 
@@ -179,8 +179,8 @@ typedef struct {
  * MBMSEC_DIGEST_HEADER_MAX), MBMSEC_ERR_SPACE. */
 mbmsec_err mbmsec_digest_build_challenge(const mbmsec_digest_header *h, char *out, size_t cap,
                                          size_t *outlen);
-mbmsec_err mbmsec_digest_build_authorization(const mbmsec_digest_header *h, char *out,
-                                             size_t cap, size_t *outlen);
+mbmsec_err mbmsec_digest_build_authorization(const mbmsec_digest_header *h, char *out, size_t cap,
+                                             size_t *outlen);
 mbmsec_err mbmsec_digest_build_auth_info(const mbmsec_digest_header *h, char *out, size_t cap,
                                          size_t *outlen);
 
@@ -189,9 +189,8 @@ mbmsec_err mbmsec_digest_build_auth_info(const mbmsec_digest_header *h, char *ou
  * the header's do. @return MBMSEC_OK, MBMSEC_ERR_ARG (NULL pointer),
  * MBMSEC_ERR_DIGEST_MISSING (a required directive not present). */
 mbmsec_err mbmsec_digest_input_from_authorization(const mbmsec_digest_header *h,
-                                                  mbmsec_digest_str method,
-                                                  const uint8_t *password, size_t password_len,
-                                                  const uint8_t *body, size_t body_len,
-                                                  mbmsec_digest_input *in);
+                                                  mbmsec_digest_str method, const uint8_t *password,
+                                                  size_t password_len, const uint8_t *body,
+                                                  size_t body_len, mbmsec_digest_input *in);
 
 #endif

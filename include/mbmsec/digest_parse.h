@@ -77,8 +77,8 @@ typedef enum {
 
 /* Parses one header value of the given kind into *h (zeroed first; on error its content is
  * unspecified). @return MBMSEC_OK or one of the codes in the table above. */
-mbmsec_err mbmsec_digest_parse(mbmsec_digest_kind kind, const char *s, size_t len,
-                               unsigned flags, mbmsec_digest_header *h);
+mbmsec_err mbmsec_digest_parse(mbmsec_digest_kind kind, const char *s, size_t len, unsigned flags,
+                               mbmsec_digest_header *h);
 
 /* The same for each kind. @return as mbmsec_digest_parse. */
 mbmsec_err mbmsec_digest_parse_challenge(const char *s, size_t len, mbmsec_digest_header *h);

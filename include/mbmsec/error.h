@@ -7,7 +7,8 @@
 #ifndef MBMSEC_ERROR_H
 #define MBMSEC_ERROR_H
 
-/* X(name, value, text) */
+/* X(name, value, text); kept as a table, one code a line (not reflowed by clang-format) */
+// clang-format off
 #define MBMSEC_ERROR_LIST(X) \
   /* core 0..99 */ \
   X(MBMSEC_OK,                    0, "success") \
@@ -220,6 +221,7 @@
   X(MBMSEC_ERR_BULK_FIELDS,     2002, "bulk file line has too few or empty required fields") \
   X(MBMSEC_ERR_BULK_VALUE,      2003, "bulk file field malformed (not hex of its length, or too long)") \
   /* end */
+// clang-format on
 
 typedef enum {
 #define MBMSEC_ERR_ENUM_(name, value, text) name = value,

@@ -13,22 +13,25 @@
 #include "mbmsec/crypto.h"
 #include "mbmsec/error.h"
 
-#define MBMSEC_GBA_CK_LEN 16
-#define MBMSEC_GBA_IK_LEN 16
-#define MBMSEC_GBA_RAND_LEN 16
-#define MBMSEC_GBA_KS_LEN 32  /* CK || IK */
-#define MBMSEC_GBA_KEY_LEN 32 /* every KDF output: Ks_NAF, MRK, MUK */
-#define MBMSEC_GBA_UA_PROTO_LEN 5
-#define MBMSEC_GBA_KDF_PARAM_MAX 65535 /* Li is two octets */
-#define MBMSEC_GBA_KDF_PARAMS_MAX 16   /* P0..P15; the GBA uses at most four */
+#define MBMSEC_GBA_CK_LEN         16
+#define MBMSEC_GBA_IK_LEN         16
+#define MBMSEC_GBA_RAND_LEN       16
+#define MBMSEC_GBA_KS_LEN         32 /* CK || IK */
+#define MBMSEC_GBA_KEY_LEN        32 /* every KDF output: Ks_NAF, MRK, MUK */
+#define MBMSEC_GBA_UA_PROTO_LEN   5
+#define MBMSEC_GBA_KDF_PARAM_MAX  65535 /* Li is two octets */
+#define MBMSEC_GBA_KDF_PARAMS_MAX 16    /* P0..P15; the GBA uses at most four */
 /* FC 0xFF announces a two-octet FC (B.2); not supported. */
 #define MBMSEC_GBA_KDF_FC_EXTENDED 0xFF
 /* Ks_NAF FC and its P0 (TS 33.220 B.3, GBA_ME). */
 #define MBMSEC_GBA_FC_KS_NAF 0x01
 #define MBMSEC_GBA_P0_GBA_ME "gba-me"
 /* TMPI (TS 33.220 B.4): BSF_Id = BSF DNS name || this id; realm appended after '@'. */
-#define MBMSEC_GBA_TMPI_PROTO_ID {0x01, 0x00, 0x00, 0x01, 0x00}
-#define MBMSEC_GBA_TMPI_REALM "tmpi.bsf.3gppnetwork.org"
+#define MBMSEC_GBA_TMPI_PROTO_ID \
+  {                              \
+    0x01, 0x00, 0x00, 0x01, 0x00 \
+  }
+#define MBMSEC_GBA_TMPI_REALM      "tmpi.bsf.3gppnetwork.org"
 #define MBMSEC_GBA_TMPI_KEY_OCTETS 24
 /* base64 of 32 octets and its NUL: the Digest password buffer. */
 #define MBMSEC_GBA_PASSWORD_SIZE 45

@@ -15,8 +15,8 @@
 #include "mbmsec/error.h"
 #include "mbmsec/profile.h"
 
-#define MBMSEC_KEY_ID_LEN (MBMSEC_KDID_LEN + MBMSEC_MSK_ID_LEN) /* Key Domain ID || MSK ID */
-#define MBMSEC_KEY_GROUP_LEN 2                    /* octets 0-1 of an MSK ID */
+#define MBMSEC_KEY_ID_LEN    (MBMSEC_KDID_LEN + MBMSEC_MSK_ID_LEN) /* Key Domain ID || MSK ID */
+#define MBMSEC_KEY_GROUP_LEN 2                                     /* octets 0-1 of an MSK ID */
 
 /* MSK ID = key_group || key_number (P5). */
 static inline void mbmsec_msk_id_pack(uint16_t key_group, uint16_t key_number,
@@ -48,14 +48,16 @@ static inline void mbmsec_key_group_pack(uint16_t key_group, uint8_t out[MBMSEC_
 }
 
 /* key ID = Key Domain ID || MSK ID (7 octets). */
-static inline void mbmsec_key_id_pack(const uint8_t kdid[MBMSEC_KDID_LEN], const uint8_t msk_id[MBMSEC_MSK_ID_LEN],
+static inline void mbmsec_key_id_pack(const uint8_t kdid[MBMSEC_KDID_LEN],
+                                      const uint8_t msk_id[MBMSEC_MSK_ID_LEN],
                                       uint8_t out[MBMSEC_KEY_ID_LEN])
 {
   memcpy(out, kdid, MBMSEC_KDID_LEN);
   memcpy(out + MBMSEC_KDID_LEN, msk_id, MBMSEC_MSK_ID_LEN);
 }
 
-static inline void mbmsec_key_id_unpack(const uint8_t in[MBMSEC_KEY_ID_LEN], uint8_t kdid[MBMSEC_KDID_LEN],
+static inline void mbmsec_key_id_unpack(const uint8_t in[MBMSEC_KEY_ID_LEN],
+                                        uint8_t kdid[MBMSEC_KDID_LEN],
                                         uint8_t msk_id[MBMSEC_MSK_ID_LEN])
 {
   memcpy(kdid, in, MBMSEC_KDID_LEN);

@@ -44,10 +44,10 @@
 #include "mbmsec/store.h"
 #include "mbmsec/xml.h"
 
-#define MBMSEC_MEMBERS_GSID_MBMS 4u          /* GBA user security setting of MBMS */
+#define MBMSEC_MEMBERS_GSID_MBMS          4u /* GBA user security setting of MBMS */
 #define MBMSEC_MEMBERS_GROUPS_PER_SERVICE 16 /* Key Groups of one service considered */
 #define MBMSEC_MEMBERS_SERVICES_PER_GROUP 64 /* services sharing one Key Group considered */
-#define MBMSEC_MEMBERS_MSKS_PER_LIST 32      /* MSKs of one group read, newest first */
+#define MBMSEC_MEMBERS_MSKS_PER_LIST      32 /* MSKs of one group read, newest first */
 /* MSKs one answer can ask to push: two per item of a full request. */
 #define MBMSEC_MEMBERS_PUSH_MAX (MBMSEC_XML_MAX_ITEMS * MBMSEC_MSK_PER_KEY_GROUP)
 
@@ -134,8 +134,7 @@ void mbmsec_members_cache_free(mbmsec_members_cache *c);
 mbmsec_err mbmsec_members_msk_request_cached(mbmsec_store *st, mbmsec_members_cache *cache,
                                              const mbmsec_members_ue *ue,
                                              const mbmsec_xml_key_list *req, int64_t now,
-                                             mbmsec_xml_key_list *resp,
-                                             mbmsec_members_push *push);
+                                             mbmsec_xml_key_list *resp, mbmsec_members_push *push);
 
 /* The current / next / newest MSK of Key Group (kdid, key_group) at now.
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, the store's codes (mbmsec_store_msk_list). */

@@ -56,7 +56,11 @@ enum {
 
 enum { MBMSEC_MIKEY_TS_NTP_UTC = 0, MBMSEC_MIKEY_TS_NTP = 1, MBMSEC_MIKEY_TS_COUNTER = 2 };
 enum { MBMSEC_MIKEY_ID_NAI = 0, MBMSEC_MIKEY_ID_URI = 1 };
-enum { MBMSEC_MIKEY_ENCR_NULL = 0, MBMSEC_MIKEY_ENCR_AES_CM_128 = 1, MBMSEC_MIKEY_ENCR_AES_KW_128 = 2 };
+enum {
+  MBMSEC_MIKEY_ENCR_NULL = 0,
+  MBMSEC_MIKEY_ENCR_AES_CM_128 = 1,
+  MBMSEC_MIKEY_ENCR_AES_KW_128 = 2
+};
 enum { MBMSEC_MIKEY_MAC_NULL = 0, MBMSEC_MIKEY_MAC_HMAC_SHA1_160 = 1 };
 #define MBMSEC_MIKEY_MAC_LEN 20 /* HMAC-SHA-1-160 */
 enum { MBMSEC_MIKEY_SP_PROT_SRTP = 0 };
@@ -65,16 +69,20 @@ enum { MBMSEC_MIKEY_EXT_VENDOR = 0, MBMSEC_MIKEY_EXT_SDP = 1, MBMSEC_MIKEY_EXT_K
 /* RFC 4563 Key ID types; 241..255 private use (accepted and kept). */
 enum { MBMSEC_MIKEY_KEYID_KDID = 0, MBMSEC_MIKEY_KEYID_MSK = 1, MBMSEC_MIKEY_KEYID_MTK = 2 };
 /* Key data sub-payload Type and KV (RFC 3830 6.13). */
-enum { MBMSEC_MIKEY_KD_TGK = 0, MBMSEC_MIKEY_KD_TGK_SALT = 1, MBMSEC_MIKEY_KD_TEK = 2,
-       MBMSEC_MIKEY_KD_TEK_SALT = 3 };
+enum {
+  MBMSEC_MIKEY_KD_TGK = 0,
+  MBMSEC_MIKEY_KD_TGK_SALT = 1,
+  MBMSEC_MIKEY_KD_TEK = 2,
+  MBMSEC_MIKEY_KD_TEK_SALT = 3
+};
 enum { MBMSEC_MIKEY_KV_NULL = 0, MBMSEC_MIKEY_KV_SPI = 1, MBMSEC_MIKEY_KV_INTERVAL = 2 };
 
 /* Caps (no protocol message of this project comes near them). */
-#define MBMSEC_MIKEY_MAX_PAYLOADS 16
-#define MBMSEC_MIKEY_MAX_CS 16
+#define MBMSEC_MIKEY_MAX_PAYLOADS  16
+#define MBMSEC_MIKEY_MAX_CS        16
 #define MBMSEC_MIKEY_MAX_SP_PARAMS 32
-#define MBMSEC_MIKEY_MAX_KEYIDS 8
-#define MBMSEC_MIKEY_MAX_KEYDATA 4
+#define MBMSEC_MIKEY_MAX_KEYIDS    8
+#define MBMSEC_MIKEY_MAX_KEYDATA   4
 
 /* One SRTP-ID map entry; entry i has CS ID i + 1. */
 typedef struct {
@@ -89,8 +97,8 @@ typedef struct {
   uint8_t v_flag;    /* 0 or 1 */
   uint8_t prf;       /* 0 = MIKEY-1 */
   uint32_t csb_id;
-  uint8_t n_cs;      /* #CS */
-  uint8_t map_type;  /* MBMSEC_MIKEY_MAP_*; the empty map carries no entries */
+  uint8_t n_cs;     /* #CS */
+  uint8_t map_type; /* MBMSEC_MIKEY_MAP_*; the empty map carries no entries */
   mbmsec_mikey_cs cs[MBMSEC_MIKEY_MAX_CS]; /* n_cs entries when map_type is SRTP */
 } mbmsec_mikey_hdr;
 
@@ -111,9 +119,19 @@ typedef struct {
 typedef struct {
   uint8_t type;
   union {
-    struct { uint8_t ts_type; uint64_t value; } t; /* COUNTER: value < 2^32 */
-    struct { uint8_t len; const uint8_t *data; } rand;
-    struct { uint8_t id_type; uint16_t len; const uint8_t *data; } id;
+    struct {
+      uint8_t ts_type;
+      uint64_t value;
+    } t; /* COUNTER: value < 2^32 */
+    struct {
+      uint8_t len;
+      const uint8_t *data;
+    } rand;
+    struct {
+      uint8_t id_type;
+      uint16_t len;
+      const uint8_t *data;
+    } id;
     struct {
       uint8_t policy_no, prot_type;
       uint8_t n_params;
@@ -128,8 +146,14 @@ typedef struct {
        * HMAC-SHA-1-160 writes 20 zero octets (to be filled in after encoding). */
       const uint8_t *mac;
     } kemac;
-    struct { uint8_t auth_alg; const uint8_t *mac; } v; /* mac as for KEMAC */
-    struct { uint8_t err_no; uint16_t reserved; } err;
+    struct {
+      uint8_t auth_alg;
+      const uint8_t *mac;
+    } v; /* mac as for KEMAC */
+    struct {
+      uint8_t err_no;
+      uint16_t reserved;
+    } err;
     struct {
       uint8_t ext_type;
       uint16_t len;
@@ -175,7 +199,8 @@ mbmsec_err mbmsec_mikey_decode(const uint8_t *buf, size_t len, mbmsec_mikey_msg 
  * everything it produces decodes.
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_SPACE, MBMSEC_ERR_LENGTH and the value codes
  *   of mbmsec_mikey_decode. */
-mbmsec_err mbmsec_mikey_encode(const mbmsec_mikey_msg *m, uint8_t *out, size_t cap, size_t *out_len);
+mbmsec_err mbmsec_mikey_encode(const mbmsec_mikey_msg *m, uint8_t *out, size_t cap,
+                               size_t *out_len);
 
 /* Decodes a decrypted KEMAC key data chain into kd[0..max); *n = sub-payloads found.
  * `kd` points into `buf`.

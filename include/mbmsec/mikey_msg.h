@@ -26,7 +26,7 @@
 #include "mbmsec/error.h"
 #include "mbmsec/profile.h"
 
-#define MBMSEC_MIKEY_ID_MAX 255  /* longest IDi / IDr a receiver keeps */
+#define MBMSEC_MIKEY_ID_MAX  255 /* longest IDi / IDr a receiver keeps */
 #define MBMSEC_MIKEY_PSK_MAX 32  /* longest MUK / MSK */
 /* Largest messages: 108 + IDi + IDr (MSK), 114 (MTK), 42 + IDr (verification). */
 #define MBMSEC_MIKEY_MSK_MSG_MAX (108 + 2 * MBMSEC_MIKEY_ID_MAX)
@@ -84,15 +84,15 @@ typedef struct {
 typedef struct {
   uint8_t kdid[MBMSEC_KDID_LEN];
   uint8_t msk_id[MBMSEC_MSK_ID_LEN]; /* Key Group (2) || key number (2) */
-  const uint8_t *idi;         /* BM-SC FQDN, 1..MBMSEC_MIKEY_ID_MAX octets */
+  const uint8_t *idi;                /* BM-SC FQDN, 1..MBMSEC_MIKEY_ID_MAX octets */
   size_t idi_len;
-  const uint8_t *idr;         /* B-TID, 1..MBMSEC_MIKEY_ID_MAX octets */
+  const uint8_t *idr; /* B-TID, 1..MBMSEC_MIKEY_ID_MAX octets */
   size_t idr_len;
-  uint32_t counter;           /* per-MUK counter */
-  int v_flag;                 /* ask for a verification message */
-  const uint8_t *msk;         /* MBMSEC_MBMS_MSK_LEN octets; NULL = solicited pull (P10) */
-  uint16_t vf, vt;            /* MTK-ID interval, vf <= vt */
-  int fixed;                  /* 1: use csb_id and rand below instead of mbmsec_random */
+  uint32_t counter;   /* per-MUK counter */
+  int v_flag;         /* ask for a verification message */
+  const uint8_t *msk; /* MBMSEC_MBMS_MSK_LEN octets; NULL = solicited pull (P10) */
+  uint16_t vf, vt;    /* MTK-ID interval, vf <= vt */
+  int fixed;          /* 1: use csb_id and rand below instead of mbmsec_random */
   uint32_t csb_id;
   uint8_t rand[MBMSEC_MIKEY_RAND_LEN];
 } mbmsec_mikey_msk_params;
@@ -101,9 +101,9 @@ typedef struct {
   uint8_t kdid[MBMSEC_KDID_LEN];
   uint8_t msk_id[MBMSEC_MSK_ID_LEN];
   uint16_t mtk_id;
-  uint32_t counter;           /* per-MSK counter */
-  const uint8_t *mtk;         /* MBMSEC_MBMS_MTK_LEN octets */
-  const uint8_t *salt;        /* MBMSEC_MBMS_MTK_SALT_LEN octets */
+  uint32_t counter;    /* per-MSK counter */
+  const uint8_t *mtk;  /* MBMSEC_MBMS_MTK_LEN octets */
+  const uint8_t *salt; /* MBMSEC_MBMS_MTK_SALT_LEN octets */
   int fixed;
   uint32_t csb_id;
   uint8_t rand[MBMSEC_MIKEY_RAND_LEN];

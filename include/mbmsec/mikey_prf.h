@@ -14,23 +14,23 @@
 #include "mbmsec/error.h"
 
 /* Label constants, RFC 3830 4.1.3 and 4.1.4. */
-#define MIKEY_C_TEK 0x2AD01C64u
+#define MIKEY_C_TEK      0x2AD01C64u
 #define MIKEY_C_TGK_AUTH 0x1B5C7973u
 #define MIKEY_C_TGK_ENCR 0x15798CEFu
 #define MIKEY_C_TGK_SALT 0x39A2C14Bu
-#define MIKEY_C_ENCR 0x150533E1u
-#define MIKEY_C_AUTH 0x2D22AC75u
-#define MIKEY_C_SALT 0x29B88916u
+#define MIKEY_C_ENCR     0x150533E1u
+#define MIKEY_C_AUTH     0x2D22AC75u
+#define MIKEY_C_SALT     0x29B88916u
 
 #define MIKEY_ENCR_KEY_LEN 16 /* AES-CM-128 */
 #define MIKEY_AUTH_KEY_LEN 20 /* HMAC-SHA-1-160 */
 #define MIKEY_SALT_KEY_LEN 14 /* 112 bits */
-#define MIKEY_MAC_LEN 20
-#define MIKEY_RAND_MAX 255
+#define MIKEY_MAC_LEN      20
+#define MIKEY_RAND_MAX     255
 /* Upper bounds the PRF accepts (no protocol use comes near them). */
-#define MIKEY_PRF_INKEY_MAX 4096
+#define MIKEY_PRF_INKEY_MAX  4096
 #define MIKEY_PRF_OUTKEY_MAX 1024
-#define MIKEY_PRF_LABEL_MAX (4 + 1 + 4 + MIKEY_RAND_MAX)
+#define MIKEY_PRF_LABEL_MAX  (4 + 1 + 4 + MIKEY_RAND_MAX)
 
 /* The three keys that protect one PSK-method message. Cleanse with
  * mbmsec_mikey_keys_cleanse when done. */

@@ -22,13 +22,14 @@
 #include "mbmsec/mikey_msg.h"
 #include "mbmsec/profile.h"
 
-#define MBMSEC_MIKEY_STATE_MAX_MUKS 4    /* MUK IDs with a stored counter */
+#define MBMSEC_MIKEY_STATE_MAX_MUKS   4  /* MUK IDs with a stored counter */
 #define MBMSEC_MIKEY_STATE_MAX_GROUPS 16 /* Key Groups with stored MSKs */
-#define MBMSEC_MIKEY_STATE_VERSION 1
+#define MBMSEC_MIKEY_STATE_VERSION    1
 /* An upper bound of mbmsec_mikey_state_serialize's output. */
-#define MBMSEC_MIKEY_STATE_SER_MAX                                                   \
-  (8 + MBMSEC_MIKEY_STATE_MAX_MUKS * (2 + 2 * MBMSEC_MIKEY_ID_MAX + 4) +           \
-   MBMSEC_MIKEY_STATE_MAX_GROUPS * (MBMSEC_KDID_LEN + 2 + 1 + MBMSEC_MSK_PER_KEY_GROUP * (2 + MBMSEC_MBMS_MSK_LEN + 11)) + \
+#define MBMSEC_MIKEY_STATE_SER_MAX                                                             \
+  (8 + MBMSEC_MIKEY_STATE_MAX_MUKS * (2 + 2 * MBMSEC_MIKEY_ID_MAX + 4) +                       \
+   MBMSEC_MIKEY_STATE_MAX_GROUPS *                                                             \
+       (MBMSEC_KDID_LEN + 2 + 1 + MBMSEC_MSK_PER_KEY_GROUP * (2 + MBMSEC_MBMS_MSK_LEN + 11)) + \
    32)
 
 typedef struct mbmsec_mikey_state mbmsec_mikey_state;
@@ -60,9 +61,9 @@ typedef enum {
 typedef struct {
   mbmsec_mikey_msk_outcome outcome;
   mbmsec_mikey_msk_info info;
-  int dropped;                       /* NEW: an older MSK of the Key Group was dropped */
+  int dropped; /* NEW: an older MSK of the Key Group was dropped */
   uint8_t dropped_msk_id[MBMSEC_MSK_ID_LEN];
-  size_t ver_len;                    /* > 0: send ver[0..ver_len) to the MSK message's source */
+  size_t ver_len; /* > 0: send ver[0..ver_len) to the MSK message's source */
   uint8_t ver[MBMSEC_MIKEY_VER_MSG_MAX];
 } mbmsec_mikey_msk_result;
 
@@ -90,8 +91,7 @@ mbmsec_err mbmsec_mikey_state_accept_msk(mbmsec_mikey_state *st, const uint8_t *
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_NOMEM, MBMSEC_ERR_MIKEY_MISSED_MSK,
  *   MBMSEC_ERR_MIKEY_UNKNOWN_MSK, every code of mbmsec_mikey_mtk_verify. */
 mbmsec_err mbmsec_mikey_state_accept_mtk(mbmsec_mikey_state *st, const uint8_t *msg, size_t len,
-                                         const mbmsec_mikey_opts *opts,
-                                         mbmsec_mikey_mtk_info *res);
+                                         const mbmsec_mikey_opts *opts, mbmsec_mikey_mtk_info *res);
 
 /* Serialises the whole state (canonical: equal states give equal bytes).
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_SPACE, MBMSEC_ERR_CRYPTO. */
@@ -106,21 +106,23 @@ mbmsec_err mbmsec_mikey_state_deserialize(mbmsec_mikey_state *st, const uint8_t 
 typedef struct {
   uint8_t key[MBMSEC_MBMS_MSK_LEN];
   uint16_t vf, vt;
-  uint32_t counter;    /* last MTK-message counter, 0 = none */
+  uint32_t counter; /* last MTK-message counter, 0 = none */
   int has_last_mtk;
   uint16_t last_mtk_id;
 } mbmsec_mikey_msk_entry;
 
 /* @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_MIKEY_UNKNOWN_MSK. */
-mbmsec_err mbmsec_mikey_state_get_msk(const mbmsec_mikey_state *st, const uint8_t kdid[MBMSEC_KDID_LEN],
-                                      const uint8_t msk_id[MBMSEC_MSK_ID_LEN], mbmsec_mikey_msk_entry *out);
+mbmsec_err mbmsec_mikey_state_get_msk(const mbmsec_mikey_state *st,
+                                      const uint8_t kdid[MBMSEC_KDID_LEN],
+                                      const uint8_t msk_id[MBMSEC_MSK_ID_LEN],
+                                      mbmsec_mikey_msk_entry *out);
 /* The stored counter of a MUK ID (0 when none is stored). @return MBMSEC_OK, MBMSEC_ERR_ARG. */
 mbmsec_err mbmsec_mikey_state_muk_counter(const mbmsec_mikey_state *st, const uint8_t *idi,
                                           size_t idi_len, const uint8_t *idr, size_t idr_len,
                                           uint32_t *counter);
 /* Forgets a MUK ID's counter (after re-bootstrapping made that MUK useless). Unknown = OK.
  * @return MBMSEC_OK, MBMSEC_ERR_ARG. */
-mbmsec_err mbmsec_mikey_state_forget_muk(mbmsec_mikey_state *st, const uint8_t *idi,
-                                         size_t idi_len, const uint8_t *idr, size_t idr_len);
+mbmsec_err mbmsec_mikey_state_forget_muk(mbmsec_mikey_state *st, const uint8_t *idi, size_t idi_len,
+                                         const uint8_t *idr, size_t idr_len);
 
 #endif

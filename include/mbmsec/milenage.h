@@ -10,13 +10,13 @@
 #include <stdint.h>
 #include "mbmsec/error.h"
 
-#define MBMSEC_MILENAGE_K_LEN 16
+#define MBMSEC_MILENAGE_K_LEN    16
 #define MBMSEC_MILENAGE_RAND_LEN 16
-#define MBMSEC_MILENAGE_SQN_LEN 6
-#define MBMSEC_MILENAGE_AMF_LEN 2
-#define MBMSEC_MILENAGE_MAC_LEN 8
-#define MBMSEC_MILENAGE_RES_LEN 8
-#define MBMSEC_MILENAGE_AK_LEN 6
+#define MBMSEC_MILENAGE_SQN_LEN  6
+#define MBMSEC_MILENAGE_AMF_LEN  2
+#define MBMSEC_MILENAGE_MAC_LEN  8
+#define MBMSEC_MILENAGE_RES_LEN  8
+#define MBMSEC_MILENAGE_AK_LEN   6
 
 /* Every output of one Milenage run. All secret except mac_a/mac_s once sent. */
 typedef struct {
@@ -52,9 +52,8 @@ mbmsec_err mbmsec_milenage_ctx_f1(const mbmsec_milenage_ctx *ctx, const uint8_t 
 
 /* f2, f3, f4, f5, f5* (one AES call on 4 blocks); any output may be NULL.
  * @return MBMSEC_OK, MBMSEC_ERR_ARG (ctx NULL), MBMSEC_ERR_CRYPTO. */
-mbmsec_err mbmsec_milenage_ctx_f2345(const mbmsec_milenage_ctx *ctx, uint8_t res[8],
-                                     uint8_t ck[16], uint8_t ik[16], uint8_t ak[6],
-                                     uint8_t ak_star[6]);
+mbmsec_err mbmsec_milenage_ctx_f2345(const mbmsec_milenage_ctx *ctx, uint8_t res[8], uint8_t ck[16],
+                                     uint8_t ik[16], uint8_t ak[6], uint8_t ak_star[6]);
 
 /* Zeroises the context. Safe on NULL. */
 void mbmsec_milenage_ctx_cleanse(mbmsec_milenage_ctx *ctx);

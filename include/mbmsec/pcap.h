@@ -36,9 +36,9 @@ enum {
 typedef struct {
   const uint8_t *buf;
   size_t len;
-  size_t off;        /* next record header */
-  int swapped;       /* file written in the other byte order */
-  int nano;          /* timestamps in nanoseconds */
+  size_t off;  /* next record header */
+  int swapped; /* file written in the other byte order */
+  int nano;    /* timestamps in nanoseconds */
   uint32_t linktype;
   uint32_t snaplen;
   size_t frame;      /* number of records read so far */
@@ -47,9 +47,9 @@ typedef struct {
 
 /* One UDP datagram. Addresses and ports in network order as octets / host numbers. */
 typedef struct {
-  size_t frame;        /* 1-based record number, as tshark counts frames */
+  size_t frame; /* 1-based record number, as tshark counts frames */
   uint32_t ts_sec;
-  uint32_t ts_nsec;    /* microsecond files are scaled to nanoseconds */
+  uint32_t ts_nsec; /* microsecond files are scaled to nanoseconds */
   uint8_t src[4], dst[4];
   uint16_t sport, dport;
   const uint8_t *payload; /* points into the reader's buffer */

@@ -14,9 +14,9 @@
 #include "mbmsec/error.h"
 #include "mbmsec/profile.h"
 
-#define MBMSEC_SRTP_MKI_LEN (MBMSEC_MSK_ID_LEN + MBMSEC_MTK_ID_LEN) /* 6 */
-#define MBMSEC_SRTP_MAX_KEYS 16                       /* libsrtp's SRTP_MAX_NUM_MASTER_KEYS */
-#define MBMSEC_SRTP_TRAILER_MAX 16                    /* MKI 6 + tag 10: room protect needs */
+#define MBMSEC_SRTP_MKI_LEN     (MBMSEC_MSK_ID_LEN + MBMSEC_MTK_ID_LEN) /* 6 */
+#define MBMSEC_SRTP_MAX_KEYS    16 /* libsrtp's SRTP_MAX_NUM_MASTER_KEYS */
+#define MBMSEC_SRTP_TRAILER_MAX 16 /* MKI 6 + tag 10: room protect needs */
 
 typedef struct mbmsec_srtp mbmsec_srtp;
 
@@ -30,10 +30,10 @@ typedef struct {
 
 /* Packet counts of a context. */
 typedef struct {
-  uint64_t ok;       /* protected (sender) or decrypted (receiver) */
-  uint64_t no_key;   /* receiver: MKI of no installed MTK */
-  uint64_t auth;     /* receiver: tag did not verify */
-  uint64_t replay;   /* receiver: replayed or too old */
+  uint64_t ok;     /* protected (sender) or decrypted (receiver) */
+  uint64_t no_key; /* receiver: MKI of no installed MTK */
+  uint64_t auth;   /* receiver: tag did not verify */
+  uint64_t replay; /* receiver: replayed or too old */
   uint64_t malformed;
 } mbmsec_srtp_stats;
 
@@ -48,8 +48,8 @@ mbmsec_err mbmsec_srtp_set_keys(mbmsec_srtp *s, const mbmsec_srtp_key *keys, siz
  * MSK ID and MTK ID; cap must leave MBMSEC_SRTP_TRAILER_MAX octets after *len.
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_SPACE, MBMSEC_ERR_SRTP_PACKET,
  * MBMSEC_ERR_SRTP_NO_KEY, MBMSEC_ERR_SRTP. */
-mbmsec_err mbmsec_srtp_protect(mbmsec_srtp *s, const uint8_t msk_id[MBMSEC_MSK_ID_LEN], uint16_t mtk_id,
-                               uint8_t *pkt, size_t *len, size_t cap);
+mbmsec_err mbmsec_srtp_protect(mbmsec_srtp *s, const uint8_t msk_id[MBMSEC_MSK_ID_LEN],
+                               uint16_t mtk_id, uint8_t *pkt, size_t *len, size_t cap);
 /* Receiver: checks and decrypts pkt[0..*len) in place (then *len is the RTP length). mki (may
  * be NULL) gets the packet's MKI whenever one could be read, also on MBMSEC_ERR_SRTP_NO_KEY, so
  * the UE can tell a missed key update (an MSK it does not hold) from an MTK not yet arrived.

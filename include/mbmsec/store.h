@@ -30,22 +30,22 @@
 #include <stdint.h>
 #include "mbmsec/error.h"
 
-#define MBMSEC_STORE_IMPI_MAX 255         /* octets, without the NUL */
-#define MBMSEC_STORE_BTID_MAX 255         /* octets, without the NUL */
-#define MBMSEC_STORE_USS_MAX 255          /* octets of the GSID list, without the NUL */
+#define MBMSEC_STORE_IMPI_MAX         255 /* octets, without the NUL */
+#define MBMSEC_STORE_BTID_MAX         255 /* octets, without the NUL */
+#define MBMSEC_STORE_USS_MAX          255 /* octets of the GSID list, without the NUL */
 #define MBMSEC_STORE_COUNTER_NAME_MAX 64  /* octets, without the NUL */
-#define MBMSEC_STORE_URI_MAX 4096
-#define MBMSEC_STORE_K_LEN 16
-#define MBMSEC_STORE_OPC_LEN 16
-#define MBMSEC_STORE_AMF_LEN 2
-#define MBMSEC_STORE_KS_LEN 32
-#define MBMSEC_STORE_RAND_LEN 16
-#define MBMSEC_STORE_SERVICE_ID_MAX 255  /* octets of a serviceId, without the NUL */
-#define MBMSEC_STORE_UE_ADDR_MAX 63       /* octets of a UE address text, without the NUL */
-#define MBMSEC_STORE_KDID_LEN 3           /* Key Domain ID (profile P5) */
-#define MBMSEC_STORE_MSK_ID_LEN 4         /* MSK ID = Key Group (2) || key number (2) (P5) */
-#define MBMSEC_STORE_MSK_LEN 16
-#define MBMSEC_STORE_SQN_MAX ((((uint64_t)1) << 48) - 1)
+#define MBMSEC_STORE_URI_MAX          4096
+#define MBMSEC_STORE_K_LEN            16
+#define MBMSEC_STORE_OPC_LEN          16
+#define MBMSEC_STORE_AMF_LEN          2
+#define MBMSEC_STORE_KS_LEN           32
+#define MBMSEC_STORE_RAND_LEN         16
+#define MBMSEC_STORE_SERVICE_ID_MAX   255 /* octets of a serviceId, without the NUL */
+#define MBMSEC_STORE_UE_ADDR_MAX      63  /* octets of a UE address text, without the NUL */
+#define MBMSEC_STORE_KDID_LEN         3   /* Key Domain ID (profile P5) */
+#define MBMSEC_STORE_MSK_ID_LEN       4   /* MSK ID = Key Group (2) || key number (2) (P5) */
+#define MBMSEC_STORE_MSK_LEN          16
+#define MBMSEC_STORE_SQN_MAX          ((((uint64_t)1) << 48) - 1)
 /* Largest value a counter can reach in any backend (SQLite integers are signed 64-bit and the
  * store keeps the next free value, so the last value is one below INT64_MAX). */
 #define MBMSEC_STORE_COUNTER_MAX ((uint64_t)INT64_MAX - 1)
@@ -58,15 +58,15 @@ typedef struct mbmsec_store mbmsec_store;
 
 /* A subscriber to add (input: pointers and lengths, all checked). */
 typedef struct {
-  const char *impi;    /* NUL-terminated, 1..255 octets of printable ASCII (0x21..0x7E) */
-  const uint8_t *k;    /* k_len must be 16 */
+  const char *impi; /* NUL-terminated, 1..255 octets of printable ASCII (0x21..0x7E) */
+  const uint8_t *k; /* k_len must be 16 */
   size_t k_len;
-  const uint8_t *opc;  /* opc_len must be 16; the caller derives OPc from OP first */
+  const uint8_t *opc; /* opc_len must be 16; the caller derives OPc from OP first */
   size_t opc_len;
-  uint64_t sqn;        /* SEQ || IND, at most MBMSEC_STORE_SQN_MAX */
-  const uint8_t *amf;  /* amf_len must be 2 */
+  uint64_t sqn;       /* SEQ || IND, at most MBMSEC_STORE_SQN_MAX */
+  const uint8_t *amf; /* amf_len must be 2 */
   size_t amf_len;
-  const char *uss;     /* GSID list, e.g. "4" or "4,1"; "" or NULL for none */
+  const char *uss; /* GSID list, e.g. "4" or "4,1"; "" or NULL for none */
 } mbmsec_store_subscriber_in;
 
 /* A subscriber as read back. k and opc are secrets: cleanse the struct after use. */
@@ -81,14 +81,14 @@ typedef struct {
 
 /* A bootstrap record to put (input). */
 typedef struct {
-  const char *btid;    /* NUL-terminated, 1..255 octets of printable ASCII */
-  const char *impi;    /* an IMPI already stored as a subscriber */
-  const uint8_t *ks;   /* ks_len must be 32 (CK || IK) */
+  const char *btid;  /* NUL-terminated, 1..255 octets of printable ASCII */
+  const char *impi;  /* an IMPI already stored as a subscriber */
+  const uint8_t *ks; /* ks_len must be 32 (CK || IK) */
   size_t ks_len;
   const uint8_t *rand; /* rand_len must be 16 */
   size_t rand_len;
   int64_t created;
-  int64_t expires;     /* must be greater than created */
+  int64_t expires; /* must be greater than created */
 } mbmsec_store_bootstrap_in;
 
 /* A bootstrap record as read back. ks is a secret: cleanse the struct after use. */
@@ -278,7 +278,7 @@ typedef struct {
 /* The name of a counter (1..MBMSEC_STORE_COUNTER_NAME_MAX printable octets) into out, called
  * only when a block must be reserved (so a name derived by hashing costs nothing per value). */
 typedef mbmsec_err (*mbmsec_store_ctr_name_fn)(void *arg,
-                                              char out[MBMSEC_STORE_COUNTER_NAME_MAX + 1]);
+                                               char out[MBMSEC_STORE_COUNTER_NAME_MAX + 1]);
 
 /* Reserves a new durable block of block values (largest value max, as counter_reserve) into
  * *c, dropping what was left of the old one. *c is unchanged on error.
@@ -307,7 +307,7 @@ mbmsec_err mbmsec_store_ctr_next(mbmsec_store *st, mbmsec_store_ctr *c, uint64_t
 /* A user service to add (input). */
 typedef struct {
   const char *service_id;
-  const uint8_t *kdid;  /* kdid_len must be 3 */
+  const uint8_t *kdid; /* kdid_len must be 3 */
   size_t kdid_len;
   int64_t msk_lifetime; /* seconds an MSK of this service is valid, >= 1 */
 } mbmsec_store_service_in;
@@ -320,15 +320,15 @@ typedef struct {
 
 /* An MSK to put (input). key is a secret: it is bound straight from the caller's buffer. */
 typedef struct {
-  const uint8_t *kdid;   /* kdid_len must be 3 */
+  const uint8_t *kdid; /* kdid_len must be 3 */
   size_t kdid_len;
   const uint8_t *msk_id; /* msk_id_len must be 4; key number (octets 2-3) not 0 */
   size_t msk_id_len;
-  const uint8_t *key;    /* key_len must be 16 */
+  const uint8_t *key; /* key_len must be 16 */
   size_t key_len;
-  int64_t valid_from;    /* Unix seconds; valid in [valid_from, valid_to) */
-  int64_t valid_to;      /* must be greater than valid_from */
-  uint16_t vf, vt;       /* MTK ID range of the MSK (key validity VF..VT), vf <= vt */
+  int64_t valid_from; /* Unix seconds; valid in [valid_from, valid_to) */
+  int64_t valid_to;   /* must be greater than valid_from */
+  uint16_t vf, vt;    /* MTK ID range of the MSK (key validity VF..VT), vf <= vt */
   int64_t created;
 } mbmsec_store_msk_in;
 
@@ -362,8 +362,7 @@ typedef struct {
 /* List callbacks: same rules as mbmsec_store_subscriber_cb (the struct is the store's, a
  * non-OK return stops the listing and is returned, no calls on the same handle). */
 typedef mbmsec_err (*mbmsec_store_service_cb)(const mbmsec_store_service *svc, void *arg);
-typedef mbmsec_err (*mbmsec_store_registration_cb)(const mbmsec_store_registration *reg,
-                                                   void *arg);
+typedef mbmsec_err (*mbmsec_store_registration_cb)(const mbmsec_store_registration *reg, void *arg);
 
 /* Codes every call below can also give: MBMSEC_ERR_STORE_IO, MBMSEC_ERR_STORE_BUSY,
  * MBMSEC_ERR_STORE_CORRUPT (a stored row of the wrong shape), MBMSEC_ERR_STORE_REENTRANT,
@@ -393,22 +392,21 @@ mbmsec_err mbmsec_store_service_delete(mbmsec_store *st, const char *service_id)
 /* Links Key Group key_group (of the service's Key Domain) to the service.
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_STORE_SERVICE_ID, MBMSEC_ERR_STORE_NOT_FOUND
  * (no such service), MBMSEC_ERR_STORE_EXISTS (already linked), + io. */
-mbmsec_err mbmsec_store_key_group_add(mbmsec_store *st, const char *service_id,
-                                      uint16_t key_group);
+mbmsec_err mbmsec_store_key_group_add(mbmsec_store *st, const char *service_id, uint16_t key_group);
 
 /* The Key Groups of a service in ascending order into groups[0..*n). *n is 0 on error.
  * @return MBMSEC_OK, MBMSEC_ERR_ARG (st, service_id, n NULL; groups NULL with cap > 0),
  * MBMSEC_ERR_STORE_SERVICE_ID, MBMSEC_ERR_STORE_NOT_FOUND (no such service), MBMSEC_ERR_SPACE
  * (more than cap groups), + io. */
-mbmsec_err mbmsec_store_key_group_list(mbmsec_store *st, const char *service_id,
-                                       uint16_t *groups, size_t cap, size_t *n);
+mbmsec_err mbmsec_store_key_group_list(mbmsec_store *st, const char *service_id, uint16_t *groups,
+                                       size_t cap, size_t *n);
 
 /* Calls cb for every service that uses Key Group (kdid, key_group), in serviceId order.
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_LENGTH (kdid_len), the first non-OK code of
  * cb, + io. */
-mbmsec_err mbmsec_store_key_group_services(mbmsec_store *st, const uint8_t *kdid,
-                                           size_t kdid_len, uint16_t key_group,
-                                           mbmsec_store_service_cb cb, void *arg);
+mbmsec_err mbmsec_store_key_group_services(mbmsec_store *st, const uint8_t *kdid, size_t kdid_len,
+                                           uint16_t key_group, mbmsec_store_service_cb cb,
+                                           void *arg);
 
 /* Stores an MSK. Nothing is stored on error.
  * @return MBMSEC_OK, MBMSEC_ERR_ARG (a pointer NULL), MBMSEC_ERR_LENGTH (kdid, msk_id or key),
@@ -428,8 +426,8 @@ mbmsec_err mbmsec_store_msk_get(mbmsec_store *st, const uint8_t *kdid, size_t kd
  * @return MBMSEC_OK, MBMSEC_ERR_ARG (st, kdid, n NULL; out NULL with cap > 0),
  * MBMSEC_ERR_LENGTH, + io. */
 mbmsec_err mbmsec_store_msk_list(mbmsec_store *st, const uint8_t *kdid, size_t kdid_len,
-                                 uint16_t key_group, mbmsec_store_msk *out, size_t cap,
-                                 size_t *n, size_t *total);
+                                 uint16_t key_group, mbmsec_store_msk *out, size_t cap, size_t *n,
+                                 size_t *total);
 
 /* Deletes an MSK (secure_delete overwrites its row in the file).
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_LENGTH, MBMSEC_ERR_STORE_MSK_ID,
@@ -470,8 +468,8 @@ mbmsec_err mbmsec_store_registration_put(mbmsec_store *st, const mbmsec_store_re
 /* Reads the registration of (impi, service_id); out is zeroised on error.
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_STORE_IMPI, MBMSEC_ERR_STORE_SERVICE_ID,
  * MBMSEC_ERR_STORE_NOT_FOUND, + io. */
-mbmsec_err mbmsec_store_registration_get(mbmsec_store *st, const char *impi,
-                                         const char *service_id, mbmsec_store_registration *out);
+mbmsec_err mbmsec_store_registration_get(mbmsec_store *st, const char *impi, const char *service_id,
+                                         mbmsec_store_registration *out);
 
 /* Deletes the registration of (impi, service_id).
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_STORE_IMPI, MBMSEC_ERR_STORE_SERVICE_ID,

@@ -45,15 +45,15 @@
 #include "mbmsec/gba.h"
 #include "mbmsec/zn.h"
 
-#define MBMSEC_UA_FQDN_MAX 253          /* octets of the BM-SC host name */
-#define MBMSEC_UA_ALGS_MAX 2            /* SHA-256 and MD5, each at most once */
-#define MBMSEC_UA_BTID_MAX 255          /* octets of a B-TID (username) */
-#define MBMSEC_UA_NONCES_DEFAULT 4096   /* nonces whose nc state is kept */
-#define MBMSEC_UA_NONCES_MAX (1u << 22)
-#define MBMSEC_UA_CACHE_DEFAULT 4096    /* B-TIDs kept in the Zn cache */
-#define MBMSEC_UA_CACHE_MAX (1u << 22)
-#define MBMSEC_UA_NONCE_LEN 64          /* characters of a nonce (base64 of 48 octets) */
-#define MBMSEC_UA_CHALLENGE_MAX 512     /* one WWW-Authenticate value with its NUL */
+#define MBMSEC_UA_FQDN_MAX       253  /* octets of the BM-SC host name */
+#define MBMSEC_UA_ALGS_MAX       2    /* SHA-256 and MD5, each at most once */
+#define MBMSEC_UA_BTID_MAX       255  /* octets of a B-TID (username) */
+#define MBMSEC_UA_NONCES_DEFAULT 4096 /* nonces whose nc state is kept */
+#define MBMSEC_UA_NONCES_MAX     (1u << 22)
+#define MBMSEC_UA_CACHE_DEFAULT  4096 /* B-TIDs kept in the Zn cache */
+#define MBMSEC_UA_CACHE_MAX      (1u << 22)
+#define MBMSEC_UA_NONCE_LEN      64  /* characters of a nonce (base64 of 48 octets) */
+#define MBMSEC_UA_CHALLENGE_MAX  512 /* one WWW-Authenticate value with its NUL */
 /* Authentication-Info with its NUL: a cnonce of MBMSEC_DIGEST_VALUE_MAX octets, each escaped */
 #define MBMSEC_UA_AUTH_INFO_MAX (2 * MBMSEC_DIGEST_VALUE_MAX + 256)
 
@@ -61,34 +61,33 @@ typedef int64_t (*mbmsec_ua_clock_fn)(void *user);
 
 /* What the lookup fills in; zeroed by the engine before the call. */
 typedef struct {
-  uint32_t result;                     /* MBMSEC_ZN_SUCCESS, _IDENTITY_UNKNOWN,
+  uint32_t result;                   /* MBMSEC_ZN_SUCCESS, _IDENTITY_UNKNOWN,
                                           _NOT_AUTHORIZED, _TRANSACTION_ID_INVALID,
                                           _UNABLE_TO_DELIVER, or any other Diameter code */
-  char impi[MBMSEC_ZN_IMPI_MAX + 1];   /* success: User-Name (NUL-terminated) */
+  char impi[MBMSEC_ZN_IMPI_MAX + 1]; /* success: User-Name (NUL-terminated) */
   size_t impi_len;
   uint8_t ks_naf[MBMSEC_ZN_KS_NAF_LEN]; /* success: ME-Key-Material; cleansed by the engine */
-  int64_t key_expiry;                  /* success: Key-ExpiryTime, Unix seconds */
+  int64_t key_expiry;                   /* success: Key-ExpiryTime, Unix seconds */
 } mbmsec_ua_zn_result;
 
 /* Zn Bootstrapping-Info lookup for (B-TID, NAF_Id = FQDN || 01 00 00 00 01). Called from the
  * thread of mbmsec_ua_check, without the engine's lock (several at once: be thread-safe).
  * A return other than MBMSEC_OK is treated as "BSF unreachable" (503). */
-typedef mbmsec_err (*mbmsec_ua_lookup_fn)(const char *btid, size_t btid_len,
-                                          const uint8_t *naf_id, size_t naf_id_len, void *user,
-                                          mbmsec_ua_zn_result *out);
+typedef mbmsec_err (*mbmsec_ua_lookup_fn)(const char *btid, size_t btid_len, const uint8_t *naf_id,
+                                          size_t naf_id_len, void *user, mbmsec_ua_zn_result *out);
 
 typedef struct {
-  const char *fqdn;                /* BM-SC host as in the key-management URI (required):
+  const char *fqdn;                           /* BM-SC host as in the key-management URI (required):
                                       letters, digits, '-', '.' */
   mbmsec_digest_alg algs[MBMSEC_UA_ALGS_MAX]; /* challenge order; only SHA-256 and MD5 */
-  size_t n_algs;                   /* 0 = SHA-256 then MD5 (MBMSEC_HTTP_DIGEST_ALGS_DEFAULT) */
-  uint32_t nonce_lifetime_s;       /* 0 = MBMSEC_HTTP_NONCE_LIFETIME_S_DEFAULT (300) */
-  mbmsec_mrk_muk_mode mode;        /* P1: MBMSEC_MRK_MUK_KDF (0, default) or _NONE */
-  uint32_t max_nonces;             /* 0 = MBMSEC_UA_NONCES_DEFAULT */
-  uint32_t max_cache;              /* 0 = MBMSEC_UA_CACHE_DEFAULT */
-  mbmsec_ua_clock_fn clock;        /* Unix seconds; NULL = time(NULL) */
+  size_t n_algs;             /* 0 = SHA-256 then MD5 (MBMSEC_HTTP_DIGEST_ALGS_DEFAULT) */
+  uint32_t nonce_lifetime_s; /* 0 = MBMSEC_HTTP_NONCE_LIFETIME_S_DEFAULT (300) */
+  mbmsec_mrk_muk_mode mode;  /* P1: MBMSEC_MRK_MUK_KDF (0, default) or _NONE */
+  uint32_t max_nonces;       /* 0 = MBMSEC_UA_NONCES_DEFAULT */
+  uint32_t max_cache;        /* 0 = MBMSEC_UA_CACHE_DEFAULT */
+  mbmsec_ua_clock_fn clock;  /* Unix seconds; NULL = time(NULL) */
   void *clock_user;
-  mbmsec_ua_lookup_fn lookup;      /* required */
+  mbmsec_ua_lookup_fn lookup; /* required */
   void *lookup_user;
 } mbmsec_ua_config;
 
@@ -97,36 +96,36 @@ typedef struct mbmsec_ua mbmsec_ua;
 /* Why a decision was taken; index of mbmsec_ua_stats.failures. */
 typedef enum {
   MBMSEC_UA_R_OK = 0,
-  MBMSEC_UA_R_NO_AUTH,          /* 401: no Authorization header */
-  MBMSEC_UA_R_NOT_DIGEST,       /* 401: another auth-scheme */
-  MBMSEC_UA_R_ALGORITHM,        /* 401: algorithm unknown or not configured */
-  MBMSEC_UA_R_QOP,              /* 401: qop absent or not auth-int */
-  MBMSEC_UA_R_REALM,            /* 401: realm not ours */
-  MBMSEC_UA_R_MALFORMED,        /* 400: Authorization syntax error */
-  MBMSEC_UA_R_URI,              /* 400: uri differs from the request-target */
-  MBMSEC_UA_R_NONCE_UNKNOWN,    /* 401: nonce not issued by this server */
-  MBMSEC_UA_R_BTID_UNKNOWN,     /* 401: Zn 5401 or 5403, or a B-TID over 255 octets */
-  MBMSEC_UA_R_KEY_EXPIRED,      /* 401: Key-ExpiryTime passed */
-  MBMSEC_UA_R_NOT_AUTHORIZED,   /* 403: Zn 5402 */
-  MBMSEC_UA_R_ZN_UNREACHABLE,   /* 503: Zn 3002, or the lookup failed */
-  MBMSEC_UA_R_ZN_ERROR,         /* 503: another Zn result code */
-  MBMSEC_UA_R_MISMATCH,         /* 401: response does not verify */
-  MBMSEC_UA_R_STALE,            /* 401 stale: nonce older than the lifetime */
-  MBMSEC_UA_R_NC_REPLAY,        /* 401 stale: nc not above the highest accepted */
-  MBMSEC_UA_R_NONCE_EVICTED,    /* 401 stale: the nonce's nc state was dropped (ring full) */
-  MBMSEC_UA_R_INTERNAL,         /* 500: random or crypto failure */
+  MBMSEC_UA_R_NO_AUTH,        /* 401: no Authorization header */
+  MBMSEC_UA_R_NOT_DIGEST,     /* 401: another auth-scheme */
+  MBMSEC_UA_R_ALGORITHM,      /* 401: algorithm unknown or not configured */
+  MBMSEC_UA_R_QOP,            /* 401: qop absent or not auth-int */
+  MBMSEC_UA_R_REALM,          /* 401: realm not ours */
+  MBMSEC_UA_R_MALFORMED,      /* 400: Authorization syntax error */
+  MBMSEC_UA_R_URI,            /* 400: uri differs from the request-target */
+  MBMSEC_UA_R_NONCE_UNKNOWN,  /* 401: nonce not issued by this server */
+  MBMSEC_UA_R_BTID_UNKNOWN,   /* 401: Zn 5401 or 5403, or a B-TID over 255 octets */
+  MBMSEC_UA_R_KEY_EXPIRED,    /* 401: Key-ExpiryTime passed */
+  MBMSEC_UA_R_NOT_AUTHORIZED, /* 403: Zn 5402 */
+  MBMSEC_UA_R_ZN_UNREACHABLE, /* 503: Zn 3002, or the lookup failed */
+  MBMSEC_UA_R_ZN_ERROR,       /* 503: another Zn result code */
+  MBMSEC_UA_R_MISMATCH,       /* 401: response does not verify */
+  MBMSEC_UA_R_STALE,          /* 401 stale: nonce older than the lifetime */
+  MBMSEC_UA_R_NC_REPLAY,      /* 401 stale: nc not above the highest accepted */
+  MBMSEC_UA_R_NONCE_EVICTED,  /* 401 stale: the nonce's nc state was dropped (ring full) */
+  MBMSEC_UA_R_INTERNAL,       /* 500: random or crypto failure */
   MBMSEC_UA_R_COUNT
 } mbmsec_ua_reason;
 
 /* One request. Strings are not NUL-terminated; NULL with length 0 = absent/empty. */
 typedef struct {
-  const char *method;          /* e.g. "POST" (hashed as is into A2) */
+  const char *method; /* e.g. "POST" (hashed as is into A2) */
   size_t method_len;
-  const char *target;          /* request-target of the request line, incl. the query */
+  const char *target; /* request-target of the request line, incl. the query */
   size_t target_len;
-  const char *authorization;   /* Authorization header value; NULL = no header */
+  const char *authorization; /* Authorization header value; NULL = no header */
   size_t authorization_len;
-  const uint8_t *body;         /* entity body after de-chunking */
+  const uint8_t *body; /* entity body after de-chunking */
   size_t body_len;
 } mbmsec_ua_request;
 
@@ -134,9 +133,9 @@ typedef struct {
  * order (each one header). 200: the remaining fields; it holds MUK and HA1 (secret): cleanse
  * it with mbmsec_ua_decision_cleanse once done. */
 typedef struct {
-  unsigned status;             /* 200, 400, 401, 403, 500, 503 */
+  unsigned status; /* 200, 400, 401, 403, 500, 503 */
   mbmsec_ua_reason reason;
-  bool stale;                  /* 401 only */
+  bool stale; /* 401 only */
   size_t n_challenges;
   char challenge[MBMSEC_UA_ALGS_MAX][MBMSEC_UA_CHALLENGE_MAX];
   /* 200 only: */
@@ -144,10 +143,10 @@ typedef struct {
   size_t btid_len;
   char impi[MBMSEC_ZN_IMPI_MAX + 1];
   size_t impi_len;
-  uint8_t muk[MBMSEC_GBA_KEY_LEN];     /* for MIKEY (secret) */
+  uint8_t muk[MBMSEC_GBA_KEY_LEN]; /* for MIKEY (secret) */
   int64_t key_expiry;
   mbmsec_digest_alg alg;
-  mbmsec_digest_qop qop;               /* always MBMSEC_DIGEST_QOP_AUTH_INT */
+  mbmsec_digest_qop qop; /* always MBMSEC_DIGEST_QOP_AUTH_INT */
   char nonce[MBMSEC_UA_NONCE_LEN + 1];
   char nc[9];
   uint32_t nc_value;
@@ -160,15 +159,15 @@ typedef struct {
 
 /* Counters since mbmsec_ua_new (a consistent-enough snapshot: each is read atomically). */
 typedef struct {
-  uint64_t challenges;                 /* 401s sent with a new nonce (all kinds) */
-  uint64_t stale;                      /* of which stale=true */
-  uint64_t successes;                  /* 200 decisions */
+  uint64_t challenges;                  /* 401s sent with a new nonce (all kinds) */
+  uint64_t stale;                       /* of which stale=true */
+  uint64_t successes;                   /* 200 decisions */
   uint64_t failures[MBMSEC_UA_R_COUNT]; /* by reason; [MBMSEC_UA_R_OK] stays 0 */
-  uint64_t lookups;                    /* lookup callback calls */
+  uint64_t lookups;                     /* lookup callback calls */
   uint64_t cache_hits;
   uint64_t nonces_issued;
-  size_t cache_entries;                /* now */
-  size_t nonces_kept;                  /* now: nonces with nc state in the ring */
+  size_t cache_entries; /* now */
+  size_t nonces_kept;   /* now: nonces with nc state in the ring */
 } mbmsec_ua_stats;
 
 /* Creates a server context. cfg is copied (fqdn included).

@@ -25,15 +25,15 @@
 #include "mbmsec/error.h"
 #include "mbmsec/gba.h"
 
-#define MBMSEC_UE_ID_MAX 255          /* IMPI, B-TID, realm: octets */
-#define MBMSEC_UE_FILE_MAX 16384      /* USIM and UE state files */
-#define MBMSEC_UE_BODY_MAX 16384      /* BootstrappingInfo body cap */
-#define MBMSEC_UE_WWW_AUTH_MAX 4      /* WWW-Authenticate values looked at in one 401 */
-#define MBMSEC_UE_AUTH_SIZE (MBMSEC_DIGEST_HEADER_MAX + 64) /* Authorization value buffer */
-#define MBMSEC_UE_RESYNC_MAX 1        /* AUTS rounds per bootstrap */
-#define MBMSEC_UE_CONTENT_TYPE "application/vnd.3gpp.bsf+xml"
+#define MBMSEC_UE_ID_MAX        255   /* IMPI, B-TID, realm: octets */
+#define MBMSEC_UE_FILE_MAX      16384 /* USIM and UE state files */
+#define MBMSEC_UE_BODY_MAX      16384 /* BootstrappingInfo body cap */
+#define MBMSEC_UE_WWW_AUTH_MAX  4     /* WWW-Authenticate values looked at in one 401 */
+#define MBMSEC_UE_AUTH_SIZE     (MBMSEC_DIGEST_HEADER_MAX + 64) /* Authorization value buffer */
+#define MBMSEC_UE_RESYNC_MAX    1                               /* AUTS rounds per bootstrap */
+#define MBMSEC_UE_CONTENT_TYPE  "application/vnd.3gpp.bsf+xml"
 #define MBMSEC_UE_PRODUCT_TOKEN "3gpp-gba-tmpi"
-#define MBMSEC_UE_GBA_NS "uri:3gpp-gba"
+#define MBMSEC_UE_GBA_NS        "uri:3gpp-gba"
 
 /* ---------------------------------------------------------------- simulated USIM */
 
@@ -80,13 +80,12 @@ typedef struct {
   char impi[MBMSEC_UE_ID_MAX + 1];
   char btid[MBMSEC_UE_ID_MAX + 1];
   uint8_t rand[MBMSEC_GBA_RAND_LEN];
-  uint8_t ks[MBMSEC_GBA_KS_LEN];   /* CK || IK */
-  int64_t lifetime;                /* Unix seconds, UTC */
+  uint8_t ks[MBMSEC_GBA_KS_LEN]; /* CK || IK */
+  int64_t lifetime;              /* Unix seconds, UTC */
 } mbmsec_ue_bootstrap;
 
 /* @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_SPACE. out holds Ks: cleanse it. */
-mbmsec_err mbmsec_ue_state_format(const mbmsec_ue_bootstrap *b, char *out, size_t cap,
-                                  size_t *len);
+mbmsec_err mbmsec_ue_state_format(const mbmsec_ue_bootstrap *b, char *out, size_t cap, size_t *len);
 /* @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_UE_FILE_FORMAT (*b zeroised). */
 mbmsec_err mbmsec_ue_state_parse(const char *text, size_t len, mbmsec_ue_bootstrap *b);
 /* @return as mbmsec_ue_usim_load. */
@@ -112,8 +111,8 @@ mbmsec_err mbmsec_ue_naf_keys(const mbmsec_ue_bootstrap *b, const char *naf_fqdn
  * space, containing '@', at most MBMSEC_UE_ID_MAX) and one lifetime (xs:dateTime with Z or
  * an offset, converted to UTC seconds); elements of other namespaces are ignored.
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_NOMEM, MBMSEC_ERR_UE_XML. */
-mbmsec_err mbmsec_ue_bsf_info_parse(const uint8_t *body, size_t len, char btid[MBMSEC_UE_ID_MAX + 1],
-                                    int64_t *lifetime);
+mbmsec_err mbmsec_ue_bsf_info_parse(const uint8_t *body, size_t len,
+                                    char btid[MBMSEC_UE_ID_MAX + 1], int64_t *lifetime);
 /* xs:dateTime "YYYY-MM-DDThh:mm:ss[.frac](Z|+hh:mm|-hh:mm)" to Unix seconds (fraction
  * dropped; not before 1970 UTC). @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_UE_XML. */
 mbmsec_err mbmsec_ue_datetime_parse(const char *s, size_t len, int64_t *out);
@@ -121,18 +120,18 @@ mbmsec_err mbmsec_ue_datetime_parse(const char *s, size_t len, int64_t *out);
 /* ---------------------------------------------------------------- Ub client engine */
 
 typedef enum {
-  MBMSEC_UB_IDLE = 0,      /* after init: call mbmsec_ub_client_first */
-  MBMSEC_UB_SENT_FIRST,    /* initial request sent: expect a 401 */
-  MBMSEC_UB_SENT_AUTS,     /* AUTS sent: expect a new 401 */
-  MBMSEC_UB_SENT_RES,      /* response with RES sent: expect the 200 */
-  MBMSEC_UB_DONE,          /* bootstrap result available */
-  MBMSEC_UB_FAILED,        /* terminal */
+  MBMSEC_UB_IDLE = 0,   /* after init: call mbmsec_ub_client_first */
+  MBMSEC_UB_SENT_FIRST, /* initial request sent: expect a 401 */
+  MBMSEC_UB_SENT_AUTS,  /* AUTS sent: expect a new 401 */
+  MBMSEC_UB_SENT_RES,   /* response with RES sent: expect the 200 */
+  MBMSEC_UB_DONE,       /* bootstrap result available */
+  MBMSEC_UB_FAILED,     /* terminal */
 } mbmsec_ub_state;
 
 typedef struct {
   mbmsec_ub_state state;
-  mbmsec_ue_usim *usim;      /* borrowed; its SQN state changes when a challenge is accepted */
-  bool usim_dirty;           /* set when the USIM state changed: persist before sending */
+  mbmsec_ue_usim *usim; /* borrowed; its SQN state changes when a challenge is accepted */
+  bool usim_dirty;      /* set when the USIM state changed: persist before sending */
   unsigned resyncs;
   char impi[MBMSEC_UE_ID_MAX + 1];
   char realm_hint[MBMSEC_UE_ID_MAX + 1]; /* realm of the first request (BSF FQDN) */
@@ -145,8 +144,8 @@ typedef struct {
   char cnonce[33];
   char nc[9];
   uint8_t rand[16];
-  uint8_t res[8];            /* secret: the Digest password */
-  uint8_t ck[16], ik[16];    /* secret */
+  uint8_t res[8];         /* secret: the Digest password */
+  uint8_t ck[16], ik[16]; /* secret */
   mbmsec_ue_bootstrap result;
 } mbmsec_ub_client;
 
@@ -170,17 +169,16 @@ mbmsec_err mbmsec_ub_client_first(mbmsec_ub_client *c, char *out, size_t cap, si
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_UE_SEQUENCE, MBMSEC_ERR_UE_NO_CHALLENGE,
  * MBMSEC_ERR_UE_NONCE, MBMSEC_ERR_AKA_MAC, MBMSEC_ERR_UE_RESYNC, MBMSEC_ERR_UE_REFUSED,
  * MBMSEC_ERR_RANDOM, MBMSEC_ERR_CRYPTO, MBMSEC_ERR_SPACE and the builder's Digest codes. */
-mbmsec_err mbmsec_ub_client_on_401(mbmsec_ub_client *c, const mbmsec_digest_str *www_auth,
-                                   size_t n, char *out, size_t cap, size_t *len);
+mbmsec_err mbmsec_ub_client_on_401(mbmsec_ub_client *c, const mbmsec_digest_str *www_auth, size_t n,
+                                   char *out, size_t cap, size_t *len);
 /* The 200 OK: Authentication-Info (NULL/empty = missing) is checked first (qop=auth-int,
  * our cnonce and nc, rspauth with RES as password over the exact body, constant time), then
  * the body is parsed; content_type, when not NULL, must be application/vnd.3gpp.bsf+xml
  * (parameters after ';' ignored). On success c->result is complete.
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_UE_SEQUENCE, MBMSEC_ERR_UE_RSPAUTH,
  * MBMSEC_ERR_UE_HTTP_STATUS, MBMSEC_ERR_UE_XML, MBMSEC_ERR_CRYPTO. */
-mbmsec_err mbmsec_ub_client_on_200(mbmsec_ub_client *c, const char *auth_info,
-                                   size_t auth_info_len, const char *content_type,
-                                   const uint8_t *body, size_t body_len);
+mbmsec_err mbmsec_ub_client_on_200(mbmsec_ub_client *c, const char *auth_info, size_t auth_info_len,
+                                   const char *content_type, const uint8_t *body, size_t body_len);
 /* Zeroises everything (RES, CK, IK, Ks). */
 void mbmsec_ub_client_cleanse(mbmsec_ub_client *c);
 
@@ -191,8 +189,8 @@ typedef struct {
   long status;
   size_t n_www_auth;
   mbmsec_digest_str www_auth[MBMSEC_UE_WWW_AUTH_MAX];
-  mbmsec_digest_str auth_info;     /* len 0 = absent */
-  const char *content_type;        /* NULL = absent */
+  mbmsec_digest_str auth_info; /* len 0 = absent */
+  const char *content_type;    /* NULL = absent */
   const uint8_t *body;
   size_t body_len;
 } mbmsec_ue_http_answer;
@@ -204,19 +202,19 @@ typedef mbmsec_err (*mbmsec_ue_exchange_fn)(void *ctx, const char *authorization
 
 typedef struct {
   const char *impi;
-  const char *realm;       /* realm of the first request: the BSF FQDN */
-  const char *uri;         /* NULL = "/" */
-  const char *usim_path;   /* loaded, and saved before each accepted challenge is answered */
-  mbmsec_ue_usim *usim;    /* instead of usim_path (NULL then): an in-memory card, updated */
-  const char *state_path;  /* NULL = do not save the result */
+  const char *realm;      /* realm of the first request: the BSF FQDN */
+  const char *uri;        /* NULL = "/" */
+  const char *usim_path;  /* loaded, and saved before each accepted challenge is answered */
+  mbmsec_ue_usim *usim;   /* instead of usim_path (NULL then): an in-memory card, updated */
+  const char *state_path; /* NULL = do not save the result */
   mbmsec_ue_exchange_fn exchange;
   void *exchange_ctx;
 } mbmsec_ue_bootstrap_cfg;
 
 /* What happened, for messages and tests. */
 typedef struct {
-  unsigned exchanges;      /* HTTP round trips */
-  unsigned resyncs;        /* AUTS sent */
+  unsigned exchanges; /* HTTP round trips */
+  unsigned resyncs;   /* AUTS sent */
   long last_status;
 } mbmsec_ue_bootstrap_info;
 
@@ -264,9 +262,8 @@ void mbmsec_ue_http_fields_reset(mbmsec_ue_http_fields *f);
  * count?). */
 int mbmsec_ue_http_fields_line(mbmsec_ue_http_fields *f, const char *line, size_t n);
 /* *ans from the fields, the status and the body (pointers into f and body). */
-void mbmsec_ue_http_fields_answer(const mbmsec_ue_http_fields *f, long status,
-                                  const uint8_t *body, size_t body_len,
-                                  mbmsec_ue_http_answer *ans);
+void mbmsec_ue_http_fields_answer(const mbmsec_ue_http_fields *f, long status, const uint8_t *body,
+                                  size_t body_len, mbmsec_ue_http_answer *ans);
 /* One received header line (line[0..n), CRLF or not): true and *v, *vn its value when its
  * field name is name (case-insensitive), for the transports that read headers themselves. */
 bool mbmsec_ue_header_is(const char *line, size_t n, const char *name, const char **v, size_t *vn);

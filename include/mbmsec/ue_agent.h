@@ -49,14 +49,15 @@
 #include "mbmsec/ue_km.h"
 #include "mbmsec/xml.h"
 
-#define MBMSEC_UE_AGENT_SERVICES 8   /* user services of one agent */
-#define MBMSEC_UE_AGENT_GROUPS 4     /* Key Groups of one service */
-#define MBMSEC_UE_AGENT_MSKS (MBMSEC_MIKEY_STATE_MAX_GROUPS * MBMSEC_MSK_PER_KEY_GROUP) /* MSKs tracked (P11) */
+#define MBMSEC_UE_AGENT_SERVICES 8 /* user services of one agent */
+#define MBMSEC_UE_AGENT_GROUPS   4 /* Key Groups of one service */
+#define MBMSEC_UE_AGENT_MSKS \
+  (MBMSEC_MIKEY_STATE_MAX_GROUPS * MBMSEC_MSK_PER_KEY_GROUP) /* MSKs tracked (P11) */
 #define MBMSEC_UE_AGENT_MTKS_PER_MSK 2 /* the MTK in use and the one before (packets in flight) */
-#define MBMSEC_UE_AGENT_MTKS MBMSEC_SRTP_MAX_KEYS
-#define MBMSEC_UE_AGENT_TEXT_MAX 200 /* reasons, log lines */
-#define MBMSEC_UE_AGENT_IMAGE_MAX 16384
-#define MBMSEC_UE_AGENT_QUEUE 64     /* queued actions */
+#define MBMSEC_UE_AGENT_MTKS         MBMSEC_SRTP_MAX_KEYS
+#define MBMSEC_UE_AGENT_TEXT_MAX     200 /* reasons, log lines */
+#define MBMSEC_UE_AGENT_IMAGE_MAX    16384
+#define MBMSEC_UE_AGENT_QUEUE        64 /* queued actions */
 
 typedef struct mbmsec_ue_agent mbmsec_ue_agent;
 
@@ -64,12 +65,12 @@ typedef struct mbmsec_ue_agent mbmsec_ue_agent;
 typedef mbmsec_err (*mbmsec_ue_agent_rand_fn)(void *ctx, void *out, size_t n);
 
 typedef struct {
-  const char *bmsc_fqdn;     /* NAF FQDN of the BM-SC: IDi of its MSK messages (P7) */
-  uint32_t retry_first_ms;   /* first back-off delay (default 1000) */
-  uint32_t retry_max_ms;     /* cap (default 60000) */
-  uint32_t retry_tries;      /* tries of one item before it counts as "cannot be had" (8) */
-  uint32_t mikey_wait_ms;    /* after a 200 item: wait this long for the MSK message (5000) */
-  uint32_t msk_grace_ms;     /* superseded MSK stays valid this long after its last use (30000) */
+  const char *bmsc_fqdn;   /* NAF FQDN of the BM-SC: IDi of its MSK messages (P7) */
+  uint32_t retry_first_ms; /* first back-off delay (default 1000) */
+  uint32_t retry_max_ms;   /* cap (default 60000) */
+  uint32_t retry_tries;    /* tries of one item before it counts as "cannot be had" (8) */
+  uint32_t mikey_wait_ms;  /* after a 200 item: wait this long for the MSK message (5000) */
+  uint32_t msk_grace_ms;   /* superseded MSK stays valid this long after its last use (30000) */
   mbmsec_ue_agent_rand_fn rand_fn; /* NULL = mbmsec_random (tests give a fixed one) */
   void *rand_ctx;
   const mbmsec_mikey_opts *mikey_opts; /* NULL = defaults (tests only change it) */
@@ -77,12 +78,12 @@ typedef struct {
 
 /* Per-service phase (status). */
 typedef enum {
-  MBMSEC_UE_AGENT_BOOTSTRAP = 0, /* waiting for GBA credentials */
-  MBMSEC_UE_AGENT_REGISTER = 1,  /* registration to send / in flight / backing off */
+  MBMSEC_UE_AGENT_BOOTSTRAP = 0,   /* waiting for GBA credentials */
+  MBMSEC_UE_AGENT_REGISTER = 1,    /* registration to send / in flight / backing off */
   MBMSEC_UE_AGENT_MSK_REQUEST = 2, /* no MSK yet: request to send / in flight / backing off */
   MBMSEC_UE_AGENT_WAIT_MIKEY = 3,  /* 200 received, waiting for the MSK message */
-  MBMSEC_UE_AGENT_ACTIVE = 4,    /* a valid MSK for every Key Group: taking MTKs */
-  MBMSEC_UE_AGENT_LEFT = 5,      /* left the user service (reason kept) */
+  MBMSEC_UE_AGENT_ACTIVE = 4,      /* a valid MSK for every Key Group: taking MTKs */
+  MBMSEC_UE_AGENT_LEFT = 5,        /* left the user service (reason kept) */
 } mbmsec_ue_agent_phase;
 
 typedef enum {
@@ -98,7 +99,7 @@ typedef enum {
 
 typedef struct {
   mbmsec_ue_agent_act_kind kind;
-  int service;                     /* index, -1 = none */
+  int service; /* index, -1 = none */
   uint64_t req_id;
   mbmsec_ue_km_type req_type;
   char item[MBMSEC_XML_TEXT_MAX + 1]; /* serviceId or keyId */
@@ -113,8 +114,8 @@ typedef struct {
 /* Counters (not persisted). MIKEY refusals by reason. */
 typedef struct {
   uint64_t mikey_msk, mikey_mtk, mikey_pull, mikey_duplicate;
-  uint64_t mikey_malformed, mikey_auth, mikey_replay, mikey_old, mikey_unknown_key,
-      mikey_missed, mikey_other;
+  uint64_t mikey_malformed, mikey_auth, mikey_replay, mikey_old, mikey_unknown_key, mikey_missed,
+      mikey_other;
   uint64_t requests, retries, bootstraps;
 } mbmsec_ue_agent_stats;
 
@@ -126,7 +127,7 @@ typedef struct {
   int64_t stored_ms, last_used_ms;
   bool valid;
   int has_mtk;
-  uint16_t mtk_id;                 /* newest MTK taken under it */
+  uint16_t mtk_id; /* newest MTK taken under it */
 } mbmsec_ue_agent_msk_info;
 
 typedef struct {
@@ -152,8 +153,7 @@ void mbmsec_ue_agent_free(mbmsec_ue_agent *a);
 mbmsec_err mbmsec_ue_agent_restore(mbmsec_ue_agent *a, const uint8_t *img, size_t len);
 /* The state image (binary, versioned, SHA-256 check value; holds keys: cleanse it).
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_SPACE, MBMSEC_ERR_CRYPTO. */
-mbmsec_err mbmsec_ue_agent_image(const mbmsec_ue_agent *a, uint8_t *out, size_t cap,
-                                 size_t *len);
+mbmsec_err mbmsec_ue_agent_image(const mbmsec_ue_agent *a, uint8_t *out, size_t cap, size_t *len);
 
 /* Event: announcement loaded (P16). The service takes the Key Domain and the Key Groups of
  * the sessions' keyIds; requests start from the keyIds' MSK IDs (key number 0 = current).
@@ -164,16 +164,13 @@ mbmsec_err mbmsec_ue_agent_add_service(mbmsec_ue_agent *a, const char *service_i
 /* Event: bootstrap done: B-TID (IDr of MSK messages) and the MUK for bmsc_fqdn (P1).
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_LENGTH. */
 mbmsec_err mbmsec_ue_agent_on_bootstrap_done(mbmsec_ue_agent *a, const char *btid,
-                                             const uint8_t muk[MBMSEC_GBA_KEY_LEN],
-                                             int64_t now_ms);
+                                             const uint8_t muk[MBMSEC_GBA_KEY_LEN], int64_t now_ms);
 /* Event: bootstrap failed (retried with back-off). @return MBMSEC_OK, MBMSEC_ERR_ARG. */
-mbmsec_err mbmsec_ue_agent_on_bootstrap_failed(mbmsec_ue_agent *a, mbmsec_err why,
-                                               int64_t now_ms);
+mbmsec_err mbmsec_ue_agent_on_bootstrap_failed(mbmsec_ue_agent *a, mbmsec_err why, int64_t now_ms);
 /* Event: the 200 of request req_id with its per-item codes (mbmsec_ue_km items).
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_UE_AGENT_SEQUENCE (not the request in flight). */
 mbmsec_err mbmsec_ue_agent_on_http_answer(mbmsec_ue_agent *a, uint64_t req_id,
-                                          const mbmsec_ue_km_item *items, size_t n,
-                                          int64_t now_ms);
+                                          const mbmsec_ue_km_item *items, size_t n, int64_t now_ms);
 /* Event: request req_id failed as a whole: need_bootstrap = the BM-SC refused the B-TID
  * (HTTP 401 after credentials); otherwise (transport, HTTP status) it is retried.
  * @return as on_http_answer. */
@@ -184,8 +181,7 @@ mbmsec_err mbmsec_ue_agent_on_http_failed(mbmsec_ue_agent *a, uint64_t req_id, m
  * naming an MSK newer than those held starts the missed key update.
  * @return MBMSEC_OK (accepted) or the refusal's code (mbmsec_mikey_state_accept_*). */
 mbmsec_err mbmsec_ue_agent_on_mikey(mbmsec_ue_agent *a, const uint8_t *dgram, size_t len,
-                                    const struct sockaddr *src, socklen_t src_len,
-                                    int64_t now_ms);
+                                    const struct sockaddr *src, socklen_t src_len, int64_t now_ms);
 /* Event: an SRTP packet of a session of Key Domain kdid was decrypted (rc MBMSEC_OK: marks the
  * MSK in use) or refused with MBMSEC_ERR_SRTP_NO_KEY naming mki (a newer MSK: missed key
  * update). Other results are ignored. @return MBMSEC_OK, MBMSEC_ERR_ARG. */
@@ -210,8 +206,8 @@ size_t mbmsec_ue_agent_n_services(const mbmsec_ue_agent *a);
 mbmsec_err mbmsec_ue_agent_service(const mbmsec_ue_agent *a, size_t i,
                                    mbmsec_ue_agent_service_info *out);
 /* MSKs held (valid or not), at most cap; validity judged at now_ms. */
-size_t mbmsec_ue_agent_msks(const mbmsec_ue_agent *a, int64_t now_ms,
-                            mbmsec_ue_agent_msk_info *out, size_t cap);
+size_t mbmsec_ue_agent_msks(const mbmsec_ue_agent *a, int64_t now_ms, mbmsec_ue_agent_msk_info *out,
+                            size_t cap);
 void mbmsec_ue_agent_get_stats(const mbmsec_ue_agent *a, mbmsec_ue_agent_stats *out);
 const char *mbmsec_ue_agent_phase_name(mbmsec_ue_agent_phase p);
 

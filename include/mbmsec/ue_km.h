@@ -17,9 +17,9 @@
 #include "mbmsec/ue_ua.h"
 #include "mbmsec/xml.h"
 
-#define MBMSEC_UE_KM_TARGET_MAX 512   /* request-target incl. the query */
-#define MBMSEC_UE_KM_EXCHANGES_MAX 6  /* HTTP round trips of one request (bootstrap included) */
-#define MBMSEC_UE_KM_USER_AGENT "mbmsec-ue/0.1 3gpp-gba" /* http-ua.md 1: token 3gpp-gba */
+#define MBMSEC_UE_KM_TARGET_MAX    512 /* request-target incl. the query */
+#define MBMSEC_UE_KM_EXCHANGES_MAX 6   /* HTTP round trips of one request (bootstrap included) */
+#define MBMSEC_UE_KM_USER_AGENT    "mbmsec-ue/0.1 3gpp-gba" /* http-ua.md 1: token 3gpp-gba */
 
 typedef enum {
   MBMSEC_UE_KM_REGISTER = 0,   /* requesttype=register, items = serviceIds */
@@ -33,9 +33,9 @@ typedef struct mbmsec_ue_km mbmsec_ue_km;
 
 /* The POST to send now; pointers into the engine, valid until its next call. */
 typedef struct {
-  const char *target;        /* "<km-uri path>/keymanagement?requesttype=..." (P2) */
-  const char *content_type;  /* request media type (P3) */
-  const char *accept;        /* the response media type (P3) */
+  const char *target;       /* "<km-uri path>/keymanagement?requesttype=..." (P2) */
+  const char *content_type; /* request media type (P3) */
+  const char *accept;       /* the response media type (P3) */
   const uint8_t *body;
   size_t body_len;
   const char *authorization; /* Authorization value; "" = send none (first contact) */
@@ -50,10 +50,10 @@ typedef enum {
 
 /* One item of the BM-SC's per-item answer (P4; 204 for msk-request, P15). */
 typedef struct {
-  const char *text;          /* serviceId or keyId as received (NUL-terminated) */
-  unsigned code;             /* its status group's code */
-  bool requested;            /* the item was in our request */
-  bool keyid_ok;             /* msk-request: kdid / msk_id decoded */
+  const char *text; /* serviceId or keyId as received (NUL-terminated) */
+  unsigned code;    /* its status group's code */
+  bool requested;   /* the item was in our request */
+  bool keyid_ok;    /* msk-request: kdid / msk_id decoded */
   uint8_t kdid[MBMSEC_KDID_LEN];
   uint8_t msk_id[MBMSEC_MSK_ID_LEN];
 } mbmsec_ue_km_item;

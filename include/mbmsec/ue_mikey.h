@@ -13,7 +13,7 @@
 #include "mbmsec/mikey_msg.h"
 #include "mbmsec/mikey_state.h"
 
-#define MBMSEC_UE_MIKEY_MUKS 4  /* MUKs (one per BM-SC / B-TID) the receiver knows at once */
+#define MBMSEC_UE_MIKEY_MUKS 4 /* MUKs (one per BM-SC / B-TID) the receiver knows at once */
 
 /* mbmsec_mikey_state + its file + the MUKs by MUK ID (IDi = BM-SC FQDN, IDr = B-TID). */
 typedef struct mbmsec_ue_mikey mbmsec_ue_mikey;
@@ -25,10 +25,10 @@ typedef enum {
 
 typedef struct {
   mbmsec_ue_mikey_kind kind;
-  mbmsec_mikey_msk_result msk;   /* holds the MSK and the verification message (ver_len) */
-  mbmsec_mikey_mtk_info mtk;     /* holds the MTK and salt */
+  mbmsec_mikey_msk_result msk;      /* holds the MSK and the verification message (ver_len) */
+  mbmsec_mikey_mtk_info mtk;        /* holds the MTK and salt */
   struct sockaddr_storage reply_to; /* MSK with V=1: send msk.ver there (the source) */
-  socklen_t reply_len;           /* 0: nothing to send */
+  socklen_t reply_len;              /* 0: nothing to send */
 } mbmsec_ue_mikey_result;
 
 /* Opens the receiver; state_path (NULL = memory only) is loaded when it exists (a malformed

@@ -20,7 +20,7 @@
 
 typedef struct {
   char btid[256];
-  char password[48];            /* base64(MRK): 44 characters (secret) */
+  char password[48]; /* base64(MRK): 44 characters (secret) */
   char realm[MBMSEC_UE_UA_STR_MAX + 1];
   char nonce[MBMSEC_UE_UA_STR_MAX + 1];
   char opaque[MBMSEC_UE_UA_STR_MAX + 1];

@@ -31,26 +31,27 @@
 
 /* ---------------------------------------------------------------- caps */
 
-#define MBMSEC_XML_DOC_MAX 65536     /* octets of a document, checked before parsing */
-#define MBMSEC_XML_MAX_ITEMS 256     /* serviceId / keyId items of one P3 document */
-#define MBMSEC_XML_TEXT_MAX 255      /* octets of an item's text (after trimming) */
-#define MBMSEC_XML_ATTR_MAX 1024     /* octets of any attribute value in any document */
-#define MBMSEC_XML_DEPTH_MAX 32      /* element nesting */
-#define MBMSEC_XML_ELEMENTS_MAX 2048 /* elements of one document */
-#define MBMSEC_XML_ATTRS_MAX 32      /* attributes plus namespace declarations per element */
-#define MBMSEC_XML_URI_MAX 255       /* serviceId attribute, URIs of the announcement */
-#define MBMSEC_XML_HOST_MAX 253      /* host part of a session's mikey / srtp address */
+#define MBMSEC_XML_DOC_MAX          65536 /* octets of a document, checked before parsing */
+#define MBMSEC_XML_MAX_ITEMS        256   /* serviceId / keyId items of one P3 document */
+#define MBMSEC_XML_TEXT_MAX         255   /* octets of an item's text (after trimming) */
+#define MBMSEC_XML_ATTR_MAX         1024  /* octets of any attribute value in any document */
+#define MBMSEC_XML_DEPTH_MAX        32    /* element nesting */
+#define MBMSEC_XML_ELEMENTS_MAX     2048  /* elements of one document */
+#define MBMSEC_XML_ATTRS_MAX        32    /* attributes plus namespace declarations per element */
+#define MBMSEC_XML_URI_MAX          255   /* serviceId attribute, URIs of the announcement */
+#define MBMSEC_XML_HOST_MAX         253   /* host part of a session's mikey / srtp address */
 #define MBMSEC_XML_USD_SERVICES_MAX 32
-#define MBMSEC_XML_USD_METHODS_MAX 8 /* deliveryMethods per userServiceDescription */
-#define MBMSEC_XML_KMS_MAX 4         /* keyManagementSpecification elements */
-#define MBMSEC_XML_SERVER_URI_MAX 8  /* serverURI per keyManagementSpecification */
-#define MBMSEC_XML_SESSIONS_MAX 32   /* m:session elements */
+#define MBMSEC_XML_USD_METHODS_MAX  8  /* deliveryMethods per userServiceDescription */
+#define MBMSEC_XML_KMS_MAX          4  /* keyManagementSpecification elements */
+#define MBMSEC_XML_SERVER_URI_MAX   8  /* serverURI per keyManagementSpecification */
+#define MBMSEC_XML_SESSIONS_MAX     32 /* m:session elements */
 
 /* ---------------------------------------------------------------- key IDs (P3, P5, P15) */
 
 /* base64(Key Domain ID (3) || MSK ID (4)) into out (13 bytes with the NUL).
  * @return MBMSEC_OK, MBMSEC_ERR_ARG. */
-mbmsec_err mbmsec_xml_keyid_encode(const uint8_t kdid[MBMSEC_KDID_LEN], const uint8_t msk_id[MBMSEC_MSK_ID_LEN],
+mbmsec_err mbmsec_xml_keyid_encode(const uint8_t kdid[MBMSEC_KDID_LEN],
+                                   const uint8_t msk_id[MBMSEC_MSK_ID_LEN],
                                    char out[MBMSEC_MBMS_KEYID_B64_LEN + 1]);
 /* Strict decode of exactly 12 base64 characters that give 7 octets.
  * @return MBMSEC_OK, MBMSEC_ERR_ARG, MBMSEC_ERR_XML_KEYID. */

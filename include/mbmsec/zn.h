@@ -27,24 +27,24 @@ extern "C" {
 
 /* Protocol constants (gba.md section 4). */
 #define MBMSEC_ZN_VENDOR_3GPP 10415u
-#define MBMSEC_ZN_APP_ID 16777220u /* 3GPP Zn */
-#define MBMSEC_ZN_CMD_BI 310u      /* Bootstrapping-Info-Request/-Answer */
-#define MBMSEC_ZN_KS_NAF_LEN 32    /* ME-Key-Material (Ks_NAF, GBA_ME) */
-#define MBMSEC_ZN_GSID_MBMS "4"    /* GAA-Service-Identifier of MBMS */
+#define MBMSEC_ZN_APP_ID      16777220u /* 3GPP Zn */
+#define MBMSEC_ZN_CMD_BI      310u      /* Bootstrapping-Info-Request/-Answer */
+#define MBMSEC_ZN_KS_NAF_LEN  32        /* ME-Key-Material (Ks_NAF, GBA_ME) */
+#define MBMSEC_ZN_GSID_MBMS   "4"       /* GAA-Service-Identifier of MBMS */
 
 /* Result codes carried in mbmsec_zn_answer.result and mbmsec_zn_lookup_result.result. */
-#define MBMSEC_ZN_SUCCESS 2001u                  /* DIAMETER_SUCCESS (Result-Code) */
-#define MBMSEC_ZN_UNABLE_TO_DELIVER 3002u        /* BSF unreachable (local answer or timeout) */
-#define MBMSEC_ZN_UNABLE_TO_COMPLY 5012u         /* server-side failure (Result-Code) */
-#define MBMSEC_ZN_IDENTITY_UNKNOWN 5401u         /* Experimental-Result-Code */
-#define MBMSEC_ZN_NOT_AUTHORIZED 5402u           /* Experimental-Result-Code */
-#define MBMSEC_ZN_TRANSACTION_ID_INVALID 5403u   /* Experimental-Result-Code */
+#define MBMSEC_ZN_SUCCESS                2001u /* DIAMETER_SUCCESS (Result-Code) */
+#define MBMSEC_ZN_UNABLE_TO_DELIVER      3002u /* BSF unreachable (local answer or timeout) */
+#define MBMSEC_ZN_UNABLE_TO_COMPLY       5012u /* server-side failure (Result-Code) */
+#define MBMSEC_ZN_IDENTITY_UNKNOWN       5401u /* Experimental-Result-Code */
+#define MBMSEC_ZN_NOT_AUTHORIZED         5402u /* Experimental-Result-Code */
+#define MBMSEC_ZN_TRANSACTION_ID_INVALID 5403u /* Experimental-Result-Code */
 
 /* Size limits of this implementation. */
-#define MBMSEC_ZN_IMPI_MAX 255     /* octets of User-Name (IMPI) kept */
-#define MBMSEC_ZN_GSID_MAX 16      /* GAA-Service-Identifier AVPs passed to the lookup */
-#define MBMSEC_ZN_IDENTITY_MAX 255 /* Diameter Identity / realm length */
-#define MBMSEC_ZN_PEER_ADDR_MAX 16 /* addresses in mbmsec_zn_config.accept_addrs */
+#define MBMSEC_ZN_IMPI_MAX      255 /* octets of User-Name (IMPI) kept */
+#define MBMSEC_ZN_GSID_MAX      16  /* GAA-Service-Identifier AVPs passed to the lookup */
+#define MBMSEC_ZN_IDENTITY_MAX  255 /* Diameter Identity / realm length */
+#define MBMSEC_ZN_PEER_ADDR_MAX 16  /* addresses in mbmsec_zn_config.accept_addrs */
 
 /* Zn server listening socket (docs/bsf.md, "Zn under a connection flood"): the kernel backlog
  * (freeDiameter's own is 5) and the TCP_DEFER_ACCEPT time: a connection that sends nothing is
@@ -54,11 +54,11 @@ extern "C" {
 #define MBMSEC_ZN_DEFER_ACCEPT_S 60
 
 /* Log levels (the freeDiameter ones). */
-#define MBMSEC_ZN_LOG_DEBUG 1
+#define MBMSEC_ZN_LOG_DEBUG  1
 #define MBMSEC_ZN_LOG_NOTICE 3
-#define MBMSEC_ZN_LOG_ERROR 5
-#define MBMSEC_ZN_LOG_FATAL 6
-#define MBMSEC_ZN_LOG_NONE 7
+#define MBMSEC_ZN_LOG_ERROR  5
+#define MBMSEC_ZN_LOG_FATAL  6
+#define MBMSEC_ZN_LOG_NONE   7
 
 /* One formatted stack log line (no trailing newline). Called from any stack thread. */
 typedef void (*mbmsec_zn_log_fn)(int level, const char *line, void *user);
@@ -116,14 +116,14 @@ typedef struct {
 
 /* What the lookup callback fills in. The server has zeroed it before the call. */
 typedef struct {
-  uint32_t result;          /* MBMSEC_ZN_SUCCESS, _IDENTITY_UNKNOWN, _NOT_AUTHORIZED,
+  uint32_t result;                   /* MBMSEC_ZN_SUCCESS, _IDENTITY_UNKNOWN, _NOT_AUTHORIZED,
                                _TRANSACTION_ID_INVALID; anything else answers 5012 */
   char impi[MBMSEC_ZN_IMPI_MAX + 1]; /* User-Name (success only) */
   size_t impi_len;
   uint8_t ks_naf[MBMSEC_ZN_KS_NAF_LEN]; /* ME-Key-Material (success only); cleansed after use */
-  int64_t key_expiry;       /* Key-ExpiryTime, Unix seconds (success only; required) */
-  int64_t bootstrap_time;   /* BootstrapInfoCreationTime, Unix seconds; 0 = omitted */
-  uint8_t *uss;             /* GBA-UserSecSettings (XML), allocated with malloc by the
+  int64_t key_expiry;                   /* Key-ExpiryTime, Unix seconds (success only; required) */
+  int64_t bootstrap_time;               /* BootstrapInfoCreationTime, Unix seconds; 0 = omitted */
+  uint8_t *uss;                         /* GBA-UserSecSettings (XML), allocated with malloc by the
                                callback; the server frees it. NULL = omitted */
   size_t uss_len;
 } mbmsec_zn_lookup_result;
@@ -134,8 +134,8 @@ typedef struct {
  * A return other than MBMSEC_OK answers DIAMETER_UNABLE_TO_COMPLY (5012). */
 typedef mbmsec_err (*mbmsec_zn_lookup_fn)(const uint8_t *btid, size_t btid_len,
                                           const uint8_t *naf_id, size_t naf_id_len,
-                                          const mbmsec_zn_gsid *gsids, size_t n_gsids,
-                                          void *user, mbmsec_zn_lookup_result *out);
+                                          const mbmsec_zn_gsid *gsids, size_t n_gsids, void *user,
+                                          mbmsec_zn_lookup_result *out);
 
 typedef struct mbmsec_zn_server mbmsec_zn_server;
 
@@ -161,16 +161,16 @@ mbmsec_err mbmsec_zn_server_stop(mbmsec_zn_server *srv);
 /* ---- client (BM-SC) ---- */
 
 typedef struct {
-  uint32_t result;          /* Result-Code or Experimental-Result-Code: 2001, 5401, 5402,
+  uint32_t result;                   /* Result-Code or Experimental-Result-Code: 2001, 5401, 5402,
                                5403, 3002 (= BSF unreachable), or another Diameter code */
-  int experimental;         /* 1 if result came in Experimental-Result */
+  int experimental;                  /* 1 if result came in Experimental-Result */
   char impi[MBMSEC_ZN_IMPI_MAX + 1]; /* User-Name, NUL-terminated ("" if absent) */
   size_t impi_len;
-  int has_ks_naf;           /* 1 if ME-Key-Material (32 octets) was present */
+  int has_ks_naf; /* 1 if ME-Key-Material (32 octets) was present */
   uint8_t ks_naf[MBMSEC_ZN_KS_NAF_LEN];
-  int64_t key_expiry;       /* Key-ExpiryTime, Unix seconds (0 if absent) */
-  int64_t bootstrap_time;   /* BootstrapInfoCreationTime, Unix seconds (0 if absent) */
-  uint8_t *uss;             /* GBA-UserSecSettings (malloc, NUL-terminated), or NULL */
+  int64_t key_expiry;     /* Key-ExpiryTime, Unix seconds (0 if absent) */
+  int64_t bootstrap_time; /* BootstrapInfoCreationTime, Unix seconds (0 if absent) */
+  uint8_t *uss;           /* GBA-UserSecSettings (malloc, NUL-terminated), or NULL */
   size_t uss_len;
 } mbmsec_zn_answer;
 

@@ -311,8 +311,8 @@ static mbmsec_err next_counter(mbmsec_bmsc_dl *dl, ue_t *u, uint32_t *c)
 {
   ctr_of of = {u->btid, u->btid_len};
   uint64_t v = 0;
-  GUARD(mbmsec_store_ctr_next(dl->cfg.store, &u->ctr, dl->cfg.counter_block, UINT32_MAX,
-                              ctr_name, &of, &v));
+  GUARD(mbmsec_store_ctr_next(dl->cfg.store, &u->ctr, dl->cfg.counter_block, UINT32_MAX, ctr_name,
+                              &of, &v));
   *c = (uint32_t)v;
   return MBMSEC_OK;
 }
@@ -339,10 +339,16 @@ static mbmsec_err send_try(mbmsec_bmsc_dl *dl, ue_t *u, delivery *d, int64_t now
   uint8_t msg[MBMSEC_MIKEY_MSK_MSG_MAX];
   size_t len = 0;
   mbmsec_mikey_sent sent = {0};
-  mbmsec_mikey_msk_params p = {.idi = (const uint8_t *)dl->fqdn, .idi_len = dl->fqdn_len,
-                               .idr = (const uint8_t *)u->btid, .idr_len = u->btid_len,
-                               .v_flag = dl->cfg.v_flag != 0, .msk = d->pull ? NULL : d->live->msk,
-                               .vf = d->vf, .vt = d->vt, .fixed = 1, .csb_id = d->csb_id};
+  mbmsec_mikey_msk_params p = {.idi = (const uint8_t *)dl->fqdn,
+                               .idi_len = dl->fqdn_len,
+                               .idr = (const uint8_t *)u->btid,
+                               .idr_len = u->btid_len,
+                               .v_flag = dl->cfg.v_flag != 0,
+                               .msk = d->pull ? NULL : d->live->msk,
+                               .vf = d->vf,
+                               .vt = d->vt,
+                               .fixed = 1,
+                               .csb_id = d->csb_id};
   memcpy(p.kdid, d->kdid, MBMSEC_KDID_LEN);
   memcpy(p.msk_id, d->msk_id, MBMSEC_MSK_ID_LEN);
   GUARD_OUT(next_counter(dl, u, &p.counter));
@@ -395,8 +401,8 @@ static mbmsec_err start(mbmsec_bmsc_dl *dl, const char *btid, const uint8_t kdid
     GUARD_OUT(mbmsec_random(&d->csb_id, sizeof d->csb_id));
     clash = 0;
     for (int i = 0; i < MBMSEC_BMSC_PENDING_PER_UE; i++)
-      clash |= &u->d[i] != d && u->d[i].state == MBMSEC_BMSC_DL_PENDING &&
-               u->d[i].csb_id == d->csb_id;
+      clash |=
+          &u->d[i] != d && u->d[i].state == MBMSEC_BMSC_DL_PENDING && u->d[i].csb_id == d->csb_id;
   }
   GUARD_OUT(send_try(dl, u, d, now_ms));
   STAT(dl, sent);
@@ -417,14 +423,16 @@ out:
 }
 
 mbmsec_err mbmsec_bmsc_dl_deliver(mbmsec_bmsc_dl *dl, const char *btid,
-                                  const uint8_t kdid[MBMSEC_KDID_LEN], const uint8_t msk_id[MBMSEC_MSK_ID_LEN],
-                                  const uint8_t *msk, uint16_t vf, uint16_t vt, int64_t now_ms)
+                                  const uint8_t kdid[MBMSEC_KDID_LEN],
+                                  const uint8_t msk_id[MBMSEC_MSK_ID_LEN], const uint8_t *msk,
+                                  uint16_t vf, uint16_t vt, int64_t now_ms)
 {
   ENSURE(dl && btid && kdid && msk_id && msk && vf <= vt, MBMSEC_ERR_ARG);
   return start(dl, btid, kdid, msk_id, 0, msk, vf, vt, now_ms);
 }
 
-mbmsec_err mbmsec_bmsc_dl_pull(mbmsec_bmsc_dl *dl, const char *btid, const uint8_t kdid[MBMSEC_KDID_LEN],
+mbmsec_err mbmsec_bmsc_dl_pull(mbmsec_bmsc_dl *dl, const char *btid,
+                               const uint8_t kdid[MBMSEC_KDID_LEN],
                                const uint8_t msk_id[MBMSEC_MSK_ID_LEN], int64_t now_ms)
 {
   ENSURE(dl && btid && kdid && msk_id, MBMSEC_ERR_ARG);
@@ -467,8 +475,8 @@ mbmsec_err mbmsec_bmsc_dl_on_datagram(mbmsec_bmsc_dl *dl, uint32_t src_ipv4, uin
     const unsigned nt = d->tries < MBMSEC_BMSC_TRIES_MAX ? d->tries : MBMSEC_BMSC_TRIES_MAX;
     for (unsigned t = 0; t < nt; t++) {
       if (mbmsec_mikey_ver_verify(msg, len, u->muk, sizeof u->muk, &d->live->sent[t],
-                                  (const uint8_t *)dl->fqdn, dl->fqdn_len,
-                                  (const uint8_t *)u->btid, u->btid_len) == MBMSEC_OK) {
+                                  (const uint8_t *)dl->fqdn, dl->fqdn_len, (const uint8_t *)u->btid,
+                                  u->btid_len) == MBMSEC_OK) {
         d->state = MBMSEC_BMSC_DL_DELIVERED;
         slot_end(d);
         STAT(dl, acked);
@@ -479,8 +487,10 @@ mbmsec_err mbmsec_bmsc_dl_on_datagram(mbmsec_bmsc_dl *dl, uint32_t src_ipv4, uin
     }
     break; /* CSB IDs are unique among the UE's pending deliveries */
   }
-  if (rc == MBMSEC_ERR_BMSC_NO_DELIVERY) STAT(dl, csb_id);
-  else STAT(dl, mac);
+  if (rc == MBMSEC_ERR_BMSC_NO_DELIVERY)
+    STAT(dl, csb_id);
+  else
+    STAT(dl, mac);
 out:
   pthread_mutex_unlock(&u->lock);
   return rc;
@@ -576,7 +586,8 @@ mbmsec_err mbmsec_bmsc_dl_ue_get(mbmsec_bmsc_dl *dl, const char *btid, mbmsec_bm
 }
 
 size_t mbmsec_bmsc_dl_ue_list(mbmsec_bmsc_dl *dl,
-                              int (*cb)(void *arg, const char *btid, const mbmsec_bmsc_dl_ue_info *info),
+                              int (*cb)(void *arg, const char *btid,
+                                        const mbmsec_bmsc_dl_ue_info *info),
                               void *arg)
 {
   if (!dl || !cb) return 0;
@@ -606,11 +617,20 @@ void mbmsec_bmsc_dl_get_counts(mbmsec_bmsc_dl *dl, mbmsec_bmsc_dl_counts *out)
     for (ue_t *u = dl->bucket[s]; u; u = u->next) {
       pthread_mutex_lock(&u->lock);
       for (int i = 0; i < MBMSEC_BMSC_PENDING_PER_UE; i++) switch (u->d[i].state) {
-          case MBMSEC_BMSC_DL_PENDING: out->pending++; break;
-          case MBMSEC_BMSC_DL_DELIVERED: out->delivered++; break;
-          case MBMSEC_BMSC_DL_FAILED: out->failed++; break;
-          case MBMSEC_BMSC_DL_SENT: out->sent++; break;
-          default: break;
+        case MBMSEC_BMSC_DL_PENDING:
+          out->pending++;
+          break;
+        case MBMSEC_BMSC_DL_DELIVERED:
+          out->delivered++;
+          break;
+        case MBMSEC_BMSC_DL_FAILED:
+          out->failed++;
+          break;
+        case MBMSEC_BMSC_DL_SENT:
+          out->sent++;
+          break;
+        default:
+          break;
         }
       pthread_mutex_unlock(&u->lock);
     }
@@ -621,11 +641,16 @@ void mbmsec_bmsc_dl_get_stats(mbmsec_bmsc_dl *dl, mbmsec_bmsc_dl_stats *out)
 {
   if (!dl || !out) return;
 #define LD(f) atomic_load_explicit(&dl->st.f, memory_order_relaxed)
-  *out = (mbmsec_bmsc_dl_stats){
-      .sent = LD(sent), .retransmitted = LD(retransmitted), .acked = LD(acked),
-      .failed = LD(failed), .send_errors = LD(send_errors), .refused_malformed = LD(malformed),
-      .refused_unknown_ue = LD(unknown_ue), .refused_source = LD(source),
-      .refused_csb_id = LD(csb_id), .refused_mac = LD(mac)};
+  *out = (mbmsec_bmsc_dl_stats){.sent = LD(sent),
+                                .retransmitted = LD(retransmitted),
+                                .acked = LD(acked),
+                                .failed = LD(failed),
+                                .send_errors = LD(send_errors),
+                                .refused_malformed = LD(malformed),
+                                .refused_unknown_ue = LD(unknown_ue),
+                                .refused_source = LD(source),
+                                .refused_csb_id = LD(csb_id),
+                                .refused_mac = LD(mac)};
 #undef LD
   out->bad_verification = out->refused_malformed + out->refused_unknown_ue + out->refused_source +
                           out->refused_csb_id + out->refused_mac;
@@ -637,7 +662,4 @@ size_t mbmsec_bmsc_dl_ue_bytes(size_t btid_len)
   return sizeof(ue_t) + btid_len + 1 + sizeof(ue_t *);
 }
 
-size_t mbmsec_bmsc_dl_pending_bytes(void)
-{
-  return sizeof(live_t);
-}
+size_t mbmsec_bmsc_dl_pending_bytes(void) { return sizeof(live_t); }

@@ -13,7 +13,7 @@
 #include "mbmsec/crypto.h"
 #include "mbmsec/profile.h"
 
-#define RESP_MAX (MBMSEC_XML_MAX_ITEMS * (MBMSEC_XML_TEXT_MAX + 64) + 512)
+#define RESP_MAX     (MBMSEC_XML_MAX_ITEMS * (MBMSEC_XML_TEXT_MAX + 64) + 512)
 #define UE_ADDR_TEXT 22 /* "255.255.255.255:65535" */
 
 /* Per-thread scratch of the key request path. The lists, the push set and the answer are
@@ -60,7 +60,8 @@ struct mbmsec_bmsc_kr {
   kr_scratch *list;
 };
 
-static const char *const REQ_TYPES[] = {MBMSEC_KM_RT_REGISTER, MBMSEC_KM_RT_DEREGISTER, MBMSEC_KM_RT_MSK};
+static const char *const REQ_TYPES[] = {MBMSEC_KM_RT_REGISTER, MBMSEC_KM_RT_DEREGISTER,
+                                        MBMSEC_KM_RT_MSK};
 static const char *const REQ_MEDIA[] = {MBMSEC_MT_REGISTER, MBMSEC_MT_DEREGISTER, MBMSEC_MT_MSK};
 
 /* ---- per-thread scratch */
@@ -78,8 +79,10 @@ static void scratch_destroy(void *arg)
   kr_scratch *s = arg;
   mbmsec_bmsc_kr *kr = s->kr;
   pthread_mutex_lock(&kr->mu);
-  if (s->prev) s->prev->next = s->next;
-  else kr->list = s->next;
+  if (s->prev)
+    s->prev->next = s->next;
+  else
+    kr->list = s->next;
   if (s->next) s->next->prev = s->prev;
   pthread_mutex_unlock(&kr->mu);
   scratch_release(s);
@@ -99,7 +102,8 @@ static kr_scratch *scratch_get(mbmsec_bmsc_kr *kr)
     const mbmsec_err rc = mbmsec_store_open(kr->store_uri, &s->store);
     if (rc != MBMSEC_OK) {
       s->store = NULL;
-      if (kr->warn) kr->warn(kr->warn_user, "msk-requests of this thread use the shared store handle", rc);
+      if (kr->warn)
+        kr->warn(kr->warn_user, "msk-requests of this thread use the shared store handle", rc);
     }
   }
   if (pthread_setspecific(kr->key, s) != 0) {
@@ -197,7 +201,8 @@ static char *put_dec(char *p, unsigned v)
 {
   char d[5];
   int k = 0;
-  do d[k++] = (char)('0' + v % 10); while ((v /= 10) != 0);
+  do d[k++] = (char)('0' + v % 10);
+  while ((v /= 10) != 0);
   while (k) *p++ = d[--k];
   return p;
 }
@@ -255,7 +260,7 @@ static mbmsec_err decide(kr_ctx *c, const uint8_t *body, size_t len, const mbmse
     if ((rc = mbmsec_xml_parse_msk_request(body, len, req)) == MBMSEC_OK &&
         (t1 = stage_now(c),
          rc = mbmsec_members_msk_request_cached(sc->store ? sc->store : kr->store, sc->cache, ue,
-                                                 req, now, ans, &sc->push)) == MBMSEC_OK) {
+                                                req, now, ans, &sc->push)) == MBMSEC_OK) {
       t2 = stage_now(c);
       for (size_t i = 0; i < ans->n; i++) count_ok(c, ans->items[i].code);
       rc = mbmsec_xml_build_msk_response(ans, sc->resp, RESP_MAX, &r->body_len);
@@ -309,8 +314,8 @@ static mbmsec_err items(kr_ctx *c, const mbmsec_bmsc_kr_request *q)
   ipv4_port_text(q->ipv4, kr->ue_port, ue_addr);
   /* The BIR asked for GSID 4 and the BSF answers 5402 (HTTP 403) when the USS lacks MBMS:
    * an authenticated request therefore carries an MBMS-enabled USS. */
-  const mbmsec_members_ue ue = {.impi = dec->impi, .btid = dec->btid, .ue_addr = ue_addr,
-                                .uss = "4"};
+  const mbmsec_members_ue ue = {
+      .impi = dec->impi, .btid = dec->btid, .ue_addr = ue_addr, .uss = "4"};
   mbmsec_err rc = decide(c, q->body, q->body_len, &ue, sc);
   if (rc == MBMSEC_OK) {
     const uint64_t t0 = stage_now(c);
@@ -372,11 +377,14 @@ mbmsec_err mbmsec_bmsc_kr_handle(mbmsec_bmsc_kr *kr, const mbmsec_bmsc_kr_reques
   /* Steps 1-7 (lib/ua). Stage times: one authenticated request in `sample` per thread. */
   static _Thread_local unsigned n_req;
   kr_ctx c = {.kr = kr, .timed = kr->cpu_ns && n_req++ % kr->sample == 0, .r = r};
-  const mbmsec_ua_request uq = {.method = q->method, .method_len = q->method_len,
-                                .target = q->target, .target_len = q->target_len,
+  const mbmsec_ua_request uq = {.method = q->method,
+                                .method_len = q->method_len,
+                                .target = q->target,
+                                .target_len = q->target_len,
                                 .authorization = q->authorization,
                                 .authorization_len = q->authorization_len,
-                                .body = q->body, .body_len = q->body_len};
+                                .body = q->body,
+                                .body_len = q->body_len};
   const uint64_t t0 = stage_now(&c);
   mbmsec_err rc = mbmsec_ua_check(kr->ua, &uq, &r->dec);
   stage_add(&c, MBMSEC_BMSC_KR_STAGE_DIGEST, stage_now(&c) - t0);

@@ -22,16 +22,18 @@ static void report(mbmsec_bmsc_rotate_report_fn fn, void *user, mbmsec_bmsc_rota
 
 /* ---- MSK generation */
 
-static void generate(mbmsec_store *st, const mbmsec_members_group_use *g, int64_t from,
-                     int64_t now, mbmsec_bmsc_rotate_report_fn fn, void *user, size_t *made)
+static void generate(mbmsec_store *st, const mbmsec_members_group_use *g, int64_t from, int64_t now,
+                     mbmsec_bmsc_rotate_report_fn fn, void *user, size_t *made)
 {
   mbmsec_bmsc_rotate_report r = {.what = MBMSEC_BMSC_ROTATE_R_GENERATED};
   memcpy(r.kdid, g->kdid, MBMSEC_KDID_LEN);
   r.code = mbmsec_members_msk_generate(st, g->kdid, g->key_group, from, from + g->msk_lifetime,
                                        MBMSEC_BMSC_ROTATE_MTK_FIRST, MBMSEC_BMSC_ROTATE_MTK_LAST,
                                        now, r.msk_id);
-  if (r.code == MBMSEC_OK) ++*made;
-  else memset(r.msk_id, 0, MBMSEC_MSK_ID_LEN);
+  if (r.code == MBMSEC_OK)
+    ++*made;
+  else
+    memset(r.msk_id, 0, MBMSEC_MSK_ID_LEN);
   report(fn, user, &r);
 }
 
@@ -55,12 +57,14 @@ mbmsec_err mbmsec_bmsc_rotate_keep_msks(mbmsec_store *st, int64_t now_s,
     if (mbmsec_members_group_state_get(st, g[i].kdid, g[i].key_group, now_s, &gs) != MBMSEC_OK)
       continue;
     int64_t next_from = now_s + g[i].msk_lifetime;
-    if (!gs.has_current) generate(st, &g[i], now_s, now_s, fn, user, &made);
+    if (!gs.has_current)
+      generate(st, &g[i], now_s, now_s, fn, user, &made);
     else {
       mbmsec_store_msk cur;
       uint8_t id[MBMSEC_MSK_ID_LEN];
       mbmsec_msk_id_pack(g[i].key_group, gs.current, id);
-      if (mbmsec_store_msk_get(st, g[i].kdid, MBMSEC_KDID_LEN, id, MBMSEC_MSK_ID_LEN, &cur) == MBMSEC_OK)
+      if (mbmsec_store_msk_get(st, g[i].kdid, MBMSEC_KDID_LEN, id, MBMSEC_MSK_ID_LEN, &cur) ==
+          MBMSEC_OK)
         next_from = cur.valid_to;
       mbmsec_cleanse(&cur, sizeof cur);
     }
@@ -117,9 +121,12 @@ mbmsec_err mbmsec_bmsc_rotate_restore(mbmsec_store *st, mbmsec_bmsc_dl *dl, cons
   const char *skip = NULL, *why = NULL;
   uint32_t ipv4 = 0;
   mbmsec_err rc = mbmsec_store_registration_list_by_btid(st, btid, reg_first, &reg);
-  if (rc != MBMSEC_OK || !reg.found) skip = rc != MBMSEC_OK ? mbmsec_errname(rc) : "not-registered";
-  else if (ue_addr_ipv4(reg.ue_addr, &ipv4)) skip = "bad-ue-addr";
-  else if (!zn) skip = "no-zn";
+  if (rc != MBMSEC_OK || !reg.found)
+    skip = rc != MBMSEC_OK ? mbmsec_errname(rc) : "not-registered";
+  else if (ue_addr_ipv4(reg.ue_addr, &ipv4))
+    skip = "bad-ue-addr";
+  else if (!zn)
+    skip = "no-zn";
   else if ((rc = zn(zn_user, btid, muk, impi, &why)) != MBMSEC_OK || why)
     skip = rc != MBMSEC_OK ? mbmsec_errname(rc) : why;
   else if (strcmp(impi, reg.impi))
@@ -131,7 +138,9 @@ mbmsec_err mbmsec_bmsc_rotate_restore(mbmsec_store *st, mbmsec_bmsc_dl *dl, cons
   mbmsec_bmsc_rotate_report r = {.what = skip ? MBMSEC_BMSC_ROTATE_R_RESTORE_SKIPPED
                                               : MBMSEC_BMSC_ROTATE_R_RESTORED,
                                  .code = skip ? MBMSEC_ERR_BMSC_UNKNOWN_UE : MBMSEC_OK,
-                                 .btid = btid, .impi = reg.impi, .ue_addr = reg.ue_addr,
+                                 .btid = btid,
+                                 .impi = reg.impi,
+                                 .ue_addr = reg.ue_addr,
                                  .reason = skip};
   report(fn, user, &r);
   return skip ? MBMSEC_ERR_BMSC_UNKNOWN_UE : MBMSEC_OK;
@@ -160,13 +169,13 @@ typedef struct {
 struct mbmsec_bmsc_rotate {
   mbmsec_bmsc_rotate_config cfg;
   pthread_mutex_t mu; /* plans */
-  rot_plan **plans; /* every running plan and the latest finished ones, oldest first */
+  rot_plan **plans;   /* every running plan and the latest finished ones, oldest first */
   size_t n, cap;
   pthread_mutex_t qmu; /* the event queue */
   rot_event *q;
   size_t qn, qcap;
   uint64_t q_dropped;
-  atomic_bool any; /* a plan exists: events are worth queueing */
+  atomic_bool any;            /* a plan exists: events are worth queueing */
   pthread_mutex_t restore_mu; /* one restore at a time: a UE is not set twice at once */
   bool auto_started;
   int64_t last_auto_s;
@@ -307,8 +316,8 @@ mbmsec_err mbmsec_bmsc_rotate_begin(mbmsec_bmsc_rotate *r, const uint8_t kdid[MB
   if (rc == MBMSEC_OK) rc = mbmsec_members_group_btids(st, kdid, key_group, &p->btids, &p->n);
   uint64_t seed = 0;
   if (rc == MBMSEC_OK) rc = mbmsec_random(&seed, sizeof seed);
-  mbmsec_bmsc_rot_plan pl = {.start_ms = now_ms, .window_ms = window_ms, .jitter_ms = jitter_ms,
-                             .seed = seed};
+  mbmsec_bmsc_rot_plan pl = {
+      .start_ms = now_ms, .window_ms = window_ms, .jitter_ms = jitter_ms, .seed = seed};
   /* an empty group gets a plan of its own with nothing in it: msk list still shows it */
   if (rc == MBMSEC_OK && p->n) rc = mbmsec_bmsc_rot_new(&pl, p->n, &p->rot);
   if (rc != MBMSEC_OK) {
@@ -317,7 +326,8 @@ mbmsec_err mbmsec_bmsc_rotate_begin(mbmsec_bmsc_rotate *r, const uint8_t kdid[MB
   }
   pthread_mutex_lock(&r->mu);
   old = find_plan(r, p->msk_id);
-  if (old && plan_active(old)) rc = MBMSEC_ERR_BMSC_ROT_BUSY; /* raced with another start */
+  if (old && plan_active(old))
+    rc = MBMSEC_ERR_BMSC_ROT_BUSY; /* raced with another start */
   else {
     /* Running plans are never refused nor dropped (every Key Group may rotate at once);
      * drop the replaced plan, else the oldest finished one when PLANS_MAX finished are kept. */
@@ -340,7 +350,8 @@ mbmsec_err mbmsec_bmsc_rotate_begin(mbmsec_bmsc_rotate *r, const uint8_t kdid[MB
         r->cap = nc;
       }
     }
-    if (r->n == r->cap) rc = MBMSEC_ERR_NOMEM;
+    if (r->n == r->cap)
+      rc = MBMSEC_ERR_NOMEM;
     else {
       r->plans[r->n++] = p;
       atomic_store(&r->any, true);
@@ -351,8 +362,8 @@ mbmsec_err mbmsec_bmsc_rotate_begin(mbmsec_bmsc_rotate *r, const uint8_t kdid[MB
     plan_free(p);
     return rc;
   }
-  mbmsec_bmsc_rotate_report rep = {.what = MBMSEC_BMSC_ROTATE_R_START, .ues = p->n,
-                                   .window_ms = window_ms};
+  mbmsec_bmsc_rotate_report rep = {
+      .what = MBMSEC_BMSC_ROTATE_R_START, .ues = p->n, .window_ms = window_ms};
   memcpy(rep.kdid, kdid, MBMSEC_KDID_LEN);
   memcpy(rep.msk_id, p->msk_id, MBMSEC_MSK_ID_LEN);
   emit(r, &rep);
@@ -379,16 +390,19 @@ size_t mbmsec_bmsc_rotate_schedule(mbmsec_bmsc_rotate *r, int64_t now_s, int64_t
     pthread_mutex_unlock(&r->mu);
     if (have) continue;
     mbmsec_store_msk m;
-    mbmsec_err rc = mbmsec_store_msk_get(st, g[i].kdid, MBMSEC_KDID_LEN, cur_id, MBMSEC_MSK_ID_LEN, &m);
+    mbmsec_err rc =
+        mbmsec_store_msk_get(st, g[i].kdid, MBMSEC_KDID_LEN, cur_id, MBMSEC_MSK_ID_LEN, &m);
     const int64_t left = m.valid_to - now_s;
     mbmsec_cleanse(&m, sizeof m);
     if (rc != MBMSEC_OK || left > (int64_t)r->cfg.lead_s) continue;
     /* the push must end before the change-over: at most half of the time left */
     uint64_t w = (uint64_t)r->cfg.window_s * 1000;
-    if (left <= 0) w = 0;
-    else if (w > (uint64_t)left * 500) w = (uint64_t)left * 500;
-    if (mbmsec_bmsc_rotate_begin(r, g[i].kdid, g[i].key_group, (uint32_t)w, r->cfg.jitter_ms,
-                                 false, now_s, now_ms, NULL) == MBMSEC_OK)
+    if (left <= 0)
+      w = 0;
+    else if (w > (uint64_t)left * 500)
+      w = (uint64_t)left * 500;
+    if (mbmsec_bmsc_rotate_begin(r, g[i].kdid, g[i].key_group, (uint32_t)w, r->cfg.jitter_ms, false,
+                                 now_s, now_ms, NULL) == MBMSEC_OK)
       started++;
   }
   free(g);
@@ -401,9 +415,9 @@ mbmsec_err mbmsec_bmsc_rotate_known(mbmsec_bmsc_rotate *r, const char *btid)
   mbmsec_bmsc_dl_ue_info info;
   if (mbmsec_bmsc_dl_ue_get(r->cfg.dl, btid, &info) == MBMSEC_OK) return MBMSEC_OK;
   pthread_mutex_lock(&r->restore_mu);
-  mbmsec_err rc = mbmsec_bmsc_rotate_restore(r->cfg.store, r->cfg.dl, btid, r->cfg.ue_mikey_port,
-                                             r->cfg.zn, r->cfg.zn_user, r->cfg.report,
-                                             r->cfg.report_user);
+  mbmsec_err rc =
+      mbmsec_bmsc_rotate_restore(r->cfg.store, r->cfg.dl, btid, r->cfg.ue_mikey_port, r->cfg.zn,
+                                 r->cfg.zn_user, r->cfg.report, r->cfg.report_user);
   pthread_mutex_unlock(&r->restore_mu);
   return rc;
 }
@@ -423,7 +437,8 @@ static void push_due(mbmsec_bmsc_rotate *r, rot_plan *p, const uint32_t *ids, si
     if (!member) {
       ok[i] = false;
       mbmsec_bmsc_rotate_report rep = {.what = MBMSEC_BMSC_ROTATE_R_SKIP_DEREGISTERED,
-                                       .code = MBMSEC_ERR_BMSC_UNKNOWN_UE, .btid = btid};
+                                       .code = MBMSEC_ERR_BMSC_UNKNOWN_UE,
+                                       .btid = btid};
       memcpy(rep.kdid, p->kdid, MBMSEC_KDID_LEN);
       memcpy(rep.msk_id, p->msk_id, MBMSEC_MSK_ID_LEN);
       emit(r, &rep);
@@ -433,12 +448,12 @@ static void push_due(mbmsec_bmsc_rotate *r, rot_plan *p, const uint32_t *ids, si
       ok[i] = false;
       continue;
     }
-    mbmsec_err rc = mbmsec_bmsc_dl_deliver(r->cfg.dl, btid, p->kdid, p->msk_id, p->key, p->vf,
-                                           p->vt, now_ms);
+    mbmsec_err rc =
+        mbmsec_bmsc_dl_deliver(r->cfg.dl, btid, p->kdid, p->msk_id, p->key, p->vf, p->vt, now_ms);
     ok[i] = rc == MBMSEC_OK;
     if (rc != MBMSEC_OK) {
-      mbmsec_bmsc_rotate_report rep = {.what = MBMSEC_BMSC_ROTATE_R_SEND_ERROR, .code = rc,
-                                       .btid = btid};
+      mbmsec_bmsc_rotate_report rep = {
+          .what = MBMSEC_BMSC_ROTATE_R_SEND_ERROR, .code = rc, .btid = btid};
       memcpy(rep.kdid, p->kdid, MBMSEC_KDID_LEN);
       memcpy(rep.msk_id, p->msk_id, MBMSEC_MSK_ID_LEN);
       emit(r, &rep);
@@ -456,8 +471,10 @@ static int btid_index(const rot_plan *p, const char *btid, uint32_t *id)
       *id = (uint32_t)mid;
       return 0;
     }
-    if (c < 0) hi = mid;
-    else lo = mid + 1;
+    if (c < 0)
+      hi = mid;
+    else
+      lo = mid + 1;
   }
   return -1;
 }
@@ -488,7 +505,8 @@ void mbmsec_bmsc_rotate_tick(mbmsec_bmsc_rotate *r, int64_t now_s, int64_t now_m
     for (size_t j = 0; j < k; j++) {
       mbmsec_bmsc_rot_sent(p->rot, ids[j], ok[j]);
       /* V clear: nothing will answer; sent is the end of it */
-      if (ok[j] && mbmsec_bmsc_dl_get(r->cfg.dl, p->btids[ids[j]], p->msk_id) == MBMSEC_BMSC_DL_SENT)
+      if (ok[j] &&
+          mbmsec_bmsc_dl_get(r->cfg.dl, p->btids[ids[j]], p->msk_id) == MBMSEC_BMSC_DL_SENT)
         mbmsec_bmsc_rot_settle(p->rot, ids[j], 1);
     }
   }
@@ -550,8 +568,10 @@ mbmsec_err mbmsec_bmsc_rotate_pull(mbmsec_bmsc_rotate *r, const uint8_t kdid[MBM
   for (size_t i = 0; i < n; i++) {
     mbmsec_err rc = mbmsec_bmsc_rotate_known(r, b[i]); /* restores a UE the engine lost */
     if (rc == MBMSEC_OK) rc = mbmsec_bmsc_dl_pull(r->cfg.dl, b[i], kdid, id, now_ms);
-    if (rc == MBMSEC_OK) ++*pulled;
-    else ++*errors;
+    if (rc == MBMSEC_OK)
+      ++*pulled;
+    else
+      ++*errors;
     mbmsec_bmsc_rotate_report rep = {.what = MBMSEC_BMSC_ROTATE_R_PULL, .code = rc, .btid = b[i]};
     memcpy(rep.kdid, kdid, MBMSEC_KDID_LEN);
     memcpy(rep.msk_id, id, MBMSEC_MSK_ID_LEN);
@@ -587,7 +607,8 @@ mbmsec_err mbmsec_bmsc_rotate_msk_each(mbmsec_bmsc_rotate *r, mbmsec_store *st, 
       row.next = role == 1;
       mbmsec_msk_id_pack(row.key_group, row.key_number, row.msk_id);
       mbmsec_store_msk m;
-      mbmsec_err rc = mbmsec_store_msk_get(st, row.kdid, MBMSEC_KDID_LEN, row.msk_id, MBMSEC_MSK_ID_LEN, &m);
+      mbmsec_err rc =
+          mbmsec_store_msk_get(st, row.kdid, MBMSEC_KDID_LEN, row.msk_id, MBMSEC_MSK_ID_LEN, &m);
       row.valid_from = m.valid_from;
       row.valid_to = m.valid_to;
       row.vf = m.vf;

@@ -16,9 +16,9 @@ typedef struct {
 struct mbmsec_bmsc_rot {
   int64_t start_ms;
   size_t n, heap_n;
-  rot_ent *heap;    /* entries not handed out yet */
-  uint32_t *off;    /* planned offset per UE, for rot_time and progress */
-  uint8_t *state;   /* mbmsec_bmsc_rot_state per UE */
+  rot_ent *heap;     /* entries not handed out yet */
+  uint32_t *off;     /* planned offset per UE, for rot_time and progress */
+  uint8_t *state;    /* mbmsec_bmsc_rot_state per UE */
   uint64_t count[6]; /* UEs per state */
   uint32_t off_min, off_max;
 };
@@ -36,7 +36,8 @@ static uint64_t mix_next(uint64_t *s)
 static uint64_t mix_below(uint64_t *s, uint64_t bound)
 {
   uint64_t lim = UINT64_MAX - UINT64_MAX % bound, v;
-  do v = mix_next(s); while (v >= lim);
+  do v = mix_next(s);
+  while (v >= lim);
   return v % bound;
 }
 
@@ -161,7 +162,8 @@ mbmsec_err mbmsec_bmsc_rot_sent(mbmsec_bmsc_rot *r, uint32_t id, int ok)
 
 mbmsec_err mbmsec_bmsc_rot_settle(mbmsec_bmsc_rot *r, uint32_t id, int acked)
 {
-  return move(r, id, MBMSEC_BMSC_ROT_PUSHED, acked ? MBMSEC_BMSC_ROT_ACKED : MBMSEC_BMSC_ROT_FAILED);
+  return move(r, id, MBMSEC_BMSC_ROT_PUSHED,
+              acked ? MBMSEC_BMSC_ROT_ACKED : MBMSEC_BMSC_ROT_FAILED);
 }
 
 mbmsec_bmsc_rot_state mbmsec_bmsc_rot_state_of(const mbmsec_bmsc_rot *r, uint32_t id)

@@ -153,9 +153,11 @@ int mbmsec_bmsc_stream_mtk_due(const mbmsec_bmsc_stream *s, int64_t now_ms,
   return 0;
 }
 
-mbmsec_err mbmsec_bmsc_mtk_derive(const uint8_t msk[MBMSEC_MBMS_MSK_LEN], const uint8_t kdid[MBMSEC_KDID_LEN],
+mbmsec_err mbmsec_bmsc_mtk_derive(const uint8_t msk[MBMSEC_MBMS_MSK_LEN],
+                                  const uint8_t kdid[MBMSEC_KDID_LEN],
                                   const uint8_t msk_id[MBMSEC_MSK_ID_LEN], uint16_t mtk_id,
-                                  uint8_t mtk[MBMSEC_MBMS_MTK_LEN], uint8_t salt[MBMSEC_MBMS_MTK_SALT_LEN])
+                                  uint8_t mtk[MBMSEC_MBMS_MTK_LEN],
+                                  uint8_t salt[MBMSEC_MBMS_MTK_SALT_LEN])
 {
   ENSURE(msk && kdid && msk_id && mtk && salt, MBMSEC_ERR_ARG);
   const uint8_t id[2] = {(uint8_t)(mtk_id >> 8), (uint8_t)mtk_id};
@@ -211,7 +213,8 @@ static mbmsec_err install(mbmsec_bmsc_stream *s, const mbmsec_bmsc_stream_mtk *n
   size_t n = 1;
   if (s->sent_any && !same_mtk(&s->sent, now_mtk) && msk_by_id(s, s->sent.msk_id))
     want[n++] = s->sent;
-  if (n == s->n_keys && same_mtk(&want[0], &s->keys[0]) && (n == 1 || same_mtk(&want[1], &s->keys[1])))
+  if (n == s->n_keys && same_mtk(&want[0], &s->keys[0]) &&
+      (n == 1 || same_mtk(&want[1], &s->keys[1])))
     return MBMSEC_OK;
   mbmsec_srtp_key k[2];
   mbmsec_err rc = MBMSEC_OK;
@@ -242,10 +245,18 @@ mbmsec_err mbmsec_bmsc_stream_packet(mbmsec_bmsc_stream *s, int64_t now_ms, cons
   GUARD(mbmsec_bmsc_stream_mtk_at(s, now_ms, &m));
   GUARD(install(s, &m));
   const uint32_t ssrc = s->c.ssrc;
-  const uint8_t hdr[MBMSEC_BMSC_STREAM_RTP_HDR] = {
-      0x80, MBMSEC_BMSC_STREAM_PT, (uint8_t)(s->seq >> 8), (uint8_t)s->seq,
-      (uint8_t)(s->ts >> 24), (uint8_t)(s->ts >> 16), (uint8_t)(s->ts >> 8), (uint8_t)s->ts,
-      (uint8_t)(ssrc >> 24), (uint8_t)(ssrc >> 16), (uint8_t)(ssrc >> 8), (uint8_t)ssrc};
+  const uint8_t hdr[MBMSEC_BMSC_STREAM_RTP_HDR] = {0x80,
+                                                   MBMSEC_BMSC_STREAM_PT,
+                                                   (uint8_t)(s->seq >> 8),
+                                                   (uint8_t)s->seq,
+                                                   (uint8_t)(s->ts >> 24),
+                                                   (uint8_t)(s->ts >> 16),
+                                                   (uint8_t)(s->ts >> 8),
+                                                   (uint8_t)s->ts,
+                                                   (uint8_t)(ssrc >> 24),
+                                                   (uint8_t)(ssrc >> 16),
+                                                   (uint8_t)(ssrc >> 8),
+                                                   (uint8_t)ssrc};
   memcpy(out, hdr, sizeof hdr);
   if (payload)
     memcpy(out + sizeof hdr, payload, plen);

@@ -32,8 +32,8 @@ mbmsec_err mbmsec_bmsc_udp_open(const char *addr, uint16_t *port, int *fd)
 int mbmsec_bmsc_udp_send(void *user, uint32_t ipv4, uint16_t port, const uint8_t *msg, size_t len)
 {
   const int fd = *(const int *)user;
-  struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(port),
-                           .sin_addr.s_addr = htonl(ipv4)};
+  struct sockaddr_in to = {
+      .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(ipv4)};
   return sendto(fd, msg, len, 0, (struct sockaddr *)&to, sizeof to) == (ssize_t)len ? 0 : -1;
 }
 

@@ -17,8 +17,7 @@ static bool is_tchar(char c)
 
 static void skip_ows(const char *s, size_t len, size_t *i)
 {
-  while (*i < len && (s[*i] == ' ' || s[*i] == '\t'))
-    (*i)++;
+  while (*i < len && (s[*i] == ' ' || s[*i] == '\t')) (*i)++;
 }
 
 mbmsec_err mbmsec_bsf_auts_find(const char *s, size_t len, int *found, uint8_t out[14])
@@ -35,11 +34,9 @@ mbmsec_err mbmsec_bsf_auts_find(const char *s, size_t len, int *found, uint8_t o
       i++;
       continue;
     }
-    if (i >= len)
-      break;
+    if (i >= len) break;
     size_t n0 = i;
-    while (i < len && is_tchar(s[i]))
-      i++;
+    while (i < len && is_tchar(s[i])) i++;
     size_t nlen = i - n0;
     ENSURE(nlen > 0, MBMSEC_ERR_DIGEST_SYNTAX);
     skip_ows(s, len, &i);
@@ -52,8 +49,7 @@ mbmsec_err mbmsec_bsf_auts_find(const char *s, size_t len, int *found, uint8_t o
     bool quoted = i < len && s[i] == '"';
     if (quoted) {
       for (i++; i < len && s[i] != '"'; i++) {
-        if (s[i] == '\\')
-          ENSURE(++i < len, MBMSEC_ERR_DIGEST_SYNTAX);
+        if (s[i] == '\\') ENSURE(++i < len, MBMSEC_ERR_DIGEST_SYNTAX);
         if (is_auts) {
           ENSURE(vlen < sizeof val, MBMSEC_ERR_LENGTH);
           val[vlen++] = s[i];
@@ -62,8 +58,7 @@ mbmsec_err mbmsec_bsf_auts_find(const char *s, size_t len, int *found, uint8_t o
       ENSURE(i < len, MBMSEC_ERR_DIGEST_SYNTAX);
       i++;
     } else {
-      while (i < len && is_tchar(s[i]))
-        i++;
+      while (i < len && is_tchar(s[i])) i++;
     }
     if (is_auts) {
       ENSURE(quoted, MBMSEC_ERR_DIGEST_QUOTING);

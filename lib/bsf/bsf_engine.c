@@ -16,12 +16,11 @@ int64_t bsf_now(const mbmsec_bsf *bsf)
  * characters so that none of them needs quoting anywhere. */
 static bool fqdn_ok(const char *s, size_t n)
 {
-  if (n == 0 || n > MBMSEC_BSF_FQDN_MAX || s[0] == '.' || s[0] == '-')
-    return false;
+  if (n == 0 || n > MBMSEC_BSF_FQDN_MAX || s[0] == '.' || s[0] == '-') return false;
   for (size_t i = 0; i < n; i++) {
     char c = s[i];
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-          c == '-' || c == '.'))
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '.'))
       return false;
   }
   return true;
@@ -46,13 +45,14 @@ mbmsec_err mbmsec_bsf_new(const mbmsec_bsf_config *cfg, mbmsec_store *store, mbm
   b->fqdn_len = n;
   b->lifetime = cfg->lifetime ? cfg->lifetime : MBMSEC_BSF_LIFETIME_DEFAULT;
   b->challenge_ttl = cfg->challenge_ttl ? cfg->challenge_ttl : MBMSEC_BSF_CHALLENGE_TTL_DEFAULT;
-  b->ind_len = cfg->ind_len == 0 ? MBMSEC_AKA_IND_LEN_DEFAULT
-               : cfg->ind_len == 255 ? 0 : cfg->ind_len;
+  b->ind_len = cfg->ind_len == 0     ? MBMSEC_AKA_IND_LEN_DEFAULT
+               : cfg->ind_len == 255 ? 0
+                                     : cfg->ind_len;
   b->clock = cfg->clock;
   b->clock_user = cfg->clock_user;
   b->store = store;
   b->cap = cap;
-  b->per_impi = cfg->max_pending_per_impi ? cfg->max_pending_per_impi
+  b->per_impi = cfg->max_pending_per_impi                   ? cfg->max_pending_per_impi
                 : cap < MBMSEC_BSF_PENDING_PER_IMPI_DEFAULT ? cap
                                                             : MBMSEC_BSF_PENDING_PER_IMPI_DEFAULT;
   b->per_source = cfg->max_pending_per_source ? cfg->max_pending_per_source
@@ -77,8 +77,7 @@ mbmsec_err mbmsec_bsf_new(const mbmsec_bsf_config *cfg, mbmsec_store *store, mbm
 
 void mbmsec_bsf_free(mbmsec_bsf *bsf)
 {
-  if (!bsf)
-    return;
+  if (!bsf) return;
   mbmsec_cleanse(bsf->table, bsf->cap * sizeof *bsf->table);
   free(bsf->table);
   pthread_mutex_destroy(&bsf->lock);

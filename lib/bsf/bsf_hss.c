@@ -20,8 +20,7 @@
 static uint64_t load48(const uint8_t in[6])
 {
   uint64_t v = 0;
-  for (int i = 0; i < 6; i++)
-    v = (v << 8) | in[i];
+  for (int i = 0; i < 6; i++) v = (v << 8) | in[i];
   return v;
 }
 
@@ -59,8 +58,7 @@ mbmsec_err bsf_hss_vector(mbmsec_bsf *bsf, const char *impi, mbmsec_aka_vector *
   }
   GUARD_OUT(rc);
   base = sub.sqn;
-  if (bsf_pending_max_sqn(bsf, impi, &pending) && pending > base)
-    base = pending;
+  if (bsf_pending_max_sqn(bsf, impi, &pending) && pending > base) base = pending;
   auc_state(bsf, base, &st);
   GUARD_OUT(mbmsec_aka_auc_next_sqn(&st, sqn));
   GUARD_OUT(mbmsec_random(rand, sizeof rand));
@@ -83,8 +81,7 @@ mbmsec_err bsf_hss_commit(mbmsec_bsf *bsf, const char *impi, uint64_t sqn)
       break;
     }
     rc = mbmsec_store_subscriber_sqn_cas(bsf->store, impi, sub.sqn, sqn);
-    if (rc != MBMSEC_ERR_STORE_SQN_CONFLICT)
-      break;
+    if (rc != MBMSEC_ERR_STORE_SQN_CONFLICT) break;
     rc = MBMSEC_ERR_BSF_SQN_RETRIES;
   }
 out:

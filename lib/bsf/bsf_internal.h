@@ -35,7 +35,7 @@ struct mbmsec_bsf {
   void *clock_user;
   mbmsec_store *store;
   pthread_mutex_t hss_lock; /* one challenge at a time: SQN choice + pending entry are atomic */
-  pthread_mutex_t lock; /* guards the table below */
+  pthread_mutex_t lock;     /* guards the table below */
   bsf_pending *table;
   size_t cap;
   size_t per_impi, per_source;
@@ -65,8 +65,8 @@ bool bsf_pending_max_sqn(mbmsec_bsf *bsf, const char *impi, uint64_t *sqn);
  * *decoy true.
  * @return MBMSEC_OK, MBMSEC_ERR_SQN_RANGE, MBMSEC_ERR_RANDOM, MBMSEC_ERR_CRYPTO,
  * MBMSEC_ERR_STORE_*. */
-mbmsec_err bsf_hss_vector(mbmsec_bsf *bsf, const char *impi, mbmsec_aka_vector *av,
-                          uint64_t *sqn, bool *decoy);
+mbmsec_err bsf_hss_vector(mbmsec_bsf *bsf, const char *impi, mbmsec_aka_vector *av, uint64_t *sqn,
+                          bool *decoy);
 /* The RES of the challenge with this SQN verified: the stored SQN becomes sqn unless it is
  * already higher (compare-and-set). @return MBMSEC_OK, MBMSEC_ERR_STORE_NOT_FOUND,
  * MBMSEC_ERR_BSF_SQN_RETRIES, MBMSEC_ERR_STORE_*. */

@@ -28,11 +28,9 @@ void bsf_pending_put(mbmsec_bsf *bsf, const bsf_pending *p, bool keep)
   size_t impi_n = 0, src_n = 0;
   for (size_t i = 0; i < bsf->cap; i++) {
     bsf_pending *e = &bsf->table[i];
-    if (e->used && e->expires <= now)
-      drop(e);
+    if (e->used && e->expires <= now) drop(e);
     if (!e->used) {
-      if (!slot)
-        slot = e;
+      if (!slot) slot = e;
       continue;
     }
     oldest = older(oldest, e);
@@ -70,8 +68,7 @@ bool bsf_pending_take(mbmsec_bsf *bsf, const char *nonce, size_t nonce_len, bsf_
 {
   const int64_t now = bsf_now(bsf);
   bool found = false;
-  if (nonce_len == 0 || nonce_len >= BSF_NONCE_SIZE)
-    return false;
+  if (nonce_len == 0 || nonce_len >= BSF_NONCE_SIZE) return false;
   pthread_mutex_lock(&bsf->lock);
   for (size_t i = 0; i < bsf->cap; i++) {
     bsf_pending *e = &bsf->table[i];
@@ -90,8 +87,7 @@ bool bsf_pending_take(mbmsec_bsf *bsf, const char *nonce, size_t nonce_len, bsf_
 
 void mbmsec_bsf_stats_get(mbmsec_bsf *bsf, mbmsec_bsf_stats *out)
 {
-  if (!bsf || !out)
-    return;
+  if (!bsf || !out) return;
   pthread_mutex_lock(&bsf->lock);
   *out = bsf->stats;
   pthread_mutex_unlock(&bsf->lock);
@@ -100,11 +96,9 @@ void mbmsec_bsf_stats_get(mbmsec_bsf *bsf, mbmsec_bsf_stats *out)
 size_t mbmsec_bsf_pending_count(mbmsec_bsf *bsf)
 {
   size_t n = 0;
-  if (!bsf)
-    return 0;
+  if (!bsf) return 0;
   pthread_mutex_lock(&bsf->lock);
-  for (size_t i = 0; i < bsf->cap; i++)
-    n += bsf->table[i].used;
+  for (size_t i = 0; i < bsf->cap; i++) n += bsf->table[i].used;
   pthread_mutex_unlock(&bsf->lock);
   return n;
 }
@@ -116,10 +110,8 @@ bool bsf_pending_max_sqn(mbmsec_bsf *bsf, const char *impi, uint64_t *sqn)
   pthread_mutex_lock(&bsf->lock);
   for (size_t i = 0; i < bsf->cap; i++) {
     const bsf_pending *e = &bsf->table[i];
-    if (!e->used || e->expires <= now || strcmp(e->impi, impi) != 0)
-      continue;
-    if (!found || e->sqn > *sqn)
-      *sqn = e->sqn;
+    if (!e->used || e->expires <= now || strcmp(e->impi, impi) != 0) continue;
+    if (!found || e->sqn > *sqn) *sqn = e->sqn;
     found = true;
   }
   pthread_mutex_unlock(&bsf->lock);

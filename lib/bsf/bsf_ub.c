@@ -50,8 +50,7 @@ static bool str_eq(mbmsec_digest_str a, const char *b, size_t blen)
 static void decoy_amf_refresh(mbmsec_bsf *bsf)
 {
   const int64_t now = bsf_now(bsf);
-  if (bsf->decoy_amf_at != 0 && now - bsf->decoy_amf_at < BSF_AMF_REFRESH_S)
-    return;
+  if (bsf->decoy_amf_at != 0 && now - bsf->decoy_amf_at < BSF_AMF_REFRESH_S) return;
   uint8_t amf[2];
   int found = 0;
   if (mbmsec_store_subscriber_amf_mode(bsf->store, amf, &found) == MBMSEC_OK && found)
@@ -59,8 +58,8 @@ static void decoy_amf_refresh(mbmsec_bsf *bsf)
   bsf->decoy_amf_at = now;
 }
 
-static mbmsec_err challenge(mbmsec_bsf *bsf, const char *impi, const char *source,
-                            const char *why, mbmsec_bsf_response *r)
+static mbmsec_err challenge(mbmsec_bsf *bsf, const char *impi, const char *source, const char *why,
+                            mbmsec_bsf_response *r)
 {
   mbmsec_err rc;
   mbmsec_aka_vector av;
@@ -105,8 +104,8 @@ static mbmsec_err challenge(mbmsec_bsf *bsf, const char *impi, const char *sourc
   h->nonce = mbmsec_digest_s(p.nonce);
   h->algorithm = MBMSEC_DIGEST_AKAV1_MD5;
   h->qop_list = MBMSEC_DIGEST_QOPBIT_AUTH_INT;
-  GUARD_OUT(mbmsec_digest_build_challenge(h, r->www_authenticate, sizeof r->www_authenticate,
-                                          NULL));
+  GUARD_OUT(
+      mbmsec_digest_build_challenge(h, r->www_authenticate, sizeof r->www_authenticate, NULL));
   bsf_pending_put(bsf, &p, !decoy);
   if (decoy)
     decide(r, 401, "unknown IMPI: decoy challenge, nothing kept");
@@ -125,10 +124,8 @@ out:
 static const char *source_of(const mbmsec_bsf_request *req, char out[MBMSEC_BSF_SOURCE_MAX + 1])
 {
   size_t n = req->source ? req->source_len : 0;
-  if (n > MBMSEC_BSF_SOURCE_MAX)
-    n = MBMSEC_BSF_SOURCE_MAX;
-  if (n)
-    memcpy(out, req->source, n);
+  if (n > MBMSEC_BSF_SOURCE_MAX) n = MBMSEC_BSF_SOURCE_MAX;
+  if (n) memcpy(out, req->source, n);
   out[n] = 0;
   return out;
 }
@@ -152,8 +149,7 @@ static mbmsec_err bootstrap(mbmsec_bsf *bsf, const bsf_pending *p, const mbmsec_
   const int64_t now = bsf_now(bsf), expires = now + bsf->lifetime;
 
   size_t btid_len = 0;
-  GUARD_OUT(mbmsec_gba_btid(p->rand, bsf->fqdn, bsf->fqdn_len, r->btid, sizeof r->btid,
-                            &btid_len));
+  GUARD_OUT(mbmsec_gba_btid(p->rand, bsf->fqdn, bsf->fqdn_len, r->btid, sizeof r->btid, &btid_len));
   mbmsec_gba_ks(p->ck, p->ik, ks);
   rc = bsf_hss_commit(bsf, p->impi, p->sqn);
   if (rc == MBMSEC_ERR_STORE_NOT_FOUND) { /* subscriber deleted meanwhile */
@@ -163,8 +159,13 @@ static mbmsec_err bootstrap(mbmsec_bsf *bsf, const bsf_pending *p, const mbmsec_
     goto out;
   }
   GUARD_OUT(rc);
-  mbmsec_store_bootstrap_in b = {.btid = r->btid, .impi = p->impi, .ks = ks, .ks_len = sizeof ks,
-                                 .rand = p->rand, .rand_len = 16, .created = now,
+  mbmsec_store_bootstrap_in b = {.btid = r->btid,
+                                 .impi = p->impi,
+                                 .ks = ks,
+                                 .ks_len = sizeof ks,
+                                 .rand = p->rand,
+                                 .rand_len = 16,
+                                 .created = now,
                                  .expires = expires};
   rc = mbmsec_store_bootstrap_put(bsf->store, &b);
   if (rc == MBMSEC_ERR_STORE_NOT_FOUND) { /* subscriber deleted meanwhile */
@@ -188,19 +189,19 @@ static mbmsec_err bootstrap(mbmsec_bsf *bsf, const bsf_pending *p, const mbmsec_
   r->content_type = MBMSEC_BSF_CONTENT_TYPE;
 
   /* rspauth: XRES as password, over the response body (RFC 3310 3.5, RFC 7616 3.5). */
-  GUARD_OUT(mbmsec_digest_rspauth(in, (const uint8_t *)r->body, r->body_len, rspauth,
-                                  sizeof rspauth));
+  GUARD_OUT(
+      mbmsec_digest_rspauth(in, (const uint8_t *)r->body, r->body_len, rspauth, sizeof rspauth));
   h = calloc(1, sizeof *h);
   ENSURE_OUT(h, MBMSEC_ERR_NOMEM);
-  h->present = MBMSEC_DIGEST_F_QOP | MBMSEC_DIGEST_F_RSPAUTH | MBMSEC_DIGEST_F_CNONCE |
-               MBMSEC_DIGEST_F_NC;
+  h->present =
+      MBMSEC_DIGEST_F_QOP | MBMSEC_DIGEST_F_RSPAUTH | MBMSEC_DIGEST_F_CNONCE | MBMSEC_DIGEST_F_NC;
   h->qop = MBMSEC_DIGEST_QOP_AUTH_INT;
   h->rspauth = mbmsec_digest_s(rspauth);
   h->cnonce = ah->cnonce;
   memcpy(h->nc, ah->nc, sizeof h->nc);
   h->nc_value = ah->nc_value;
-  GUARD_OUT(mbmsec_digest_build_auth_info(h, r->authentication_info,
-                                          sizeof r->authentication_info, NULL));
+  GUARD_OUT(mbmsec_digest_build_auth_info(h, r->authentication_info, sizeof r->authentication_info,
+                                          NULL));
   decide(r, 200, "bootstrapped, lifetime %u s", (unsigned)bsf->lifetime);
 out:
   if (rc != MBMSEC_OK && r->btid[0]) {
@@ -261,8 +262,8 @@ static mbmsec_err answer(mbmsec_bsf *bsf, const mbmsec_bsf_request *req,
   /* Empty password with auts (RFC 3310 3.4), else XRES. Body: the request's (empty on Ub). */
   static const uint8_t empty[1] = {0};
   GUARD_OUT(mbmsec_digest_input_from_authorization(
-      h, mbmsec_digest_s("GET"), has_auts ? empty : p.xres, has_auts ? 0 : sizeof p.xres,
-      req->body, req->body_len, &in));
+      h, mbmsec_digest_s("GET"), has_auts ? empty : p.xres, has_auts ? 0 : sizeof p.xres, req->body,
+      req->body_len, &in));
   rc = mbmsec_digest_verify(&in, h->response);
   if (rc == MBMSEC_ERR_DIGEST_MISMATCH) {
     rc = challenge(bsf, p.impi, source_of(req, src),
@@ -275,7 +276,8 @@ static mbmsec_err answer(mbmsec_bsf *bsf, const mbmsec_bsf_request *req,
   if (has_auts) {
     rc = bsf_hss_resync(bsf, p.impi, p.rand, auts);
     if (rc == MBMSEC_ERR_AUTS_MAC) {
-      rc = challenge(bsf, p.impi, source_of(req, src), "AUTS MAC-S does not verify; new challenge", r);
+      rc = challenge(bsf, p.impi, source_of(req, src), "AUTS MAC-S does not verify; new challenge",
+                     r);
       goto out;
     }
     if (rc == MBMSEC_ERR_STORE_NOT_FOUND) {
@@ -284,7 +286,8 @@ static mbmsec_err answer(mbmsec_bsf *bsf, const mbmsec_bsf_request *req,
       goto out;
     }
     GUARD_OUT(rc);
-    rc = challenge(bsf, p.impi, source_of(req, src), "SQN resynchronised from AUTS; new challenge", r);
+    rc = challenge(bsf, p.impi, source_of(req, src), "SQN resynchronised from AUTS; new challenge",
+                   r);
     goto out;
   }
   rc = bootstrap(bsf, &p, h, &in, r);
@@ -344,8 +347,7 @@ static mbmsec_err handle(mbmsec_bsf *bsf, const mbmsec_bsf_request *req, mbmsec_
     decide(r, 400, "uri \"%s\" is not the request-target", loggable(h->uri, lb, sizeof lb));
     return MBMSEC_OK;
   }
-  if (h->nonce.len > 0)
-    return answer(bsf, req, h, r);
+  if (h->nonce.len > 0) return answer(bsf, req, h, r);
   /* First request (TS 24.109 A.3): empty nonce and response; no algorithm or AKAv1-MD5. */
   if (h->response.len > 0) {
     decide(r, 400, "response without a nonce");

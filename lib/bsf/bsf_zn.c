@@ -16,8 +16,12 @@ static const uint8_t MBMS_UA[MBMSEC_GBA_UA_PROTO_LEN] = {0x01, 0x00, 0x00, 0x00,
 static void xml_text(char *out, size_t cap, size_t *n, const char *s)
 {
   for (; *s; s++) {
-    const char *e = *s == '&' ? "&amp;" : *s == '<' ? "&lt;" : *s == '>' ? "&gt;"
-                  : *s == '"' ? "&quot;" : *s == '\'' ? "&apos;" : NULL;
+    const char *e = *s == '&'    ? "&amp;"
+                    : *s == '<'  ? "&lt;"
+                    : *s == '>'  ? "&gt;"
+                    : *s == '"'  ? "&quot;"
+                    : *s == '\'' ? "&apos;"
+                                 : NULL;
     size_t l = e ? strlen(e) : 1;
     if (*n + l < cap) {
       memcpy(out + *n, e ? e : s, l);
@@ -34,8 +38,9 @@ static mbmsec_err uss_xml(const char *impi, const char *uss, uint8_t **out, size
   const size_t cap = 4096 + 6 * MBMSEC_STORE_IMPI_MAX * 8;
   char *x = malloc(cap);
   ENSURE(x, MBMSEC_ERR_NOMEM);
-  size_t n = (size_t)snprintf(x, cap, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
-                                      "<ussList xmlns=\"uri:3gpp-gba\">");
+  size_t n = (size_t)snprintf(x, cap,
+                              "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+                              "<ussList xmlns=\"uri:3gpp-gba\">");
   unsigned id = 1;
   for (const char *p = uss; *p;) {
     size_t l = strcspn(p, ",");
@@ -48,8 +53,7 @@ static mbmsec_err uss_xml(const char *impi, const char *uss, uint8_t **out, size
       n += (size_t)snprintf(x + n, cap - n, "</uid></uids></uss>");
     }
     p += l;
-    if (*p == ',')
-      p++;
+    if (*p == ',') p++;
   }
   n += (size_t)snprintf(x + n, cap - n, "</ussList>");
   *out = (uint8_t *)x;
@@ -74,8 +78,7 @@ mbmsec_err mbmsec_bsf_zn_lookup(const uint8_t *btid, size_t btid_len, const uint
 
   out->result = MBMSEC_ZN_TRANSACTION_ID_INVALID;
   /* The store refuses B-TIDs it could not hold; here they are simply unknown. */
-  if (btid_len == 0 || btid_len > MBMSEC_STORE_BTID_MAX || memchr(btid, 0, btid_len))
-    goto out;
+  if (btid_len == 0 || btid_len > MBMSEC_STORE_BTID_MAX || memchr(btid, 0, btid_len)) goto out;
   memcpy(id, btid, btid_len);
   id[btid_len] = 0;
   rc = mbmsec_store_bootstrap_get(bsf->store, id, &b);
@@ -84,8 +87,7 @@ mbmsec_err mbmsec_bsf_zn_lookup(const uint8_t *btid, size_t btid_len, const uint
     goto out;
   }
   GUARD_OUT(rc);
-  if (b.expires <= bsf_now(bsf))
-    goto out;
+  if (b.expires <= bsf_now(bsf)) goto out;
   rc = mbmsec_store_subscriber_get(bsf->store, b.impi, &sub);
   if (rc == MBMSEC_ERR_STORE_NOT_FOUND) { /* deleted after bootstrapping */
     rc = MBMSEC_OK;

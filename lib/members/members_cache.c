@@ -12,8 +12,8 @@
 #include "guard.h"
 #include "members_impl.h"
 
-#define CACHE_GROUPS 64      /* Key Groups kept; emptied when full */
-#define CACHE_ACCESS 4096    /* (IMPI, Key Group) answers kept: a power of two */
+#define CACHE_GROUPS      64   /* Key Groups kept; emptied when full */
+#define CACHE_ACCESS      4096 /* (IMPI, Key Group) answers kept: a power of two */
 #define CACHE_ACCESS_FILL (CACHE_ACCESS * 3 / 4)
 
 typedef struct {
@@ -57,8 +57,7 @@ mbmsec_err mbmsec_members_cache_new(mbmsec_members_cache **out)
 
 void mbmsec_members_cache_free(mbmsec_members_cache *c)
 {
-  if (c == NULL)
-    return;
+  if (c == NULL) return;
   pthread_mutex_destroy(&c->mu);
   free(c->access);
   free(c);
@@ -66,16 +65,14 @@ void mbmsec_members_cache_free(mbmsec_members_cache *c)
 
 static void empty_access(mbmsec_members_cache *c)
 {
-  if (c->naccess > 0)
-    memset(c->access, 0, CACHE_ACCESS * sizeof *c->access);
+  if (c->naccess > 0) memset(c->access, 0, CACHE_ACCESS * sizeof *c->access);
   c->naccess = 0;
 }
 
 int members_cache_begin(mbmsec_members_cache *c, mbmsec_store *st)
 {
   uint64_t v;
-  if (mbmsec_store_data_version(st, &v) != MBMSEC_OK)
-    return 0;
+  if (mbmsec_store_data_version(st, &v) != MBMSEC_OK) return 0;
   pthread_mutex_lock(&c->mu);
   if (!c->have_version || v != c->version) {
     c->ngroups = 0;
@@ -92,10 +89,8 @@ void members_cache_end(mbmsec_members_cache *c) { pthread_mutex_unlock(&c->mu); 
 static uint32_t access_hash(const char *impi, const uint8_t kdid[MBMSEC_KDID_LEN], uint16_t group)
 {
   uint32_t h = 2166136261u;
-  for (const unsigned char *p = (const unsigned char *)impi; *p; p++)
-    h = (h ^ *p) * 16777619u;
-  for (size_t i = 0; i < MBMSEC_KDID_LEN; i++)
-    h = (h ^ kdid[i]) * 16777619u;
+  for (const unsigned char *p = (const unsigned char *)impi; *p; p++) h = (h ^ *p) * 16777619u;
+  for (size_t i = 0; i < MBMSEC_KDID_LEN; i++) h = (h ^ kdid[i]) * 16777619u;
   h = (h ^ (group >> 8)) * 16777619u;
   h = (h ^ (group & 0xff)) * 16777619u;
   return h ? h : 1;
@@ -118,8 +113,7 @@ mbmsec_err members_cache_access(mbmsec_members_cache *c, mbmsec_store *st, const
   }
   GUARD(members_group_access(st, impi, kdid, group, 1, used, allowed));
   const size_t n = strlen(impi);
-  if (n > MBMSEC_STORE_IMPI_MAX)
-    return MBMSEC_OK; /* checked by the caller; not kept otherwise */
+  if (n > MBMSEC_STORE_IMPI_MAX) return MBMSEC_OK; /* checked by the caller; not kept otherwise */
   if (c->naccess >= CACHE_ACCESS_FILL) {
     empty_access(c);
     i = h & (CACHE_ACCESS - 1);
@@ -144,8 +138,7 @@ mbmsec_err members_cache_msks(mbmsec_members_cache *c, mbmsec_store *st,
       *out = &c->groups[i].msks;
       return MBMSEC_OK;
     }
-  if (c->ngroups == CACHE_GROUPS)
-    c->ngroups = 0;
+  if (c->ngroups == CACHE_GROUPS) c->ngroups = 0;
   cache_group *g = &c->groups[c->ngroups];
   GUARD(members_msks_read(st, kdid, group, &g->msks));
   memcpy(g->kdid, kdid, MBMSEC_KDID_LEN);

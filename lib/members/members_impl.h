@@ -19,8 +19,9 @@ mbmsec_err members_msks_read(mbmsec_store *st, const uint8_t kdid[MBMSEC_KDID_LE
 
 /* Whether any service uses the group (*used) and whether the IMPI is registered (and, with
  * need_subscription, also subscribed) to one of them (*allowed). */
-mbmsec_err members_group_access(mbmsec_store *st, const char *impi, const uint8_t kdid[MBMSEC_KDID_LEN],
-                                uint16_t group, int need_subscription, int *used, int *allowed);
+mbmsec_err members_group_access(mbmsec_store *st, const char *impi,
+                                const uint8_t kdid[MBMSEC_KDID_LEN], uint16_t group,
+                                int need_subscription, int *used, int *allowed);
 
 /* The cache's view (members_cache.c); the caller holds the cache's lock (cache_begin). */
 mbmsec_err members_cache_access(mbmsec_members_cache *c, mbmsec_store *st, const char *impi,

@@ -153,7 +153,8 @@ mbmsec_err mbmsec_members_group_btids(mbmsec_store *st, const uint8_t kdid[MBMSE
   ENSURE(st && kdid, MBMSEC_ERR_ARG);
   svc_vec s = {0};
   btid_vec all = {0};
-  mbmsec_err rc = mbmsec_store_key_group_services(st, kdid, MBMSEC_KDID_LEN, key_group, svc_push, &s);
+  mbmsec_err rc =
+      mbmsec_store_key_group_services(st, kdid, MBMSEC_KDID_LEN, key_group, svc_push, &s);
   for (size_t i = 0; rc == MBMSEC_OK && i < s.n; i++)
     rc = mbmsec_store_registration_list_by_service(st, s.v[i].service_id, btid_push, &all);
   free(s.v);
@@ -164,8 +165,10 @@ mbmsec_err mbmsec_members_group_btids(mbmsec_store *st, const uint8_t kdid[MBMSE
   if (all.n) qsort(all.b, all.n, sizeof *all.b, str_cmp);
   size_t m = 0;
   for (size_t i = 0; i < all.n; i++) {
-    if (m && !strcmp(all.b[i], all.b[m - 1])) free(all.b[i]); /* one IMPI, two services */
-    else all.b[m++] = all.b[i];
+    if (m && !strcmp(all.b[i], all.b[m - 1]))
+      free(all.b[i]); /* one IMPI, two services */
+    else
+      all.b[m++] = all.b[i];
   }
   *out = all.b;
   *n = m;
@@ -221,7 +224,8 @@ mbmsec_err mbmsec_members_btid_in_group(mbmsec_store *st, const char *btid,
   in_group g = {&r, 0};
   mbmsec_err rc = mbmsec_store_registration_list_by_btid(st, btid, reg_service, &r);
   if (rc == MBMSEC_OK && r.n)
-    rc = mbmsec_store_key_group_services(st, kdid, MBMSEC_KDID_LEN, key_group, group_service_match, &g);
+    rc = mbmsec_store_key_group_services(st, kdid, MBMSEC_KDID_LEN, key_group, group_service_match,
+                                         &g);
   free(r.ids);
   *member = rc == MBMSEC_OK && g.found;
   return rc;

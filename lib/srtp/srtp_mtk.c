@@ -18,8 +18,8 @@
 #include "guard.h"
 #include "mbmsec/crypto.h"
 
-#define TAG_LEN 10 /* HMAC-SHA1-80 */
-#define RTP_HDR_MIN 12
+#define TAG_LEN      10 /* HMAC-SHA1-80 */
+#define RTP_HDR_MIN  12
 #define KEY_SALT_LEN (MBMSEC_MBMS_MTK_LEN + MBMSEC_MBMS_MTK_SALT_LEN)
 
 #define SSRC_SLOTS 16
@@ -80,7 +80,8 @@ mbmsec_err mbmsec_srtp_set_keys(mbmsec_srtp *s, const mbmsec_srtp_key *keys, siz
   ENSURE(n >= 1 && n <= MBMSEC_SRTP_MAX_KEYS, MBMSEC_ERR_SRTP_KEYS);
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < i; j++)
-      ENSURE(keys[i].mtk_id != keys[j].mtk_id || memcmp(keys[i].msk_id, keys[j].msk_id, MBMSEC_MSK_ID_LEN),
+      ENSURE(keys[i].mtk_id != keys[j].mtk_id ||
+                 memcmp(keys[i].msk_id, keys[j].msk_id, MBMSEC_MSK_ID_LEN),
              MBMSEC_ERR_SRTP_KEYS);
   mbmsec_cleanse(s->key, sizeof s->key);
   for (size_t i = 0; i < n; i++) {
@@ -109,17 +110,17 @@ mbmsec_err mbmsec_srtp_set_keys(mbmsec_srtp *s, const mbmsec_srtp_key *keys, siz
   srtp_err_status_t e = s->session ? srtp_update(s->session, &p) : srtp_create(&s->session, &p);
   ENSURE(e == srtp_err_status_ok, MBMSEC_ERR_SRTP);
   for (size_t i = 0; i < SSRC_SLOTS; i++)
-    if (s->track[i].used)
-      s->track[i].floor = ((uint64_t)s->track[i].roc << 16) | s->track[i].s_l;
+    if (s->track[i].used) s->track[i].floor = ((uint64_t)s->track[i].roc << 16) | s->track[i].s_l;
   return MBMSEC_OK;
 }
 
-mbmsec_err mbmsec_srtp_protect(mbmsec_srtp *s, const uint8_t msk_id[MBMSEC_MSK_ID_LEN], uint16_t mtk_id,
-                               uint8_t *pkt, size_t *len, size_t cap)
+mbmsec_err mbmsec_srtp_protect(mbmsec_srtp *s, const uint8_t msk_id[MBMSEC_MSK_ID_LEN],
+                               uint16_t mtk_id, uint8_t *pkt, size_t *len, size_t cap)
 {
   ENSURE(s && msk_id && pkt && len && !s->receiver, MBMSEC_ERR_ARG);
   ENSURE(s->session, MBMSEC_ERR_SRTP_NO_KEY);
-  ENSURE(*len >= RTP_HDR_MIN && (pkt[0] >> 6) == 2 && *len <= INT32_MAX - 64, MBMSEC_ERR_SRTP_PACKET);
+  ENSURE(*len >= RTP_HDR_MIN && (pkt[0] >> 6) == 2 && *len <= INT32_MAX - 64,
+         MBMSEC_ERR_SRTP_PACKET);
   ENSURE(cap >= *len + MBMSEC_SRTP_TRAILER_MAX, MBMSEC_ERR_SPACE);
   uint8_t mki[MBMSEC_SRTP_MKI_LEN];
   mbmsec_srtp_mki(msk_id, mtk_id, mki);
@@ -194,8 +195,8 @@ mbmsec_err mbmsec_srtp_unprotect(mbmsec_srtp *s, uint8_t *pkt, size_t *len,
     return MBMSEC_ERR_SRTP_NO_KEY;
   }
   const uint16_t seq = (uint16_t)((pkt[2] << 8) | pkt[3]);
-  const uint32_t ssrc = ((uint32_t)pkt[8] << 24) | ((uint32_t)pkt[9] << 16) |
-                        ((uint32_t)pkt[10] << 8) | pkt[11];
+  const uint32_t ssrc =
+      ((uint32_t)pkt[8] << 24) | ((uint32_t)pkt[9] << 16) | ((uint32_t)pkt[10] << 8) | pkt[11];
   const ssrc_track *t = track_find(s, ssrc);
   if (t && t->floor && guess_index(t, seq) <= t->floor) {
     s->stats.replay++;

@@ -12,12 +12,10 @@
 static int printable_id(const char *s, size_t max)
 {
   size_t n = strnlen(s, max + 1);
-  if (n == 0 || n > max)
-    return 0;
+  if (n == 0 || n > max) return 0;
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
-    if (c < 0x21 || c > 0x7E)
-      return 0;
+    if (c < 0x21 || c > 0x7E) return 0;
   }
   return 1;
 }
@@ -40,8 +38,7 @@ static mbmsec_err check_btid(const char *btid)
  * MBMSEC_STORE_USS_MAX octets. NULL is taken as "". */
 static mbmsec_err check_uss(const char *uss)
 {
-  if (uss == NULL)
-    return MBMSEC_OK;
+  if (uss == NULL) return MBMSEC_OK;
   size_t n = strnlen(uss, MBMSEC_STORE_USS_MAX + 1);
   ENSURE(n <= MBMSEC_STORE_USS_MAX, MBMSEC_ERR_STORE_USS);
   size_t i = 0;
@@ -53,11 +50,10 @@ static mbmsec_err check_uss(const char *uss)
       ENSURE(v <= UINT32_MAX, MBMSEC_ERR_STORE_USS);
       i++;
     }
-    ENSURE(i > start, MBMSEC_ERR_STORE_USS);                           /* empty element */
+    ENSURE(i > start, MBMSEC_ERR_STORE_USS);                             /* empty element */
     ENSURE(!(uss[start] == '0' && i - start > 1), MBMSEC_ERR_STORE_USS); /* leading zero */
-    if (i == n)
-      break;
-    ENSURE(uss[i] == ',' && i + 1 < n, MBMSEC_ERR_STORE_USS);          /* trailing comma */
+    if (i == n) break;
+    ENSURE(uss[i] == ',' && i + 1 < n, MBMSEC_ERR_STORE_USS); /* trailing comma */
     i++;
   }
   return MBMSEC_OK;
@@ -72,17 +68,13 @@ static mbmsec_err check_name(const char *name)
 
 int mbmsec_store_uss_has_gsid(const char *uss, uint32_t gsid)
 {
-  if (uss == NULL || check_uss(uss) != MBMSEC_OK)
-    return 0;
+  if (uss == NULL || check_uss(uss) != MBMSEC_OK) return 0;
   const char *p = uss;
   while (*p != '\0') {
     uint64_t v = 0;
-    while (*p >= '0' && *p <= '9')
-      v = v * 10 + (uint64_t)(*p++ - '0');
-    if (v == gsid)
-      return 1;
-    if (*p == ',')
-      p++;
+    while (*p >= '0' && *p <= '9') v = v * 10 + (uint64_t)(*p++ - '0');
+    if (v == gsid) return 1;
+    if (*p == ',') p++;
   }
   return 0;
 }
@@ -93,13 +85,11 @@ int mbmsec_store_uss_has_gsid(const char *uss, uint32_t gsid)
 static int has_scheme(const char *uri, size_t *slen)
 {
   size_t i = 0;
-  if (!((uri[0] >= 'a' && uri[0] <= 'z') || (uri[0] >= 'A' && uri[0] <= 'Z')))
-    return 0;
+  if (!((uri[0] >= 'a' && uri[0] <= 'z') || (uri[0] >= 'A' && uri[0] <= 'Z'))) return 0;
   while ((uri[i] >= 'a' && uri[i] <= 'z') || (uri[i] >= 'A' && uri[i] <= 'Z') ||
          (uri[i] >= '0' && uri[i] <= '9') || uri[i] == '+' || uri[i] == '-' || uri[i] == '.')
     i++;
-  if (uri[i] != ':' || uri[i + 1] != '/' || uri[i + 2] != '/')
-    return 0;
+  if (uri[i] != ':' || uri[i + 1] != '/' || uri[i + 2] != '/') return 0;
   *slen = i;
   return 1;
 }
@@ -117,8 +107,7 @@ mbmsec_err mbmsec_store_open(const char *uri, mbmsec_store **out)
   size_t slen;
   if (strncmp(uri, sqlite_prefix, sizeof sqlite_prefix - 1) == 0) {
     path = uri + sizeof sqlite_prefix - 1;
-    if (path[0] == '/' && path[1] == '/')
-      path += 2;                                    /* sqlite:///abs/file.db */
+    if (path[0] == '/' && path[1] == '/') path += 2; /* sqlite:///abs/file.db */
   } else if (has_scheme(uri, &slen)) {
     /* postgresql://, postgres:// and anything else with an authority: no such backend built. */
     return MBMSEC_ERR_STORE_BACKEND;
@@ -141,8 +130,7 @@ mbmsec_err mbmsec_store_batch_commit(mbmsec_store *st)
 
 void mbmsec_store_batch_rollback(mbmsec_store *st)
 {
-  if (st != NULL)
-    (void)st->ops->batch(st, 2);
+  if (st != NULL) (void)st->ops->batch(st, 2);
 }
 
 mbmsec_err mbmsec_store_owner_lock(mbmsec_store *st, long *pid)
@@ -154,8 +142,7 @@ mbmsec_err mbmsec_store_owner_lock(mbmsec_store *st, long *pid)
 
 void mbmsec_store_close(mbmsec_store *st)
 {
-  if (st != NULL)
-    st->ops->close(st);
+  if (st != NULL) st->ops->close(st);
 }
 
 const char *mbmsec_store_backend(const mbmsec_store *st)
@@ -230,8 +217,7 @@ mbmsec_err mbmsec_store_subscriber_sqn_cas(mbmsec_store *st, const char *impi, u
 {
   ENSURE(st != NULL, MBMSEC_ERR_ARG);
   GUARD(check_impi(impi));
-  ENSURE(expected <= MBMSEC_STORE_SQN_MAX && new_sqn <= MBMSEC_STORE_SQN_MAX,
-         MBMSEC_ERR_SQN_RANGE);
+  ENSURE(expected <= MBMSEC_STORE_SQN_MAX && new_sqn <= MBMSEC_STORE_SQN_MAX, MBMSEC_ERR_SQN_RANGE);
   return st->ops->subscriber_sqn_cas(st, impi, expected, new_sqn);
 }
 
@@ -339,7 +325,8 @@ static mbmsec_err check_msk_id(const uint8_t *msk_id, size_t len)
 {
   ENSURE(msk_id != NULL, MBMSEC_ERR_ARG);
   ENSURE(len == MBMSEC_STORE_MSK_ID_LEN, MBMSEC_ERR_LENGTH);
-  ENSURE(mbmsec_msk_id_keynum(msk_id) != MBMSEC_MSK_KEYNUM_RESERVED, MBMSEC_ERR_STORE_MSK_ID); /* P5 */
+  ENSURE(mbmsec_msk_id_keynum(msk_id) != MBMSEC_MSK_KEYNUM_RESERVED,
+         MBMSEC_ERR_STORE_MSK_ID); /* P5 */
   return MBMSEC_OK;
 }
 
@@ -375,16 +362,15 @@ mbmsec_err mbmsec_store_service_delete(mbmsec_store *st, const char *service_id)
   return st->ops->service_delete(st, service_id);
 }
 
-mbmsec_err mbmsec_store_key_group_add(mbmsec_store *st, const char *service_id,
-                                      uint16_t key_group)
+mbmsec_err mbmsec_store_key_group_add(mbmsec_store *st, const char *service_id, uint16_t key_group)
 {
   ENSURE(st != NULL, MBMSEC_ERR_ARG);
   GUARD(check_service_id(service_id));
   return st->ops->key_group_add(st, service_id, key_group);
 }
 
-mbmsec_err mbmsec_store_key_group_list(mbmsec_store *st, const char *service_id,
-                                       uint16_t *groups, size_t cap, size_t *n)
+mbmsec_err mbmsec_store_key_group_list(mbmsec_store *st, const char *service_id, uint16_t *groups,
+                                       size_t cap, size_t *n)
 {
   ENSURE(n != NULL, MBMSEC_ERR_ARG);
   *n = 0;
@@ -393,9 +379,9 @@ mbmsec_err mbmsec_store_key_group_list(mbmsec_store *st, const char *service_id,
   return st->ops->key_group_list(st, service_id, groups, cap, n);
 }
 
-mbmsec_err mbmsec_store_key_group_services(mbmsec_store *st, const uint8_t *kdid,
-                                           size_t kdid_len, uint16_t key_group,
-                                           mbmsec_store_service_cb cb, void *arg)
+mbmsec_err mbmsec_store_key_group_services(mbmsec_store *st, const uint8_t *kdid, size_t kdid_len,
+                                           uint16_t key_group, mbmsec_store_service_cb cb,
+                                           void *arg)
 {
   ENSURE(st != NULL && cb != NULL, MBMSEC_ERR_ARG);
   GUARD(check_kdid(kdid, kdid_len));
@@ -425,18 +411,16 @@ mbmsec_err mbmsec_store_msk_get(mbmsec_store *st, const uint8_t *kdid, size_t kd
 }
 
 mbmsec_err mbmsec_store_msk_list(mbmsec_store *st, const uint8_t *kdid, size_t kdid_len,
-                                 uint16_t key_group, mbmsec_store_msk *out, size_t cap,
-                                 size_t *n, size_t *total)
+                                 uint16_t key_group, mbmsec_store_msk *out, size_t cap, size_t *n,
+                                 size_t *total)
 {
   size_t dummy;
   ENSURE(n != NULL, MBMSEC_ERR_ARG);
   *n = 0;
-  if (total != NULL)
-    *total = 0;
+  if (total != NULL) *total = 0;
   ENSURE(out != NULL || cap == 0, MBMSEC_ERR_ARG);
   ENSURE(cap <= SIZE_MAX / sizeof *out, MBMSEC_ERR_ARG);
-  if (cap > 0)
-    memset(out, 0, cap * sizeof *out);
+  if (cap > 0) memset(out, 0, cap * sizeof *out);
   ENSURE(st != NULL, MBMSEC_ERR_ARG);
   GUARD(check_kdid(kdid, kdid_len));
   return st->ops->msk_list(st, kdid, key_group, out, cap, n, total != NULL ? total : &dummy);
@@ -478,8 +462,7 @@ mbmsec_err mbmsec_store_subscription_check(mbmsec_store *st, const char *impi,
   GUARD(check_impi(impi));
   GUARD(check_service_id(service_id));
   mbmsec_err rc = st->ops->subscription_check(st, impi, service_id, granted);
-  if (rc != MBMSEC_OK)
-    *granted = 0;
+  if (rc != MBMSEC_OK) *granted = 0;
   return rc;
 }
 
@@ -502,8 +485,8 @@ mbmsec_err mbmsec_store_registration_put(mbmsec_store *st, const mbmsec_store_re
   return st->ops->registration_put(st, reg);
 }
 
-mbmsec_err mbmsec_store_registration_get(mbmsec_store *st, const char *impi,
-                                         const char *service_id, mbmsec_store_registration *out)
+mbmsec_err mbmsec_store_registration_get(mbmsec_store *st, const char *impi, const char *service_id,
+                                         mbmsec_store_registration *out)
 {
   ENSURE(out != NULL, MBMSEC_ERR_ARG);
   memset(out, 0, sizeof *out);

@@ -37,8 +37,8 @@ typedef struct mbmsec_store_ops {
   mbmsec_err (*bootstrap_purge)(mbmsec_store *st, int64_t now, uint64_t *purged);
 
   /* block >= 1, max <= MBMSEC_STORE_COUNTER_MAX, checked by the caller. */
-  mbmsec_err (*counter_reserve)(mbmsec_store *st, const char *name, uint64_t block,
-                                uint64_t max, uint64_t *first);
+  mbmsec_err (*counter_reserve)(mbmsec_store *st, const char *name, uint64_t block, uint64_t max,
+                                uint64_t *first);
 
   /* BM-SC membership (migration 4). */
   mbmsec_err (*service_add)(mbmsec_store *st, const mbmsec_store_service_in *svc);
@@ -90,7 +90,7 @@ mbmsec_err mbmsec_store_sqlite_open(const char *path, mbmsec_store **out);
 /* Prepared-statement slots of a handle: store_sqlite.c uses [0, MBMSEC_SQLITE_BMSC_FIRST),
  * store_sqlite_bmsc.c [MBMSEC_SQLITE_BMSC_FIRST, MBMSEC_SQLITE_NSTMT). */
 #define MBMSEC_SQLITE_BMSC_FIRST 32
-#define MBMSEC_SQLITE_NSTMT 64
+#define MBMSEC_SQLITE_NSTMT      64
 
 typedef struct {
   mbmsec_store base; /* first: the handle callers hold */
@@ -119,8 +119,8 @@ mbmsec_err mbmsec_sqlite_begin(mbmsec_sqlite_store *s);
 mbmsec_err mbmsec_sqlite_commit(mbmsec_sqlite_store *s);
 void mbmsec_sqlite_rollback(mbmsec_sqlite_store *s);
 mbmsec_err mbmsec_sqlite_bind_text(mbmsec_sqlite_store *s, sqlite3_stmt *q, int i, const char *t);
-mbmsec_err mbmsec_sqlite_bind_blob(mbmsec_sqlite_store *s, sqlite3_stmt *q, int i,
-                                   const uint8_t *b, size_t n);
+mbmsec_err mbmsec_sqlite_bind_blob(mbmsec_sqlite_store *s, sqlite3_stmt *q, int i, const uint8_t *b,
+                                   size_t n);
 mbmsec_err mbmsec_sqlite_bind_i64(mbmsec_sqlite_store *s, sqlite3_stmt *q, int i, int64_t v);
 mbmsec_err mbmsec_sqlite_col_blob(mbmsec_sqlite_store *s, sqlite3_stmt *q, int i, uint8_t *dst,
                                   size_t n);
@@ -137,8 +137,8 @@ mbmsec_err mbmsec_sqlite_service_list(mbmsec_store *st, mbmsec_store_service_cb 
 mbmsec_err mbmsec_sqlite_service_delete(mbmsec_store *st, const char *service_id);
 mbmsec_err mbmsec_sqlite_key_group_add(mbmsec_store *st, const char *service_id,
                                        uint16_t key_group);
-mbmsec_err mbmsec_sqlite_key_group_list(mbmsec_store *st, const char *service_id,
-                                        uint16_t *groups, size_t cap, size_t *n);
+mbmsec_err mbmsec_sqlite_key_group_list(mbmsec_store *st, const char *service_id, uint16_t *groups,
+                                        size_t cap, size_t *n);
 mbmsec_err mbmsec_sqlite_key_group_services(mbmsec_store *st, const uint8_t *kdid,
                                             uint16_t key_group, mbmsec_store_service_cb cb,
                                             void *arg);
@@ -147,8 +147,7 @@ mbmsec_err mbmsec_sqlite_msk_get(mbmsec_store *st, const uint8_t *kdid, const ui
                                  mbmsec_store_msk *out);
 mbmsec_err mbmsec_sqlite_msk_list(mbmsec_store *st, const uint8_t *kdid, uint16_t key_group,
                                   mbmsec_store_msk *out, size_t cap, size_t *n, size_t *total);
-mbmsec_err mbmsec_sqlite_msk_delete(mbmsec_store *st, const uint8_t *kdid,
-                                    const uint8_t *msk_id);
+mbmsec_err mbmsec_sqlite_msk_delete(mbmsec_store *st, const uint8_t *kdid, const uint8_t *msk_id);
 mbmsec_err mbmsec_sqlite_subscription_grant(mbmsec_store *st, const char *impi,
                                             const char *service_id);
 mbmsec_err mbmsec_sqlite_subscription_revoke(mbmsec_store *st, const char *impi,

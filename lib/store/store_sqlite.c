@@ -54,27 +54,29 @@ enum stmt_id {
 };
 
 static const char *const stmt_sql[Q_COUNT] = {
-  [Q_BEGIN] = "BEGIN IMMEDIATE",
-  [Q_COMMIT] = "COMMIT",
-  [Q_ROLLBACK] = "ROLLBACK",
-  [Q_SCHEMA_VERSION] = "SELECT COALESCE(MAX(version), 0) FROM schema_version",
-  [Q_SUB_ADD] = "INSERT INTO subscriber (impi, k, opc, sqn, amf, uss) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-  [Q_SUB_GET] = "SELECT impi, k, opc, sqn, amf, uss FROM subscriber WHERE impi = ?1",
-  [Q_SUB_LIST] = "SELECT impi, k, opc, sqn, amf, uss FROM subscriber ORDER BY CAST(impi AS BLOB)",
-  [Q_SUB_EXISTS] = "SELECT 1 FROM subscriber WHERE impi = ?1",
-  [Q_SUB_DELETE] = "DELETE FROM subscriber WHERE impi = ?1",
-  [Q_SUB_CAS] = "UPDATE subscriber SET sqn = ?3 WHERE impi = ?1 AND sqn = ?2",
-  [Q_SUB_SET_USS] = "UPDATE subscriber SET uss = ?2 WHERE impi = ?1",
-  [Q_SUB_AMF_MODE] = "SELECT amf FROM subscriber GROUP BY amf ORDER BY count(*) DESC, amf LIMIT 1",
-  [Q_BS_PUT] = "INSERT INTO bootstrap (btid, impi, ks, rand, created, expires)"
-               " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-  [Q_BS_GET] = "SELECT btid, impi, ks, rand, created, expires FROM bootstrap WHERE btid = ?1",
-  [Q_BS_DELETE] = "DELETE FROM bootstrap WHERE btid = ?1",
-  [Q_BS_PURGE] = "DELETE FROM bootstrap WHERE expires <= ?1",
-  [Q_CTR_GET] = "SELECT next FROM counter WHERE name = ?1",
-  [Q_CTR_SET] = "INSERT INTO counter (name, next) VALUES (?1, ?2)"
-                " ON CONFLICT (name) DO UPDATE SET next = excluded.next",
-  [Q_DATA_VERSION] = "PRAGMA data_version",
+    [Q_BEGIN] = "BEGIN IMMEDIATE",
+    [Q_COMMIT] = "COMMIT",
+    [Q_ROLLBACK] = "ROLLBACK",
+    [Q_SCHEMA_VERSION] = "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+    [Q_SUB_ADD] =
+        "INSERT INTO subscriber (impi, k, opc, sqn, amf, uss) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_SUB_GET] = "SELECT impi, k, opc, sqn, amf, uss FROM subscriber WHERE impi = ?1",
+    [Q_SUB_LIST] = "SELECT impi, k, opc, sqn, amf, uss FROM subscriber ORDER BY CAST(impi AS BLOB)",
+    [Q_SUB_EXISTS] = "SELECT 1 FROM subscriber WHERE impi = ?1",
+    [Q_SUB_DELETE] = "DELETE FROM subscriber WHERE impi = ?1",
+    [Q_SUB_CAS] = "UPDATE subscriber SET sqn = ?3 WHERE impi = ?1 AND sqn = ?2",
+    [Q_SUB_SET_USS] = "UPDATE subscriber SET uss = ?2 WHERE impi = ?1",
+    [Q_SUB_AMF_MODE] =
+        "SELECT amf FROM subscriber GROUP BY amf ORDER BY count(*) DESC, amf LIMIT 1",
+    [Q_BS_PUT] = "INSERT INTO bootstrap (btid, impi, ks, rand, created, expires)"
+                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_BS_GET] = "SELECT btid, impi, ks, rand, created, expires FROM bootstrap WHERE btid = ?1",
+    [Q_BS_DELETE] = "DELETE FROM bootstrap WHERE btid = ?1",
+    [Q_BS_PURGE] = "DELETE FROM bootstrap WHERE expires <= ?1",
+    [Q_CTR_GET] = "SELECT next FROM counter WHERE name = ?1",
+    [Q_CTR_SET] = "INSERT INTO counter (name, next) VALUES (?1, ?2)"
+                  " ON CONFLICT (name) DO UPDATE SET next = excluded.next",
+    [Q_DATA_VERSION] = "PRAGMA data_version",
 };
 
 /* The handle (store_impl.h); statement slots after Q_COUNT belong to store_sqlite_bmsc.c. */
@@ -118,8 +120,7 @@ static mbmsec_err map_rc(sqlite_store *s, int rc)
 static mbmsec_err lock(sqlite_store *s)
 {
   int e = pthread_mutex_lock(&s->mu);
-  if (e == EDEADLK)
-    return MBMSEC_ERR_STORE_REENTRANT;
+  if (e == EDEADLK) return MBMSEC_ERR_STORE_REENTRANT;
   ENSURE(e == 0, MBMSEC_ERR_STORE_IO);
   s->errmsg[0] = '\0';
   return MBMSEC_OK;
@@ -263,8 +264,7 @@ static mbmsec_err read_subscriber(sqlite_store *s, sqlite3_stmt *q, mbmsec_store
   GUARD_OUT(col_blob(s, q, 4, out->amf, sizeof out->amf));
   GUARD_OUT(col_text(s, q, 5, out->uss, sizeof out->uss));
 out:
-  if (rc != MBMSEC_OK)
-    mbmsec_cleanse(out, sizeof *out);
+  if (rc != MBMSEC_OK) mbmsec_cleanse(out, sizeof *out);
   return rc;
 }
 
@@ -305,21 +305,18 @@ static mbmsec_err migrate(sqlite_store *s)
                     " concern TEXT NOT NULL)"));
   GUARD_OUT(schema_version_locked(s, &v));
   if (v > MBMSEC_STORE_SCHEMA_VERSION) {
-    snprintf(s->errmsg, sizeof s->errmsg,
-             "sqlite: schema version %u is newer than this build's %u", v,
-             (unsigned)MBMSEC_STORE_SCHEMA_VERSION);
+    snprintf(s->errmsg, sizeof s->errmsg, "sqlite: schema version %u is newer than this build's %u",
+             v, (unsigned)MBMSEC_STORE_SCHEMA_VERSION);
     rc = MBMSEC_ERR_STORE_SCHEMA_NEWER;
     goto out;
   }
   for (size_t i = 0; i < mbmsec_store_sqlite_nmigrations; i++) {
     const mbmsec_store_sqlite_migration *m = &mbmsec_store_sqlite_migrations[i];
-    if (m->version <= v)
-      continue;
+    if (m->version <= v) continue;
     ENSURE_OUT(m->version == v + 1, MBMSEC_ERR_STORE_SCHEMA);
     rc = exec(s, m->sql);
     if (rc != MBMSEC_OK) {
-      if (rc != MBMSEC_ERR_NOMEM && rc != MBMSEC_ERR_STORE_BUSY)
-        rc = MBMSEC_ERR_STORE_SCHEMA;
+      if (rc != MBMSEC_ERR_NOMEM && rc != MBMSEC_ERR_STORE_BUSY) rc = MBMSEC_ERR_STORE_SCHEMA;
       goto out;
     }
     int r = sqlite3_prepare_v2(s->db,
@@ -339,8 +336,7 @@ static mbmsec_err migrate(sqlite_store *s)
   GUARD_OUT(run(s, Q_COMMIT));
 out:
   sqlite3_finalize(ins);
-  if (rc != MBMSEC_OK)
-    rollback(s);
+  if (rc != MBMSEC_OK) rollback(s);
   return rc;
 }
 
@@ -370,8 +366,7 @@ static mbmsec_err sqlite_owner_lock(mbmsec_store *st, long *pid)
 {
   sqlite_store *s = impl(st);
   char lp[sizeof s->path + 8];
-  if (s->owner_fd >= 0 || strcmp(s->path, ":memory:") == 0)
-    return MBMSEC_OK;
+  if (s->owner_fd >= 0 || strcmp(s->path, ":memory:") == 0) return MBMSEC_OK;
   snprintf(lp, sizeof lp, "%s.owner", s->path);
   /* flock, not fcntl: it belongs to this open file, not to the process, so it neither
    * disturbs nor is dropped by SQLite's own fcntl locks on the database. */
@@ -400,8 +395,7 @@ static void sqlite_close(mbmsec_store *st)
   sqlite_store *s = impl(st);
   if (s->owner_fd >= 0)
     close(s->owner_fd); /* the lock goes with it; the file stays (a new owner overwrites it) */
-  for (size_t i = 0; i < MBMSEC_SQLITE_NSTMT; i++)
-    sqlite3_finalize(s->stmt[i]);
+  for (size_t i = 0; i < MBMSEC_SQLITE_NSTMT; i++) sqlite3_finalize(s->stmt[i]);
   sqlite3_close(s->db); /* the last connection checkpoints the WAL into the file */
   pthread_mutex_destroy(&s->mu);
   free(s);
@@ -453,14 +447,12 @@ static void wal_hdr_attach(sqlite_store *s)
       !f->pMethods || f->pMethods->iVersion < 2 || !f->pMethods->xShmMap)
     return;
   /* bExtend 0: only a region that exists; the WAL read of migrate() created it. */
-  if (f->pMethods->xShmMap(f, 0, 32768, 0, (void volatile **)&p) == SQLITE_OK && p)
-    s->wal_hdr = p;
+  if (f->pMethods->xShmMap(f, 0, 32768, 0, (void volatile **)&p) == SQLITE_OK && p) s->wal_hdr = p;
 }
 
 static void wal_hdr_read(const sqlite_store *s, uint32_t out[12])
 {
-  for (size_t i = 0; i < 12; i++)
-    out[i] = __atomic_load_n(&s->wal_hdr[i], __ATOMIC_RELAXED);
+  for (size_t i = 0; i < 12; i++) out[i] = __atomic_load_n(&s->wal_hdr[i], __ATOMIC_RELAXED);
   __atomic_thread_fence(__ATOMIC_ACQUIRE);
 }
 
@@ -483,8 +475,7 @@ static mbmsec_err sqlite_data_version(mbmsec_store *st, uint64_t *version)
   if (rc == MBMSEC_OK) {
     int r = sqlite3_step(q);
     if (r == SQLITE_ROW) {
-      *version = ((uint64_t)sqlite3_column_int64(q, 0) << 32) ^
-                 ((uint64_t)changes & 0xffffffffu);
+      *version = ((uint64_t)sqlite3_column_int64(q, 0) << 32) ^ ((uint64_t)changes & 0xffffffffu);
       if (s->wal_hdr) {
         memcpy(s->wal_seen, hdr, sizeof hdr);
         s->changes_seen = changes;
@@ -564,8 +555,7 @@ static mbmsec_err sqlite_subscriber_amf_mode(mbmsec_store *st, uint8_t amf[2], i
   GUARD(lock(s));
   GUARD_OUT(stmt(s, Q_SUB_AMF_MODE, &q));
   int r = sqlite3_step(q);
-  if (r == SQLITE_DONE)
-    goto out; /* no subscriber */
+  if (r == SQLITE_DONE) goto out; /* no subscriber */
   ENSURE_OUT(r == SQLITE_ROW, map_rc(s, r));
   GUARD_OUT(col_blob(s, q, 0, amf, 2));
   *found = 1;
@@ -586,14 +576,12 @@ static mbmsec_err sqlite_subscriber_list(mbmsec_store *st, mbmsec_store_subscrib
   GUARD_OUT(stmt(s, Q_SUB_LIST, &q));
   for (;;) {
     int r = sqlite3_step(q);
-    if (r == SQLITE_DONE)
-      break;
+    if (r == SQLITE_DONE) break;
     ENSURE_OUT(r == SQLITE_ROW, map_rc(s, r));
     GUARD_OUT(read_subscriber(s, q, &sub));
     rc = cb(&sub, arg);
     mbmsec_cleanse(&sub, sizeof sub);
-    if (rc != MBMSEC_OK)
-      goto out;
+    if (rc != MBMSEC_OK) goto out;
   }
   rc = MBMSEC_OK;
 out:
@@ -626,12 +614,9 @@ static mbmsec_err write_one(sqlite_store *s, enum stmt_id id, const char *key, c
   sqlite3_stmt *q = NULL;
   GUARD_OUT(stmt(s, id, &q));
   GUARD_OUT(bind_text(s, q, 1, key));
-  if (text2 != NULL)
-    GUARD_OUT(bind_text(s, q, 2, text2));
-  if (i2 != NULL)
-    GUARD_OUT(bind_i64(s, q, 2, *i2));
-  if (i3 != NULL)
-    GUARD_OUT(bind_i64(s, q, 3, *i3));
+  if (text2 != NULL) GUARD_OUT(bind_text(s, q, 2, text2));
+  if (i2 != NULL) GUARD_OUT(bind_i64(s, q, 2, *i2));
+  if (i3 != NULL) GUARD_OUT(bind_i64(s, q, 3, *i3));
   int r = sqlite3_step(q);
   ENSURE_OUT(r == SQLITE_DONE, map_rc(s, r));
   *changes = sqlite3_changes64(s->db);
@@ -726,8 +711,7 @@ static mbmsec_err sqlite_bootstrap_get(mbmsec_store *st, const char *btid,
   GUARD_OUT(col_i64(s, q, 4, INT64_MIN, INT64_MAX, &out->created));
   GUARD_OUT(col_i64(s, q, 5, INT64_MIN, INT64_MAX, &out->expires));
 out:
-  if (rc != MBMSEC_OK)
-    mbmsec_cleanse(out, sizeof *out);
+  if (rc != MBMSEC_OK) mbmsec_cleanse(out, sizeof *out);
   done(q);
   unlock(s);
   return rc;
@@ -786,9 +770,8 @@ static mbmsec_err sqlite_counter_reserve(mbmsec_store *st, const char *name, uin
   q = NULL;
   /* next <= max + 1 always holds for blocks this code reserved; block <= max - next + 1. */
   if ((uint64_t)next > max || block > max - (uint64_t)next + 1) {
-    snprintf(s->errmsg, sizeof s->errmsg,
-             "counter %s: next %lld, block %llu passes max %llu", name, (long long)next,
-             (unsigned long long)block, (unsigned long long)max);
+    snprintf(s->errmsg, sizeof s->errmsg, "counter %s: next %lld, block %llu passes max %llu", name,
+             (long long)next, (unsigned long long)block, (unsigned long long)max);
     rc = MBMSEC_ERR_STORE_COUNTER_RANGE;
     goto out;
   }
@@ -803,51 +786,50 @@ static mbmsec_err sqlite_counter_reserve(mbmsec_store *st, const char *name, uin
   *first = (uint64_t)next;
 out:
   done(q);
-  if (rc != MBMSEC_OK)
-    rollback(s);
+  if (rc != MBMSEC_OK) rollback(s);
   unlock(s);
   return rc;
 }
 
 static const mbmsec_store_ops sqlite_ops = {
-  .name = "sqlite",
-  .close = sqlite_close,
-  .errmsg = sqlite_errmsg,
-  .schema_version = sqlite_schema_version,
-  .data_version = sqlite_data_version,
-  .batch = sqlite_batch,
-  .owner_lock = sqlite_owner_lock,
-  .subscriber_add = sqlite_subscriber_add,
-  .subscriber_get = sqlite_subscriber_get,
-  .subscriber_amf_mode = sqlite_subscriber_amf_mode,
-  .subscriber_list = sqlite_subscriber_list,
-  .subscriber_delete = sqlite_subscriber_delete,
-  .subscriber_sqn_cas = sqlite_subscriber_sqn_cas,
-  .subscriber_set_uss = sqlite_subscriber_set_uss,
-  .bootstrap_put = sqlite_bootstrap_put,
-  .bootstrap_get = sqlite_bootstrap_get,
-  .bootstrap_delete = sqlite_bootstrap_delete,
-  .bootstrap_purge = sqlite_bootstrap_purge,
-  .counter_reserve = sqlite_counter_reserve,
-  .service_add = mbmsec_sqlite_service_add,
-  .service_get = mbmsec_sqlite_service_get,
-  .service_list = mbmsec_sqlite_service_list,
-  .service_delete = mbmsec_sqlite_service_delete,
-  .key_group_add = mbmsec_sqlite_key_group_add,
-  .key_group_list = mbmsec_sqlite_key_group_list,
-  .key_group_services = mbmsec_sqlite_key_group_services,
-  .msk_put = mbmsec_sqlite_msk_put,
-  .msk_get = mbmsec_sqlite_msk_get,
-  .msk_list = mbmsec_sqlite_msk_list,
-  .msk_delete = mbmsec_sqlite_msk_delete,
-  .subscription_grant = mbmsec_sqlite_subscription_grant,
-  .subscription_revoke = mbmsec_sqlite_subscription_revoke,
-  .subscription_check = mbmsec_sqlite_subscription_check,
-  .subscription_list = mbmsec_sqlite_subscription_list,
-  .registration_put = mbmsec_sqlite_registration_put,
-  .registration_get = mbmsec_sqlite_registration_get,
-  .registration_delete = mbmsec_sqlite_registration_delete,
-  .registration_list = mbmsec_sqlite_registration_list,
+    .name = "sqlite",
+    .close = sqlite_close,
+    .errmsg = sqlite_errmsg,
+    .schema_version = sqlite_schema_version,
+    .data_version = sqlite_data_version,
+    .batch = sqlite_batch,
+    .owner_lock = sqlite_owner_lock,
+    .subscriber_add = sqlite_subscriber_add,
+    .subscriber_get = sqlite_subscriber_get,
+    .subscriber_amf_mode = sqlite_subscriber_amf_mode,
+    .subscriber_list = sqlite_subscriber_list,
+    .subscriber_delete = sqlite_subscriber_delete,
+    .subscriber_sqn_cas = sqlite_subscriber_sqn_cas,
+    .subscriber_set_uss = sqlite_subscriber_set_uss,
+    .bootstrap_put = sqlite_bootstrap_put,
+    .bootstrap_get = sqlite_bootstrap_get,
+    .bootstrap_delete = sqlite_bootstrap_delete,
+    .bootstrap_purge = sqlite_bootstrap_purge,
+    .counter_reserve = sqlite_counter_reserve,
+    .service_add = mbmsec_sqlite_service_add,
+    .service_get = mbmsec_sqlite_service_get,
+    .service_list = mbmsec_sqlite_service_list,
+    .service_delete = mbmsec_sqlite_service_delete,
+    .key_group_add = mbmsec_sqlite_key_group_add,
+    .key_group_list = mbmsec_sqlite_key_group_list,
+    .key_group_services = mbmsec_sqlite_key_group_services,
+    .msk_put = mbmsec_sqlite_msk_put,
+    .msk_get = mbmsec_sqlite_msk_get,
+    .msk_list = mbmsec_sqlite_msk_list,
+    .msk_delete = mbmsec_sqlite_msk_delete,
+    .subscription_grant = mbmsec_sqlite_subscription_grant,
+    .subscription_revoke = mbmsec_sqlite_subscription_revoke,
+    .subscription_check = mbmsec_sqlite_subscription_check,
+    .subscription_list = mbmsec_sqlite_subscription_list,
+    .registration_put = mbmsec_sqlite_registration_put,
+    .registration_get = mbmsec_sqlite_registration_get,
+    .registration_delete = mbmsec_sqlite_registration_delete,
+    .registration_list = mbmsec_sqlite_registration_list,
 };
 
 /* ---- helpers shared with store_sqlite_bmsc.c (store_impl.h) ---- */
@@ -867,8 +849,8 @@ mbmsec_err mbmsec_sqlite_bind_text(mbmsec_sqlite_store *s, sqlite3_stmt *q, int 
 {
   return bind_text(s, q, i, t);
 }
-mbmsec_err mbmsec_sqlite_bind_blob(mbmsec_sqlite_store *s, sqlite3_stmt *q, int i,
-                                   const uint8_t *b, size_t n)
+mbmsec_err mbmsec_sqlite_bind_blob(mbmsec_sqlite_store *s, sqlite3_stmt *q, int i, const uint8_t *b,
+                                   size_t n)
 {
   return bind_blob(s, q, i, b, n);
 }
@@ -902,8 +884,7 @@ mbmsec_err mbmsec_sqlite_col_i64(mbmsec_sqlite_store *s, sqlite3_stmt *q, int i,
  * delete the WAL under the live one, which from then on reads a frozen snapshot. */
 static mbmsec_err precreate(const char *path)
 {
-  if (strcmp(path, ":memory:") == 0)
-    return MBMSEC_OK;
+  if (strcmp(path, ":memory:") == 0) return MBMSEC_OK;
   int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
     ENSURE(errno == EEXIST, MBMSEC_ERR_STORE_OPEN);
@@ -938,8 +919,7 @@ mbmsec_err mbmsec_store_sqlite_open(const char *path, mbmsec_store **out)
                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
   if (r != SQLITE_OK) {
     rc = s->db != NULL ? map_rc(s, r) : MBMSEC_ERR_NOMEM;
-    if (rc == MBMSEC_ERR_STORE_IO)
-      rc = MBMSEC_ERR_STORE_OPEN;
+    if (rc == MBMSEC_ERR_STORE_IO) rc = MBMSEC_ERR_STORE_OPEN;
     goto out;
   }
   sqlite3_extended_result_codes(s->db, 1);
@@ -960,14 +940,11 @@ mbmsec_err mbmsec_store_sqlite_open(const char *path, mbmsec_store **out)
   return MBMSEC_OK;
 out:
   if (s->db != NULL) {
-    for (size_t i = 0; i < MBMSEC_SQLITE_NSTMT; i++)
-      sqlite3_finalize(s->stmt[i]);
+    for (size_t i = 0; i < MBMSEC_SQLITE_NSTMT; i++) sqlite3_finalize(s->stmt[i]);
     sqlite3_close(s->db);
   }
-  if (have_mu)
-    pthread_mutex_destroy(&s->mu);
-  if (have_attr)
-    pthread_mutexattr_destroy(&attr);
+  if (have_mu) pthread_mutex_destroy(&s->mu);
+  if (have_attr) pthread_mutexattr_destroy(&attr);
   free(s);
   return rc;
 }

@@ -43,40 +43,40 @@ _Static_assert(B_END <= MBMSEC_SQLITE_NSTMT, "too many statements for the handle
 #define REG_COLS "impi, service_id, btid, ue_addr, created"
 
 static const char *const bmsc_sql[B_END - MBMSEC_SQLITE_BMSC_FIRST] = {
-#define S(id) [(id) - MBMSEC_SQLITE_BMSC_FIRST]
-  S(B_SVC_ADD) = "INSERT INTO user_service (service_id, kdid, msk_lifetime) VALUES (?1, ?2, ?3)",
-  S(B_SVC_GET) = "SELECT " SVC_COLS " FROM user_service s WHERE s.service_id = ?1",
-  S(B_SVC_LIST) = "SELECT " SVC_COLS " FROM user_service s ORDER BY CAST(s.service_id AS BLOB)",
-  S(B_SVC_EXISTS) = "SELECT 1 FROM user_service WHERE service_id = ?1",
-  S(B_SVC_DELETE) = "DELETE FROM user_service WHERE service_id = ?1",
-  S(B_KG_ADD) = "INSERT INTO key_group (service_id, key_group) VALUES (?1, ?2)",
-  S(B_KG_LIST) = "SELECT key_group FROM key_group WHERE service_id = ?1 ORDER BY key_group",
-  S(B_KG_SERVICES) = "SELECT " SVC_COLS " FROM key_group g JOIN user_service s"
-                     " ON s.service_id = g.service_id WHERE s.kdid = ?1 AND g.key_group = ?2"
-                     " ORDER BY CAST(s.service_id AS BLOB)",
-  S(B_MSK_PUT) = "INSERT INTO msk (" MSK_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-  S(B_MSK_GET) = "SELECT " MSK_COLS " FROM msk WHERE kdid = ?1 AND msk_id = ?2",
-  S(B_MSK_LIST) = "SELECT " MSK_COLS " FROM msk WHERE kdid = ?1 AND substr(msk_id, 1, 2) = ?2"
-                  " ORDER BY msk_id DESC",
-  S(B_MSK_DELETE) = "DELETE FROM msk WHERE kdid = ?1 AND msk_id = ?2",
-  S(B_SUB_GRANT) = "INSERT INTO subscription (impi, service_id) VALUES (?1, ?2)"
-                   " ON CONFLICT (impi, service_id) DO NOTHING",
-  S(B_SUB_REVOKE) = "DELETE FROM subscription WHERE impi = ?1 AND service_id = ?2",
-  S(B_SUB_CHECK) = "SELECT 1 FROM subscription WHERE impi = ?1 AND service_id = ?2",
-  S(B_SUB_LIST) = "SELECT " SVC_COLS " FROM subscription u JOIN user_service s"
-                  " ON s.service_id = u.service_id WHERE u.impi = ?1"
-                  " ORDER BY CAST(s.service_id AS BLOB)",
-  S(B_REG_PUT) = "INSERT INTO registration (" REG_COLS ") VALUES (?1, ?2, ?3, ?4, ?5)"
-                 " ON CONFLICT (impi, service_id) DO UPDATE SET btid = excluded.btid,"
-                 " ue_addr = excluded.ue_addr, created = excluded.created",
-  S(B_REG_GET) = "SELECT " REG_COLS " FROM registration WHERE impi = ?1 AND service_id = ?2",
-  S(B_REG_DELETE) = "DELETE FROM registration WHERE impi = ?1 AND service_id = ?2",
-  S(B_REG_BY_SERVICE) = "SELECT " REG_COLS " FROM registration WHERE service_id = ?1"
-                        " ORDER BY CAST(impi AS BLOB)",
-  S(B_REG_BY_IMPI) = "SELECT " REG_COLS " FROM registration WHERE impi = ?1"
-                     " ORDER BY CAST(service_id AS BLOB)",
-  S(B_REG_BY_BTID) = "SELECT " REG_COLS " FROM registration WHERE btid = ?1"
-                     " ORDER BY CAST(service_id AS BLOB), CAST(impi AS BLOB)",
+#define S(id) [(id)-MBMSEC_SQLITE_BMSC_FIRST]
+    S(B_SVC_ADD) = "INSERT INTO user_service (service_id, kdid, msk_lifetime) VALUES (?1, ?2, ?3)",
+    S(B_SVC_GET) = "SELECT " SVC_COLS " FROM user_service s WHERE s.service_id = ?1",
+    S(B_SVC_LIST) = "SELECT " SVC_COLS " FROM user_service s ORDER BY CAST(s.service_id AS BLOB)",
+    S(B_SVC_EXISTS) = "SELECT 1 FROM user_service WHERE service_id = ?1",
+    S(B_SVC_DELETE) = "DELETE FROM user_service WHERE service_id = ?1",
+    S(B_KG_ADD) = "INSERT INTO key_group (service_id, key_group) VALUES (?1, ?2)",
+    S(B_KG_LIST) = "SELECT key_group FROM key_group WHERE service_id = ?1 ORDER BY key_group",
+    S(B_KG_SERVICES) = "SELECT " SVC_COLS " FROM key_group g JOIN user_service s"
+                       " ON s.service_id = g.service_id WHERE s.kdid = ?1 AND g.key_group = ?2"
+                       " ORDER BY CAST(s.service_id AS BLOB)",
+    S(B_MSK_PUT) = "INSERT INTO msk (" MSK_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    S(B_MSK_GET) = "SELECT " MSK_COLS " FROM msk WHERE kdid = ?1 AND msk_id = ?2",
+    S(B_MSK_LIST) = "SELECT " MSK_COLS " FROM msk WHERE kdid = ?1 AND substr(msk_id, 1, 2) = ?2"
+                    " ORDER BY msk_id DESC",
+    S(B_MSK_DELETE) = "DELETE FROM msk WHERE kdid = ?1 AND msk_id = ?2",
+    S(B_SUB_GRANT) = "INSERT INTO subscription (impi, service_id) VALUES (?1, ?2)"
+                     " ON CONFLICT (impi, service_id) DO NOTHING",
+    S(B_SUB_REVOKE) = "DELETE FROM subscription WHERE impi = ?1 AND service_id = ?2",
+    S(B_SUB_CHECK) = "SELECT 1 FROM subscription WHERE impi = ?1 AND service_id = ?2",
+    S(B_SUB_LIST) = "SELECT " SVC_COLS " FROM subscription u JOIN user_service s"
+                    " ON s.service_id = u.service_id WHERE u.impi = ?1"
+                    " ORDER BY CAST(s.service_id AS BLOB)",
+    S(B_REG_PUT) = "INSERT INTO registration (" REG_COLS ") VALUES (?1, ?2, ?3, ?4, ?5)"
+                   " ON CONFLICT (impi, service_id) DO UPDATE SET btid = excluded.btid,"
+                   " ue_addr = excluded.ue_addr, created = excluded.created",
+    S(B_REG_GET) = "SELECT " REG_COLS " FROM registration WHERE impi = ?1 AND service_id = ?2",
+    S(B_REG_DELETE) = "DELETE FROM registration WHERE impi = ?1 AND service_id = ?2",
+    S(B_REG_BY_SERVICE) = "SELECT " REG_COLS " FROM registration WHERE service_id = ?1"
+                          " ORDER BY CAST(impi AS BLOB)",
+    S(B_REG_BY_IMPI) = "SELECT " REG_COLS " FROM registration WHERE impi = ?1"
+                       " ORDER BY CAST(service_id AS BLOB)",
+    S(B_REG_BY_BTID) = "SELECT " REG_COLS " FROM registration WHERE btid = ?1"
+                       " ORDER BY CAST(service_id AS BLOB), CAST(impi AS BLOB)",
 #undef S
 };
 
@@ -89,17 +89,16 @@ static mbmsec_err prep(sq *s, enum bmsc_stmt id, sqlite3_stmt **q)
   return mbmsec_sqlite_stmt(s, (int)id, bmsc_sql[id - MBMSEC_SQLITE_BMSC_FIRST], q);
 }
 
-#define B_TEXT(i, t) GUARD_OUT(mbmsec_sqlite_bind_text(s, q, (i), (t)))
+#define B_TEXT(i, t)    GUARD_OUT(mbmsec_sqlite_bind_text(s, q, (i), (t)))
 #define B_BLOB(i, b, n) GUARD_OUT(mbmsec_sqlite_bind_blob(s, q, (i), (b), (n)))
-#define B_I64(i, v) GUARD_OUT(mbmsec_sqlite_bind_i64(s, q, (i), (v)))
+#define B_I64(i, v)     GUARD_OUT(mbmsec_sqlite_bind_i64(s, q, (i), (v)))
 
 /* Steps a statement without rows; *changes (may be NULL) gets the rows changed. */
 static mbmsec_err step_done(sq *s, sqlite3_stmt *q, sqlite3_int64 *changes)
 {
   int r = sqlite3_step(q);
   ENSURE(r == SQLITE_DONE, mbmsec_sqlite_map_rc(s, r));
-  if (changes != NULL)
-    *changes = sqlite3_changes64(s->db);
+  if (changes != NULL) *changes = sqlite3_changes64(s->db);
   return MBMSEC_OK;
 }
 
@@ -127,7 +126,8 @@ static mbmsec_err read_msk(sq *s, sqlite3_stmt *q, mbmsec_store_msk *out)
   int64_t vf = 0, vt = 0;
   GUARD_OUT(mbmsec_sqlite_col_blob(s, q, 0, out->kdid, sizeof out->kdid));
   GUARD_OUT(mbmsec_sqlite_col_blob(s, q, 1, out->msk_id, sizeof out->msk_id));
-  ENSURE_OUT(mbmsec_msk_id_keynum(out->msk_id) != MBMSEC_MSK_KEYNUM_RESERVED, MBMSEC_ERR_STORE_CORRUPT);
+  ENSURE_OUT(mbmsec_msk_id_keynum(out->msk_id) != MBMSEC_MSK_KEYNUM_RESERVED,
+             MBMSEC_ERR_STORE_CORRUPT);
   GUARD_OUT(mbmsec_sqlite_col_blob(s, q, 2, out->key, sizeof out->key));
   GUARD_OUT(mbmsec_sqlite_col_i64(s, q, 3, INT64_MIN, INT64_MAX, &out->valid_from));
   GUARD_OUT(mbmsec_sqlite_col_i64(s, q, 4, INT64_MIN, INT64_MAX, &out->valid_to));
@@ -138,8 +138,7 @@ static mbmsec_err read_msk(sq *s, sqlite3_stmt *q, mbmsec_store_msk *out)
   out->vf = (uint16_t)vf;
   out->vt = (uint16_t)vt;
 out:
-  if (rc != MBMSEC_OK)
-    mbmsec_cleanse(out, sizeof *out);
+  if (rc != MBMSEC_OK) mbmsec_cleanse(out, sizeof *out);
   return rc;
 }
 
@@ -167,8 +166,7 @@ static mbmsec_err write_keyed(mbmsec_store *st, enum bmsc_stmt id, const char *k
   GUARD(mbmsec_sqlite_lock(s));
   GUARD_OUT(prep(s, id, &q));
   B_TEXT(1, k1);
-  if (k2 != NULL)
-    B_TEXT(2, k2);
+  if (k2 != NULL) B_TEXT(2, k2);
   GUARD_OUT(step_done(s, q, &n));
   ENSURE_OUT(!want_one || n == 1, MBMSEC_ERR_STORE_NOT_FOUND);
 out:
@@ -189,16 +187,14 @@ static mbmsec_err list_services(mbmsec_store *st, enum bmsc_stmt id, const char 
   int row = 0;
   GUARD(mbmsec_sqlite_lock(s));
   GUARD_OUT(prep(s, id, &q));
-  if (text != NULL)
-    B_TEXT(1, text);
+  if (text != NULL) B_TEXT(1, text);
   if (kdid != NULL) {
     B_BLOB(1, kdid, MBMSEC_STORE_KDID_LEN);
     B_I64(2, group);
   }
   for (;;) {
     GUARD_OUT(step_row(s, q, &row));
-    if (!row)
-      break;
+    if (!row) break;
     memset(&svc, 0, sizeof svc);
     GUARD_OUT(read_service(s, q, &svc));
     GUARD_OUT(cb(&svc, arg));
@@ -242,8 +238,7 @@ mbmsec_err mbmsec_sqlite_service_get(mbmsec_store *st, const char *service_id,
   ENSURE_OUT(row, MBMSEC_ERR_STORE_NOT_FOUND);
   GUARD_OUT(read_service(s, q, out));
 out:
-  if (rc != MBMSEC_OK)
-    memset(out, 0, sizeof *out);
+  if (rc != MBMSEC_OK) memset(out, 0, sizeof *out);
   mbmsec_sqlite_done(q);
   mbmsec_sqlite_unlock(s);
   return rc;
@@ -259,8 +254,7 @@ mbmsec_err mbmsec_sqlite_service_delete(mbmsec_store *st, const char *service_id
   return write_keyed(st, B_SVC_DELETE, service_id, NULL, 1);
 }
 
-mbmsec_err mbmsec_sqlite_key_group_add(mbmsec_store *st, const char *service_id,
-                                       uint16_t key_group)
+mbmsec_err mbmsec_sqlite_key_group_add(mbmsec_store *st, const char *service_id, uint16_t key_group)
 {
   sq *s = impl(st);
   mbmsec_err rc;
@@ -276,8 +270,8 @@ out:
   return rc;
 }
 
-mbmsec_err mbmsec_sqlite_key_group_list(mbmsec_store *st, const char *service_id,
-                                        uint16_t *groups, size_t cap, size_t *n)
+mbmsec_err mbmsec_sqlite_key_group_list(mbmsec_store *st, const char *service_id, uint16_t *groups,
+                                        size_t cap, size_t *n)
 {
   sq *s = impl(st);
   mbmsec_err rc;
@@ -296,15 +290,13 @@ mbmsec_err mbmsec_sqlite_key_group_list(mbmsec_store *st, const char *service_id
   B_TEXT(1, service_id);
   for (;;) {
     GUARD_OUT(step_row(s, q, &row));
-    if (!row)
-      break;
+    if (!row) break;
     GUARD_OUT(mbmsec_sqlite_col_i64(s, q, 0, 0, UINT16_MAX, &g));
     ENSURE_OUT(*n < cap, MBMSEC_ERR_SPACE);
     groups[(*n)++] = (uint16_t)g;
   }
 out:
-  if (rc != MBMSEC_OK)
-    *n = 0;
+  if (rc != MBMSEC_OK) *n = 0;
   mbmsec_sqlite_done(q);
   mbmsec_sqlite_unlock(s);
   return rc;
@@ -356,8 +348,7 @@ mbmsec_err mbmsec_sqlite_msk_get(mbmsec_store *st, const uint8_t *kdid, const ui
   ENSURE_OUT(row, MBMSEC_ERR_STORE_NOT_FOUND);
   GUARD_OUT(read_msk(s, q, out));
 out:
-  if (rc != MBMSEC_OK)
-    mbmsec_cleanse(out, sizeof *out);
+  if (rc != MBMSEC_OK) mbmsec_cleanse(out, sizeof *out);
   mbmsec_sqlite_done(q);
   mbmsec_sqlite_unlock(s);
   return rc;
@@ -381,20 +372,17 @@ mbmsec_err mbmsec_sqlite_msk_list(mbmsec_store *st, const uint8_t *kdid, uint16_
   B_BLOB(2, group, sizeof group);
   for (;;) {
     GUARD_OUT(step_row(s, q, &row));
-    if (!row)
-      break;
+    if (!row) break;
     /* Rows past cap are still read, so that a malformed one is reported as for a get. */
     GUARD_OUT(read_msk(s, q, *n < cap ? &out[*n] : &skip));
     mbmsec_cleanse(&skip, sizeof skip);
-    if (*n < cap)
-      (*n)++;
+    if (*n < cap) (*n)++;
     (*total)++;
   }
 out:
   mbmsec_cleanse(&skip, sizeof skip);
   if (rc != MBMSEC_OK) {
-    if (cap > 0)
-      mbmsec_cleanse(out, cap * sizeof *out);
+    if (cap > 0) mbmsec_cleanse(out, cap * sizeof *out);
     *n = 0;
     *total = 0;
   }
@@ -462,8 +450,7 @@ mbmsec_err mbmsec_sqlite_subscription_list(mbmsec_store *st, const char *impi,
 
 /* ---- registrations ---- */
 
-mbmsec_err mbmsec_sqlite_registration_put(mbmsec_store *st,
-                                          const mbmsec_store_registration_in *reg)
+mbmsec_err mbmsec_sqlite_registration_put(mbmsec_store *st, const mbmsec_store_registration_in *reg)
 {
   sq *s = impl(st);
   mbmsec_err rc;
@@ -497,8 +484,7 @@ mbmsec_err mbmsec_sqlite_registration_get(mbmsec_store *st, const char *impi,
   ENSURE_OUT(row, MBMSEC_ERR_STORE_NOT_FOUND);
   GUARD_OUT(read_registration(s, q, out));
 out:
-  if (rc != MBMSEC_OK)
-    memset(out, 0, sizeof *out);
+  if (rc != MBMSEC_OK) memset(out, 0, sizeof *out);
   mbmsec_sqlite_done(q);
   mbmsec_sqlite_unlock(s);
   return rc;
@@ -525,8 +511,7 @@ mbmsec_err mbmsec_sqlite_registration_list(mbmsec_store *st, int by, const char 
   B_TEXT(1, key);
   for (;;) {
     GUARD_OUT(step_row(s, q, &row));
-    if (!row)
-      break;
+    if (!row) break;
     memset(&reg, 0, sizeof reg);
     GUARD_OUT(read_registration(s, q, &reg));
     GUARD_OUT(cb(&reg, arg));

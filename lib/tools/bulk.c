@@ -103,8 +103,10 @@ static mbmsec_err subscriber_line(const char *s, size_t l, mbmsec_bulk_subscribe
   *why = "AMF: expected 4 hex digits";
   if (n > 4 && fl[4]) GUARD(hex_field(f[4], fl[4], rec->amf, 2));
   *why = "USS longer than 255 octets";
-  if (n > 5 && fl[5]) GUARD(copy_str(f[5], fl[5], rec->uss, sizeof rec->uss));
-  else memcpy(rec->uss, "4", 2);
+  if (n > 5 && fl[5])
+    GUARD(copy_str(f[5], fl[5], rec->uss, sizeof rec->uss));
+  else
+    memcpy(rec->uss, "4", 2);
   *why = NULL;
   return MBMSEC_OK;
 }

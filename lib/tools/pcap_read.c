@@ -8,16 +8,16 @@
 
 #define GLOBAL_HDR_LEN 24
 #define RECORD_HDR_LEN 16
-#define ETH_HDR_LEN 14
-#define VLAN_TAG_LEN 4
-#define SLL_HDR_LEN 16
-#define NULL_HDR_LEN 4
-#define IPV4_MIN_HDR 20
-#define UDP_HDR_LEN 8
+#define ETH_HDR_LEN    14
+#define VLAN_TAG_LEN   4
+#define SLL_HDR_LEN    16
+#define NULL_HDR_LEN   4
+#define IPV4_MIN_HDR   20
+#define UDP_HDR_LEN    8
 #define ETHERTYPE_IPV4 0x0800u
 #define ETHERTYPE_IPV6 0x86DDu
 #define ETHERTYPE_VLAN 0x8100u
-#define IPPROTO_UDP_ 17u
+#define IPPROTO_UDP_   17u
 
 static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 static uint32_t le32(const uint8_t *p)
@@ -29,7 +29,10 @@ static uint32_t be32(const uint8_t *p)
   return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
 }
 /* pcap header fields are in the writer's byte order. */
-static uint32_t file32(const mbmsec_pcap_reader *r, const uint8_t *p) { return r->swapped ? be32(p) : le32(p); }
+static uint32_t file32(const mbmsec_pcap_reader *r, const uint8_t *p)
+{
+  return r->swapped ? be32(p) : le32(p);
+}
 static uint16_t file16(const mbmsec_pcap_reader *r, const uint8_t *p)
 {
   return r->swapped ? be16(p) : (uint16_t)(p[0] | p[1] << 8);

@@ -8,7 +8,10 @@
 #include "mbmsec/digest_parse.h"
 #include "ua_internal.h"
 
-static void count(atomic_uint_fast64_t *c) { atomic_fetch_add_explicit(c, 1, memory_order_relaxed); }
+static void count(atomic_uint_fast64_t *c)
+{
+  atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+}
 
 static bool str_eq(mbmsec_digest_str a, const char *b, size_t blen)
 {
@@ -60,10 +63,14 @@ static mbmsec_err refuse(mbmsec_ua *ua, mbmsec_ua_decision *dec, unsigned status
 static mbmsec_err refuse_parse(mbmsec_ua *ua, mbmsec_ua_decision *dec, mbmsec_err prc)
 {
   switch (prc) {
-  case MBMSEC_ERR_DIGEST_SCHEME: return refuse(ua, dec, 401, MBMSEC_UA_R_NOT_DIGEST, false);
-  case MBMSEC_ERR_DIGEST_BAD_ALGORITHM: return refuse(ua, dec, 401, MBMSEC_UA_R_ALGORITHM, false);
-  case MBMSEC_ERR_DIGEST_BAD_QOP: return refuse(ua, dec, 401, MBMSEC_UA_R_QOP, false);
-  default: return refuse(ua, dec, 400, MBMSEC_UA_R_MALFORMED, false);
+  case MBMSEC_ERR_DIGEST_SCHEME:
+    return refuse(ua, dec, 401, MBMSEC_UA_R_NOT_DIGEST, false);
+  case MBMSEC_ERR_DIGEST_BAD_ALGORITHM:
+    return refuse(ua, dec, 401, MBMSEC_UA_R_ALGORITHM, false);
+  case MBMSEC_ERR_DIGEST_BAD_QOP:
+    return refuse(ua, dec, 401, MBMSEC_UA_R_QOP, false);
+  default:
+    return refuse(ua, dec, 400, MBMSEC_UA_R_MALFORMED, false);
   }
 }
 
@@ -75,7 +82,10 @@ static int alg_index(const mbmsec_ua *ua, mbmsec_digest_alg a)
   return -1;
 }
 
-static bool alg_configured(const mbmsec_ua *ua, mbmsec_digest_alg a) { return alg_index(ua, a) >= 0; }
+static bool alg_configured(const mbmsec_ua *ua, mbmsec_digest_alg a)
+{
+  return alg_index(ua, a) >= 0;
+}
 
 /* ent->ha1[i] for every configured algorithm: H(B-TID ":" realm ":" base64(MRK)). */
 static mbmsec_err entry_ha1(const mbmsec_ua *ua, ua_cache_entry *ent)
@@ -84,11 +94,17 @@ static mbmsec_err entry_ha1(const mbmsec_ua *ua, ua_cache_entry *ent)
   mbmsec_err rc = MBMSEC_OK;
   GUARD_OUT(mbmsec_gba_digest_password(ent->mrk, password, sizeof password));
   for (size_t i = 0; i < ua->n_algs; i++) {
-    const mbmsec_digest_input in = {
-        .alg = ua->algs[i], .qop = MBMSEC_DIGEST_QOP_NONE,
-        .username = {ent->btid, ent->btid_len}, .realm = {ua->realm, ua->realm_len},
-        .nonce = {"", 0}, .cnonce = {"", 0}, .nc = {"", 0}, .method = {"", 0}, .uri = {"", 0},
-        .password = (const uint8_t *)password, .password_len = strlen(password)};
+    const mbmsec_digest_input in = {.alg = ua->algs[i],
+                                    .qop = MBMSEC_DIGEST_QOP_NONE,
+                                    .username = {ent->btid, ent->btid_len},
+                                    .realm = {ua->realm, ua->realm_len},
+                                    .nonce = {"", 0},
+                                    .cnonce = {"", 0},
+                                    .nc = {"", 0},
+                                    .method = {"", 0},
+                                    .uri = {"", 0},
+                                    .password = (const uint8_t *)password,
+                                    .password_len = strlen(password)};
     GUARD_OUT(mbmsec_digest_ha1(&in, ent->ha1[i], sizeof ent->ha1[i]));
   }
 out:
@@ -98,8 +114,8 @@ out:
 
 /* Step 4: Ks_NAF of the B-TID from the cache, else from the lookup (then cached).
  * *status is 0 when ent is filled, else the refusal to give (with *reason). */
-static mbmsec_err btid_keys(mbmsec_ua *ua, mbmsec_digest_str btid, int64_t now,
-                            ua_cache_entry *ent, unsigned *status, mbmsec_ua_reason *reason)
+static mbmsec_err btid_keys(mbmsec_ua *ua, mbmsec_digest_str btid, int64_t now, ua_cache_entry *ent,
+                            unsigned *status, mbmsec_ua_reason *reason)
 {
   mbmsec_ua_zn_result zr;
   mbmsec_err rc = MBMSEC_OK;
@@ -110,8 +126,8 @@ static mbmsec_err btid_keys(mbmsec_ua *ua, mbmsec_digest_str btid, int64_t now,
   }
   memset(&zr, 0, sizeof zr);
   count(&ua->c_lookups);
-  const mbmsec_err lrc = ua->lookup(btid.p, btid.len, ua->naf_id, ua->naf_id_len,
-                                    ua->lookup_user, &zr);
+  const mbmsec_err lrc =
+      ua->lookup(btid.p, btid.len, ua->naf_id, ua->naf_id_len, ua->lookup_user, &zr);
   if (lrc != MBMSEC_OK || zr.result == MBMSEC_ZN_UNABLE_TO_DELIVER) {
     *status = 503;
     *reason = MBMSEC_UA_R_ZN_UNREACHABLE;
@@ -158,9 +174,10 @@ mbmsec_err mbmsec_ua_btid_muk(mbmsec_ua *ua, const char *btid, size_t btid_len,
   memset(impi, 0, MBMSEC_ZN_IMPI_MAX + 1);
   *reason = MBMSEC_UA_R_BTID_UNKNOWN;
   if (btid_len == 0 || btid_len > MBMSEC_UA_BTID_MAX) return MBMSEC_OK;
-  mbmsec_err rc = btid_keys(ua, (mbmsec_digest_str){btid, btid_len}, ua_now(ua), &ent, &status,
-                            reason);
-  if (rc != MBMSEC_OK) *reason = MBMSEC_UA_R_INTERNAL;
+  mbmsec_err rc =
+      btid_keys(ua, (mbmsec_digest_str){btid, btid_len}, ua_now(ua), &ent, &status, reason);
+  if (rc != MBMSEC_OK)
+    *reason = MBMSEC_UA_R_INTERNAL;
   else if (status == 0) {
     memcpy(muk, ent.muk, MBMSEC_GBA_KEY_LEN);
     memcpy(impi, ent.impi, ent.impi_len);
@@ -212,9 +229,9 @@ static mbmsec_err decide(mbmsec_ua *ua, const mbmsec_ua_request *req, mbmsec_ua_
    * realm = ours (step 1), algorithm configured (step 1). */
   const int ai = alg_index(ua, h.algorithm);
   ENSURE_OUT(ai >= 0, MBMSEC_ERR_ARG);
-  GUARD_OUT(mbmsec_digest_input_from_authorization(
-      &h, (mbmsec_digest_str){req->method, req->method_len}, NULL, 0, req->body,
-      req->body_len, &in));
+  GUARD_OUT(
+      mbmsec_digest_input_from_authorization(&h, (mbmsec_digest_str){req->method, req->method_len},
+                                             NULL, 0, req->body, req->body_len, &in));
   memcpy(dec->ha1, ent.ha1[ai], sizeof dec->ha1);
   in.ha1_hex = dec->ha1;
   const mbmsec_err vrc = mbmsec_digest_verify(&in, h.response);
@@ -232,8 +249,8 @@ static mbmsec_err decide(mbmsec_ua *ua, const mbmsec_ua_request *req, mbmsec_ua_
   /* 7: nc above the highest accepted for this nonce */
   const ua_nc_result ncr = ua_nonce_accept_nc(ua, serial, h.nc_value);
   if (ncr != UA_NC_OK) {
-    rc = refuse(ua, dec, 401, ncr == UA_NC_REPLAY ? MBMSEC_UA_R_NC_REPLAY : MBMSEC_UA_R_NONCE_EVICTED,
-                true);
+    rc = refuse(ua, dec, 401,
+                ncr == UA_NC_REPLAY ? MBMSEC_UA_R_NC_REPLAY : MBMSEC_UA_R_NONCE_EVICTED, true);
     goto out;
   }
   dec->status = 200;
@@ -298,8 +315,8 @@ mbmsec_err mbmsec_ua_auth_info(mbmsec_ua *ua, const mbmsec_ua_decision *dec,
              alg_configured(ua, dec->alg) &&
              strnlen(dec->ha1, sizeof dec->ha1) == mbmsec_digest_hex_len(dec->alg) &&
              dec->btid_len <= MBMSEC_UA_BTID_MAX && dec->cnonce_len > 0 &&
-             dec->cnonce_len <= MBMSEC_DIGEST_VALUE_MAX && dec->uri_len <= MBMSEC_DIGEST_VALUE_MAX &&
-             strnlen(dec->nc, sizeof dec->nc) == 8 &&
+             dec->cnonce_len <= MBMSEC_DIGEST_VALUE_MAX &&
+             dec->uri_len <= MBMSEC_DIGEST_VALUE_MAX && strnlen(dec->nc, sizeof dec->nc) == 8 &&
              strnlen(dec->nonce, sizeof dec->nonce) == MBMSEC_UA_NONCE_LEN,
          MBMSEC_ERR_UA_DECISION);
   mbmsec_digest_input in;
@@ -319,8 +336,8 @@ mbmsec_err mbmsec_ua_auth_info(mbmsec_ua *ua, const mbmsec_ua_decision *dec,
   in.ha1_hex = dec->ha1;
   GUARD(mbmsec_digest_rspauth(&in, resp_body, resp_body_len, rspauth, sizeof rspauth));
   memset(&h, 0, offsetof(mbmsec_digest_header, arena));
-  h.present = MBMSEC_DIGEST_F_QOP | MBMSEC_DIGEST_F_RSPAUTH | MBMSEC_DIGEST_F_CNONCE |
-              MBMSEC_DIGEST_F_NC;
+  h.present =
+      MBMSEC_DIGEST_F_QOP | MBMSEC_DIGEST_F_RSPAUTH | MBMSEC_DIGEST_F_CNONCE | MBMSEC_DIGEST_F_NC;
   h.qop = MBMSEC_DIGEST_QOP_AUTH_INT;
   h.rspauth = mbmsec_digest_s(rspauth);
   h.cnonce = in.cnonce;

@@ -9,14 +9,14 @@
 #include "mbmsec/profile.h"
 #include "mbmsec/ua.h"
 
-#define UA_REALM_MAX (sizeof MBMSEC_MBMS_REALM_PREFIX - 1 + MBMSEC_UA_FQDN_MAX)
-#define UA_NAF_ID_MAX (MBMSEC_UA_FQDN_MAX + MBMSEC_MBMS_UA_PROTO_ID_LEN)
-#define UA_NONCE_RAW 48       /* issued (8) || serial (8) || random (16) || tag (16) */
+#define UA_REALM_MAX    (sizeof MBMSEC_MBMS_REALM_PREFIX - 1 + MBMSEC_UA_FQDN_MAX)
+#define UA_NAF_ID_MAX   (MBMSEC_UA_FQDN_MAX + MBMSEC_MBMS_UA_PROTO_ID_LEN)
+#define UA_NONCE_RAW    48 /* issued (8) || serial (8) || random (16) || tag (16) */
 #define UA_NONCE_RANDOM 16
-#define UA_NONCE_TAG 16
-#define UA_SECRET_LEN 32
-#define UA_OPAQUE_RAW 12      /* base64: 16 characters */
-#define UA_NONE UINT32_MAX    /* end of a cache chain / list */
+#define UA_NONCE_TAG    16
+#define UA_SECRET_LEN   32
+#define UA_OPAQUE_RAW   12         /* base64: 16 characters */
+#define UA_NONE         UINT32_MAX /* end of a cache chain / list */
 
 /* nc state of one issued nonce: slot serial % cap. serial 0 = empty. */
 typedef struct {
@@ -29,9 +29,9 @@ typedef struct {
 /* One cached Zn answer. Secret. */
 typedef struct {
   bool used;
-  uint32_t next;        /* hash chain */
-  uint64_t last_use;    /* LRU tick */
-  uint32_t failures;    /* digest mismatches of this B-TID */
+  uint32_t next;     /* hash chain */
+  uint64_t last_use; /* LRU tick */
+  uint32_t failures; /* digest mismatches of this B-TID */
   char btid[MBMSEC_UA_BTID_MAX + 1];
   size_t btid_len;
   char impi[MBMSEC_ZN_IMPI_MAX + 1];
@@ -84,8 +84,7 @@ int64_t ua_now(const mbmsec_ua *ua);
 mbmsec_err ua_nonce_issue(mbmsec_ua *ua, char out[MBMSEC_UA_NONCE_LEN + 1]);
 /* true when s is a nonce this server issued (tag verified in constant time); *issued and
  * *serial are taken from it. */
-bool ua_nonce_parse(mbmsec_ua *ua, const char *s, size_t len, int64_t *issued,
-                    uint64_t *serial);
+bool ua_nonce_parse(mbmsec_ua *ua, const char *s, size_t len, int64_t *issued, uint64_t *serial);
 typedef enum { UA_NC_OK, UA_NC_REPLAY, UA_NC_EVICTED } ua_nc_result;
 /* Accepts nc for the nonce of serial when it is above the highest accepted one. */
 ua_nc_result ua_nonce_accept_nc(mbmsec_ua *ua, uint64_t serial, uint32_t nc);

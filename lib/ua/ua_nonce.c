@@ -59,8 +59,7 @@ mbmsec_err ua_nonce_issue(mbmsec_ua *ua, char out[MBMSEC_UA_NONCE_LEN + 1])
   return MBMSEC_OK;
 }
 
-bool ua_nonce_parse(mbmsec_ua *ua, const char *s, size_t len, int64_t *issued,
-                    uint64_t *serial)
+bool ua_nonce_parse(mbmsec_ua *ua, const char *s, size_t len, int64_t *issued, uint64_t *serial)
 {
   uint8_t raw[UA_NONCE_RAW], tag[UA_NONCE_TAG];
   size_t n = 0;

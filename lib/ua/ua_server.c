@@ -44,8 +44,8 @@ static bool fqdn_ok(const char *s, size_t n)
   if (n == 0 || n > MBMSEC_UA_FQDN_MAX) return false;
   for (size_t i = 0; i < n; i++) {
     const char c = s[i];
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-          c == '-' || c == '.'))
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '.'))
       return false;
   }
   return true;
@@ -91,8 +91,7 @@ static mbmsec_err configure(mbmsec_ua *ua, const mbmsec_ua_config *cfg)
   const size_t fl = cfg->fqdn ? strlen(cfg->fqdn) : 0;
   ENSURE(cfg->fqdn && fqdn_ok(cfg->fqdn, fl) && cfg->lookup, MBMSEC_ERR_UA_CONFIG);
   ENSURE(algs_ok(cfg->algs, cfg->n_algs), MBMSEC_ERR_UA_CONFIG);
-  ENSURE(cfg->mode == MBMSEC_MRK_MUK_KDF || cfg->mode == MBMSEC_MRK_MUK_NONE,
-         MBMSEC_ERR_UA_CONFIG);
+  ENSURE(cfg->mode == MBMSEC_MRK_MUK_KDF || cfg->mode == MBMSEC_MRK_MUK_NONE, MBMSEC_ERR_UA_CONFIG);
   ENSURE(cfg->max_nonces <= MBMSEC_UA_NONCES_MAX && cfg->max_cache <= MBMSEC_UA_CACHE_MAX,
          MBMSEC_ERR_UA_CONFIG);
   memcpy(ua->realm, MBMSEC_MBMS_REALM_PREFIX, sizeof MBMSEC_MBMS_REALM_PREFIX - 1);
@@ -107,7 +106,8 @@ static mbmsec_err configure(mbmsec_ua *ua, const mbmsec_ua_config *cfg)
     memcpy(ua->algs, cfg->algs, cfg->n_algs * sizeof cfg->algs[0]);
     ua->n_algs = cfg->n_algs;
   }
-  ua->lifetime = cfg->nonce_lifetime_s ? cfg->nonce_lifetime_s : MBMSEC_HTTP_NONCE_LIFETIME_S_DEFAULT;
+  ua->lifetime =
+      cfg->nonce_lifetime_s ? cfg->nonce_lifetime_s : MBMSEC_HTTP_NONCE_LIFETIME_S_DEFAULT;
   ua->mode = cfg->mode;
   ua->clock = cfg->clock;
   ua->clock_user = cfg->clock_user;

@@ -85,8 +85,8 @@ bool mbmsec_ue_agent_next_action(mbmsec_ue_agent *a, mbmsec_ue_agent_action *act
 static uint32_t rand32(mbmsec_ue_agent *a)
 {
   uint32_t v = 0;
-  mbmsec_err rc = a->cfg.rand_fn ? a->cfg.rand_fn(a->cfg.rand_ctx, &v, sizeof v)
-                                 : mbmsec_random(&v, sizeof v);
+  mbmsec_err rc =
+      a->cfg.rand_fn ? a->cfg.rand_fn(a->cfg.rand_ctx, &v, sizeof v) : mbmsec_random(&v, sizeof v);
   return rc == MBMSEC_OK ? v : 0; /* no randomness: the deterministic end of the range */
 }
 
@@ -112,7 +112,7 @@ int64_t agent_spread_ms(mbmsec_ue_agent *a, const agent_service *s)
 /* ---------------------------------------------------------------- MSKs held */
 
 agent_msk *agent_msk_find(mbmsec_ue_agent *a, const uint8_t kdid[MBMSEC_KDID_LEN],
-                           const uint8_t msk_id[MBMSEC_MSK_ID_LEN])
+                          const uint8_t msk_id[MBMSEC_MSK_ID_LEN])
 {
   for (size_t i = 0; i < AGENT_MSKS; i++)
     if (a->msk[i].used && !memcmp(a->msk[i].kdid, kdid, MBMSEC_KDID_LEN) &&
@@ -122,7 +122,8 @@ agent_msk *agent_msk_find(mbmsec_ue_agent *a, const uint8_t kdid[MBMSEC_KDID_LEN
 }
 
 /* Highest key number of a group in use as far as any service has seen. */
-static uint16_t group_in_use(const mbmsec_ue_agent *a, const uint8_t kdid[MBMSEC_KDID_LEN], uint16_t grp)
+static uint16_t group_in_use(const mbmsec_ue_agent *a, const uint8_t kdid[MBMSEC_KDID_LEN],
+                             uint16_t grp)
 {
   uint16_t u = 0;
   for (size_t i = 0; i < a->n_svc; i++) {
@@ -147,18 +148,21 @@ bool agent_msk_valid(const mbmsec_ue_agent *a, const agent_msk *m, int64_t now)
 
 static int64_t msk_expiry(const mbmsec_ue_agent *a, const agent_msk *m)
 {
-  if (group_in_use(a, m->kdid, agent_keygroup(m->msk_id)) <= agent_keynum(m->msk_id)) return INT64_MAX;
+  if (group_in_use(a, m->kdid, agent_keygroup(m->msk_id)) <= agent_keynum(m->msk_id))
+    return INT64_MAX;
   const int64_t last = m->last_used_ms > m->stored_ms ? m->last_used_ms : m->stored_ms;
   return last + (int64_t)a->cfg.msk_grace_ms;
 }
 
 bool agent_group_valid(const mbmsec_ue_agent *a, const agent_service *s, const agent_group *g,
-                        int64_t now, uint16_t *best)
+                       int64_t now, uint16_t *best)
 {
   bool ok = false;
   for (size_t i = 0; i < AGENT_MSKS; i++) {
     const agent_msk *m = &a->msk[i];
-    if (!m->used || memcmp(m->kdid, s->kdid, MBMSEC_KDID_LEN) || agent_keygroup(m->msk_id) != g->group) continue;
+    if (!m->used || memcmp(m->kdid, s->kdid, MBMSEC_KDID_LEN) ||
+        agent_keygroup(m->msk_id) != g->group)
+      continue;
     if (agent_msk_valid(a, m, now)) {
       if (best && (!ok || agent_keynum(m->msk_id) > *best)) *best = agent_keynum(m->msk_id);
       ok = true;
@@ -168,7 +172,7 @@ bool agent_group_valid(const mbmsec_ue_agent *a, const agent_service *s, const a
 }
 
 uint16_t agent_group_highest_held(const mbmsec_ue_agent *a, const uint8_t kdid[MBMSEC_KDID_LEN],
-                                   uint16_t grp)
+                                  uint16_t grp)
 {
   uint16_t h = 0;
   for (size_t i = 0; i < AGENT_MSKS; i++) {
@@ -180,10 +184,11 @@ uint16_t agent_group_highest_held(const mbmsec_ue_agent *a, const uint8_t kdid[M
   return h;
 }
 
-void agent_msk_id_text(const uint8_t kdid[MBMSEC_KDID_LEN], const uint8_t id[MBMSEC_MSK_ID_LEN], char out[16])
+void agent_msk_id_text(const uint8_t kdid[MBMSEC_KDID_LEN], const uint8_t id[MBMSEC_MSK_ID_LEN],
+                       char out[16])
 {
-  snprintf(out, 16, "%02x%02x%02x:%02x%02x%02x%02x", kdid[0], kdid[1], kdid[2], id[0], id[1],
-           id[2], id[3]);
+  snprintf(out, 16, "%02x%02x%02x:%02x%02x%02x%02x", kdid[0], kdid[1], kdid[2], id[0], id[1], id[2],
+           id[3]);
 }
 
 /* ---------------------------------------------------------------- services */
@@ -217,21 +222,25 @@ static void leave_service(mbmsec_ue_agent *a, int si, const char *reason)
 static const char *code_meaning(unsigned code)
 {
   switch (code) {
-  case 400: return "bad request";
-  case 401: return "not subscribed / not authorised";
-  case 404: return "unknown service or key";
-  case 480: return "temporarily unavailable";
-  case 500: return "server error";
-  case 204: return "no update needed";
-  default: return "unexpected code";
+  case 400:
+    return "bad request";
+  case 401:
+    return "not subscribed / not authorised";
+  case 404:
+    return "unknown service or key";
+  case 480:
+    return "temporarily unavailable";
+  case 500:
+    return "server error";
+  case 204:
+    return "no update needed";
+  default:
+    return "unexpected code";
   }
 }
 
 /* P4 codes after which asking again cannot help. */
-static bool code_forbids_retry(unsigned code)
-{
-  return code == 400 || code == 401 || code == 404;
-}
+static bool code_forbids_retry(unsigned code) { return code == 400 || code == 401 || code == 404; }
 
 /* Asks for key number want at due; a pending need keeps the higher key and the earlier time. */
 void agent_schedule_group(agent_group *g, uint16_t want, int64_t due)
@@ -251,7 +260,7 @@ void agent_schedule_group(agent_group *g, uint16_t want, int64_t due)
 
 /* A key number above every MSK held was named (MTK message or SRTP MKI): missed key update. */
 void agent_missed_key(mbmsec_ue_agent *a, const uint8_t kdid[MBMSEC_KDID_LEN],
-                       const uint8_t msk_id[MBMSEC_MSK_ID_LEN], const char *how, int64_t now)
+                      const uint8_t msk_id[MBMSEC_MSK_ID_LEN], const char *how, int64_t now)
 {
   const uint16_t grp = agent_keygroup(msk_id), kn = agent_keynum(msk_id);
   if (kn == MBMSEC_MSK_KEYNUM_RESERVED || kn <= agent_group_highest_held(a, kdid, grp)) return;
@@ -265,13 +274,15 @@ void agent_missed_key(mbmsec_ue_agent *a, const uint8_t kdid[MBMSEC_KDID_LEN],
       if (g->group != grp) continue;
       if (kn > g->in_use) g->in_use = kn;
       /* Already asked for this key and refused: asking again cannot help. */
-      if ((g->refused && g->want >= kn) || (g->need && g->want >= kn) || (g->waiting && g->want >= kn))
+      if ((g->refused && g->want >= kn) || (g->need && g->want >= kn) ||
+          (g->waiting && g->want >= kn))
         continue;
       const int64_t due = now + agent_spread_ms(a, s);
       agent_schedule_group(g, kn, due);
       g->refused = false;
-      agent_log(a, (int)i, "%s: missed key update: %s names MSK %s, not held; MSK request in %" PRId64
-            " ms", s->id, how, idt, due - now);
+      agent_log(a, (int)i,
+                "%s: missed key update: %s names MSK %s, not held; MSK request in %" PRId64 " ms",
+                s->id, how, idt, due - now);
     }
   }
 }
@@ -294,7 +305,7 @@ static void fail_group(mbmsec_ue_agent *a, int si, agent_group *g, unsigned code
   g->due_ms = now + backoff_ms(a, g->tries);
   a->stats.retries++;
   agent_log(a, si, "%s: %s; retry %u in %" PRId64 " ms", s->id, s->last_error, g->tries,
-        g->due_ms - now);
+            g->due_ms - now);
 }
 
 static void fail_register(mbmsec_ue_agent *a, int si, unsigned code, const char *why, int64_t now)
@@ -317,13 +328,12 @@ static void fail_register(mbmsec_ue_agent *a, int si, unsigned code, const char 
   s->reg_due = now + backoff_ms(a, s->reg_tries);
   a->stats.retries++;
   agent_log(a, si, "%s: %s; retry %u in %" PRId64 " ms", s->id, s->last_error, s->reg_tries,
-        s->reg_due - now);
+            s->reg_due - now);
 }
 
 /* ---------------------------------------------------------------- the pump */
 
-mbmsec_ue_agent_phase agent_phase_of(const mbmsec_ue_agent *a, const agent_service *s,
-                                      int64_t now)
+mbmsec_ue_agent_phase agent_phase_of(const mbmsec_ue_agent *a, const agent_service *s, int64_t now)
 {
   if (s->left) return MBMSEC_UE_AGENT_LEFT;
   if (!s->registered) return a->have_creds ? MBMSEC_UE_AGENT_REGISTER : MBMSEC_UE_AGENT_BOOTSTRAP;
@@ -463,7 +473,7 @@ void agent_pump(mbmsec_ue_agent *a, int64_t now)
           char idt[16];
           agent_msk_id_text(s->kdid, id, idt);
           agent_log(a, (int)i, "%s: MSK request for %s (keyId %s%s)", s->id, idt, kid,
-                g->want == MBMSEC_MSK_KEYNUM_CURRENT ? ", current of the Key Group" : "");
+                    g->want == MBMSEC_MSK_KEYNUM_CURRENT ? ", current of the Key Group" : "");
           send_request(a, (int)i, (int)j, MBMSEC_UE_KM_MSK, kid, now);
         }
       }
@@ -585,7 +595,7 @@ mbmsec_err mbmsec_ue_agent_add_service(mbmsec_ue_agent *a, const char *service_i
   for (size_t j = 0; j < sp->n_groups; j++)
     if (agent_group_valid(a, sp, &sp->g[j], now, NULL)) sp->g[j].need = false;
   agent_log(a, si, "%s: announcement: Key Domain %02x%02x%02x, %zu Key Group(s)%s", sp->id,
-        sp->kdid[0], sp->kdid[1], sp->kdid[2], sp->n_groups, sp->left ? " (left earlier)" : "");
+            sp->kdid[0], sp->kdid[1], sp->kdid[2], sp->n_groups, sp->left ? " (left earlier)" : "");
   agent_pump(a, now);
   return MBMSEC_OK;
 }
@@ -618,7 +628,7 @@ mbmsec_err mbmsec_ue_agent_on_bootstrap_failed(mbmsec_ue_agent *a, mbmsec_err wh
   a->boot_due = now + backoff_ms(a, a->boot_tries);
   a->stats.retries++;
   agent_log(a, -1, "bootstrap failed (%s); retry %u in %" PRId64 " ms", mbmsec_strerror(why),
-        a->boot_tries, a->boot_due - now);
+            a->boot_tries, a->boot_due - now);
   agent_pump(a, now);
   return MBMSEC_OK;
 }
@@ -678,7 +688,8 @@ mbmsec_err mbmsec_ue_agent_on_http_answer(mbmsec_ue_agent *a, uint64_t req_id,
       g->tries = 0;
       g->refused = false;
       s->last_error[0] = 0;
-      agent_log(a, si, "%s: item 204 for Key Group %04x: no update needed, staying", s->id, g->group);
+      agent_log(a, si, "%s: item 204 for Key Group %04x: no update needed, staying", s->id,
+                g->group);
       if (!agent_group_valid(a, s, g, now, NULL)) {
         /* Nothing held at all: the key is not generated yet; ask again later. */
         g->need = true;
@@ -720,10 +731,12 @@ mbmsec_err mbmsec_ue_agent_on_http_failed(mbmsec_ue_agent *a, uint64_t req_id, m
   } else {
     char w[96];
     snprintf(w, sizeof w, "request failed: %s", mbmsec_strerror(why));
-    if (a->req_type == MBMSEC_UE_KM_REGISTER) fail_register(a, si, 0, w, now);
+    if (a->req_type == MBMSEC_UE_KM_REGISTER)
+      fail_register(a, si, 0, w, now);
     else if (a->req_type == MBMSEC_UE_KM_MSK && a->req_group >= 0)
       fail_group(a, si, &s->g[a->req_group], 0, w, now);
-    else agent_log(a, si, "%s: deregister %s (not retried)", s->id, w);
+    else
+      agent_log(a, si, "%s: deregister %s (not retried)", s->id, w);
   }
   agent_pump(a, now);
   return MBMSEC_OK;
@@ -754,4 +767,3 @@ mbmsec_err mbmsec_ue_agent_leave(mbmsec_ue_agent *a, const char *service_id, int
   }
   return MBMSEC_ERR_UE_AGENT_UNKNOWN_SERVICE;
 }
-

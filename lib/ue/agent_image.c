@@ -18,11 +18,11 @@
 #include "mbmsec/crypto.h"
 #include "mbmsec/keyid.h"
 
-#define IMG_MAGIC "UEAG"
-#define IMG_VERSION 1
-#define IMG_CHECK_LEN 32
+#define IMG_MAGIC       "UEAG"
+#define IMG_VERSION     1
+#define IMG_CHECK_LEN   32
 #define FLAG_REGISTERED 1
-#define FLAG_LEFT 2
+#define FLAG_LEFT       2
 
 static mbmsec_err wr_u64(mbmsec_wr *w, int64_t v)
 {
@@ -78,13 +78,14 @@ mbmsec_err agent_image_write(const mbmsec_ue_agent *a, uint8_t *out, size_t cap,
   ENSURE_OUT(n <= 255, MBMSEC_ERR_SPACE);
   GUARD_OUT(mbmsec_wr_u8(&w, (uint8_t)n));
   for (size_t i = 0; i < a->n_svc; i++)
-    GUARD_OUT(write_service(&w, a->svc[i].id, a->svc[i].registered, a->svc[i].left,
-                            a->svc[i].reason));
+    GUARD_OUT(
+        write_service(&w, a->svc[i].id, a->svc[i].registered, a->svc[i].left, a->svc[i].reason));
   for (size_t i = 0; i < MBMSEC_UE_AGENT_SERVICES; i++) {
     const agent_saved_service *sv = &a->saved[i];
     bool live = false;
     for (size_t j = 0; j < a->n_svc; j++) live |= !strcmp(a->svc[j].id, sv->id);
-    if (sv->used && !live) GUARD_OUT(write_service(&w, sv->id, sv->registered, sv->left, sv->reason));
+    if (sv->used && !live)
+      GUARD_OUT(write_service(&w, sv->id, sv->registered, sv->left, sv->reason));
   }
   size_t m = 0;
   for (size_t i = 0; i < AGENT_MSKS; i++) m += a->msk[i].used;
@@ -129,7 +130,8 @@ static mbmsec_err rd_str(mbmsec_rd *r, char *out, size_t cap, bool need_nonempty
   GUARD(mbmsec_rd_copy(r, out, n));
   out[n] = 0;
   for (size_t i = 0; i < n; i++)
-    ENSURE((unsigned char)out[i] >= 0x20 && (unsigned char)out[i] < 0x7f, MBMSEC_ERR_UE_AGENT_IMAGE);
+    ENSURE((unsigned char)out[i] >= 0x20 && (unsigned char)out[i] < 0x7f,
+           MBMSEC_ERR_UE_AGENT_IMAGE);
   return MBMSEC_OK;
 }
 
@@ -150,7 +152,8 @@ static mbmsec_err read_parts(mbmsec_rd *r, image_parts *p)
     GUARD(mbmsec_rd_u8(r, &flags));
     ENSURE(flags <= (FLAG_REGISTERED | FLAG_LEFT), MBMSEC_ERR_UE_AGENT_IMAGE);
     GUARD(rd_str(r, sv->reason, sizeof sv->reason, false));
-    for (size_t j = 0; j < i; j++) ENSURE(strcmp(p->saved[j].id, sv->id), MBMSEC_ERR_UE_AGENT_IMAGE);
+    for (size_t j = 0; j < i; j++)
+      ENSURE(strcmp(p->saved[j].id, sv->id), MBMSEC_ERR_UE_AGENT_IMAGE);
     sv->used = true;
     sv->registered = flags & FLAG_REGISTERED;
     sv->left = flags & FLAG_LEFT;
@@ -166,9 +169,11 @@ static mbmsec_err read_parts(mbmsec_rd *r, image_parts *p)
     GUARD(rd_u64(r, &k->stored_ms));
     GUARD(rd_u64(r, &k->last_used_ms));
     ENSURE(k->vf <= k->vt && k->stored_ms >= 0 && k->last_used_ms >= 0, MBMSEC_ERR_UE_AGENT_IMAGE);
-    ENSURE(mbmsec_msk_id_keynum(k->msk_id) != MBMSEC_MSK_KEYNUM_RESERVED, MBMSEC_ERR_UE_AGENT_IMAGE); /* key number 0 reserved */
+    ENSURE(mbmsec_msk_id_keynum(k->msk_id) != MBMSEC_MSK_KEYNUM_RESERVED,
+           MBMSEC_ERR_UE_AGENT_IMAGE); /* key number 0 reserved */
     for (size_t j = 0; j < i; j++)
-      ENSURE(memcmp(p->msk[j].kdid, k->kdid, MBMSEC_KDID_LEN) || memcmp(p->msk[j].msk_id, k->msk_id, MBMSEC_MSK_ID_LEN),
+      ENSURE(memcmp(p->msk[j].kdid, k->kdid, MBMSEC_KDID_LEN) ||
+                 memcmp(p->msk[j].msk_id, k->msk_id, MBMSEC_MSK_ID_LEN),
              MBMSEC_ERR_UE_AGENT_IMAGE);
     uint8_t nk = 0;
     GUARD(mbmsec_rd_u8(r, &nk));
@@ -192,7 +197,8 @@ mbmsec_err agent_image_read(mbmsec_ue_agent *a, const uint8_t *img, size_t len)
   uint8_t check[IMG_CHECK_LEN];
   const mbmsec_iov part = {img, len - IMG_CHECK_LEN};
   GUARD(mbmsec_hash(MBMSEC_MD_SHA256, &part, 1, check));
-  ENSURE(mbmsec_ct_equal(check, img + len - IMG_CHECK_LEN, IMG_CHECK_LEN), MBMSEC_ERR_UE_AGENT_IMAGE);
+  ENSURE(mbmsec_ct_equal(check, img + len - IMG_CHECK_LEN, IMG_CHECK_LEN),
+         MBMSEC_ERR_UE_AGENT_IMAGE);
   mbmsec_rd r;
   mbmsec_rd_init(&r, img, len - IMG_CHECK_LEN);
   const uint8_t *magic = NULL;

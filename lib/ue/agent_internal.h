@@ -5,7 +5,7 @@
 #include "mbmsec/ue_agent.h"
 #include "mbmsec/ue_km.h"
 
-#define AGENT_MSKS MBMSEC_UE_AGENT_MSKS
+#define AGENT_MSKS   MBMSEC_UE_AGENT_MSKS
 #define AGENT_ID_MAX MBMSEC_XML_TEXT_MAX
 
 typedef struct {
@@ -29,18 +29,18 @@ typedef struct {
 /* One Key Group of a service. */
 typedef struct {
   uint16_t group;
-  uint16_t in_use;      /* highest key number seen in use (MTK message, SRTP MKI) */
-  uint16_t want;        /* key number to ask for (MBMSEC_MSK_KEYNUM_CURRENT = current + next) */
-  bool need;            /* a request is due at due_ms */
+  uint16_t in_use; /* highest key number seen in use (MTK message, SRTP MKI) */
+  uint16_t want;   /* key number to ask for (MBMSEC_MSK_KEYNUM_CURRENT = current + next) */
+  bool need;       /* a request is due at due_ms */
   int64_t due_ms;
-  uint32_t tries;       /* failed tries of the present need */
-  bool waiting;         /* 200 received: MSK message expected until wait_until */
+  uint32_t tries; /* failed tries of the present need */
+  bool waiting;   /* 200 received: MSK message expected until wait_until */
   int64_t wait_until;
-  int64_t req_sent_ms;  /* when the last MSK request for this group was sent */
-  int64_t got_ms;       /* last MSK message (new or duplicate) of this group */
+  int64_t req_sent_ms; /* when the last MSK request for this group was sent */
+  int64_t got_ms;      /* last MSK message (new or duplicate) of this group */
   uint16_t got_keynum;
-  bool refused;         /* the last request got 400/401/404 or ran out of tries */
-  uint16_t next_asked;  /* change-over: key number already asked as the next MSK */
+  bool refused;        /* the last request got 400/401/404 or ran out of tries */
+  uint16_t next_asked; /* change-over: key number already asked as the next MSK */
 } agent_group;
 
 typedef struct {
@@ -109,7 +109,8 @@ bool agent_group_valid(const mbmsec_ue_agent *a, const agent_service *s, const a
                        int64_t now, uint16_t *best);
 uint16_t agent_group_highest_held(const mbmsec_ue_agent *a, const uint8_t kdid[MBMSEC_KDID_LEN],
                                   uint16_t grp);
-void agent_msk_id_text(const uint8_t kdid[MBMSEC_KDID_LEN], const uint8_t id[MBMSEC_MSK_ID_LEN], char out[16]);
+void agent_msk_id_text(const uint8_t kdid[MBMSEC_KDID_LEN], const uint8_t id[MBMSEC_MSK_ID_LEN],
+                       char out[16]);
 void agent_schedule_group(agent_group *g, uint16_t want, int64_t due);
 void agent_missed_key(mbmsec_ue_agent *a, const uint8_t kdid[MBMSEC_KDID_LEN],
                       const uint8_t msk_id[MBMSEC_MSK_ID_LEN], const char *how, int64_t now);

@@ -48,19 +48,33 @@ static void count_refusal(mbmsec_ue_agent *a, mbmsec_err rc)
 {
   mbmsec_ue_agent_stats *st = &a->stats;
   switch (rc) {
-  case MBMSEC_ERR_MIKEY_MAC: st->mikey_auth++; break;
+  case MBMSEC_ERR_MIKEY_MAC:
+    st->mikey_auth++;
+    break;
   case MBMSEC_ERR_MIKEY_REPLAY:
-  case MBMSEC_ERR_MIKEY_MTK_ID_OLD: st->mikey_replay++; break;
+  case MBMSEC_ERR_MIKEY_MTK_ID_OLD:
+    st->mikey_replay++;
+    break;
   case MBMSEC_ERR_MIKEY_KEYNUM_OLD:
   case MBMSEC_ERR_MIKEY_UNKNOWN_MSK:
   case MBMSEC_ERR_MIKEY_MSK_CONFLICT:
-  case MBMSEC_ERR_MIKEY_MTK_ID_RANGE: st->mikey_old++; break;
-  case MBMSEC_ERR_MIKEY_UNKNOWN_KEY: st->mikey_unknown_key++; break;
-  case MBMSEC_ERR_MIKEY_MISSED_MSK: st->mikey_missed++; break;
+  case MBMSEC_ERR_MIKEY_MTK_ID_RANGE:
+    st->mikey_old++;
+    break;
+  case MBMSEC_ERR_MIKEY_UNKNOWN_KEY:
+    st->mikey_unknown_key++;
+    break;
+  case MBMSEC_ERR_MIKEY_MISSED_MSK:
+    st->mikey_missed++;
+    break;
   case MBMSEC_ERR_NOMEM:
   case MBMSEC_ERR_CRYPTO:
-  case MBMSEC_ERR_MIKEY_STATE_FULL: st->mikey_other++; break;
-  default: st->mikey_malformed++; break;
+  case MBMSEC_ERR_MIKEY_STATE_FULL:
+    st->mikey_other++;
+    break;
+  default:
+    st->mikey_malformed++;
+    break;
   }
 }
 
@@ -78,8 +92,8 @@ static void msk_drop(mbmsec_ue_agent *a, const uint8_t kdid[MBMSEC_KDID_LEN],
   if (m) mbmsec_cleanse(m, sizeof *m);
 }
 
-static void on_msk(mbmsec_ue_agent *a, const mbmsec_mikey_msk_result *r,
-                   const struct sockaddr *src, socklen_t src_len, int64_t now)
+static void on_msk(mbmsec_ue_agent *a, const mbmsec_mikey_msk_result *r, const struct sockaddr *src,
+                   socklen_t src_len, int64_t now)
 {
   const mbmsec_mikey_msk_info *in = &r->info;
   char idt[16];
@@ -100,11 +114,11 @@ static void on_msk(mbmsec_ue_agent *a, const mbmsec_mikey_msk_result *r,
       m->was_valid = true;
     }
     agent_log(a, -1, "MIKEY push: MSK %s stored (counter %u, MTK IDs %u..%u)%s", idt,
-          (unsigned)in->counter, in->vf, in->vt, in->v_flag ? ", verification sent" : "");
+              (unsigned)in->counter, in->vf, in->vt, in->v_flag ? ", verification sent" : "");
   } else if (r->outcome == MBMSEC_MIKEY_MSK_DUPLICATE) {
     a->stats.mikey_duplicate++;
     agent_log(a, -1, "MIKEY push: MSK %s again (re-delivery, O4)%s", idt,
-          in->v_flag ? ", verification sent" : "");
+              in->v_flag ? ", verification sent" : "");
   } else {
     a->stats.mikey_pull++;
     agent_log(a, -1, "MIKEY solicited pull (P10) for MSK %s", idt);
@@ -122,7 +136,8 @@ static void on_msk(mbmsec_ue_agent *a, const mbmsec_mikey_msk_result *r,
         continue;
       }
       g->got_ms = now;
-      if (agent_keynum(in->msk_id) > g->got_keynum || g->got_keynum == 0) g->got_keynum = agent_keynum(in->msk_id);
+      if (agent_keynum(in->msk_id) > g->got_keynum || g->got_keynum == 0)
+        g->got_keynum = agent_keynum(in->msk_id);
       if ((g->waiting || g->need) && agent_group_satisfied(g)) {
         g->waiting = false;
         g->need = false;
@@ -177,11 +192,12 @@ static void on_mtk(mbmsec_ue_agent *a, const mbmsec_mikey_mtk_info *in, int64_t 
         const int64_t due = now + agent_spread_ms(a, s);
         agent_schedule_group(g, (uint16_t)(kn + 1), due);
         agent_log(a, (int)i, "%s: MSK %s now in use; asking for the next MSK in %" PRId64 " ms",
-              s->id, idt, due - now);
+                  s->id, idt, due - now);
       }
     }
   }
-  agent_log(a, -1, "MTK %u of MSK %s taken (MIKEY counter %u)", in->mtk_id, idt, (unsigned)in->counter);
+  agent_log(a, -1, "MTK %u of MSK %s taken (MIKEY counter %u)", in->mtk_id, idt,
+            (unsigned)in->counter);
   agent_persist(a);
   (void)agent_push(a, MBMSEC_UE_AGENT_ACT_KEYS, -1);
 }
@@ -241,4 +257,3 @@ mbmsec_err mbmsec_ue_agent_on_srtp(mbmsec_ue_agent *a, const uint8_t kdid[MBMSEC
   agent_pump(a, now);
   return MBMSEC_OK;
 }
-

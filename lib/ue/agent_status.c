@@ -29,10 +29,7 @@ size_t mbmsec_ue_agent_srtp_keys(const mbmsec_ue_agent *a, mbmsec_srtp_key *keys
   return n;
 }
 
-size_t mbmsec_ue_agent_n_services(const mbmsec_ue_agent *a)
-{
-  return a ? a->n_svc : 0;
-}
+size_t mbmsec_ue_agent_n_services(const mbmsec_ue_agent *a) { return a ? a->n_svc : 0; }
 
 mbmsec_err mbmsec_ue_agent_service(const mbmsec_ue_agent *a, size_t i,
                                    mbmsec_ue_agent_service_info *out)
@@ -52,7 +49,8 @@ mbmsec_err mbmsec_ue_agent_service(const mbmsec_ue_agent *a, size_t i,
         any |= m->used && m->was_valid && !memcmp(m->kdid, s->kdid, MBMSEC_KDID_LEN) &&
                agent_keygroup(m->msk_id) == s->g[j].group;
       }
-      if (!any) out->phase = s->g[j].waiting ? MBMSEC_UE_AGENT_WAIT_MIKEY : MBMSEC_UE_AGENT_MSK_REQUEST;
+      if (!any)
+        out->phase = s->g[j].waiting ? MBMSEC_UE_AGENT_WAIT_MIKEY : MBMSEC_UE_AGENT_MSK_REQUEST;
     }
   }
   out->registered = s->registered;
@@ -100,12 +98,18 @@ void mbmsec_ue_agent_get_stats(const mbmsec_ue_agent *a, mbmsec_ue_agent_stats *
 const char *mbmsec_ue_agent_phase_name(mbmsec_ue_agent_phase p)
 {
   switch (p) {
-  case MBMSEC_UE_AGENT_BOOTSTRAP: return "bootstrap";
-  case MBMSEC_UE_AGENT_REGISTER: return "register";
-  case MBMSEC_UE_AGENT_MSK_REQUEST: return "msk-request";
-  case MBMSEC_UE_AGENT_WAIT_MIKEY: return "wait-mikey";
-  case MBMSEC_UE_AGENT_ACTIVE: return "active";
-  case MBMSEC_UE_AGENT_LEFT: return "left";
+  case MBMSEC_UE_AGENT_BOOTSTRAP:
+    return "bootstrap";
+  case MBMSEC_UE_AGENT_REGISTER:
+    return "register";
+  case MBMSEC_UE_AGENT_MSK_REQUEST:
+    return "msk-request";
+  case MBMSEC_UE_AGENT_WAIT_MIKEY:
+    return "wait-mikey";
+  case MBMSEC_UE_AGENT_ACTIVE:
+    return "active";
+  case MBMSEC_UE_AGENT_LEFT:
+    return "left";
   }
   return "?";
 }

@@ -15,8 +15,7 @@ static bool digits(const char *s, size_t n, int *out)
 {
   int v = 0;
   for (size_t i = 0; i < n; i++) {
-    if (s[i] < '0' || s[i] > '9')
-      return false;
+    if (s[i] < '0' || s[i] > '9') return false;
     v = v * 10 + (s[i] - '0');
   }
   *out = v;
@@ -36,8 +35,7 @@ mbmsec_err mbmsec_ue_datetime_parse(const char *s, size_t len, int64_t *out)
   size_t i = 19;
   if (s[i] == '.') {
     size_t f = ++i;
-    while (i < len && s[i] >= '0' && s[i] <= '9')
-      i++;
+    while (i < len && s[i] >= '0' && s[i] <= '9') i++;
     ENSURE(i > f, MBMSEC_ERR_UE_XML);
   }
   /* A dateTime without a zone is local time of nobody: a lifetime must name UTC. */
@@ -75,8 +73,8 @@ mbmsec_err mbmsec_ue_datetime_parse(const char *s, size_t len, int64_t *out)
 
 static bool in_ns(const xmlNode *n) { return xml_in_ns(n, MBMSEC_UE_GBA_NS); }
 
-mbmsec_err mbmsec_ue_bsf_info_parse(const uint8_t *body, size_t len, char btid[MBMSEC_UE_ID_MAX + 1],
-                                    int64_t *lifetime)
+mbmsec_err mbmsec_ue_bsf_info_parse(const uint8_t *body, size_t len,
+                                    char btid[MBMSEC_UE_ID_MAX + 1], int64_t *lifetime)
 {
   ENSURE(body && btid && lifetime, MBMSEC_ERR_ARG);
   ENSURE(len > 0 && len <= MBMSEC_UE_BODY_MAX, MBMSEC_ERR_UE_XML);
@@ -95,10 +93,8 @@ mbmsec_err mbmsec_ue_bsf_info_parse(const uint8_t *body, size_t len, char btid[M
         goto out; /* mixed content is not in the schema */
       continue;
     }
-    if (c->type != XML_ELEMENT_NODE)
-      goto out; /* entity references, processing instructions */
-    if (!in_ns(c))
-      continue; /* the schema's extension point: other namespaces */
+    if (c->type != XML_ELEMENT_NODE) goto out; /* entity references, processing instructions */
+    if (!in_ns(c)) continue;                   /* the schema's extension point: other namespaces */
     if (!strcmp((const char *)c->name, "btid") && !e_btid)
       e_btid = c;
     else if (!strcmp((const char *)c->name, "lifetime") && !e_life)
@@ -106,20 +102,17 @@ mbmsec_err mbmsec_ue_bsf_info_parse(const uint8_t *body, size_t len, char btid[M
     else
       goto out; /* duplicate or unknown element of uri:3gpp-gba */
   }
-  if (!e_btid || !e_life)
-    goto out;
+  if (!e_btid || !e_life) goto out;
   char text[MBMSEC_UE_ID_MAX + 1];
   size_t n = 0;
   if (xml_leaf_text(e_btid, text, sizeof text, &n, MBMSEC_ERR_UE_XML) != MBMSEC_OK ||
       !ue_text_id(text, n, btid, MBMSEC_UE_ID_MAX + 1) || !memchr(text, '@', n))
     goto out;
-  if (xml_leaf_text(e_life, text, sizeof text, &n, MBMSEC_ERR_UE_XML) != MBMSEC_OK)
-    goto out;
+  if (xml_leaf_text(e_life, text, sizeof text, &n, MBMSEC_ERR_UE_XML) != MBMSEC_OK) goto out;
   GUARD_OUT(mbmsec_ue_datetime_parse(text, n, lifetime));
   rc = MBMSEC_OK;
 out:
-  if (rc != MBMSEC_OK)
-    memset(btid, 0, MBMSEC_UE_ID_MAX + 1);
+  if (rc != MBMSEC_OK) memset(btid, 0, MBMSEC_UE_ID_MAX + 1);
   xmlFreeDoc(doc);
   return rc;
 }

@@ -38,13 +38,20 @@ mbmsec_err mbmsec_ue_ua_init(mbmsec_ue_ua *c, const char *btid, const uint8_t mr
  * there is one: the library then skips hashing the password). */
 static mbmsec_digest_input input_of(const mbmsec_ue_ua *c, const uint8_t *body, size_t body_len)
 {
-  return (mbmsec_digest_input){
-      .alg = c->alg, .qop = MBMSEC_DIGEST_QOP_AUTH_INT, .username = str_n(c->btid, c->btid_len),
-      .realm = str_n(c->realm, c->realm_len), .nonce = str_n(c->nonce, c->nonce_len),
-      .cnonce = mbmsec_digest_s(c->cnonce), .nc = mbmsec_digest_s(c->nc_s),
-      .method = str_n(METHOD, sizeof METHOD - 1), .uri = str_n(c->uri, c->uri_len),
-      .password = (const uint8_t *)c->password, .password_len = c->password_len,
-      .ha1_hex = c->ha1[0] ? c->ha1 : NULL, .body = body, .body_len = body_len};
+  return (mbmsec_digest_input){.alg = c->alg,
+                               .qop = MBMSEC_DIGEST_QOP_AUTH_INT,
+                               .username = str_n(c->btid, c->btid_len),
+                               .realm = str_n(c->realm, c->realm_len),
+                               .nonce = str_n(c->nonce, c->nonce_len),
+                               .cnonce = mbmsec_digest_s(c->cnonce),
+                               .nc = mbmsec_digest_s(c->nc_s),
+                               .method = str_n(METHOD, sizeof METHOD - 1),
+                               .uri = str_n(c->uri, c->uri_len),
+                               .password = (const uint8_t *)c->password,
+                               .password_len = c->password_len,
+                               .ha1_hex = c->ha1[0] ? c->ha1 : NULL,
+                               .body = body,
+                               .body_len = body_len};
 }
 
 /* HA1 once per challenge instead of twice per request (response and rspauth): it depends

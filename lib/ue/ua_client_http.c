@@ -13,13 +13,12 @@
 #include "mbmsec/ue.h"
 #include "mbmsec/ue_km.h"
 
-
 struct mbmsec_ue_km_http {
   CURL *curl;
-  CURLU *base;                  /* the km-uri; targets are resolved against it */
+  CURLU *base; /* the km-uri; targets are resolved against it */
   long timeout_ms;
-  char iface[80];               /* "host!<addr>" for CURLOPT_INTERFACE, "" = any */
-  ue_curl_capture cap;          /* body points at body[] */
+  char iface[80];      /* "host!<addr>" for CURLOPT_INTERFACE, "" = any */
+  ue_curl_capture cap; /* body points at body[] */
   uint8_t body[MBMSEC_XML_DOC_MAX];
 };
 
@@ -79,12 +78,12 @@ static struct curl_slist *add_header(struct curl_slist *l, const char *name, con
   return r;
 }
 
-mbmsec_err mbmsec_ue_km_http_post(void *ctx, const mbmsec_ue_km_send *s,
-                                  mbmsec_ue_http_answer *ans)
+mbmsec_err mbmsec_ue_km_http_post(void *ctx, const mbmsec_ue_km_send *s, mbmsec_ue_http_answer *ans)
 {
   mbmsec_ue_km_http *h = ctx;
   ENSURE(h && s && ans && s->target && s->content_type && s->authorization &&
-             (s->body || s->body_len == 0), MBMSEC_ERR_ARG);
+             (s->body || s->body_len == 0),
+         MBMSEC_ERR_ARG);
   memset(ans, 0, sizeof *ans);
   h->cap.errbuf[0] = '\0';
   mbmsec_err rc = MBMSEC_ERR_UE_HTTP;
@@ -114,7 +113,8 @@ mbmsec_err mbmsec_ue_km_http_post(void *ctx, const mbmsec_ue_km_send *s,
   }
   CURL *c = h->curl;
   if (curl_easy_setopt(c, CURLOPT_POST, 1L) == CURLE_OK &&
-      curl_easy_setopt(c, CURLOPT_POSTFIELDS, s->body_len ? (const char *)s->body : "") == CURLE_OK &&
+      curl_easy_setopt(c, CURLOPT_POSTFIELDS, s->body_len ? (const char *)s->body : "") ==
+          CURLE_OK &&
       curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)s->body_len) == CURLE_OK &&
       curl_easy_setopt(c, CURLOPT_INTERFACE, h->iface[0] ? h->iface : NULL) == CURLE_OK)
     rc = ue_curl_perform(c, &h->cap, url, MBMSEC_UE_KM_USER_AGENT, list, h->timeout_ms, ans);

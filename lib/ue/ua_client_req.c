@@ -13,12 +13,12 @@
 #define KM_BUILT_MAX 512 /* longer item lists are built every time */
 
 struct mbmsec_ue_km {
-  mbmsec_ue_ua own;           /* its own Digest state for this BM-SC (holds base64(MRK)) */
-  mbmsec_ue_ua *ua;           /* the state in use: &own, or the caller's (mbmsec_ue_km_bind_digest) */
-  bool active;                /* a request is running */
-  bool need_bootstrap;        /* BOOTSTRAP step given, new credentials not yet set */
-  bool rebootstrapped;        /* this request already got new credentials */
-  bool done;                  /* items of the last request available */
+  mbmsec_ue_ua own;    /* its own Digest state for this BM-SC (holds base64(MRK)) */
+  mbmsec_ue_ua *ua;    /* the state in use: &own, or the caller's (mbmsec_ue_km_bind_digest) */
+  bool active;         /* a request is running */
+  bool need_bootstrap; /* BOOTSTRAP step given, new credentials not yet set */
+  bool rebootstrapped; /* this request already got new credentials */
+  bool done;           /* items of the last request available */
   char realm[sizeof MBMSEC_MBMS_REALM_PREFIX + MBMSEC_XML_HOST_MAX];
   char prefix[MBMSEC_UE_KM_TARGET_MAX]; /* km-uri path without the trailing '/' */
   mbmsec_ue_km_type type;
@@ -39,14 +39,16 @@ struct mbmsec_ue_km {
 
 static const char *rt_name(mbmsec_ue_km_type t)
 {
-  return t == MBMSEC_UE_KM_REGISTER ? MBMSEC_KM_RT_REGISTER
-         : t == MBMSEC_UE_KM_DEREGISTER ? MBMSEC_KM_RT_DEREGISTER : MBMSEC_KM_RT_MSK;
+  return t == MBMSEC_UE_KM_REGISTER     ? MBMSEC_KM_RT_REGISTER
+         : t == MBMSEC_UE_KM_DEREGISTER ? MBMSEC_KM_RT_DEREGISTER
+                                        : MBMSEC_KM_RT_MSK;
 }
 
 static const char *req_type(mbmsec_ue_km_type t)
 {
-  return t == MBMSEC_UE_KM_REGISTER ? MBMSEC_MT_REGISTER
-         : t == MBMSEC_UE_KM_DEREGISTER ? MBMSEC_MT_DEREGISTER : MBMSEC_MT_MSK;
+  return t == MBMSEC_UE_KM_REGISTER     ? MBMSEC_MT_REGISTER
+         : t == MBMSEC_UE_KM_DEREGISTER ? MBMSEC_MT_DEREGISTER
+                                        : MBMSEC_MT_MSK;
 }
 
 static const char *resp_type(mbmsec_ue_km_type t)
@@ -67,7 +69,8 @@ mbmsec_err mbmsec_ue_km_new(const char *km_uri, const char *naf_fqdn, mbmsec_ue_
   size_t pl = strlen(path);
   while (pl && path[pl - 1] == '/') pl--;
   ENSURE(pl + sizeof MBMSEC_KM_PATH + sizeof "?requesttype=" + sizeof MBMSEC_KM_RT_DEREGISTER <
-             MBMSEC_UE_KM_TARGET_MAX, MBMSEC_ERR_SPACE);
+             MBMSEC_UE_KM_TARGET_MAX,
+         MBMSEC_ERR_SPACE);
   mbmsec_ue_km *k = calloc(1, sizeof *k);
   ENSURE(k != NULL, MBMSEC_ERR_NOMEM);
   k->ua = &k->own;
@@ -127,7 +130,8 @@ mbmsec_err mbmsec_ue_km_start(mbmsec_ue_km *k, mbmsec_ue_km_type type, const cha
   ENSURE(k && items && n > 0, MBMSEC_ERR_ARG);
   ENSURE(k->ua->btid[0] != '\0', MBMSEC_ERR_ARG); /* no credentials (init needs a B-TID) */
   ENSURE(type == MBMSEC_UE_KM_REGISTER || type == MBMSEC_UE_KM_DEREGISTER ||
-             type == MBMSEC_UE_KM_MSK, MBMSEC_ERR_ARG);
+             type == MBMSEC_UE_KM_MSK,
+         MBMSEC_ERR_ARG);
   k->active = k->done = k->need_bootstrap = k->rebootstrapped = false;
   k->exchanges = 0;
   k->last_status = 0;
@@ -179,16 +183,19 @@ mbmsec_err mbmsec_ue_km_next(mbmsec_ue_km *k, mbmsec_ue_km_send *s)
   ENSURE(k->active && !k->need_bootstrap && k->exchanges < MBMSEC_UE_KM_EXCHANGES_MAX,
          MBMSEC_ERR_UE_SEQUENCE);
   size_t alen = 0;
-  mbmsec_err rc = mbmsec_ue_ua_authorize(k->ua, k->target, (const uint8_t *)k->body,
-                                         k->body_len, k->auth, sizeof k->auth, &alen);
+  mbmsec_err rc = mbmsec_ue_ua_authorize(k->ua, k->target, (const uint8_t *)k->body, k->body_len,
+                                         k->auth, sizeof k->auth, &alen);
   if (rc != MBMSEC_OK) {
     k->active = false;
     return rc;
   }
   k->exchanges++;
-  *s = (mbmsec_ue_km_send){.target = k->target, .content_type = req_type(k->type),
-                           .accept = resp_type(k->type), .body = (const uint8_t *)k->body,
-                           .body_len = k->body_len, .authorization = k->auth};
+  *s = (mbmsec_ue_km_send){.target = k->target,
+                           .content_type = req_type(k->type),
+                           .accept = resp_type(k->type),
+                           .body = (const uint8_t *)k->body,
+                           .body_len = k->body_len,
+                           .authorization = k->auth};
   return MBMSEC_OK;
 }
 
@@ -204,8 +211,8 @@ static bool type_is(const char *ct, const char *want)
 static mbmsec_err on_200(mbmsec_ue_km *k, const mbmsec_ue_http_answer *ans)
 {
   /* rspauth first: an unverified body is never parsed. */
-  GUARD(mbmsec_ue_ua_on_200(k->ua, ans->auth_info.len ? ans->auth_info.p : NULL,
-                            ans->auth_info.len, ans->body, ans->body_len));
+  GUARD(mbmsec_ue_ua_on_200(k->ua, ans->auth_info.len ? ans->auth_info.p : NULL, ans->auth_info.len,
+                            ans->body, ans->body_len));
   ENSURE(!ans->content_type || type_is(ans->content_type, resp_type(k->type)),
          MBMSEC_ERR_UE_HTTP_STATUS);
   if (k->type == MBMSEC_UE_KM_MSK)
@@ -287,20 +294,11 @@ mbmsec_err mbmsec_ue_km_item_get(const mbmsec_ue_km *k, size_t i, mbmsec_ue_km_i
   return MBMSEC_OK;
 }
 
-long mbmsec_ue_km_last_status(const mbmsec_ue_km *k)
-{
-  return k ? k->last_status : 0;
-}
+long mbmsec_ue_km_last_status(const mbmsec_ue_km *k) { return k ? k->last_status : 0; }
 
-unsigned mbmsec_ue_km_exchanges(const mbmsec_ue_km *k)
-{
-  return k ? k->exchanges : 0;
-}
+unsigned mbmsec_ue_km_exchanges(const mbmsec_ue_km *k) { return k ? k->exchanges : 0; }
 
-bool mbmsec_ue_km_needs_bootstrap(const mbmsec_ue_km *k)
-{
-  return k && k->need_bootstrap;
-}
+bool mbmsec_ue_km_needs_bootstrap(const mbmsec_ue_km *k) { return k && k->need_bootstrap; }
 
 void mbmsec_ue_km_abort(mbmsec_ue_km *k)
 {

@@ -33,15 +33,13 @@ static mbmsec_err fail(mbmsec_ub_client *c, mbmsec_err rc)
 /* A step called in the wrong state: a finished result is kept, anything else is ended. */
 static mbmsec_err out_of_order(mbmsec_ub_client *c)
 {
-  if (c->state == MBMSEC_UB_DONE || c->state == MBMSEC_UB_FAILED)
-    return MBMSEC_ERR_UE_SEQUENCE;
+  if (c->state == MBMSEC_UB_DONE || c->state == MBMSEC_UB_FAILED) return MBMSEC_ERR_UE_SEQUENCE;
   return fail(c, MBMSEC_ERR_UE_SEQUENCE);
 }
 
 static bool copy_id(char *dst, const char *src)
 {
-  if (!src || !ue_id_ok(src, MBMSEC_UE_ID_MAX))
-    return false;
+  if (!src || !ue_id_ok(src, MBMSEC_UE_ID_MAX)) return false;
   strcpy(dst, src); /* length checked by ue_id_ok against the buffer size */
   return true;
 }
@@ -65,8 +63,7 @@ static mbmsec_err put_quoted(char *out, size_t cap, size_t *pos, const char *nam
 {
   GUARD(ue_text_append(out, cap, pos, "%s=\"", name));
   for (; *v; v++) {
-    if (*v == '"' || *v == '\\')
-      GUARD(ue_text_append(out, cap, pos, "\\"));
+    if (*v == '"' || *v == '\\') GUARD(ue_text_append(out, cap, pos, "\\"));
     GUARD(ue_text_append(out, cap, pos, "%c", *v));
   }
   return ue_text_append(out, cap, pos, "\"");
@@ -75,8 +72,7 @@ static mbmsec_err put_quoted(char *out, size_t cap, size_t *pos, const char *nam
 mbmsec_err mbmsec_ub_client_first(mbmsec_ub_client *c, char *out, size_t cap, size_t *len)
 {
   ENSURE(c && out && cap > 0, MBMSEC_ERR_ARG);
-  if (c->state != MBMSEC_UB_IDLE)
-    return out_of_order(c);
+  if (c->state != MBMSEC_UB_IDLE) return out_of_order(c);
   size_t pos = 0;
   /* Built here, not with mbmsec_digest_build_authorization: that builder (rightly) refuses
    * the empty nonce and response that this one request must carry (TS 24.109 A.3). */
@@ -87,8 +83,7 @@ mbmsec_err mbmsec_ub_client_first(mbmsec_ub_client *c, char *out, size_t cap, si
   GUARD(ue_text_append(out, cap, &pos, ", nonce=\"\", "));
   GUARD(put_quoted(out, cap, &pos, "uri", c->uri));
   GUARD(ue_text_append(out, cap, &pos, ", response=\"\""));
-  if (len)
-    *len = pos;
+  if (len) *len = pos;
   c->state = MBMSEC_UB_SENT_FIRST;
   return MBMSEC_OK;
 }
@@ -98,10 +93,8 @@ mbmsec_err mbmsec_ub_client_first(mbmsec_ub_client *c, char *out, size_t cap, si
 static bool pick_challenge(const mbmsec_digest_str *www, size_t n, mbmsec_digest_header *h)
 {
   for (size_t i = 0; i < n && i < MBMSEC_UE_WWW_AUTH_MAX; i++) {
-    if (!www[i].p || www[i].len == 0)
-      continue;
-    if (mbmsec_digest_parse_challenge(www[i].p, www[i].len, h) != MBMSEC_OK)
-      continue;
+    if (!www[i].p || www[i].len == 0) continue;
+    if (mbmsec_digest_parse_challenge(www[i].p, www[i].len, h) != MBMSEC_OK) continue;
     if ((h->present & MBMSEC_DIGEST_F_ALGORITHM) && h->algorithm == MBMSEC_DIGEST_AKAV1_MD5 &&
         (h->qop_list & MBMSEC_DIGEST_QOPBIT_AUTH_INT))
       return true;
@@ -112,8 +105,7 @@ static bool pick_challenge(const mbmsec_digest_str *www, size_t n, mbmsec_digest
 static void copy_str(char *dst, size_t cap, mbmsec_digest_str s)
 {
   size_t n = s.len < cap - 1 ? s.len : cap - 1; /* parser caps values at VALUE_MAX < cap */
-  if (n)
-    memcpy(dst, s.p, n);
+  if (n) memcpy(dst, s.p, n);
   dst[n] = '\0';
 }
 
@@ -178,22 +170,20 @@ static mbmsec_err build_answer(mbmsec_ub_client *c, const uint8_t *pw, size_t pw
     GUARD_OUT(mbmsec_b64_encode(auts, MBMSEC_AKA_AUTS_LEN, b64, sizeof b64, NULL));
     GUARD_OUT(ue_text_append(out, cap, &n, ", auts=\"%s\"", b64));
   }
-  if (len)
-    *len = n;
+  if (len) *len = n;
 out:
   free(h);
   mbmsec_cleanse(rnd, sizeof rnd);
   return rc;
 }
 
-mbmsec_err mbmsec_ub_client_on_401(mbmsec_ub_client *c, const mbmsec_digest_str *www_auth,
-                                   size_t n, char *out, size_t cap, size_t *len)
+mbmsec_err mbmsec_ub_client_on_401(mbmsec_ub_client *c, const mbmsec_digest_str *www_auth, size_t n,
+                                   char *out, size_t cap, size_t *len)
 {
   ENSURE(c && (www_auth || n == 0) && out && cap > 0, MBMSEC_ERR_ARG);
   if (c->state == MBMSEC_UB_SENT_RES)
     return fail(c, MBMSEC_ERR_UE_REFUSED); /* our RES was not accepted (TS 24.109 4.3) */
-  if (c->state != MBMSEC_UB_SENT_FIRST && c->state != MBMSEC_UB_SENT_AUTS)
-    return out_of_order(c);
+  if (c->state != MBMSEC_UB_SENT_FIRST && c->state != MBMSEC_UB_SENT_AUTS) return out_of_order(c);
 
   uint8_t nonce[MBMSEC_DIGEST_VALUE_MAX], auts[MBMSEC_AKA_AUTS_LEN];
   size_t nonce_len = 0;
@@ -237,21 +227,17 @@ out:
 /* Media type without parameters, case-insensitive (RFC 7231 3.1.1.1). */
 static bool content_type_ok(const char *ct)
 {
-  while (*ct == ' ' || *ct == '\t')
-    ct++;
+  while (*ct == ' ' || *ct == '\t') ct++;
   size_t n = strcspn(ct, ";");
-  while (n && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
-    n--;
+  while (n && (ct[n - 1] == ' ' || ct[n - 1] == '\t')) n--;
   return n == strlen(MBMSEC_UE_CONTENT_TYPE) && !strncasecmp(ct, MBMSEC_UE_CONTENT_TYPE, n);
 }
 
-mbmsec_err mbmsec_ub_client_on_200(mbmsec_ub_client *c, const char *auth_info,
-                                   size_t auth_info_len, const char *content_type,
-                                   const uint8_t *body, size_t body_len)
+mbmsec_err mbmsec_ub_client_on_200(mbmsec_ub_client *c, const char *auth_info, size_t auth_info_len,
+                                   const char *content_type, const uint8_t *body, size_t body_len)
 {
   ENSURE(c && (body || body_len == 0), MBMSEC_ERR_ARG);
-  if (c->state != MBMSEC_UB_SENT_RES)
-    return out_of_order(c);
+  if (c->state != MBMSEC_UB_SENT_RES) return out_of_order(c);
   char want[MBMSEC_DIGEST_HEX_MAX + 1], got[MBMSEC_DIGEST_HEX_MAX + 1];
   mbmsec_digest_header *h = calloc(1, sizeof *h);
   mbmsec_err rc;
@@ -262,15 +248,13 @@ mbmsec_err mbmsec_ub_client_on_200(mbmsec_ub_client *c, const char *auth_info,
              MBMSEC_ERR_UE_RSPAUTH);
   ENSURE_OUT((h->present & MBMSEC_DIGEST_F_QOP) && h->qop == MBMSEC_DIGEST_QOP_AUTH_INT &&
                  (h->present & MBMSEC_DIGEST_F_RSPAUTH) && h->rspauth.len == 32 &&
-                 (h->present & MBMSEC_DIGEST_F_CNONCE) &&
-                 h->cnonce.len == strlen(c->cnonce) &&
+                 (h->present & MBMSEC_DIGEST_F_CNONCE) && h->cnonce.len == strlen(c->cnonce) &&
                  !memcmp(h->cnonce.p, c->cnonce, h->cnonce.len) &&
                  (h->present & MBMSEC_DIGEST_F_NC) && !strcmp(h->nc, c->nc),
              MBMSEC_ERR_UE_RSPAUTH);
   mbmsec_digest_input in = request_input(c, c->res, sizeof c->res);
   GUARD_OUT(mbmsec_digest_rspauth(&in, body, body_len, want, sizeof want));
-  for (size_t i = 0; i < 32; i++)
-    got[i] = (char)tolower((unsigned char)h->rspauth.p[i]);
+  for (size_t i = 0; i < 32; i++) got[i] = (char)tolower((unsigned char)h->rspauth.p[i]);
   got[32] = '\0';
   ENSURE_OUT(mbmsec_ct_equal(want, got, 32), MBMSEC_ERR_UE_RSPAUTH);
   ENSURE_OUT(!content_type || content_type_ok(content_type), MBMSEC_ERR_UE_HTTP_STATUS);
@@ -289,6 +273,5 @@ out:
 
 void mbmsec_ub_client_cleanse(mbmsec_ub_client *c)
 {
-  if (c)
-    mbmsec_cleanse(c, sizeof *c);
+  if (c) mbmsec_cleanse(c, sizeof *c);
 }

@@ -58,17 +58,14 @@ mbmsec_err mbmsec_ue_http_new(const char *url, long timeout_ms, mbmsec_ue_http *
 
 void mbmsec_ue_http_free(mbmsec_ue_http *h)
 {
-  if (!h)
-    return;
-  if (h->curl)
-    curl_easy_cleanup(h->curl);
+  if (!h) return;
+  if (h->curl) curl_easy_cleanup(h->curl);
   free(h->url);
   mbmsec_cleanse(h, sizeof *h); /* the last Authorization-related values and body */
   free(h);
 }
 
-mbmsec_err mbmsec_ue_http_exchange(void *ctx, const char *authorization,
-                                   mbmsec_ue_http_answer *ans)
+mbmsec_err mbmsec_ue_http_exchange(void *ctx, const char *authorization, mbmsec_ue_http_answer *ans)
 {
   mbmsec_ue_http *h = ctx;
   ENSURE(h && authorization && ans, MBMSEC_ERR_ARG);
@@ -110,8 +107,7 @@ mbmsec_err mbmsec_ue_url_parts(const char *url, char *host, size_t host_cap, cha
   CURLU *u = curl_url();
   char *scheme = NULL, *hst = NULL, *pth = NULL, *query = NULL;
   mbmsec_err rc = MBMSEC_ERR_ARG;
-  if (!u)
-    return MBMSEC_ERR_NOMEM;
+  if (!u) return MBMSEC_ERR_NOMEM;
   if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
       curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
       (strcmp(scheme, "http") && strcmp(scheme, "https")) ||
@@ -119,8 +115,7 @@ mbmsec_err mbmsec_ue_url_parts(const char *url, char *host, size_t host_cap, cha
       curl_url_get(u, CURLUPART_PATH, &pth, 0) != CURLUE_OK)
     goto out;
   /* The Digest uri is the request-target: path and query, byte for byte. */
-  if (curl_url_get(u, CURLUPART_QUERY, &query, 0) != CURLUE_OK)
-    query = NULL;
+  if (curl_url_get(u, CURLUPART_QUERY, &query, 0) != CURLUE_OK) query = NULL;
   rc = MBMSEC_ERR_SPACE;
   if (strlen(hst) >= host_cap || strlen(pth) + (query ? strlen(query) + 1 : 0) >= path_cap)
     goto out;

@@ -68,9 +68,8 @@ int mbmsec_ue_http_fields_line(mbmsec_ue_http_fields *f, const char *line, size_
   return 1;
 }
 
-void mbmsec_ue_http_fields_answer(const mbmsec_ue_http_fields *f, long status,
-                                  const uint8_t *body, size_t body_len,
-                                  mbmsec_ue_http_answer *ans)
+void mbmsec_ue_http_fields_answer(const mbmsec_ue_http_fields *f, long status, const uint8_t *body,
+                                  size_t body_len, mbmsec_ue_http_answer *ans)
 {
   memset(ans, 0, sizeof *ans);
   ans->status = status;
@@ -107,8 +106,7 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
 }
 
 mbmsec_err ue_curl_perform(CURL *c, ue_curl_capture *h, const char *url, const char *user_agent,
-                           struct curl_slist *headers, long timeout_ms,
-                           mbmsec_ue_http_answer *ans)
+                           struct curl_slist *headers, long timeout_ms, mbmsec_ue_http_answer *ans)
 {
   reset_answer(h);
   h->errbuf[0] = '\0';

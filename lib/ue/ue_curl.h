@@ -28,7 +28,6 @@ typedef struct {
  * CURLOPT_HTTPHEADER after, since the handle keeps a pointer to headers.
  * @return MBMSEC_OK, MBMSEC_ERR_UE_HTTP (the reason in cap->errbuf). */
 mbmsec_err ue_curl_perform(CURL *c, ue_curl_capture *cap, const char *url, const char *user_agent,
-                           struct curl_slist *headers, long timeout_ms,
-                           mbmsec_ue_http_answer *ans);
+                           struct curl_slist *headers, long timeout_ms, mbmsec_ue_http_answer *ans);
 
 #endif

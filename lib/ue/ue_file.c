@@ -18,10 +18,8 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 {
   while (n > 0) {
     ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      return -1;
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return -1;
     p += w;
     n -= (size_t)w;
   }
@@ -37,16 +35,13 @@ static int sync_dir(const char *path)
     strcpy(dir, ".");
   } else {
     size_t n = (size_t)(slash - path);
-    if (n == 0)
-      n = 1; /* "/file" */
-    if (n >= sizeof dir)
-      return -1;
+    if (n == 0) n = 1; /* "/file" */
+    if (n >= sizeof dir) return -1;
     memcpy(dir, path, n);
     dir[n] = '\0';
   }
   int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    return -1;
+  if (fd < 0) return -1;
   int rc = fsync(fd);
   close(fd);
   return rc;
@@ -60,30 +55,25 @@ mbmsec_err mbmsec_ue_file_write(const char *path, const void *data, size_t len, 
   snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);
   mbmsec_err rc = MBMSEC_ERR_UE_FILE_IO;
   int fd = mkstemp(tmp); /* mode 0600, O_EXCL */
-  if (fd < 0)
-    return MBMSEC_ERR_UE_FILE_IO;
+  if (fd < 0) return MBMSEC_ERR_UE_FILE_IO;
   bool tmp_exists = true;
   if (fchmod(fd, 0600) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
     close(fd);
     goto out;
   }
-  if (close(fd) != 0)
-    goto out;
+  if (close(fd) != 0) goto out;
   if (exclusive) {
     /* link(2) fails with EEXIST if the target exists: no window between check and create. */
-    if (link(tmp, path) != 0)
-      goto out;
+    if (link(tmp, path) != 0) goto out;
   } else if (rename(tmp, path) != 0) {
     goto out;
   } else {
     tmp_exists = false;
   }
-  if (sync_dir(path) != 0)
-    goto out;
+  if (sync_dir(path) != 0) goto out;
   rc = MBMSEC_OK;
 out:
-  if (tmp_exists)
-    unlink(tmp);
+  if (tmp_exists) unlink(tmp);
   return rc;
 }
 
@@ -91,27 +81,23 @@ mbmsec_err mbmsec_ue_file_read(const char *path, char *buf, size_t cap, size_t *
 {
   ENSURE(path && buf && cap > 0 && len, MBMSEC_ERR_ARG);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return MBMSEC_ERR_UE_FILE_IO;
+  if (fd < 0) return MBMSEC_ERR_UE_FILE_IO;
   size_t n = 0;
   mbmsec_err rc = MBMSEC_OK;
   for (;;) {
     if (n == cap - 1) { /* one more octet means the file is too large */
       char extra;
       ssize_t r = read(fd, &extra, 1);
-      if (r != 0)
-        rc = MBMSEC_ERR_UE_FILE_IO;
+      if (r != 0) rc = MBMSEC_ERR_UE_FILE_IO;
       break;
     }
     ssize_t r = read(fd, buf + n, cap - 1 - n);
-    if (r < 0 && errno == EINTR)
-      continue;
+    if (r < 0 && errno == EINTR) continue;
     if (r < 0) {
       rc = MBMSEC_ERR_UE_FILE_IO;
       break;
     }
-    if (r == 0)
-      break;
+    if (r == 0) break;
     n += (size_t)r;
   }
   close(fd);

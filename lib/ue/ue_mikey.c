@@ -13,7 +13,7 @@
 #include "mbmsec/ue_mikey.h"
 
 #define FILE_MAGIC "mbmsec-ue-mikey 1\nstate "
-#define FILE_MAX (sizeof FILE_MAGIC + 2 * MBMSEC_MIKEY_STATE_SER_MAX + 2)
+#define FILE_MAX   (sizeof FILE_MAGIC + 2 * MBMSEC_MIKEY_STATE_SER_MAX + 2)
 
 typedef struct {
   bool used;
@@ -27,7 +27,7 @@ struct mbmsec_ue_mikey {
   char *path;
   muk_entry muks[MBMSEC_UE_MIKEY_MUKS];
   uint8_t ser[MBMSEC_MIKEY_STATE_SER_MAX]; /* rollback copy (holds MSKs) */
-  char text[FILE_MAX];                      /* file image (holds MSKs) */
+  char text[FILE_MAX];                     /* file image (holds MSKs) */
 };
 
 static mbmsec_err load(mbmsec_ue_mikey *m)
@@ -133,10 +133,7 @@ static mbmsec_err muk_cb(void *ctx, const uint8_t *idi, size_t idi_len, const ui
   return MBMSEC_ERR_MIKEY_UNKNOWN_KEY;
 }
 
-mbmsec_mikey_state *mbmsec_ue_mikey_state(mbmsec_ue_mikey *m)
-{
-  return m ? m->st : NULL;
-}
+mbmsec_mikey_state *mbmsec_ue_mikey_state(mbmsec_ue_mikey *m) { return m ? m->st : NULL; }
 
 mbmsec_err mbmsec_ue_mikey_save(mbmsec_ue_mikey *m)
 {

@@ -10,8 +10,7 @@
 /* Lifetimes up to year 9999: anything beyond is a corrupt file, not a policy. */
 #define LIFETIME_MAX 253402300799ull
 
-mbmsec_err mbmsec_ue_state_format(const mbmsec_ue_bootstrap *b, char *out, size_t cap,
-                                  size_t *len)
+mbmsec_err mbmsec_ue_state_format(const mbmsec_ue_bootstrap *b, char *out, size_t cap, size_t *len)
 {
   ENSURE(b && out && cap > 0, MBMSEC_ERR_ARG);
   ENSURE(ue_id_ok(b->impi, MBMSEC_UE_ID_MAX) && ue_id_ok(b->btid, MBMSEC_UE_ID_MAX),
@@ -19,16 +18,14 @@ mbmsec_err mbmsec_ue_state_format(const mbmsec_ue_bootstrap *b, char *out, size_
   ENSURE(b->lifetime >= 0 && (uint64_t)b->lifetime <= LIFETIME_MAX, MBMSEC_ERR_ARG);
   size_t pos = 0;
   mbmsec_err rc;
-  GUARD_OUT(ue_text_append(out, cap, &pos, "%s\nimpi %s\nbtid %s\n", STATE_MAGIC, b->impi,
-                           b->btid));
+  GUARD_OUT(
+      ue_text_append(out, cap, &pos, "%s\nimpi %s\nbtid %s\n", STATE_MAGIC, b->impi, b->btid));
   GUARD_OUT(ue_text_append_hex(out, cap, &pos, "rand", b->rand, sizeof b->rand));
   GUARD_OUT(ue_text_append_hex(out, cap, &pos, "ks", b->ks, sizeof b->ks));
   GUARD_OUT(ue_text_append(out, cap, &pos, "lifetime %lld\n", (long long)b->lifetime));
-  if (len)
-    *len = pos;
+  if (len) *len = pos;
 out:
-  if (rc != MBMSEC_OK)
-    mbmsec_cleanse(out, cap);
+  if (rc != MBMSEC_OK) mbmsec_cleanse(out, cap);
   return rc;
 }
 
@@ -44,23 +41,16 @@ mbmsec_err mbmsec_ue_state_parse(const char *text, size_t len, mbmsec_ue_bootstr
   if (len <= strlen(STATE_MAGIC) || memcmp(text, STATE_MAGIC "\n", strlen(STATE_MAGIC) + 1))
     goto out;
   t.pos = strlen(STATE_MAGIC) + 1;
-  if (!ue_text_field(&t, "impi", &v, &vl) || !ue_text_id(v, vl, b->impi, sizeof b->impi))
-    goto out;
-  if (!ue_text_field(&t, "btid", &v, &vl) || !ue_text_id(v, vl, b->btid, sizeof b->btid))
-    goto out;
-  if (!ue_text_field(&t, "rand", &v, &vl) || !ue_text_hex(v, vl, b->rand, sizeof b->rand))
-    goto out;
-  if (!ue_text_field(&t, "ks", &v, &vl) || !ue_text_hex(v, vl, b->ks, sizeof b->ks))
-    goto out;
-  if (!ue_text_field(&t, "lifetime", &v, &vl) || !ue_text_u64(v, vl, LIFETIME_MAX, &x))
-    goto out;
+  if (!ue_text_field(&t, "impi", &v, &vl) || !ue_text_id(v, vl, b->impi, sizeof b->impi)) goto out;
+  if (!ue_text_field(&t, "btid", &v, &vl) || !ue_text_id(v, vl, b->btid, sizeof b->btid)) goto out;
+  if (!ue_text_field(&t, "rand", &v, &vl) || !ue_text_hex(v, vl, b->rand, sizeof b->rand)) goto out;
+  if (!ue_text_field(&t, "ks", &v, &vl) || !ue_text_hex(v, vl, b->ks, sizeof b->ks)) goto out;
+  if (!ue_text_field(&t, "lifetime", &v, &vl) || !ue_text_u64(v, vl, LIFETIME_MAX, &x)) goto out;
   b->lifetime = (int64_t)x;
-  if (!ue_text_end(&t))
-    goto out;
+  if (!ue_text_end(&t)) goto out;
   rc = MBMSEC_OK;
 out:
-  if (rc != MBMSEC_OK)
-    mbmsec_cleanse(b, sizeof *b);
+  if (rc != MBMSEC_OK) mbmsec_cleanse(b, sizeof *b);
   return rc;
 }
 
@@ -70,8 +60,7 @@ mbmsec_err mbmsec_ue_state_load(const char *path, mbmsec_ue_bootstrap *b)
   char buf[MBMSEC_UE_FILE_MAX];
   size_t n = 0;
   mbmsec_err rc = mbmsec_ue_file_read(path, buf, sizeof buf, &n);
-  if (rc == MBMSEC_OK)
-    rc = mbmsec_ue_state_parse(buf, n, b);
+  if (rc == MBMSEC_OK) rc = mbmsec_ue_state_parse(buf, n, b);
   mbmsec_cleanse(buf, sizeof buf);
   return rc;
 }
@@ -91,8 +80,7 @@ out:
 
 void mbmsec_ue_bootstrap_cleanse(mbmsec_ue_bootstrap *b)
 {
-  if (b)
-    mbmsec_cleanse(b, sizeof *b);
+  if (b) mbmsec_cleanse(b, sizeof *b);
 }
 
 mbmsec_err mbmsec_ue_naf_keys(const mbmsec_ue_bootstrap *b, const char *naf_fqdn,

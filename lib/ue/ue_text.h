@@ -27,8 +27,8 @@ bool ue_text_id(const char *v, size_t len, char *out, size_t cap);
 /* Same check on a NUL-terminated string. */
 bool ue_id_ok(const char *s, size_t max);
 /* Appends printf output at *pos; MBMSEC_ERR_SPACE when it does not fit. */
-__attribute__((format(printf, 4, 5))) mbmsec_err ue_text_append(char *out, size_t cap,
-                                                                size_t *pos, const char *fmt, ...);
+__attribute__((format(printf, 4, 5))) mbmsec_err ue_text_append(char *out, size_t cap, size_t *pos,
+                                                                const char *fmt, ...);
 /* Appends "name HEX\n". */
 mbmsec_err ue_text_append_hex(char *out, size_t cap, size_t *pos, const char *name,
                               const uint8_t *p, size_t n);

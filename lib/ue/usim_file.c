@@ -13,8 +13,7 @@
 static uint64_t load48(const uint8_t b[6])
 {
   uint64_t v = 0;
-  for (int i = 0; i < 6; i++)
-    v = v << 8 | b[i];
+  for (int i = 0; i < 6; i++) v = v << 8 | b[i];
   return v;
 }
 
@@ -29,8 +28,7 @@ mbmsec_err mbmsec_ue_usim_new(mbmsec_ue_usim *u, const uint8_t k[16], const uint
   u->sqn.delta = MBMSEC_AKA_DELTA_DEFAULT; /* explicit in the file, not "0 = default" */
   if (sqn_ms) {
     uint64_t seq = load48(sqn_ms) >> ind_len;
-    for (uint32_t i = 0; i < (1u << ind_len); i++)
-      u->sqn.seq_ms[i] = seq;
+    for (uint32_t i = 0; i < (1u << ind_len); i++) u->sqn.seq_ms[i] = seq;
   }
   return MBMSEC_OK;
 }
@@ -44,17 +42,15 @@ mbmsec_err mbmsec_ue_usim_format(const mbmsec_ue_usim *u, char *out, size_t cap,
   GUARD_OUT(ue_text_append_hex(out, cap, &pos, "k", u->k, 16));
   GUARD_OUT(ue_text_append_hex(out, cap, &pos, "opc", u->opc, 16));
   GUARD_OUT(ue_text_append(out, cap, &pos, "ind_len %u\ndelta %llu\nlimit %llu\nseq_ms ",
-                   (unsigned)u->sqn.ind_len, (unsigned long long)u->sqn.delta,
-                   (unsigned long long)u->sqn.limit));
+                           (unsigned)u->sqn.ind_len, (unsigned long long)u->sqn.delta,
+                           (unsigned long long)u->sqn.limit));
   for (uint32_t i = 0; i < (1u << u->sqn.ind_len); i++)
     GUARD_OUT(ue_text_append(out, cap, &pos, "%s%llu", i ? "," : "",
-                     (unsigned long long)u->sqn.seq_ms[i]));
+                             (unsigned long long)u->sqn.seq_ms[i]));
   GUARD_OUT(ue_text_append(out, cap, &pos, "\n"));
-  if (len)
-    *len = pos;
+  if (len) *len = pos;
 out:
-  if (rc != MBMSEC_OK)
-    mbmsec_cleanse(out, cap);
+  if (rc != MBMSEC_OK) mbmsec_cleanse(out, cap);
   return rc;
 }
 
@@ -70,42 +66,34 @@ mbmsec_err mbmsec_ue_usim_parse(const char *text, size_t len, mbmsec_ue_usim *u)
   ENSURE_OUT(len > strlen(USIM_MAGIC) && !memcmp(text, USIM_MAGIC "\n", strlen(USIM_MAGIC) + 1),
              MBMSEC_ERR_UE_FILE_FORMAT);
   t.pos = strlen(USIM_MAGIC) + 1;
-  if (!ue_text_field(&t, "k", &v, &vl) || !ue_text_hex(v, vl, u->k, 16))
-    goto out;
-  if (!ue_text_field(&t, "opc", &v, &vl) || !ue_text_hex(v, vl, u->opc, 16))
-    goto out;
+  if (!ue_text_field(&t, "k", &v, &vl) || !ue_text_hex(v, vl, u->k, 16)) goto out;
+  if (!ue_text_field(&t, "opc", &v, &vl) || !ue_text_hex(v, vl, u->opc, 16)) goto out;
   if (!ue_text_field(&t, "ind_len", &v, &vl) ||
       !ue_text_u64(v, vl, MBMSEC_AKA_IND_LEN_MAX, &ind_len))
     goto out;
   u->sqn.ind_len = (uint32_t)ind_len;
   /* delta 0 would silently mean "default" in aka.c: the file always spells it out. */
-  if (!ue_text_field(&t, "delta", &v, &vl) || !ue_text_u64(v, vl, MBMSEC_AKA_SQN_MAX, &x) ||
-      x == 0)
+  if (!ue_text_field(&t, "delta", &v, &vl) || !ue_text_u64(v, vl, MBMSEC_AKA_SQN_MAX, &x) || x == 0)
     goto out;
   u->sqn.delta = x;
-  if (!ue_text_field(&t, "limit", &v, &vl) || !ue_text_u64(v, vl, MBMSEC_AKA_SQN_MAX, &x))
-    goto out;
+  if (!ue_text_field(&t, "limit", &v, &vl) || !ue_text_u64(v, vl, MBMSEC_AKA_SQN_MAX, &x)) goto out;
   u->sqn.limit = x;
-  if (!ue_text_field(&t, "seq_ms", &v, &vl))
-    goto out;
+  if (!ue_text_field(&t, "seq_ms", &v, &vl)) goto out;
   const uint64_t seq_max = MBMSEC_AKA_SQN_MAX >> ind_len;
   const char *p = v, *end = v + vl;
   for (uint32_t i = 0; i < (1u << ind_len); i++) {
     const char *comma = memchr(p, ',', (size_t)(end - p));
     const char *stop = comma ? comma : end;
-    if (!ue_text_u64(p, (size_t)(stop - p), seq_max, &u->sqn.seq_ms[i]))
-      goto out;
+    if (!ue_text_u64(p, (size_t)(stop - p), seq_max, &u->sqn.seq_ms[i])) goto out;
     bool last = i + 1 == (1u << ind_len);
     if (last != (comma == NULL)) /* exactly 2^ind_len values */
       goto out;
     p = comma ? comma + 1 : end;
   }
-  if (!ue_text_end(&t))
-    goto out;
+  if (!ue_text_end(&t)) goto out;
   rc = MBMSEC_OK;
 out:
-  if (rc != MBMSEC_OK)
-    mbmsec_cleanse(u, sizeof *u);
+  if (rc != MBMSEC_OK) mbmsec_cleanse(u, sizeof *u);
   return rc;
 }
 
@@ -115,8 +103,7 @@ mbmsec_err mbmsec_ue_usim_load(const char *path, mbmsec_ue_usim *u)
   char buf[MBMSEC_UE_FILE_MAX];
   size_t n = 0;
   mbmsec_err rc = mbmsec_ue_file_read(path, buf, sizeof buf, &n);
-  if (rc == MBMSEC_OK)
-    rc = mbmsec_ue_usim_parse(buf, n, u);
+  if (rc == MBMSEC_OK) rc = mbmsec_ue_usim_parse(buf, n, u);
   mbmsec_cleanse(buf, sizeof buf);
   return rc;
 }
@@ -136,6 +123,5 @@ out:
 
 void mbmsec_ue_usim_cleanse(mbmsec_ue_usim *u)
 {
-  if (u)
-    mbmsec_cleanse(u, sizeof *u);
+  if (u) mbmsec_cleanse(u, sizeof *u);
 }

@@ -13,11 +13,11 @@
 
 /* What the SAX guards saw during the last read (tests look at entity_expanded). */
 typedef struct {
-  unsigned entity_lookups;  /* non-predefined entity references met (each stops the parse) */
+  unsigned entity_lookups;   /* non-predefined entity references met (each stops the parse) */
   unsigned long entity_refs; /* libxml2's own counters (2.9/2.10 only, else 0): entity */
   unsigned long entity_copy; /* references met, and octets of entity content copied */
-  unsigned errors;          /* libxml2 errors and warnings received by the handler */
-  bool reused;              /* read on this thread's context kept from an earlier read */
+  unsigned errors;           /* libxml2 errors and warnings received by the handler */
+  bool reused;               /* read on this thread's context kept from an earlier read */
 } xml_read_stats;
 
 /* The libxml2 options of every read: no network, silent, CDATA as text, the declared
@@ -29,8 +29,8 @@ typedef struct {
 #else
 #define XML_READ_XXE 0
 #endif
-#define XML_READ_OPTIONS                                                                      \
-  (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |             \
+#define XML_READ_OPTIONS                                                           \
+  (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA | \
    XML_PARSE_IGNORE_ENC | XML_PARSE_COMPACT | XML_READ_XXE)
 
 /* Up to this many octets xml_read reads a document from a static input; longer ones from a
@@ -99,8 +99,8 @@ mbmsec_err xml_leaf_text(const xmlNode *el, char *out, size_t cap, size_t *len,
                          mbmsec_err too_long);
 /* Attribute in no namespace, trimmed, copied; *found false when absent.
  * @return MBMSEC_OK, MBMSEC_ERR_NOMEM, too_long. */
-mbmsec_err xml_attr_text(const xmlNode *el, const char *name, char *out, size_t cap,
-                         size_t *len, bool *found, mbmsec_err too_long);
+mbmsec_err xml_attr_text(const xmlNode *el, const char *name, char *out, size_t cap, size_t *len,
+                         bool *found, mbmsec_err too_long);
 /* Refuses every attribute in no namespace that is not in the NULL-terminated list `allowed`
  * (attributes of other namespaces are extensions and ignored).
  * @return MBMSEC_OK, MBMSEC_ERR_XML_UNEXPECTED. */

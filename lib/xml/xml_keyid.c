@@ -9,7 +9,8 @@
 
 #define KEYID_RAW_LEN MBMSEC_KEY_ID_LEN
 
-mbmsec_err mbmsec_xml_keyid_encode(const uint8_t kdid[MBMSEC_KDID_LEN], const uint8_t msk_id[MBMSEC_MSK_ID_LEN],
+mbmsec_err mbmsec_xml_keyid_encode(const uint8_t kdid[MBMSEC_KDID_LEN],
+                                   const uint8_t msk_id[MBMSEC_MSK_ID_LEN],
                                    char out[MBMSEC_MBMS_KEYID_B64_LEN + 1])
 {
   ENSURE(kdid && msk_id && out, MBMSEC_ERR_ARG);

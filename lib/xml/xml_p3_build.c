@@ -34,11 +34,20 @@ static void put_text(wr *w, const char *s, size_t n)
 {
   for (size_t i = 0; i < n; i++) {
     switch (s[i]) {
-    case '&': puts_(w, "&amp;"); break;
-    case '<': puts_(w, "&lt;"); break;
-    case '>': puts_(w, "&gt;"); break;
-    case '\r': puts_(w, "&#13;"); break;
-    default: put(w, s + i, 1);
+    case '&':
+      puts_(w, "&amp;");
+      break;
+    case '<':
+      puts_(w, "&lt;");
+      break;
+    case '>':
+      puts_(w, "&gt;");
+      break;
+    case '\r':
+      puts_(w, "&#13;");
+      break;
+    default:
+      put(w, s + i, 1);
     }
   }
 }
@@ -103,15 +112,12 @@ static mbmsec_err emit(const items *it, const char *root, const char *ns, const 
   puts_(&w, ns);
   puts_(&w, "\">\n");
   if (!response) {
-    for (size_t i = 0; i < it->n; i++)
-      put_item(&w, "  ", item, it->text[i], it->len[i]);
+    for (size_t i = 0; i < it->n; i++) put_item(&w, "  ", item, it->text[i], it->len[i]);
   } else {
     for (size_t i = 0; i < it->n; i++) {
       bool first = true;
-      for (size_t j = 0; j < i && first; j++)
-        first = it->code[j] != it->code[i];
-      if (!first)
-        continue;
+      for (size_t j = 0; j < i && first; j++) first = it->code[j] != it->code[i];
+      if (!first) continue;
       char open[32];
       size_t k = 0;
       memcpy(open, "  <status code=\"", 16);
@@ -122,8 +128,7 @@ static mbmsec_err emit(const items *it, const char *root, const char *ns, const 
       memcpy(open + k, "\">\n", 3);
       put(&w, open, k + 3);
       for (size_t j = i; j < it->n; j++)
-        if (it->code[j] == it->code[i])
-          put_item(&w, "    ", item, it->text[j], it->len[j]);
+        if (it->code[j] == it->code[i]) put_item(&w, "    ", item, it->text[j], it->len[j]);
       puts_(&w, "  </status>\n");
     }
   }
@@ -141,9 +146,8 @@ static mbmsec_err emit(const items *it, const char *root, const char *ns, const 
 
 /* About 8.5 KiB of pointers, lengths and codes: on the stack, so the builders stay
  * reentrant. */
-static mbmsec_err build_services(const mbmsec_xml_service_list *l, const char *root,
-                                 const char *ns, bool response, char *out, size_t cap,
-                                 size_t *outlen)
+static mbmsec_err build_services(const mbmsec_xml_service_list *l, const char *root, const char *ns,
+                                 bool response, char *out, size_t cap, size_t *outlen)
 {
   ENSURE(l && out && outlen && cap, MBMSEC_ERR_ARG);
   out[0] = '\0';
@@ -153,10 +157,9 @@ static mbmsec_err build_services(const mbmsec_xml_service_list *l, const char *r
   it.n = 0;
   for (size_t i = 0; i < l->n; i++) {
     const mbmsec_xml_service *s = &l->items[i];
-    GUARD(take(&it, s->text, sizeof s->text, s->err, s->code, response, false,
-               MBMSEC_ERR_XML_ITEM));
-    if (s->err == MBMSEC_OK)
-      ENSURE(xml_printable_token(s->text, it.len[i]), MBMSEC_ERR_XML_ITEM);
+    GUARD(
+        take(&it, s->text, sizeof s->text, s->err, s->code, response, false, MBMSEC_ERR_XML_ITEM));
+    if (s->err == MBMSEC_OK) ENSURE(xml_printable_token(s->text, it.len[i]), MBMSEC_ERR_XML_ITEM);
   }
   return emit(&it, root, ns, MBMSEC_EL_SERVICE_ID, response, out, cap, outlen);
 }
@@ -183,7 +186,8 @@ static mbmsec_err build_keys(const mbmsec_xml_key_list *l, bool response, char *
     GUARD(take(&it, text, tcap, k->err, k->code, response, true, MBMSEC_ERR_XML_KEYID));
   }
   return emit(&it, response ? MBMSEC_EL_MSK_RESPONSE : MBMSEC_EL_MSK_REQUEST,
-              response ? MBMSEC_NS_MSK_RESPONSE : MBMSEC_NS_MSK_REQUEST, MBMSEC_EL_KEY_ID, response, out, cap, outlen);
+              response ? MBMSEC_NS_MSK_RESPONSE : MBMSEC_NS_MSK_REQUEST, MBMSEC_EL_KEY_ID, response,
+              out, cap, outlen);
 }
 
 mbmsec_err mbmsec_xml_build_register(mbmsec_xml_reg_kind kind, const mbmsec_xml_service_list *l,
@@ -191,14 +195,15 @@ mbmsec_err mbmsec_xml_build_register(mbmsec_xml_reg_kind kind, const mbmsec_xml_
 {
   ENSURE(kind == MBMSEC_XML_REGISTER || kind == MBMSEC_XML_DEREGISTER, MBMSEC_ERR_ARG);
   bool reg = kind == MBMSEC_XML_REGISTER;
-  return build_services(l, reg ? MBMSEC_EL_REGISTER : MBMSEC_EL_DEREGISTER, reg ? MBMSEC_NS_REGISTER : MBMSEC_NS_DEREGISTER,
-                        false, out, cap, outlen);
+  return build_services(l, reg ? MBMSEC_EL_REGISTER : MBMSEC_EL_DEREGISTER,
+                        reg ? MBMSEC_NS_REGISTER : MBMSEC_NS_DEREGISTER, false, out, cap, outlen);
 }
 
 mbmsec_err mbmsec_xml_build_register_response(const mbmsec_xml_service_list *l, char *out,
                                               size_t cap, size_t *outlen)
 {
-  return build_services(l, MBMSEC_EL_REGISTER_RESPONSE, MBMSEC_NS_REGISTER_RESPONSE, true, out, cap, outlen);
+  return build_services(l, MBMSEC_EL_REGISTER_RESPONSE, MBMSEC_NS_REGISTER_RESPONSE, true, out, cap,
+                        outlen);
 }
 
 mbmsec_err mbmsec_xml_build_msk_request(const mbmsec_xml_key_list *l, char *out, size_t cap,

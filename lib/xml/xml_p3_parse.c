@@ -31,9 +31,9 @@ typedef struct {
   size_t found;     /* items of the group */
   unsigned seen[8]; /* codes of the groups so far */
   size_t n_seen;
-  char *text;       /* the item's text buffer (MBMSEC_XML_TEXT_MAX + 1 bytes) */
-  size_t tlen;      /* text octets after the leading white space (stored up to the cap) */
-  size_t trim;      /* of those, up to the last non-white-space one */
+  char *text;  /* the item's text buffer (MBMSEC_XML_TEXT_MAX + 1 bytes) */
+  size_t tlen; /* text octets after the leading white space (stored up to the cap) */
+  size_t trim; /* of those, up to the last non-white-space one */
 } p3_state;
 
 static bool is_ws(xmlChar c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
@@ -42,8 +42,7 @@ static size_t count(const p3_state *s) { return s->svc ? s->svc->n : s->key->n; 
 
 static void fail(p3_state *s, mbmsec_err e)
 {
-  if (s->err == MBMSEC_OK)
-    s->err = e;
+  if (s->err == MBMSEC_OK) s->err = e;
 }
 
 /* xml_only_attrs on SAX attributes: attributes of a namespace are extensions; unqualified
@@ -51,8 +50,7 @@ static void fail(p3_state *s, mbmsec_err e)
 static mbmsec_err only_attrs(int nb, const xmlChar **a, const char *allowed)
 {
   for (int i = 0; i < nb; i++, a += 5) {
-    if (a[2] && a[2][0])
-      continue;
+    if (a[2] && a[2][0]) continue;
     ENSURE(allowed && !strcmp((const char *)a[0], allowed), MBMSEC_ERR_XML_UNEXPECTED);
   }
   return MBMSEC_OK;
@@ -70,10 +68,8 @@ static mbmsec_err parse_code(int nb, const xmlChar **a, bool with_204, unsigned 
       e = a[4];
     }
   ENSURE(v && e, MBMSEC_ERR_XML_STATUS);
-  while (v < e && is_ws(*v))
-    v++;
-  while (e > v && is_ws(e[-1]))
-    e--;
+  while (v < e && is_ws(*v)) v++;
+  while (e > v && is_ws(e[-1])) e--;
   ENSURE(e - v == 3, MBMSEC_ERR_XML_STATUS);
   unsigned c = 0;
   for (; v < e; v++) {
@@ -91,8 +87,7 @@ static mbmsec_err group_start(p3_state *s, const char *local, int nb, const xmlC
   GUARD(only_attrs(nb, a, MBMSEC_AT_STATUS_CODE));
   unsigned code;
   GUARD(parse_code(nb, a, s->with_204, &code));
-  for (size_t i = 0; i < s->n_seen; i++)
-    ENSURE(s->seen[i] != code, MBMSEC_ERR_XML_DUP_STATUS);
+  for (size_t i = 0; i < s->n_seen; i++) ENSURE(s->seen[i] != code, MBMSEC_ERR_XML_DUP_STATUS);
   ENSURE(s->n_seen < sizeof s->seen / sizeof s->seen[0], MBMSEC_ERR_XML_DUP_STATUS);
   s->seen[s->n_seen++] = code;
   s->code = code;
@@ -160,8 +155,7 @@ static void on_start(void *user, const xmlChar *local, const xmlChar *uri, int n
 {
   p3_state *s = user;
   s->depth++;
-  if (s->err != MBMSEC_OK || s->skip)
-    return;
+  if (s->err != MBMSEC_OK || s->skip) return;
   if (s->depth == 1) { /* the root: no unqualified attribute */
     fail(s, only_attrs(nb_attrs, attrs, NULL));
     return;
@@ -188,27 +182,23 @@ static void on_end(void *user)
 {
   p3_state *s = user;
   unsigned d = s->depth--;
-  if (s->err != MBMSEC_OK)
-    return;
+  if (s->err != MBMSEC_OK) return;
   if (s->skip) {
-    if (d == s->skip)
-      s->skip = 0;
+    if (d == s->skip) s->skip = 0;
     return;
   }
   if (s->in_item) {
     fail(s, item_end(s));
   } else if (s->in_group && d == 2) {
     s->in_group = false;
-    if (!s->found)
-      fail(s, MBMSEC_ERR_XML_EMPTY);
+    if (!s->found) fail(s, MBMSEC_ERR_XML_EMPTY);
   }
 }
 
 static void on_text(void *user, const xmlChar *ch, int len)
 {
   p3_state *s = user;
-  if (s->err != MBMSEC_OK || s->skip)
-    return;
+  if (s->err != MBMSEC_OK || s->skip) return;
   if (!s->in_item) { /* between items or groups: only white space */
     for (int i = 0; i < len; i++)
       if (!is_ws(ch[i])) {
@@ -218,14 +208,10 @@ static void on_text(void *user, const xmlChar *ch, int len)
     return;
   }
   for (int i = 0; i < len; i++) {
-    if (!s->tlen && is_ws(ch[i]))
-      continue; /* leading white space */
-    if (s->tlen <= MBMSEC_XML_TEXT_MAX)
-      s->text[s->tlen] = (char)ch[i];
-    if (s->tlen < SIZE_MAX)
-      s->tlen++;
-    if (!is_ws(ch[i]))
-      s->trim = s->tlen;
+    if (!s->tlen && is_ws(ch[i])) continue; /* leading white space */
+    if (s->tlen <= MBMSEC_XML_TEXT_MAX) s->text[s->tlen] = (char)ch[i];
+    if (s->tlen < SIZE_MAX) s->tlen++;
+    if (!is_ws(ch[i])) s->trim = s->tlen;
   }
 }
 
@@ -253,10 +239,11 @@ mbmsec_err mbmsec_xml_parse_register(const uint8_t *doc, size_t len, mbmsec_xml_
   }
   svc_reset(out);
   bool reg = kind == MBMSEC_XML_REGISTER;
-  p3_state s = {.ns = reg ? MBMSEC_NS_REGISTER : MBMSEC_NS_DEREGISTER, .item = MBMSEC_EL_SERVICE_ID, .svc = out};
+  p3_state s = {.ns = reg ? MBMSEC_NS_REGISTER : MBMSEC_NS_DEREGISTER,
+                .item = MBMSEC_EL_SERVICE_ID,
+                .svc = out};
   mbmsec_err rc = parse_doc(doc, len, reg ? MBMSEC_EL_REGISTER : MBMSEC_EL_DEREGISTER, &s);
-  if (rc != MBMSEC_OK)
-    memset(out, 0, sizeof *out);
+  if (rc != MBMSEC_OK) memset(out, 0, sizeof *out);
   return rc;
 }
 
@@ -265,11 +252,12 @@ mbmsec_err mbmsec_xml_parse_register_response(const uint8_t *doc, size_t len,
 {
   ENSURE(out, MBMSEC_ERR_ARG);
   svc_reset(out);
-  p3_state s = {
-      .ns = MBMSEC_NS_REGISTER_RESPONSE, .item = MBMSEC_EL_SERVICE_ID, .response = true, .svc = out};
+  p3_state s = {.ns = MBMSEC_NS_REGISTER_RESPONSE,
+                .item = MBMSEC_EL_SERVICE_ID,
+                .response = true,
+                .svc = out};
   mbmsec_err rc = parse_doc(doc, len, MBMSEC_EL_REGISTER_RESPONSE, &s);
-  if (rc != MBMSEC_OK)
-    memset(out, 0, sizeof *out);
+  if (rc != MBMSEC_OK) memset(out, 0, sizeof *out);
   return rc;
 }
 
@@ -279,8 +267,7 @@ mbmsec_err mbmsec_xml_parse_msk_request(const uint8_t *doc, size_t len, mbmsec_x
   key_reset(out);
   p3_state s = {.ns = MBMSEC_NS_MSK_REQUEST, .item = MBMSEC_EL_KEY_ID, .key = out};
   mbmsec_err rc = parse_doc(doc, len, MBMSEC_EL_MSK_REQUEST, &s);
-  if (rc != MBMSEC_OK)
-    memset(out, 0, sizeof *out);
+  if (rc != MBMSEC_OK) memset(out, 0, sizeof *out);
   return rc;
 }
 
@@ -294,7 +281,6 @@ mbmsec_err mbmsec_xml_parse_msk_response(const uint8_t *doc, size_t len, mbmsec_
                 .with_204 = true,
                 .key = out};
   mbmsec_err rc = parse_doc(doc, len, MBMSEC_EL_MSK_RESPONSE, &s);
-  if (rc != MBMSEC_OK)
-    memset(out, 0, sizeof *out);
+  if (rc != MBMSEC_OK) memset(out, 0, sizeof *out);
   return rc;
 }

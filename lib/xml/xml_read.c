@@ -40,7 +40,7 @@
 /* A reused context is dropped once its dictionary holds more names than this (the hot-path
  * documents have about ten), or after this many reads (libxml2 numbers the inputs of a
  * context in an int that would otherwise only ever grow). */
-#define XML_CTXT_DICT_MAX 256
+#define XML_CTXT_DICT_MAX  256
 #define XML_CTXT_READS_MAX 65536
 
 static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
@@ -58,7 +58,7 @@ static void xml_init_once(void)
 void mbmsec_xml_init(void) { (void)pthread_once(&xml_once, xml_init_once); }
 
 typedef struct {
-  mbmsec_err stop;   /* the first guard that fired, MBMSEC_OK if none */
+  mbmsec_err stop; /* the first guard that fired, MBMSEC_OK if none */
   unsigned depth;
   unsigned elements;
   xml_read_stats stats;
@@ -77,8 +77,7 @@ static guard_state *state_of(void *ctx)
 static void guard_stop(void *ctx, mbmsec_err why)
 {
   guard_state *st = state_of(ctx);
-  if (st && st->stop == MBMSEC_OK)
-    st->stop = why;
+  if (st && st->stop == MBMSEC_OK) st->stop = why;
   xmlStopParser((xmlParserCtxtPtr)ctx);
 }
 
@@ -87,8 +86,7 @@ static void on_error(void *data, xmlErrorPtr err)
   (void)err;
   /* data is the parser context (its userData); count and stay silent. */
   guard_state *st = state_of(data);
-  if (st)
-    st->stats.errors++;
+  if (st) st->stats.errors++;
 }
 
 static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *ext, const xmlChar *sys)
@@ -121,8 +119,7 @@ static xmlEntityPtr on_get_entity(void *ctx, const xmlChar *name)
 {
   (void)name;
   guard_state *st = state_of(ctx);
-  if (st)
-    st->stats.entity_lookups++;
+  if (st) st->stats.entity_lookups++;
   guard_stop(ctx, MBMSEC_ERR_XML_ENTITY);
   return NULL;
 }
@@ -148,8 +145,7 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
                      const xmlChar **attrs)
 {
   guard_state *st = state_of(ctx);
-  if (!st || st->stop != MBMSEC_OK)
-    return;
+  if (!st || st->stop != MBMSEC_OK) return;
   if (++st->depth > MBMSEC_XML_DEPTH_MAX) {
     guard_stop(ctx, MBMSEC_ERR_XML_DEPTH);
     return;
@@ -187,10 +183,8 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
 static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri)
 {
   guard_state *st = state_of(ctx);
-  if (!st || st->stop != MBMSEC_OK)
-    return;
-  if (st->depth)
-    st->depth--;
+  if (!st || st->stop != MBMSEC_OK) return;
+  if (st->depth) st->depth--;
   if (st->sax)
     st->sax->end(st->user);
   else
@@ -204,8 +198,7 @@ static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const
 static void on_text(void *ctx, const xmlChar *ch, int len)
 {
   guard_state *st = state_of(ctx);
-  if (st && st->stop == MBMSEC_OK && len > 0)
-    st->sax->text(st->user, ch, len);
+  if (st && st->stop == MBMSEC_OK && len > 0) st->sax->text(st->user, ch, len);
 }
 
 static void on_no_doc(void *ctx) { (void)ctx; }
@@ -254,8 +247,7 @@ bool xml_utf8_valid(const uint8_t *p, size_t n)
       }
     }
     uint8_t c = p[i];
-    if (c == 0)
-      return false;
+    if (c == 0) return false;
     if (c < 0x80) {
       i++;
       continue;
@@ -271,15 +263,12 @@ bool xml_utf8_valid(const uint8_t *p, size_t n)
     } else {
       return false;
     }
-    if (n - i <= k)
-      return false;
+    if (n - i <= k) return false;
     for (size_t j = 1; j <= k; j++) {
-      if ((p[i + j] & 0xC0) != 0x80)
-        return false;
+      if ((p[i + j] & 0xC0) != 0x80) return false;
       cp = (cp << 6) | (p[i + j] & 0x3F);
     }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-      return false;
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
     i += k + 1;
   }
   return true;
@@ -291,38 +280,27 @@ static bool is_ws(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c ==
  * or no encoding pseudo-attribute means UTF-8. A malformed declaration is left to libxml2. */
 static bool declared_utf8(const uint8_t *p, size_t n)
 {
-  if (n < 6 || memcmp(p, "<?xml", 5) || !is_ws(p[5]))
-    return true;
+  if (n < 6 || memcmp(p, "<?xml", 5) || !is_ws(p[5])) return true;
   size_t end = 5;
-  while (end + 1 < n && !(p[end] == '?' && p[end + 1] == '>'))
-    end++;
+  while (end + 1 < n && !(p[end] == '?' && p[end + 1] == '>')) end++;
   static const char key[] = "encoding";
   for (size_t i = 5; i + sizeof key - 1 <= end; i++) {
-    if (memcmp(p + i, key, sizeof key - 1) || !is_ws(p[i - 1]))
-      continue;
+    if (memcmp(p + i, key, sizeof key - 1) || !is_ws(p[i - 1])) continue;
     size_t j = i + sizeof key - 1;
-    while (j < end && is_ws(p[j]))
-      j++;
-    if (j >= end || p[j] != '=')
-      return true;
+    while (j < end && is_ws(p[j])) j++;
+    if (j >= end || p[j] != '=') return true;
     j++;
-    while (j < end && is_ws(p[j]))
-      j++;
-    if (j >= end || (p[j] != '"' && p[j] != '\''))
-      return true;
+    while (j < end && is_ws(p[j])) j++;
+    if (j >= end || (p[j] != '"' && p[j] != '\'')) return true;
     uint8_t q = p[j++];
     size_t v = j;
-    while (j < end && p[j] != q)
-      j++;
-    if (j - v != 5)
-      return false;
+    while (j < end && p[j] != q) j++;
+    if (j - v != 5) return false;
     static const char utf8[] = "utf-8";
     for (size_t k = 0; k < 5; k++) {
       uint8_t c = p[v + k];
-      if (c >= 'A' && c <= 'Z')
-        c = (uint8_t)(c + 32);
-      if (c != (uint8_t)utf8[k])
-        return false;
+      if (c >= 'A' && c <= 'Z') c = (uint8_t)(c + 32);
+      if (c != (uint8_t)utf8[k]) return false;
     }
     return true;
   }
@@ -347,8 +325,7 @@ static xmlParserCtxtPtr ctxt_take(bool *reused)
 {
   xmlParserCtxtPtr ctxt = ctxt_key_ok ? pthread_getspecific(ctxt_key) : NULL;
   *reused = ctxt != NULL;
-  if (!ctxt)
-    return xmlNewParserCtxt();
+  if (!ctxt) return xmlNewParserCtxt();
   (void)pthread_setspecific(ctxt_key, NULL); /* cannot fail: the slot exists already */
   xmlCtxtReset(ctxt);
   return ctxt;
@@ -361,17 +338,14 @@ static void ctxt_give(xmlParserCtxtPtr ctxt, bool keep)
   ctxt->_private = NULL;
   keep = keep && ctxt_key_ok && ctxt->dict && xmlDictSize(ctxt->dict) <= XML_CTXT_DICT_MAX &&
          ctxt->input_id <= XML_CTXT_READS_MAX;
-  if (!keep || pthread_setspecific(ctxt_key, ctxt) != 0)
-    xmlFreeParserCtxt(ctxt);
+  if (!keep || pthread_setspecific(ctxt_key, ctxt) != 0) xmlFreeParserCtxt(ctxt);
 }
 
 void xml_read_release(void)
 {
-  if (!ctxt_key_ok)
-    return;
+  if (!ctxt_key_ok) return;
   xmlParserCtxtPtr ctxt = pthread_getspecific(ctxt_key);
-  if (!ctxt)
-    return;
+  if (!ctxt) return;
   (void)pthread_setspecific(ctxt_key, NULL);
   xmlFreeParserCtxt(ctxt);
 }
@@ -416,8 +390,7 @@ static mbmsec_err parse_input(xmlParserCtxtPtr ctxt, const uint8_t *doc, size_t 
 static void drop_inputs(xmlParserCtxtPtr ctxt)
 {
   xmlParserInputPtr in;
-  while ((in = inputPop(ctxt)) != NULL)
-    xmlFreeInputStream(in);
+  while ((in = inputPop(ctxt)) != NULL) xmlFreeInputStream(in);
 }
 
 /* Installs the guards (and for xml_read_sax the tree-less handlers) on ctxt's own SAX handler
@@ -463,8 +436,7 @@ static void install(xmlParserCtxtPtr ctxt, bool tree)
 static mbmsec_err read_doc(const uint8_t *doc, size_t len, const char *root, const char *ns,
                            const xml_sax *h, void *user, xmlDocPtr *out, xml_read_stats *stats)
 {
-  if (stats)
-    memset(stats, 0, sizeof *stats);
+  if (stats) memset(stats, 0, sizeof *stats);
   ENSURE(doc && root && ns, MBMSEC_ERR_ARG);
   ENSURE(len > 0 && len <= MBMSEC_XML_DOC_MAX, MBMSEC_ERR_XML_SIZE);
   ENSURE(xml_utf8_valid(doc, len), MBMSEC_ERR_XML_ENCODING);
@@ -509,8 +481,7 @@ out:
     drop_inputs(ctxt);
     ctxt_give(ctxt, rc == MBMSEC_OK);
   }
-  if (stats)
-    *stats = st.stats;
+  if (stats) *stats = st.stats;
   xmlFreeDoc(d);
   return rc;
 }
@@ -527,8 +498,7 @@ mbmsec_err xml_read_sax(const uint8_t *doc, size_t len, const char *root, const 
                         const xml_sax *h, void *user, xml_read_stats *stats)
 {
   if (!h || !h->start || !h->end || !h->text) {
-    if (stats)
-      memset(stats, 0, sizeof *stats);
+    if (stats) memset(stats, 0, sizeof *stats);
     return MBMSEC_ERR_ARG;
   }
   xmlDocPtr none = NULL;

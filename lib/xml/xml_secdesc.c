@@ -14,8 +14,7 @@
 static mbmsec_err child_kind(const xmlNode *c, bool *skip)
 {
   *skip = true;
-  if (xml_ignorable(c))
-    return MBMSEC_OK;
+  if (xml_ignorable(c)) return MBMSEC_OK;
   ENSURE(c->type == XML_ELEMENT_NODE, MBMSEC_ERR_XML_UNEXPECTED);
   ENSURE(!xml_in_ns(c, NULL), MBMSEC_ERR_XML_NAMESPACE);
   *skip = !xml_in_ns(c, MBMSEC_NS_SECDESC) && !xml_in_ns(c, MBMSEC_NS_MBMSEC_PROT);
@@ -49,12 +48,11 @@ static mbmsec_err parse_bool(const char *s, bool *v)
 
 static bool host_name(const char *s, size_t n)
 {
-  if (!n || n > MBMSEC_XML_HOST_MAX)
-    return false;
+  if (!n || n > MBMSEC_XML_HOST_MAX) return false;
   for (size_t i = 0; i < n; i++) {
     char c = s[i];
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-          c == '-' || c == '.'))
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '.'))
       return false;
   }
   return true;
@@ -108,13 +106,11 @@ static mbmsec_err parse_kms(const xmlNode *el, mbmsec_xml_kms *k)
   size_t n;
   bool found;
   GUARD(xml_attr_text(el, MBMSEC_AT_SD_UICC_KM, v, sizeof v, &n, &found, MBMSEC_ERR_XML_VALUE));
-  if (found)
-    GUARD(parse_bool(v, &k->uicc_key_management));
+  if (found) GUARD(parse_bool(v, &k->uicc_key_management));
   for (const xmlNode *c = el->children; c; c = c->next) {
     bool skip;
     GUARD(child_kind(c, &skip));
-    if (skip)
-      continue;
+    if (skip) continue;
     if (xml_is(c, MBMSEC_NS_SECDESC, MBMSEC_EL_SD_SERVER_URI)) {
       ENSURE(k->n_server_uri < MBMSEC_XML_SERVER_URI_MAX, MBMSEC_ERR_XML_TOO_MANY);
       char *u = k->server_uri[k->n_server_uri];
@@ -125,7 +121,8 @@ static mbmsec_err parse_kms(const xmlNode *el, mbmsec_xml_kms *k)
       GUARD(leaf(c, v, sizeof v, &n));
       GUARD(parse_u32(v, n, &k->offset_time));
       k->has_offset_time = true;
-    } else if (xml_is(c, MBMSEC_NS_SECDESC, MBMSEC_EL_SD_RANDOM_TIME) && !k->has_random_time_period) {
+    } else if (xml_is(c, MBMSEC_NS_SECDESC, MBMSEC_EL_SD_RANDOM_TIME) &&
+               !k->has_random_time_period) {
       GUARD(leaf(c, v, sizeof v, &n));
       GUARD(parse_u32(v, n, &k->random_time_period));
       k->has_random_time_period = true;
@@ -147,8 +144,8 @@ static mbmsec_err req_attr(const xmlNode *el, const char *name, char *out, size_
 
 static mbmsec_err parse_session(const xmlNode *el, mbmsec_xml_session *s)
 {
-  static const char *const attrs[] = {MBMSEC_AT_PROT_SESSION_ID, MBMSEC_AT_PROT_KEY_ID, MBMSEC_AT_PROT_MIKEY,
-                                      MBMSEC_AT_PROT_SRTP, NULL};
+  static const char *const attrs[] = {MBMSEC_AT_PROT_SESSION_ID, MBMSEC_AT_PROT_KEY_ID,
+                                      MBMSEC_AT_PROT_MIKEY, MBMSEC_AT_PROT_SRTP, NULL};
   GUARD(xml_only_attrs(el, attrs));
   for (const xmlNode *c = el->children; c; c = c->next) {
     bool skip;
@@ -175,10 +172,12 @@ static mbmsec_err parse_prot(const xmlNode *c, mbmsec_xml_secdesc *o)
   if (xml_is(c, MBMSEC_NS_MBMSEC_PROT, MBMSEC_EL_PROT_KDID) && !o->has_kdid) {
     GUARD(leaf(c, v, sizeof v, &n));
     size_t got;
-    ENSURE(n == 2 * MBMSEC_KDID_LEN && mbmsec_hex_decode(v, n, o->kdid, MBMSEC_KDID_LEN, &got) == MBMSEC_OK,
+    ENSURE(n == 2 * MBMSEC_KDID_LEN &&
+               mbmsec_hex_decode(v, n, o->kdid, MBMSEC_KDID_LEN, &got) == MBMSEC_OK,
            MBMSEC_ERR_XML_VALUE);
     o->has_kdid = true;
-  } else if (xml_is(c, MBMSEC_NS_MBMSEC_PROT, MBMSEC_EL_PROT_CONFIDENTIALITY) && !o->has_confidentiality) {
+  } else if (xml_is(c, MBMSEC_NS_MBMSEC_PROT, MBMSEC_EL_PROT_CONFIDENTIALITY) &&
+             !o->has_confidentiality) {
     GUARD(leaf(c, v, sizeof v, &n));
     GUARD(parse_bool(v, &o->confidentiality));
     o->has_confidentiality = true;
@@ -211,8 +210,7 @@ mbmsec_err mbmsec_xml_parse_secdesc(const uint8_t *doc, size_t len, mbmsec_xml_s
   for (const xmlNode *c = root->children; c; c = c->next) {
     bool skip;
     GUARD_OUT(child_kind(c, &skip));
-    if (skip)
-      continue;
+    if (skip) continue;
     if (xml_is(c, MBMSEC_NS_SECDESC, MBMSEC_EL_SD_KMS)) {
       ENSURE_OUT(out->n_kms < MBMSEC_XML_KMS_MAX, MBMSEC_ERR_XML_TOO_MANY);
       GUARD_OUT(parse_kms(c, &out->kms[out->n_kms++]));
@@ -226,7 +224,6 @@ mbmsec_err mbmsec_xml_parse_secdesc(const uint8_t *doc, size_t len, mbmsec_xml_s
   ENSURE_OUT(out->n_kms > 0, MBMSEC_ERR_XML_EMPTY);
 out:
   xmlFreeDoc(d);
-  if (rc != MBMSEC_OK)
-    memset(out, 0, sizeof *out);
+  if (rc != MBMSEC_OK) memset(out, 0, sizeof *out);
   return rc;
 }

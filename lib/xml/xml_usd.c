@@ -26,8 +26,7 @@ static mbmsec_err parse_service(const xmlNode *el, mbmsec_xml_usd_service *s)
 {
   GUARD(uri_attr(el, MBMSEC_AT_USD_SERVICE_ID, s->service_id, true));
   for (const xmlNode *c = el->children; c; c = c->next) {
-    if (!xml_is(c, MBMSEC_NS_USD, MBMSEC_EL_USD_DELIVERY))
-      continue;
+    if (!xml_is(c, MBMSEC_NS_USD, MBMSEC_EL_USD_DELIVERY)) continue;
     ENSURE(s->n_methods < MBMSEC_XML_USD_METHODS_MAX, MBMSEC_ERR_XML_TOO_MANY);
     mbmsec_xml_delivery *m = &s->methods[s->n_methods++];
     GUARD(uri_attr(c, MBMSEC_AT_USD_SESSION_URI, m->session_uri, false));
@@ -44,15 +43,13 @@ mbmsec_err mbmsec_xml_parse_usd(const uint8_t *doc, size_t len, mbmsec_xml_usd *
   mbmsec_err rc = MBMSEC_OK;
   GUARD_OUT(xml_read(doc, len, MBMSEC_EL_USD_BUNDLE, MBMSEC_NS_USD, &d, NULL));
   for (const xmlNode *c = xmlDocGetRootElement(d)->children; c; c = c->next) {
-    if (!xml_is(c, MBMSEC_NS_USD, MBMSEC_EL_USD))
-      continue;
+    if (!xml_is(c, MBMSEC_NS_USD, MBMSEC_EL_USD)) continue;
     ENSURE_OUT(out->n < MBMSEC_XML_USD_SERVICES_MAX, MBMSEC_ERR_XML_TOO_MANY);
     GUARD_OUT(parse_service(c, &out->services[out->n++]));
   }
   ENSURE_OUT(out->n > 0, MBMSEC_ERR_XML_EMPTY);
 out:
   xmlFreeDoc(d);
-  if (rc != MBMSEC_OK)
-    memset(out, 0, sizeof *out);
+  if (rc != MBMSEC_OK) memset(out, 0, sizeof *out);
   return rc;
 }

@@ -42,8 +42,7 @@ struct zn_call {
 
 void mbmsec_zn_answer_clear(mbmsec_zn_answer *ans)
 {
-  if (ans == NULL)
-    return;
+  if (ans == NULL) return;
   free(ans->uss);
   mbmsec_cleanse(ans, sizeof *ans);
 }
@@ -74,15 +73,13 @@ static void zn_call_finish(struct zn_call *c, mbmsec_err rc)
 static uint32_t zn_exp_code(struct avp *group)
 {
   struct avp *a = NULL;
-  if (fd_msg_browse(group, MSG_BRW_FIRST_CHILD, &a, NULL) != 0)
-    return 0;
+  if (fd_msg_browse(group, MSG_BRW_FIRST_CHILD, &a, NULL) != 0) return 0;
   while (a != NULL) {
     struct avp_hdr *h = NULL;
     if (fd_msg_avp_hdr(a, &h) == 0 && h->avp_code == 298 && !(h->avp_flags & AVP_FLAG_VENDOR) &&
         h->avp_value != NULL)
       return h->avp_value->u32;
-    if (fd_msg_browse(a, MSG_BRW_NEXT, &a, NULL) != 0)
-      break;
+    if (fd_msg_browse(a, MSG_BRW_NEXT, &a, NULL) != 0) break;
   }
   return 0;
 }
@@ -90,8 +87,7 @@ static uint32_t zn_exp_code(struct avp *group)
 static int zn_get_time(struct avp *a, int64_t *out)
 {
   time_t t = 0;
-  if (fd_msg_avp_value_interpret(a, &t) != 0)
-    return -1;
+  if (fd_msg_avp_value_interpret(a, &t) != 0) return -1;
   *out = (int64_t)t;
   return 0;
 }
@@ -101,9 +97,8 @@ static mbmsec_err zn_parse_answer(struct msg *m, mbmsec_zn_answer *ans)
 {
   int have_result = 0, have_expiry = 0, bad = 0;
   struct avp *a = NULL;
-  if (fd_msg_browse(m, MSG_BRW_FIRST_CHILD, &a, NULL) != 0)
-    a = NULL;
-  for (; a != NULL; ) {
+  if (fd_msg_browse(m, MSG_BRW_FIRST_CHILD, &a, NULL) != 0) a = NULL;
+  for (; a != NULL;) {
     struct avp_hdr *h = NULL;
     if (fd_msg_avp_hdr(a, &h) == 0) {
       uint32_t vendor = (h->avp_flags & AVP_FLAG_VENDOR) ? h->avp_vendor : 0;
@@ -144,14 +139,12 @@ static mbmsec_err zn_parse_answer(struct msg *m, mbmsec_zn_answer *ans)
             have_expiry = 1;
           break;
         case ZN_AVP_CREATION:
-          if (zn_get_time(a, &ans->bootstrap_time) != 0)
-            bad = 1;
+          if (zn_get_time(a, &ans->bootstrap_time) != 0) bad = 1;
           break;
         case ZN_AVP_USS:
           if (ans->uss == NULL) {
             ans->uss = malloc(v->os.len + 1);
-            if (ans->uss == NULL)
-              return MBMSEC_ERR_NOMEM;
+            if (ans->uss == NULL) return MBMSEC_ERR_NOMEM;
             memcpy(ans->uss, v->os.data, v->os.len);
             ans->uss[v->os.len] = '\0';
             ans->uss_len = v->os.len;
@@ -162,11 +155,9 @@ static mbmsec_err zn_parse_answer(struct msg *m, mbmsec_zn_answer *ans)
         }
       }
     }
-    if (fd_msg_browse(a, MSG_BRW_NEXT, &a, NULL) != 0)
-      break;
+    if (fd_msg_browse(a, MSG_BRW_NEXT, &a, NULL) != 0) break;
   }
-  if (!have_result || bad)
-    return MBMSEC_ERR_ZN_ANSWER;
+  if (!have_result || bad) return MBMSEC_ERR_ZN_ANSWER;
   if (ans->result == MBMSEC_ZN_SUCCESS && (!ans->has_ks_naf || !have_expiry))
     return MBMSEC_ERR_ZN_ANSWER;
   return MBMSEC_OK;
@@ -216,13 +207,12 @@ static void zn_link_hook(enum fd_hook_type type, struct msg *msg, struct peer_hd
     atomic_fetch_add(&cl->failures, 1);
     unsigned n = atomic_fetch_add(&cl->failed_in_row, 1) + 1;
     int delay = cl->tc_base;
-    for (unsigned i = 1; i < n && delay < cl->tc_max; i++)
-      delay *= 2;
-    if (delay > cl->tc_max)
-      delay = cl->tc_max;
+    for (unsigned i = 1; i < n && delay < cl->tc_max; i++) delay *= 2;
+    if (delay > cl->tc_max) delay = cl->tc_max;
     atomic_store(&cl->retry_s, (unsigned)delay);
     peer->info.config.pic_tctimer = delay;
-    fd_log(FD_LOG_ERROR, "Zn: connection to '%s' failed (%s), %u in a row; next attempt in %d s (+-2)",
+    fd_log(FD_LOG_ERROR,
+           "Zn: connection to '%s' failed (%s), %u in a row; next attempt in %d s (+-2)",
            cl->peer_id, other != NULL ? (const char *)other : "?", n, delay);
   }
 }
@@ -245,15 +235,14 @@ mbmsec_err mbmsec_zn_client_start(const mbmsec_zn_config *cfg, mbmsec_zn_client 
   memcpy(cl->dest_realm, realm, cl->dest_realm_len + 1);
   cl->tc_base = cfg->tc_timer > 0 ? cfg->tc_timer : 2; /* as in mbmsec_zn_conf_write */
   cl->tc_max = cfg->tc_timer_max > 0 ? cfg->tc_timer_max : ZN_TC_MAX_DEFAULT;
-  if (cl->tc_max < cl->tc_base)
-    cl->tc_max = cl->tc_base;
+  if (cl->tc_max < cl->tc_base) cl->tc_max = cl->tc_base;
   atomic_init(&cl->connects, 0);
   atomic_init(&cl->failures, 0);
   atomic_init(&cl->failed_in_row, 0);
   atomic_init(&cl->retry_s, (unsigned)cl->tc_base);
   struct fd_hook_hdl *hh = NULL;
-  if (fd_hook_register(HOOK_MASK(HOOK_PEER_CONNECT_FAILED, HOOK_PEER_CONNECT_SUCCESS),
-                       zn_link_hook, cl, NULL, &hh) != 0) {
+  if (fd_hook_register(HOOK_MASK(HOOK_PEER_CONNECT_FAILED, HOOK_PEER_CONNECT_SUCCESS), zn_link_hook,
+                       cl, NULL, &hh) != 0) {
     fd_core_shutdown(); /* not started yet */
     free(cl);
     return MBMSEC_ERR_ZN_STACK;
@@ -269,8 +258,7 @@ mbmsec_err mbmsec_zn_client_start(const mbmsec_zn_config *cfg, mbmsec_zn_client 
 
 int mbmsec_zn_client_connected(const mbmsec_zn_client *cl)
 {
-  if (cl == NULL)
-    return 0;
+  if (cl == NULL) return 0;
   struct peer_hdr *p = NULL;
   return fd_peer_getbyid((DiamId_t)cl->peer_id, cl->peer_id_len, 0, &p) == 0 && p != NULL &&
          fd_peer_get_state(p) == STATE_OPEN;
@@ -278,11 +266,9 @@ int mbmsec_zn_client_connected(const mbmsec_zn_client *cl)
 
 void mbmsec_zn_client_link(const mbmsec_zn_client *cl, mbmsec_zn_link *out)
 {
-  if (out == NULL)
-    return;
+  if (out == NULL) return;
   memset(out, 0, sizeof *out);
-  if (cl == NULL)
-    return;
+  if (cl == NULL) return;
   out->up = mbmsec_zn_client_connected(cl);
   out->connects = (uint64_t)atomic_load(&cl->connects);
   out->failures = (uint64_t)atomic_load(&cl->failures);
@@ -319,9 +305,8 @@ mbmsec_err mbmsec_zn_client_wait_open(mbmsec_zn_client *cl, unsigned timeout_ms)
     if (fd_peer_getbyid(cl->peer_id, cl->peer_id_len, 0, &p) == 0 && p != NULL &&
         fd_peer_get_state(p) == STATE_OPEN)
       return MBMSEC_OK;
-    if (zn_now_ms(CLOCK_MONOTONIC) >= end)
-      return MBMSEC_ERR_ZN_TIMEOUT;
-    struct timespec step = { 0, 10 * 1000 * 1000 };
+    if (zn_now_ms(CLOCK_MONOTONIC) >= end) return MBMSEC_ERR_ZN_TIMEOUT;
+    struct timespec step = {0, 10 * 1000 * 1000};
     nanosleep(&step, NULL);
   }
 }
@@ -333,22 +318,15 @@ static mbmsec_err zn_build_bir(mbmsec_zn_client *cl, const uint8_t *btid, size_t
   struct msg *m = NULL;
   ENSURE(fd_msg_new(zn_d.cmd_req, MSGFL_ALLOC_ETEID, &m) == 0, MBMSEC_ERR_ZN_STACK);
   struct avp *aware = NULL;
-  union avp_value v = { .i32 = 0 }; /* GBA_U-Awareness-Indicator NO */
+  union avp_value v = {.i32 = 0}; /* GBA_U-Awareness-Indicator NO */
   int rc = fd_msg_new_session(m, (os0_t) "zn", 2);
-  if (rc == 0)
-    rc = zn_add_vsai(m);
-  if (rc == 0)
-    rc = fd_msg_add_origin(m, 0);
-  if (rc == 0)
-    rc = zn_add_os(m, zn_d.dest_realm, cl->dest_realm, cl->dest_realm_len);
-  if (rc == 0)
-    rc = zn_add_os(m, zn_d.dest_host, cl->peer_id, cl->peer_id_len);
-  if (rc == 0 && gsid != NULL)
-    rc = zn_add_os(m, zn_d.gsid, gsid, strlen(gsid));
-  if (rc == 0)
-    rc = zn_add_os(m, zn_d.tid, btid, btid_len);
-  if (rc == 0)
-    rc = zn_add_os(m, zn_d.naf_id, naf_id, naf_id_len);
+  if (rc == 0) rc = zn_add_vsai(m);
+  if (rc == 0) rc = fd_msg_add_origin(m, 0);
+  if (rc == 0) rc = zn_add_os(m, zn_d.dest_realm, cl->dest_realm, cl->dest_realm_len);
+  if (rc == 0) rc = zn_add_os(m, zn_d.dest_host, cl->peer_id, cl->peer_id_len);
+  if (rc == 0 && gsid != NULL) rc = zn_add_os(m, zn_d.gsid, gsid, strlen(gsid));
+  if (rc == 0) rc = zn_add_os(m, zn_d.tid, btid, btid_len);
+  if (rc == 0) rc = zn_add_os(m, zn_d.naf_id, naf_id, naf_id_len);
   if (rc == 0 && (rc = fd_msg_avp_new(zn_d.gba_u_aware, 0, &aware)) == 0) {
     if ((rc = fd_msg_avp_setvalue(aware, &v)) != 0 ||
         (rc = fd_msg_avp_add(m, MSG_BRW_LAST_CHILD, aware)) != 0)
@@ -390,8 +368,7 @@ mbmsec_err mbmsec_zn_bir(mbmsec_zn_client *cl, const uint8_t *btid, size_t btid_
   /* fd_msg_send_timeout takes an absolute CLOCK_REALTIME deadline. */
   struct timespec send_deadline = zn_deadline(CLOCK_REALTIME, timeout_ms);
   if (fd_msg_send_timeout(&m, zn_ans_cb, c, zn_exp_cb, &send_deadline) != 0) {
-    if (m != NULL)
-      fd_msg_free(m);
+    if (m != NULL) fd_msg_free(m);
     c->refs = 1; /* no callback will come */
     zn_call_unref(c);
     return MBMSEC_ERR_ZN_STACK;
@@ -401,8 +378,7 @@ mbmsec_err mbmsec_zn_bir(mbmsec_zn_client *cl, const uint8_t *btid, size_t btid_
   mbmsec_err rc;
   pthread_mutex_lock(&c->mu);
   while (!c->done) {
-    if (pthread_cond_timedwait(&c->cv, &c->mu, &wait_deadline) == ETIMEDOUT)
-      break;
+    if (pthread_cond_timedwait(&c->cv, &c->mu, &wait_deadline) == ETIMEDOUT) break;
   }
   if (c->done) {
     rc = c->rc;
@@ -414,15 +390,13 @@ mbmsec_err mbmsec_zn_bir(mbmsec_zn_client *cl, const uint8_t *btid, size_t btid_
   }
   pthread_mutex_unlock(&c->mu);
   zn_call_unref(c);
-  if (rc == MBMSEC_ERR_ZN_TIMEOUT)
-    ans->result = MBMSEC_ZN_UNABLE_TO_DELIVER;
+  if (rc == MBMSEC_ERR_ZN_TIMEOUT) ans->result = MBMSEC_ZN_UNABLE_TO_DELIVER;
   return rc;
 }
 
 mbmsec_err mbmsec_zn_client_stop(mbmsec_zn_client *cl)
 {
-  if (cl == NULL)
-    return MBMSEC_OK;
+  if (cl == NULL) return MBMSEC_OK;
   mbmsec_err rc = zn_node_end();
   mbmsec_cleanse(cl, sizeof *cl);
   free(cl);

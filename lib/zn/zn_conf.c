@@ -15,21 +15,16 @@
 
 int zn_safe_str(const char *s, size_t max)
 {
-  if (s == NULL || s[0] == '\0')
-    return 0;
+  if (s == NULL || s[0] == '\0') return 0;
   size_t n = 0;
   for (; s[n] != '\0'; n++) {
     unsigned char c = (unsigned char)s[n];
-    if (n >= max || c < 0x21 || c > 0x7e || c == '"' || c == '\\' || c == ';' || c == '#')
-      return 0;
+    if (n >= max || c < 0x21 || c > 0x7e || c == '"' || c == '\\' || c == ';' || c == '#') return 0;
   }
   return 1;
 }
 
-static int zn_is_client(const mbmsec_zn_config *cfg)
-{
-  return cfg->peer_identity != NULL;
-}
+static int zn_is_client(const mbmsec_zn_config *cfg) { return cfg->peer_identity != NULL; }
 
 static mbmsec_err zn_conf_check(const mbmsec_zn_config *cfg)
 {
@@ -104,8 +99,7 @@ mbmsec_err mbmsec_zn_conf_write(const mbmsec_zn_config *cfg, const char *dir, ch
     ok = fprintf(f, "ConnectPeer = \"%s\" { ConnectTo = \"%s\"; Port = %u; %sTcTimer = %d; };\n",
                  cfg->peer_identity, cfg->peer_addr, (unsigned)cfg->peer_port,
                  tls ? "" : "No_TLS; ", tc) > 0;
-  if (fclose(f) != 0)
-    ok = 0;
+  if (fclose(f) != 0) ok = 0;
   if (!ok) {
     unlink(path);
     return MBMSEC_ERR_ZN_CONF;
@@ -119,18 +113,15 @@ static mbmsec_zn_log_fn g_log_cb;
 static void *g_log_user;
 static int g_log_level = MBMSEC_ZN_LOG_ERROR;
 
-__attribute__((format(printf, 2, 0)))
-static void zn_logger(int level, const char *format, va_list args)
+__attribute__((format(printf, 2, 0))) static void zn_logger(int level, const char *format,
+                                                            va_list args)
 {
-  if (level < g_log_level)
-    return;
+  if (level < g_log_level) return;
   char line[1024];
   int n = vsnprintf(line, sizeof line, format, args);
-  if (n < 0)
-    return;
+  if (n < 0) return;
   size_t len = strlen(line);
-  while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-    line[--len] = '\0';
+  while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
   if (g_log_cb != NULL)
     g_log_cb(level, line, g_log_user);
   else
@@ -172,13 +163,11 @@ mbmsec_err zn_node_begin(const mbmsec_zn_config *cfg)
   }
   GUARD_OUT(mbmsec_zn_conf_write(cfg, dir, path, sizeof path));
   int prc = fd_core_parseconf(path);
-  if (made_tmp)
-    unlink(path);
+  if (made_tmp) unlink(path);
   ENSURE_OUT(prc == 0, MBMSEC_ERR_ZN_STACK);
   GUARD_OUT(zn_dict_init());
 out:
-  if (made_tmp)
-    rmdir(tmpdir);
+  if (made_tmp) rmdir(tmpdir);
   if (rc != MBMSEC_OK)
     fd_core_shutdown(); /* not started: releases what initialize/parseconf took */
   return rc;
@@ -187,7 +176,7 @@ out:
 mbmsec_err zn_node_run(void)
 {
   /* A pause between parseconf and start avoids the first-dial race (recipe section 6). */
-  struct timespec pause = { 0, 100 * 1000 * 1000 };
+  struct timespec pause = {0, 100 * 1000 * 1000};
   while (nanosleep(&pause, &pause) != 0 && errno == EINTR) {
   }
   if (fd_core_start() != 0 || fd_core_waitstartcomplete() != 0) {

@@ -12,23 +12,23 @@
 
 /* AVP codes (vendor 10415). */
 enum {
-  ZN_AVP_USS = 400,          /* GBA-UserSecSettings */
-  ZN_AVP_TID = 401,          /* Transaction-Identifier */
-  ZN_AVP_NAF_ID = 402,       /* NAF-Id */
-  ZN_AVP_GSID = 403,         /* GAA-Service-Identifier */
-  ZN_AVP_KEY_EXPIRY = 404,   /* Key-ExpiryTime */
-  ZN_AVP_ME_KEY = 405,       /* ME-Key-Material */
-  ZN_AVP_UICC_KEY = 406,     /* UICC-Key-Material */
-  ZN_AVP_GBA_U_AWARE = 407,  /* GBA_U-Awareness-Indicator */
-  ZN_AVP_CREATION = 408,     /* BootstrapInfoCreationTime */
-  ZN_AVP_GUSS_TS = 409,      /* GUSS-Timestamp */
-  ZN_AVP_GBA_TYPE = 410,     /* GBA-Type */
+  ZN_AVP_USS = 400,         /* GBA-UserSecSettings */
+  ZN_AVP_TID = 401,         /* Transaction-Identifier */
+  ZN_AVP_NAF_ID = 402,      /* NAF-Id */
+  ZN_AVP_GSID = 403,        /* GAA-Service-Identifier */
+  ZN_AVP_KEY_EXPIRY = 404,  /* Key-ExpiryTime */
+  ZN_AVP_ME_KEY = 405,      /* ME-Key-Material */
+  ZN_AVP_UICC_KEY = 406,    /* UICC-Key-Material */
+  ZN_AVP_GBA_U_AWARE = 407, /* GBA_U-Awareness-Indicator */
+  ZN_AVP_CREATION = 408,    /* BootstrapInfoCreationTime */
+  ZN_AVP_GUSS_TS = 409,     /* GUSS-Timestamp */
+  ZN_AVP_GBA_TYPE = 410,    /* GBA-Type */
 };
 
 struct zn_dict {
   struct dict_object *vendor, *app, *cmd_req, *cmd_ans;
-  struct dict_object *uss, *tid, *naf_id, *gsid, *key_expiry, *me_key, *uicc_key,
-      *gba_u_aware, *creation, *guss_ts, *gba_type;
+  struct dict_object *uss, *tid, *naf_id, *gsid, *key_expiry, *me_key, *uicc_key, *gba_u_aware,
+      *creation, *guss_ts, *gba_type;
   /* base protocol AVPs */
   struct dict_object *vsai, *vendor_id, *auth_app_id, *dest_realm, *dest_host, *user_name,
       *result_code, *exp_result, *exp_result_code;

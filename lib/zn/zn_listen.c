@@ -46,19 +46,14 @@ static int zn_is_listener(int fd, uint16_t port)
 {
   int v = 0;
   socklen_t l = sizeof v;
-  if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &l) != 0 || v != 1)
-    return 0;
+  if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &l) != 0 || v != 1) return 0;
   l = sizeof v;
-  if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &v, &l) != 0 || v != IPPROTO_TCP)
-    return 0;
+  if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &v, &l) != 0 || v != IPPROTO_TCP) return 0;
   struct sockaddr_storage ss;
   l = sizeof ss;
-  if (getsockname(fd, (struct sockaddr *)&ss, &l) != 0)
-    return 0;
-  if (ss.ss_family == AF_INET)
-    return ntohs(((struct sockaddr_in *)&ss)->sin_port) == port;
-  if (ss.ss_family == AF_INET6)
-    return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port) == port;
+  if (getsockname(fd, (struct sockaddr *)&ss, &l) != 0) return 0;
+  if (ss.ss_family == AF_INET) return ntohs(((struct sockaddr_in *)&ss)->sin_port) == port;
+  if (ss.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port) == port;
   return 0;
 }
 
@@ -67,16 +62,13 @@ static size_t zn_find_listeners(uint16_t port, int *fds, size_t cap)
 {
   size_t n = 0;
   DIR *d = opendir("/proc/self/fd");
-  if (d == NULL)
-    return 0;
+  if (d == NULL) return 0;
   struct dirent *e;
   while ((e = readdir(d)) != NULL && n < cap) {
     char *end = NULL;
     long fd = strtol(e->d_name, &end, 10);
-    if (end == e->d_name || *end != '\0' || fd < 0 || fd == dirfd(d))
-      continue;
-    if (zn_is_listener((int)fd, port))
-      fds[n++] = (int)fd;
+    if (end == e->d_name || *end != '\0' || fd < 0 || fd == dirfd(d)) continue;
+    if (zn_is_listener((int)fd, port)) fds[n++] = (int)fd;
   }
   closedir(d);
   return n;
@@ -92,9 +84,9 @@ static int zn_attach_filter(int fd, const uint32_t *allow, size_t n_allow)
   for (size_t i = 0; i < n_allow; i++)
     prog[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl(allow[i]),
                                              (uint8_t)(n_allow - i), 0);
-  prog[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);          /* drop */
+  prog[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);           /* drop */
   prog[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0xffffffffu); /* keep */
-  struct sock_fprog fp = { .len = (unsigned short)k, .filter = prog };
+  struct sock_fprog fp = {.len = (unsigned short)k, .filter = prog};
   return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof fp);
 }
 
@@ -109,9 +101,8 @@ mbmsec_err zn_listener_harden(uint16_t port, const uint32_t *allow, size_t n_all
   size_t n = 0;
   for (unsigned waited = 0;; waited += 5) {
     n = zn_find_listeners(port, fds, sizeof fds / sizeof fds[0]);
-    if (n > 0 || waited >= wait_ms)
-      break;
-    struct timespec step = { 0, 5 * 1000 * 1000 };
+    if (n > 0 || waited >= wait_ms) break;
+    struct timespec step = {0, 5 * 1000 * 1000};
     nanosleep(&step, NULL);
   }
   ENSURE(n > 0, MBMSEC_ERR_ZN_STACK);
@@ -120,8 +111,7 @@ mbmsec_err zn_listener_harden(uint16_t port, const uint32_t *allow, size_t n_all
     ENSURE(listen(fds[i], MBMSEC_ZN_LISTEN_BACKLOG) == 0, MBMSEC_ERR_ZN_STACK);
     ENSURE(setsockopt(fds[i], IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof defer) == 0,
            MBMSEC_ERR_ZN_STACK);
-    if (n_allow > 0)
-      ENSURE(zn_attach_filter(fds[i], allow, n_allow) == 0, MBMSEC_ERR_ZN_STACK);
+    if (n_allow > 0) ENSURE(zn_attach_filter(fds[i], allow, n_allow) == 0, MBMSEC_ERR_ZN_STACK);
   }
   *n_done = n;
   return MBMSEC_OK;
@@ -130,8 +120,7 @@ mbmsec_err zn_listener_harden(uint16_t port, const uint32_t *allow, size_t n_all
 mbmsec_err zn_parse_addrs(const char *list, uint32_t *out, size_t cap, size_t *n_out)
 {
   *n_out = 0;
-  if (list == NULL)
-    return MBMSEC_OK;
+  if (list == NULL) return MBMSEC_OK;
   const char *p = list;
   size_t n = 0;
   for (;;) {
@@ -144,8 +133,7 @@ mbmsec_err zn_parse_addrs(const char *list, uint32_t *out, size_t cap, size_t *n
     one[len] = '\0';
     ENSURE(inet_pton(AF_INET, one, &a) == 1, MBMSEC_ERR_ARG);
     out[n++] = a.s_addr;
-    if (c == NULL)
-      break;
+    if (c == NULL) break;
     p = c + 1;
   }
   *n_out = n;
@@ -177,8 +165,7 @@ static int zn_reap_one(int fd, uint16_t port)
       ntohs(((struct sockaddr_in *)&ss)->sin_port) != port)
     return 0;
   int d = dup(fd);
-  if (d < 0)
-    return 0;
+  if (d < 0) return 0;
   int reaped = 0, v = 0;
   struct tcp_info ti;
   memset(&ti, 0, sizeof ti);
@@ -205,14 +192,12 @@ static void *zn_reaper_main(void *arg)
       while ((e = readdir(dir)) != NULL) {
         char *end = NULL;
         long fd = strtol(e->d_name, &end, 10);
-        if (end == e->d_name || *end != '\0' || fd < 0 || fd == dirfd(dir))
-          continue;
-        if (zn_reap_one((int)fd, r->port))
-          atomic_fetch_add(&r->closed, 1);
+        if (end == e->d_name || *end != '\0' || fd < 0 || fd == dirfd(dir)) continue;
+        if (zn_reap_one((int)fd, r->port)) atomic_fetch_add(&r->closed, 1);
       }
       closedir(dir);
     }
-    struct timespec step = { 0, ZN_REAP_EVERY_MS * 1000 * 1000 };
+    struct timespec step = {0, ZN_REAP_EVERY_MS * 1000 * 1000};
     nanosleep(&step, NULL);
   }
   return NULL;
@@ -240,8 +225,7 @@ uint64_t zn_reaper_closed(const struct zn_reaper *r)
 
 void zn_reaper_stop(struct zn_reaper *r)
 {
-  if (r == NULL)
-    return;
+  if (r == NULL) return;
   atomic_store(&r->stop, 1);
   pthread_join(r->th, NULL);
   free(r);

@@ -29,11 +29,10 @@ static int g_tls;
 
 static int zn_validate(struct peer_info *info, int *auth, int (**cb2)(struct peer_info *))
 {
-  if (cb2 != NULL)
-    *cb2 = NULL;
+  if (cb2 != NULL) *cb2 = NULL;
   size_t len = strlen(g_accept_peer);
-  if (g_accept_any || (info->pi_diamidlen == len &&
-                       strncasecmp(info->pi_diamid, g_accept_peer, len) == 0)) {
+  if (g_accept_any ||
+      (info->pi_diamidlen == len && strncasecmp(info->pi_diamid, g_accept_peer, len) == 0)) {
     *auth = 1;
     if (!g_tls) /* with TLS the default stays: the peer must complete the TLS handshake */
       info->config.pic_flags.sec = PI_SEC_NONE;
@@ -46,8 +45,7 @@ static int zn_add_time(struct msg *m, struct dict_object *model, int64_t when)
   struct avp *a = NULL;
   time_t t = (time_t)when;
   int rc = fd_msg_avp_new(model, 0, &a);
-  if (rc != 0)
-    return rc;
+  if (rc != 0) return rc;
   if ((rc = fd_msg_avp_value_encode(&t, a)) != 0 ||
       (rc = fd_msg_avp_add(m, MSG_BRW_LAST_CHILD, a)) != 0) {
     fd_msg_free(a);
@@ -59,10 +57,9 @@ static int zn_add_time(struct msg *m, struct dict_object *model, int64_t when)
 static int zn_add_i32(struct msg *m, struct dict_object *model, int32_t value)
 {
   struct avp *a = NULL;
-  union avp_value v = { .i32 = value };
+  union avp_value v = {.i32 = value};
   int rc = fd_msg_avp_new(model, 0, &a);
-  if (rc != 0)
-    return rc;
+  if (rc != 0) return rc;
   if ((rc = fd_msg_avp_setvalue(a, &v)) != 0 ||
       (rc = fd_msg_avp_add(m, MSG_BRW_LAST_CHILD, a)) != 0) {
     fd_msg_free(a);
@@ -80,12 +77,12 @@ static int zn_add_exp_result(struct msg *m, uint32_t code)
 static int zn_fill_answer(struct msg *ans, uint32_t code, const mbmsec_zn_lookup_result *res)
 {
   int rc = zn_add_vsai(ans);
-  if (rc != 0)
-    return rc;
+  if (rc != 0) return rc;
   switch (code) {
   case MBMSEC_ZN_SUCCESS:
     if ((rc = fd_msg_rescode_set(ans, "DIAMETER_SUCCESS", NULL, NULL, 1)) != 0 ||
-        (res->impi_len > 0 && (rc = zn_add_os(ans, zn_d.user_name, res->impi, res->impi_len)) != 0) ||
+        (res->impi_len > 0 &&
+         (rc = zn_add_os(ans, zn_d.user_name, res->impi, res->impi_len)) != 0) ||
         (rc = zn_add_os(ans, zn_d.me_key, res->ks_naf, MBMSEC_ZN_KS_NAF_LEN)) != 0 ||
         (rc = zn_add_time(ans, zn_d.key_expiry, res->key_expiry)) != 0 ||
         (res->bootstrap_time != 0 &&
@@ -98,8 +95,7 @@ static int zn_fill_answer(struct msg *ans, uint32_t code, const mbmsec_zn_lookup
   case MBMSEC_ZN_NOT_AUTHORIZED:
   case MBMSEC_ZN_TRANSACTION_ID_INVALID:
     /* fd_msg_rescode_set knows base Result-Code names only: build it by hand. */
-    if ((rc = fd_msg_add_origin(ans, 0)) != 0)
-      return rc;
+    if ((rc = fd_msg_add_origin(ans, 0)) != 0) return rc;
     return zn_add_exp_result(ans, code);
   case 5005:
     return fd_msg_rescode_set(ans, "DIAMETER_MISSING_AVP", NULL, NULL, 1);
@@ -119,8 +115,7 @@ static int zn_bir_cb(struct msg **msg, struct avp *avp, struct session *sess, vo
   mbmsec_zn_gsid gsids[MBMSEC_ZN_GSID_MAX];
 
   struct avp *a = NULL;
-  if (fd_msg_browse(*msg, MSG_BRW_FIRST_CHILD, &a, NULL) != 0)
-    a = NULL;
+  if (fd_msg_browse(*msg, MSG_BRW_FIRST_CHILD, &a, NULL) != 0) a = NULL;
   while (a != NULL) {
     struct avp_hdr *h = NULL;
     if (fd_msg_avp_hdr(a, &h) == 0 && (h->avp_flags & AVP_FLAG_VENDOR) &&
@@ -139,8 +134,7 @@ static int zn_bir_cb(struct msg **msg, struct avp *avp, struct session *sess, vo
         n_gsids++;
       }
     }
-    if (fd_msg_browse(a, MSG_BRW_NEXT, &a, NULL) != 0)
-      a = NULL;
+    if (fd_msg_browse(a, MSG_BRW_NEXT, &a, NULL) != 0) a = NULL;
   }
 
   mbmsec_zn_lookup_result res;
@@ -148,7 +142,8 @@ static int zn_bir_cb(struct msg **msg, struct avp *avp, struct session *sess, vo
   uint32_t code;
   if (tid == NULL || tid_len == 0 || naf == NULL || naf_len == 0) {
     code = 5005; /* DIAMETER_MISSING_AVP */
-  } else if (srv->lookup(tid, tid_len, naf, naf_len, gsids, n_gsids, srv->user, &res) != MBMSEC_OK) {
+  } else if (srv->lookup(tid, tid_len, naf, naf_len, gsids, n_gsids, srv->user, &res) !=
+             MBMSEC_OK) {
     code = MBMSEC_ZN_UNABLE_TO_COMPLY;
   } else {
     code = res.result;
@@ -157,15 +152,13 @@ static int zn_bir_cb(struct msg **msg, struct avp *avp, struct session *sess, vo
   }
 
   int rc = fd_msg_new_answer_from_req(fd_g_config->cnf_dict, msg, 0);
-  if (rc == 0)
-    rc = zn_fill_answer(*msg, code, &res);
+  if (rc == 0) rc = zn_fill_answer(*msg, code, &res);
   mbmsec_cleanse(res.ks_naf, sizeof res.ks_naf);
   if (res.uss != NULL) {
     mbmsec_cleanse(res.uss, res.uss_len);
     free(res.uss);
   }
-  if (rc != 0)
-    return rc; /* the stack discards *msg */
+  if (rc != 0) return rc; /* the stack discards *msg */
   atomic_fetch_add(&srv->count, 1);
   rc = fd_msg_send(msg, NULL, NULL);
   *act = DISP_ACT_CONT;
@@ -245,8 +238,7 @@ mbmsec_err mbmsec_zn_server_start(const mbmsec_zn_config *cfg, mbmsec_zn_lookup_
   /* freeDiameter's listener: backlog, deferred accept, source filter (zn_listen.c). A Zn
    * server without them can be starved by idle connections: refuse to run. */
   rc = zn_listener_harden(cfg->port, allow, n_allow, 2000, &n_socks);
-  if (rc == MBMSEC_OK)
-    rc = zn_reaper_start(cfg->port, &srv->reaper);
+  if (rc == MBMSEC_OK) rc = zn_reaper_start(cfg->port, &srv->reaper);
   if (rc != MBMSEC_OK) {
     zn_node_end();
     free(srv);
@@ -268,8 +260,7 @@ uint64_t mbmsec_zn_server_idle_closed(const mbmsec_zn_server *srv)
 
 mbmsec_err mbmsec_zn_server_stop(mbmsec_zn_server *srv)
 {
-  if (srv == NULL)
-    return MBMSEC_OK;
+  if (srv == NULL) return MBMSEC_OK;
   zn_reaper_stop(srv->reaper);
   mbmsec_err rc = zn_node_end();
   free(srv);

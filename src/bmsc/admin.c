@@ -24,9 +24,9 @@
 #include "mbmsec/encode.h"
 #include "mbmsec/keyid.h"
 
-#define FETCH_TIMEOUT_MS 5000
-#define TOKEN_SUFFIX ".admin-token"
-#define FETCH_MAX (16u << 20)
+#define FETCH_TIMEOUT_MS     5000
+#define TOKEN_SUFFIX         ".admin-token"
+#define FETCH_MAX            (16u << 20)
 #define MSK_LIFETIME_DEFAULT 86400
 
 static mbmsec_store *open_store(const char *cmd, const char *uri)
@@ -49,13 +49,14 @@ static const char SERVICE_HELP[] =
 
 static int service_add(int argc, char **argv)
 {
-  static const char *const names[] = {"--store", "--service-id", "--key-group", "--msk-lifetime",
-                                      "--mcc", "--mnc"};
+  static const char *const names[] = {"--store",        "--service-id", "--key-group",
+                                      "--msk-lifetime", "--mcc",        "--mnc"};
   const char *v[6] = {NULL};
   bool help = false;
   if (cli_parse_values("service add", argc, argv, names, v, 6, NULL, &help)) return CLI_USAGE;
   if (help) return fputs(SERVICE_HELP, stdout), CLI_OK;
-  if (!v[0] || !v[1] || !v[2]) return cli_usage_error("service add", "--store, --service-id and --key-group are required");
+  if (!v[0] || !v[1] || !v[2])
+    return cli_usage_error("service add", "--store, --service-id and --key-group are required");
   uint8_t kg[2];
   uint64_t life = MSK_LIFETIME_DEFAULT;
   const char *mcc = v[4] ? v[4] : "001", *mnc = v[5] ? v[5] : "01";
@@ -70,15 +71,16 @@ static int service_add(int argc, char **argv)
     return cli_usage_error("service add", "--mcc: 3 digits, --mnc: 2 or 3 digits");
   mbmsec_store *st = open_store("service add", v[0]);
   if (!st) return CLI_FAIL;
-  mbmsec_store_service_in in = {.service_id = v[1], .kdid = kdid, .kdid_len = MBMSEC_KDID_LEN,
-                                .msk_lifetime = (int64_t)life};
+  mbmsec_store_service_in in = {
+      .service_id = v[1], .kdid = kdid, .kdid_len = MBMSEC_KDID_LEN, .msk_lifetime = (int64_t)life};
   mbmsec_err rc = mbmsec_store_service_add(st, &in);
   if (rc == MBMSEC_OK) rc = mbmsec_store_key_group_add(st, v[1], mbmsec_msk_id_group(kg));
   int ret = CLI_OK;
-  if (rc != MBMSEC_OK) ret = cli_fail("service add", "%s: %s", v[1], mbmsec_errname(rc));
+  if (rc != MBMSEC_OK)
+    ret = cli_fail("service add", "%s: %s", v[1], mbmsec_errname(rc));
   else {
-    dlog_set_level(DLOG_WARN); /* quiet: the MSK lines are for the daemon's log */
-    bmsc_rotate_keep_store(st);  /* lib/bmsc's policy over the store (no daemon context) */
+    dlog_set_level(DLOG_WARN);  /* quiet: the MSK lines are for the daemon's log */
+    bmsc_rotate_keep_store(st); /* lib/bmsc's policy over the store (no daemon context) */
   }
   mbmsec_store_close(st);
   return ret;
@@ -118,9 +120,10 @@ static int service_list(int argc, char **argv)
         printf("%s{\"key_group\":\"%04x\",\"current\":%d,\"next\":%d}", k ? "," : "", g[k],
                gs.has_current ? gs.current : 0, gs.has_next ? gs.next : 0);
       else
-        printf("service_id=%s kdid=%02x%02x%02x msk_lifetime=%lld key_group=%04x current=%u next=%u\n",
-               s->service_id, s->kdid[0], s->kdid[1], s->kdid[2], (long long)s->msk_lifetime,
-               g[k], gs.has_current ? gs.current : 0u, gs.has_next ? gs.next : 0u);
+        printf(
+            "service_id=%s kdid=%02x%02x%02x msk_lifetime=%lld key_group=%04x current=%u next=%u\n",
+            s->service_id, s->kdid[0], s->kdid[1], s->kdid[2], (long long)s->msk_lifetime, g[k],
+            gs.has_current ? gs.current : 0u, gs.has_next ? gs.next : 0u);
     }
     if (json) printf("]}");
   }
@@ -156,8 +159,10 @@ static mbmsec_err impi_one(const char *impi, unsigned long line, void *arg)
   (void)line;
   mbmsec_err rc = c->grant ? mbmsec_store_subscription_grant(c->st, impi, c->service_id)
                            : mbmsec_store_subscription_revoke(c->st, impi, c->service_id);
-  if (rc == MBMSEC_OK) c->n++;
-  else snprintf(c->impi, sizeof c->impi, "%s", impi);
+  if (rc == MBMSEC_OK)
+    c->n++;
+  else
+    snprintf(c->impi, sizeof c->impi, "%s", impi);
   return rc;
 }
 
@@ -396,7 +401,8 @@ static int ue_pull(int argc, char **argv)
     return cli_usage_error("ue pull", "--btid: 1..%d characters", MBMSEC_BMSC_BTID_MAX);
   char path[1024], enc[3 * MBMSEC_BMSC_BTID_MAX + 1] = "";
   if (v[1]) url_encode(v[1], enc, sizeof enc);
-  snprintf(path, sizeof path, "/ue/pull?key_group=%02X%02X%s%s", kg[0], kg[1], v[1] ? "&btid=" : "", enc);
+  snprintf(path, sizeof path, "/ue/pull?key_group=%02X%02X%s%s", kg[0], kg[1], v[1] ? "&btid=" : "",
+           enc);
   char tok[2 * MBMSEC_BMSC_ADMIN_TOKEN_LEN + 2];
   int rc = read_token("ue pull", v[3], v[4], tok, sizeof tok);
   if (rc == CLI_OK) rc = admin_print("ue pull", v[2], path, tok);
@@ -428,16 +434,18 @@ int bmsc_cmd_msk(int argc, char **argv)
     static const char *const names[] = {"--admin"};
     const char *v[1] = {NULL};
     bool help = false, json = false;
-    if (cli_parse_values("msk list", argc - 1, argv + 1, names, v, 1, &json, &help)) return CLI_USAGE;
+    if (cli_parse_values("msk list", argc - 1, argv + 1, names, v, 1, &json, &help))
+      return CLI_USAGE;
     if (help) return fputs(MSK_HELP, stdout), CLI_OK;
     return admin_print("msk list", v[0], json ? "/msk" : "/msk.txt", NULL);
   }
   if (argc >= 2 && !strcmp(argv[1], "rotate")) {
-    static const char *const names[] = {"--key-group", "--window-ms", "--jitter-ms", "--admin",
-                                        "--store", "--admin-token-file"};
+    static const char *const names[] = {"--key-group", "--window-ms", "--jitter-ms",
+                                        "--admin",     "--store",     "--admin-token-file"};
     const char *v[6] = {NULL};
     bool help = false;
-    if (cli_parse_values("msk rotate", argc - 1, argv + 1, names, v, 6, NULL, &help)) return CLI_USAGE;
+    if (cli_parse_values("msk rotate", argc - 1, argv + 1, names, v, 6, NULL, &help))
+      return CLI_USAGE;
     if (help) return fputs(MSK_HELP, stdout), CLI_OK;
     uint8_t kg[2];
     uint64_t w = 0, j = 0;
@@ -447,7 +455,8 @@ int bmsc_cmd_msk(int argc, char **argv)
     if (v[2] && cli_uint_arg("msk rotate", "--jitter-ms", v[2], UINT32_MAX, &j)) return CLI_USAGE;
     char path[160];
     int n = snprintf(path, sizeof path, "/msk/rotate?key_group=%02X%02X", kg[0], kg[1]);
-    if (v[1]) n += snprintf(path + n, sizeof path - (size_t)n, "&window_ms=%llu", (unsigned long long)w);
+    if (v[1])
+      n += snprintf(path + n, sizeof path - (size_t)n, "&window_ms=%llu", (unsigned long long)w);
     if (v[2]) snprintf(path + n, sizeof path - (size_t)n, "&jitter_ms=%llu", (unsigned long long)j);
     char tok[2 * MBMSEC_BMSC_ADMIN_TOKEN_LEN + 2];
     int rc = read_token("msk rotate", v[4], v[5], tok, sizeof tok);
@@ -479,7 +488,8 @@ int bmsc_cmd_ue(int argc, char **argv)
   static const char *const names[] = {"--admin"};
   const char *vals[1] = {NULL};
   bool json = false, help = false;
-  if (cli_parse_values("ue list", argc - 1, argv + 1, names, vals, 1, &json, &help)) return CLI_USAGE;
+  if (cli_parse_values("ue list", argc - 1, argv + 1, names, vals, 1, &json, &help))
+    return CLI_USAGE;
   if (help) {
     fputs(HELP, stdout);
     return CLI_OK;
@@ -571,14 +581,23 @@ static enum MHD_Result admin_action(struct MHD_Connection *c, bmsc_app *app, boo
   const char *jv = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "jitter_ms");
   const char *btid = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "btid");
   char out[256], *end = NULL;
-  unsigned long g = kg && strlen(kg) == 4 && strspn(kg, "0123456789abcdefABCDEF") == 4 ? strtoul(kg, &end, 16) : 0;
-  unsigned long long w = (unsigned long long)app->s.rotate_window_s * 1000, j = app->s.rotate_jitter_ms;
+  unsigned long g = kg && strlen(kg) == 4 && strspn(kg, "0123456789abcdefABCDEF") == 4
+                        ? strtoul(kg, &end, 16)
+                        : 0;
+  unsigned long long w = (unsigned long long)app->s.rotate_window_s * 1000,
+                     j = app->s.rotate_jitter_ms;
   bool bad = !end;
-  if (wv) bad |= strspn(wv, "0123456789") != strlen(wv) || !*wv || strlen(wv) > 10 || (w = strtoull(wv, NULL, 10)) > UINT32_MAX;
-  if (jv) bad |= strspn(jv, "0123456789") != strlen(jv) || !*jv || strlen(jv) > 10 || (j = strtoull(jv, NULL, 10)) > UINT32_MAX;
+  if (wv)
+    bad |= strspn(wv, "0123456789") != strlen(wv) || !*wv || strlen(wv) > 10 ||
+           (w = strtoull(wv, NULL, 10)) > UINT32_MAX;
+  if (jv)
+    bad |= strspn(jv, "0123456789") != strlen(jv) || !*jv || strlen(jv) > 10 ||
+           (j = strtoull(jv, NULL, 10)) > UINT32_MAX;
   if (btid) bad |= !*btid || strlen(btid) > MBMSEC_BMSC_BTID_MAX;
   if (bad) {
-    int n = snprintf(out, sizeof out, "error=bad-argument (key_group=HEX4, window_ms, jitter_ms: 0..4294967295, btid)\n");
+    int n = snprintf(
+        out, sizeof out,
+        "error=bad-argument (key_group=HEX4, window_ms, jitter_ms: 0..4294967295, btid)\n");
     return bmsc_http_answer(c, 400, "text/plain; charset=utf-8", out, (size_t)n);
   }
   mbmsec_err rc;
@@ -586,8 +605,9 @@ static enum MHD_Result admin_action(struct MHD_Connection *c, bmsc_app *app, boo
   if (rotate) {
     uint8_t id[MBMSEC_MSK_ID_LEN] = {0};
     rc = bmsc_rotate_begin(app, app->kdid, (uint16_t)g, (uint32_t)w, (uint32_t)j, true, id);
-    n = snprintf(out, sizeof out, "key_group=%04lX msk_id=%02X%02X%02X%02X window_ms=%llu jitter_ms=%llu\n",
-                 g, id[0], id[1], id[2], id[3], w, j);
+    n = snprintf(out, sizeof out,
+                 "key_group=%04lX msk_id=%02X%02X%02X%02X window_ms=%llu jitter_ms=%llu\n", g,
+                 id[0], id[1], id[2], id[3], w, j);
   } else {
     size_t pulled = 0, errors = 0;
     rc = bmsc_rotate_pull(app, app->kdid, (uint16_t)g, btid, &pulled, &errors);
@@ -612,9 +632,10 @@ enum MHD_Result bmsc_admin_serve(bmsc_app *app, struct MHD_Connection *c, const 
       static const char why[] = "error=method state changes take POST\n";
       return bmsc_http_answer(c, 405, TEXT, why, sizeof why - 1);
     }
-    if (!token_ok(app, MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                  MHD_HTTP_HEADER_AUTHORIZATION))) {
-      static const char why[] = "error=credential \"Authorization: Bearer TOKEN\" with the daemon's admin token\n";
+    if (!token_ok(app,
+                  MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION))) {
+      static const char why[] =
+          "error=credential \"Authorization: Bearer TOKEN\" with the daemon's admin token\n";
       dlog(DLOG_WARN, "admin request refused: no or wrong token", "url", url, NULL);
       return bmsc_http_answer(c, 401, TEXT, why, sizeof why - 1);
     }

@@ -25,12 +25,12 @@ typedef struct {
   char admin_addr[64];
   uint16_t admin_port;
   char admin_token_file[1024]; /* "" = next to the SQLite store (bmsc_admin_token_init) */
-  unsigned http_threads;    /* key request function's thread pool; 0 = one per online CPU */
+  unsigned http_threads;       /* key request function's thread pool; 0 = one per online CPU */
   char fqdn[MBMSEC_UA_FQDN_MAX + 1];
   char store[MBMSEC_STORE_URI_MAX + 1];
   char mikey_addr[64];
-  uint16_t mikey_port;      /* 0 = any free port */
-  uint16_t ue_mikey_port;   /* P6 */
+  uint16_t mikey_port;    /* 0 = any free port */
+  uint16_t ue_mikey_port; /* P6 */
   char zn_peer_addr[64];
   uint16_t zn_peer_port;
   char zn_identity[MBMSEC_ZN_IDENTITY_MAX + 1];
@@ -51,16 +51,16 @@ typedef struct {
   uint32_t rotate_jitter_ms; /* extra random delay per UE inside the window */
   /* Transmission: MTK messages and SRTP of one Key Group (bmsc_stream.c) */
   uint16_t stream_key_group;
-  char stream_bind[64];             /* source address of both streams (multicast interface) */
-  unsigned stream_ttl;              /* multicast TTL */
-  char mtk_dest[64];                /* empty: no MTK messages */
+  char stream_bind[64]; /* source address of both streams (multicast interface) */
+  unsigned stream_ttl;  /* multicast TTL */
+  char mtk_dest[64];    /* empty: no MTK messages */
   uint16_t mtk_dest_port;
   uint32_t mtk_period_ms, mtk_interval_ms, mtk_lead_ms;
-  char srtp_dest[64];               /* empty: no SRTP */
+  char srtp_dest[64]; /* empty: no SRTP */
   uint16_t srtp_dest_port;
-  uint32_t srtp_rate;               /* packets per second */
-  uint32_t srtp_payload;            /* octets per packet */
-  char srtp_file[256];              /* empty: the generated test payload */
+  uint32_t srtp_rate;    /* packets per second */
+  uint32_t srtp_payload; /* octets per packet */
+  char srtp_file[256];   /* empty: the generated test payload */
 } bmsc_settings;
 
 /* Parses the command line of `run` (after the config file named by --config). Returns 0,
@@ -70,8 +70,14 @@ int bmsc_settings_load(bmsc_settings *s, int argc, char **argv);
 /* Stages of a key request timed for the cost split (metric mbmsec_bmsc_stage_seconds_total):
  * Digest (Ua check and Authentication-Info), XML (parse and build), store (lib/members'
  * decisions), MIKEY (MSK look-up and message build, minus the send), send (sendto). */
-enum { BMSC_STAGE_DIGEST, BMSC_STAGE_XML, BMSC_STAGE_STORE, BMSC_STAGE_MIKEY, BMSC_STAGE_SEND,
-       BMSC_STAGE_N };
+enum {
+  BMSC_STAGE_DIGEST,
+  BMSC_STAGE_XML,
+  BMSC_STAGE_STORE,
+  BMSC_STAGE_MIKEY,
+  BMSC_STAGE_SEND,
+  BMSC_STAGE_N
+};
 extern const char *const bmsc_stage_names[BMSC_STAGE_N];
 
 /* HTTP status counters: the codes the key request function answers, plus "other". */
@@ -127,7 +133,7 @@ typedef struct {
   mbmsec_zn_client *zn;
   bmsc_mikey *mikey;
   mbmsec_bmsc_rotate *rotate; /* the key policy: push plans, schedule, pull (bmsc_rotate.c) */
-  bmsc_stream *stream; /* MTK messages and SRTP (bmsc_stream.c); NULL when off */
+  bmsc_stream *stream;        /* MTK messages and SRTP (bmsc_stream.c); NULL when off */
   bmsc_metrics m;
   char admin_token[2 * MBMSEC_BMSC_ADMIN_TOKEN_LEN + 1]; /* hex; "" = none (secret) */
 } bmsc_app;
@@ -139,7 +145,6 @@ char *bmsc_metrics_render(bmsc_app *app, size_t *len);
 /* ---- Ua: the Digest engine with its Zn lookup (ua.c) */
 int bmsc_ua_start(bmsc_app *app);
 void bmsc_ua_stop(bmsc_app *app);
-
 
 /* ---- MIKEY delivery (mikey.c): the engine, its UDP socket and thread */
 int bmsc_mikey_start(bmsc_app *app);
@@ -192,7 +197,7 @@ void bmsc_rotate_metrics(bmsc_app *app, void (*emit)(void *arg, const char *line
 typedef struct bmsc_http bmsc_http;
 /* Queues an answer (copied) with the daemon's Server header; ctype may be NULL. */
 enum MHD_Result bmsc_http_answer(struct MHD_Connection *c, unsigned status, const char *ctype,
-                     const void *body, size_t len);
+                                 const void *body, size_t len);
 
 /* ---- admin (admin.c): the server half of the admin commands on the admin port. GET
  * reads (/metrics, /ue, /msk); state changes (/msk/rotate, /ue/pull) take POST with

@@ -126,25 +126,60 @@ static int set(void *settings, const char *name, const char *v, int line)
   bmsc_settings *s = settings;
   unsigned long n;
   int rc;
-  if (!strcmp(name, "log-keys")) return v ? bool_set(name, v, &s->log_keys) : (s->log_keys = true, 0);
-  static const char *const valued[] = {
-      "listen", "admin-listen", "fqdn", "store", "mikey-bind", "ue-mikey-port",
-      "zn-peer-addr", "zn-peer-port", "zn-identity", "zn-realm", "zn-peer", "zn-tls-cert",
-      "zn-tls-key", "zn-tls-ca", "mcc", "mnc",
-      "digest-algs", "nonce-lifetime", "msk-v-flag", "mikey-retx-first-ms",
-      "mikey-retx-tries", "http-threads", "log-level", "rotate-lead", "rotate-window", "rotate-jitter-ms",
-      "stream-key-group", "stream-bind", "stream-ttl", "mtk-dest", "mtk-period-ms",
-      "mtk-interval-ms", "mtk-lead-ms", "srtp-dest", "srtp-rate", "srtp-payload", "srtp-file",
-      "admin-token-file"};
+  if (!strcmp(name, "log-keys"))
+    return v ? bool_set(name, v, &s->log_keys) : (s->log_keys = true, 0);
+  static const char *const valued[] = {"listen",
+                                       "admin-listen",
+                                       "fqdn",
+                                       "store",
+                                       "mikey-bind",
+                                       "ue-mikey-port",
+                                       "zn-peer-addr",
+                                       "zn-peer-port",
+                                       "zn-identity",
+                                       "zn-realm",
+                                       "zn-peer",
+                                       "zn-tls-cert",
+                                       "zn-tls-key",
+                                       "zn-tls-ca",
+                                       "mcc",
+                                       "mnc",
+                                       "digest-algs",
+                                       "nonce-lifetime",
+                                       "msk-v-flag",
+                                       "mikey-retx-first-ms",
+                                       "mikey-retx-tries",
+                                       "http-threads",
+                                       "log-level",
+                                       "rotate-lead",
+                                       "rotate-window",
+                                       "rotate-jitter-ms",
+                                       "stream-key-group",
+                                       "stream-bind",
+                                       "stream-ttl",
+                                       "mtk-dest",
+                                       "mtk-period-ms",
+                                       "mtk-interval-ms",
+                                       "mtk-lead-ms",
+                                       "srtp-dest",
+                                       "srtp-rate",
+                                       "srtp-payload",
+                                       "srtp-file",
+                                       "admin-token-file"};
   size_t i = 0;
   while (i < sizeof valued / sizeof valued[0] && strcmp(name, valued[i])) i++;
   if (i == sizeof valued / sizeof valued[0]) return -1;
   if (!v) return cli_usage_error(CMD, "--%s needs a value", name);
-  if (!strcmp(name, "listen")) return addr_set(name, v, s->listen_addr, sizeof s->listen_addr, &s->listen_port, 1);
-  if (!strcmp(name, "admin-listen")) return addr_set(name, v, s->admin_addr, sizeof s->admin_addr, &s->admin_port, 1);
-  if (!strcmp(name, "mikey-bind")) return addr_set(name, v, s->mikey_addr, sizeof s->mikey_addr, &s->mikey_port, 0);
-  if (!strcmp(name, "mtk-dest")) return addr_set(name, v, s->mtk_dest, sizeof s->mtk_dest, &s->mtk_dest_port, 1);
-  if (!strcmp(name, "srtp-dest")) return addr_set(name, v, s->srtp_dest, sizeof s->srtp_dest, &s->srtp_dest_port, 1);
+  if (!strcmp(name, "listen"))
+    return addr_set(name, v, s->listen_addr, sizeof s->listen_addr, &s->listen_port, 1);
+  if (!strcmp(name, "admin-listen"))
+    return addr_set(name, v, s->admin_addr, sizeof s->admin_addr, &s->admin_port, 1);
+  if (!strcmp(name, "mikey-bind"))
+    return addr_set(name, v, s->mikey_addr, sizeof s->mikey_addr, &s->mikey_port, 0);
+  if (!strcmp(name, "mtk-dest"))
+    return addr_set(name, v, s->mtk_dest, sizeof s->mtk_dest, &s->mtk_dest_port, 1);
+  if (!strcmp(name, "srtp-dest"))
+    return addr_set(name, v, s->srtp_dest, sizeof s->srtp_dest, &s->srtp_dest_port, 1);
   if (!strcmp(name, "stream-bind")) return str_set(s->stream_bind, sizeof s->stream_bind, name, v);
   if (!strcmp(name, "srtp-file")) return str_set(s->srtp_file, sizeof s->srtp_file, name, v);
   if (!strcmp(name, "admin-token-file"))
@@ -160,7 +195,8 @@ static int set(void *settings, const char *name, const char *v, int line)
   }
   if (!strcmp(name, "fqdn")) return str_set(s->fqdn, sizeof s->fqdn, name, v);
   if (!strcmp(name, "store")) return str_set(s->store, sizeof s->store, name, v);
-  if (!strcmp(name, "zn-peer-addr")) return str_set(s->zn_peer_addr, sizeof s->zn_peer_addr, name, v);
+  if (!strcmp(name, "zn-peer-addr"))
+    return str_set(s->zn_peer_addr, sizeof s->zn_peer_addr, name, v);
   if (!strcmp(name, "zn-identity")) return str_set(s->zn_identity, sizeof s->zn_identity, name, v);
   if (!strcmp(name, "zn-realm")) return str_set(s->zn_realm, sizeof s->zn_realm, name, v);
   if (!strcmp(name, "zn-peer")) return str_set(s->zn_peer, sizeof s->zn_peer, name, v);
@@ -223,25 +259,42 @@ static int set(void *settings, const char *name, const char *v, int line)
 
 int bmsc_settings_load(bmsc_settings *s, int argc, char **argv)
 {
-  *s = (bmsc_settings){.listen_addr = "127.0.0.1", .listen_port = 8081,
-                       .admin_addr = "127.0.0.1", .admin_port = 9081,
-                       .fqdn = "bmsc.example.org", .store = "sqlite:bmsc.db",
-                       .mikey_addr = "127.0.0.1", .mikey_port = 0,
-                       .ue_mikey_port = MBMSEC_MIKEY_UDP_PORT_DEFAULT, .zn_peer_addr = "127.0.0.1",
-                       .zn_peer_port = 3868, .zn_identity = "bmsc.zn.test",
-                       .zn_realm = "zn.test", .zn_peer = "bsf.zn.test", .mcc = "001",
-                       .mnc = "01", .digest_algs = MBMSEC_HTTP_DIGEST_ALGS_DEFAULT,
+  *s = (bmsc_settings){.listen_addr = "127.0.0.1",
+                       .listen_port = 8081,
+                       .admin_addr = "127.0.0.1",
+                       .admin_port = 9081,
+                       .fqdn = "bmsc.example.org",
+                       .store = "sqlite:bmsc.db",
+                       .mikey_addr = "127.0.0.1",
+                       .mikey_port = 0,
+                       .ue_mikey_port = MBMSEC_MIKEY_UDP_PORT_DEFAULT,
+                       .zn_peer_addr = "127.0.0.1",
+                       .zn_peer_port = 3868,
+                       .zn_identity = "bmsc.zn.test",
+                       .zn_realm = "zn.test",
+                       .zn_peer = "bsf.zn.test",
+                       .mcc = "001",
+                       .mnc = "01",
+                       .digest_algs = MBMSEC_HTTP_DIGEST_ALGS_DEFAULT,
                        .nonce_lifetime_s = MBMSEC_HTTP_NONCE_LIFETIME_S_DEFAULT,
                        .msk_v_flag = MBMSEC_MIKEY_MSK_V_FLAG_DEFAULT != 0,
                        .retx_first_ms = MBMSEC_MIKEY_RETX_FIRST_MS_DEFAULT,
-                       .retx_tries = MBMSEC_MIKEY_RETX_TRIES_DEFAULT, .log_level = DLOG_INFO,
-                       .rotate_lead_s = 3600, .rotate_window_s = 600, .rotate_jitter_ms = 2000,
-                       .stream_key_group = 1, .stream_bind = "127.0.0.1", .stream_ttl = 1,
-                       .mtk_period_ms = 1000, .mtk_interval_ms = 60000, .mtk_lead_ms = 1000,
-                       .srtp_rate = 50, .srtp_payload = 160};
+                       .retx_tries = MBMSEC_MIKEY_RETX_TRIES_DEFAULT,
+                       .log_level = DLOG_INFO,
+                       .rotate_lead_s = 3600,
+                       .rotate_window_s = 600,
+                       .rotate_jitter_ms = 2000,
+                       .stream_key_group = 1,
+                       .stream_bind = "127.0.0.1",
+                       .stream_ttl = 1,
+                       .mtk_period_ms = 1000,
+                       .mtk_interval_ms = 60000,
+                       .mtk_lead_ms = 1000,
+                       .srtp_rate = 50,
+                       .srtp_payload = 160};
   static const char *const flags[] = {"log-keys", NULL};
-  const ini_options o = {.cmd = CMD, .help = HELP, .section = "bmsc", .flags = flags,
-                         .set = set, .settings = s};
+  const ini_options o = {
+      .cmd = CMD, .help = HELP, .section = "bmsc", .flags = flags, .set = set, .settings = s};
   const int rc = ini_options_load(&o, argc, argv);
   if (rc) return rc;
   const int tls = (s->zn_tls_cert[0] != 0) + (s->zn_tls_key[0] != 0) + (s->zn_tls_ca[0] != 0);

@@ -24,8 +24,8 @@
  * (docs/BENCHMARKS.md, "third round"). A Zn look-up on a cache miss blocks its thread, so
  * a pool of one is only for tests. */
 #define HTTP_THREADS_MAX 64
-#define HTTP_CONN_LIMIT 512
-#define HTTP_TIMEOUT_S 15
+#define HTTP_CONN_LIMIT  512
+#define HTTP_TIMEOUT_S   15
 /* MHD's per-connection memory pool: the request line and header block live in it, the body
  * passes through it in pieces into our own buffer (cap 64 KiB, 413), and the answer's header
  * block is built in it. MHD zeroes the whole pool after every request of a kept-alive
@@ -119,8 +119,8 @@ enum MHD_Result bmsc_http_answer(struct MHD_Connection *c, unsigned status, cons
 /* The key request engine's answer, as it is. */
 static enum MHD_Result answer_kr(struct MHD_Connection *c, const mbmsec_bmsc_kr_response *k)
 {
-  struct MHD_Response *r =
-      MHD_create_response_from_buffer(k->body_len, (void *)(uintptr_t)k->body, MHD_RESPMEM_MUST_COPY);
+  struct MHD_Response *r = MHD_create_response_from_buffer(k->body_len, (void *)(uintptr_t)k->body,
+                                                           MHD_RESPMEM_MUST_COPY);
   if (!r) return MHD_NO;
   MHD_add_response_header(r, MHD_HTTP_HEADER_SERVER, "mbmsec-bmsc/0.1");
   for (size_t i = 0; k->status == 401 && i < k->n_www_authenticate; i++)
@@ -163,12 +163,19 @@ static enum MHD_Result on_ua(void *cls, struct MHD_Connection *c, const char *ur
   const uint32_t ipv4 = remote_ipv4(c, &port);
   const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
   const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-  const mbmsec_bmsc_kr_request q = {
-      .method = method, .method_len = strlen(method), .target = rq->target,
-      .target_len = strlen(rq->target), .authorization = auth,
-      .authorization_len = auth ? strlen(auth) : 0, .content_type = ct,
-      .content_type_len = ct ? strlen(ct) : 0, .body = rq->body, .body_len = rq->len,
-      .body_seen = rq->too_big ? (uint64_t)MBMSEC_BMSC_KR_BODY_MAX + 1 : 0, .ipv4 = ipv4};
+  const mbmsec_bmsc_kr_request q = {.method = method,
+                                    .method_len = strlen(method),
+                                    .target = rq->target,
+                                    .target_len = strlen(rq->target),
+                                    .authorization = auth,
+                                    .authorization_len = auth ? strlen(auth) : 0,
+                                    .content_type = ct,
+                                    .content_type_len = ct ? strlen(ct) : 0,
+                                    .body = rq->body,
+                                    .body_len = rq->len,
+                                    .body_seen =
+                                        rq->too_big ? (uint64_t)MBMSEC_BMSC_KR_BODY_MAX + 1 : 0,
+                                    .ipv4 = ipv4};
   mbmsec_bmsc_kr_response r; /* on the stack: no allocation per request */
   (void)mbmsec_bmsc_kr_handle(app->kr, &q, &r);
   const mbmsec_ua_decision *dec = r.ua_checked ? &r.dec : NULL;
@@ -179,26 +186,29 @@ static enum MHD_Result on_ua(void *cls, struct MHD_Connection *c, const char *ur
     mbmsec_cleanse(muk, sizeof muk);
   }
   if (dec && dec->status == 200 && r.code != MBMSEC_OK)
-    dlog(r.status >= 500 ? DLOG_ERROR : DLOG_WARN, "request refused", "btid", dec->btid,
-             "code", mbmsec_errname(r.code), NULL);
+    dlog(r.status >= 500 ? DLOG_ERROR : DLOG_WARN, "request refused", "btid", dec->btid, "code",
+         mbmsec_errname(r.code), NULL);
   for (int i = 0; i < MBMSEC_BMSC_KR_STAGE_N; i++)
     if (r.stage_ns[i]) BMSC_STAGE_ADD(app, i, r.stage_ns[i]);
-  if (r.items_ok && r.type != MBMSEC_BMSC_KR_NONE) atomic_fetch_add(&app->m.items[r.type], r.items_ok);
+  if (r.items_ok && r.type != MBMSEC_BMSC_KR_NONE)
+    atomic_fetch_add(&app->m.items[r.type], r.items_ok);
   const enum MHD_Result ret = answer_kr(c, &r);
   bmsc_mikey_push(app, &r, ipv4);
   const unsigned status = r.status;
   bmsc_metrics_http(&app->m, status);
   /* The line's values are formatted only when it is written: at the default `warn` of a
    * loaded server, a 200 or 401 writes nothing. */
-  const dlog_level lvl = status >= 500 ? DLOG_ERROR : status == 200 || status == 401 ? DLOG_INFO : DLOG_WARN;
+  const dlog_level lvl = status >= 500                    ? DLOG_ERROR
+                         : status == 200 || status == 401 ? DLOG_INFO
+                                                          : DLOG_WARN;
   if (dlog_enabled(lvl)) {
     char st[8], remote[BMSC_IPV4_PORT_TEXT] = "?";
     snprintf(st, sizeof st, "%u", status);
     if (ipv4) bmsc_ipv4_port_text(ipv4, port, remote);
     dlog(lvl, "ua", "remote", remote, "method", method, "target", rq->target, "status", st,
-             "reason", dec ? mbmsec_ua_reason_name(r.reason) : "", "stale",
-             dec && status == 401 && dec->stale ? "true" : "false", "btid",
-             dec && dec->status == 200 ? dec->btid : "", NULL);
+         "reason", dec ? mbmsec_ua_reason_name(r.reason) : "", "stale",
+         dec && status == 401 && dec->stale ? "true" : "false", "btid",
+         dec && dec->status == 200 ? dec->btid : "", NULL);
   }
   mbmsec_bmsc_kr_response_cleanse(&r);
   return ret;
@@ -233,10 +243,15 @@ static unsigned pool_size(const bmsc_app *app)
 static dhttp *start(const char *addr, uint16_t port, bool pool, MHD_AccessHandlerCallback h,
                     bmsc_app *app)
 {
-  const dhttp_config c = {.addr = addr, .port = port, .flags = MHD_USE_EPOLL_INTERNAL_THREAD,
-                          .threads = pool ? pool_size(app) : 0u, .conn_limit = HTTP_CONN_LIMIT,
-                          .timeout_s = HTTP_TIMEOUT_S, .conn_memory = HTTP_CONN_MEMORY,
-                          .handler = h, .handler_cls = app,
+  const dhttp_config c = {.addr = addr,
+                          .port = port,
+                          .flags = MHD_USE_EPOLL_INTERNAL_THREAD,
+                          .threads = pool ? pool_size(app) : 0u,
+                          .conn_limit = HTTP_CONN_LIMIT,
+                          .timeout_s = HTTP_TIMEOUT_S,
+                          .conn_memory = HTTP_CONN_MEMORY,
+                          .handler = h,
+                          .handler_cls = app,
                           .new_request = pool ? on_uri : NULL,
                           .free_request = pool ? free_request : NULL};
   return dhttp_start(&c);

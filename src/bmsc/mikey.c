@@ -66,7 +66,7 @@ static void on_event(void *user, mbmsec_bmsc_event ev, const char *btid,
                      : ev == MBMSEC_BMSC_EV_FAILED  ? "failed"
                                                     : "retransmitted";
   dlog(ev == MBMSEC_BMSC_EV_FAILED ? DLOG_WARN : DLOG_INFO, "mikey", "event", what, "btid", btid,
-           "msk_id", id, "pull", pull ? "true" : "false", "tries", t, NULL);
+       "msk_id", id, "pull", pull ? "true" : "false", "tries", t, NULL);
 }
 
 static void *udp_loop(void *arg)
@@ -92,14 +92,18 @@ int bmsc_mikey_start(bmsc_app *app)
   mbmsec_err rc = mbmsec_bmsc_udp_open(app->s.mikey_addr, &mk->port, &mk->fd);
   if (rc != MBMSEC_OK) {
     dlog(DLOG_ERROR, "cannot bind the MIKEY socket", "addr", app->s.mikey_addr, "code",
-             mbmsec_errname(rc), NULL);
+         mbmsec_errname(rc), NULL);
     return 1;
   }
-  mbmsec_bmsc_dl_config cfg = {.fqdn = app->s.fqdn, .v_flag = app->s.msk_v_flag,
+  mbmsec_bmsc_dl_config cfg = {.fqdn = app->s.fqdn,
+                               .v_flag = app->s.msk_v_flag,
                                .retx_first_ms = app->s.retx_first_ms,
-                               .tries = app->s.retx_tries, .store = app->store,
-                               .send = timed_send, .user = mk,
-                               .event = on_event, .event_user = app};
+                               .tries = app->s.retx_tries,
+                               .store = app->store,
+                               .send = timed_send,
+                               .user = mk,
+                               .event = on_event,
+                               .event_user = app};
   rc = mbmsec_bmsc_dl_new(&cfg, &mk->dl);
   if (rc != MBMSEC_OK) {
     dlog(DLOG_ERROR, "bad MIKEY settings", "code", mbmsec_errname(rc), NULL);
@@ -145,7 +149,7 @@ void bmsc_mikey_push(bmsc_app *app, const mbmsec_bmsc_kr_response *r, uint32_t i
   if (rc != MBMSEC_OK) {
     atomic_fetch_add(&app->m.push_errors, 1);
     dlog(DLOG_ERROR, "cannot register the UE for MIKEY", "btid", dec->btid, "code",
-             mbmsec_errname(rc), NULL);
+         mbmsec_errname(rc), NULL);
     return;
   }
   for (size_t i = 0; r->deliver && i < r->deliver->n; i++) {
@@ -157,19 +161,20 @@ void bmsc_mikey_push(bmsc_app *app, const mbmsec_bmsc_kr_response *r, uint32_t i
      * timed on its own (timed_send) and taken out again. */
     const uint64_t send0 = tl_send_ns;
     const uint64_t t0 = bmsc_now_ns();
-    rc = mbmsec_store_msk_get(app->members, p->kdid, MBMSEC_KDID_LEN, p->msk_id, MBMSEC_MSK_ID_LEN, &m);
+    rc = mbmsec_store_msk_get(app->members, p->kdid, MBMSEC_KDID_LEN, p->msk_id, MBMSEC_MSK_ID_LEN,
+                              &m);
     if (rc == MBMSEC_OK)
       rc = mbmsec_bmsc_dl_deliver(mk->dl, dec->btid, p->kdid, p->msk_id, m.key, m.vf, m.vt,
                                   now_ms());
-    const uint64_t spent = bmsc_now_ns() - t0,
-                   sent = tl_send_ns - send0;
+    const uint64_t spent = bmsc_now_ns() - t0, sent = tl_send_ns - send0;
     BMSC_STAGE_ADD(app, BMSC_STAGE_MIKEY, spent > sent ? spent - sent : 0);
     if (rc != MBMSEC_OK) atomic_fetch_add(&app->m.push_errors, 1);
-    if (rc == MBMSEC_OK && app->s.log_keys) mbmsec_hex_encode(m.key, MBMSEC_MBMS_MSK_LEN, key, sizeof key);
+    if (rc == MBMSEC_OK && app->s.log_keys)
+      mbmsec_hex_encode(m.key, MBMSEC_MBMS_MSK_LEN, key, sizeof key);
     mbmsec_cleanse(&m, sizeof m);
     dlog(rc == MBMSEC_OK ? DLOG_INFO : DLOG_ERROR, "mikey", "event", "sent", "btid", dec->btid,
-             "msk_id", id, "to", addr, "code", rc == MBMSEC_OK ? "" : mbmsec_errname(rc),
-             app->s.log_keys ? "msk" : NULL, key, NULL);
+         "msk_id", id, "to", addr, "code", rc == MBMSEC_OK ? "" : mbmsec_errname(rc),
+         app->s.log_keys ? "msk" : NULL, key, NULL);
     mbmsec_cleanse(key, sizeof key);
   }
 }
@@ -191,11 +196,16 @@ typedef struct {
 static const char *state_name(mbmsec_bmsc_dl_state s)
 {
   switch (s) {
-  case MBMSEC_BMSC_DL_PENDING: return "pending";
-  case MBMSEC_BMSC_DL_DELIVERED: return "delivered";
-  case MBMSEC_BMSC_DL_FAILED: return "failed";
-  case MBMSEC_BMSC_DL_SENT: return "sent";
-  default: return "none";
+  case MBMSEC_BMSC_DL_PENDING:
+    return "pending";
+  case MBMSEC_BMSC_DL_DELIVERED:
+    return "delivered";
+  case MBMSEC_BMSC_DL_FAILED:
+    return "failed";
+  case MBMSEC_BMSC_DL_SENT:
+    return "sent";
+  default:
+    return "none";
   }
 }
 
@@ -214,22 +224,24 @@ static int ue_cb(void *arg, const char *btid, const mbmsec_bmsc_dl_ue_info *info
   }
   esc[k] = 0;
   if (j->text)
-    bmsc_text_put(&j->t, "ue btid=%s addr=%s port=%u next_counter=%llu\n", btid, addr, (unsigned)info->port,
-         (unsigned long long)info->next_counter);
+    bmsc_text_put(&j->t, "ue btid=%s addr=%s port=%u next_counter=%llu\n", btid, addr,
+                  (unsigned)info->port, (unsigned long long)info->next_counter);
   else
-    bmsc_text_put(&j->t, "%s\n{\"btid\":\"%s\",\"addr\":\"%s\",\"port\":%u,\"next_counter\":%llu,"
-            "\"deliveries\":[", j->n ? "," : "", esc, addr, (unsigned)info->port,
-         (unsigned long long)info->next_counter);
+    bmsc_text_put(&j->t,
+                  "%s\n{\"btid\":\"%s\",\"addr\":\"%s\",\"port\":%u,\"next_counter\":%llu,"
+                  "\"deliveries\":[",
+                  j->n ? "," : "", esc, addr, (unsigned)info->port,
+                  (unsigned long long)info->next_counter);
   for (size_t i = 0; i < info->n; i++) {
     const mbmsec_bmsc_dl_entry *e = &info->e[i];
     char id[2 * MBMSEC_MSK_ID_LEN + 1];
     hex_id(e->msk_id, MBMSEC_MSK_ID_LEN, id, sizeof id);
     if (j->text)
       bmsc_text_put(&j->t, "delivery btid=%s msk_id=%s state=%s pull=%d tries=%u\n", btid, id,
-           state_name(e->state), e->pull ? 1 : 0, e->tries);
+                    state_name(e->state), e->pull ? 1 : 0, e->tries);
     else
-      bmsc_text_put(&j->t, "%s{\"msk_id\":\"%s\",\"state\":\"%s\",\"pull\":%d,\"tries\":%u}", i ? "," : "",
-           id, state_name(e->state), e->pull ? 1 : 0, e->tries);
+      bmsc_text_put(&j->t, "%s{\"msk_id\":\"%s\",\"state\":\"%s\",\"pull\":%d,\"tries\":%u}",
+                    i ? "," : "", id, state_name(e->state), e->pull ? 1 : 0, e->tries);
   }
   if (!j->text) bmsc_text_put(&j->t, "]}");
   j->n++;

@@ -31,8 +31,8 @@ static void on_report(void *user, const mbmsec_bmsc_rotate_report *r)
   const char *code = r->code == MBMSEC_OK ? "" : mbmsec_errname(r->code);
   switch (r->what) {
   case MBMSEC_BMSC_ROTATE_R_GENERATED:
-    dlog(r->code == MBMSEC_OK ? DLOG_INFO : DLOG_ERROR, "msk generated", "msk_id", id, "code",
-             code, NULL);
+    dlog(r->code == MBMSEC_OK ? DLOG_INFO : DLOG_ERROR, "msk generated", "msk_id", id, "code", code,
+         NULL);
     break;
   case MBMSEC_BMSC_ROTATE_R_LIST_FAILED:
     dlog(DLOG_ERROR, "cannot list services", "code", code, NULL);
@@ -47,27 +47,27 @@ static void on_report(void *user, const mbmsec_bmsc_rotate_report *r)
     break;
   case MBMSEC_BMSC_ROTATE_R_SEND_ERROR:
     if (app) atomic_fetch_add(&app->m.push_errors, 1);
-    dlog(DLOG_WARN, "rotate", "event", "send_error", "btid", r->btid, "msk_id", id, "code",
-             code, NULL);
+    dlog(DLOG_WARN, "rotate", "event", "send_error", "btid", r->btid, "msk_id", id, "code", code,
+         NULL);
     break;
   case MBMSEC_BMSC_ROTATE_R_DONE:
     snprintf(a, sizeof a, "%llu", (unsigned long long)r->progress.acked);
     snprintf(b, sizeof b, "%llu", (unsigned long long)r->progress.failed);
     snprintf(c, sizeof c, "%llu", (unsigned long long)r->progress.send_errors);
     dlog(r->progress.failed || r->progress.send_errors ? DLOG_WARN : DLOG_INFO, "rotate", "event",
-             "done", "msk_id", id, "acked", a, "failed", b, "send_errors", c, NULL);
+         "done", "msk_id", id, "acked", a, "failed", b, "send_errors", c, NULL);
     break;
   case MBMSEC_BMSC_ROTATE_R_RESTORED:
     dlog(DLOG_INFO, "mikey", "event", "restored", "btid", r->btid, "impi", r->impi, "to",
-             r->ue_addr, NULL);
+         r->ue_addr, NULL);
     break;
   case MBMSEC_BMSC_ROTATE_R_RESTORE_SKIPPED:
-    dlog(DLOG_WARN, "mikey", "event", "restore_skipped", "btid", r->btid, "impi", r->impi,
-             "reason", r->reason ? r->reason : "", NULL);
+    dlog(DLOG_WARN, "mikey", "event", "restore_skipped", "btid", r->btid, "impi", r->impi, "reason",
+         r->reason ? r->reason : "", NULL);
     break;
   case MBMSEC_BMSC_ROTATE_R_PULL:
     dlog(r->code == MBMSEC_OK ? DLOG_INFO : DLOG_WARN, "mikey", "event", "pull", "btid", r->btid,
-             "msk_id", id, "code", code, NULL);
+         "msk_id", id, "code", code, NULL);
     break;
   }
 }
@@ -101,11 +101,15 @@ static mbmsec_err zn_muk(void *user, const char *btid, uint8_t muk[MBMSEC_BMSC_M
 
 int bmsc_rotate_start_engine(bmsc_app *app)
 {
-  mbmsec_bmsc_rotate_config cfg = {.store = app->members, .dl = bmsc_mikey_dl(app),
-                                   .ue_mikey_port = app->s.ue_mikey_port, .zn = zn_muk,
-                                   .zn_user = app, .lead_s = app->s.rotate_lead_s,
+  mbmsec_bmsc_rotate_config cfg = {.store = app->members,
+                                   .dl = bmsc_mikey_dl(app),
+                                   .ue_mikey_port = app->s.ue_mikey_port,
+                                   .zn = zn_muk,
+                                   .zn_user = app,
+                                   .lead_s = app->s.rotate_lead_s,
                                    .window_s = app->s.rotate_window_s,
-                                   .jitter_ms = app->s.rotate_jitter_ms, .report = on_report,
+                                   .jitter_ms = app->s.rotate_jitter_ms,
+                                   .report = on_report,
                                    .report_user = app};
   mbmsec_err rc = mbmsec_bmsc_rotate_new(&cfg, &app->rotate);
   if (rc != MBMSEC_OK) {
@@ -161,27 +165,29 @@ static int msk_row(void *arg, const mbmsec_bmsc_rotate_msk_row *w)
   const mbmsec_bmsc_rot_progress *pr = &w->progress;
   const char *rn = w->next ? "next" : "current";
   if (o->text)
-    bmsc_text_put(&o->t, "kdid=%02X%02X%02X key_group=%04X msk_id=%02X%02X%02X%02X key_number=%u role=%s "
-             "valid_from=%lld valid_to=%lld vf=%u vt=%u planned=%llu waiting=%llu pushed=%llu "
-             "acked=%llu failed=%llu send_errors=%llu pending=%llu\n",
-             w->kdid[0], w->kdid[1], w->kdid[2], w->key_group, w->msk_id[0], w->msk_id[1],
-             w->msk_id[2], w->msk_id[3], w->key_number, rn, (long long)w->valid_from,
-             (long long)w->valid_to, w->vf, w->vt, (unsigned long long)pr->planned,
-             (unsigned long long)pr->waiting, (unsigned long long)pr->pushed,
-             (unsigned long long)pr->acked, (unsigned long long)pr->failed,
-             (unsigned long long)pr->send_errors, (unsigned long long)pr->pending);
+    bmsc_text_put(&o->t,
+                  "kdid=%02X%02X%02X key_group=%04X msk_id=%02X%02X%02X%02X key_number=%u role=%s "
+                  "valid_from=%lld valid_to=%lld vf=%u vt=%u planned=%llu waiting=%llu pushed=%llu "
+                  "acked=%llu failed=%llu send_errors=%llu pending=%llu\n",
+                  w->kdid[0], w->kdid[1], w->kdid[2], w->key_group, w->msk_id[0], w->msk_id[1],
+                  w->msk_id[2], w->msk_id[3], w->key_number, rn, (long long)w->valid_from,
+                  (long long)w->valid_to, w->vf, w->vt, (unsigned long long)pr->planned,
+                  (unsigned long long)pr->waiting, (unsigned long long)pr->pushed,
+                  (unsigned long long)pr->acked, (unsigned long long)pr->failed,
+                  (unsigned long long)pr->send_errors, (unsigned long long)pr->pending);
   else
-    bmsc_text_put(&o->t, "%s\n{\"kdid\":\"%02X%02X%02X\",\"key_group\":\"%04X\",\"msk_id\":\"%02X%02X%02X%02X\","
-             "\"key_number\":%u,\"role\":\"%s\",\"valid_from\":%lld,\"valid_to\":%lld,\"vf\":%u,"
-             "\"vt\":%u,\"planned\":%llu,\"waiting\":%llu,\"pushed\":%llu,\"acked\":%llu,"
-             "\"failed\":%llu,\"send_errors\":%llu,\"pending\":%llu}",
-             o->n ? "," : "", w->kdid[0], w->kdid[1], w->kdid[2], w->key_group, w->msk_id[0],
-             w->msk_id[1], w->msk_id[2], w->msk_id[3], w->key_number, rn,
-             (long long)w->valid_from, (long long)w->valid_to, w->vf, w->vt,
-             (unsigned long long)pr->planned, (unsigned long long)pr->waiting,
-             (unsigned long long)pr->pushed, (unsigned long long)pr->acked,
-             (unsigned long long)pr->failed, (unsigned long long)pr->send_errors,
-             (unsigned long long)pr->pending);
+    bmsc_text_put(
+        &o->t,
+        "%s\n{\"kdid\":\"%02X%02X%02X\",\"key_group\":\"%04X\",\"msk_id\":\"%02X%02X%02X%02X\","
+        "\"key_number\":%u,\"role\":\"%s\",\"valid_from\":%lld,\"valid_to\":%lld,\"vf\":%u,"
+        "\"vt\":%u,\"planned\":%llu,\"waiting\":%llu,\"pushed\":%llu,\"acked\":%llu,"
+        "\"failed\":%llu,\"send_errors\":%llu,\"pending\":%llu}",
+        o->n ? "," : "", w->kdid[0], w->kdid[1], w->kdid[2], w->key_group, w->msk_id[0],
+        w->msk_id[1], w->msk_id[2], w->msk_id[3], w->key_number, rn, (long long)w->valid_from,
+        (long long)w->valid_to, w->vf, w->vt, (unsigned long long)pr->planned,
+        (unsigned long long)pr->waiting, (unsigned long long)pr->pushed,
+        (unsigned long long)pr->acked, (unsigned long long)pr->failed,
+        (unsigned long long)pr->send_errors, (unsigned long long)pr->pending);
   o->n++;
   return o->t.fail;
 }
@@ -205,15 +211,16 @@ typedef struct {
   size_t k; /* which metric */
 } metric_out;
 
-static const char *const ROT_METRICS[] = {"planned", "waiting", "pushed_total", "acked_total",
-                                          "failed_total", "send_errors_total", "pending"};
+static const char *const ROT_METRICS[] = {"planned",     "waiting",      "pushed_total",
+                                          "acked_total", "failed_total", "send_errors_total",
+                                          "pending"};
 
 static void metric_plan(void *arg, uint16_t key_group, const uint8_t msk_id[MBMSEC_MSK_ID_LEN],
                         const mbmsec_bmsc_rot_progress *pr)
 {
   metric_out *o = arg;
-  const uint64_t v[7] = {pr->planned, pr->waiting, pr->pushed, pr->acked, pr->failed,
-                         pr->send_errors, pr->pending};
+  const uint64_t v[7] = {pr->planned, pr->waiting,     pr->pushed, pr->acked,
+                         pr->failed,  pr->send_errors, pr->pending};
   char line[256];
   snprintf(line, sizeof line,
            "mbmsec_bmsc_rotation_%s{key_group=\"%04X\",msk_id=\"%02X%02X%02X%02X\"} %llu\n",

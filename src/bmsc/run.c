@@ -45,7 +45,8 @@ int bmsc_cmd_run(int argc, char **argv)
   bmsc_http *http = NULL;
   mbmsec_err e = mbmsec_store_open(app.s.store, &app.store);
   if (e != MBMSEC_OK) {
-    dlog(DLOG_ERROR, "cannot open the store", "store", app.s.store, "code", mbmsec_errname(e), NULL);
+    dlog(DLOG_ERROR, "cannot open the store", "store", app.s.store, "code", mbmsec_errname(e),
+         NULL);
     goto out;
   }
   /* One daemon per store (kill -9 releases it): a second one would send MTK messages and
@@ -54,14 +55,16 @@ int bmsc_cmd_run(int argc, char **argv)
   if ((e = mbmsec_store_owner_lock(app.store, &owner)) != MBMSEC_OK) {
     char pid[24];
     snprintf(pid, sizeof pid, "%ld", owner);
-    dlog(DLOG_ERROR, e == MBMSEC_ERR_STORE_OWNED
-                         ? "the store is in use by another running daemon: stop it first"
-                         : "cannot take the store's owner lock",
+    dlog(DLOG_ERROR,
+         e == MBMSEC_ERR_STORE_OWNED
+             ? "the store is in use by another running daemon: stop it first"
+             : "cannot take the store's owner lock",
          "store", app.s.store, "owner_pid", pid, "code", mbmsec_errname(e), NULL);
     goto out;
   }
   if ((e = mbmsec_store_open(app.s.store, &app.members)) != MBMSEC_OK) {
-    dlog(DLOG_ERROR, "cannot open the store", "store", app.s.store, "code", mbmsec_errname(e), NULL);
+    dlog(DLOG_ERROR, "cannot open the store", "store", app.s.store, "code", mbmsec_errname(e),
+         NULL);
     goto out;
   }
   if (bmsc_admin_token_init(&app)) goto out;
@@ -79,10 +82,10 @@ int bmsc_cmd_run(int argc, char **argv)
   snprintf(ap, sizeof ap, "%s:%u", app.s.admin_addr, (unsigned)app.s.admin_port);
   snprintf(mp, sizeof mp, "%s:%u", app.s.mikey_addr, (unsigned)bmsc_mikey_bound_port(&app));
   snprintf(up, sizeof up, "%u", (unsigned)app.s.ue_mikey_port);
-  dlog(DLOG_INFO, "ready", "listen", hp, "admin_listen", ap, "mikey_bind", mp,
-           "ue_mikey_port", up, "fqdn", app.s.fqdn, "store", app.s.store, "zn_peer",
-           app.s.zn_peer, "zn_tls", app.s.zn_tls_cert[0] ? "true" : "false", "v_flag", app.s.msk_v_flag ? "true" : "false", "log_keys",
-           app.s.log_keys ? "true" : "false", NULL);
+  dlog(DLOG_INFO, "ready", "listen", hp, "admin_listen", ap, "mikey_bind", mp, "ue_mikey_port", up,
+       "fqdn", app.s.fqdn, "store", app.s.store, "zn_peer", app.s.zn_peer, "zn_tls",
+       app.s.zn_tls_cert[0] ? "true" : "false", "v_flag", app.s.msk_v_flag ? "true" : "false",
+       "log_keys", app.s.log_keys ? "true" : "false", NULL);
   last_rotate = time(NULL);
   daemon_wait(tick, &app);
   ret = 0;

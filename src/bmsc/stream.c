@@ -23,8 +23,8 @@
 #include "mbmsec/srtp.h"
 
 #ifdef MBMSEC_HAVE_STREAM
-#define COUNTER_BLOCK 64                 /* MTK message counters reserved per store write */
-#define FILE_MAX (64u * 1024 * 1024)     /* srtp-file cap */
+#define COUNTER_BLOCK  64                  /* MTK message counters reserved per store write */
+#define FILE_MAX       (64u * 1024 * 1024) /* srtp-file cap */
 #define MSK_REFRESH_MS 1000
 
 struct bmsc_stream {
@@ -68,8 +68,9 @@ static void refresh_msks(bmsc_stream *s)
   const bool have_v = mbmsec_store_data_version(s->st, &v) == MBMSEC_OK;
   if (have_v && s->msk_version_ok && v == s->msk_version) return;
   s->msk_version_ok = false;
-  mbmsec_err e = mbmsec_store_msk_list(s->st, s->app->kdid, MBMSEC_KDID_LEN, s->app->s.stream_key_group,
-                                       k, MBMSEC_BMSC_STREAM_MSKS, &n, NULL);
+  mbmsec_err e =
+      mbmsec_store_msk_list(s->st, s->app->kdid, MBMSEC_KDID_LEN, s->app->s.stream_key_group, k,
+                            MBMSEC_BMSC_STREAM_MSKS, &n, NULL);
   if (e != MBMSEC_OK) {
     dlog(DLOG_WARN, "stream: cannot read the MSKs", "code", mbmsec_errname(e), NULL);
     n = 0;
@@ -102,7 +103,8 @@ static mbmsec_err ctr_name(void *arg, char name[MBMSEC_STORE_COUNTER_NAME_MAX + 
 
 /* The next MTK message counter of the MSK (P11: never repeated, also across a restart): one
  * durable store counter per MSK (mbmsec_store_ctr). */
-static mbmsec_err next_counter(bmsc_stream *s, const uint8_t msk_id[MBMSEC_MSK_ID_LEN], uint32_t *out)
+static mbmsec_err next_counter(bmsc_stream *s, const uint8_t msk_id[MBMSEC_MSK_ID_LEN],
+                               uint32_t *out)
 {
   if (memcmp(s->ctr_msk, msk_id, MBMSEC_MSK_ID_LEN)) { /* another MSK: its own counter */
     memcpy(s->ctr_msk, msk_id, MBMSEC_MSK_ID_LEN);
@@ -130,7 +132,8 @@ static void mtk_messages(bmsc_stream *s, int64_t wall, int64_t *next)
     uint32_t ctr = 0;
     size_t len = 0;
     mbmsec_err e = next_counter(s, m.msk_id, &ctr);
-    if (e == MBMSEC_OK) e = mbmsec_bmsc_stream_mtk_message(s->eng, &m, ctr, wall, msg, sizeof msg, &len);
+    if (e == MBMSEC_OK)
+      e = mbmsec_bmsc_stream_mtk_message(s->eng, &m, ctr, wall, msg, sizeof msg, &len);
     if (e != MBMSEC_OK) {
       dlog(DLOG_ERROR, "stream: no MTK message", "code", mbmsec_errname(e), NULL);
       *next = wall + 1000;
@@ -143,16 +146,18 @@ static void mtk_messages(bmsc_stream *s, int64_t wall, int64_t *next)
     (void)mbmsec_hex_encode(m.msk_id, MBMSEC_MSK_ID_LEN, id, sizeof id);
     snprintf(mtk_id, sizeof mtk_id, "%u", (unsigned)m.mtk_id);
     snprintf(c, sizeof c, "%u", (unsigned)ctr);
-    const bool fresh = m.mtk_id != s->last_new.mtk_id || memcmp(m.msk_id, s->last_new.msk_id, MBMSEC_MSK_ID_LEN);
+    const bool fresh =
+        m.mtk_id != s->last_new.mtk_id || memcmp(m.msk_id, s->last_new.msk_id, MBMSEC_MSK_ID_LEN);
     dlog(fresh ? DLOG_INFO : DLOG_DEBUG, "stream", "event", fresh ? "mtk_new" : "mtk_repeat",
-             "msk_id", id, "mtk_id", mtk_id, "counter", c, NULL);
+         "msk_id", id, "mtk_id", mtk_id, "counter", c, NULL);
     s->last_new = m;
   }
 }
 
 static void srtp_packet(bmsc_stream *s, int64_t wall)
 {
-  uint8_t pkt[MBMSEC_BMSC_STREAM_RTP_HDR + MBMSEC_BMSC_STREAM_PAYLOAD_MAX + MBMSEC_SRTP_TRAILER_MAX];
+  uint8_t
+      pkt[MBMSEC_BMSC_STREAM_RTP_HDR + MBMSEC_BMSC_STREAM_PAYLOAD_MAX + MBMSEC_SRTP_TRAILER_MAX];
   const size_t pl = s->app->s.srtp_payload;
   const uint8_t *payload = NULL;
   uint8_t chunk[MBMSEC_BMSC_STREAM_PAYLOAD_MAX];
@@ -292,7 +297,8 @@ int bmsc_stream_start(bmsc_app *app)
   }
   s->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (s->fd < 0 || bind(s->fd, (struct sockaddr *)&src, sizeof src) != 0) {
-    dlog(DLOG_ERROR, "stream: cannot bind", "stream_bind", c->stream_bind, "errno", strerror(errno), NULL);
+    dlog(DLOG_ERROR, "stream: cannot bind", "stream_bind", c->stream_bind, "errno", strerror(errno),
+         NULL);
     goto fail;
   }
   const unsigned char ttl = (unsigned char)c->stream_ttl;
@@ -308,9 +314,9 @@ int bmsc_stream_start(bmsc_app *app)
   snprintf(md, sizeof md, "%s:%u", c->mtk_dest, (unsigned)c->mtk_dest_port);
   snprintf(sd, sizeof sd, "%s:%u", c->srtp_dest, (unsigned)c->srtp_dest_port);
   snprintf(ssrc, sizeof ssrc, "%08x", (unsigned)sc.ssrc);
-  dlog(DLOG_INFO, "stream started", "key_group", g, "mtk_dest", s->mtk_on ? md : "off",
-           "srtp_dest", s->srtp_on ? sd : "off", "ssrc", ssrc, "payload",
-           c->srtp_file[0] ? c->srtp_file : "generated", NULL);
+  dlog(DLOG_INFO, "stream started", "key_group", g, "mtk_dest", s->mtk_on ? md : "off", "srtp_dest",
+       s->srtp_on ? sd : "off", "ssrc", ssrc, "payload",
+       c->srtp_file[0] ? c->srtp_file : "generated", NULL);
   return 0;
 fail:
   stream_free(s);

@@ -49,7 +49,8 @@ static char *put_dec(char *p, unsigned v)
 {
   char d[10];
   size_t n = 0;
-  do d[n++] = (char)('0' + v % 10); while ((v /= 10) != 0);
+  do d[n++] = (char)('0' + v % 10);
+  while ((v /= 10) != 0);
   while (n) *p++ = d[--n];
   return p;
 }

@@ -9,7 +9,7 @@
 #include "mbmsec/crypto.h"
 #include "mbmsec/encode.h"
 
-#define ZN_OPEN_WAIT_MS 5000 /* at start-up; later BIRs fail fast (503) until it is open */
+#define ZN_OPEN_WAIT_MS   5000 /* at start-up; later BIRs fail fast (503) until it is open */
 #define ZN_BIR_TIMEOUT_MS 5000
 
 static void zn_log(int level, const char *line, void *user)
@@ -44,8 +44,8 @@ static mbmsec_err zn_lookup(const char *btid, size_t btid_len, const uint8_t *na
   }
   snprintf(res, sizeof res, "%u", rc == MBMSEC_OK ? ans.result : 0u);
   dlog(rc != MBMSEC_OK ? DLOG_ERROR : DLOG_INFO, "zn", "btid", id, "result", res, "impi",
-           rc == MBMSEC_OK ? ans.impi : "", "code", rc == MBMSEC_OK ? "" : mbmsec_errname(rc),
-           app->s.log_keys ? "ks_naf" : NULL, ks, NULL);
+       rc == MBMSEC_OK ? ans.impi : "", "code", rc == MBMSEC_OK ? "" : mbmsec_errname(rc),
+       app->s.log_keys ? "ks_naf" : NULL, ks, NULL);
   mbmsec_cleanse(ks, sizeof ks);
   mbmsec_zn_answer_clear(&ans);
   return rc;
@@ -69,24 +69,31 @@ static void kr_warn(void *user, const char *msg, mbmsec_err code)
 int bmsc_ua_start(bmsc_app *app)
 {
   const bmsc_settings *s = &app->s;
-  mbmsec_bmsc_kr_config cfg = {.ua = {.fqdn = s->fqdn, .nonce_lifetime_s = s->nonce_lifetime_s,
-                                      .lookup = zn_lookup, .lookup_user = app},
-                               .store = app->members, .store_uri = s->store,
-                               .ue_mikey_port = s->ue_mikey_port, .cpu_ns = cpu_ns,
-                               .stage_sample = BMSC_STAGE_SAMPLE, .warn = kr_warn};
+  mbmsec_bmsc_kr_config cfg = {.ua = {.fqdn = s->fqdn,
+                                      .nonce_lifetime_s = s->nonce_lifetime_s,
+                                      .lookup = zn_lookup,
+                                      .lookup_user = app},
+                               .store = app->members,
+                               .store_uri = s->store,
+                               .ue_mikey_port = s->ue_mikey_port,
+                               .cpu_ns = cpu_ns,
+                               .stage_sample = BMSC_STAGE_SAMPLE,
+                               .warn = kr_warn};
   mbmsec_err rc = mbmsec_ua_algs_parse(s->digest_algs, &cfg.ua);
   if (rc == MBMSEC_OK) rc = mbmsec_bmsc_kr_new(&cfg, &app->kr);
   app->ua = mbmsec_bmsc_kr_ua(app->kr);
   if (rc != MBMSEC_OK) {
-    dlog(DLOG_ERROR, "bad Ua settings", "fqdn", s->fqdn, "digest_algs", s->digest_algs,
-             "code", mbmsec_errname(rc), NULL);
+    dlog(DLOG_ERROR, "bad Ua settings", "fqdn", s->fqdn, "digest_algs", s->digest_algs, "code",
+         mbmsec_errname(rc), NULL);
     return rc == MBMSEC_ERR_UA_CONFIG ? 2 : 1;
   }
-  mbmsec_zn_config z = {.identity = s->zn_identity, .realm = s->zn_realm,
-                        .peer_identity = s->zn_peer, .peer_addr = s->zn_peer_addr,
+  mbmsec_zn_config z = {.identity = s->zn_identity,
+                        .realm = s->zn_realm,
+                        .peer_identity = s->zn_peer,
+                        .peer_addr = s->zn_peer_addr,
                         .peer_port = s->zn_peer_port,
-                        .log_level = s->log_level == DLOG_DEBUG ? MBMSEC_ZN_LOG_NOTICE
-                                                              : MBMSEC_ZN_LOG_ERROR,
+                        .log_level =
+                            s->log_level == DLOG_DEBUG ? MBMSEC_ZN_LOG_NOTICE : MBMSEC_ZN_LOG_ERROR,
                         .log_cb = zn_log};
   if (s->zn_tls_cert[0]) { /* all three (bmsc_settings_load) */
     z.tls_cert = s->zn_tls_cert;
@@ -100,8 +107,8 @@ int bmsc_ua_start(bmsc_app *app)
   }
   /* Not fatal: the BSF may come later; until then Ua answers 503. */
   if (mbmsec_zn_client_wait_open(app->zn, ZN_OPEN_WAIT_MS) != MBMSEC_OK)
-    dlog(DLOG_WARN, "Zn peer not connected yet", "zn_peer", s->zn_peer, "addr",
-             s->zn_peer_addr, NULL);
+    dlog(DLOG_WARN, "Zn peer not connected yet", "zn_peer", s->zn_peer, "addr", s->zn_peer_addr,
+         NULL);
   return 0;
 }
 

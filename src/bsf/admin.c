@@ -49,16 +49,20 @@ typedef struct {
  * of them it takes. --help never reaches here (bsf_cmd_subscriber answers it). */
 static int parse(const char *cmd, int argc, char **argv, opts *o)
 {
-  const cli_opt all[] = {
-      {"--store", &o->store, NULL}, {"--impi", &o->impi, NULL}, {"--k", &o->k, NULL},
-      {"--op", &o->op, NULL},       {"--opc", &o->opc, NULL},   {"--sqn", &o->sqn, NULL},
-      {"--amf", &o->amf, NULL},     {"--uss", &o->uss, NULL},   {"--file", &o->file, NULL},
-      {"--json", NULL, &o->json},   {"--show-keys", NULL, &o->show_keys}};
+  const cli_opt all[] = {{"--store", &o->store, NULL},
+                         {"--impi", &o->impi, NULL},
+                         {"--k", &o->k, NULL},
+                         {"--op", &o->op, NULL},
+                         {"--opc", &o->opc, NULL},
+                         {"--sqn", &o->sqn, NULL},
+                         {"--amf", &o->amf, NULL},
+                         {"--uss", &o->uss, NULL},
+                         {"--file", &o->file, NULL},
+                         {"--json", NULL, &o->json},
+                         {"--show-keys", NULL, &o->show_keys}};
   bool help;
-  if (cli_parse(cmd, argc, argv, all, sizeof all / sizeof all[0], &help))
-    return CLI_USAGE;
-  if (!o->store)
-    return cli_usage_error(cmd, "--store is required");
+  if (cli_parse(cmd, argc, argv, all, sizeof all / sizeof all[0], &help)) return CLI_USAGE;
+  if (!o->store) return cli_usage_error(cmd, "--store is required");
   return 0;
 }
 
@@ -73,8 +77,7 @@ static int hex_opt(const char *cmd, const char *name, const char *v, uint8_t *ou
 static int open_store(const char *cmd, const char *uri, mbmsec_store **st)
 {
   mbmsec_err rc = mbmsec_store_open(uri, st);
-  if (rc != MBMSEC_OK)
-    return cli_fail(cmd, "cannot open store %s: %s", uri, mbmsec_strerror(rc));
+  if (rc != MBMSEC_OK) return cli_fail(cmd, "cannot open store %s: %s", uri, mbmsec_strerror(rc));
   return 0;
 }
 
@@ -85,14 +88,10 @@ static int cmd_add(int argc, char **argv)
   uint8_t k[16], opc[16], op[16], amf[2] = {0x80, 0x00}, sqn[6] = {0};
   mbmsec_store *st = NULL;
   int ret = parse(cmd, argc, argv, &o);
-  if (ret)
-    return ret;
-  if (!o.impi || !o.k)
-    return cli_usage_error(cmd, "--impi and --k are required");
-  if (o.file)
-    return cli_usage_error(cmd, "--file belongs to 'subscriber import'");
-  if (!o.op == !o.opc)
-    return cli_usage_error(cmd, "give exactly one of --op and --opc");
+  if (ret) return ret;
+  if (!o.impi || !o.k) return cli_usage_error(cmd, "--impi and --k are required");
+  if (o.file) return cli_usage_error(cmd, "--file belongs to 'subscriber import'");
+  if (!o.op == !o.opc) return cli_usage_error(cmd, "give exactly one of --op and --opc");
   if ((ret = hex_opt(cmd, "--k", o.k, k, 16)) ||
       (ret = hex_opt(cmd, o.op ? "--op" : "--opc", o.op ? o.op : o.opc, o.op ? op : opc, 16)) ||
       (o.sqn && (ret = hex_opt(cmd, "--sqn", o.sqn, sqn, 6))) ||
@@ -103,12 +102,16 @@ static int cmd_add(int argc, char **argv)
     goto out;
   }
   uint64_t s = 0;
-  for (int i = 0; i < 6; i++)
-    s = (s << 8) | sqn[i];
-  if ((ret = open_store(cmd, o.store, &st)))
-    goto out;
-  mbmsec_store_subscriber_in in = {.impi = o.impi, .k = k, .k_len = 16, .opc = opc,
-                                   .opc_len = 16, .sqn = s, .amf = amf, .amf_len = 2,
+  for (int i = 0; i < 6; i++) s = (s << 8) | sqn[i];
+  if ((ret = open_store(cmd, o.store, &st))) goto out;
+  mbmsec_store_subscriber_in in = {.impi = o.impi,
+                                   .k = k,
+                                   .k_len = 16,
+                                   .opc = opc,
+                                   .opc_len = 16,
+                                   .sqn = s,
+                                   .amf = amf,
+                                   .amf_len = 2,
                                    .uss = o.uss ? o.uss : "4"};
   mbmsec_err rc = mbmsec_store_subscriber_add(st, &in);
   if (rc == MBMSEC_ERR_STORE_IMPI || rc == MBMSEC_ERR_STORE_USS)
@@ -135,8 +138,14 @@ static mbmsec_err import_one(const mbmsec_bulk_subscriber *r, unsigned long line
 {
   import_ctx *c = arg;
   (void)line;
-  mbmsec_store_subscriber_in in = {.impi = r->impi, .k = r->k, .k_len = 16, .opc = r->opc,
-                                   .opc_len = 16, .sqn = r->sqn, .amf = r->amf, .amf_len = 2,
+  mbmsec_store_subscriber_in in = {.impi = r->impi,
+                                   .k = r->k,
+                                   .k_len = 16,
+                                   .opc = r->opc,
+                                   .opc_len = 16,
+                                   .sqn = r->sqn,
+                                   .amf = r->amf,
+                                   .amf_len = 2,
                                    .uss = r->uss};
   mbmsec_err rc = mbmsec_store_subscriber_add(c->st, &in);
   c->added += rc == MBMSEC_OK;
@@ -154,16 +163,12 @@ static int cmd_import(int argc, char **argv)
   import_ctx c = {0};
   mbmsec_bulk_pos pos;
   int ret = parse(cmd, argc, argv, &o);
-  if (ret)
-    return ret;
-  if (!o.file)
-    return cli_usage_error(cmd, "--file is required");
+  if (ret) return ret;
+  if (!o.file) return cli_usage_error(cmd, "--file is required");
   if (o.impi || o.k || o.op || o.opc || o.sqn || o.amf || o.uss || o.json || o.show_keys)
     return cli_usage_error(cmd, "takes only --store and --file");
-  if (cli_read_input(cmd, o.file, IMPORT_FILE_MAX, &text, &len))
-    return 1;
-  if ((ret = open_store(cmd, o.store, &st)))
-    goto out;
+  if (cli_read_input(cmd, o.file, IMPORT_FILE_MAX, &text, &len)) return 1;
+  if ((ret = open_store(cmd, o.store, &st))) goto out;
   mbmsec_err rc = mbmsec_store_batch_begin(st);
   if (rc != MBMSEC_OK) {
     ret = cli_fail(cmd, "%s", mbmsec_strerror(rc));
@@ -185,11 +190,9 @@ static int cmd_import(int argc, char **argv)
   began = false;
   printf("imported=%lu\n", c.added);
 out:
-  if (began)
-    mbmsec_store_batch_rollback(st);
+  if (began) mbmsec_store_batch_rollback(st);
   mbmsec_store_close(st);
-  if (text)
-    mbmsec_cleanse(text, len);
+  if (text) mbmsec_cleanse(text, len);
   free(text);
   return ret;
 }
@@ -198,8 +201,7 @@ static void print_sub(const mbmsec_store_subscriber *s, bool json, bool keys)
 {
   char sqn[13];
   uint8_t b[6];
-  for (int i = 0; i < 6; i++)
-    b[i] = (uint8_t)(s->sqn >> (8 * (5 - i)));
+  for (int i = 0; i < 6; i++) b[i] = (uint8_t)(s->sqn >> (8 * (5 - i)));
   mbmsec_hex_encode(b, 6, sqn, sizeof sqn);
   cli_out o;
   cli_out_begin(&o, json);
@@ -223,8 +225,7 @@ static mbmsec_err list_one(const mbmsec_store_subscriber *s, void *arg)
 {
   list_ctx *c = arg;
   if (c->json) {
-    if (c->n)
-      fputs(",\n", stdout);
+    if (c->n) fputs(",\n", stdout);
   } else if (c->n) {
     fputc('\n', stdout); /* a blank line between subscribers */
   }
@@ -239,20 +240,15 @@ static int cmd_list(int argc, char **argv)
   opts o = {0};
   mbmsec_store *st = NULL;
   int ret = parse(cmd, argc, argv, &o);
-  if (ret)
-    return ret;
+  if (ret) return ret;
   if (o.impi || o.k || o.op || o.opc || o.sqn || o.amf || o.uss || o.file)
     return cli_usage_error(cmd, "takes only --store, --json and --show-keys");
-  if ((ret = open_store(cmd, o.store, &st)))
-    return ret;
+  if ((ret = open_store(cmd, o.store, &st))) return ret;
   list_ctx c = {o.json, o.show_keys, 0};
-  if (o.json)
-    fputs("[\n", stdout);
+  if (o.json) fputs("[\n", stdout);
   mbmsec_err rc = mbmsec_store_subscriber_list(st, list_one, &c);
-  if (o.json)
-    fputs(c.n ? "\n]\n" : "]\n", stdout);
-  if (rc != MBMSEC_OK)
-    ret = cli_fail(cmd, "%s", mbmsec_strerror(rc));
+  if (o.json) fputs(c.n ? "\n]\n" : "]\n", stdout);
+  if (rc != MBMSEC_OK) ret = cli_fail(cmd, "%s", mbmsec_strerror(rc));
   mbmsec_store_close(st);
   return ret;
 }
@@ -263,26 +259,21 @@ static int cmd_show_del(int argc, char **argv, bool del)
   opts o = {0};
   mbmsec_store *st = NULL;
   int ret = parse(cmd, argc, argv, &o);
-  if (ret)
-    return ret;
-  if (!o.impi)
-    return cli_usage_error(cmd, "--impi is required");
+  if (ret) return ret;
+  if (!o.impi) return cli_usage_error(cmd, "--impi is required");
   if (o.k || o.op || o.opc || o.sqn || o.amf || o.uss || o.file || (del && (o.json || o.show_keys)))
     return cli_usage_error(cmd, "unexpected option");
-  if ((ret = open_store(cmd, o.store, &st)))
-    return ret;
+  if ((ret = open_store(cmd, o.store, &st))) return ret;
   mbmsec_err rc;
   if (del) {
     rc = mbmsec_store_subscriber_delete(st, o.impi);
   } else {
     mbmsec_store_subscriber s;
     rc = mbmsec_store_subscriber_get(st, o.impi, &s);
-    if (rc == MBMSEC_OK)
-      print_sub(&s, o.json, o.show_keys);
+    if (rc == MBMSEC_OK) print_sub(&s, o.json, o.show_keys);
     mbmsec_cleanse(&s, sizeof s);
   }
-  if (rc != MBMSEC_OK)
-    ret = cli_fail(cmd, "%s: %s", o.impi, mbmsec_strerror(rc));
+  if (rc != MBMSEC_OK) ret = cli_fail(cmd, "%s: %s", o.impi, mbmsec_strerror(rc));
   mbmsec_store_close(st);
   return ret;
 }
@@ -298,15 +289,11 @@ int bsf_cmd_subscriber(int argc, char **argv)
       fputs(HELP, stdout);
       return 0;
     }
-  if (!strcmp(argv[1], "add"))
-    return cmd_add(argc - 1, argv + 1);
-  if (!strcmp(argv[1], "import"))
-    return cmd_import(argc - 1, argv + 1);
-  if (!strcmp(argv[1], "list"))
-    return cmd_list(argc - 1, argv + 1);
-  if (!strcmp(argv[1], "show"))
-    return cmd_show_del(argc - 1, argv + 1, false);
-  if (!strcmp(argv[1], "del"))
-    return cmd_show_del(argc - 1, argv + 1, true);
-  return cli_usage_error("subscriber", "unknown subcommand '%s' (add, import, list, show, del)", argv[1]);
+  if (!strcmp(argv[1], "add")) return cmd_add(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "import")) return cmd_import(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "list")) return cmd_list(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "show")) return cmd_show_del(argc - 1, argv + 1, false);
+  if (!strcmp(argv[1], "del")) return cmd_show_del(argc - 1, argv + 1, true);
+  return cli_usage_error("subscriber", "unknown subcommand '%s' (add, import, list, show, del)",
+                         argv[1]);
 }

@@ -27,7 +27,7 @@ typedef struct {
   char zn_identity[MBMSEC_ZN_IDENTITY_MAX + 1];
   char zn_realm[MBMSEC_ZN_IDENTITY_MAX + 1];
   char zn_peer[MBMSEC_ZN_IDENTITY_MAX + 1];
-  char zn_peer_addr[16 * MBMSEC_ZN_PEER_ADDR_MAX]; /* empty = any source */
+  char zn_peer_addr[16 * MBMSEC_ZN_PEER_ADDR_MAX];           /* empty = any source */
   char zn_tls_cert[1024], zn_tls_key[1024], zn_tls_ca[1024]; /* empty = plain TCP */
   int log_level;
   bool log_keys;

@@ -55,26 +55,20 @@ static int set(void *settings, const char *name, const char *v, int line)
     return v ? ini_value_bool(CMD, name, v, &s->no_zn) : (s->no_zn = true, 0);
   if (!strcmp(name, "log-keys"))
     return v ? ini_value_bool(CMD, name, v, &s->log_keys) : (s->log_keys = true, 0);
-  static const char *const valued[] = {"listen", "store", "fqdn", "lifetime", "zn-listen",
-                                       "zn-identity", "zn-realm", "zn-peer", "log-level",
-                                       "zn-tls-cert", "zn-tls-key", "zn-tls-ca", "zn-peer-addr"};
+  static const char *const valued[] = {
+      "listen",  "store",     "fqdn",        "lifetime",   "zn-listen", "zn-identity", "zn-realm",
+      "zn-peer", "log-level", "zn-tls-cert", "zn-tls-key", "zn-tls-ca", "zn-peer-addr"};
   size_t i = 0;
-  while (i < sizeof valued / sizeof valued[0] && strcmp(name, valued[i]))
-    i++;
-  if (i == sizeof valued / sizeof valued[0])
-    return -1;
-  if (!v)
-    return cli_usage_error(CMD, "--%s needs a value", name);
-  if (!strcmp(name, "store"))
-    return ini_value_str(CMD, name, v, s->store, sizeof s->store);
-  if (!strcmp(name, "fqdn"))
-    return ini_value_str(CMD, name, v, s->fqdn, sizeof s->fqdn);
+  while (i < sizeof valued / sizeof valued[0] && strcmp(name, valued[i])) i++;
+  if (i == sizeof valued / sizeof valued[0]) return -1;
+  if (!v) return cli_usage_error(CMD, "--%s needs a value", name);
+  if (!strcmp(name, "store")) return ini_value_str(CMD, name, v, s->store, sizeof s->store);
+  if (!strcmp(name, "fqdn")) return ini_value_str(CMD, name, v, s->fqdn, sizeof s->fqdn);
   if (!strcmp(name, "zn-identity"))
     return ini_value_str(CMD, name, v, s->zn_identity, sizeof s->zn_identity);
   if (!strcmp(name, "zn-realm"))
     return ini_value_str(CMD, name, v, s->zn_realm, sizeof s->zn_realm);
-  if (!strcmp(name, "zn-peer"))
-    return ini_value_str(CMD, name, v, s->zn_peer, sizeof s->zn_peer);
+  if (!strcmp(name, "zn-peer")) return ini_value_str(CMD, name, v, s->zn_peer, sizeof s->zn_peer);
   if (!strcmp(name, "zn-peer-addr"))
     return ini_value_str(CMD, name, v, s->zn_peer_addr, sizeof s->zn_peer_addr);
   if (!strcmp(name, "zn-tls-cert"))
@@ -87,25 +81,29 @@ static int set(void *settings, const char *name, const char *v, int line)
     return ini_value_addr(CMD, name, v, s->listen_addr, sizeof s->listen_addr, &s->listen_port, 1);
   if (!strcmp(name, "zn-listen"))
     return ini_value_addr(CMD, name, v, s->zn_addr, sizeof s->zn_addr, &s->zn_port, 1);
-  if (!strcmp(name, "log-level"))
-    return ini_value_log_level(CMD, name, v, &s->log_level);
+  if (!strcmp(name, "log-level")) return ini_value_log_level(CMD, name, v, &s->log_level);
   unsigned long n; /* lifetime */
-  if (ini_value_uint(CMD, name, v, 1, MBMSEC_BSF_LIFETIME_MAX, &n))
-    return 2;
+  if (ini_value_uint(CMD, name, v, 1, MBMSEC_BSF_LIFETIME_MAX, &n)) return 2;
   s->lifetime = (uint32_t)n;
   return 0;
 }
 
 int bsf_settings_load(bsf_settings *s, int argc, char **argv)
 {
-  *s = (bsf_settings){.listen_addr = "127.0.0.1", .listen_port = 8080, .store = "sqlite:bsf.db",
+  *s = (bsf_settings){.listen_addr = "127.0.0.1",
+                      .listen_port = 8080,
+                      .store = "sqlite:bsf.db",
                       .fqdn = "bsf.mnc001.mcc001.pub.3gppnetwork.org",
-                      .lifetime = MBMSEC_BSF_LIFETIME_DEFAULT, .zn_addr = "127.0.0.1",
-                      .zn_port = 3868, .zn_identity = "bsf.zn.test", .zn_realm = "zn.test",
-                      .zn_peer = "bmsc.zn.test", .log_level = DLOG_INFO};
+                      .lifetime = MBMSEC_BSF_LIFETIME_DEFAULT,
+                      .zn_addr = "127.0.0.1",
+                      .zn_port = 3868,
+                      .zn_identity = "bsf.zn.test",
+                      .zn_realm = "zn.test",
+                      .zn_peer = "bmsc.zn.test",
+                      .log_level = DLOG_INFO};
   static const char *const flags[] = {"no-zn", "log-keys", NULL};
-  const ini_options o = {.cmd = CMD, .help = HELP, .section = "bsf", .flags = flags,
-                         .set = set, .settings = s};
+  const ini_options o = {
+      .cmd = CMD, .help = HELP, .section = "bsf", .flags = flags, .set = set, .settings = s};
   const int rc = ini_options_load(&o, argc, argv);
   if (rc) return rc;
   if (s->no_zn && s->zn_listen_given)

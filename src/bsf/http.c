@@ -13,10 +13,10 @@
 #include "ratelim.h"
 #include "log.h"
 
-#define HTTP_THREADS 4
-#define HTTP_CONN_LIMIT 512
+#define HTTP_THREADS      4
+#define HTTP_CONN_LIMIT   512
 #define HTTP_PER_IP_LIMIT 128
-#define HTTP_TIMEOUT_S 15
+#define HTTP_TIMEOUT_S    15
 /* Per-connection memory pool: it bounds the request line plus all headers (MHD answers 431
  * beyond it). Room for an 8 KiB Authorization (MBMSEC_DIGEST_HEADER_MAX) and the rest. */
 #define HTTP_CONN_MEMORY (32 * 1024)
@@ -32,8 +32,7 @@ void bsf_http_req_body(bsf_http_req *rq, const char *data, size_t len)
    * nothing is copied: not even a zero-length copy from a pointer beyond the array. */
   if (rq->body_seen < BSF_HTTP_BODY_KEEP) {
     size_t keep = BSF_HTTP_BODY_KEEP - rq->body_seen;
-    if (keep > len)
-      keep = len;
+    if (keep > len) keep = len;
     memcpy(rq->body + rq->body_seen, data, keep);
   }
   rq->body_seen = len > SIZE_MAX - rq->body_seen ? SIZE_MAX : rq->body_seen + len;
@@ -59,8 +58,7 @@ void bsf_http_refusals_report(void)
   if (hidden) {
     char n[24];
     snprintf(n, sizeof n, "%llu", (unsigned long long)hidden);
-    dlog(DLOG_WARN, "refused requests not logged one by one", "count", n, "by_status", shown,
-         NULL);
+    dlog(DLOG_WARN, "refused requests not logged one by one", "count", n, "by_status", shown, NULL);
   }
 }
 
@@ -71,13 +69,19 @@ mbmsec_err bsf_http_req_answer(mbmsec_bsf *engine, const bsf_http_req *rq, const
   /* the per-source limit of pending challenges counts by address, not by address and port */
   const char *colon = strrchr(remote, ':');
   const size_t src_len = colon ? (size_t)(colon - remote) : strlen(remote);
-  mbmsec_bsf_request q = {
-      .method = method, .method_len = strlen(method), .target = rq->target,
-      .target_len = rq->target_len, .authorization = auth,
-      .authorization_len = auth ? strlen(auth) : 0, .user_agent = ua,
-      .user_agent_len = ua ? strlen(ua) : 0, .body = rq->body,
-      .body_len = rq->body_seen < BSF_HTTP_BODY_KEEP ? rq->body_seen : BSF_HTTP_BODY_KEEP,
-      .source = remote, .source_len = src_len};
+  mbmsec_bsf_request q = {.method = method,
+                          .method_len = strlen(method),
+                          .target = rq->target,
+                          .target_len = rq->target_len,
+                          .authorization = auth,
+                          .authorization_len = auth ? strlen(auth) : 0,
+                          .user_agent = ua,
+                          .user_agent_len = ua ? strlen(ua) : 0,
+                          .body = rq->body,
+                          .body_len = rq->body_seen < BSF_HTTP_BODY_KEEP ? rq->body_seen
+                                                                         : BSF_HTTP_BODY_KEEP,
+                          .source = remote,
+                          .source_len = src_len};
   mbmsec_err rc = mbmsec_bsf_handle(engine, &q, r);
   char status[8];
   snprintf(status, sizeof status, "%u", r->status);
@@ -89,9 +93,9 @@ mbmsec_err bsf_http_req_answer(mbmsec_bsf *engine, const bsf_http_req *rq, const
       return rc; /* counted; bsf_http_refusals_report summarises */
   }
   /* 401 is the normal first answer: only refusals are warnings */
-  dlog(r->status >= 500                        ? DLOG_ERROR
+  dlog(r->status >= 500                       ? DLOG_ERROR
        : r->status == 400 || r->status == 403 ? DLOG_WARN
-                                               : DLOG_INFO,
+                                              : DLOG_INFO,
        "ub", "remote", remote, "method", method, "target", rq->target, "status", status, "impi",
        r->impi, "btid", r->btid, "reason", r->reason, "code",
        rc == MBMSEC_OK ? "" : mbmsec_errname(rc), "ua", ua ? ua : "", NULL);
@@ -116,14 +120,13 @@ static void free_request(void *req)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload, size_t *upload_size, void **req_cls)
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **req_cls)
 {
   (void)version;
   bsf_http *h = cls;
   bsf_http_req *rq = *req_cls;
-  if (!rq || !rq->target)
-    return MHD_NO; /* out of memory in on_uri: drop the connection */
+  if (!rq || !rq->target) return MHD_NO; /* out of memory in on_uri: drop the connection */
   if (!rq->started) {
     rq->started = 1;
     return MHD_YES;
@@ -137,8 +140,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
   const char *ua = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
   mbmsec_bsf_response *r = malloc(sizeof *r);
-  if (!r)
-    return MHD_NO;
+  if (!r) return MHD_NO;
   char remote[64];
   dhttp_remote_text(c, remote, sizeof remote);
   bsf_http_req_answer(h->engine, rq, method, auth, ua, remote, r);
@@ -164,15 +166,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 int bsf_http_start(const char *addr, uint16_t port, mbmsec_bsf *engine, bsf_http **out)
 {
   bsf_http *h = calloc(1, sizeof *h);
-  if (!h)
-    return -1;
+  if (!h) return -1;
   h->engine = engine;
-  const dhttp_config c = {.addr = addr, .port = port,
+  const dhttp_config c = {.addr = addr,
+                          .port = port,
                           .flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO,
-                          .threads = HTTP_THREADS, .conn_limit = HTTP_CONN_LIMIT,
-                          .per_ip_limit = HTTP_PER_IP_LIMIT, .timeout_s = HTTP_TIMEOUT_S,
-                          .conn_memory = HTTP_CONN_MEMORY, .handler = on_request,
-                          .handler_cls = h, .new_request = on_uri,
+                          .threads = HTTP_THREADS,
+                          .conn_limit = HTTP_CONN_LIMIT,
+                          .per_ip_limit = HTTP_PER_IP_LIMIT,
+                          .timeout_s = HTTP_TIMEOUT_S,
+                          .conn_memory = HTTP_CONN_MEMORY,
+                          .handler = on_request,
+                          .handler_cls = h,
+                          .new_request = on_uri,
                           .free_request = free_request};
   if (!(h->d = dhttp_start(&c))) {
     free(h);
@@ -184,8 +190,7 @@ int bsf_http_start(const char *addr, uint16_t port, mbmsec_bsf *engine, bsf_http
 
 void bsf_http_stop(bsf_http *h)
 {
-  if (!h)
-    return;
+  if (!h) return;
   dhttp_stop(h->d);
   free(h);
 }

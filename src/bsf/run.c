@@ -37,8 +37,8 @@ static mbmsec_err zn_lookup(const uint8_t *btid, size_t btid_len, const uint8_t 
                             void *user, mbmsec_zn_lookup_result *out)
 {
   zn_ctx *z = user;
-  mbmsec_err rc = mbmsec_bsf_zn_lookup(btid, btid_len, naf_id, naf_id_len, gsids, n_gsids,
-                                       z->engine, out);
+  mbmsec_err rc =
+      mbmsec_bsf_zn_lookup(btid, btid_len, naf_id, naf_id_len, gsids, n_gsids, z->engine, out);
   char id[MBMSEC_STORE_BTID_MAX + 1], naf[300], res[16], ks[2 * MBMSEC_ZN_KS_NAF_LEN + 1];
   size_t n = btid_len < sizeof id - 1 ? btid_len : sizeof id - 1;
   memcpy(id, btid, n);
@@ -51,9 +51,9 @@ static mbmsec_err zn_lookup(const uint8_t *btid, size_t btid_len, const uint8_t 
   ks[0] = 0;
   if (z->log_keys && rc == MBMSEC_OK && out->result == MBMSEC_ZN_SUCCESS)
     mbmsec_hex_encode(out->ks_naf, MBMSEC_ZN_KS_NAF_LEN, ks, sizeof ks);
-  dlog(rc != MBMSEC_OK ? DLOG_ERROR : DLOG_INFO, "zn", "btid", id, "naf_fqdn", naf, "result",
-          res, "impi", rc == MBMSEC_OK ? out->impi : "", "code",
-          rc == MBMSEC_OK ? "" : mbmsec_errname(rc), z->log_keys ? "ks_naf" : NULL, ks, NULL);
+  dlog(rc != MBMSEC_OK ? DLOG_ERROR : DLOG_INFO, "zn", "btid", id, "naf_fqdn", naf, "result", res,
+       "impi", rc == MBMSEC_OK ? out->impi : "", "code", rc == MBMSEC_OK ? "" : mbmsec_errname(rc),
+       z->log_keys ? "ks_naf" : NULL, ks, NULL);
   mbmsec_cleanse(ks, sizeof ks);
   return rc;
 }
@@ -77,8 +77,10 @@ static void flood_report(purge_ctx *p)
       now.replaced_per_source != seen->replaced_per_source ||
       now.evicted_full != seen->evicted_full) {
     char a[24], b[24], c[24], d[24];
-    snprintf(a, sizeof a, "%llu", (unsigned long long)(now.replaced_per_impi - seen->replaced_per_impi));
-    snprintf(b, sizeof b, "%llu", (unsigned long long)(now.replaced_per_source - seen->replaced_per_source));
+    snprintf(a, sizeof a, "%llu",
+             (unsigned long long)(now.replaced_per_impi - seen->replaced_per_impi));
+    snprintf(b, sizeof b, "%llu",
+             (unsigned long long)(now.replaced_per_source - seen->replaced_per_source));
     snprintf(c, sizeof c, "%llu", (unsigned long long)(now.evicted_full - seen->evicted_full));
     snprintf(d, sizeof d, "%llu", (unsigned long long)(now.challenges - seen->challenges));
     dlog(DLOG_WARN, "challenge flood: pending challenges replaced", "per_impi", a, "per_source", b,
@@ -123,8 +125,7 @@ int bsf_cmd_run(int argc, char **argv)
   zn_ctx zc = {0};
   mbmsec_err rc = mbmsec_store_open(s.store, &store);
   if (rc != MBMSEC_OK) {
-    dlog(DLOG_ERROR, "cannot open the store", "store", s.store, "code", mbmsec_errname(rc),
-            NULL);
+    dlog(DLOG_ERROR, "cannot open the store", "store", s.store, "code", mbmsec_errname(rc), NULL);
     goto out;
   }
   /* One daemon per store, taken before any listener starts (kill -9 releases it). */
@@ -133,9 +134,10 @@ int bsf_cmd_run(int argc, char **argv)
   if (rc != MBMSEC_OK) {
     char pid[24];
     snprintf(pid, sizeof pid, "%ld", owner);
-    dlog(DLOG_ERROR, rc == MBMSEC_ERR_STORE_OWNED
-                         ? "the store is in use by another running daemon: stop it first"
-                         : "cannot take the store's owner lock",
+    dlog(DLOG_ERROR,
+         rc == MBMSEC_ERR_STORE_OWNED
+             ? "the store is in use by another running daemon: stop it first"
+             : "cannot take the store's owner lock",
          "store", s.store, "owner_pid", pid, "code", mbmsec_errname(rc), NULL);
     goto out;
   }
@@ -151,11 +153,14 @@ int bsf_cmd_run(int argc, char **argv)
   if (!s.no_zn) {
     zc.engine = engine;
     zc.log_keys = s.log_keys;
-    mbmsec_zn_config zcfg = {.identity = s.zn_identity, .realm = s.zn_realm, .port = s.zn_port,
-                             .listen_addr = s.zn_addr, .accept_peer = s.zn_peer,
+    mbmsec_zn_config zcfg = {.identity = s.zn_identity,
+                             .realm = s.zn_realm,
+                             .port = s.zn_port,
+                             .listen_addr = s.zn_addr,
+                             .accept_peer = s.zn_peer,
                              .accept_addrs = s.zn_peer_addr[0] ? s.zn_peer_addr : NULL,
                              .log_level = s.log_level == DLOG_DEBUG ? MBMSEC_ZN_LOG_NOTICE
-                                                                   : MBMSEC_ZN_LOG_ERROR,
+                                                                    : MBMSEC_ZN_LOG_ERROR,
                              .log_cb = zn_log};
     if (s.zn_tls_cert[0]) {
       zcfg.tls_cert = s.zn_tls_cert;
@@ -164,20 +169,19 @@ int bsf_cmd_run(int argc, char **argv)
     }
     rc = mbmsec_zn_server_start(&zcfg, zn_lookup, &zc, &zn);
     if (rc != MBMSEC_OK) {
-      dlog(DLOG_ERROR, "cannot start the Zn server (port in use?)", "zn_listen", s.zn_addr,
-              "code", mbmsec_errname(rc), NULL);
+      dlog(DLOG_ERROR, "cannot start the Zn server (port in use?)", "zn_listen", s.zn_addr, "code",
+           mbmsec_errname(rc), NULL);
       goto out;
     }
   }
-  if (bsf_http_start(s.listen_addr, s.listen_port, engine, &http) != 0)
-    goto out;
+  if (bsf_http_start(s.listen_addr, s.listen_port, engine, &http) != 0) goto out;
   char hp[80], zp[80], lt[16];
   snprintf(hp, sizeof hp, "%s:%u", s.listen_addr, (unsigned)s.listen_port);
   snprintf(zp, sizeof zp, "%s:%u", s.zn_addr, (unsigned)s.zn_port);
   snprintf(lt, sizeof lt, "%u", (unsigned)s.lifetime);
-  dlog(DLOG_INFO, "ready", "listen", hp, "zn_listen", s.no_zn ? "off" : zp, "fqdn", s.fqdn,
-          "store", s.store, "lifetime", lt, "zn_identity", s.zn_identity, "zn_peer", s.zn_peer,
-          "zn_peer_addr", s.zn_peer_addr[0] ? s.zn_peer_addr : "any", "log_keys", s.log_keys ? "true" : "false", NULL);
+  dlog(DLOG_INFO, "ready", "listen", hp, "zn_listen", s.no_zn ? "off" : zp, "fqdn", s.fqdn, "store",
+       s.store, "lifetime", lt, "zn_identity", s.zn_identity, "zn_peer", s.zn_peer, "zn_peer_addr",
+       s.zn_peer_addr[0] ? s.zn_peer_addr : "any", "log_keys", s.log_keys ? "true" : "false", NULL);
 
   purge_ctx pc = {.store = store, .engine = engine, .last = time(NULL), .last_flood = time(NULL)};
   daemon_wait(purge_tick, &pc);
@@ -185,12 +189,10 @@ int bsf_cmd_run(int argc, char **argv)
 out:
   /* HTTP first (no new bootstraps), then Zn, then what they use. */
   bsf_http_stop(http);
-  if (zn && mbmsec_zn_server_stop(zn) != MBMSEC_OK)
-    ret = ret ? ret : 1;
+  if (zn && mbmsec_zn_server_stop(zn) != MBMSEC_OK) ret = ret ? ret : 1;
   mbmsec_bsf_free(engine);
   mbmsec_store_close(store);
-  if (ret == 0)
-    dlog(DLOG_INFO, "stopped", NULL);
+  if (ret == 0) dlog(DLOG_INFO, "stopped", NULL);
   mbmsec_crypto_cleanup();
   return ret;
 }

@@ -62,13 +62,11 @@ dhttp *dhttp_start(const dhttp_config *c)
   const bool ctx = c->new_request != NULL;
   h->d = MHD_start_daemon(
       c->flags | MHD_USE_ERROR_LOG, c->port, NULL, NULL, c->handler, c->handler_cls,
-      MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
-      (struct sockaddr *)&sin, MHD_OPTION_THREAD_POOL_SIZE, c->threads,
-      MHD_OPTION_CONNECTION_LIMIT, c->conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-      c->per_ip_limit, MHD_OPTION_CONNECTION_TIMEOUT, c->timeout_s,
-      MHD_OPTION_CONNECTION_MEMORY_LIMIT, c->conn_memory, MHD_OPTION_URI_LOG_CALLBACK,
-      ctx ? on_uri : NULL, h, MHD_OPTION_NOTIFY_COMPLETED, ctx ? on_done : NULL, h,
-      MHD_OPTION_END);
+      MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
+      MHD_OPTION_THREAD_POOL_SIZE, c->threads, MHD_OPTION_CONNECTION_LIMIT, c->conn_limit,
+      MHD_OPTION_PER_IP_CONNECTION_LIMIT, c->per_ip_limit, MHD_OPTION_CONNECTION_TIMEOUT,
+      c->timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, c->conn_memory, MHD_OPTION_URI_LOG_CALLBACK,
+      ctx ? on_uri : NULL, h, MHD_OPTION_NOTIFY_COMPLETED, ctx ? on_done : NULL, h, MHD_OPTION_END);
   if (!h->d) {
     dlog(DLOG_ERROR, "cannot start the HTTP server (address in use?)", "addr", c->addr, "port",
          port, NULL);

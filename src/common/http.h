@@ -13,14 +13,14 @@
 #include <stdint.h>
 
 typedef struct {
-  const char *addr;       /* IPv4 literal */
+  const char *addr; /* IPv4 literal */
   uint16_t port;
-  unsigned flags;         /* MHD_USE_* threading model (MHD_USE_ERROR_LOG is added) */
-  unsigned threads;       /* thread pool size; 0 = the one internal thread */
-  unsigned conn_limit;    /* connections at once */
-  unsigned per_ip_limit;  /* connections per client address; 0 = no limit */
-  unsigned timeout_s;     /* idle connection timeout */
-  size_t conn_memory;     /* per-connection pool: bounds request line + header block (431) */
+  unsigned flags;        /* MHD_USE_* threading model (MHD_USE_ERROR_LOG is added) */
+  unsigned threads;      /* thread pool size; 0 = the one internal thread */
+  unsigned conn_limit;   /* connections at once */
+  unsigned per_ip_limit; /* connections per client address; 0 = no limit */
+  unsigned timeout_s;    /* idle connection timeout */
+  size_t conn_memory;    /* per-connection pool: bounds request line + header block (431) */
   MHD_AccessHandlerCallback handler;
   void *handler_cls;
   /* The request's context from its raw target (uri NULL when MHD has none; len its length);

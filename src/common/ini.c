@@ -19,8 +19,8 @@ static char *trim(char *s)
   return s;
 }
 
-__attribute__((format(printf, 4, 5))) static int fail(ini_error *err, const char *path,
-                                                      int line, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static int fail(ini_error *err, const char *path, int line,
+                                                      const char *fmt, ...)
 {
   char what[96];
   va_list ap;
@@ -158,8 +158,8 @@ static int on_key(const char *section, const char *key, const char *value, int l
   const bool zn_key = !strncmp(key, "zn-", 3) || !strcmp(key, "no-zn");
   const bool zn_section = !strcmp(section, "zn");
   if (!zn_section && strcmp(section, o->section))
-    return cli_usage_error(o->cmd, "%s:%d: unknown section [%s], expected [%s] or [zn]",
-                           fc->path, line, section, o->section);
+    return cli_usage_error(o->cmd, "%s:%d: unknown section [%s], expected [%s] or [zn]", fc->path,
+                           line, section, o->section);
   if (zn_key != zn_section)
     return cli_usage_error(o->cmd, "%s:%d: %s belongs in [%s]", fc->path, line, key,
                            zn_key ? "zn" : o->section);
@@ -212,8 +212,10 @@ int ini_options_load(const ini_options *o, int argc, char **argv)
     }
     const bool flag = is_flag(o, name);
     if (flag && eq) return cli_usage_error(o->cmd, "--%s takes no value", name);
-    if (eq) v = eq + 1;
-    else if (!flag && i + 1 < argc) v = argv[++i];
+    if (eq)
+      v = eq + 1;
+    else if (!flag && i + 1 < argc)
+      v = argv[++i];
     const int rc = o->set(o->settings, name, v, 0);
     if (rc < 0) return cli_usage_error(o->cmd, "unknown option '%s'", a);
     if (rc) return rc;

@@ -12,9 +12,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define INI_FILE_MAX 65536 /* octets of a whole file */
-#define INI_LINE_MAX 1023  /* octets of a line, newline included */
-#define INI_SECTION_MAX 63 /* octets of a section name */
+#define INI_FILE_MAX    65536 /* octets of a whole file */
+#define INI_LINE_MAX    1023  /* octets of a line, newline included */
+#define INI_SECTION_MAX 63    /* octets of a section name */
 
 /* Why a file was refused: "PATH:LINE: what" (or "cannot read config file PATH"). */
 typedef struct {

@@ -19,8 +19,7 @@ void dlog_set_fd(int fd) { out_fd = fd; }
 int dlog_level_parse(const char *s)
 {
   for (int i = 0; i < 4; i++)
-    if (strcmp(s, NAMES[i]) == 0)
-      return i;
+    if (strcmp(s, NAMES[i]) == 0) return i;
   return -1;
 }
 
@@ -42,18 +41,14 @@ static void add_char(line *l, char c)
 static void add_text(line *l, const char *s, bool value)
 {
   const bool quote = value && (*s == 0 || strpbrk(s, " =\"\\") != NULL);
-  if (quote)
-    add_char(l, '"');
+  if (quote) add_char(l, '"');
   for (; *s && !l->cut; s++) {
     const unsigned char c = (unsigned char)*s;
-    if (c < 0x20 || c == 0x7f)
-      continue;
-    if (quote && (c == '"' || c == '\\'))
-      add_char(l, '\\');
+    if (c < 0x20 || c == 0x7f) continue;
+    if (quote && (c == '"' || c == '\\')) add_char(l, '\\');
     add_char(l, (char)c);
   }
-  if (quote)
-    add_char(l, '"');
+  if (quote) add_char(l, '"');
 }
 
 size_t dlog_format(char *out, size_t cap, dlog_level lvl, const struct timespec *ts,
@@ -71,8 +66,7 @@ size_t dlog_format(char *out, size_t cap, dlog_level lvl, const struct timespec 
   size_t h = strftime(head, sizeof head, "ts=%Y-%m-%dT%H:%M:%S", &tm);
   snprintf(head + h, sizeof head - h, ".%03ldZ level=%s msg=", ts->tv_nsec / 1000000,
            NAMES[lvl <= DLOG_ERROR ? lvl : DLOG_ERROR]);
-  for (const char *p = head; *p; p++)
-    add_char(&l, *p);
+  for (const char *p = head; *p; p++) add_char(&l, *p);
   add_text(&l, msg, true);
   for (const char *k; !l.cut && (k = va_arg(kv, const char *)) != NULL;) {
     const char *v = va_arg(kv, const char *);
@@ -92,8 +86,7 @@ size_t dlog_format(char *out, size_t cap, dlog_level lvl, const struct timespec 
 
 void dlog(dlog_level lvl, const char *msg, ...)
 {
-  if (!dlog_enabled(lvl))
-    return;
+  if (!dlog_enabled(lvl)) return;
   char buf[DLOG_LINE_MAX];
   va_list ap;
   va_start(ap, msg);

@@ -19,24 +19,21 @@ void ratelim_free(ratelim *l) { pthread_mutex_destroy(&l->lock); }
 static ratelim_reason *slot(ratelim *l, const char *reason)
 {
   for (size_t i = 0; i < l->n; i++)
-    if (strncmp(l->r[i].name, reason, RATELIM_REASON_MAX) == 0)
-      return &l->r[i];
+    if (strncmp(l->r[i].name, reason, RATELIM_REASON_MAX) == 0) return &l->r[i];
   if (l->n < RATELIM_REASONS - 1) {
     ratelim_reason *r = &l->r[l->n++];
     snprintf(r->name, sizeof r->name, "%s", reason);
     return r;
   }
   ratelim_reason *o = &l->r[RATELIM_REASONS - 1];
-  if (!o->name[0])
-    snprintf(o->name, sizeof o->name, "other");
+  if (!o->name[0]) snprintf(o->name, sizeof o->name, "other");
   return o;
 }
 
 bool ratelim_take(ratelim *l, const char *reason, int64_t now_ms)
 {
   pthread_mutex_lock(&l->lock);
-  if (l->window_end_ms == 0)
-    l->window_end_ms = now_ms + l->interval_ms;
+  if (l->window_end_ms == 0) l->window_end_ms = now_ms + l->interval_ms;
   ratelim_reason *r = slot(l, reason);
   r->total++;
   const bool log = r->logged < l->burst;
@@ -52,8 +49,7 @@ uint64_t ratelim_roll(ratelim *l, int64_t now_ms, char *out, size_t cap)
 {
   uint64_t not_shown = 0;
   size_t n = 0;
-  if (cap)
-    out[0] = 0;
+  if (cap) out[0] = 0;
   pthread_mutex_lock(&l->lock);
   if (l->window_end_ms == 0 || now_ms < l->window_end_ms) {
     pthread_mutex_unlock(&l->lock);

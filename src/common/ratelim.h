@@ -10,9 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RATELIM_REASONS 16    /* distinct reasons kept; later ones count under "other" */
-#define RATELIM_REASON_MAX 39 /* octets of a reason name */
-#define RATELIM_BURST_DEFAULT 5
+#define RATELIM_REASONS             16 /* distinct reasons kept; later ones count under "other" */
+#define RATELIM_REASON_MAX          39 /* octets of a reason name */
+#define RATELIM_BURST_DEFAULT       5
 #define RATELIM_INTERVAL_MS_DEFAULT 10000
 
 typedef struct {

@@ -19,11 +19,11 @@
 #include "mbmsec/ue.h"
 #include "mbmsec/ue_km.h"
 
-#define LOAD_ITEMS_MAX 8        /* --service-id / --key-id values */
-#define LOAD_MSK_TRACK 8        /* distinct MSK IDs remembered per UE (report, --expect-msks) */
-#define LOAD_UES_MAX 1000000u
+#define LOAD_ITEMS_MAX   8 /* --service-id / --key-id values */
+#define LOAD_MSK_TRACK   8 /* distinct MSK IDs remembered per UE (report, --expect-msks) */
+#define LOAD_UES_MAX     1000000u
 #define LOAD_THREADS_MAX 64u
-#define LOAD_ADDRS_PER_C 250u   /* last octet 1..250 of a UE address */
+#define LOAD_ADDRS_PER_C 250u /* last octet 1..250 of a UE address */
 
 typedef enum { LOAD_MODE_BMSC = 0, LOAD_MODE_DIGEST_GET = 1 } load_mode;
 
@@ -37,20 +37,20 @@ typedef struct {
   size_t n_service_ids;
   const char *key_ids[LOAD_ITEMS_MAX];
   size_t n_key_ids;
-  unsigned addr_net;           /* UE i has 127.<addr_net + ...>.x.y */
+  unsigned addr_net; /* UE i has 127.<addr_net + ...>.x.y */
   unsigned mikey_port;
-  unsigned expect_msks;        /* wait until each UE holds this many distinct MSKs */
-  unsigned wait_s;             /* ... at most this long */
-  unsigned stay_s;             /* --stay */
-  const char *mikey_log;       /* one line per accepted MSK message */
+  unsigned expect_msks;  /* wait until each UE holds this many distinct MSKs */
+  unsigned wait_s;       /* ... at most this long */
+  unsigned stay_s;       /* --stay */
+  const char *mikey_log; /* one line per accepted MSK message */
   /* digest-get mode */
   const char *url, *user, *password;
   /* both */
   unsigned ues, threads, max_conns;
-  unsigned inflight;            /* repeat phase: requests in flight in all (lanes, load_mux.c) */
+  unsigned inflight; /* repeat phase: requests in flight in all (lanes, load_mux.c) */
   long timeout_ms;
-  double duration_s;           /* repeated requests for this long (0: not) */
-  uint64_t requests;           /* or this many in all (0: not) */
+  double duration_s; /* repeated requests for this long (0: not) */
+  uint64_t requests; /* or this many in all (0: not) */
   bool json, quiet;
 } load_cfg;
 
@@ -67,29 +67,32 @@ typedef struct {
 typedef struct {
   char impi[MBMSEC_UE_ID_MAX + 1];
   char btid[MBMSEC_UE_ID_MAX + 1];
-  char addr[16];               /* dotted quad */
-  uint32_t ipv4;               /* host order */
+  char addr[16]; /* dotted quad */
+  uint32_t ipv4; /* host order */
   uint8_t muk[MBMSEC_GBA_KEY_LEN];
-  mbmsec_ue_ua digest;         /* B-TID, base64(MRK), nonce, nc: bound to the engine for a request */
-  load_gdigest *gd;            /* digest-get mode */
-  atomic_int ready;            /* MUK set: the receiver may use it (release / acquire) */
+  mbmsec_ue_ua digest; /* B-TID, base64(MRK), nonce, nc: bound to the engine for a request */
+  load_gdigest *gd;    /* digest-get mode */
+  atomic_int ready;    /* MUK set: the receiver may use it (release / acquire) */
   /* receiver thread only */
   mbmsec_mikey_state *mikey;
   uint8_t msk_ids[LOAD_MSK_TRACK][MBMSEC_MSK_ID_LEN];
-  atomic_uint n_msk;           /* read by the main thread for --expect-msks */
+  atomic_uint n_msk; /* read by the main thread for --expect-msks */
   uint32_t msgs, acks;
-  double t0;                   /* start of its current repeat request (worker / lane only) */
+  double t0; /* start of its current repeat request (worker / lane only) */
 } load_ue;
 
 /* ---- statistics (load_stats.c) ---- */
 typedef struct {
-  atomic_uint_fast64_t req_ok, req_err, exchanges, mikey_msgs, mikey_new, mikey_acks,
-      mikey_refused, ack_errors;
+  atomic_uint_fast64_t req_ok, req_err, exchanges, mikey_msgs, mikey_new, mikey_acks, mikey_refused,
+      ack_errors;
   atomic_int_fast64_t first_rx_ns, last_rx_ns; /* CLOCK_MONOTONIC of the first / last MSK message */
-  pthread_mutex_t mu;          /* errors by kind, latencies */
-  struct { char kind[48]; uint64_t n; } err[64];
+  pthread_mutex_t mu;                          /* errors by kind, latencies */
+  struct {
+    char kind[48];
+    uint64_t n;
+  } err[64];
   size_t n_err;
-  uint32_t *lat_us;            /* merged latencies of finished phases */
+  uint32_t *lat_us; /* merged latencies of finished phases */
   size_t n_lat, cap_lat;
 } load_stats;
 

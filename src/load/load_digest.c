@@ -20,10 +20,14 @@ mbmsec_err load_gd_authorization(const load_cfg *c, const char *uri, load_gdiges
   mbmsec_err rc = mbmsec_random(rnd, sizeof rnd);
   if (rc != MBMSEC_OK) return rc;
   for (int i = 0; i < 16; i++) snprintf(cnonce + 2 * i, 3, "%02x", rnd[i]);
-  mbmsec_digest_input in = {.alg = g->alg, .qop = MBMSEC_DIGEST_QOP_AUTH,
-                            .username = mbmsec_digest_s(c->user), .realm = mbmsec_digest_s(g->realm),
-                            .nonce = mbmsec_digest_s(g->nonce), .cnonce = mbmsec_digest_s(cnonce),
-                            .nc = mbmsec_digest_s(nc), .method = mbmsec_digest_s("GET"),
+  mbmsec_digest_input in = {.alg = g->alg,
+                            .qop = MBMSEC_DIGEST_QOP_AUTH,
+                            .username = mbmsec_digest_s(c->user),
+                            .realm = mbmsec_digest_s(g->realm),
+                            .nonce = mbmsec_digest_s(g->nonce),
+                            .cnonce = mbmsec_digest_s(cnonce),
+                            .nc = mbmsec_digest_s(nc),
+                            .method = mbmsec_digest_s("GET"),
                             .uri = mbmsec_digest_s(uri),
                             .password = (const uint8_t *)c->password,
                             .password_len = strlen(c->password)};
@@ -52,7 +56,8 @@ bool load_gd_challenge(load_gdigest *g, const mbmsec_ue_http_answer *a, bool *st
   mbmsec_digest_header *h = malloc(sizeof *h);
   bool found = false;
   for (size_t i = 0; h && i < a->n_www_auth && !found; i++) {
-    if (mbmsec_digest_parse_challenge(a->www_auth[i].p, a->www_auth[i].len, h) != MBMSEC_OK) continue;
+    if (mbmsec_digest_parse_challenge(a->www_auth[i].p, a->www_auth[i].len, h) != MBMSEC_OK)
+      continue;
     if ((h->algorithm != MBMSEC_DIGEST_MD5 && h->algorithm != MBMSEC_DIGEST_SHA256) ||
         !(h->qop_list & MBMSEC_DIGEST_QOPBIT_AUTH) || !(h->present & MBMSEC_DIGEST_F_NONCE) ||
         h->realm.len > MBMSEC_DIGEST_VALUE_MAX || h->nonce.len > MBMSEC_DIGEST_VALUE_MAX ||
@@ -71,4 +76,3 @@ bool load_gd_challenge(load_gdigest *g, const mbmsec_ue_http_answer *a, bool *st
   free(h);
   return found;
 }
-

@@ -31,7 +31,7 @@
 #include "mbmsec/crypto.h"
 #include "mbmsec/ue_km.h"
 
-#define HDR_MAX (32 * 1024)                   /* status line and header block */
+#define HDR_MAX      (32 * 1024)                  /* status line and header block */
 #define REQ_HEAD_MAX (MBMSEC_UE_AUTH_SIZE + 1024) /* request line and headers */
 
 typedef struct {
@@ -44,19 +44,19 @@ typedef struct {
 struct load_http {
   long timeout_ms;
   struct sockaddr_in dst;
-  char host_hdr[300];           /* Host: value */
-  char path[1024];              /* the base URL's path and query (GET target) */
+  char host_hdr[300]; /* Host: value */
+  char path[1024];    /* the base URL's path and query (GET target) */
   conn *conns;
   size_t n_conns, max_conns;
   uint64_t tick;
-  uint32_t bind_ipv4;           /* source address of the next requests; 0 = any */
+  uint32_t bind_ipv4; /* source address of the next requests; 0 = any */
   const char *fail_kind;
   /* multiplexed use (load_http_watch): new connections join epfd, non-blocking */
   int epfd;
   uint32_t tag;
-  conn *pend;                   /* the connection of the request sent, awaiting its answer */
+  conn *pend; /* the connection of the request sent, awaiting its answer */
   size_t pend_head;
-  const uint8_t *pend_body;     /* the caller's, valid until the answer */
+  const uint8_t *pend_body; /* the caller's, valid until the answer */
   size_t pend_body_len;
   bool pend_reused, pend_retried;
   bool no_fill, incomplete, eof; /* parsing what was received so far; more is needed; EOF seen */
@@ -97,10 +97,7 @@ void load_http_free(load_http *h)
   free(h);
 }
 
-void load_http_bind(load_http *h, uint32_t ipv4)
-{
-  h->bind_ipv4 = ipv4;
-}
+void load_http_bind(load_http *h, uint32_t ipv4) { h->bind_ipv4 = ipv4; }
 
 /* http://HOST[:PORT][/PATH]: HOST an IPv4 literal or a name with an IPv4 address. */
 mbmsec_err load_http_set_base(load_http *h, const char *url)
@@ -381,12 +378,15 @@ static bool parse_head(load_http *h, size_t end, head_info *hi)
       hi->length = strtoull(tmp, &e, 10);
       hi->has_length = true;
     } else if (mbmsec_ue_header_is(p, n, "Transfer-Encoding", &v, &vn)) {
-      if (!mbmsec_ue_header_value(v, vn, tmp, sizeof tmp) || strcasecmp(tmp, "chunked")) return false;
+      if (!mbmsec_ue_header_value(v, vn, tmp, sizeof tmp) || strcasecmp(tmp, "chunked"))
+        return false;
       hi->chunked = true;
     } else if (mbmsec_ue_header_is(p, n, "Connection", &v, &vn)) {
       if (mbmsec_ue_header_value(v, vn, tmp, sizeof tmp)) {
-        if (!strcasecmp(tmp, "close")) hi->close = true;
-        else if (!strcasecmp(tmp, "keep-alive")) hi->close = false;
+        if (!strcasecmp(tmp, "close"))
+          hi->close = true;
+        else if (!strcasecmp(tmp, "keep-alive"))
+          hi->close = false;
       }
     }
   }
@@ -541,7 +541,8 @@ static void put_size(head_out *o, size_t v)
 {
   char d[24];
   size_t i = sizeof d;
-  do d[--i] = (char)('0' + v % 10); while ((v /= 10) != 0);
+  do d[--i] = (char)('0' + v % 10);
+  while ((v /= 10) != 0);
   put(o, d + i, sizeof d - i);
 }
 
@@ -565,7 +566,8 @@ static mbmsec_err post_head(load_http *h, const mbmsec_ue_km_send *s, size_t *le
                al = s->accept ? clean_len(s->accept, "\r\n") : 0,
                zl = clean_len(s->authorization, "\r\n");
   ENSURE(s->target[0] == '/' && tl != SIZE_MAX && cl != SIZE_MAX && al != SIZE_MAX &&
-             zl != SIZE_MAX, MBMSEC_ERR_ARG);
+             zl != SIZE_MAX,
+         MBMSEC_ERR_ARG);
   head_out o = {h->req, h->req + sizeof h->req};
   put_start(&o, h, "POST ", 5, s->target, tl);
   PUT_LIT(&o, "Content-Type: ");
@@ -677,10 +679,7 @@ mbmsec_err load_http_get_send(load_http *h, const char *authorization)
   return send_pending(h, n, NULL, 0);
 }
 
-int load_http_pending_fd(const load_http *h)
-{
-  return h && h->pend ? h->pend->fd : -1;
-}
+int load_http_pending_fd(const load_http *h) { return h && h->pend ? h->pend->fd : -1; }
 
 void load_http_drop_fd(load_http *h, int fd)
 {

@@ -91,28 +91,49 @@ int main(int argc, char **argv)
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) return fputs(HELP, stdout), 0;
-    if (!strcmp(a, "--json")) { c.json = true; continue; }
-    if (!strcmp(a, "--quiet")) { c.quiet = true; continue; }
+    if (!strcmp(a, "--json")) {
+      c.json = true;
+      continue;
+    }
+    if (!strcmp(a, "--quiet")) {
+      c.quiet = true;
+      continue;
+    }
     if (i + 1 >= argc) return usage("%s: needs a value or is unknown", a);
     const char *v = argv[++i];
     unsigned long long x = 0;
     int e = 0;
-    if (!strcmp(a, "--mode")) mode = v;
-    else if (!strcmp(a, "--bsf")) c.bsf_url = v;
-    else if (!strcmp(a, "--bsf-realm")) c.bsf_realm = v;
-    else if (!strcmp(a, "--bmsc")) c.bmsc_url = v;
-    else if (!strcmp(a, "--naf-fqdn")) c.naf_fqdn = v;
-    else if (!strcmp(a, "--impi-prefix")) c.impi_prefix = v;
-    else if (!strcmp(a, "--k")) k = v;
-    else if (!strcmp(a, "--opc")) opc = v;
-    else if (!strcmp(a, "--url")) c.url = v;
-    else if (!strcmp(a, "--user")) c.user = v;
-    else if (!strcmp(a, "--password")) c.password = v;
-    else if (!strcmp(a, "--mikey-log")) c.mikey_log = v;
+    if (!strcmp(a, "--mode"))
+      mode = v;
+    else if (!strcmp(a, "--bsf"))
+      c.bsf_url = v;
+    else if (!strcmp(a, "--bsf-realm"))
+      c.bsf_realm = v;
+    else if (!strcmp(a, "--bmsc"))
+      c.bmsc_url = v;
+    else if (!strcmp(a, "--naf-fqdn"))
+      c.naf_fqdn = v;
+    else if (!strcmp(a, "--impi-prefix"))
+      c.impi_prefix = v;
+    else if (!strcmp(a, "--k"))
+      k = v;
+    else if (!strcmp(a, "--opc"))
+      opc = v;
+    else if (!strcmp(a, "--url"))
+      c.url = v;
+    else if (!strcmp(a, "--user"))
+      c.user = v;
+    else if (!strcmp(a, "--password"))
+      c.password = v;
+    else if (!strcmp(a, "--mikey-log"))
+      c.mikey_log = v;
     else if (!strcmp(a, "--mrk-muk-mode")) {
-      if (!strcmp(v, "kdf")) c.mrk_muk_mode = MBMSEC_MRK_MUK_KDF;
-      else if (!strcmp(v, "none")) c.mrk_muk_mode = MBMSEC_MRK_MUK_NONE;
-      else return usage("--mrk-muk-mode: kdf or none, not '%s'", v);
+      if (!strcmp(v, "kdf"))
+        c.mrk_muk_mode = MBMSEC_MRK_MUK_KDF;
+      else if (!strcmp(v, "none"))
+        c.mrk_muk_mode = MBMSEC_MRK_MUK_NONE;
+      else
+        return usage("--mrk-muk-mode: kdf or none, not '%s'", v);
     } else if (!strcmp(a, "--service-id")) {
       if (c.n_service_ids == LOAD_ITEMS_MAX) return usage("%s: at most 8", a);
       c.service_ids[c.n_service_ids++] = v;
@@ -171,8 +192,10 @@ int main(int argc, char **argv)
     return usage("%s", "--ues too many for --addr-net (addresses leave 127.0.0.0/8)");
   if (!strcmp(mode, "digest-get")) {
     c.mode = LOAD_MODE_DIGEST_GET;
-    if (!c.url || !c.user || !c.password) return usage("%s", "digest-get needs --url, --user and --password");
-    if (!c.duration_s && !c.requests) return usage("%s", "digest-get needs --duration or --requests");
+    if (!c.url || !c.user || !c.password)
+      return usage("%s", "digest-get needs --url, --user and --password");
+    if (!c.duration_s && !c.requests)
+      return usage("%s", "digest-get needs --duration or --requests");
   } else if (!strcmp(mode, "bmsc")) {
     if (!c.bsf_url || !c.bmsc_url || !c.impi_prefix || !k || !opc || !c.n_service_ids)
       return usage("%s", "needs --bsf, --bmsc, --impi-prefix, --k, --opc and --service-id");
@@ -188,7 +211,8 @@ int main(int argc, char **argv)
   } else {
     return usage("--mode: bmsc or digest-get, not '%s'", mode);
   }
-  if (mbmsec_ue_global_init() != MBMSEC_OK) return fputs("mbmsec-load: libcurl init failed\n", stderr), 1;
+  if (mbmsec_ue_global_init() != MBMSEC_OK)
+    return fputs("mbmsec-load: libcurl init failed\n", stderr), 1;
   int rc = load_run(&c);
   mbmsec_ue_global_cleanup();
   mbmsec_cleanse(c.k, sizeof c.k);

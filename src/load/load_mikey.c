@@ -20,7 +20,7 @@
 #include "load.h"
 #include "mbmsec/crypto.h"
 
-#define RX_BUF 4096
+#define RX_BUF     4096
 #define RX_SOCKBUF (16 << 20)
 
 struct load_rx {
@@ -106,8 +106,9 @@ static void one(load_rx *r, const uint8_t *buf, size_t len, const struct sockadd
     fprintf(r->log, "%lld.%03ld ue=%lld addr=%s btid=%s msk_id=%02x%02x%02x%02x outcome=%s\n",
             (long long)ts.tv_sec, ts.tv_nsec / 1000000, (long long)idx, u->addr, u->btid,
             res.info.msk_id[0], res.info.msk_id[1], res.info.msk_id[2], res.info.msk_id[3],
-            res.outcome == MBMSEC_MIKEY_MSK_NEW ? "new"
-            : res.outcome == MBMSEC_MIKEY_MSK_DUPLICATE ? "duplicate" : "pull");
+            res.outcome == MBMSEC_MIKEY_MSK_NEW         ? "new"
+            : res.outcome == MBMSEC_MIKEY_MSK_DUPLICATE ? "duplicate"
+                                                        : "pull");
   }
   if (res.ver_len) {
     /* Reply from the UE's own address (IP_PKTINFO ipi_spec_dst) to the message's source. */
@@ -117,8 +118,12 @@ static void one(load_rx *r, const uint8_t *buf, size_t len, const struct sockadd
     } cm;
     memset(&cm, 0, sizeof cm);
     struct iovec iov = {.iov_base = res.ver, .iov_len = res.ver_len};
-    struct msghdr mh = {.msg_name = (void *)from, .msg_namelen = sizeof *from, .msg_iov = &iov,
-                        .msg_iovlen = 1, .msg_control = cm.buf, .msg_controllen = sizeof cm.buf};
+    struct msghdr mh = {.msg_name = (void *)from,
+                        .msg_namelen = sizeof *from,
+                        .msg_iov = &iov,
+                        .msg_iovlen = 1,
+                        .msg_control = cm.buf,
+                        .msg_controllen = sizeof cm.buf};
     struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
     c->cmsg_level = IPPROTO_IP;
     c->cmsg_type = IP_PKTINFO;
@@ -151,8 +156,12 @@ static void *rx_main(void *arg)
         struct cmsghdr align;
       } cm;
       struct iovec iov = {.iov_base = buf, .iov_len = sizeof buf};
-      struct msghdr mh = {.msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov,
-                          .msg_iovlen = 1, .msg_control = cm.buf, .msg_controllen = sizeof cm.buf};
+      struct msghdr mh = {.msg_name = &from,
+                          .msg_namelen = sizeof from,
+                          .msg_iov = &iov,
+                          .msg_iovlen = 1,
+                          .msg_control = cm.buf,
+                          .msg_controllen = sizeof cm.buf};
       ssize_t n = recvmsg(r->fd, &mh, MSG_DONTWAIT);
       if (n < 0) break;
       if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
@@ -189,7 +198,8 @@ mbmsec_err load_rx_start(const load_cfg *c, load_ue *ues, load_stats *st, load_r
   r->st = st;
   r->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   int one_ = 1, sz = RX_SOCKBUF;
-  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)c->mikey_port),
+  struct sockaddr_in sa = {.sin_family = AF_INET,
+                           .sin_port = htons((uint16_t)c->mikey_port),
                            .sin_addr.s_addr = htonl(INADDR_ANY)};
   if (r->fd < 0 || setsockopt(r->fd, IPPROTO_IP, IP_PKTINFO, &one_, sizeof one_) != 0 ||
       bind(r->fd, (struct sockaddr *)&sa, sizeof sa) != 0) {

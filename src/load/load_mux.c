@@ -23,13 +23,13 @@
 struct lane {
   worker *w;
   load_http *http;
-  mbmsec_ue_km *km;             /* BM-SC mode */
-  uint32_t first, n;            /* its UEs: first + j * inflight, j < n */
-  uint64_t k;                   /* requests started */
-  load_ue *u;                   /* the UE of the running request; NULL = idle */
-  double deadline;              /* of the running exchange (load_now_s) */
-  int tries;                    /* digest-get: GETs of this request */
-  bool sent;                    /* digest-get: that GET carried credentials */
+  mbmsec_ue_km *km;  /* BM-SC mode */
+  uint32_t first, n; /* its UEs: first + j * inflight, j < n */
+  uint64_t k;        /* requests started */
+  load_ue *u;        /* the UE of the running request; NULL = idle */
+  double deadline;   /* of the running exchange (load_now_s) */
+  int tries;         /* digest-get: GETs of this request */
+  bool sent;         /* digest-get: that GET carried credentials */
 };
 
 mbmsec_err load_mux_new(run *r)

@@ -43,26 +43,30 @@ void load_report(const load_cfg *c, load_ue *ues, load_stats *st, const load_pha
   const uint64_t expect_ok = c->expect_msks ? load_ues_holding(c, ues, c->expect_msks) : 0;
   FILE *o = stdout;
   if (c->json) {
-    fprintf(o, "{\"mode\":\"%s\",\"ues\":%u,\"threads\":%u,\"seconds\":%.3f,"
-               "\"cpu_seconds\":%.3f,\"max_rss_kib\":%ld,\"phases\":[",
+    fprintf(o,
+            "{\"mode\":\"%s\",\"ues\":%u,\"threads\":%u,\"seconds\":%.3f,"
+            "\"cpu_seconds\":%.3f,\"max_rss_kib\":%ld,\"phases\":[",
             c->mode == LOAD_MODE_BMSC ? "bmsc" : "digest-get", c->ues, c->threads, total_s,
             load_cpu_seconds(), max_rss_kib());
     bool first = true;
     for (int p = 0; p < LOAD_PHASES; p++) {
       const load_phase_result *x = &res[p];
       if (!x->ran) continue;
-      fprintf(o, "%s{\"phase\":\"%s\",\"ok\":%" PRIu64 ",\"errors\":%" PRIu64
-                 ",\"seconds\":%.3f,\"cpu_seconds\":%.3f,\"per_second\":%.1f,\"latency_us\":{"
-                 "\"p50\":%u,\"p90\":%u,\"p99\":%u,\"max\":%u}}",
+      fprintf(o,
+              "%s{\"phase\":\"%s\",\"ok\":%" PRIu64 ",\"errors\":%" PRIu64
+              ",\"seconds\":%.3f,\"cpu_seconds\":%.3f,\"per_second\":%.1f,\"latency_us\":{"
+              "\"p50\":%u,\"p90\":%u,\"p99\":%u,\"max\":%u}}",
               first ? "" : ",", load_phase_name[p], x->ok, x->err, x->secs, x->cpu,
               x->secs > 0 ? (double)x->ok / x->secs : 0.0, x->p50, x->p90, x->p99, x->max);
       first = false;
     }
-    fprintf(o, "],\"http_exchanges\":%" PRIu64 ",\"errors\":{", (uint64_t)atomic_load(&st->exchanges));
+    fprintf(o, "],\"http_exchanges\":%" PRIu64 ",\"errors\":{",
+            (uint64_t)atomic_load(&st->exchanges));
     for (size_t i = 0; i < st->n_err; i++)
       fprintf(o, "%s\"%s\":%" PRIu64, i ? "," : "", st->err[i].kind, st->err[i].n);
-    fprintf(o, "},\"mikey\":{\"messages\":%" PRIu64 ",\"new_msks\":%" PRIu64 ",\"acks\":%" PRIu64
-               ",\"refused\":%" PRIu64 ",\"messages_per_second\":%.1f,\"acks_per_second\":%.1f",
+    fprintf(o,
+            "},\"mikey\":{\"messages\":%" PRIu64 ",\"new_msks\":%" PRIu64 ",\"acks\":%" PRIu64
+            ",\"refused\":%" PRIu64 ",\"messages_per_second\":%.1f,\"acks_per_second\":%.1f",
             msgs, nw, acks, refused, rx_s > 0 ? (double)msgs / rx_s : 0.0,
             rx_s > 0 ? (double)acks / rx_s : 0.0);
     if (c->expect_msks)
@@ -79,16 +83,19 @@ void load_report(const load_cfg *c, load_ue *ues, load_stats *st, const load_pha
   for (int p = 0; p < LOAD_PHASES; p++) {
     const load_phase_result *x = &res[p];
     if (!x->ran) continue;
-    fprintf(o, "phase=%s ok=%" PRIu64 " errors=%" PRIu64 " seconds=%.3f cpu_seconds=%.3f"
-               " per_second=%.1f p50_us=%u p90_us=%u p99_us=%u max_us=%u\n",
-            load_phase_name[p], x->ok, x->err, x->secs, x->cpu, x->secs > 0 ? (double)x->ok / x->secs : 0.0,
-            x->p50, x->p90, x->p99, x->max);
+    fprintf(o,
+            "phase=%s ok=%" PRIu64 " errors=%" PRIu64 " seconds=%.3f cpu_seconds=%.3f"
+            " per_second=%.1f p50_us=%u p90_us=%u p99_us=%u max_us=%u\n",
+            load_phase_name[p], x->ok, x->err, x->secs, x->cpu,
+            x->secs > 0 ? (double)x->ok / x->secs : 0.0, x->p50, x->p90, x->p99, x->max);
   }
   fprintf(o, "http_exchanges=%" PRIu64 "\n", (uint64_t)atomic_load(&st->exchanges));
-  for (size_t i = 0; i < st->n_err; i++) fprintf(o, "error %s=%" PRIu64 "\n", st->err[i].kind, st->err[i].n);
+  for (size_t i = 0; i < st->n_err; i++)
+    fprintf(o, "error %s=%" PRIu64 "\n", st->err[i].kind, st->err[i].n);
   if (c->mode == LOAD_MODE_BMSC) {
-    fprintf(o, "mikey_messages=%" PRIu64 " mikey_new_msks=%" PRIu64 " mikey_acks=%" PRIu64
-               " mikey_refused=%" PRIu64 " mikey_per_second=%.1f acks_per_second=%.1f\n",
+    fprintf(o,
+            "mikey_messages=%" PRIu64 " mikey_new_msks=%" PRIu64 " mikey_acks=%" PRIu64
+            " mikey_refused=%" PRIu64 " mikey_per_second=%.1f acks_per_second=%.1f\n",
             msgs, nw, acks, refused, rx_s > 0 ? (double)msgs / rx_s : 0.0,
             rx_s > 0 ? (double)acks / rx_s : 0.0);
     if (c->expect_msks)
@@ -99,4 +106,3 @@ void load_report(const load_cfg *c, load_ue *ues, load_stats *st, const load_pha
     fputc('\n', o);
   }
 }
-

@@ -21,7 +21,11 @@
 #include "mbmsec/ue_km.h"
 
 static volatile sig_atomic_t g_stop;
-static void on_signal(int sig) { (void)sig; g_stop = 1; }
+static void on_signal(int sig)
+{
+  (void)sig;
+  g_stop = 1;
+}
 
 /* Main thread: SIGINT / SIGTERM end the run early (workers see r->stop). */
 static bool stopping(run *r)
@@ -65,8 +69,14 @@ static void bootstrap_ue(worker *w, uint32_t i)
   double t0 = load_now_s();
   mbmsec_err rc = mbmsec_ue_usim_new(&usim, c->k, c->opc, MBMSEC_AKA_IND_LEN_DEFAULT, NULL);
   if (rc == MBMSEC_OK) {
-    mbmsec_ue_bootstrap_cfg bc = {u->impi, c->bsf_realm ? c->bsf_realm : r->bsf_host, r->bsf_path,
-                                  NULL, &usim, NULL, mbmsec_ue_http_exchange, w->ub};
+    mbmsec_ue_bootstrap_cfg bc = {u->impi,
+                                  c->bsf_realm ? c->bsf_realm : r->bsf_host,
+                                  r->bsf_path,
+                                  NULL,
+                                  &usim,
+                                  NULL,
+                                  mbmsec_ue_http_exchange,
+                                  w->ub};
     rc = mbmsec_ue_bootstrap_run(&bc, &b, NULL);
   }
   if (rc == MBMSEC_OK)
@@ -243,7 +253,8 @@ static void run_phase(run *r, phase_id ph, double t_start)
     double d = c->duration_s;
     r->deadline.tv_sec += (time_t)d;
     r->deadline.tv_nsec += (long)((d - (double)(time_t)d) * 1e9);
-    if (r->deadline.tv_nsec >= 1000000000L) r->deadline.tv_sec++, r->deadline.tv_nsec -= 1000000000L;
+    if (r->deadline.tv_nsec >= 1000000000L)
+      r->deadline.tv_sec++, r->deadline.tv_nsec -= 1000000000L;
   }
   pthread_t *tid = calloc(c->threads, sizeof *tid);
   unsigned started = 0;
@@ -261,9 +272,10 @@ static void run_phase(run *r, phase_id ph, double t_start)
     if (ph == PH_REPEAT) {
       struct timespec t;
       clock_gettime(CLOCK_MONOTONIC, &t);
-      bool over = c->requests ? atomic_load(&r->budget) <= 0
-                              : (t.tv_sec > r->deadline.tv_sec ||
-                                 (t.tv_sec == r->deadline.tv_sec && t.tv_nsec >= r->deadline.tv_nsec));
+      bool over = c->requests
+                      ? atomic_load(&r->budget) <= 0
+                      : (t.tv_sec > r->deadline.tv_sec ||
+                         (t.tv_sec == r->deadline.tv_sec && t.tv_nsec >= r->deadline.tv_nsec));
       if (over || stopping(r)) break;
     }
     if (load_now_s() >= next) {
@@ -281,7 +293,8 @@ static void run_phase(run *r, phase_id ph, double t_start)
   pr->ok = atomic_load(&r->st.req_ok) - ok0;
   pr->err = atomic_load(&r->st.req_err) - err0;
   r->st.n_lat = 0;
-  for (unsigned t = 0; t < started; t++) load_stats_add_latencies(&r->st, r->w[t].lat.v, r->w[t].lat.n);
+  for (unsigned t = 0; t < started; t++)
+    load_stats_add_latencies(&r->st, r->w[t].lat.v, r->w[t].lat.n);
   if (r->st.n_lat) {
     qsort(r->st.lat_us, r->st.n_lat, sizeof *r->st.lat_us, cmp_u32);
     const size_t n = r->st.n_lat;
@@ -366,7 +379,8 @@ int load_run(const load_cfg *c)
       goto out;
     }
   }
-  const long per_thread = (long)(c->max_conns / c->threads) > 0 ? (long)(c->max_conns / c->threads) : 1;
+  const long per_thread =
+      (long)(c->max_conns / c->threads) > 0 ? (long)(c->max_conns / c->threads) : 1;
   for (unsigned t = 0; t < c->threads; t++) {
     worker *w = &r->w[t];
     w->r = r;
@@ -374,8 +388,10 @@ int load_run(const load_cfg *c)
     mbmsec_err e = load_http_new(c->timeout_ms, per_thread, &w->http);
     if (e == MBMSEC_OK)
       e = load_http_set_base(w->http, c->mode == LOAD_MODE_BMSC ? c->bmsc_url : c->url);
-    if (e == MBMSEC_OK && c->mode == LOAD_MODE_BMSC) e = mbmsec_ue_http_new(c->bsf_url, c->timeout_ms, &w->ub);
-    if (e == MBMSEC_OK && c->mode == LOAD_MODE_BMSC) e = mbmsec_ue_km_new(c->bmsc_url, c->naf_fqdn, &w->km);
+    if (e == MBMSEC_OK && c->mode == LOAD_MODE_BMSC)
+      e = mbmsec_ue_http_new(c->bsf_url, c->timeout_ms, &w->ub);
+    if (e == MBMSEC_OK && c->mode == LOAD_MODE_BMSC)
+      e = mbmsec_ue_km_new(c->bmsc_url, c->naf_fqdn, &w->km);
     if (e != MBMSEC_OK) {
       fprintf(stderr, "mbmsec-load: worker set-up: %s\n", mbmsec_strerror(e));
       goto out;

@@ -30,14 +30,14 @@ struct run {
   load_ue *ues;
   load_stats st;
   phase_id phase;
-  atomic_uint_fast64_t done;    /* UEs / requests finished in this phase */
-  atomic_int_fast64_t budget;   /* --requests left */
+  atomic_uint_fast64_t done;  /* UEs / requests finished in this phase */
+  atomic_int_fast64_t budget; /* --requests left */
   struct timespec deadline;
   atomic_bool stop;
   char bsf_host[MBMSEC_UE_ID_MAX + 1], bsf_path[MBMSEC_UE_ID_MAX + 1];
   char get_host[256], get_path[1024];
   worker *w;
-  lane *lanes;                  /* the repeat phase's, c->inflight of them (load_mux.c) */
+  lane *lanes; /* the repeat phase's, c->inflight of them (load_mux.c) */
   phase_result res[PH_COUNT];
 };
 

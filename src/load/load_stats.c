@@ -24,7 +24,8 @@ void load_stats_error(load_stats *s, const char *kind)
   size_t i = 0;
   while (i < s->n_err && strcmp(s->err[i].kind, kind)) i++;
   if (i == s->n_err) {
-    if (i == sizeof s->err / sizeof s->err[0]) i--; /* full: the last slot collects the rest */
+    if (i == sizeof s->err / sizeof s->err[0])
+      i--; /* full: the last slot collects the rest */
     else {
       s->n_err++;
       snprintf(s->err[i].kind, sizeof s->err[i].kind, "%s", kind);

@@ -52,17 +52,32 @@ typedef struct {
   uint32_t min, max;
 } key_t_;
 
-#define S(n, f) {n, K_STR, offsetof(ue_agent_conf, f), sizeof(((ue_agent_conf *)0)->f), 0, 0}
-#define U(n, f, lo, hi) {n, K_U32, offsetof(ue_agent_conf, f), 0, lo, hi}
+#define S(n, f)                                                                 \
+  {                                                                             \
+    n, K_STR, offsetof(ue_agent_conf, f), sizeof(((ue_agent_conf *)0)->f), 0, 0 \
+  }
+#define U(n, f, lo, hi)                             \
+  {                                                 \
+    n, K_U32, offsetof(ue_agent_conf, f), 0, lo, hi \
+  }
 static const key_t_ KEYS[] = {
-    S("state_dir", state_dir), S("usim", usim), S("impi", impi), S("bsf", bsf),
-    S("bsf_realm", bsf_realm), S("bind", bind), S("naf_fqdn", naf_fqdn), S("output", output),
+    S("state_dir", state_dir),
+    S("usim", usim),
+    S("impi", impi),
+    S("bsf", bsf),
+    S("bsf_realm", bsf_realm),
+    S("bind", bind),
+    S("naf_fqdn", naf_fqdn),
+    S("output", output),
     {"announcement", K_ANN, 0, 0, 0, 0},
     {"mrk_muk_mode", K_MODE, 0, 0, 0, 0},
     {"log_keys", K_BOOL, offsetof(ue_agent_conf, log_keys), 0, 0, 0},
-    U("mikey_port", mikey_port, 1, 65535), U("http_timeout_ms", http_timeout_ms, 1, 600000),
-    U("retry_first_ms", retry_first_ms, 1, 3600000), U("retry_max_ms", retry_max_ms, 1, 86400000),
-    U("retry_tries", retry_tries, 1, 1000), U("mikey_wait_ms", mikey_wait_ms, 1, 600000),
+    U("mikey_port", mikey_port, 1, 65535),
+    U("http_timeout_ms", http_timeout_ms, 1, 600000),
+    U("retry_first_ms", retry_first_ms, 1, 3600000),
+    U("retry_max_ms", retry_max_ms, 1, 86400000),
+    U("retry_tries", retry_tries, 1, 1000),
+    U("mikey_wait_ms", mikey_wait_ms, 1, 600000),
     U("msk_grace_ms", msk_grace_ms, 1, 86400000),
 };
 #define N_KEYS (sizeof KEYS / sizeof KEYS[0])
@@ -73,7 +88,8 @@ mbmsec_err ue_agent_conf_parse(const char *text, size_t len, ue_agent_conf *c, c
   if (!c || (!text && len)) return MBMSEC_ERR_ARG;
   memset(c, 0, sizeof *c);
   if (err && err_cap) err[0] = 0;
-  if (len > UE_CONF_TEXT_MAX) return bad(err, err_cap, 0, "file larger than %d octets", UE_CONF_TEXT_MAX);
+  if (len > UE_CONF_TEXT_MAX)
+    return bad(err, err_cap, 0, "file larger than %d octets", UE_CONF_TEXT_MAX);
   bool seen[N_KEYS] = {0};
   char line[1024];
   unsigned lineno = 0;
@@ -100,7 +116,8 @@ mbmsec_err ue_agent_conf_parse(const char *text, size_t len, ue_agent_conf *c, c
     n = strlen(k);
     while (n && (k[n - 1] == ' ' || k[n - 1] == '\t')) k[--n] = 0;
     while (*v == ' ' || *v == '\t') v++;
-    if (!printable(v)) return bad(err, err_cap, lineno, "value has control or non-ASCII characters");
+    if (!printable(v))
+      return bad(err, err_cap, lineno, "value has control or non-ASCII characters");
     size_t ki = N_KEYS;
     for (size_t i = 0; i < N_KEYS; i++)
       if (!strcmp(KEYS[i].name, k)) ki = i;
@@ -117,7 +134,8 @@ mbmsec_err ue_agent_conf_parse(const char *text, size_t len, ue_agent_conf *c, c
     case K_ANN:
       if (c->n_announcement == UE_CONF_ANN_MAX)
         return bad(err, err_cap, lineno, "more than %d announcements", UE_CONF_ANN_MAX);
-      if (!*v || strlen(v) >= UE_CONF_PATH_MAX) return bad(err, err_cap, lineno, "bad announcement path");
+      if (!*v || strlen(v) >= UE_CONF_PATH_MAX)
+        return bad(err, err_cap, lineno, "bad announcement path");
       memcpy(c->announcement[c->n_announcement++], v, strlen(v) + 1);
       break;
     case K_U32:
@@ -125,9 +143,12 @@ mbmsec_err ue_agent_conf_parse(const char *text, size_t len, ue_agent_conf *c, c
         return bad(err, err_cap, lineno, "%s: a number from %u to %u", k, key->min, key->max);
       break;
     case K_BOOL:
-      if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1")) c->log_keys = true;
-      else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0")) c->log_keys = false;
-      else return bad(err, err_cap, lineno, "%s: true or false", k);
+      if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1"))
+        c->log_keys = true;
+      else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0"))
+        c->log_keys = false;
+      else
+        return bad(err, err_cap, lineno, "%s: true or false", k);
       break;
     case K_MODE:
       if (mbmsec_gba_mode_parse(v, &c->mrk_muk_mode) != MBMSEC_OK)

@@ -54,8 +54,10 @@ static void put_q(sbuf *b, const char *s)
 {
   put(b, "\"");
   for (; *s; s++) {
-    if (*s == '"' || *s == '\\') put(b, "\\%c", *s);
-    else if ((unsigned char)*s >= 0x20 && (unsigned char)*s < 0x7f) put(b, "%c", *s);
+    if (*s == '"' || *s == '\\')
+      put(b, "\\%c", *s);
+    else if ((unsigned char)*s >= 0x20 && (unsigned char)*s < 0x7f)
+      put(b, "%c", *s);
   }
   put(b, "\"");
 }
@@ -86,15 +88,17 @@ void ue_agent_write_status(const mbmsec_ue_agent *a, const ue_srtp_rx *rx, const
                si.groups[g]);
     const char *ph = mbmsec_ue_agent_phase_name(si.phase);
     put(&t, "service id=%s phase=%s registered=%s kdid=%02x%02x%02x key_groups=%s last_error=",
-        si.service_id, ph, si.registered ? "yes" : "no", si.kdid[0], si.kdid[1], si.kdid[2], groups);
+        si.service_id, ph, si.registered ? "yes" : "no", si.kdid[0], si.kdid[1], si.kdid[2],
+        groups);
     put_q(&t, si.last_error);
     put(&t, " reason=");
     put_q(&t, si.reason);
     put(&t, "\n");
     put(&j, "%s{\"id\":", i ? "," : "");
     put_q(&j, si.service_id);
-    put(&j, ",\"phase\":\"%s\",\"registered\":%s,\"kdid\":\"%02x%02x%02x\",\"key_groups\":\"%s\","
-            "\"last_error\":",
+    put(&j,
+        ",\"phase\":\"%s\",\"registered\":%s,\"kdid\":\"%02x%02x%02x\",\"key_groups\":\"%s\","
+        "\"last_error\":",
         ph, si.registered ? "true" : "false", si.kdid[0], si.kdid[1], si.kdid[2], groups);
     put_q(&j, si.last_error);
     put(&j, ",\"reason\":");
@@ -105,13 +109,17 @@ void ue_agent_write_status(const mbmsec_ue_agent *a, const ue_srtp_rx *rx, const
   for (size_t i = 0; i < nm; i++) {
     char id[20];
     msk_text(&mk[i], id);
-    put(&t, "msk id=%s valid=%s vf=%u vt=%u mtk_id=%s%u stored_ms=%" PRId64 " last_used_ms=%" PRId64 "\n",
+    put(&t,
+        "msk id=%s valid=%s vf=%u vt=%u mtk_id=%s%u stored_ms=%" PRId64 " last_used_ms=%" PRId64
+        "\n",
         id, mk[i].valid ? "yes" : "no", mk[i].vf, mk[i].vt, mk[i].has_mtk ? "" : "none-",
         mk[i].has_mtk ? mk[i].mtk_id : 0, mk[i].stored_ms, mk[i].last_used_ms);
     put(&j, "%s{\"id\":\"%s\",\"valid\":%s,\"vf\":%u,\"vt\":%u,\"mtk_id\":", i ? "," : "", id,
         mk[i].valid ? "true" : "false", mk[i].vf, mk[i].vt);
-    if (mk[i].has_mtk) put(&j, "%u", mk[i].mtk_id);
-    else put(&j, "null");
+    if (mk[i].has_mtk)
+      put(&j, "%u", mk[i].mtk_id);
+    else
+      put(&j, "null");
     put(&j, ",\"stored_ms\":%" PRId64 ",\"last_used_ms\":%" PRId64 "}", mk[i].stored_ms,
         mk[i].last_used_ms);
   }
@@ -123,16 +131,26 @@ void ue_agent_write_status(const mbmsec_ue_agent *a, const ue_srtp_rx *rx, const
   const struct {
     const char *n;
     uint64_t v;
-  } cnt[] = {{"mikey_msk", st.mikey_msk}, {"mikey_mtk", st.mikey_mtk},
-             {"mikey_pull", st.mikey_pull}, {"mikey_duplicate", st.mikey_duplicate},
-             {"mikey_refused_malformed", st.mikey_malformed}, {"mikey_refused_auth", st.mikey_auth},
-             {"mikey_refused_replay", st.mikey_replay}, {"mikey_refused_old", st.mikey_old},
+  } cnt[] = {{"mikey_msk", st.mikey_msk},
+             {"mikey_mtk", st.mikey_mtk},
+             {"mikey_pull", st.mikey_pull},
+             {"mikey_duplicate", st.mikey_duplicate},
+             {"mikey_refused_malformed", st.mikey_malformed},
+             {"mikey_refused_auth", st.mikey_auth},
+             {"mikey_refused_replay", st.mikey_replay},
+             {"mikey_refused_old", st.mikey_old},
              {"mikey_refused_unknown_key", st.mikey_unknown_key},
-             {"mikey_missed_msk", st.mikey_missed}, {"mikey_refused_other", st.mikey_other},
-             {"requests", st.requests}, {"retries", st.retries}, {"bootstraps", st.bootstraps},
-             {"srtp_decrypted", ss.ok}, {"srtp_refused_no_key", ss.no_key},
-             {"srtp_refused_auth", ss.auth}, {"srtp_refused_replay", ss.replay},
-             {"srtp_refused_malformed", ss.malformed}, {"payload_octets", pay}};
+             {"mikey_missed_msk", st.mikey_missed},
+             {"mikey_refused_other", st.mikey_other},
+             {"requests", st.requests},
+             {"retries", st.retries},
+             {"bootstraps", st.bootstraps},
+             {"srtp_decrypted", ss.ok},
+             {"srtp_refused_no_key", ss.no_key},
+             {"srtp_refused_auth", ss.auth},
+             {"srtp_refused_replay", ss.replay},
+             {"srtp_refused_malformed", ss.malformed},
+             {"payload_octets", pay}};
   put(&t, "counters");
   put(&j, "],\"counters\":{");
   for (size_t i = 0; i < sizeof cnt / sizeof cnt[0]; i++) {
@@ -165,11 +183,14 @@ static int state_dir_of(const char *cmd, const char *dir, const char *config, ch
   if (cli_read_file(cmd, config, UE_CONF_TEXT_MAX, &text, &len)) return CLI_FAIL;
   ue_agent_conf *c = calloc(1, sizeof *c);
   char err[160];
-  mbmsec_err e = c ? ue_agent_conf_parse((const char *)text, len, c, err, sizeof err) : MBMSEC_ERR_NOMEM;
+  mbmsec_err e =
+      c ? ue_agent_conf_parse((const char *)text, len, c, err, sizeof err) : MBMSEC_ERR_NOMEM;
   free(text);
   int rc = CLI_OK;
-  if (e != MBMSEC_OK) rc = cli_usage_error(cmd, "%s: %s", config, c ? err : "out of memory");
-  else snprintf(out, cap, "%s", c->state_dir);
+  if (e != MBMSEC_OK)
+    rc = cli_usage_error(cmd, "%s: %s", config, c ? err : "out of memory");
+  else
+    snprintf(out, cap, "%s", c->state_dir);
   free(c);
   return rc;
 }
@@ -258,9 +279,11 @@ int cmd_leave(int argc, char **argv)
   /* The one positional argument: the serviceId. */
   int w = 1;
   for (int i = 1; i < argc; i++) {
-    if (argv[i][0] != '-' && !service && (i == 1 || argv[i - 1][0] != '-' || strchr(argv[i - 1], '=')))
+    if (argv[i][0] != '-' && !service &&
+        (i == 1 || argv[i - 1][0] != '-' || strchr(argv[i - 1], '=')))
       service = argv[i];
-    else argv[w++] = argv[i];
+    else
+      argv[w++] = argv[i];
   }
   argc = w;
   static const char *const names[] = {"--state-dir", "--config", "--wait-ms"};
@@ -281,7 +304,8 @@ int cmd_leave(int argc, char **argv)
     return cli_usage_error("leave", "state directory path too long");
   char msg[UE_AGENT_CONTROL_MAX + 2], sid[MBMSEC_XML_URI_MAX + 1];
   const int ml = snprintf(msg, sizeof msg, "leave %s\n", service);
-  if (ml < 0 || (size_t)ml >= sizeof msg || ue_agent_control_parse(msg, (size_t)ml, sid) != MBMSEC_OK)
+  if (ml < 0 || (size_t)ml >= sizeof msg ||
+      ue_agent_control_parse(msg, (size_t)ml, sid) != MBMSEC_OK)
     return cli_usage_error("leave", "'%s' is not a serviceId (printable, no spaces, at most %d)",
                            service, MBMSEC_XML_URI_MAX);
   struct sockaddr_un un = {.sun_family = AF_UNIX};
@@ -291,7 +315,8 @@ int cmd_leave(int argc, char **argv)
   if (fd < 0 || sendto(fd, msg, (size_t)ml, 0, (struct sockaddr *)&un, sizeof un) < 0) {
     const int err = errno;
     if (fd >= 0) close(fd);
-    return cli_fail("leave", "the agent is not running (control socket %s: %s)", p[4], strerror(err));
+    return cli_fail("leave", "the agent is not running (control socket %s: %s)", p[4],
+                    strerror(err));
   }
   close(fd);
   char needle[MBMSEC_XML_URI_MAX + 32];
@@ -314,8 +339,9 @@ int cmd_leave(int argc, char **argv)
       }
       free(text);
     }
-    if (waited >= wait) return cli_fail("leave", "sent, but the agent did not confirm within %llu ms",
-                                        (unsigned long long)wait);
+    if (waited >= wait)
+      return cli_fail("leave", "sent, but the agent did not confirm within %llu ms",
+                      (unsigned long long)wait);
     struct timespec ts = {0, 100 * 1000000L};
     nanosleep(&ts, NULL);
   }

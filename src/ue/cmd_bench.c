@@ -39,12 +39,13 @@ static void *worker(void *arg)
     mbmsec_ue_usim_new(&cards[c], j->k, j->opc, MBMSEC_AKA_IND_LEN_DEFAULT, NULL);
   /* this thread's share of the N bootstraps, round robin over its IMPIs */
   for (uint64_t n = j->index, r = 0; n < j->count; n += j->threads, r++) {
-    uint64_t impi_no = j->index + (r % ((j->impis - j->index + j->threads - 1) / j->threads)) *
-                                      j->threads;
+    uint64_t impi_no =
+        j->index + (r % ((j->impis - j->index + j->threads - 1) / j->threads)) * j->threads;
     char impi[MBMSEC_UE_ID_MAX + 1];
     snprintf(impi, sizeof impi, "%s%llu", j->prefix, (unsigned long long)impi_no);
-    mbmsec_ue_bootstrap_cfg cfg = {impi, j->realm, j->path, NULL, &cards[impi_no / j->threads],
-                                   NULL, mbmsec_ue_http_exchange, http};
+    mbmsec_ue_bootstrap_cfg cfg = {
+        impi, j->realm, j->path, NULL, &cards[impi_no / j->threads], NULL, mbmsec_ue_http_exchange,
+        http};
     mbmsec_ue_bootstrap b;
     mbmsec_err e = mbmsec_ue_bootstrap_run(&cfg, &b, NULL);
     mbmsec_ue_bootstrap_cleanse(&b);
@@ -55,8 +56,7 @@ static void *worker(void *arg)
     j->ok++;
   }
 out:
-  if (cards)
-    mbmsec_cleanse(cards, per * sizeof *cards);
+  if (cards) mbmsec_cleanse(cards, per * sizeof *cards);
   free(cards);
   mbmsec_ue_http_free(http);
   mbmsec_crypto_cleanup();
@@ -68,13 +68,12 @@ int cmd_bootstrap_bench(int argc, char **argv)
   const char *cmd = "bootstrap-bench", *url = NULL, *prefix = NULL, *k_s = NULL, *opc_s = NULL,
              *m_s = NULL, *n_s = NULL, *t_s = NULL, *realm = NULL;
   bool help = false;
-  const cli_opt opts[] = {{"--bsf", &url, NULL},      {"--impi-prefix", &prefix, NULL},
-                         {"--k", &k_s, NULL},        {"--opc", &opc_s, NULL},
-                         {"--impis", &m_s, NULL},    {"--count", &n_s, NULL},
-                         {"--threads", &t_s, NULL},  {"--realm", &realm, NULL}};
+  const cli_opt opts[] = {{"--bsf", &url, NULL},     {"--impi-prefix", &prefix, NULL},
+                          {"--k", &k_s, NULL},       {"--opc", &opc_s, NULL},
+                          {"--impis", &m_s, NULL},   {"--count", &n_s, NULL},
+                          {"--threads", &t_s, NULL}, {"--realm", &realm, NULL}};
   int rc = cli_parse(cmd, argc, argv, opts, sizeof opts / sizeof opts[0], &help);
-  if (rc != CLI_OK)
-    return rc;
+  if (rc != CLI_OK) return rc;
   if (help) {
     fputs(HELP, stdout);
     return CLI_OK;
@@ -85,13 +84,13 @@ int cmd_bootstrap_bench(int argc, char **argv)
   memset(&base, 0, sizeof base);
   base.count = 1000;
   base.threads = 4;
-  if (cli_hex_arg(cmd, "--k", k_s, base.k, 16, 16, NULL) || cli_hex_arg(cmd, "--opc", opc_s, base.opc, 16, 16, NULL) ||
+  if (cli_hex_arg(cmd, "--k", k_s, base.k, 16, 16, NULL) ||
+      cli_hex_arg(cmd, "--opc", opc_s, base.opc, 16, 16, NULL) ||
       (n_s && cli_uint_arg(cmd, "--count", n_s, 100000000, &base.count)) ||
       (t_s && cli_uint_arg(cmd, "--threads", t_s, 256, &base.threads)) ||
       (m_s && cli_uint_arg(cmd, "--impis", m_s, 100000000, &base.impis)))
     return CLI_USAGE;
-  if (!m_s)
-    base.impis = base.count;
+  if (!m_s) base.impis = base.count;
   if (base.count == 0 || base.threads == 0 || base.impis < base.threads)
     return cli_usage_error(cmd, "need --count > 0, --threads > 0 and --impis >= --threads");
   static char host[MBMSEC_UE_ID_MAX + 1], path[MBMSEC_UE_ID_MAX + 1];
@@ -114,8 +113,7 @@ int cmd_bootstrap_bench(int argc, char **argv)
   for (uint64_t t = 0; t < base.threads; t++) {
     jobs[t] = base;
     jobs[t].index = t;
-    if (pthread_create(&tid[t], NULL, worker, &jobs[t]) != 0)
-      break;
+    if (pthread_create(&tid[t], NULL, worker, &jobs[t]) != 0) break;
     started++;
   }
   uint64_t ok = 0;
@@ -123,8 +121,7 @@ int cmd_bootstrap_bench(int argc, char **argv)
   for (uint64_t t = 0; t < started; t++) {
     pthread_join(tid[t], NULL);
     ok += jobs[t].ok;
-    if (jobs[t].first_error != MBMSEC_OK && err == MBMSEC_OK)
-      err = jobs[t].first_error;
+    if (jobs[t].first_error != MBMSEC_OK && err == MBMSEC_OK) err = jobs[t].first_error;
   }
   clock_gettime(CLOCK_MONOTONIC, &t1);
   double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -134,7 +131,7 @@ int cmd_bootstrap_bench(int argc, char **argv)
   free(tid);
   if (err != MBMSEC_OK || started == 0)
     return cli_fail(cmd, "%llu bootstraps done, then: %s [%s]", (unsigned long long)ok,
-                   ue_bootstrap_reason(err), mbmsec_errname(err));
+                    ue_bootstrap_reason(err), mbmsec_errname(err));
   printf("bench bsf_bootstrap %.1f ops/s\n", (double)ok / s);
   return CLI_OK;
 }

@@ -36,14 +36,13 @@ int cmd_bootstrap(int argc, char **argv)
   const char *cmd = "bootstrap", *url = NULL, *impi = NULL, *usim = NULL, *state = NULL,
              *naf = NULL, *realm = NULL, *tmo_s = NULL, *mode_s = NULL;
   bool help = false, json = false, keys = false;
-  const cli_opt opts[] = {
-      {"--bsf", &url, NULL},        {"--impi", &impi, NULL},      {"--usim", &usim, NULL},
-      {"--state", &state, NULL},    {"--naf-fqdn", &naf, NULL},   {"--realm", &realm, NULL},
-      {"--timeout-ms", &tmo_s, NULL}, {"--mrk-muk-mode", &mode_s, NULL},
-      {"--json", NULL, &json},      {"--show-keys", NULL, &keys}};
+  const cli_opt opts[] = {{"--bsf", &url, NULL},          {"--impi", &impi, NULL},
+                          {"--usim", &usim, NULL},        {"--state", &state, NULL},
+                          {"--naf-fqdn", &naf, NULL},     {"--realm", &realm, NULL},
+                          {"--timeout-ms", &tmo_s, NULL}, {"--mrk-muk-mode", &mode_s, NULL},
+                          {"--json", NULL, &json},        {"--show-keys", NULL, &keys}};
   int rc = cli_parse(cmd, argc, argv, opts, sizeof opts / sizeof opts[0], &help);
-  if (rc != CLI_OK)
-    return rc;
+  if (rc != CLI_OK) return rc;
   if (help) {
     fputs(HELP, stdout);
     return CLI_OK;
@@ -51,15 +50,12 @@ int cmd_bootstrap(int argc, char **argv)
   if (!url || !impi || !usim || !state)
     return cli_usage_error(cmd, "--bsf, --impi, --usim and --state are required");
   uint64_t tmo = 10000;
-  if (tmo_s && cli_uint_arg(cmd, "--timeout-ms", tmo_s, 600000, &tmo))
-    return CLI_USAGE;
-  if (tmo == 0)
-    return cli_usage_error(cmd, "--timeout-ms must be positive");
+  if (tmo_s && cli_uint_arg(cmd, "--timeout-ms", tmo_s, 600000, &tmo)) return CLI_USAGE;
+  if (tmo == 0) return cli_usage_error(cmd, "--timeout-ms must be positive");
   mbmsec_mrk_muk_mode mode = MBMSEC_MRK_MUK_KDF;
   if (mode_s && mbmsec_gba_mode_parse(mode_s, &mode) != MBMSEC_OK)
     return cli_usage_error(cmd, "--mrk-muk-mode: kdf or none, got '%s'", mode_s);
-  if (naf && !*naf)
-    return cli_usage_error(cmd, "--naf-fqdn must not be empty");
+  if (naf && !*naf) return cli_usage_error(cmd, "--naf-fqdn must not be empty");
   char host[MBMSEC_UE_ID_MAX + 1], path[MBMSEC_UE_ID_MAX + 1];
   if (mbmsec_ue_url_parts(url, host, sizeof host, path, sizeof path) != MBMSEC_OK)
     return cli_usage_error(cmd, "--bsf: expected an http:// or https:// URL, got '%s'", url);
@@ -74,16 +70,16 @@ int cmd_bootstrap(int argc, char **argv)
     rc = cli_fail(cmd, "%s", mbmsec_strerror(e));
     goto out;
   }
-  mbmsec_ue_bootstrap_cfg cfg = {impi, realm ? realm : host, path, usim, NULL, state,
-                                 mbmsec_ue_http_exchange, http};
+  mbmsec_ue_bootstrap_cfg cfg = {impi,  realm ? realm : host,    path, usim, NULL,
+                                 state, mbmsec_ue_http_exchange, http};
   e = mbmsec_ue_bootstrap_run(&cfg, &b, &info);
   if (e != MBMSEC_OK) {
     if (e == MBMSEC_ERR_UE_HTTP)
       rc = cli_fail(cmd, "%s: %s [%s]", ue_bootstrap_reason(e), mbmsec_ue_http_error(http),
-                   mbmsec_errname(e));
+                    mbmsec_errname(e));
     else if (e == MBMSEC_ERR_UE_HTTP_STATUS && info.last_status)
       rc = cli_fail(cmd, "%s (HTTP %ld) [%s]", ue_bootstrap_reason(e), info.last_status,
-                   mbmsec_errname(e));
+                    mbmsec_errname(e));
     else
       rc = cli_fail(cmd, "%s [%s]", ue_bootstrap_reason(e), mbmsec_errname(e));
     goto out;
@@ -100,10 +96,8 @@ int cmd_bootstrap(int argc, char **argv)
   cli_out_str(&o, "btid", b.btid);
   out_time(&o, "lifetime", b.lifetime);
   cli_out_hex(&o, "rand", b.rand, sizeof b.rand);
-  if (info.resyncs)
-    cli_out_str(&o, "resyncs", "1");
-  if (keys)
-    cli_out_hex(&o, "ks", b.ks, sizeof b.ks);
+  if (info.resyncs) cli_out_str(&o, "resyncs", "1");
+  if (keys) cli_out_hex(&o, "ks", b.ks, sizeof b.ks);
   if (naf) {
     uint8_t naf_id[MBMSEC_UE_ID_MAX + 8];
     size_t nlen = 0;

@@ -158,8 +158,10 @@ static int load_announcements(run_ctx *c)
         goto out;
       }
       char ppath[2 * UE_CONF_PATH_MAX];
-      if (prot[0] == '/') snprintf(ppath, sizeof ppath, "%s", prot);
-      else snprintf(ppath, sizeof ppath, "%s/%s", d, prot);
+      if (prot[0] == '/')
+        snprintf(ppath, sizeof ppath, "%s", prot);
+      else
+        snprintf(ppath, sizeof ppath, "%s/%s", d, prot);
       if (cli_read_file("run", ppath, MBMSEC_XML_DOC_MAX, &doc, &len)) goto out;
       announced *a = &c->ann[c->n_ann];
       e = mbmsec_xml_parse_secdesc(doc, len, &a->sd);
@@ -174,7 +176,8 @@ static int load_announcements(run_ctx *c)
         goto out;
       }
       snprintf(a->service_id, sizeof a->service_id, "%s", us->service_id);
-      if (!c->km_uri[0]) snprintf(c->km_uri, sizeof c->km_uri, "%s", a->sd.kms[0].server_uri[0]);
+      if (!c->km_uri[0])
+        snprintf(c->km_uri, sizeof c->km_uri, "%s", a->sd.kms[0].server_uri[0]);
       else if (strcmp(c->km_uri, a->sd.kms[0].server_uri[0]))
         timeline(c, "warning: %s names BM-SC %s; this agent talks to %s only", a->service_id,
                  a->sd.kms[0].server_uri[0], c->km_uri);
@@ -289,8 +292,8 @@ static void persist(run_ctx *c)
 {
   uint8_t *img = malloc(MBMSEC_UE_AGENT_IMAGE_MAX);
   size_t n = 0;
-  mbmsec_err e = img ? mbmsec_ue_agent_image(c->agent, img, MBMSEC_UE_AGENT_IMAGE_MAX, &n)
-                     : MBMSEC_ERR_NOMEM;
+  mbmsec_err e =
+      img ? mbmsec_ue_agent_image(c->agent, img, MBMSEC_UE_AGENT_IMAGE_MAX, &n) : MBMSEC_ERR_NOMEM;
   if (e == MBMSEC_OK) e = mbmsec_ue_file_write(c->path_state, img, n, false);
   if (img) mbmsec_cleanse(img, MBMSEC_UE_AGENT_IMAGE_MAX);
   free(img);
@@ -309,19 +312,25 @@ static void do_bootstrap(run_ctx *c)
   memset(&b, 0, sizeof b);
   char realm[256];
   mbmsec_err e = MBMSEC_OK;
-  if (c->conf.bsf_realm[0]) snprintf(realm, sizeof realm, "%s", c->conf.bsf_realm);
+  if (c->conf.bsf_realm[0])
+    snprintf(realm, sizeof realm, "%s", c->conf.bsf_realm);
   else {
     char path[256];
     e = mbmsec_ue_url_parts(c->conf.bsf, realm, sizeof realm, path, sizeof path);
   }
-  if (e == MBMSEC_OK && !c->bsf_http) e = mbmsec_ue_http_new(c->conf.bsf, (long)c->conf.http_timeout_ms, &c->bsf_http);
+  if (e == MBMSEC_OK && !c->bsf_http)
+    e = mbmsec_ue_http_new(c->conf.bsf, (long)c->conf.http_timeout_ms, &c->bsf_http);
   if (e == MBMSEC_OK) {
-    mbmsec_ue_bootstrap_cfg bc = {.impi = c->conf.impi, .realm = realm, .usim_path = c->conf.usim,
-                                  .state_path = c->path_boot, .exchange = mbmsec_ue_http_exchange,
+    mbmsec_ue_bootstrap_cfg bc = {.impi = c->conf.impi,
+                                  .realm = realm,
+                                  .usim_path = c->conf.usim,
+                                  .state_path = c->path_boot,
+                                  .exchange = mbmsec_ue_http_exchange,
                                   .exchange_ctx = c->bsf_http};
     e = mbmsec_ue_bootstrap_run(&bc, &b, NULL);
   }
-  if (e == MBMSEC_OK) e = mbmsec_ue_naf_keys(&b, c->naf, c->conf.mrk_muk_mode, now / 1000, ks_naf, mrk, muk);
+  if (e == MBMSEC_OK)
+    e = mbmsec_ue_naf_keys(&b, c->naf, c->conf.mrk_muk_mode, now / 1000, ks_naf, mrk, muk);
   if (e == MBMSEC_OK) e = mbmsec_ue_km_set_credentials(c->km, b.btid, mrk);
   if (e == MBMSEC_OK) {
     timeline(c, "bootstrap: B-TID %s, lifetime until %" PRId64, b.btid, b.lifetime);
@@ -346,7 +355,8 @@ static void reuse_bootstrap(run_ctx *c)
   const int64_t now = wall_ms();
   if (access(c->path_boot, F_OK) == 0 && mbmsec_ue_state_load(c->path_boot, &b) == MBMSEC_OK &&
       b.lifetime > now / 1000 + 60 &&
-      mbmsec_ue_naf_keys(&b, c->naf, c->conf.mrk_muk_mode, now / 1000, ks_naf, mrk, muk) == MBMSEC_OK &&
+      mbmsec_ue_naf_keys(&b, c->naf, c->conf.mrk_muk_mode, now / 1000, ks_naf, mrk, muk) ==
+          MBMSEC_OK &&
       mbmsec_ue_km_set_credentials(c->km, b.btid, mrk) == MBMSEC_OK) {
     timeline(c, "bootstrap of an earlier run still valid: B-TID %s", b.btid);
     (void)mbmsec_ue_agent_on_bootstrap_done(c->agent, b.btid, muk, now);
@@ -359,8 +369,9 @@ static void reuse_bootstrap(run_ctx *c)
 
 static const char *type_name(mbmsec_ue_km_type t)
 {
-  return t == MBMSEC_UE_KM_REGISTER ? "register" : t == MBMSEC_UE_KM_DEREGISTER ? "deregister"
-                                                                              : "msk-request";
+  return t == MBMSEC_UE_KM_REGISTER     ? "register"
+         : t == MBMSEC_UE_KM_DEREGISTER ? "deregister"
+                                        : "msk-request";
 }
 
 static void do_request(run_ctx *c, const mbmsec_ue_agent_action *act)
@@ -386,7 +397,8 @@ static void do_request(run_ctx *c, const mbmsec_ue_agent_action *act)
   for (size_t i = 0; it && i < n; i++)
     if (mbmsec_ue_km_item_get(c->km, i, &it[got]) == MBMSEC_OK) got++;
   for (size_t i = 0; i < got; i++)
-    if (it[i].requested) timeline(c, "%s %s: item %u", type_name(act->req_type), it[i].text, it[i].code);
+    if (it[i].requested)
+      timeline(c, "%s %s: item %u", type_name(act->req_type), it[i].text, it[i].code);
   (void)mbmsec_ue_agent_on_http_answer(c->agent, act->req_id, it, got, now);
   free(it);
 }
@@ -396,8 +408,10 @@ static void set_keys(run_ctx *c)
   mbmsec_srtp_key keys[MBMSEC_UE_AGENT_MTKS];
   const size_t n = mbmsec_ue_agent_srtp_keys(c->agent, keys, MBMSEC_UE_AGENT_MTKS);
   const mbmsec_err e = ue_srtp_rx_set_keys(&c->rx, keys, n);
-  if (e != MBMSEC_OK) timeline(c, "SRTP keys not installed: %s", mbmsec_strerror(e));
-  else timeline(c, "SRTP: %zu MTK(s) installed", n);
+  if (e != MBMSEC_OK)
+    timeline(c, "SRTP keys not installed: %s", mbmsec_strerror(e));
+  else
+    timeline(c, "SRTP: %zu MTK(s) installed", n);
   for (size_t i = 0; i < n && c->conf.log_keys; i++) {
     char mk[2 * MBMSEC_MBMS_MTK_LEN + 1], sk[2 * MBMSEC_MBMS_MTK_SALT_LEN + 1];
     (void)mbmsec_hex_encode(keys[i].mtk, MBMSEC_MBMS_MTK_LEN, mk, sizeof mk);
@@ -424,22 +438,32 @@ static void run_actions(run_ctx *c)
       persist(c);
       c->status_dirty = true;
       break;
-    case MBMSEC_UE_AGENT_ACT_BOOTSTRAP: do_bootstrap(c); break;
-    case MBMSEC_UE_AGENT_ACT_REQUEST: do_request(c, act); break;
-    case MBMSEC_UE_AGENT_ACT_TIMER: break; /* the loop asks next_deadline */
+    case MBMSEC_UE_AGENT_ACT_BOOTSTRAP:
+      do_bootstrap(c);
+      break;
+    case MBMSEC_UE_AGENT_ACT_REQUEST:
+      do_request(c, act);
+      break;
+    case MBMSEC_UE_AGENT_ACT_TIMER:
+      break; /* the loop asks next_deadline */
     case MBMSEC_UE_AGENT_ACT_SEND_VER:
       if (sendto(c->mikey_fd, act->data, act->len, 0, (struct sockaddr *)&act->reply_to,
                  act->reply_len) < 0)
         timeline(c, "verification message not sent: %s", strerror(errno));
-      else timeline(c, "MIKEY verification message sent (acknowledgement, P9)");
+      else
+        timeline(c, "MIKEY verification message sent (acknowledgement, P9)");
       break;
-    case MBMSEC_UE_AGENT_ACT_KEYS: set_keys(c); break;
+    case MBMSEC_UE_AGENT_ACT_KEYS:
+      set_keys(c);
+      break;
     case MBMSEC_UE_AGENT_ACT_LEFT:
       c->status_dirty = true;
       if (act->service >= 0 && (size_t)act->service < c->n_ann)
         timeline(c, "LEFT %s: %s", c->ann[act->service].service_id, act->text);
       break;
-    case MBMSEC_UE_AGENT_ACT_LOG: timeline(c, "%s", act->text); break;
+    case MBMSEC_UE_AGENT_ACT_LOG:
+      timeline(c, "%s", act->text);
+      break;
     }
     mbmsec_cleanse(act, sizeof *act);
   }
@@ -537,8 +561,10 @@ int cmd_run(int argc, char **argv)
     goto out;
   }
   if (c->conf.naf_fqdn[0]) snprintf(c->naf, sizeof c->naf, "%s", c->conf.naf_fqdn);
-  mbmsec_ue_agent_cfg ac = {.bmsc_fqdn = c->naf, .retry_first_ms = c->conf.retry_first_ms,
-                            .retry_max_ms = c->conf.retry_max_ms, .retry_tries = c->conf.retry_tries,
+  mbmsec_ue_agent_cfg ac = {.bmsc_fqdn = c->naf,
+                            .retry_first_ms = c->conf.retry_first_ms,
+                            .retry_max_ms = c->conf.retry_max_ms,
+                            .retry_tries = c->conf.retry_tries,
                             .mikey_wait_ms = c->conf.mikey_wait_ms,
                             .msk_grace_ms = c->conf.msk_grace_ms};
   e = mbmsec_ue_agent_new(&ac, &c->agent);
@@ -604,9 +630,11 @@ int cmd_run(int argc, char **argv)
     int64_t wait = 1000;
     if (dl != INT64_MAX) wait = dl - now < 0 ? 0 : (dl - now < 1000 ? dl - now : 1000);
     /* The status file is never more than a second old. */
-    if (c->status_at + 1000 - now < wait) wait = c->status_at + 1000 - now < 0 ? 0 : c->status_at + 1000 - now;
+    if (c->status_at + 1000 - now < wait)
+      wait = c->status_at + 1000 - now < 0 ? 0 : c->status_at + 1000 - now;
     struct pollfd pf[MAX_FDS];
-    for (size_t i = 0; i < c->n_fds; i++) pf[i] = (struct pollfd){.fd = c->fds[i].fd, .events = POLLIN};
+    for (size_t i = 0; i < c->n_fds; i++)
+      pf[i] = (struct pollfd){.fd = c->fds[i].fd, .events = POLLIN};
     const int n = poll(pf, (nfds_t)c->n_fds, (int)wait);
     if (n < 0 && errno != EINTR) {
       rc = cli_fail("run", "poll: %s", strerror(errno));

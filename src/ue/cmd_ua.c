@@ -24,7 +24,7 @@ int cmd_register(int argc, char **argv);
 int cmd_deregister(int argc, char **argv);
 int cmd_msk_request(int argc, char **argv);
 
-#define ITEMS_MAX MBMSEC_XML_MAX_ITEMS
+#define ITEMS_MAX       MBMSEC_XML_MAX_ITEMS
 #define MIKEY_LINES_MAX 64
 
 static const char HELP_REG[] =
@@ -120,8 +120,9 @@ static void mark_got(want_t *w, size_t n, const mbmsec_mikey_msk_info *info)
 {
   for (size_t i = 0; i < n; i++) {
     if (memcmp(w[i].kdid, info->kdid, MBMSEC_KDID_LEN)) continue;
-    if (mbmsec_xml_msk_is_current(w[i].msk_id) ? !memcmp(w[i].msk_id, info->msk_id, 2)
-                                               : !memcmp(w[i].msk_id, info->msk_id, MBMSEC_MSK_ID_LEN))
+    if (mbmsec_xml_msk_is_current(w[i].msk_id)
+            ? !memcmp(w[i].msk_id, info->msk_id, 2)
+            : !memcmp(w[i].msk_id, info->msk_id, MBMSEC_MSK_ID_LEN))
       w[i].got = true;
   }
 }
@@ -138,9 +139,9 @@ static int run(const char *cmd, mbmsec_ue_km_type type, int argc, char **argv)
   const char *item_opt = type == MBMSEC_UE_KM_MSK ? "--key-id" : "--service-id";
   int rc = take_repeated(cmd, item_opt, &argc, argv, items, &n_items);
   if (rc != CLI_OK) return rc;
-  static const char *const names[] = {"--bmsc", "--state", "--naf-fqdn", "--bind", "--timeout-ms",
-                                      "--mrk-muk-mode", "--mikey-listen", "--wait-ms",
-                                      "--mikey-state", "--drop-first"};
+  static const char *const names[] = {
+      "--bmsc",         "--state",        "--naf-fqdn", "--bind",        "--timeout-ms",
+      "--mrk-muk-mode", "--mikey-listen", "--wait-ms",  "--mikey-state", "--drop-first"};
   const char *v[10] = {0};
   bool json = false, help = false;
   rc = cli_parse_values(cmd, argc, argv, names, v, 10, &json, &help);
@@ -177,7 +178,7 @@ static int run(const char *cmd, mbmsec_ue_km_type type, int argc, char **argv)
   mbmsec_ue_mikey *rx = NULL;
   mbmsec_ue_mikey_result *res = NULL;
   want_t *want = NULL;
-  char (*lines)[160] = NULL;
+  char(*lines)[160] = NULL;
   size_t n_lines = 0, n_want = 0, refused = 0, dropped = 0;
   memset(&b, 0, sizeof b);
   memset(ks_naf, 0, sizeof ks_naf), memset(mrk, 0, sizeof mrk), memset(muk, 0, sizeof muk);
@@ -217,9 +218,11 @@ static int run(const char *cmd, mbmsec_ue_km_type type, int argc, char **argv)
     else if (e == MBMSEC_ERR_UE_HTTP)
       rc = cli_fail(cmd, "HTTP error: %s", mbmsec_ue_km_http_error(http));
     else if (e == MBMSEC_ERR_UE_NO_CHALLENGE)
-      rc = cli_fail(cmd, "the 401 has no Digest SHA-256/MD5 challenge with qop auth-int for realm "
-                    MBMSEC_MBMS_REALM_PREFIX "%s (give the BM-SC's FQDN with --naf-fqdn) [%s]", naf,
-                    mbmsec_errname(e));
+      rc = cli_fail(cmd,
+                    "the 401 has no Digest SHA-256/MD5 challenge with qop auth-int for "
+                    "realm " MBMSEC_MBMS_REALM_PREFIX
+                    "%s (give the BM-SC's FQDN with --naf-fqdn) [%s]",
+                    naf, mbmsec_errname(e));
     else if (e == MBMSEC_ERR_UE_HTTP_STATUS)
       rc = cli_fail(cmd, "unexpected answer (HTTP %ld) [%s]", mbmsec_ue_km_last_status(k),
                     mbmsec_errname(e));
@@ -273,19 +276,18 @@ static int run(const char *cmd, mbmsec_ue_km_type type, int argc, char **argv)
       if (res->kind == MBMSEC_UE_MIKEY_GOT_MSK) {
         const mbmsec_mikey_msk_info *in = &res->msk.info;
         snprintf(line, sizeof line, "msk %02x%02x%02x:%02x%02x%02x%02x %s counter=%u vf=%u vt=%u",
-                 in->kdid[0], in->kdid[1], in->kdid[2], in->msk_id[0], in->msk_id[1],
-                 in->msk_id[2], in->msk_id[3], outcome_name(res->msk.outcome),
-                 (unsigned)in->counter, in->vf, in->vt);
+                 in->kdid[0], in->kdid[1], in->kdid[2], in->msk_id[0], in->msk_id[1], in->msk_id[2],
+                 in->msk_id[3], outcome_name(res->msk.outcome), (unsigned)in->counter, in->vf,
+                 in->vt);
         if (res->msk.outcome != MBMSEC_MIKEY_MSK_PULL) mark_got(want, n_want, in);
-        if (res->reply_len &&
-            sendto(fd, res->msk.ver, res->msk.ver_len, 0, (struct sockaddr *)&res->reply_to,
-                   res->reply_len) < 0)
-          fprintf(stderr, "%s %s: cannot send the verification message: %s\n", cli_program(),
-                  cmd, strerror(errno));
+        if (res->reply_len && sendto(fd, res->msk.ver, res->msk.ver_len, 0,
+                                     (struct sockaddr *)&res->reply_to, res->reply_len) < 0)
+          fprintf(stderr, "%s %s: cannot send the verification message: %s\n", cli_program(), cmd,
+                  strerror(errno));
       } else {
-        snprintf(line, sizeof line, "mtk %02x%02x%02x:%02x%02x%02x%02x mtk_id=%u",
-                 res->mtk.kdid[0], res->mtk.kdid[1], res->mtk.kdid[2], res->mtk.msk_id[0],
-                 res->mtk.msk_id[1], res->mtk.msk_id[2], res->mtk.msk_id[3], res->mtk.mtk_id);
+        snprintf(line, sizeof line, "mtk %02x%02x%02x:%02x%02x%02x%02x mtk_id=%u", res->mtk.kdid[0],
+                 res->mtk.kdid[1], res->mtk.kdid[2], res->mtk.msk_id[0], res->mtk.msk_id[1],
+                 res->mtk.msk_id[2], res->mtk.msk_id[3], res->mtk.mtk_id);
       }
       if (n_lines < MIKEY_LINES_MAX) memcpy(lines[n_lines++], line, sizeof line);
       mbmsec_ue_mikey_result_cleanse(res);

@@ -1,7 +1,6 @@
 /* mbmsec-ue: the sentence for a failed bootstrap, shared by bootstrap and bootstrap-bench. */
 #include "ue_cli.h"
 
-
 const char *ue_bootstrap_reason(mbmsec_err rc)
 {
   switch (rc) {

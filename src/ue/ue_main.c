@@ -17,9 +17,9 @@ int cmd_run(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_leave(int argc, char **argv);
 #else
-#define cmd_run NULL
+#define cmd_run    NULL
 #define cmd_status NULL
-#define cmd_leave NULL
+#define cmd_leave  NULL
 #endif
 
 static const cli_cmd COMMANDS[] = {

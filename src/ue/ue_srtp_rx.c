@@ -75,8 +75,10 @@ mbmsec_err ue_srtp_rx_packet(ue_srtp_rx *rx, uint8_t *pkt, size_t len,
   const size_t h = payload_span(pkt, n, &pay);
   if (!h) return MBMSEC_OK; /* authentic but odd: counted as decrypted, nothing written */
   if (rx->out && pay) {
-    if (fwrite(pkt + h, 1, pay, rx->out) != pay || fflush(rx->out) != 0) rx->write_errors++;
-    else rx->payload_octets += pay;
+    if (fwrite(pkt + h, 1, pay, rx->out) != pay || fflush(rx->out) != 0)
+      rx->write_errors++;
+    else
+      rx->payload_octets += pay;
   }
   return MBMSEC_OK;
 }

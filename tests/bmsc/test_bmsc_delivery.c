@@ -25,8 +25,8 @@
 #include "mbmsec/mikey_msg.h"
 #include "mbmsec/mikey_state.h"
 
-#define FQDN "bmsc.example.org"
-#define BTID "I1U8vpY3qJ0hiuZNrke/NQ==@bsf.example.org"
+#define FQDN  "bmsc.example.org"
+#define BTID  "I1U8vpY3qJ0hiuZNrke/NQ==@bsf.example.org"
 #define UE_IP 0x7f000005u
 static const uint8_t KDID[3] = {0x00, 0xf1, 0x10}, MSK_ID[4] = {0, 1, 0, 2};
 static uint8_t g_muk[32], g_msk[16];
@@ -94,8 +94,13 @@ static fx *fx_open_v(const char *db, unsigned tries, int v_flag)
   fx *f = calloc(1, sizeof *f);
   snprintf(f->db, sizeof f->db, "%s", db);
   assert_int_equal(mbmsec_store_open(f->db, &f->st), MBMSEC_OK);
-  mbmsec_bmsc_dl_config c = {.fqdn = FQDN, .v_flag = v_flag, .store = f->st, .send = cap_send,
-                             .counter_block = 10, .tries = tries, .event = on_event};
+  mbmsec_bmsc_dl_config c = {.fqdn = FQDN,
+                             .v_flag = v_flag,
+                             .store = f->st,
+                             .send = cap_send,
+                             .counter_block = 10,
+                             .tries = tries,
+                             .event = on_event};
   assert_int_equal(mbmsec_bmsc_dl_new(&c, &f->dl), MBMSEC_OK);
   assert_int_equal(mbmsec_bmsc_dl_ue_set(f->dl, BTID, g_muk, UE_IP, 2269), MBMSEC_OK);
   return f;
@@ -137,12 +142,13 @@ static uint32_t counter_of(const uint8_t *msg) { return be32(msg + 27); }
 static uint32_t csb_of(const uint8_t *msg) { return be32(msg + 4); }
 
 /* The UE side (state object): accepts g_out[i] and returns the verification message. */
-static void ue_answer(mbmsec_mikey_state *ue, size_t i, mbmsec_mikey_msk_outcome want,
-                      uint8_t *ver, size_t *ver_len)
+static void ue_answer(mbmsec_mikey_state *ue, size_t i, mbmsec_mikey_msk_outcome want, uint8_t *ver,
+                      size_t *ver_len)
 {
   mbmsec_mikey_msk_result r;
-  assert_int_equal(mbmsec_mikey_state_accept_msk(ue, g_out[i].msg, g_out[i].len, muk_cb, NULL, NULL, &r),
-                   MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_mikey_state_accept_msk(ue, g_out[i].msg, g_out[i].len, muk_cb, NULL, NULL, &r),
+      MBMSEC_OK);
   assert_int_equal(r.outcome, want);
   if (want != MBMSEC_MIKEY_MSK_PULL) assert_memory_equal(r.info.msk, g_msk, 16);
   assert_true(r.ver_len > 0);
@@ -184,12 +190,14 @@ static void test_seed_flow(void **state)
    * verification message (the MSK message itself), unknown IDr. */
   memcpy(bad, ver, vl);
   bad[vl - 1] ^= 1;
-  assert_int_equal(mbmsec_bmsc_dl_on_datagram(f->dl, UE_IP, 2269, bad, vl, 10), MBMSEC_ERR_BMSC_VERIFY);
+  assert_int_equal(mbmsec_bmsc_dl_on_datagram(f->dl, UE_IP, 2269, bad, vl, 10),
+                   MBMSEC_ERR_BMSC_VERIFY);
   memcpy(bad, ver, vl);
   bad[7] ^= 1; /* CSB ID */
   assert_int_equal(mbmsec_bmsc_dl_on_datagram(f->dl, UE_IP, 2269, bad, vl, 10),
                    MBMSEC_ERR_BMSC_NO_DELIVERY);
-  assert_int_equal(mbmsec_bmsc_dl_on_datagram(f->dl, UE_IP + 1, 2269, ver, vl, 10), MBMSEC_ERR_BMSC_SOURCE);
+  assert_int_equal(mbmsec_bmsc_dl_on_datagram(f->dl, UE_IP + 1, 2269, ver, vl, 10),
+                   MBMSEC_ERR_BMSC_SOURCE);
   assert_int_equal(mbmsec_bmsc_dl_on_datagram(f->dl, UE_IP, 2269, (const uint8_t *)"junk", 4, 10),
                    MBMSEC_ERR_MIKEY_VERSION);
   assert_int_equal(mbmsec_bmsc_dl_on_datagram(f->dl, UE_IP, 2269, g_out[0].msg, g_out[0].len, 10),
@@ -211,7 +219,8 @@ static void test_seed_flow(void **state)
   mbmsec_bmsc_dl_get_counts(f->dl, &c1);
   assert_int_equal(c1.pending, 0);
   assert_int_equal(c1.delivered, 1);
-  assert_int_equal(mbmsec_bmsc_dl_on_datagram(f->dl, UE_IP, 2269, ver, vl, 30), MBMSEC_ERR_BMSC_NO_DELIVERY);
+  assert_int_equal(mbmsec_bmsc_dl_on_datagram(f->dl, UE_IP, 2269, ver, vl, 30),
+                   MBMSEC_ERR_BMSC_NO_DELIVERY);
   assert_stats_same(f->dl, &c1);
   assert_int_equal(mbmsec_bmsc_dl_tick(f->dl, 100000), -1); /* nothing pending: no resend */
   assert_int_equal(g_n, 1);
@@ -254,7 +263,11 @@ static void test_retransmission(void **state)
     if (g_n > seen) sent_at[seen++] = t;
     if (t < 62000) {
       assert_int_equal(mbmsec_bmsc_dl_get(f->dl, BTID, MSK_ID), MBMSEC_BMSC_DL_PENDING);
-      const int64_t want_next = t < 2000 ? 2000 : t < 6000 ? 6000 : t < 14000 ? 14000 : t < 30000 ? 30000 : 62000;
+      const int64_t want_next = t < 2000    ? 2000
+                                : t < 6000  ? 6000
+                                : t < 14000 ? 14000
+                                : t < 30000 ? 30000
+                                            : 62000;
       assert_int_equal(next, want_next);
     } else {
       assert_int_equal(next, -1);
@@ -293,7 +306,8 @@ static void test_retransmission(void **state)
   /* A second delivery: the UE answers the FIRST try only after the second went out. */
   g_n = 0;
   const uint8_t msk2[4] = {0, 1, 0, 3};
-  assert_int_equal(mbmsec_bmsc_dl_deliver(f->dl, BTID, KDID, msk2, g_msk, 1, 100, 100000), MBMSEC_OK);
+  assert_int_equal(mbmsec_bmsc_dl_deliver(f->dl, BTID, KDID, msk2, g_msk, 1, 100, 100000),
+                   MBMSEC_OK);
   assert_int_equal(mbmsec_bmsc_dl_tick(f->dl, 102000), 106000);
   assert_int_equal(g_n, 2);
   mbmsec_mikey_state *ue = mbmsec_mikey_state_new();
@@ -315,7 +329,8 @@ static void test_retransmission(void **state)
   /* A third delivery answered by the UE's reply to the SECOND try (the first was lost). */
   g_n = 0;
   const uint8_t msk3[4] = {0, 1, 0, 4};
-  assert_int_equal(mbmsec_bmsc_dl_deliver(f->dl, BTID, KDID, msk3, g_msk, 1, 100, 300000), MBMSEC_OK);
+  assert_int_equal(mbmsec_bmsc_dl_deliver(f->dl, BTID, KDID, msk3, g_msk, 1, 100, 300000),
+                   MBMSEC_OK);
   assert_int_equal(mbmsec_bmsc_dl_tick(f->dl, 302000), 306000);
   ue_answer(ue, 1, MBMSEC_MIKEY_MSK_NEW, v2, &l2);
   assert_int_equal(mbmsec_bmsc_dl_on_datagram(f->dl, UE_IP, 2269, v2, l2, 302500), MBMSEC_OK);
@@ -348,7 +363,8 @@ static void test_counters_across_crash(void **state)
     assert_int_equal(mbmsec_bmsc_dl_ue_del(f->dl, BTID), MBMSEC_ERR_BMSC_UNKNOWN_UE);
     assert_int_equal(mbmsec_bmsc_dl_ue_set(f->dl, BTID, g_muk, UE_IP, 2269), MBMSEC_OK);
     g_n = 0;
-    assert_int_equal(mbmsec_bmsc_dl_deliver(f->dl, BTID, KDID, MSK_ID, g_msk, 1, 100, 0), MBMSEC_OK);
+    assert_int_equal(mbmsec_bmsc_dl_deliver(f->dl, BTID, KDID, MSK_ID, g_msk, 1, 100, 0),
+                     MBMSEC_OK);
     assert_true(counter_of(g_out[0].msg) > last);
     last = counter_of(g_out[0].msg);
     fx_close(f); /* the rest of the block is abandoned, as in a crash */
@@ -357,7 +373,8 @@ static void test_counters_across_crash(void **state)
   fx *f = fx_open(db, 1);
   assert_int_equal(mbmsec_bmsc_dl_ue_set(f->dl, "other@bsf", g_muk, UE_IP, 2269), MBMSEC_OK);
   g_n = 0;
-  assert_int_equal(mbmsec_bmsc_dl_deliver(f->dl, "other@bsf", KDID, MSK_ID, g_msk, 1, 100, 0), MBMSEC_OK);
+  assert_int_equal(mbmsec_bmsc_dl_deliver(f->dl, "other@bsf", KDID, MSK_ID, g_msk, 1, 100, 0),
+                   MBMSEC_OK);
   assert_int_equal(counter_of(g_out[0].msg), 1);
   fx_close(f);
   unlink(db);
@@ -365,9 +382,12 @@ static void test_counters_across_crash(void **state)
   f = fx_open(":memory:", 0);
   assert_int_equal(mbmsec_bmsc_dl_deliver(f->dl, "nobody@bsf", KDID, MSK_ID, g_msk, 1, 100, 0),
                    MBMSEC_ERR_BMSC_UNKNOWN_UE);
-  assert_int_equal(mbmsec_bmsc_dl_pull(f->dl, "nobody@bsf", KDID, MSK_ID, 0), MBMSEC_ERR_BMSC_UNKNOWN_UE);
-  assert_int_equal(mbmsec_bmsc_dl_deliver(f->dl, BTID, KDID, MSK_ID, g_msk, 100, 1, 0), MBMSEC_ERR_ARG);
-  assert_int_equal(mbmsec_bmsc_dl_deliver(f->dl, BTID, KDID, MSK_ID, NULL, 1, 100, 0), MBMSEC_ERR_ARG);
+  assert_int_equal(mbmsec_bmsc_dl_pull(f->dl, "nobody@bsf", KDID, MSK_ID, 0),
+                   MBMSEC_ERR_BMSC_UNKNOWN_UE);
+  assert_int_equal(mbmsec_bmsc_dl_deliver(f->dl, BTID, KDID, MSK_ID, g_msk, 100, 1, 0),
+                   MBMSEC_ERR_ARG);
+  assert_int_equal(mbmsec_bmsc_dl_deliver(f->dl, BTID, KDID, MSK_ID, NULL, 1, 100, 0),
+                   MBMSEC_ERR_ARG);
   assert_int_equal(mbmsec_bmsc_dl_ue_set(f->dl, "", g_muk, UE_IP, 2269), MBMSEC_ERR_LENGTH);
   char longid[300];
   memset(longid, 'a', sizeof longid - 1);
@@ -395,8 +415,9 @@ static void test_v_off(void **state)
   assert_int_equal(g_n, 1);
   mbmsec_mikey_state *ue = mbmsec_mikey_state_new();
   mbmsec_mikey_msk_result r;
-  assert_int_equal(mbmsec_mikey_state_accept_msk(ue, g_out[0].msg, g_out[0].len, muk_cb, NULL, NULL, &r),
-                   MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_mikey_state_accept_msk(ue, g_out[0].msg, g_out[0].len, muk_cb, NULL, NULL, &r),
+      MBMSEC_OK);
   assert_int_equal(r.ver_len, 0); /* the UE does not answer */
   mbmsec_mikey_msk_info_cleanse(&r.info);
   mbmsec_mikey_state_free(ue);
@@ -407,7 +428,8 @@ static void test_v_off(void **state)
   /* A failed send keeps nothing. */
   g_fail_send = 1;
   const uint8_t id2[4] = {0, 1, 0, 9};
-  assert_int_equal(mbmsec_bmsc_dl_deliver(f->dl, BTID, KDID, id2, g_msk, 1, 100, 0), MBMSEC_ERR_BMSC_SEND);
+  assert_int_equal(mbmsec_bmsc_dl_deliver(f->dl, BTID, KDID, id2, g_msk, 1, 100, 0),
+                   MBMSEC_ERR_BMSC_SEND);
   assert_int_equal(mbmsec_bmsc_dl_get(f->dl, BTID, id2), MBMSEC_BMSC_DL_NONE);
   fx_close(f);
 }
@@ -444,7 +466,8 @@ static void test_tick_deadlines(void **state)
   assert_int_equal(mbmsec_bmsc_dl_tick(f->dl, 0), -1);
   assert_int_equal(mbmsec_bmsc_dl_deliver(f->dl, BTID, KDID, MSK_ID, g_msk, 1, 100, 0), MBMSEC_OK);
   assert_int_equal(mbmsec_bmsc_dl_tick(f->dl, 1000), 2000);
-  assert_int_equal(mbmsec_bmsc_dl_deliver(f->dl, "b@bsf", KDID, MSK_ID, g_msk, 1, 100, 500), MBMSEC_OK);
+  assert_int_equal(mbmsec_bmsc_dl_deliver(f->dl, "b@bsf", KDID, MSK_ID, g_msk, 1, 100, 500),
+                   MBMSEC_OK);
   assert_int_equal(mbmsec_bmsc_dl_tick(f->dl, 1999), 2000);
   assert_int_equal(g_n, 2);
   assert_int_equal(mbmsec_bmsc_dl_tick(f->dl, 2000), 2500);
@@ -511,10 +534,12 @@ static void test_slots_and_csb(void **state)
       assert_int_equal(mbmsec_bmsc_dl_deliver(f->dl, BTID, KDID, id, g_msk, 1, 100, 0), MBMSEC_OK);
     }
     for (size_t a = 0; a < g_n; a++)
-      for (size_t b = a + 1; b < g_n; b++) assert_int_not_equal(csb_of(g_out[a].msg), csb_of(g_out[b].msg));
+      for (size_t b = a + 1; b < g_n; b++)
+        assert_int_not_equal(csb_of(g_out[a].msg), csb_of(g_out[b].msg));
   }
   const uint8_t id5[4] = {0, 1, 0, 5};
-  assert_int_equal(mbmsec_bmsc_dl_deliver(f->dl, BTID, KDID, id5, g_msk, 1, 100, 0), MBMSEC_ERR_BMSC_FULL);
+  assert_int_equal(mbmsec_bmsc_dl_deliver(f->dl, BTID, KDID, id5, g_msk, 1, 100, 0),
+                   MBMSEC_ERR_BMSC_FULL);
   /* Restart id 1: the answer to its previous message is refused. */
   mbmsec_mikey_state *ue = mbmsec_mikey_state_new();
   uint8_t ver[MBMSEC_MIKEY_VER_MSG_MAX];
@@ -522,7 +547,8 @@ static void test_slots_and_csb(void **state)
   ue_answer(ue, 0, MBMSEC_MIKEY_MSK_NEW, ver, &vl);
   const uint8_t id1[4] = {0, 1, 0, 1};
   assert_int_equal(mbmsec_bmsc_dl_deliver(f->dl, BTID, KDID, id1, g_msk, 1, 100, 0), MBMSEC_OK);
-  assert_int_equal(mbmsec_bmsc_dl_on_datagram(f->dl, UE_IP, 2269, ver, vl, 1), MBMSEC_ERR_BMSC_NO_DELIVERY);
+  assert_int_equal(mbmsec_bmsc_dl_on_datagram(f->dl, UE_IP, 2269, ver, vl, 1),
+                   MBMSEC_ERR_BMSC_NO_DELIVERY);
   assert_int_equal(mbmsec_bmsc_dl_get(f->dl, BTID, id1), MBMSEC_BMSC_DL_PENDING);
   mbmsec_mikey_state_free(ue);
   /* Removal: verification for the removed UE is refused. */
@@ -623,24 +649,27 @@ static void test_thousand_ues(void **state)
   static char btid[NUE][48];
   mbmsec_store *st;
   assert_int_equal(mbmsec_store_open(":memory:", &st), MBMSEC_OK);
-  mbmsec_bmsc_dl_config c = {.fqdn = FQDN, .v_flag = 1, .store = st, .send = cap_send,
-                             .max_ues = NUE, .event = on_event};
+  mbmsec_bmsc_dl_config c = {
+      .fqdn = FQDN, .v_flag = 1, .store = st, .send = cap_send, .max_ues = NUE, .event = on_event};
   mbmsec_bmsc_dl *dl;
   assert_int_equal(mbmsec_bmsc_dl_new(&c, &dl), MBMSEC_OK);
   for (int i = 0; i < NUE; i++) {
     mbmsec_random(muk[i], 32);
     snprintf(btid[i], sizeof btid[i], "ue%04d@bsf.example.org", i);
-    assert_int_equal(mbmsec_bmsc_dl_ue_set(dl, btid[i], muk[i], 0x7f010000u + (uint32_t)i, 2269), MBMSEC_OK);
+    assert_int_equal(mbmsec_bmsc_dl_ue_set(dl, btid[i], muk[i], 0x7f010000u + (uint32_t)i, 2269),
+                     MBMSEC_OK);
   }
-  assert_int_equal(mbmsec_bmsc_dl_ue_set(dl, "one-too-many@bsf", muk[0], 1, 1), MBMSEC_ERR_BMSC_FULL);
+  assert_int_equal(mbmsec_bmsc_dl_ue_set(dl, "one-too-many@bsf", muk[0], 1, 1),
+                   MBMSEC_ERR_BMSC_FULL);
   size_t seen = 0;
   assert_int_equal(mbmsec_bmsc_dl_ue_list(dl, count_ue, &seen), NUE);
   assert_int_equal(seen, NUE);
   /* Deliver in two halves with a tick between, answering the first half before the second
    * half is sent: every message captured is answered in a shuffled order. */
   for (int i = 0; i < NUE; i++)
-    assert_int_equal(mbmsec_bmsc_dl_deliver(dl, btid[i], KDID, MSK_ID, g_msk, 1, 100, i < NUE / 2 ? 0 : 1000),
-                     MBMSEC_OK);
+    assert_int_equal(
+        mbmsec_bmsc_dl_deliver(dl, btid[i], KDID, MSK_ID, g_msk, 1, 100, i < NUE / 2 ? 0 : 1000),
+        MBMSEC_OK);
   assert_int_equal(g_n, NUE);
   assert_int_equal(mbmsec_bmsc_dl_tick(dl, 2000), 3000); /* the first half retransmitted */
   assert_int_equal(g_n, NUE + NUE / 2);
@@ -655,7 +684,9 @@ static void test_thousand_ues(void **state)
     mbmsec_mikey_msk_info info;
     uint8_t ver[MBMSEC_MIKEY_VER_MSG_MAX];
     size_t vl;
-    assert_int_equal(mbmsec_mikey_msk_verify(g_out[k].msg, g_out[k].len, key_cb, muk[i], NULL, &info), MBMSEC_OK);
+    assert_int_equal(
+        mbmsec_mikey_msk_verify(g_out[k].msg, g_out[k].len, key_cb, muk[i], NULL, &info),
+        MBMSEC_OK);
     assert_memory_equal(info.idr, btid[i], strlen(btid[i]));
     assert_int_equal(mbmsec_mikey_ver_build(&info, muk[i], 32, ver, sizeof ver, &vl), MBMSEC_OK);
     mbmsec_mikey_msk_info_cleanse(&info);
@@ -665,8 +696,9 @@ static void test_thousand_ues(void **state)
     /* Another UE's answer, sent from this UE's address, is refused. */
     if (s % 97 == 0) {
       const int j = (i + 1) % NUE;
-      assert_int_equal(mbmsec_bmsc_dl_on_datagram(dl, 0x7f010000u + (uint32_t)j, 2269, ver, vl, 2500),
-                       MBMSEC_ERR_BMSC_SOURCE);
+      assert_int_equal(
+          mbmsec_bmsc_dl_on_datagram(dl, 0x7f010000u + (uint32_t)j, 2269, ver, vl, 2500),
+          MBMSEC_ERR_BMSC_SOURCE);
     }
   }
   assert_int_equal(answered, NUE - NUE / 10);
@@ -706,7 +738,8 @@ static void *thr_deliver(void *p)
     for (int i = 0; i < 100; i++) {
       snprintf(b, sizeof b, "t%d@bsf", a->base + i);
       const uint8_t id[4] = {0, 1, 0, (uint8_t)(round + 1)};
-      if (mbmsec_bmsc_dl_deliver(a->dl, b, KDID, id, g_msk, 1, 100, 0) != MBMSEC_OK) return (void *)1;
+      if (mbmsec_bmsc_dl_deliver(a->dl, b, KDID, id, g_msk, 1, 100, 0) != MBMSEC_OK)
+        return (void *)1;
     }
   return NULL;
 }
@@ -716,14 +749,15 @@ static void test_threads(void **state)
   setup(state);
   mbmsec_store *st;
   assert_int_equal(mbmsec_store_open(":memory:", &st), MBMSEC_OK);
-  mbmsec_bmsc_dl_config c = {.fqdn = FQDN, .v_flag = 1, .store = st, .send = cap_send,
-                             .counter_block = 2};
+  mbmsec_bmsc_dl_config c = {
+      .fqdn = FQDN, .v_flag = 1, .store = st, .send = cap_send, .counter_block = 2};
   mbmsec_bmsc_dl *dl;
   assert_int_equal(mbmsec_bmsc_dl_new(&c, &dl), MBMSEC_OK);
   char b[48];
   for (int i = 0; i < 400; i++) {
     snprintf(b, sizeof b, "t%d@bsf", i);
-    assert_int_equal(mbmsec_bmsc_dl_ue_set(dl, b, g_muk, 0x7f020000u + (uint32_t)i, 2269), MBMSEC_OK);
+    assert_int_equal(mbmsec_bmsc_dl_ue_set(dl, b, g_muk, 0x7f020000u + (uint32_t)i, 2269),
+                     MBMSEC_OK);
   }
   pthread_t th[4];
   thr_arg args[4];
@@ -772,8 +806,8 @@ static void test_udp_lossy(void **state)
   uint16_t bport = 0;
   assert_int_equal(mbmsec_bmsc_udp_open("127.0.0.1", &bport, &bfd), MBMSEC_OK);
   assert_true(bport != 0);
-  mbmsec_bmsc_dl_config c = {.fqdn = FQDN, .v_flag = 1, .store = st, .send = mbmsec_bmsc_udp_send,
-                             .user = &bfd};
+  mbmsec_bmsc_dl_config c = {
+      .fqdn = FQDN, .v_flag = 1, .store = st, .send = mbmsec_bmsc_udp_send, .user = &bfd};
   mbmsec_bmsc_dl *dl;
   assert_int_equal(mbmsec_bmsc_dl_new(&c, &dl), MBMSEC_OK);
 
@@ -783,21 +817,23 @@ static void test_udp_lossy(void **state)
   assert_int_equal(bind(ufd, (struct sockaddr *)&ua, sizeof ua), 0);
   socklen_t ul = sizeof ua;
   assert_int_equal(getsockname(ufd, (struct sockaddr *)&ua, &ul), 0);
-  assert_int_equal(mbmsec_bmsc_dl_ue_set(dl, BTID, g_muk, 0x7f000005u, ntohs(ua.sin_port)), MBMSEC_OK);
+  assert_int_equal(mbmsec_bmsc_dl_ue_set(dl, BTID, g_muk, 0x7f000005u, ntohs(ua.sin_port)),
+                   MBMSEC_OK);
 
   assert_int_equal(mbmsec_bmsc_dl_deliver(dl, BTID, KDID, MSK_ID, g_msk, 1, 100, 0), MBMSEC_OK);
   uint8_t buf[600];
   struct sockaddr_in from;
   assert_true(ue_recv(ufd, buf, sizeof buf, &from) > 0); /* lost */
-  assert_int_equal(ntohs(from.sin_port), bport);           /* from the BM-SC's bound socket */
+  assert_int_equal(ntohs(from.sin_port), bport);         /* from the BM-SC's bound socket */
   assert_int_equal(mbmsec_bmsc_udp_poll(dl, bfd, 0, 2000), 0);
   assert_true(ue_recv(ufd, buf, sizeof buf, &from) > 0); /* lost */
   assert_int_equal(mbmsec_bmsc_udp_poll(dl, bfd, 0, 6000), 0);
-  ssize_t n = ue_recv(ufd, buf, sizeof buf, &from);      /* the third try arrives */
+  ssize_t n = ue_recv(ufd, buf, sizeof buf, &from); /* the third try arrives */
   assert_true(n > 0);
   mbmsec_mikey_state *ue = mbmsec_mikey_state_new();
   mbmsec_mikey_msk_result r;
-  assert_int_equal(mbmsec_mikey_state_accept_msk(ue, buf, (size_t)n, muk_cb, NULL, NULL, &r), MBMSEC_OK);
+  assert_int_equal(mbmsec_mikey_state_accept_msk(ue, buf, (size_t)n, muk_cb, NULL, NULL, &r),
+                   MBMSEC_OK);
   assert_memory_equal(r.info.msk, g_msk, 16);
   assert_int_equal(sendto(ufd, r.ver, r.ver_len, 0, (struct sockaddr *)&from, sizeof from),
                    (ssize_t)r.ver_len);

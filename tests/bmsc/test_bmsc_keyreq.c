@@ -28,22 +28,22 @@
 #include "mbmsec/xml.h"
 #include "../lib/fail_alloc.h"
 
-#define FQDN "bmsc.example.org"
-#define REALM "3GPP-bootstrapping@" FQDN
-#define T_REG "/keymanagement?requesttype=register"
-#define T_DEREG "/keymanagement?requesttype=deregister"
-#define T_MSK "/keymanagement?requesttype=msk-request"
-#define T0 1900000000
-#define NEWS "urn:example:mbms:news"
-#define SPORT "urn:example:mbms:sport"
-#define EMPTY "urn:example:mbms:empty"
-#define ALICE "alice@ims.example"
-#define BOB "bob@ims.example"
-#define BT_ALICE "btid-alice@bsf.example"
-#define BT_BOB "btid-bob@bsf.example"
+#define FQDN      "bmsc.example.org"
+#define REALM     "3GPP-bootstrapping@" FQDN
+#define T_REG     "/keymanagement?requesttype=register"
+#define T_DEREG   "/keymanagement?requesttype=deregister"
+#define T_MSK     "/keymanagement?requesttype=msk-request"
+#define T0        1900000000
+#define NEWS      "urn:example:mbms:news"
+#define SPORT     "urn:example:mbms:sport"
+#define EMPTY     "urn:example:mbms:empty"
+#define ALICE     "alice@ims.example"
+#define BOB       "bob@ims.example"
+#define BT_ALICE  "btid-alice@bsf.example"
+#define BT_BOB    "btid-bob@bsf.example"
 #define BT_NOMBMS "btid-nombms@bsf.example"
-#define BT_DOWN "btid-down@bsf.example"
-#define UE_IP 0x7f000007u /* 127.0.0.7 */
+#define BT_DOWN   "btid-down@bsf.example"
+#define UE_IP     0x7f000007u /* 127.0.0.7 */
 
 static const uint8_t KDID[3] = {0x00, 0xF1, 0x10};
 
@@ -149,8 +149,8 @@ static mbmsec_bmsc_kr *engine(unsigned sample, bool cpu)
   assert_int_equal(mbmsec_members_msk_generate(g_st, KDID, 1, T0 - 10, T0 + 100, 1, 0xFFFF, T0, id),
                    MBMSEC_OK);
   g_cur = (uint16_t)((id[2] << 8) | id[3]);
-  assert_int_equal(mbmsec_members_msk_generate(g_st, KDID, 1, T0 + 100, T0 + 200, 1, 0xFFFF, T0, id),
-                   MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_members_msk_generate(g_st, KDID, 1, T0 + 100, T0 + 200, 1, 0xFFFF, T0, id), MBMSEC_OK);
   g_next = (uint16_t)((id[2] << 8) | id[3]);
   assert_int_equal(mbmsec_members_msk_generate(g_st, KDID, 2, T0 - 10, T0 + 100, 1, 0xFFFF, T0, id),
                    MBMSEC_OK);
@@ -196,11 +196,16 @@ static mbmsec_bmsc_kr_response R; /* ~10 KB: one static answer, the tests run on
 static mbmsec_bmsc_kr_request req(const char *method, const char *target, const char *auth,
                                   const char *ct, const char *body)
 {
-  mbmsec_bmsc_kr_request q = {.method = method, .method_len = method ? strlen(method) : 0,
-                              .target = target, .target_len = target ? strlen(target) : 0,
-                              .authorization = auth, .authorization_len = auth ? strlen(auth) : 0,
-                              .content_type = ct, .content_type_len = ct ? strlen(ct) : 0,
-                              .body = (const uint8_t *)body, .body_len = body ? strlen(body) : 0,
+  mbmsec_bmsc_kr_request q = {.method = method,
+                              .method_len = method ? strlen(method) : 0,
+                              .target = target,
+                              .target_len = target ? strlen(target) : 0,
+                              .authorization = auth,
+                              .authorization_len = auth ? strlen(auth) : 0,
+                              .content_type = ct,
+                              .content_type_len = ct ? strlen(ct) : 0,
+                              .body = (const uint8_t *)body,
+                              .body_len = body ? strlen(body) : 0,
                               .ipv4 = UE_IP};
   return q;
 }
@@ -274,8 +279,8 @@ static void ue_challenge(ue *u, const char *target)
   u->nc = 0;
 }
 
-static mbmsec_digest_input ue_input(const ue *u, const char *uri, const char *body,
-                                    const char *pw, char *ncbuf)
+static mbmsec_digest_input ue_input(const ue *u, const char *uri, const char *body, const char *pw,
+                                    char *ncbuf)
 {
   mbmsec_digest_input in;
   memset(&in, 0, sizeof in);
@@ -334,13 +339,15 @@ static void ue_check_info(const ue *u, const char *uri)
   static mbmsec_digest_header h;
   char pw[MBMSEC_GBA_PASSWORD_SIZE], ncbuf[9], want[65];
   assert_int_equal(R.status, 200);
-  assert_int_equal(mbmsec_digest_parse_auth_info(R.authentication_info,
-                                                 strlen(R.authentication_info), &h), MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_digest_parse_auth_info(R.authentication_info, strlen(R.authentication_info), &h),
+      MBMSEC_OK);
   assert_int_equal(mbmsec_gba_digest_password(u->mrk, pw, sizeof pw), MBMSEC_OK);
   mbmsec_digest_input in = ue_input(u, uri, "", pw, ncbuf);
   assert_int_equal(h.nc_value, u->nc);
-  assert_int_equal(mbmsec_digest_rspauth(&in, (const uint8_t *)R.body, R.body_len, want,
-                                         sizeof want), MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_digest_rspauth(&in, (const uint8_t *)R.body, R.body_len, want, sizeof want),
+      MBMSEC_OK);
   assert_int_equal(h.rspauth.len, strlen(want));
   assert_memory_equal(h.rspauth.p, want, h.rspauth.len);
   assert_memory_equal(R.dec.muk, u->muk, 32);
@@ -359,16 +366,19 @@ static const char *reg_doc(const char *root, const char *ns, const char *const *
   static char doc[4096];
   int k = snprintf(doc, sizeof doc, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<%s xmlns=\"%s\">",
                    root, ns);
-  for (size_t i = 0; i < n; i++) k += snprintf(doc + k, sizeof doc - (size_t)k, "<serviceId>%s</serviceId>", ids[i]);
+  for (size_t i = 0; i < n; i++)
+    k += snprintf(doc + k, sizeof doc - (size_t)k, "<serviceId>%s</serviceId>", ids[i]);
   snprintf(doc + k, sizeof doc - (size_t)k, "</%s>", root);
   return doc;
 }
-#define REGISTER(...)                                                                      \
+#define REGISTER(...)                                                                           \
   reg_doc("mbmsUserServiceRegistration", "urn:3GPP:metadata:2005:MBMS:userServiceRegistration", \
-          (const char *const[]){__VA_ARGS__}, sizeof((const char *const[]){__VA_ARGS__}) / sizeof(char *))
-#define DEREGISTER(...)                                                                        \
-  reg_doc("mbmsUserServiceDeregistration",                                                     \
-          "urn:3GPP:metadata:2005:MBMS:userServiceDeregistration", (const char *const[]){__VA_ARGS__}, \
+          (const char *const[]){__VA_ARGS__},                                                   \
+          sizeof((const char *const[]){__VA_ARGS__}) / sizeof(char *))
+#define DEREGISTER(...)                                            \
+  reg_doc("mbmsUserServiceDeregistration",                         \
+          "urn:3GPP:metadata:2005:MBMS:userServiceDeregistration", \
+          (const char *const[]){__VA_ARGS__},                      \
           sizeof((const char *const[]){__VA_ARGS__}) / sizeof(char *))
 
 /* keyId text of (KDID, group, number). */
@@ -383,9 +393,11 @@ static void keyid(uint16_t group, uint16_t number, char out[13])
 static const char *msk_doc(const char *const *keys, size_t n)
 {
   static char doc[4096];
-  int k = snprintf(doc, sizeof doc, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                                    "<mskRequest xmlns=\"urn:3GPP:metadata:2005:MBMS:mskRequest\">");
-  for (size_t i = 0; i < n; i++) k += snprintf(doc + k, sizeof doc - (size_t)k, "<keyId>%s</keyId>", keys[i]);
+  int k = snprintf(doc, sizeof doc,
+                   "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                   "<mskRequest xmlns=\"urn:3GPP:metadata:2005:MBMS:mskRequest\">");
+  for (size_t i = 0; i < n; i++)
+    k += snprintf(doc + k, sizeof doc - (size_t)k, "<keyId>%s</keyId>", keys[i]);
   snprintf(doc + k, sizeof doc - (size_t)k, "</mskRequest>");
   return doc;
 }
@@ -394,8 +406,9 @@ static bool pushes(uint16_t group, uint16_t number)
 {
   for (size_t i = 0; R.deliver && i < R.deliver->n; i++) {
     const mbmsec_members_msk_ref *p = &R.deliver->items[i];
-    if (!memcmp(p->kdid, KDID, 3) && p->msk_id[0] == (group >> 8) && p->msk_id[1] == (group & 255) &&
-        p->msk_id[2] == (number >> 8) && p->msk_id[3] == (number & 255))
+    if (!memcmp(p->kdid, KDID, 3) && p->msk_id[0] == (group >> 8) &&
+        p->msk_id[1] == (group & 255) && p->msk_id[2] == (number >> 8) &&
+        p->msk_id[3] == (number & 255))
       return true;
   }
   return false;
@@ -405,7 +418,8 @@ static bool pushes(uint16_t group, uint16_t number)
 static unsigned reg_code(const char *id)
 {
   static mbmsec_xml_service_list l;
-  assert_int_equal(mbmsec_xml_parse_register_response((const uint8_t *)R.body, R.body_len, &l), MBMSEC_OK);
+  assert_int_equal(mbmsec_xml_parse_register_response((const uint8_t *)R.body, R.body_len, &l),
+                   MBMSEC_OK);
   for (size_t i = 0; i < l.n; i++)
     if (!strcmp(l.items[i].text, id)) return l.items[i].code;
   return 0;
@@ -414,7 +428,8 @@ static unsigned reg_code(const char *id)
 static unsigned msk_code(const char *text)
 {
   static mbmsec_xml_key_list l;
-  assert_int_equal(mbmsec_xml_parse_msk_response((const uint8_t *)R.body, R.body_len, &l), MBMSEC_OK);
+  assert_int_equal(mbmsec_xml_parse_msk_response((const uint8_t *)R.body, R.body_len, &l),
+                   MBMSEC_OK);
   for (size_t i = 0; i < l.n; i++)
     if (!strcmp(l.items[i].text, text)) return l.items[i].code;
   return 0;
@@ -435,10 +450,13 @@ static void register_alice(void)
 static void test_route(void **state)
 {
   (void)state;
-  static const char *const bad_targets[] = {"/keymanagement", "/keymanagement?requesttype=",
+  static const char *const bad_targets[] = {"/keymanagement",
+                                            "/keymanagement?requesttype=",
                                             "/keymanagement?requesttype=registe",
                                             "/keymanagement?requesttype=register&x=1",
-                                            "/other?requesttype=register", "/", ""};
+                                            "/other?requesttype=register",
+                                            "/",
+                                            ""};
   for (size_t i = 0; i < sizeof bad_targets / sizeof *bad_targets; i++) {
     const mbmsec_bmsc_kr_request q = req("POST", bad_targets[i], NULL, MBMSEC_MT_REGISTER, "x");
     handle(&q);
@@ -581,7 +599,11 @@ static void test_media_and_document(void **state)
   ue_init(&U, BT_ALICE);
   ue_challenge(&U, T_REG);
   const char *body = REGISTER(NEWS);
-  static const char *const wrong_ct[] = {NULL, "", "application/xml", MBMSEC_MT_DEREGISTER, MBMSEC_MT_MSK,
+  static const char *const wrong_ct[] = {NULL,
+                                         "",
+                                         "application/xml",
+                                         MBMSEC_MT_DEREGISTER,
+                                         MBMSEC_MT_MSK,
                                          "application/mbms-register+xml2",
                                          "text/plain; x=application/mbms-register+xml"};
   for (size_t i = 0; i < sizeof wrong_ct / sizeof *wrong_ct; i++) {
@@ -603,9 +625,11 @@ static void test_media_and_document(void **state)
        "<mbmsUserServiceRegistration xmlns=\"urn:3GPP:metadata:2005:MBMS:userServiceRegistration\">"
        "<serviceId>x</serviceId></mbmsUserServiceRegistration>",
        MBMSEC_ERR_XML_ROOT},
-      {T_MSK, MBMSEC_MT_MSK, "<mskRequest xmlns=\"urn:3GPP:metadata:2005:MBMS:mskRequest\"></mskRequest>",
+      {T_MSK, MBMSEC_MT_MSK,
+       "<mskRequest xmlns=\"urn:3GPP:metadata:2005:MBMS:mskRequest\"></mskRequest>",
        MBMSEC_ERR_XML_EMPTY},
-      {T_MSK, MBMSEC_MT_MSK, "<!DOCTYPE x [<!ENTITY a \"b\">]><mskRequest/>", MBMSEC_ERR_XML_DOCTYPE},
+      {T_MSK, MBMSEC_MT_MSK, "<!DOCTYPE x [<!ENTITY a \"b\">]><mskRequest/>",
+       MBMSEC_ERR_XML_DOCTYPE},
       {T_MSK, MBMSEC_MT_MSK, "", MBMSEC_ERR_XML_SIZE},
   };
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -676,7 +700,8 @@ static void test_msk_items(void **state)
   keyid(9, 1, unknown);
   keyid(2, 1, sport);
   keyid(5, 0, empty);
-  const char *doc = msk_doc((const char *const[]){cur, beyond, unknown, sport, empty, "APEQAAEA"}, 6);
+  const char *doc =
+      msk_doc((const char *const[]){cur, beyond, unknown, sport, empty, "APEQAAEA"}, 6);
   post(&U, T_MSK, MBMSEC_MT_MSK, doc);
   expect(200, true, MBMSEC_UA_R_OK);
   assert_string_equal(R.content_type, MBMSEC_MT_MSK_RESPONSE);
@@ -734,8 +759,9 @@ static void test_deregister_cancels(void **state)
   register_alice();
   /* the daemon's part: the UE, then each MSK of the list (keys from the store) */
   assert_true(R.set_ue);
-  assert_int_equal(mbmsec_bmsc_dl_ue_set(dl, R.dec.btid, R.dec.muk, UE_IP, MBMSEC_MIKEY_UDP_PORT_DEFAULT),
-                   MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_bmsc_dl_ue_set(dl, R.dec.btid, R.dec.muk, UE_IP, MBMSEC_MIKEY_UDP_PORT_DEFAULT),
+      MBMSEC_OK);
   uint8_t ids[2][4];
   assert_int_equal(R.deliver->n, 2);
   for (size_t i = 0; i < R.deliver->n; i++) {
@@ -743,8 +769,9 @@ static void test_deregister_cancels(void **state)
     const mbmsec_members_msk_ref *p = &R.deliver->items[i];
     memcpy(ids[i], p->msk_id, 4);
     assert_int_equal(mbmsec_store_msk_get(g_st, p->kdid, 3, p->msk_id, 4, &m), MBMSEC_OK);
-    assert_int_equal(mbmsec_bmsc_dl_deliver(dl, R.dec.btid, p->kdid, p->msk_id, m.key, m.vf, m.vt, 0),
-                     MBMSEC_OK);
+    assert_int_equal(
+        mbmsec_bmsc_dl_deliver(dl, R.dec.btid, p->kdid, p->msk_id, m.key, m.vf, m.vt, 0),
+        MBMSEC_OK);
     mbmsec_cleanse(&m, sizeof m);
     assert_int_equal(mbmsec_bmsc_dl_get(dl, BT_ALICE, ids[i]), MBMSEC_BMSC_DL_PENDING);
   }
@@ -767,7 +794,8 @@ static void test_deregister_cancels(void **state)
   assert_int_equal(R.cancel->items[0].key_group, 1);
   assert_int_equal(mbmsec_bmsc_kr_cancel(dl, &R, &cancelled), MBMSEC_OK);
   assert_int_equal(cancelled, 2);
-  for (int i = 0; i < 2; i++) assert_int_equal(mbmsec_bmsc_dl_get(dl, BT_ALICE, ids[i]), MBMSEC_BMSC_DL_NONE);
+  for (int i = 0; i < 2; i++)
+    assert_int_equal(mbmsec_bmsc_dl_get(dl, BT_ALICE, ids[i]), MBMSEC_BMSC_DL_NONE);
   assert_int_equal(mbmsec_bmsc_dl_tick(dl, 100000), -1); /* nothing left to retransmit */
   assert_int_equal(sent, 2);
   /* no longer registered: the msk-request item is 401 */
@@ -801,7 +829,8 @@ static void test_no_memory(void **state)
     ue_init(&U, BT_ALICE);
     ue_challenge(&U, T_REG);
     const char *body = REGISTER(NEWS);
-    const mbmsec_bmsc_kr_request q = req("POST", T_REG, ue_auth(&U, T_REG, body, false), MBMSEC_MT_REGISTER, body);
+    const mbmsec_bmsc_kr_request q =
+        req("POST", T_REG, ue_auth(&U, T_REG, body, false), MBMSEC_MT_REGISTER, body);
     g_allocs = 0;
     g_fail_at = n;
     mbmsec_bmsc_kr_response_cleanse(&R);
@@ -815,7 +844,8 @@ static void test_no_memory(void **state)
       assert_false(R.set_ue);
     } else {
       assert_int_equal(rc, MBMSEC_OK);
-      if (R.status != 200) print_error("allocation %ld: %u %s\n", n, R.status, mbmsec_errname(R.code));
+      if (R.status != 200)
+        print_error("allocation %ld: %u %s\n", n, R.status, mbmsec_errname(R.code));
       assert_int_equal(R.status, 200);
       n200++;
     }
@@ -843,14 +873,16 @@ static void test_no_alloc_per_request(void **state)
   post(&U, T_MSK, MBMSEC_MT_MSK, d204); /* warms the msk-request cache and the thread's handle */
   expect(200, true, MBMSEC_UA_R_OK);
   for (int i = 0; i < 3; i++) {
-    const mbmsec_bmsc_kr_request q204 = req("POST", T_MSK, ue_auth(&U, T_MSK, d204, false), MBMSEC_MT_MSK, d204);
+    const mbmsec_bmsc_kr_request q204 =
+        req("POST", T_MSK, ue_auth(&U, T_MSK, d204, false), MBMSEC_MT_MSK, d204);
     g_allocs = 0;
     g_fail_at = -1; /* count, never fail */
     handle(&q204);
     g_fail_at = 0;
     assert_int_equal(g_allocs, 0);
     assert_int_equal(msk_code(beyond), 204);
-    const mbmsec_bmsc_kr_request q200 = req("POST", T_MSK, ue_auth(&U, T_MSK, d200, false), MBMSEC_MT_MSK, d200);
+    const mbmsec_bmsc_kr_request q200 =
+        req("POST", T_MSK, ue_auth(&U, T_MSK, d200, false), MBMSEC_MT_MSK, d200);
     g_allocs = 0;
     g_fail_at = -1;
     handle(&q200);
@@ -898,11 +930,18 @@ static void *thr(void *p)
 {
   thr_arg *a = p;
   static _Thread_local mbmsec_bmsc_kr_response r;
-  const char *doc = "<mskRequest xmlns=\"urn:3GPP:metadata:2005:MBMS:mskRequest\"><keyId>AAAAAAAAAAAA</keyId></mskRequest>";
-  mbmsec_bmsc_kr_request q = {.method = "POST", .method_len = 4, .target = T_MSK,
-                              .target_len = strlen(T_MSK), .content_type = MBMSEC_MT_MSK,
-                              .content_type_len = strlen(MBMSEC_MT_MSK), .body = (const uint8_t *)doc,
-                              .body_len = strlen(doc), .ipv4 = UE_IP};
+  const char *doc =
+      "<mskRequest "
+      "xmlns=\"urn:3GPP:metadata:2005:MBMS:mskRequest\"><keyId>AAAAAAAAAAAA</keyId></mskRequest>";
+  mbmsec_bmsc_kr_request q = {.method = "POST",
+                              .method_len = 4,
+                              .target = T_MSK,
+                              .target_len = strlen(T_MSK),
+                              .content_type = MBMSEC_MT_MSK,
+                              .content_type_len = strlen(MBMSEC_MT_MSK),
+                              .body = (const uint8_t *)doc,
+                              .body_len = strlen(doc),
+                              .ipv4 = UE_IP};
   a->ok = mbmsec_bmsc_kr_handle(g_kr, &q, &r) == MBMSEC_OK && r.status == 401;
   mbmsec_bmsc_kr_response_cleanse(&r);
   return NULL;

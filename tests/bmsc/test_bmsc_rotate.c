@@ -26,7 +26,7 @@
 #include "mbmsec/members.h"
 #include "mbmsec/mikey_msg.h"
 
-#define FQDN "bmsc.example.org"
+#define FQDN    "bmsc.example.org"
 #define UE_PORT 4000
 static const uint8_t KDID[MBMSEC_KDID_LEN] = {0x00, 0xf1, 0x10};
 
@@ -100,8 +100,8 @@ static const rep_t *last_rep(mbmsec_bmsc_rotate_what w)
 static char g_btid[NUE][64], g_impi[NUE][32];
 static uint8_t g_muk[NUE][MBMSEC_BMSC_MUK_LEN];
 static unsigned g_zn_calls;
-static int g_zn_refuse;        /* answer "btid-unknown" */
-static const char *g_zn_impi;  /* non-NULL: the IMPI Zn names instead of the UE's */
+static int g_zn_refuse;       /* answer "btid-unknown" */
+static const char *g_zn_impi; /* non-NULL: the IMPI Zn names instead of the UE's */
 
 static int ue_of(const char *btid)
 {
@@ -162,8 +162,8 @@ static void dl_event(void *user, mbmsec_bmsc_event ev, const char *btid,
 
 static void add_service(mbmsec_store *st, const char *id, uint16_t group, int64_t lifetime)
 {
-  mbmsec_store_service_in in = {.service_id = id, .kdid = KDID, .kdid_len = MBMSEC_KDID_LEN,
-                                .msk_lifetime = lifetime};
+  mbmsec_store_service_in in = {
+      .service_id = id, .kdid = KDID, .kdid_len = MBMSEC_KDID_LEN, .msk_lifetime = lifetime};
   assert_int_equal(mbmsec_store_service_add(st, &in), MBMSEC_OK);
   assert_int_equal(mbmsec_store_key_group_add(st, id, group), MBMSEC_OK);
 }
@@ -172,8 +172,8 @@ static void register_ue(mbmsec_store *st, int i, const char *service)
 {
   char addr[32];
   snprintf(addr, sizeof addr, "127.0.1.%d:2269", i + 1);
-  mbmsec_store_registration_in in = {.impi = g_impi[i], .btid = g_btid[i], .service_id = service,
-                                     .ue_addr = addr, .created = 1};
+  mbmsec_store_registration_in in = {
+      .impi = g_impi[i], .btid = g_btid[i], .service_id = service, .ue_addr = addr, .created = 1};
   assert_int_equal(mbmsec_store_registration_put(st, &in), MBMSEC_OK);
 }
 
@@ -182,12 +182,21 @@ static fx *fx_new(int v_flag, uint32_t lead_s, uint32_t window_s)
   fx *f = calloc(1, sizeof *f);
   assert_non_null(f);
   assert_int_equal(mbmsec_store_open(":memory:", &f->st), MBMSEC_OK);
-  mbmsec_bmsc_dl_config dc = {.fqdn = FQDN, .v_flag = v_flag, .store = f->st, .send = cap_send,
-                              .counter_block = 10, .event = dl_event};
+  mbmsec_bmsc_dl_config dc = {.fqdn = FQDN,
+                              .v_flag = v_flag,
+                              .store = f->st,
+                              .send = cap_send,
+                              .counter_block = 10,
+                              .event = dl_event};
   assert_int_equal(mbmsec_bmsc_dl_new(&dc, &f->dl), MBMSEC_OK);
-  mbmsec_bmsc_rotate_config rc = {.store = f->st, .dl = f->dl, .ue_mikey_port = UE_PORT,
-                                  .zn = fake_zn, .lead_s = lead_s, .window_s = window_s,
-                                  .jitter_ms = 0, .report = on_report};
+  mbmsec_bmsc_rotate_config rc = {.store = f->st,
+                                  .dl = f->dl,
+                                  .ue_mikey_port = UE_PORT,
+                                  .zn = fake_zn,
+                                  .lead_s = lead_s,
+                                  .window_s = window_s,
+                                  .jitter_ms = 0,
+                                  .report = on_report};
   assert_int_equal(mbmsec_bmsc_rotate_new(&rc, &f->r), MBMSEC_OK);
   g_r = f->r;
   g_n = g_nrep = 0;
@@ -275,12 +284,14 @@ static void test_keep_msks_300_services(void **state)
   assert_int_equal(count_rep(MBMSEC_BMSC_ROTATE_R_GENERATED), 2 * NSVC);
   for (int i = 0; i < NSVC; i++) {
     mbmsec_members_group_state gs;
-    assert_int_equal(mbmsec_members_group_state_get(f->st, KDID, (uint16_t)(i + 1), 1000, &gs), MBMSEC_OK);
+    assert_int_equal(mbmsec_members_group_state_get(f->st, KDID, (uint16_t)(i + 1), 1000, &gs),
+                     MBMSEC_OK);
     assert_true(gs.has_current && gs.has_next); /* also the 65th and the 300th */
     uint8_t id[MBMSEC_MSK_ID_LEN];
     mbmsec_store_msk m;
     mbmsec_msk_id_pack((uint16_t)(i + 1), gs.next, id);
-    assert_int_equal(mbmsec_store_msk_get(f->st, KDID, MBMSEC_KDID_LEN, id, MBMSEC_MSK_ID_LEN, &m), MBMSEC_OK);
+    assert_int_equal(mbmsec_store_msk_get(f->st, KDID, MBMSEC_KDID_LEN, id, MBMSEC_MSK_ID_LEN, &m),
+                     MBMSEC_OK);
     assert_int_equal(m.valid_from, 1100); /* from the end of the current one */
     assert_int_equal(m.valid_to, 1200);
     mbmsec_cleanse(&m, sizeof m);
@@ -320,8 +331,9 @@ static void test_restore(void **state)
   for (int i = 0; i < 5; i++) register_ue(f->st, i, "urn:s");
   mbmsec_bmsc_dl_ue_info info;
   /* UE 0: restored; address from the registration, MIKEY port of the configuration */
-  assert_int_equal(mbmsec_bmsc_rotate_restore(f->st, f->dl, g_btid[0], UE_PORT, fake_zn, NULL,
-                                              on_report, NULL), MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_bmsc_rotate_restore(f->st, f->dl, g_btid[0], UE_PORT, fake_zn, NULL, on_report, NULL),
+      MBMSEC_OK);
   assert_int_equal(g_zn_calls, 1);
   assert_int_equal(mbmsec_bmsc_dl_ue_get(f->dl, g_btid[0], &info), MBMSEC_OK);
   assert_int_equal(info.ipv4, 0x7f000101u);
@@ -342,8 +354,9 @@ static void test_restore(void **state)
 
   /* UE 1: the BSF names another IMPI for the B-TID: refused, the engine does not know it */
   g_zn_impi = "mallory@ims.example.org";
-  assert_int_equal(mbmsec_bmsc_rotate_restore(f->st, f->dl, g_btid[1], UE_PORT, fake_zn, NULL,
-                                              on_report, NULL), MBMSEC_ERR_BMSC_UNKNOWN_UE);
+  assert_int_equal(
+      mbmsec_bmsc_rotate_restore(f->st, f->dl, g_btid[1], UE_PORT, fake_zn, NULL, on_report, NULL),
+      MBMSEC_ERR_BMSC_UNKNOWN_UE);
   const rep_t *e = last_rep(MBMSEC_BMSC_ROTATE_R_RESTORE_SKIPPED);
   assert_non_null(e);
   assert_string_equal(e->reason, "impi-mismatch");
@@ -356,29 +369,37 @@ static void test_restore(void **state)
   g_zn_impi = NULL;
   /* UE 2: the BSF refuses the B-TID */
   g_zn_refuse = 1;
-  assert_int_equal(mbmsec_bmsc_rotate_restore(f->st, f->dl, g_btid[2], UE_PORT, fake_zn, NULL,
-                                              on_report, NULL), MBMSEC_ERR_BMSC_UNKNOWN_UE);
+  assert_int_equal(
+      mbmsec_bmsc_rotate_restore(f->st, f->dl, g_btid[2], UE_PORT, fake_zn, NULL, on_report, NULL),
+      MBMSEC_ERR_BMSC_UNKNOWN_UE);
   assert_string_equal(last_rep(MBMSEC_BMSC_ROTATE_R_RESTORE_SKIPPED)->reason, "btid-unknown");
   g_zn_refuse = 0;
   /* UE 5: never registered (Zn is not asked) */
   const unsigned calls = g_zn_calls;
-  assert_int_equal(mbmsec_bmsc_rotate_restore(f->st, f->dl, g_btid[5], UE_PORT, fake_zn, NULL,
-                                              on_report, NULL), MBMSEC_ERR_BMSC_UNKNOWN_UE);
+  assert_int_equal(
+      mbmsec_bmsc_rotate_restore(f->st, f->dl, g_btid[5], UE_PORT, fake_zn, NULL, on_report, NULL),
+      MBMSEC_ERR_BMSC_UNKNOWN_UE);
   assert_string_equal(last_rep(MBMSEC_BMSC_ROTATE_R_RESTORE_SKIPPED)->reason, "not-registered");
   assert_int_equal(g_zn_calls, calls);
   /* no Zn at all */
-  assert_int_equal(mbmsec_bmsc_rotate_restore(f->st, f->dl, g_btid[3], UE_PORT, NULL, NULL,
-                                              on_report, NULL), MBMSEC_ERR_BMSC_UNKNOWN_UE);
+  assert_int_equal(
+      mbmsec_bmsc_rotate_restore(f->st, f->dl, g_btid[3], UE_PORT, NULL, NULL, on_report, NULL),
+      MBMSEC_ERR_BMSC_UNKNOWN_UE);
   assert_string_equal(last_rep(MBMSEC_BMSC_ROTATE_R_RESTORE_SKIPPED)->reason, "no-zn");
   /* a stored address that is not IPv4:port */
-  mbmsec_store_registration_in bad = {.impi = g_impi[4], .btid = g_btid[4], .service_id = "urn:s",
-                                      .ue_addr = "ue.example.org:2269", .created = 2};
+  mbmsec_store_registration_in bad = {.impi = g_impi[4],
+                                      .btid = g_btid[4],
+                                      .service_id = "urn:s",
+                                      .ue_addr = "ue.example.org:2269",
+                                      .created = 2};
   assert_int_equal(mbmsec_store_registration_put(f->st, &bad), MBMSEC_OK);
-  assert_int_equal(mbmsec_bmsc_rotate_restore(f->st, f->dl, g_btid[4], UE_PORT, fake_zn, NULL,
-                                              on_report, NULL), MBMSEC_ERR_BMSC_UNKNOWN_UE);
+  assert_int_equal(
+      mbmsec_bmsc_rotate_restore(f->st, f->dl, g_btid[4], UE_PORT, fake_zn, NULL, on_report, NULL),
+      MBMSEC_ERR_BMSC_UNKNOWN_UE);
   assert_string_equal(last_rep(MBMSEC_BMSC_ROTATE_R_RESTORE_SKIPPED)->reason, "bad-ue-addr");
-  assert_int_equal(mbmsec_bmsc_rotate_restore(NULL, f->dl, g_btid[0], UE_PORT, fake_zn, NULL,
-                                              NULL, NULL), MBMSEC_ERR_ARG);
+  assert_int_equal(
+      mbmsec_bmsc_rotate_restore(NULL, f->dl, g_btid[0], UE_PORT, fake_zn, NULL, NULL, NULL),
+      MBMSEC_ERR_ARG);
   fx_free(f);
 }
 
@@ -428,9 +449,11 @@ static size_t answer_all(fx *f, size_t from, const uint8_t msk_id[MBMSEC_MSK_ID_
     if (ack) {
       uint8_t ver[MBMSEC_MIKEY_VER_MSG_MAX];
       size_t vl = 0;
-      assert_int_equal(mbmsec_mikey_ver_build(&mi, g_muk[i], MBMSEC_BMSC_MUK_LEN, ver, sizeof ver, &vl),
+      assert_int_equal(
+          mbmsec_mikey_ver_build(&mi, g_muk[i], MBMSEC_BMSC_MUK_LEN, ver, sizeof ver, &vl),
+          MBMSEC_OK);
+      assert_int_equal(mbmsec_bmsc_dl_on_datagram(f->dl, g_out[k].ipv4, 2269, ver, vl, now_ms),
                        MBMSEC_OK);
-      assert_int_equal(mbmsec_bmsc_dl_on_datagram(f->dl, g_out[k].ipv4, 2269, ver, vl, now_ms), MBMSEC_OK);
     }
     mbmsec_mikey_msk_info_cleanse(&mi);
     n++;
@@ -462,7 +485,8 @@ static void test_plan_push_and_ack(void **state)
 
   /* no MSK yet: begin generates them; the plan pushes the next one (key number 2) */
   uint8_t id[MBMSEC_MSK_ID_LEN];
-  assert_int_equal(mbmsec_bmsc_rotate_begin(f->r, KDID, 1, 1000, 0, false, 5000, 100000, id), MBMSEC_OK);
+  assert_int_equal(mbmsec_bmsc_rotate_begin(f->r, KDID, 1, 1000, 0, false, 5000, 100000, id),
+                   MBMSEC_OK);
   assert_int_equal(mbmsec_msk_id_group(id), 1);
   assert_int_equal(mbmsec_msk_id_keynum(id), 2);
   const rep_t *s = last_rep(MBMSEC_BMSC_ROTATE_R_START);
@@ -510,7 +534,8 @@ static void test_plan_push_and_ack(void **state)
   /* finished: again only with force (a new plan replaces it) */
   assert_int_equal(mbmsec_bmsc_rotate_begin(f->r, KDID, 1, 0, 0, false, 5000, 200000, NULL),
                    MBMSEC_ERR_BMSC_ROT_BUSY);
-  assert_int_equal(mbmsec_bmsc_rotate_begin(f->r, KDID, 1, 0, 0, true, 5000, 200000, NULL), MBMSEC_OK);
+  assert_int_equal(mbmsec_bmsc_rotate_begin(f->r, KDID, 1, 0, 0, true, 5000, 200000, NULL),
+                   MBMSEC_OK);
   plans = 0;
   mbmsec_bmsc_rotate_plan_each(f->r, plan_cb, &plans);
   assert_int_equal(plans, 1);
@@ -539,8 +564,10 @@ static void test_plan_v_off_and_skips(void **state)
   assert_int_equal(mbmsec_store_registration_delete(f->st, g_impi[1], "urn:a"), MBMSEC_OK);
   g_zn_impi = NULL;
   /* UE 2 is refused by the BSF: it was restored for nothing */
-  mbmsec_store_registration_in moved = {.impi = "someone-else@x", .btid = g_btid[2],
-                                        .service_id = "urn:a", .ue_addr = "127.0.1.3:2269",
+  mbmsec_store_registration_in moved = {.impi = "someone-else@x",
+                                        .btid = g_btid[2],
+                                        .service_id = "urn:a",
+                                        .ue_addr = "127.0.1.3:2269",
                                         .created = 3};
   assert_int_equal(mbmsec_store_registration_delete(f->st, g_impi[2], "urn:a"), MBMSEC_OK);
   assert_int_equal(mbmsec_store_registration_put(f->st, &moved), MBMSEC_OK);
@@ -618,7 +645,8 @@ static void test_many_plans(void **state)
     if (g_rep[i].what == MBMSEC_BMSC_ROTATE_R_DONE) assert_int_equal(g_rep[i].pr.acked, 1);
   /* one more plan (group 0x200): the oldest finished one makes room */
   add_service(f->st, "urn:many:extra", 0x200, 100);
-  assert_int_equal(mbmsec_bmsc_rotate_begin(f->r, KDID, 0x200, 0, 0, false, 1050, 30200, NULL), MBMSEC_OK);
+  assert_int_equal(mbmsec_bmsc_rotate_begin(f->r, KDID, 0x200, 0, 0, false, 1050, 30200, NULL),
+                   MBMSEC_OK);
   plans = 0;
   mbmsec_bmsc_rotate_plan_each(f->r, plan_cb, &plans);
   assert_int_equal(plans, NG);
@@ -637,16 +665,19 @@ static void test_pull(void **state)
   assert_int_equal(mbmsec_bmsc_rotate_pull(f->r, KDID, 1, NULL, 1000, 0, &pulled, &errors),
                    MBMSEC_ERR_BMSC_ROT_NO_MSK);
   assert_int_equal(mbmsec_bmsc_rotate_keep_msks(f->st, 1000, NULL, NULL, NULL), MBMSEC_OK);
-  assert_int_equal(mbmsec_bmsc_rotate_pull(f->r, KDID, 1, g_btid[1], 1000, 0, &pulled, &errors), MBMSEC_OK);
+  assert_int_equal(mbmsec_bmsc_rotate_pull(f->r, KDID, 1, g_btid[1], 1000, 0, &pulled, &errors),
+                   MBMSEC_OK);
   assert_int_equal(pulled, 1);
   assert_int_equal(errors, 0);
   assert_int_equal(g_n, 1);
   mbmsec_mikey_msk_info mi;
-  assert_int_equal(mbmsec_mikey_msk_verify(g_out[0].msg, g_out[0].len, key_cb, g_muk[1], NULL, &mi), MBMSEC_OK);
+  assert_int_equal(mbmsec_mikey_msk_verify(g_out[0].msg, g_out[0].len, key_cb, g_muk[1], NULL, &mi),
+                   MBMSEC_OK);
   assert_int_equal(mi.pull, 1);
   assert_int_equal(mbmsec_msk_id_keynum(mi.msk_id), 1); /* the current one */
   mbmsec_mikey_msk_info_cleanse(&mi);
-  assert_int_equal(mbmsec_bmsc_rotate_pull(f->r, KDID, 1, NULL, 1000, 0, &pulled, &errors), MBMSEC_OK);
+  assert_int_equal(mbmsec_bmsc_rotate_pull(f->r, KDID, 1, NULL, 1000, 0, &pulled, &errors),
+                   MBMSEC_OK);
   assert_int_equal(pulled, 3);
   assert_int_equal(g_n, 4);
   assert_int_equal(count_rep(MBMSEC_BMSC_ROTATE_R_PULL), 4);
@@ -657,7 +688,8 @@ static void test_pull(void **state)
   /* a group whose members Zn refuses: counted as errors */
   register_ue(f->st, 4, "urn:b");
   g_zn_refuse = 1;
-  assert_int_equal(mbmsec_bmsc_rotate_pull(f->r, KDID, 3, NULL, 1000, 0, &pulled, &errors), MBMSEC_OK);
+  assert_int_equal(mbmsec_bmsc_rotate_pull(f->r, KDID, 3, NULL, 1000, 0, &pulled, &errors),
+                   MBMSEC_OK);
   assert_int_equal(pulled, 0);
   assert_int_equal(errors, 1);
   fx_free(f);

@@ -13,9 +13,11 @@
 
 #include "mbmsec/bmsc_rotsched.h"
 
-static mbmsec_bmsc_rot *plan(int64_t start, uint32_t window, uint32_t jitter, uint64_t seed, size_t n)
+static mbmsec_bmsc_rot *plan(int64_t start, uint32_t window, uint32_t jitter, uint64_t seed,
+                             size_t n)
 {
-  mbmsec_bmsc_rot_plan p = {.start_ms = start, .window_ms = window, .jitter_ms = jitter, .seed = seed};
+  mbmsec_bmsc_rot_plan p = {
+      .start_ms = start, .window_ms = window, .jitter_ms = jitter, .seed = seed};
   mbmsec_bmsc_rot *r = NULL;
   assert_int_equal(mbmsec_bmsc_rot_new(&p, n, &r), MBMSEC_OK);
   assert_non_null(r);
@@ -44,8 +46,10 @@ static void drain(mbmsec_bmsc_rot *r, size_t n, int64_t start, uint32_t window, 
       assert_true(t <= now);
       assert_true(t >= last_time); /* earliest first */
       assert_true(t >= start);
-      if (window) assert_true(t < start + (int64_t)window);
-      else assert_true(t == start);
+      if (window)
+        assert_true(t < start + (int64_t)window);
+      else
+        assert_true(t == start);
       last_time = t;
       assert_int_equal(mbmsec_bmsc_rot_state_of(r, ids[i]), MBMSEC_BMSC_ROT_DUE);
     }
@@ -207,7 +211,8 @@ static void test_args(void **st)
   assert_int_equal(mbmsec_bmsc_rot_new(NULL, 1, &r), MBMSEC_ERR_ARG);
   assert_int_equal(mbmsec_bmsc_rot_new(&p, 1, NULL), MBMSEC_ERR_ARG);
   assert_int_equal(mbmsec_bmsc_rot_new(&p, 0, &r), MBMSEC_ERR_ARG);
-  assert_int_equal(mbmsec_bmsc_rot_new(&p, (size_t)MBMSEC_BMSC_ROT_MAX_UES + 1, &r), MBMSEC_ERR_ARG);
+  assert_int_equal(mbmsec_bmsc_rot_new(&p, (size_t)MBMSEC_BMSC_ROT_MAX_UES + 1, &r),
+                   MBMSEC_ERR_ARG);
   uint32_t id;
   assert_int_equal(mbmsec_bmsc_rot_due(NULL, 0, &id, 1), 0);
   assert_int_equal(mbmsec_bmsc_rot_next(NULL), -1);

@@ -20,8 +20,8 @@
 static const uint8_t KDID[3] = {0x00, 0xf1, 0x10};
 #define T0 1000000000000LL /* Unix ms */
 
-static void msk_fill(mbmsec_bmsc_stream_msk *m, uint16_t kn, int64_t from, int64_t to,
-                     uint16_t vf, uint16_t vt)
+static void msk_fill(mbmsec_bmsc_stream_msk *m, uint16_t kn, int64_t from, int64_t to, uint16_t vf,
+                     uint16_t vt)
 {
   memset(m, 0, sizeof *m);
   m->msk_id[1] = 1;
@@ -33,8 +33,11 @@ static void msk_fill(mbmsec_bmsc_stream_msk *m, uint16_t kn, int64_t from, int64
 
 static mbmsec_bmsc_stream *new_stream(uint32_t interval, uint32_t lead, uint32_t period)
 {
-  mbmsec_bmsc_stream_conf c = {.mtk_interval_ms = interval, .mtk_lead_ms = lead,
-                               .mtk_period_ms = period, .ssrc = 0x11223344, .first_seq = 65500,
+  mbmsec_bmsc_stream_conf c = {.mtk_interval_ms = interval,
+                               .mtk_lead_ms = lead,
+                               .mtk_period_ms = period,
+                               .ssrc = 0x11223344,
+                               .first_seq = 65500,
                                .first_ts = 7};
   memcpy(c.kdid, KDID, 3);
   mbmsec_bmsc_stream *s = NULL;
@@ -50,8 +53,10 @@ static void test_derive_known_answer(void **st)
   for (int i = 0; i < 16; i++) msk[i] = (uint8_t)i;
   const uint8_t id[4] = {0, 1, 0, 2};
   size_t n;
-  assert_int_equal(mbmsec_hex_decode("83f2cb1f3d8a948e3b2dfb00aeaca601", 32, want_mtk, 16, &n), MBMSEC_OK);
-  assert_int_equal(mbmsec_hex_decode("ea22579e23041c5d28620c134471", 28, want_salt, 14, &n), MBMSEC_OK);
+  assert_int_equal(mbmsec_hex_decode("83f2cb1f3d8a948e3b2dfb00aeaca601", 32, want_mtk, 16, &n),
+                   MBMSEC_OK);
+  assert_int_equal(mbmsec_hex_decode("ea22579e23041c5d28620c134471", 28, want_salt, 14, &n),
+                   MBMSEC_OK);
   assert_int_equal(mbmsec_bmsc_mtk_derive(msk, KDID, id, 7, mtk, salt), MBMSEC_OK);
   assert_memory_equal(mtk, want_mtk, 16);
   assert_memory_equal(salt, want_salt, 14);
@@ -160,7 +165,8 @@ static void test_messages_and_packets(void **st)
       if (rc == MBMSEC_OK) {
         assert_true(taken < 64);
         ids[taken] = info.mtk_id, id_msk[taken++] = info.msk_id[3];
-        u.psk[w].counter = info.counter, u.psk[w].has_last_mtk = 1, u.psk[w].last_mtk_id = info.mtk_id;
+        u.psk[w].counter = info.counter, u.psk[w].has_last_mtk = 1,
+        u.psk[w].last_mtk_id = info.mtk_id;
         /* the UE keeps the last two MTKs */
         if (n_held == 2) held[0] = held[1], n_held = 1;
         memcpy(held[n_held].msk_id, info.msk_id, 4);
@@ -200,8 +206,9 @@ static void test_messages_and_packets(void **st)
       memcpy(other.msk_id, used.msk_id, 4);
       other.mtk_id = used.mtk_id;
       const mbmsec_bmsc_stream_msk *om = &u.msk[used.msk_id[3] == 1 ? 1 : 0];
-      assert_int_equal(mbmsec_bmsc_mtk_derive(om->msk, KDID, used.msk_id, used.mtk_id, other.mtk,
-                                              other.salt), MBMSEC_OK);
+      assert_int_equal(
+          mbmsec_bmsc_mtk_derive(om->msk, KDID, used.msk_id, used.mtk_id, other.mtk, other.salt),
+          MBMSEC_OK);
       assert_int_equal(mbmsec_srtp_set_keys(rx_other, &other, 1), MBMSEC_OK);
       assert_int_equal(mbmsec_srtp_unprotect(rx_other, copy, &l3, NULL), MBMSEC_ERR_SRTP_AUTH);
     }
@@ -275,8 +282,10 @@ static void test_no_msk(void **st)
   mbmsec_bmsc_stream_msk k;
   msk_fill(&k, 1, T0, T0 + 1000, 1, 9);
   assert_int_equal(mbmsec_bmsc_stream_set_msks(s, &k, 1), MBMSEC_OK);
-  assert_int_equal(mbmsec_bmsc_stream_packet(s, T0, NULL, 160, pkt, 100, &len, NULL), MBMSEC_ERR_SPACE);
-  assert_int_equal(mbmsec_bmsc_stream_packet(s, T0, NULL, 3, pkt, sizeof pkt, &len, NULL), MBMSEC_ERR_ARG);
+  assert_int_equal(mbmsec_bmsc_stream_packet(s, T0, NULL, 160, pkt, 100, &len, NULL),
+                   MBMSEC_ERR_SPACE);
+  assert_int_equal(mbmsec_bmsc_stream_packet(s, T0, NULL, 3, pkt, sizeof pkt, &len, NULL),
+                   MBMSEC_ERR_ARG);
   m.msk_id[3] = 7;
   assert_int_equal(mbmsec_bmsc_stream_mtk_message(s, &m, 1, T0, pkt, sizeof pkt, &len),
                    MBMSEC_ERR_BMSC_STREAM_NO_MSK);
@@ -294,8 +303,8 @@ static void test_no_msk(void **st)
 
 static mbmsec_err round_trip(void)
 {
-  mbmsec_bmsc_stream_conf c = {.mtk_interval_ms = 1000, .mtk_lead_ms = 100, .mtk_period_ms = 500,
-                               .ssrc = 7};
+  mbmsec_bmsc_stream_conf c = {
+      .mtk_interval_ms = 1000, .mtk_lead_ms = 100, .mtk_period_ms = 500, .ssrc = 7};
   memcpy(c.kdid, KDID, 3);
   mbmsec_bmsc_stream *s = NULL;
   mbmsec_err rc = mbmsec_bmsc_stream_new(&c, &s);
@@ -310,7 +319,9 @@ static mbmsec_err round_trip(void)
   size_t len = 0;
   mbmsec_bmsc_stream_mtk m;
   if ((rc = mbmsec_bmsc_stream_set_msks(s, k, 2)) == MBMSEC_OK &&
-      (rc = mbmsec_bmsc_stream_mtk_due(s, T0, &m, NULL) ? MBMSEC_OK : MBMSEC_ERR_BMSC_STREAM_NO_MSK) == MBMSEC_OK &&
+      (rc = mbmsec_bmsc_stream_mtk_due(s, T0, &m, NULL)
+                ? MBMSEC_OK
+                : MBMSEC_ERR_BMSC_STREAM_NO_MSK) == MBMSEC_OK &&
       (rc = mbmsec_bmsc_stream_mtk_message(s, &m, 1, T0, buf, sizeof buf, &len)) == MBMSEC_OK)
     rc = mbmsec_bmsc_stream_packet(s, T0 + 950, NULL, 160, buf, sizeof buf, &len, NULL);
   mbmsec_bmsc_stream_free(s);

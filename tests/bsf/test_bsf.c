@@ -28,8 +28,8 @@
 #include "mbmsec/milenage.h"
 #include "mbmsec/store.h"
 
-#define FQDN "bsf.mnc001.mcc001.pub.3gppnetwork.org"
-#define IMPI "001010000000001@ims.mnc001.mcc001.3gppnetwork.org"
+#define FQDN  "bsf.mnc001.mcc001.pub.3gppnetwork.org"
+#define IMPI  "001010000000001@ims.mnc001.mcc001.3gppnetwork.org"
 #define IMPI2 "001010000000002@ims.mnc001.mcc001.3gppnetwork.org"
 
 /* TS 35.208 test set 1 */
@@ -54,8 +54,15 @@ typedef struct {
 
 static void add_sub(mbmsec_store *st, const char *impi, const char *uss)
 {
-  mbmsec_store_subscriber_in in = {.impi = impi, .k = K, .k_len = 16, .opc = OPC, .opc_len = 16,
-                                   .sqn = 0, .amf = AMF, .amf_len = 2, .uss = uss};
+  mbmsec_store_subscriber_in in = {.impi = impi,
+                                   .k = K,
+                                   .k_len = 16,
+                                   .opc = OPC,
+                                   .opc_len = 16,
+                                   .sqn = 0,
+                                   .amf = AMF,
+                                   .amf_len = 2,
+                                   .uss = uss};
   assert_int_equal(mbmsec_store_subscriber_add(st, &in), MBMSEC_OK);
 }
 
@@ -66,8 +73,11 @@ static fx *fx_new_uri(const char *uri, uint32_t max_pending)
   assert_int_equal(mbmsec_store_open(uri, &f->st), MBMSEC_OK);
   add_sub(f->st, IMPI, "4");
   add_sub(f->st, IMPI2, "1");
-  mbmsec_bsf_config cfg = {.fqdn = FQDN, .lifetime = 3600, .challenge_ttl = 30,
-                           .max_pending = max_pending, .clock = test_clock};
+  mbmsec_bsf_config cfg = {.fqdn = FQDN,
+                           .lifetime = 3600,
+                           .challenge_ttl = 30,
+                           .max_pending = max_pending,
+                           .clock = test_clock};
   assert_int_equal(mbmsec_bsf_new(&cfg, f->st, &f->bsf), MBMSEC_OK);
   return f;
 }
@@ -106,12 +116,18 @@ static mbmsec_bsf_response *send_req(fx *f, const char *method, const char *targ
                                      const char *auth, const char *body)
 {
   static mbmsec_bsf_response r; /* tests are single-threaded except the SQN race below */
-  mbmsec_bsf_request q = {.method = method, .method_len = strlen(method), .target = target,
-                          .target_len = strlen(target), .authorization = auth,
+  mbmsec_bsf_request q = {.method = method,
+                          .method_len = strlen(method),
+                          .target = target,
+                          .target_len = strlen(target),
+                          .authorization = auth,
                           .authorization_len = auth ? strlen(auth) : 0,
-                          .user_agent = "test 3gpp-gba-tmpi", .user_agent_len = 18,
-                          .body = (const uint8_t *)body, .body_len = body ? strlen(body) : 0,
-                          .source = req_source, .source_len = req_source ? strlen(req_source) : 0};
+                          .user_agent = "test 3gpp-gba-tmpi",
+                          .user_agent_len = 18,
+                          .body = (const uint8_t *)body,
+                          .body_len = body ? strlen(body) : 0,
+                          .source = req_source,
+                          .source_len = req_source ? strlen(req_source) : 0};
   mbmsec_bsf_handle(f->bsf, &q, &r);
   assert_string_equal(r.server, MBMSEC_BSF_SERVER);
   return &r;
@@ -133,8 +149,9 @@ static void get_challenge(const mbmsec_bsf_response *r, chal *c)
 {
   assert_int_equal(r->status, 401);
   mbmsec_digest_header *h = calloc(1, sizeof *h);
-  assert_int_equal(mbmsec_digest_parse_challenge(r->www_authenticate, strlen(r->www_authenticate), h),
-                   MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_digest_parse_challenge(r->www_authenticate, strlen(r->www_authenticate), h),
+      MBMSEC_OK);
   assert_int_equal(h->algorithm, MBMSEC_DIGEST_AKAV1_MD5);
   assert_int_equal(h->qop_list, MBMSEC_DIGEST_QOPBIT_AUTH_INT);
   assert_int_equal(h->realm.len, strlen(FQDN));
@@ -156,11 +173,17 @@ static void second_auth(char *out, size_t cap, const char *impi, const chal *c, 
                         size_t res_len, const char *nc, const char *alg, const char *qop,
                         const char *extra)
 {
-  mbmsec_digest_input in = {.alg = MBMSEC_DIGEST_AKAV1_MD5, .qop = MBMSEC_DIGEST_QOP_AUTH_INT,
-                            .username = mbmsec_digest_s(impi), .realm = mbmsec_digest_s(FQDN),
-                            .nonce = mbmsec_digest_s(c->nonce), .cnonce = mbmsec_digest_s("c0ffee"),
-                            .nc = mbmsec_digest_s(nc), .method = mbmsec_digest_s("GET"),
-                            .uri = mbmsec_digest_s("/"), .password = res, .password_len = res_len};
+  mbmsec_digest_input in = {.alg = MBMSEC_DIGEST_AKAV1_MD5,
+                            .qop = MBMSEC_DIGEST_QOP_AUTH_INT,
+                            .username = mbmsec_digest_s(impi),
+                            .realm = mbmsec_digest_s(FQDN),
+                            .nonce = mbmsec_digest_s(c->nonce),
+                            .cnonce = mbmsec_digest_s("c0ffee"),
+                            .nc = mbmsec_digest_s(nc),
+                            .method = mbmsec_digest_s("GET"),
+                            .uri = mbmsec_digest_s("/"),
+                            .password = res,
+                            .password_len = res_len};
   char resp[MBMSEC_DIGEST_HEX_MAX + 1];
   assert_int_equal(mbmsec_digest_response(&in, resp, sizeof resp), MBMSEC_OK);
   snprintf(out, cap,
@@ -179,8 +202,7 @@ static uint64_t sqn_in(const uint8_t rand[16], const uint8_t autn[16])
   mbmsec_milenage_out mo;
   assert_int_equal(mbmsec_milenage(K, OPC, rand, (const uint8_t[6]){0}, AMF, &mo), MBMSEC_OK);
   uint64_t sqn = 0;
-  for (int j = 0; j < 6; j++)
-    sqn = (sqn << 8) | (uint8_t)(autn[j] ^ mo.ak[j]);
+  for (int j = 0; j < 6; j++) sqn = (sqn << 8) | (uint8_t)(autn[j] ^ mo.ak[j]);
   return sqn;
 }
 
@@ -191,8 +213,7 @@ static mbmsec_bsf_response *answer_right(fx *f, const char *impi, const chal *c)
   char a[2048];
   uint8_t sqn[6];
   const uint64_t s = sqn_in(c->rand, c->autn);
-  for (int j = 0; j < 6; j++)
-    sqn[j] = (uint8_t)(s >> (40 - 8 * j));
+  for (int j = 0; j < 6; j++) sqn[j] = (uint8_t)(s >> (40 - 8 * j));
   mbmsec_milenage_out mo;
   assert_int_equal(mbmsec_milenage(K, OPC, c->rand, sqn, AMF, &mo), MBMSEC_OK);
   second_auth(a, sizeof a, impi, c, mo.res, 8, "00000001", "AKAv1-MD5", "auth-int", NULL);
@@ -255,8 +276,7 @@ __attribute__((format(printf, 2, 3))) static void sb_put(sbuf *b, const char *fm
 
 static void sb_hex(sbuf *b, const uint8_t *d, size_t n)
 {
-  for (size_t i = 0; i < n; i++)
-    sb_put(b, "%02x", d[i]);
+  for (size_t i = 0; i < n; i++) sb_put(b, "%02x", d[i]);
 }
 
 static mbmsec_err snap_sub(const mbmsec_store_subscriber *s, void *arg)
@@ -283,8 +303,11 @@ static char *store_snapshot(fx *f, const tmpdb *t)
   sb_put(&b, "# api\n");
   assert_int_equal(mbmsec_store_subscriber_list(f->st, snap_sub, &b), MBMSEC_OK);
   assert_int_equal(sqlite3_open_v2(t->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-  assert_int_equal(sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table' "
-                                          "ORDER BY name", -1, &tables, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_prepare_v2(db,
+                                      "SELECT name FROM sqlite_master WHERE type = 'table' "
+                                      "ORDER BY name",
+                                      -1, &tables, NULL),
+                   SQLITE_OK);
   while (sqlite3_step(tables) == SQLITE_ROW) {
     char q[300];
     sqlite3_stmt *rows = NULL;
@@ -340,27 +363,36 @@ static void test_full_exchange(void **state)
   snprintf(btid, sizeof btid, "%s@%s", b64, FQDN);
   assert_string_equal(r->btid, btid);
   char want[1024];
-  snprintf(want, sizeof want,
-           "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<BootstrappingInfo xmlns=\"uri:3gpp-gba\">\n"
-           "  <btid>%s</btid>\n  <lifetime>2030-03-17T18:46:40Z</lifetime>\n</BootstrappingInfo>\n",
-           btid); /* 1900000000 + 3600 */
+  snprintf(
+      want, sizeof want,
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<BootstrappingInfo xmlns=\"uri:3gpp-gba\">\n"
+      "  <btid>%s</btid>\n  <lifetime>2030-03-17T18:46:40Z</lifetime>\n</BootstrappingInfo>\n",
+      btid); /* 1900000000 + 3600 */
   assert_int_equal(r->body_len, strlen(want));
   assert_memory_equal(r->body, want, r->body_len);
   /* Authentication-Info: qop, rspauth with XRES over the body, cnonce, nc */
   mbmsec_digest_header *h = calloc(1, sizeof *h);
-  assert_int_equal(mbmsec_digest_parse_auth_info(r->authentication_info,
-                                                 strlen(r->authentication_info), h), MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_digest_parse_auth_info(r->authentication_info, strlen(r->authentication_info), h),
+      MBMSEC_OK);
   assert_int_equal(h->qop, MBMSEC_DIGEST_QOP_AUTH_INT);
   assert_string_equal(h->nc, "00000001");
   assert_int_equal(h->cnonce.len, 6);
-  mbmsec_digest_input in = {.alg = MBMSEC_DIGEST_AKAV1_MD5, .qop = MBMSEC_DIGEST_QOP_AUTH_INT,
-                            .username = mbmsec_digest_s(IMPI), .realm = mbmsec_digest_s(FQDN),
-                            .nonce = mbmsec_digest_s(c.nonce), .cnonce = mbmsec_digest_s("c0ffee"),
-                            .nc = mbmsec_digest_s("00000001"), .method = mbmsec_digest_s("GET"),
-                            .uri = mbmsec_digest_s("/"), .password = res, .password_len = 8};
+  mbmsec_digest_input in = {.alg = MBMSEC_DIGEST_AKAV1_MD5,
+                            .qop = MBMSEC_DIGEST_QOP_AUTH_INT,
+                            .username = mbmsec_digest_s(IMPI),
+                            .realm = mbmsec_digest_s(FQDN),
+                            .nonce = mbmsec_digest_s(c.nonce),
+                            .cnonce = mbmsec_digest_s("c0ffee"),
+                            .nc = mbmsec_digest_s("00000001"),
+                            .method = mbmsec_digest_s("GET"),
+                            .uri = mbmsec_digest_s("/"),
+                            .password = res,
+                            .password_len = 8};
   char rsp[MBMSEC_DIGEST_HEX_MAX + 1];
-  assert_int_equal(mbmsec_digest_rspauth(&in, (const uint8_t *)r->body, r->body_len, rsp, sizeof rsp),
-                   MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_digest_rspauth(&in, (const uint8_t *)r->body, r->body_len, rsp, sizeof rsp),
+      MBMSEC_OK);
   assert_int_equal(h->rspauth.len, 32);
   assert_memory_equal(h->rspauth.p, rsp, 32);
   free(h);
@@ -403,14 +435,16 @@ static void test_zn_lookup(void **state)
   char btid[300];
   snprintf(btid, sizeof btid, "%s", r->btid);
   size_t nl = 0;
-  assert_int_equal(mbmsec_gba_naf_id("bmsc.example.org", 16, NULL, naf, sizeof naf, &nl), MBMSEC_OK);
+  assert_int_equal(mbmsec_gba_naf_id("bmsc.example.org", 16, NULL, naf, sizeof naf, &nl),
+                   MBMSEC_OK);
   mbmsec_gba_ks(ck, ik, ks);
   assert_int_equal(mbmsec_gba_ks_naf(ks, c.rand, IMPI, strlen(IMPI), naf, nl, want), MBMSEC_OK);
 
   mbmsec_zn_lookup_result out;
   memset(&out, 0, sizeof out);
-  assert_int_equal(mbmsec_bsf_zn_lookup((const uint8_t *)btid, strlen(btid), naf, nl, NULL, 0,
-                                        f->bsf, &out), MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_bsf_zn_lookup((const uint8_t *)btid, strlen(btid), naf, nl, NULL, 0, f->bsf, &out),
+      MBMSEC_OK);
   assert_int_equal(out.result, MBMSEC_ZN_SUCCESS);
   assert_memory_equal(out.ks_naf, want, 32);
   assert_string_equal(out.impi, IMPI);
@@ -422,8 +456,9 @@ static void test_zn_lookup(void **state)
 
   /* unknown B-TID, empty B-TID -> 5403 */
   memset(&out, 0, sizeof out);
-  assert_int_equal(mbmsec_bsf_zn_lookup((const uint8_t *)"AAAA@x", 6, naf, nl, NULL, 0, f->bsf, &out),
-                   MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_bsf_zn_lookup((const uint8_t *)"AAAA@x", 6, naf, nl, NULL, 0, f->bsf, &out),
+      MBMSEC_OK);
   assert_int_equal(out.result, MBMSEC_ZN_TRANSACTION_ID_INVALID);
   memset(&out, 0, sizeof out);
   assert_int_equal(mbmsec_bsf_zn_lookup((const uint8_t *)"", 0, naf, nl, NULL, 0, f->bsf, &out),
@@ -436,14 +471,16 @@ static void test_zn_lookup(void **state)
   assert_int_equal(r->status, 200);
   snprintf(btid, sizeof btid, "%s", r->btid);
   memset(&out, 0, sizeof out);
-  assert_int_equal(mbmsec_bsf_zn_lookup((const uint8_t *)btid, strlen(btid), naf, nl, NULL, 0,
-                                        f->bsf, &out), MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_bsf_zn_lookup((const uint8_t *)btid, strlen(btid), naf, nl, NULL, 0, f->bsf, &out),
+      MBMSEC_OK);
   assert_int_equal(out.result, MBMSEC_ZN_NOT_AUTHORIZED);
   assert_null(out.uss);
   naf[nl - 1] = 0x02;
   memset(&out, 0, sizeof out);
-  assert_int_equal(mbmsec_bsf_zn_lookup((const uint8_t *)btid, strlen(btid), naf, nl, NULL, 0,
-                                        f->bsf, &out), MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_bsf_zn_lookup((const uint8_t *)btid, strlen(btid), naf, nl, NULL, 0, f->bsf, &out),
+      MBMSEC_OK);
   assert_int_equal(out.result, MBMSEC_ZN_SUCCESS);
   free(out.uss);
   (void)MBMS_UA;
@@ -451,8 +488,9 @@ static void test_zn_lookup(void **state)
   /* expired -> 5403 */
   now_s += 3600;
   memset(&out, 0, sizeof out);
-  assert_int_equal(mbmsec_bsf_zn_lookup((const uint8_t *)btid, strlen(btid), naf, nl, NULL, 0,
-                                        f->bsf, &out), MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_bsf_zn_lookup((const uint8_t *)btid, strlen(btid), naf, nl, NULL, 0, f->bsf, &out),
+      MBMSEC_OK);
   assert_int_equal(out.result, MBMSEC_ZN_TRANSACTION_ID_INVALID);
 }
 
@@ -464,8 +502,7 @@ static void test_auts_resync(void **state)
   uint8_t res[8], ck[16], ik[16], auts[14];
   /* The USIM has seen SEQ 100 in every slot: SEQ 1 from the BSF is stale. */
   usim_fresh();
-  for (unsigned i = 0; i < 32; i++)
-    usim.seq_ms[i] = 100;
+  for (unsigned i = 0; i < 32; i++) usim.seq_ms[i] = 100;
   first_auth(a, sizeof a, IMPI, FQDN);
   get_challenge(send_req(f, "GET", "/", a, NULL), &c);
   assert_int_equal(mbmsec_aka_usim_check(&usim, K, OPC, c.rand, c.autn, res, ck, ik, auts),
@@ -489,13 +526,13 @@ static void test_auts_resync(void **state)
 
   /* A damaged AUTS (MAC-S wrong): new challenge, SQN not moved back. */
   usim_fresh();
-  for (unsigned i = 0; i < 32; i++)
-    usim.seq_ms[i] = 50;
+  for (unsigned i = 0; i < 32; i++) usim.seq_ms[i] = 50;
   first_auth(a, sizeof a, IMPI, FQDN);
   get_challenge(send_req(f, "GET", "/", a, NULL), &c);
   uint64_t before = sqn_of(f, IMPI);
-  assert_int_equal(mbmsec_aka_auts_make(K, OPC, c.rand, (const uint8_t[6]){0, 0, 0, 0, 0x19, 0x00},
-                                        auts), MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_aka_auts_make(K, OPC, c.rand, (const uint8_t[6]){0, 0, 0, 0, 0x19, 0x00}, auts),
+      MBMSEC_OK);
   auts[13] ^= 1;
   assert_int_equal(mbmsec_b64_encode(auts, 14, b64, sizeof b64, NULL), MBMSEC_OK);
   snprintf(extra, sizeof extra, ", auts=\"%s\"", b64);
@@ -537,8 +574,9 @@ static void test_wrong_k(void **state)
   first_auth(a, sizeof a, IMPI, FQDN);
   get_challenge(send_req(f, "GET", "/", a, NULL), &c);
   assert_int_equal(sqn_in(c.rand, c.autn), 0x40u);
-  assert_int_equal(mbmsec_milenage(badk, OPC, c.rand, (const uint8_t[6]){0, 0, 0, 0, 0, 0x40}, AMF, &mo),
-                   MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_milenage(badk, OPC, c.rand, (const uint8_t[6]){0, 0, 0, 0, 0, 0x40}, AMF, &mo),
+      MBMSEC_OK);
   second_auth(a, sizeof a, IMPI, &c, mo.res, 8, "00000001", "AKAv1-MD5", "auth-int", NULL);
   mbmsec_bsf_response *r = send_req(f, "GET", "/", a, NULL);
   assert_int_equal(r->status, 401);
@@ -551,10 +589,10 @@ static void test_wrong_k(void **state)
   /* The same UE answers the new challenge with an AUTS of its own K (MAC-S wrong for ours). */
   get_challenge(r, &c);
   assert_int_equal(mbmsec_milenage(badk, OPC, c.rand, (const uint8_t[6]){0, 0, 0, 0, 0x10, 0},
-                                   (const uint8_t[2]){0, 0}, &mo), MBMSEC_OK);
+                                   (const uint8_t[2]){0, 0}, &mo),
+                   MBMSEC_OK);
   uint8_t auts[14] = {0, 0, 0, 0, 0x10, 0};
-  for (int j = 0; j < 6; j++)
-    auts[j] ^= mo.ak_star[j];
+  for (int j = 0; j < 6; j++) auts[j] ^= mo.ak_star[j];
   memcpy(auts + 6, mo.mac_s, 8);
   assert_int_equal(mbmsec_b64_encode(auts, 14, b64, sizeof b64, NULL), MBMSEC_OK);
   snprintf(extra, sizeof extra, ", auts=\"%s\"", b64);
@@ -621,7 +659,7 @@ static void test_unknown_impi_decoy(void **state)
   tmpdb t;
   fx *f = fx_file(&t);
   const char *nobody = "001019999999999@ims.mnc001.mcc001.3gppnetwork.org";
-  char a[2048], real[sizeof ((mbmsec_bsf_response *)0)->www_authenticate];
+  char a[2048], real[sizeof((mbmsec_bsf_response *)0)->www_authenticate];
   chal c, d, e;
   uint8_t res[8], ck[16], ik[16], auts[14];
   char *before = store_snapshot(f, &t);
@@ -693,8 +731,7 @@ static void test_hostile_second(void **state)
        ", auts=\"AAAA\"", 0},
       {"auts token", 400, IMPI, "00000001", "AKAv1-MD5", "auth-int", "/", "GET", NULL,
        ", auts=AAAAAAAAAAAAAAAAAAAA", 0},
-      {"dup", 400, IMPI, "00000001", "AKAv1-MD5", "auth-int", "/", "GET", NULL,
-       ", nc=00000001", 0},
+      {"dup", 400, IMPI, "00000001", "AKAv1-MD5", "auth-int", "/", "GET", NULL, ", nc=00000001", 0},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     const hostile2 *t = &cases[i];
@@ -737,7 +774,8 @@ static void test_hostile_first(void **state)
   first_auth(unknown, sizeof unknown, "nobody@ims.example.org", FQDN);
   snprintf(nul_resp, sizeof nul_resp,
            "Digest username=\"%s\", realm=\"%s\", nonce=\"\", uri=\"/\", "
-           "response=\"00000000000000000000000000000000\"", IMPI, FQDN);
+           "response=\"00000000000000000000000000000000\"",
+           IMPI, FQDN);
   first_auth(a, sizeof a, IMPI, FQDN);
   const struct {
     const char *name, *method, *target, *auth, *body;
@@ -757,8 +795,8 @@ static void test_hostile_first(void **state)
       {"body", "GET", "/", a, "hello", 400},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    mbmsec_bsf_response *r = send_req(f, cases[i].method, cases[i].target, cases[i].auth,
-                                      cases[i].body);
+    mbmsec_bsf_response *r =
+        send_req(f, cases[i].method, cases[i].target, cases[i].auth, cases[i].body);
     print_message("case %s: %u %s\n", cases[i].name, r->status, r->reason);
     assert_int_equal(r->status, cases[i].status);
     assert_true(r->reason[0] != 0);
@@ -810,7 +848,7 @@ static void test_nonce_expiry_and_table_bound(void **state)
 
 /* Threads asking for challenges of one IMPI at once never get the same SQN. */
 #define RACE_THREADS 6
-#define RACE_EACH 15
+#define RACE_EACH    15
 static fx *race_fx;
 static uint8_t race_autn[RACE_THREADS * RACE_EACH][16], race_rand[RACE_THREADS * RACE_EACH][16];
 
@@ -821,17 +859,18 @@ static void *race(void *arg)
   first_auth(a, sizeof a, IMPI, FQDN);
   for (int i = 0; i < RACE_EACH; i++) {
     mbmsec_bsf_response r;
-    mbmsec_bsf_request q = {.method = "GET", .method_len = 3, .target = "/", .target_len = 1,
-                            .authorization = a, .authorization_len = strlen(a)};
-    if (mbmsec_bsf_handle(race_fx->bsf, &q, &r) != MBMSEC_OK || r.status != 401)
-      return (void *)1;
+    mbmsec_bsf_request q = {.method = "GET",
+                            .method_len = 3,
+                            .target = "/",
+                            .target_len = 1,
+                            .authorization = a,
+                            .authorization_len = strlen(a)};
+    if (mbmsec_bsf_handle(race_fx->bsf, &q, &r) != MBMSEC_OK || r.status != 401) return (void *)1;
     const char *n = strstr(r.www_authenticate, "nonce=\"");
-    if (!n)
-      return (void *)1;
+    if (!n) return (void *)1;
     uint8_t ra[32];
     size_t l = 0;
-    if (mbmsec_b64_decode(n + 7, 44, ra, sizeof ra, &l) != MBMSEC_OK || l != 32)
-      return (void *)1;
+    if (mbmsec_b64_decode(n + 7, 44, ra, sizeof ra, &l) != MBMSEC_OK || l != 32) return (void *)1;
     memcpy(race_rand[t * RACE_EACH + i], ra, 16);
     memcpy(race_autn[t * RACE_EACH + i], ra + 16, 16);
   }
@@ -875,8 +914,7 @@ static void test_auts_find(void **state)
   const char *s = "Digest username=\"a\", x=\"auts=\\\"no\", auts=\"AAECAwQFBgcICQoLDA0=\" , y=1";
   assert_int_equal(mbmsec_bsf_auts_find(s, strlen(s), &found, out), MBMSEC_OK);
   assert_int_equal(found, 1);
-  for (int i = 0; i < 14; i++)
-    assert_int_equal(out[i], i);
+  for (int i = 0; i < 14; i++) assert_int_equal(out[i], i);
   s = "Digest username=\"auts\", realm=\"x\"";
   assert_int_equal(mbmsec_bsf_auts_find(s, strlen(s), &found, out), MBMSEC_OK);
   assert_int_equal(found, 0);
@@ -916,13 +954,11 @@ static const char *legit_impi(int i)
   snprintf(b, sizeof b, "00101000010%04d@ims.mnc001.mcc001.3gppnetwork.org", i % 10000);
   return b;
 }
-static void legit_through_flood(fx *f, void (*flood)(fx *f, int n), int n,
-                                mbmsec_bsf_stats *st)
+static void legit_through_flood(fx *f, void (*flood)(fx *f, int n), int n, mbmsec_bsf_stats *st)
 {
   char a[2048], src[LEGIT][32];
   chal c[LEGIT];
-  for (int i = 0; i < LEGIT; i++)
-    add_sub(f->st, legit_impi(i), "4");
+  for (int i = 0; i < LEGIT; i++) add_sub(f->st, legit_impi(i), "4");
   for (int i = 0; i < LEGIT; i++) {
     snprintf(src[i], sizeof src[i], "127.0.1.%d", i + 1);
     req_source = src[i];
@@ -951,8 +987,7 @@ static void flood_one_impi(fx *f, int n)
   char a[2048];
   req_source = "127.0.0.66";
   first_auth(a, sizeof a, IMPI, FQDN);
-  for (int i = 0; i < n; i++)
-    assert_int_equal(send_req(f, "GET", "/", a, NULL)->status, 401);
+  for (int i = 0; i < n; i++) assert_int_equal(send_req(f, "GET", "/", a, NULL)->status, 401);
 }
 
 static void test_challenge_flood_one_impi(void **state)
@@ -1001,8 +1036,14 @@ static void test_decoy_amf_follows_subscribers(void **state)
   char impi[64], a[2048];
   for (int i = 0; i < 3; i++) {
     snprintf(impi, sizeof impi, "00101000000900%d@ims.mnc001.mcc001.3gppnetwork.org", i);
-    mbmsec_store_subscriber_in in = {.impi = impi, .k = K, .k_len = 16, .opc = OPC,
-                                     .opc_len = 16, .amf = amf9, .amf_len = 2, .uss = "4"};
+    mbmsec_store_subscriber_in in = {.impi = impi,
+                                     .k = K,
+                                     .k_len = 16,
+                                     .opc = OPC,
+                                     .opc_len = 16,
+                                     .amf = amf9,
+                                     .amf_len = 2,
+                                     .uss = "4"};
     assert_int_equal(mbmsec_store_subscriber_add(f->st, &in), MBMSEC_OK);
   }
   uint8_t mode[2];

@@ -153,8 +153,8 @@ static int load(const char *file, opts *o, int argc, char **argv)
   assert_int_equal(write(fd, file, strlen(file)), (ssize_t)strlen(file));
   close(fd);
   static const char *const flags[] = {"verbose", NULL};
-  const ini_options io = {.cmd = "run", .help = "", .section = "me", .flags = flags,
-                          .set = set, .settings = o};
+  const ini_options io = {
+      .cmd = "run", .help = "", .section = "me", .flags = flags, .set = set, .settings = o};
   char *args[8] = {"run", "--config", path};
   for (int i = 0; i < argc; i++) args[3 + i] = argv[i];
   memset(o, 0, sizeof *o);
@@ -174,12 +174,12 @@ static void test_loader(void **state)
   assert_int_equal(o.verbose, 1);
   assert_int_equal(o.from_file, 2);
   char *none[] = {NULL};
-  assert_int_equal(load("[me]\nzn-peer = p\n", &o, 0, none), 2);   /* belongs in [zn] */
-  assert_int_equal(load("[zn]\nname = x\n", &o, 0, none), 2);      /* belongs in [me] */
-  assert_int_equal(load("[other]\nname = x\n", &o, 0, none), 2);   /* unknown section */
-  assert_int_equal(load("[me]\nnope = x\n", &o, 0, none), 2);      /* unknown key */
-  assert_int_equal(load("[me]\nverbose = 2\n", &o, 0, none), 2);   /* refused value */
-  assert_int_equal(load("[me]\n[other]\n", &o, 0, none), 0);      /* empty sections pass */
+  assert_int_equal(load("[me]\nzn-peer = p\n", &o, 0, none), 2); /* belongs in [zn] */
+  assert_int_equal(load("[zn]\nname = x\n", &o, 0, none), 2);    /* belongs in [me] */
+  assert_int_equal(load("[other]\nname = x\n", &o, 0, none), 2); /* unknown section */
+  assert_int_equal(load("[me]\nnope = x\n", &o, 0, none), 2);    /* unknown key */
+  assert_int_equal(load("[me]\nverbose = 2\n", &o, 0, none), 2); /* refused value */
+  assert_int_equal(load("[me]\n[other]\n", &o, 0, none), 0);     /* empty sections pass */
   char *bad[] = {"--verbose=1"};
   assert_int_equal(load("", &o, 1, bad), 2); /* a flag takes no value */
   char *stray[] = {"stray"};
@@ -203,7 +203,8 @@ static void test_values(void **state)
   assert_int_equal(ini_value_str("run", "x", "", a, sizeof a), 2);
   assert_int_equal(ini_value_uint("run", "n", "42", 1, 42, &n), 0);
   assert_int_equal(n, 42);
-  static const char *const bad_n[] = {"0", "43", "", "-1", "+1", " 1", "1x", "99999999999999999999"};
+  static const char *const bad_n[] = {"0",  "43", "",   "-1",
+                                      "+1", " 1", "1x", "99999999999999999999"};
   for (size_t i = 0; i < sizeof bad_n / sizeof bad_n[0]; i++)
     assert_int_equal(ini_value_uint("run", "n", bad_n[i], 1, 42, &n), 2);
   assert_int_equal(ini_value_addr("run", "l", "1.2.3.4:65535", a, sizeof a, &port, 1), 0);
@@ -212,11 +213,12 @@ static void test_values(void **state)
   assert_int_equal(ini_value_addr("run", "l", "::1:0", a, sizeof a, &port, 0), 0);
   assert_string_equal(a, "::1");
   assert_int_equal(port, 0);
-  static const char *const bad_a[] = {"1.2.3.4", ":80", "1.2.3.4:0", "1.2.3.4:65536",
-                                      "1.2.3.4:", "12345678:80"};
+  static const char *const bad_a[] = {"1.2.3.4",       ":80",      "1.2.3.4:0",
+                                      "1.2.3.4:65536", "1.2.3.4:", "12345678:80"};
   for (size_t i = 0; i < sizeof bad_a / sizeof bad_a[0]; i++)
     assert_int_equal(ini_value_addr("run", "l", bad_a[i], a, sizeof a, &port, 1), 2);
-  static const char *const yes[] = {"true", "yes", "1", "on"}, *const no[] = {"false", "no", "0", "off"};
+  static const char *const yes[] = {"true", "yes", "1", "on"}, *const no[] = {"false", "no", "0",
+                                                                              "off"};
   for (size_t i = 0; i < 4; i++) {
     assert_int_equal(ini_value_bool("run", "b", yes[i], &b), 0);
     assert_true(b);
@@ -233,9 +235,9 @@ int main(void)
 {
   cli_set_program("test_ini");
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_accepted),     cmocka_unit_test(test_refused),
-      cmocka_unit_test(test_too_long),     cmocka_unit_test(test_callback_stops),
-      cmocka_unit_test(test_unreadable),   cmocka_unit_test(test_loader),
+      cmocka_unit_test(test_accepted),   cmocka_unit_test(test_refused),
+      cmocka_unit_test(test_too_long),   cmocka_unit_test(test_callback_stops),
+      cmocka_unit_test(test_unreadable), cmocka_unit_test(test_loader),
       cmocka_unit_test(test_values),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

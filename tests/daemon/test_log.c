@@ -27,8 +27,8 @@ static void test_plain_line(void **state)
 {
   (void)state;
   char b[DLOG_LINE_MAX];
-  size_t n = fmt(b, sizeof b, DLOG_WARN, "ub", "method", "GET", "target", "/a b", "impi", NULL,
-                 "q", "x\"y\\z", NULL);
+  size_t n = fmt(b, sizeof b, DLOG_WARN, "ub", "method", "GET", "target", "/a b", "impi", NULL, "q",
+                 "x\"y\\z", NULL);
   assert_string_equal(b, "ts=2025-12-05T00:00:00.123Z level=warn msg=ub method=GET "
                          "target=\"/a b\" impi=\"\" q=\"x\\\"y\\\\z\"\n");
   assert_int_equal(n, strlen(b));
@@ -53,20 +53,21 @@ static void test_overlong_fields_bounded(void **state)
   const size_t big = 10000;
   char *v = malloc(big + 1);
   assert_non_null(v);
-  for (size_t i = 0; i < big; i++)
-    v[i] = (char)("ab =\"\\c"[i % 7]);
+  for (size_t i = 0; i < big; i++) v[i] = (char)("ab =\"\\c"[i % 7]);
   v[big] = 0;
   char *b = malloc(DLOG_LINE_MAX + 64);
   assert_non_null(b);
-  for (size_t cap = 64; cap <= DLOG_LINE_MAX; cap = cap < 600 ? cap + 1 : cap * 2 > DLOG_LINE_MAX && cap != DLOG_LINE_MAX ? DLOG_LINE_MAX : cap * 2) {
+  for (size_t cap = 64; cap <= DLOG_LINE_MAX;
+       cap = cap < 600                                         ? cap + 1
+             : cap * 2 > DLOG_LINE_MAX && cap != DLOG_LINE_MAX ? DLOG_LINE_MAX
+                                                               : cap * 2) {
     memset(b, 0x5a, DLOG_LINE_MAX + 64);
     size_t n = fmt(b, cap, DLOG_ERROR, v, v, v, "k", v, v, "x", NULL);
     assert_true(n <= cap - 1);
     assert_int_equal(b[n], 0);
     assert_int_equal(b[n - 1], '\n');
     assert_int_equal(strlen(b), n);
-    for (size_t i = cap; i < cap + 64; i++)
-      assert_int_equal((unsigned char)b[i], 0x5a);
+    for (size_t i = cap; i < cap + 64; i++) assert_int_equal((unsigned char)b[i], 0x5a);
     assert_non_null(strstr(b, " truncated=1\n"));
   }
   free(b);
@@ -79,11 +80,10 @@ static void test_many_separators_bounded(void **state)
   (void)state;
   char b[128 + 16];
   memset(b, 0x5a, sizeof b);
-  size_t n = fmt(b, 96, DLOG_INFO, "m", "a", "", "b", "", "c", "", "d", "", "e", "", "f", "",
-                 "g", "", "h", "", "i", "", "j", "", "k", "", "l", "", "m", "", "n", "", NULL);
+  size_t n = fmt(b, 96, DLOG_INFO, "m", "a", "", "b", "", "c", "", "d", "", "e", "", "f", "", "g",
+                 "", "h", "", "i", "", "j", "", "k", "", "l", "", "m", "", "n", "", NULL);
   assert_true(n <= 95);
-  for (size_t i = 96; i < sizeof b; i++)
-    assert_int_equal((unsigned char)b[i], 0x5a);
+  for (size_t i = 96; i < sizeof b; i++) assert_int_equal((unsigned char)b[i], 0x5a);
   assert_non_null(strstr(b, " truncated=1\n"));
 }
 
@@ -105,8 +105,7 @@ static void test_dlog_writes_bounded_line(void **state)
   char *got = malloc(4 * DLOG_LINE_MAX);
   assert_non_null(got);
   ssize_t r, n = 0;
-  while ((r = read(fds[0], got + n, (size_t)(4 * DLOG_LINE_MAX - n))) > 0)
-    n += r;
+  while ((r = read(fds[0], got + n, (size_t)(4 * DLOG_LINE_MAX - n))) > 0) n += r;
   close(fds[0]);
   dlog_set_fd(STDERR_FILENO);
   assert_true(n > 0 && n < DLOG_LINE_MAX);

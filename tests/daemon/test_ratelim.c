@@ -20,8 +20,7 @@ static void test_burst_then_summary(void **state)
   int shown = 0;
   for (int i = 0; i < 100000; i++) /* a flood inside one window */
     shown += ratelim_take(&l, "mikey_auth", 5000 + i / 1000);
-  for (int i = 0; i < 10; i++)
-    shown += ratelim_take(&l, "mikey_malformed", 5050);
+  for (int i = 0; i < 10; i++) shown += ratelim_take(&l, "mikey_malformed", 5050);
   assert_int_equal(shown, 3 + 3);
   assert_int_equal(ratelim_roll(&l, 5999, s, sizeof s), 0); /* window not over */
   assert_string_equal(s, "");
@@ -51,8 +50,7 @@ static void test_many_reasons_and_small_summary(void **state)
   memset(s, 0x5a, sizeof s);
   assert_int_equal(ratelim_roll(&l, 10, s, 20), 15 + 49);
   assert_true(strlen(s) < 20); /* cut to the room given, NUL-terminated */
-  for (size_t i = 20; i < sizeof s; i++)
-    assert_int_equal((unsigned char)s[i], 0x5a);
+  for (size_t i = 20; i < sizeof s; i++) assert_int_equal((unsigned char)s[i], 0x5a);
   ratelim_free(&l);
 }
 

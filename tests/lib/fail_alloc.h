@@ -12,7 +12,10 @@ void *__real_malloc(size_t n);
 void *__real_calloc(size_t a, size_t b);
 void *__wrap_malloc(size_t n);
 void *__wrap_calloc(size_t a, size_t b);
-void *__wrap_malloc(size_t n) { return g_fail_at && ++g_allocs == g_fail_at ? NULL : __real_malloc(n); }
+void *__wrap_malloc(size_t n)
+{
+  return g_fail_at && ++g_allocs == g_fail_at ? NULL : __real_malloc(n);
+}
 void *__wrap_calloc(size_t a, size_t b)
 {
   return g_fail_at && ++g_allocs == g_fail_at ? NULL : __real_calloc(a, b);

@@ -40,14 +40,14 @@ static void test_addresses(void **state)
     prev = a;
     assert_int_equal(load_ue_index(&c, a), (int64_t)i);
   }
-  assert_int_equal(load_ue_index(&c, load_ue_ipv4(&c, 0) - 1), -1);       /* 127.1.0.0 */
+  assert_int_equal(load_ue_index(&c, load_ue_ipv4(&c, 0) - 1), -1);         /* 127.1.0.0 */
   assert_int_equal(load_ue_index(&c, (127u << 24) | (1u << 16) | 251), -1); /* .251 */
-  assert_int_equal(load_ue_index(&c, (10u << 24) | 1), -1);                /* not loopback */
+  assert_int_equal(load_ue_index(&c, (10u << 24) | 1), -1);                 /* not loopback */
   c.ues = 10;
-  assert_int_equal(load_ue_index(&c, load_ue_ipv4(&c, 10)), -1);           /* beyond --ues */
+  assert_int_equal(load_ue_index(&c, load_ue_ipv4(&c, 10)), -1); /* beyond --ues */
   c.addr_net = 5;
   assert_int_equal(load_ue_ipv4(&c, 0), (127u << 24) | (5u << 16) | 1);
-  assert_int_equal(load_ue_index(&c, (127u << 24) | (4u << 16) | 1), -1);  /* below the net */
+  assert_int_equal(load_ue_index(&c, (127u << 24) | (4u << 16) | 1), -1); /* below the net */
 }
 
 static void test_stats(void **state)
@@ -85,11 +85,11 @@ static void test_stats(void **state)
  * nonce, nc, response over the body with base64(mrk) as password), its Authentication-Info
  * carrying the right rspauth over a register response. */
 typedef struct {
-  const char *alg;              /* algorithm of the challenge (NULL = SHA-256) */
+  const char *alg; /* algorithm of the challenge (NULL = SHA-256) */
   char www[256], info[512];
   char body[2048];
   mbmsec_ue_http_answer ans;
-  uint32_t nc;                  /* nc of the checked request */
+  uint32_t nc; /* nc of the checked request */
 } bmsc_double;
 
 #define DBL_REALM "3GPP-bootstrapping@bmsc.test"
@@ -109,8 +109,9 @@ static void bmsc_serve(bmsc_double *d, const mbmsec_ue_km_send *s, const char *u
     return;
   }
   static mbmsec_digest_header h;
-  assert_int_equal(mbmsec_digest_parse_authorization(s->authorization, strlen(s->authorization),
-                                                     0, &h), MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_digest_parse_authorization(s->authorization, strlen(s->authorization), 0, &h),
+      MBMSEC_OK);
   assert_int_equal(h.username.len, strlen(user));
   assert_memory_equal(h.username.p, user, h.username.len);
   assert_int_equal(h.nonce.len, strlen(nonce));
@@ -120,11 +121,19 @@ static void bmsc_serve(bmsc_double *d, const mbmsec_ue_km_send *s, const char *u
   char nc_s[9];
   memcpy(nc_s, h.nc, 8);
   nc_s[8] = 0;
-  mbmsec_digest_input in = {
-      .alg = h.algorithm, .qop = MBMSEC_DIGEST_QOP_AUTH_INT, .username = h.username,
-      .realm = h.realm, .nonce = h.nonce, .cnonce = h.cnonce, .nc = mbmsec_digest_s(nc_s),
-      .method = mbmsec_digest_s("POST"), .uri = h.uri, .password = (const uint8_t *)pw,
-      .password_len = strlen(pw), .body = s->body, .body_len = s->body_len};
+  mbmsec_digest_input in = {.alg = h.algorithm,
+                            .qop = MBMSEC_DIGEST_QOP_AUTH_INT,
+                            .username = h.username,
+                            .realm = h.realm,
+                            .nonce = h.nonce,
+                            .cnonce = h.cnonce,
+                            .nc = mbmsec_digest_s(nc_s),
+                            .method = mbmsec_digest_s("POST"),
+                            .uri = h.uri,
+                            .password = (const uint8_t *)pw,
+                            .password_len = strlen(pw),
+                            .body = s->body,
+                            .body_len = s->body_len};
   assert_int_equal(mbmsec_digest_verify(&in, h.response), MBMSEC_OK);
   d->nc = h.nc_value;
   mbmsec_xml_service_list l;
@@ -134,10 +143,11 @@ static void bmsc_serve(bmsc_double *d, const mbmsec_ue_km_send *s, const char *u
   assert_int_equal(mbmsec_xml_build_register_response(&l, d->body, sizeof d->body, &blen),
                    MBMSEC_OK);
   char rspauth[MBMSEC_DIGEST_HEX_MAX + 1];
-  assert_int_equal(mbmsec_digest_rspauth(&in, (const uint8_t *)d->body, blen, rspauth,
-                                         sizeof rspauth), MBMSEC_OK);
-  snprintf(d->info, sizeof d->info, "qop=auth-int, rspauth=\"%s\", cnonce=\"%.*s\", nc=%s",
-           rspauth, (int)h.cnonce.len, h.cnonce.p, nc_s);
+  assert_int_equal(
+      mbmsec_digest_rspauth(&in, (const uint8_t *)d->body, blen, rspauth, sizeof rspauth),
+      MBMSEC_OK);
+  snprintf(d->info, sizeof d->info, "qop=auth-int, rspauth=\"%s\", cnonce=\"%.*s\", nc=%s", rspauth,
+           (int)h.cnonce.len, h.cnonce.p, nc_s);
   d->ans.status = 200;
   d->ans.auth_info = mbmsec_digest_s(d->info);
   d->ans.body = (const uint8_t *)d->body;
@@ -292,8 +302,9 @@ static void test_ha1_new_challenge(void **state)
   assert_int_equal(step, MBMSEC_UE_KM_SEND_AGAIN);
   assert_int_equal(mbmsec_ue_km_next(k, &s), MBMSEC_OK);
   static mbmsec_digest_header h;
-  assert_int_equal(mbmsec_digest_parse_authorization(s.authorization, strlen(s.authorization),
-                                                     0, &h), MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_digest_parse_authorization(s.authorization, strlen(s.authorization), 0, &h),
+      MBMSEC_OK);
   assert_int_equal(h.algorithm, MBMSEC_DIGEST_MD5);
   bmsc_serve(&d, &s, "m@bsf", mrk, "n2");
   assert_int_equal(d.nc, 1);
@@ -327,10 +338,16 @@ static void test_start_reuse(void **state)
   (void)state;
   uint8_t mrk[32];
   mbmsec_ue_km *k = km_with("http://127.0.0.1:8081/p", "r@bsf", 0x11, mrk);
-  const char *x[] = {"APEQAAEAAA=="}, *y[] = {"APEQAAEAAQ=="}, *xy[] = {"APEQAAEAAA==", "APEQAAEAAQ=="};
+  const char *x[] = {"APEQAAEAAA=="}, *y[] = {"APEQAAEAAQ=="},
+             *xy[] = {"APEQAAEAAA==", "APEQAAEAAQ=="};
   const char *bad[] = {"APEQAAEAAA==", "bad"}, *svc[] = {"APEQAAEAAA=="};
-  struct { mbmsec_ue_km_type t; const char *const *items; size_t n; const char *has, *hasnt;
-           const char *rt; } seq[] = {
+  struct {
+    mbmsec_ue_km_type t;
+    const char *const *items;
+    size_t n;
+    const char *has, *hasnt;
+    const char *rt;
+  } seq[] = {
       {MBMSEC_UE_KM_MSK, x, 1, "APEQAAEAAA==", "APEQAAEAAQ==", "msk-request"},
       {MBMSEC_UE_KM_MSK, x, 1, "APEQAAEAAA==", "APEQAAEAAQ==", "msk-request"},
       {MBMSEC_UE_KM_MSK, y, 1, "APEQAAEAAQ==", "APEQAAEAAA==", "msk-request"},
@@ -370,8 +387,14 @@ static void test_store_batch(void **state)
   mbmsec_store *st = NULL;
   assert_int_equal(mbmsec_store_open(uri, &st), MBMSEC_OK);
   uint8_t k[16] = {1}, opc[16] = {2}, amf[2] = {0x80, 0};
-  mbmsec_store_subscriber_in in = {.impi = "u0", .k = k, .k_len = 16, .opc = opc, .opc_len = 16,
-                                   .amf = amf, .amf_len = 2, .uss = "4"};
+  mbmsec_store_subscriber_in in = {.impi = "u0",
+                                   .k = k,
+                                   .k_len = 16,
+                                   .opc = opc,
+                                   .opc_len = 16,
+                                   .amf = amf,
+                                   .amf_len = 2,
+                                   .uss = "4"};
   mbmsec_store_subscriber out;
   /* Rolled back: nothing of the batch stays. */
   assert_int_equal(mbmsec_store_batch_begin(st), MBMSEC_OK);
@@ -431,9 +454,11 @@ static void test_http_answers(void **state)
   mbmsec_ue_http_answer a;
   assert_int_equal(load_http_new(1000, 4, &h), MBMSEC_OK);
   /* Content-Length, two challenges, headers in any case, 100 Continue skipped */
-  assert_int_equal(ANSWER(h, "HTTP/1.1 100 Continue\r\n\r\n"
-                             "HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Digest a=1\r\n"
-                             "WWW-Authenticate:  Digest b=2 \r\nContent-Length: 3\r\n\r\nabc", &a),
+  assert_int_equal(ANSWER(h,
+                          "HTTP/1.1 100 Continue\r\n\r\n"
+                          "HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Digest a=1\r\n"
+                          "WWW-Authenticate:  Digest b=2 \r\nContent-Length: 3\r\n\r\nabc",
+                          &a),
                    MBMSEC_OK);
   assert_int_equal(a.status, 401);
   assert_int_equal(a.n_www_auth, 2);
@@ -442,10 +467,13 @@ static void test_http_answers(void **state)
   assert_true(a.body_len == 3 && !memcmp(a.body, "abc", 3));
   assert_null(a.content_type);
   /* chunked with a trailer, Authentication-Info, Content-Type */
-  assert_int_equal(ANSWER(h, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
-                             "Content-Type: application/x\r\nAuthentication-Info: rspauth=\"x\"\r\n\r\n"
-                             "4\r\nwiki\r\n5;ext=1\r\npedia\r\n0\r\nT: v\r\n\r\n", &a),
-                   MBMSEC_OK);
+  assert_int_equal(
+      ANSWER(h,
+             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+             "Content-Type: application/x\r\nAuthentication-Info: rspauth=\"x\"\r\n\r\n"
+             "4\r\nwiki\r\n5;ext=1\r\npedia\r\n0\r\nT: v\r\n\r\n",
+             &a),
+      MBMSEC_OK);
   assert_int_equal(a.status, 200);
   assert_string_equal(a.content_type, "application/x");
   assert_true(a.auth_info.len == 11 && !memcmp(a.auth_info.p, "rspauth=\"x\"", 11));
@@ -458,10 +486,12 @@ static void test_http_answers(void **state)
   assert_int_equal(ANSWER(h, "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc", &a),
                    MBMSEC_ERR_UE_HTTP);
   assert_int_equal(ANSWER(h, "HTTP/1.1 2x0 OK\r\n\r\n", &a), MBMSEC_ERR_UE_HTTP);
-  assert_int_equal(ANSWER(h, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n", &a),
-                   MBMSEC_ERR_UE_HTTP); /* chunk longer than its size */
-  assert_int_equal(ANSWER(h, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\na", &a),
-                   MBMSEC_ERR_UE_HTTP);
+  assert_int_equal(
+      ANSWER(h, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n", &a),
+      MBMSEC_ERR_UE_HTTP); /* chunk longer than its size */
+  assert_int_equal(
+      ANSWER(h, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\na", &a),
+      MBMSEC_ERR_UE_HTTP);
   assert_int_equal(ANSWER(h, "HTTP/1.1 200 OK\r\nContent-Length: 65537\r\n\r\n", &a),
                    MBMSEC_ERR_UE_HTTP);
   assert_string_equal(load_http_fail_kind(h), "oversize-answer");
@@ -537,7 +567,8 @@ static void test_http_nonblocking(void **state)
   char want[512];
   snprintf(want, sizeof want,
            "GET /k HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nUser-Agent: " MBMSEC_UE_KM_USER_AGENT
-           "\r\nAuthorization: Digest x=1\r\n\r\n", (unsigned)ntohs(sin.sin_port));
+           "\r\nAuthorization: Digest x=1\r\n\r\n",
+           (unsigned)ntohs(sin.sin_port));
   assert_string_equal(req, want);
   send_str(s, "HTTP/1.1 200 OK\r\nContent-Le");
   wait_event(ep, h, 7);
@@ -605,8 +636,10 @@ static void test_http_nonblocking(void **state)
 
   /* a POST: its exact head and body; a GET without credentials */
   mbmsec_ue_km_send ps = {.target = "/km/keymanagement?requesttype=msk-request",
-                          .content_type = "application/x", .accept = "application/y",
-                          .body = (const uint8_t *)"<b/>", .body_len = 4,
+                          .content_type = "application/x",
+                          .accept = "application/y",
+                          .body = (const uint8_t *)"<b/>",
+                          .body_len = 4,
                           .authorization = "Digest z=2"};
   assert_int_equal(load_http_post_send(h, &ps), MBMSEC_OK);
   s = accept_request(ls, req, sizeof req);
@@ -628,14 +661,17 @@ static void test_http_nonblocking(void **state)
   snprintf(want, sizeof want,
            "POST /km/keymanagement?requesttype=msk-request HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
            "User-Agent: " MBMSEC_UE_KM_USER_AGENT "\r\nContent-Type: application/x\r\n"
-           "Content-Length: 0\r\n\r\n", (unsigned)ntohs(sin.sin_port));
+           "Content-Length: 0\r\n\r\n",
+           (unsigned)ntohs(sin.sin_port));
   assert_memory_equal(req, want, strlen(want));
   load_http_abort(h, "timeout");
   close(s);
   assert_int_equal(load_http_get_send(h, NULL), MBMSEC_OK);
   s = accept_request(ls, req, sizeof req);
-  snprintf(want, sizeof want, "GET /k HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nUser-Agent: "
-           MBMSEC_UE_KM_USER_AGENT "\r\n\r\n", (unsigned)ntohs(sin.sin_port));
+  snprintf(want, sizeof want,
+           "GET /k HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nUser-Agent: " MBMSEC_UE_KM_USER_AGENT
+           "\r\n\r\n",
+           (unsigned)ntohs(sin.sin_port));
   assert_string_equal(req, want);
   load_http_abort(h, "timeout");
   close(s);
@@ -667,14 +703,10 @@ static void test_http_nonblocking(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_addresses),
-      cmocka_unit_test(test_stats),
-      cmocka_unit_test(test_bind_digest),
-      cmocka_unit_test(test_ha1_new_challenge),
-      cmocka_unit_test(test_start_reuse),
-      cmocka_unit_test(test_store_batch),
-      cmocka_unit_test(test_http_answers),
-      cmocka_unit_test(test_http_nonblocking),
+      cmocka_unit_test(test_addresses),    cmocka_unit_test(test_stats),
+      cmocka_unit_test(test_bind_digest),  cmocka_unit_test(test_ha1_new_challenge),
+      cmocka_unit_test(test_start_reuse),  cmocka_unit_test(test_store_batch),
+      cmocka_unit_test(test_http_answers), cmocka_unit_test(test_http_nonblocking),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,13 +13,13 @@
 #include "mbmsec/crypto.h"
 #include "mbmsec/members.h"
 
-#define NOW 1800000000
-#define NEWS "urn:example:mbms:news"
-#define SPORT "urn:example:mbms:sport"
+#define NOW    1800000000
+#define NEWS   "urn:example:mbms:news"
+#define SPORT  "urn:example:mbms:sport"
 #define SHARED "urn:example:mbms:shared"
-#define EMPTY "urn:example:mbms:empty"
-#define ALICE "alice@ims.example"
-#define BOB "bob@ims.example"
+#define EMPTY  "urn:example:mbms:empty"
+#define ALICE  "alice@ims.example"
+#define BOB    "bob@ims.example"
 
 static const uint8_t KDID[3] = {0x00, 0xF1, 0x10};
 static const uint8_t KDID2[3] = {0x62, 0xF2, 0x10};
@@ -73,11 +73,12 @@ static mbmsec_store *fixture(uint16_t *cur, uint16_t *next)
   assert_int_equal(mbmsec_store_subscription_grant(st, ALICE, SHARED), MBMSEC_OK);
   assert_int_equal(mbmsec_store_subscription_grant(st, ALICE, EMPTY), MBMSEC_OK);
   uint8_t id[4];
-  assert_int_equal(mbmsec_members_msk_generate(st, KDID, 1, NOW - 10, NOW + 100, 0, 0xFFFF, NOW, id),
-                   MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_members_msk_generate(st, KDID, 1, NOW - 10, NOW + 100, 0, 0xFFFF, NOW, id), MBMSEC_OK);
   *cur = (uint16_t)((id[2] << 8) | id[3]);
-  assert_int_equal(mbmsec_members_msk_generate(st, KDID, 1, NOW + 100, NOW + 200, 0, 0xFFFF, NOW, id),
-                   MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_members_msk_generate(st, KDID, 1, NOW + 100, NOW + 200, 0, 0xFFFF, NOW, id),
+      MBMSEC_OK);
   *next = (uint16_t)((id[2] << 8) | id[3]);
   assert_true(*next > *cur && *cur > 0);
   return st;
@@ -327,8 +328,7 @@ static void test_msk_request_codes(void **state)
   assert_int_equal(mbmsec_members_msk_request(st, &ue, &g_kreq, NOW, &g_kresp, &g_push), MBMSEC_OK);
   const unsigned want[] = {200, 204, 401, 404, 404, 480, 204, 400};
   assert_int_equal(g_kresp.n, 8);
-  for (size_t i = 0; i < 8; i++)
-    assert_int_equal(g_kresp.items[i].code, want[i]);
+  for (size_t i = 0; i < 8; i++) assert_int_equal(g_kresp.items[i].code, want[i]);
   assert_int_equal(g_push.n, 2);
   assert_true(pushed(KDID, 1, cur) && pushed(KDID, 1, next));
 
@@ -397,7 +397,8 @@ static void test_msk_request_unauthorised(void **state)
   assert_int_equal(g_push.n, 0);
 
   mbmsec_members_ue bob = {BOB, "btid-2@bsf.example", NULL, NULL};
-  assert_int_equal(mbmsec_members_msk_request(st, &bob, &g_kreq, NOW, &g_kresp, &g_push), MBMSEC_OK);
+  assert_int_equal(mbmsec_members_msk_request(st, &bob, &g_kreq, NOW, &g_kresp, &g_push),
+                   MBMSEC_OK);
   assert_int_equal(g_kresp.items[0].code, 401);
   bob.impi = NULL;
   assert_int_equal(mbmsec_members_msk_request(st, &bob, &g_kreq, NOW, &g_kresp, &g_push),
@@ -468,9 +469,17 @@ static void test_msk_request_cache(void **state)
 
   /* an MSK put through the cache's own handle: the asked-for key number exists now */
   const uint8_t id[4] = {0, 1, (uint8_t)((next + 1) >> 8), (uint8_t)(next + 1)}, k[16] = {1};
-  const mbmsec_store_msk_in in = {.kdid = KDID, .kdid_len = 3, .msk_id = id, .msk_id_len = 4,
-                                  .key = k, .key_len = sizeof k, .valid_from = NOW + 200,
-                                  .valid_to = NOW + 300, .vf = 0, .vt = 0xFFFF, .created = NOW};
+  const mbmsec_store_msk_in in = {.kdid = KDID,
+                                  .kdid_len = 3,
+                                  .msk_id = id,
+                                  .msk_id_len = 4,
+                                  .key = k,
+                                  .key_len = sizeof k,
+                                  .valid_from = NOW + 200,
+                                  .valid_to = NOW + 300,
+                                  .vf = 0,
+                                  .vt = 0xFFFF,
+                                  .created = NOW};
   assert_int_equal(mbmsec_store_data_version(st, &v0), MBMSEC_OK);
   assert_int_equal(mbmsec_store_msk_put(st, &in), MBMSEC_OK);
   assert_int_equal(mbmsec_store_data_version(st, &v1), MBMSEC_OK);
@@ -493,7 +502,6 @@ static void test_msk_request_cache(void **state)
   mbmsec_store_close(other);
   mbmsec_store_close(st);
 }
-
 
 /* Generation: key numbers strictly increase and are never 0, also after deletions; at most a
  * current and a next; random keys; bad input refused with nothing stored. */
@@ -526,8 +534,9 @@ static void test_generate(void **state)
   }
   /* deleting the newest does not make its number come back */
   assert_int_equal(mbmsec_store_msk_delete(st, KDID, 3, id, 4), MBMSEC_OK);
-  assert_int_equal(mbmsec_members_msk_generate(st, KDID, 1, NOW + 600, NOW + 700, 0, 9, NOW + 550, id),
-                   MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_members_msk_generate(st, KDID, 1, NOW + 600, NOW + 700, 0, 9, NOW + 550, id),
+      MBMSEC_OK);
   assert_true(keynum(id) > last);
   last = keynum(id);
 
@@ -631,15 +640,15 @@ static void test_parsed_request(void **state)
   (void)state;
   uint16_t cur, next;
   mbmsec_store *st = fixture(&cur, &next);
-  static const char doc[] =
-    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-    "<mbmsUserServiceRegistration xmlns=\"urn:3GPP:metadata:2005:MBMS:userServiceRegistration\">\n"
-    "  <serviceId>urn:example:mbms:news</serviceId>\n"
-    "  <serviceId>urn:example:mbms:sport</serviceId>\n"
-    "</mbmsUserServiceRegistration>\n";
-  assert_int_equal(mbmsec_xml_parse_register((const uint8_t *)doc, strlen(doc),
-                                             MBMSEC_XML_REGISTER, &g_sreq),
-                   MBMSEC_OK);
+  static const char doc[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                            "<mbmsUserServiceRegistration "
+                            "xmlns=\"urn:3GPP:metadata:2005:MBMS:userServiceRegistration\">\n"
+                            "  <serviceId>urn:example:mbms:news</serviceId>\n"
+                            "  <serviceId>urn:example:mbms:sport</serviceId>\n"
+                            "</mbmsUserServiceRegistration>\n";
+  assert_int_equal(
+      mbmsec_xml_parse_register((const uint8_t *)doc, strlen(doc), MBMSEC_XML_REGISTER, &g_sreq),
+      MBMSEC_OK);
   mbmsec_members_ue ue = ue_alice("4");
   assert_int_equal(mbmsec_members_register(st, &ue, &g_sreq, NOW, &g_sresp, &g_push), MBMSEC_OK);
   assert_int_equal(g_sresp.items[0].code, 200);
@@ -760,21 +769,21 @@ static void test_listings(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_register_codes),
-    cmocka_unit_test(test_register_uss),
-    cmocka_unit_test(test_register_bad_ue),
-    cmocka_unit_test(test_registration_survives_reopen),
-    cmocka_unit_test(test_deregister),
-    cmocka_unit_test(test_msk_request_codes),
-    cmocka_unit_test(test_msk_request_unauthorised),
-    cmocka_unit_test(test_msk_request_cache),
-    cmocka_unit_test(test_generate),
-    cmocka_unit_test(test_generate_exhausted),
-    cmocka_unit_test(test_parsed_request),
-    cmocka_unit_test(test_limits),
+      cmocka_unit_test(test_register_codes),
+      cmocka_unit_test(test_register_uss),
+      cmocka_unit_test(test_register_bad_ue),
+      cmocka_unit_test(test_registration_survives_reopen),
+      cmocka_unit_test(test_deregister),
+      cmocka_unit_test(test_msk_request_codes),
+      cmocka_unit_test(test_msk_request_unauthorised),
+      cmocka_unit_test(test_msk_request_cache),
+      cmocka_unit_test(test_generate),
+      cmocka_unit_test(test_generate_exhausted),
+      cmocka_unit_test(test_parsed_request),
+      cmocka_unit_test(test_limits),
 #ifdef MBMSEC_TEST_RAW_SQLITE
-    cmocka_unit_test(test_store_failure),
-    cmocka_unit_test(test_listings),
+      cmocka_unit_test(test_store_failure),
+      cmocka_unit_test(test_listings),
 #endif
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -51,13 +51,20 @@ static void test_chain(void **state)
   assert_int_equal(mbmsec_random(msk, sizeof msk), MBMSEC_OK);
 
   /* BM-SC: the MSK message to this UE (MTK IDs 1..100). */
-  mbmsec_mikey_msk_params mp = {.idi = (const uint8_t *)IDI, .idi_len = strlen(IDI),
-                                .idr = (const uint8_t *)IDR, .idr_len = strlen(IDR),
-                                .counter = 1, .v_flag = 1, .msk = msk, .vf = 1, .vt = 100};
+  mbmsec_mikey_msk_params mp = {.idi = (const uint8_t *)IDI,
+                                .idi_len = strlen(IDI),
+                                .idr = (const uint8_t *)IDR,
+                                .idr_len = strlen(IDR),
+                                .counter = 1,
+                                .v_flag = 1,
+                                .msk = msk,
+                                .vf = 1,
+                                .vt = 100};
   memcpy(mp.kdid, KDID, 3);
   memcpy(mp.msk_id, MSK_ID, 4);
-  assert_int_equal(mbmsec_mikey_msk_build(&mp, g_muk, sizeof g_muk, NULL, msg, sizeof msg, &len, NULL),
-                   MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_mikey_msk_build(&mp, g_muk, sizeof g_muk, NULL, msg, sizeof msg, &len, NULL),
+      MBMSEC_OK);
 
   /* UE: accepts the MSK (and has a verification message to send); a second UE missed it. */
   mbmsec_mikey_state *ue = mbmsec_mikey_state_new(), *late = mbmsec_mikey_state_new();
@@ -82,11 +89,12 @@ static void test_chain(void **state)
     k.mtk_id = mtk_id;
     assert_int_equal(mbmsec_random(k.mtk, sizeof k.mtk), MBMSEC_OK);
     assert_int_equal(mbmsec_random(k.salt, sizeof k.salt), MBMSEC_OK);
-    mbmsec_mikey_mtk_params tp = {.mtk_id = mtk_id, .counter = mtk_id, .mtk = k.mtk, .salt = k.salt};
+    mbmsec_mikey_mtk_params tp = {
+        .mtk_id = mtk_id, .counter = mtk_id, .mtk = k.mtk, .salt = k.salt};
     memcpy(tp.kdid, KDID, 3);
     memcpy(tp.msk_id, MSK_ID, 4);
-    assert_int_equal(mbmsec_mikey_mtk_build(&tp, msk, sizeof msk, NULL, msg, sizeof msg, &len, NULL),
-                     MBMSEC_OK);
+    assert_int_equal(
+        mbmsec_mikey_mtk_build(&tp, msk, sizeof msk, NULL, msg, sizeof msg, &len, NULL), MBMSEC_OK);
 
     /* UE: verifies and takes the MTK; installs it for SRTP by its MKI. */
     mbmsec_mikey_mtk_info ti;
@@ -101,7 +109,8 @@ static void test_chain(void **state)
     mbmsec_mikey_mtk_info_cleanse(&ti);
     assert_int_equal(mbmsec_srtp_set_keys(rx, &got, 1), MBMSEC_OK);
     /* The same MTK message again (replayed counter) is refused; the late UE has no MSK. */
-    assert_int_equal(mbmsec_mikey_state_accept_mtk(ue, msg, len, NULL, &ti), MBMSEC_ERR_MIKEY_REPLAY);
+    assert_int_equal(mbmsec_mikey_state_accept_mtk(ue, msg, len, NULL, &ti),
+                     MBMSEC_ERR_MIKEY_REPLAY);
     assert_int_equal(mbmsec_mikey_state_accept_mtk(late, msg, len, NULL, &ti),
                      MBMSEC_ERR_MIKEY_MISSED_MSK);
 
@@ -129,7 +138,8 @@ static void test_chain(void **state)
   assert_int_equal(mbmsec_mikey_mtk_build(&old, msk, sizeof msk, NULL, msg, sizeof msg, &len, NULL),
                    MBMSEC_OK);
   mbmsec_mikey_mtk_info ti;
-  assert_int_equal(mbmsec_mikey_state_accept_mtk(ue, msg, len, NULL, &ti), MBMSEC_ERR_MIKEY_MTK_ID_OLD);
+  assert_int_equal(mbmsec_mikey_state_accept_mtk(ue, msg, len, NULL, &ti),
+                   MBMSEC_ERR_MIKEY_MTK_ID_OLD);
 
   mbmsec_srtp_free(tx);
   mbmsec_srtp_free(rx);

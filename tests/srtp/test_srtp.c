@@ -52,7 +52,7 @@ static void test_roundtrip_and_refusals(void **state)
   size_t len = rtp(pkt, 1, 0x11223344u, msg), plain_len = len;
   assert_int_equal(mbmsec_srtp_protect(tx, MSK1, 7, pkt, &len, sizeof pkt), MBMSEC_OK);
   assert_int_equal(len, plain_len + 6 + 10);
-  assert_memory_not_equal(pkt + 12, msg, strlen(msg)); /* payload encrypted */
+  assert_memory_not_equal(pkt + 12, msg, strlen(msg));                      /* payload encrypted */
   assert_memory_equal(pkt + plain_len, ((uint8_t[]){0, 1, 0, 1, 0, 7}), 6); /* MKI in clear */
   memcpy(copy, pkt, len);
   const size_t protected_len = len;
@@ -122,8 +122,9 @@ static void test_changeover(void **state)
     }
     const int second = seq >= 20;
     len = rtp(pkt, seq, 0x55u, second ? "after the change" : "before the change");
-    assert_int_equal(mbmsec_srtp_protect(tx, second ? MSK2 : MSK1, second ? 1 : 9, pkt, &len,
-                                         sizeof pkt), MBMSEC_OK);
+    assert_int_equal(
+        mbmsec_srtp_protect(tx, second ? MSK2 : MSK1, second ? 1 : 9, pkt, &len, sizeof pkt),
+        MBMSEC_OK);
     if (seq == 10) {
       memcpy(old, pkt, len);
       old_len = len;

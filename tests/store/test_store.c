@@ -48,8 +48,7 @@ static int group_teardown(void **state)
   if (d != NULL) {
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-      if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-        unlink(path_of(e->d_name));
+      if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) unlink(path_of(e->d_name));
     }
     closedir(d);
   }
@@ -62,7 +61,7 @@ static const uint8_t K1[16] = {0x46, 0x5b, 0x5c, 0xe8, 0xb1, 0x99, 0xb4, 0x9f,
 static const uint8_t OPC1[16] = {0xcd, 0x63, 0xcb, 0x71, 0x95, 0x4a, 0x9f, 0x4e,
                                  0x48, 0xa5, 0x99, 0x4e, 0x37, 0xa0, 0x2b, 0xaf};
 static const uint8_t AMF1[2] = {0xb9, 0xb9};
-static const uint8_t KS1[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+static const uint8_t KS1[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
                                 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
 static const uint8_t RAND1[16] = {0x23, 0x55, 0x3c, 0xbe, 0x96, 0x37, 0xa8, 0x9d,
                                   0x21, 0x8a, 0xe6, 0x4d, 0xae, 0x47, 0xbf, 0x35};
@@ -70,8 +69,15 @@ static const uint8_t RAND1[16] = {0x23, 0x55, 0x3c, 0xbe, 0x96, 0x37, 0xa8, 0x9d
 static mbmsec_store_subscriber_in sub_in(const char *impi, uint64_t sqn, const char *uss)
 {
   mbmsec_store_subscriber_in in = {
-    .impi = impi, .k = K1, .k_len = 16, .opc = OPC1, .opc_len = 16,
-    .sqn = sqn, .amf = AMF1, .amf_len = 2, .uss = uss,
+      .impi = impi,
+      .k = K1,
+      .k_len = 16,
+      .opc = OPC1,
+      .opc_len = 16,
+      .sqn = sqn,
+      .amf = AMF1,
+      .amf_len = 2,
+      .uss = uss,
   };
   return in;
 }
@@ -80,8 +86,14 @@ static mbmsec_store_bootstrap_in bs_in(const char *btid, const char *impi, int64
                                        int64_t expires)
 {
   mbmsec_store_bootstrap_in in = {
-    .btid = btid, .impi = impi, .ks = KS1, .ks_len = 32, .rand = RAND1, .rand_len = 16,
-    .created = created, .expires = expires,
+      .btid = btid,
+      .impi = impi,
+      .ks = KS1,
+      .ks_len = 32,
+      .rand = RAND1,
+      .rand_len = 16,
+      .created = created,
+      .expires = expires,
   };
   return in;
 }
@@ -276,9 +288,9 @@ static void test_sqn_cas(void **state)
   assert_int_equal(mbmsec_store_subscriber_sqn_cas(st, "ue@x", 0x60, 0x21), MBMSEC_OK);
   assert_int_equal(mbmsec_store_subscriber_sqn_cas(st, "ue@x", 0x21, MBMSEC_STORE_SQN_MAX),
                    MBMSEC_OK);
-  assert_int_equal(mbmsec_store_subscriber_sqn_cas(st, "ue@x", MBMSEC_STORE_SQN_MAX,
-                                                   MBMSEC_STORE_SQN_MAX + 1),
-                   MBMSEC_ERR_SQN_RANGE);
+  assert_int_equal(
+      mbmsec_store_subscriber_sqn_cas(st, "ue@x", MBMSEC_STORE_SQN_MAX, MBMSEC_STORE_SQN_MAX + 1),
+      MBMSEC_ERR_SQN_RANGE);
   assert_int_equal(mbmsec_store_subscriber_sqn_cas(st, "ue@x", MBMSEC_STORE_SQN_MAX + 1, 1),
                    MBMSEC_ERR_SQN_RANGE);
   assert_int_equal(mbmsec_store_subscriber_get(st, "ue@x", &s), MBMSEC_OK);
@@ -304,15 +316,14 @@ static void test_uss(void **state)
   assert_false(mbmsec_store_uss_has_gsid(s.uss, 2));
   assert_false(mbmsec_store_uss_has_gsid("", 4));
   assert_false(mbmsec_store_uss_has_gsid("44", 4));
-  static const char *const bad[] = {",", "4,", ",4", "4,,1", "a", "4 ", " 4", "04",
-                                    "4294967296", "-1", "4;1"};
+  static const char *const bad[] = {",",  "4,", ",4",         "4,,1", "a",  "4 ",
+                                    " 4", "04", "4294967296", "-1",   "4;1"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     assert_int_equal(mbmsec_store_subscriber_set_uss(st, "ue@x", bad[i]), MBMSEC_ERR_STORE_USS);
   char longuss[300];
   memset(longuss, '1', sizeof longuss - 1);
   longuss[sizeof longuss - 1] = '\0';
-  for (size_t i = 1; i < sizeof longuss - 1; i += 2)
-    longuss[i] = ',';
+  for (size_t i = 1; i < sizeof longuss - 1; i += 2) longuss[i] = ',';
   assert_int_equal(mbmsec_store_subscriber_set_uss(st, "ue@x", longuss), MBMSEC_ERR_STORE_USS);
   assert_int_equal(mbmsec_store_subscriber_get(st, "ue@x", &s), MBMSEC_OK);
   assert_string_equal(s.uss, "1,4,4294967295"); /* unchanged */
@@ -334,7 +345,8 @@ static void test_bootstrap(void **state)
   mbmsec_store_subscriber_in a = sub_in("ue@x", 0, "4");
   assert_int_equal(mbmsec_store_subscriber_add(st, &a), MBMSEC_OK);
 
-  mbmsec_store_bootstrap_in b1 = bs_in("I1U8vpY3qJ0hiuZNrke/NQ==@bsf.example.org", "ue@x", 1000, 2000);
+  mbmsec_store_bootstrap_in b1 =
+      bs_in("I1U8vpY3qJ0hiuZNrke/NQ==@bsf.example.org", "ue@x", 1000, 2000);
   mbmsec_store_bootstrap_in b2 = bs_in("b2@bsf.example.org", "ue@x", 1000, 3000);
   mbmsec_store_bootstrap_in b3 = bs_in("b3@bsf.example.org", "ue@x", 1500, 2000);
   assert_int_equal(mbmsec_store_bootstrap_put(st, &b1), MBMSEC_OK);
@@ -421,8 +433,7 @@ static void raw_exec(const char *file, const char *sql)
   assert_int_equal(sqlite3_open(path_of(file), &db), SQLITE_OK);
   char *err = NULL;
   int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
-  if (rc != SQLITE_OK)
-    fprintf(stderr, "raw_exec: %s\n", err != NULL ? err : "?");
+  if (rc != SQLITE_OK) fprintf(stderr, "raw_exec: %s\n", err != NULL ? err : "?");
   sqlite3_free(err);
   assert_int_equal(rc, SQLITE_OK);
   sqlite3_close(db);
@@ -485,7 +496,8 @@ static void test_schema_migrate(void **state)
   assert_int_equal(raw_count("v1.db", "SELECT COUNT(*) FROM schema_version"),
                    MBMSEC_STORE_SCHEMA_VERSION);
   assert_int_equal(raw_count("v1.db", "SELECT COUNT(*) FROM schema_version WHERE version = 2"
-                                      " AND concern LIKE 'bsf:%'"), 1);
+                                      " AND concern LIKE 'bsf:%'"),
+                   1);
 }
 
 /* A file that is not a database, and a row of the wrong shape written by another tool. */
@@ -494,8 +506,7 @@ static void test_corrupt(void **state)
   (void)state;
   FILE *f = fopen(path_of("garbage.db"), "wb");
   assert_non_null(f);
-  for (int i = 0; i < 512; i++)
-    fputs("this is not an SQLite database. ", f);
+  for (int i = 0; i < 512; i++) fputs("this is not an SQLite database. ", f);
   fclose(f);
   mbmsec_store *st = (mbmsec_store *)1;
   assert_int_equal(mbmsec_store_open(path_of("garbage.db"), &st), MBMSEC_ERR_STORE_CORRUPT);
@@ -504,8 +515,9 @@ static void test_corrupt(void **state)
   st = open_ok("shape.db");
   mbmsec_store_close(st);
   /* The schema's CHECKs stop a short key; bypass them the way a hand edit would. */
-  raw_exec("shape.db", "PRAGMA ignore_check_constraints=ON;"
-                       "INSERT INTO subscriber VALUES ('bad@x', x'00', zeroblob(16), 1, x'0000', '');");
+  raw_exec("shape.db",
+           "PRAGMA ignore_check_constraints=ON;"
+           "INSERT INTO subscriber VALUES ('bad@x', x'00', zeroblob(16), 1, x'0000', '');");
   st = open_ok("shape.db");
   mbmsec_store_subscriber s;
   assert_int_equal(mbmsec_store_subscriber_get(st, "bad@x", &s), MBMSEC_ERR_STORE_CORRUPT);
@@ -536,7 +548,8 @@ static void test_counter(void **state)
   assert_int_equal(mbmsec_store_counter_reserve(st, "small", 1, 10, &f),
                    MBMSEC_ERR_STORE_COUNTER_RANGE);
   assert_int_equal(mbmsec_store_counter_reserve(st, "big", MBMSEC_STORE_COUNTER_MAX,
-                                                MBMSEC_STORE_COUNTER_MAX, &f), MBMSEC_OK);
+                                                MBMSEC_STORE_COUNTER_MAX, &f),
+                   MBMSEC_OK);
   assert_true(f == 1);
   assert_int_equal(mbmsec_store_counter_reserve(st, "big", 1, MBMSEC_STORE_COUNTER_MAX, &f),
                    MBMSEC_ERR_STORE_COUNTER_RANGE);
@@ -582,19 +595,15 @@ static void test_counter_crash(void **state)
       if (mbmsec_store_open(path_of("crash.db"), &cst) != MBMSEC_OK ||
           mbmsec_store_counter_reserve(cst, "mikey-msk", 1000, UINT32_MAX, &f) != MBMSEC_OK)
         _exit(2);
-      if (write(fds[1], &f, sizeof f) != (ssize_t)sizeof f)
-        _exit(3);
-      if (round % 2 == 0)
-        _exit(0); /* no close, no checkpoint */
-      for (;;)
-        pause(); /* killed by the parent */
+      if (write(fds[1], &f, sizeof f) != (ssize_t)sizeof f) _exit(3);
+      if (round % 2 == 0) _exit(0); /* no close, no checkpoint */
+      for (;;) pause();             /* killed by the parent */
     }
     close(fds[1]);
     uint64_t child_first = 0;
     assert_int_equal(read(fds[0], &child_first, sizeof child_first), (ssize_t)sizeof child_first);
     close(fds[0]);
-    if (round % 2 == 1)
-      kill(pid, SIGKILL);
+    if (round % 2 == 1) kill(pid, SIGKILL);
     int status = 0;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     if (round % 2 == 0)
@@ -623,8 +632,7 @@ static mbmsec_err ctr_name_cb(void *arg, char out[MBMSEC_STORE_COUNTER_NAME_MAX 
 {
   ctr_name_arg *a = arg;
   a->calls++;
-  if (a->fail != MBMSEC_OK)
-    return a->fail;
+  if (a->fail != MBMSEC_OK) return a->fail;
   snprintf(out, MBMSEC_STORE_COUNTER_NAME_MAX + 1, "%s", a->name);
   return MBMSEC_OK;
 }
@@ -669,7 +677,8 @@ static void test_ctr(void **state)
   assert_int_equal(v, 4);
   ctr_name_arg bad = {.name = "a b"};
   mbmsec_store_ctr b = {0, 0};
-  assert_int_equal(mbmsec_store_ctr_next(st, &b, 1, 9, ctr_name_cb, &bad, &v), MBMSEC_ERR_STORE_NAME);
+  assert_int_equal(mbmsec_store_ctr_next(st, &b, 1, 9, ctr_name_cb, &bad, &v),
+                   MBMSEC_ERR_STORE_NAME);
   assert_int_equal(mbmsec_store_ctr_next(st, NULL, 1, 9, ctr_name_cb, &a, &v), MBMSEC_ERR_ARG);
   assert_int_equal(mbmsec_store_ctr_next(st, &b, 1, 9, ctr_name_cb, &a, NULL), MBMSEC_ERR_ARG);
   assert_int_equal(mbmsec_store_ctr_next(NULL, &b, 1, 9, ctr_name_cb, &a, &v), MBMSEC_ERR_ARG);
@@ -690,32 +699,30 @@ static void test_ctr(void **state)
       ctr_name_arg ca = {.name = "mtk:00f11000010002"};
       mbmsec_store_ctr cc = {0, 0};
       uint64_t cv = 0;
-      if (mbmsec_store_open(path_of("ctr.db"), &cst) != MBMSEC_OK)
-        _exit(2);
+      if (mbmsec_store_open(path_of("ctr.db"), &cst) != MBMSEC_OK) _exit(2);
       for (int i = 0; i < 7; i++) /* 7 of a block of 100 handed out */
         if (mbmsec_store_ctr_next(cst, &cc, 100, UINT32_MAX, ctr_name_cb, &ca, &cv) != MBMSEC_OK)
           _exit(3);
-      if (write(fds[1], &cv, sizeof cv) != (ssize_t)sizeof cv || write(fds[1], &cc.end, sizeof cc.end) != (ssize_t)sizeof cc.end)
+      if (write(fds[1], &cv, sizeof cv) != (ssize_t)sizeof cv ||
+          write(fds[1], &cc.end, sizeof cc.end) != (ssize_t)sizeof cc.end)
         _exit(4);
-      if (round == 0)
-        _exit(0); /* no close */
-      for (;;)
-        pause();
+      if (round == 0) _exit(0); /* no close */
+      for (;;) pause();
     }
     close(fds[1]);
     uint64_t child_last = 0, child_end = 0;
     assert_int_equal(read(fds[0], &child_last, sizeof child_last), (ssize_t)sizeof child_last);
     assert_int_equal(read(fds[0], &child_end, sizeof child_end), (ssize_t)sizeof child_end);
     close(fds[0]);
-    if (round == 1)
-      kill(pid, SIGKILL);
+    if (round == 1) kill(pid, SIGKILL);
     int status = 0;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(child_last > prev);
     assert_int_equal(child_end, child_last - 6 + 100);
     st = open_ok("ctr.db");
     mbmsec_store_ctr again = {0, 0};
-    assert_int_equal(mbmsec_store_ctr_next(st, &again, 10, UINT32_MAX, ctr_name_cb, &a, &v), MBMSEC_OK);
+    assert_int_equal(mbmsec_store_ctr_next(st, &again, 10, UINT32_MAX, ctr_name_cb, &a, &v),
+                     MBMSEC_OK);
     assert_int_equal(v, child_end); /* the unused 93 of the child's block are skipped */
     prev = v;
     mbmsec_store_close(st);
@@ -891,7 +898,7 @@ static void test_bad_inputs(void **state)
 /* Several handles on one file, one per thread: SQN compare-and-set never hands out one SQN
  * twice, counter blocks never overlap. */
 #define NTHREADS 4
-#define NITER 25
+#define NITER    25
 static char g_threads_db[1024]; /* path_of's buffer is not for threads */
 
 typedef struct {
@@ -905,19 +912,16 @@ static void *worker(void *arg)
   thread_out *o = arg;
   mbmsec_store *st = NULL;
   o->rc = mbmsec_store_open(g_threads_db, &st);
-  if (o->rc != MBMSEC_OK)
-    return NULL;
+  if (o->rc != MBMSEC_OK) return NULL;
   for (int i = 0; i < NITER && o->rc == MBMSEC_OK; i++) {
     for (;;) {
       mbmsec_store_subscriber s;
       o->rc = mbmsec_store_subscriber_get(st, "ue@x", &s);
-      if (o->rc != MBMSEC_OK)
-        break;
+      if (o->rc != MBMSEC_OK) break;
       uint64_t next = s.sqn + 32;
       mbmsec_cleanse(&s, sizeof s);
       o->rc = mbmsec_store_subscriber_sqn_cas(st, "ue@x", next - 32, next);
-      if (o->rc == MBMSEC_ERR_STORE_SQN_CONFLICT)
-        continue;
+      if (o->rc == MBMSEC_ERR_STORE_SQN_CONFLICT) continue;
       o->sqn[i] = next;
       break;
     }
@@ -947,8 +951,7 @@ static void test_threads(void **state)
   pthread_t th[NTHREADS];
   for (int t = 0; t < NTHREADS; t++)
     assert_int_equal(pthread_create(&th[t], NULL, worker, &outs[t]), 0);
-  for (int t = 0; t < NTHREADS; t++)
-    assert_int_equal(pthread_join(th[t], NULL), 0);
+  for (int t = 0; t < NTHREADS; t++) assert_int_equal(pthread_join(th[t], NULL), 0);
   static uint64_t sqns[NTHREADS * NITER], ctrs[NTHREADS * NITER];
   for (int t = 0; t < NTHREADS; t++) {
     assert_int_equal(outs[t].rc, MBMSEC_OK);
@@ -976,13 +979,13 @@ static sqlite3_mem_methods g_real_mem;
 static long g_fail_at; /* allocation number to fail, 0 = never */
 static long g_nalloc;
 
-static int should_fail(void)
-{
-  return g_fail_at != 0 && ++g_nalloc == g_fail_at;
-}
+static int should_fail(void) { return g_fail_at != 0 && ++g_nalloc == g_fail_at; }
 
 static void *fail_malloc(int n) { return should_fail() ? NULL : g_real_mem.xMalloc(n); }
-static void *fail_realloc(void *p, int n) { return should_fail() ? NULL : g_real_mem.xRealloc(p, n); }
+static void *fail_realloc(void *p, int n)
+{
+  return should_fail() ? NULL : g_real_mem.xRealloc(p, n);
+}
 
 static int code_listed(mbmsec_err rc)
 {
@@ -1076,8 +1079,7 @@ static void test_alloc_failures(void **state)
       mbmsec_store_close(st);
     }
     unlink(path_of(name));
-    if (!failed)
-      break;
+    if (!failed) break;
   }
   assert_true(n > 10 && n < 100000); /* the scenario did allocate, and finished */
   print_message("failed each of %ld SQLite allocations in turn\n", n - 1);
@@ -1102,8 +1104,7 @@ typedef struct {
 static mbmsec_err svc_cb(const mbmsec_store_service *svc, void *arg)
 {
   id_acc *a = arg;
-  if (a->n < 8)
-    strcpy(a->id[a->n], svc->service_id);
+  if (a->n < 8) strcpy(a->id[a->n], svc->service_id);
   a->n++;
   return MBMSEC_OK;
 }
@@ -1317,8 +1318,9 @@ static void test_bmsc_msks(void **state)
   mbmsec_store_close(st);
 
   /* a row of the wrong shape written by hand is refused on read */
-  raw_exec("bmsc-msk.db", "PRAGMA ignore_check_constraints=ON;"
-                          "INSERT INTO msk VALUES (x'00f110', x'00010005', x'00', 0, 10, 0, 1, 0);");
+  raw_exec("bmsc-msk.db",
+           "PRAGMA ignore_check_constraints=ON;"
+           "INSERT INTO msk VALUES (x'00f110', x'00010005', x'00', 0, 10, 0, 1, 0);");
   st = open_ok("bmsc-msk.db");
   const uint8_t id5[4] = {0, 1, 0, 5};
   assert_int_equal(mbmsec_store_msk_get(st, KDID_A, 3, id5, 4, &m), MBMSEC_ERR_STORE_CORRUPT);
@@ -1349,7 +1351,8 @@ static void test_bmsc_members(void **state)
   assert_int_equal(mbmsec_store_subscription_revoke(st, "alice@x", "urn:sport"), MBMSEC_OK);
   assert_int_equal(mbmsec_store_subscription_revoke(st, "alice@x", "urn:sport"),
                    MBMSEC_ERR_STORE_NOT_FOUND);
-  assert_int_equal(mbmsec_store_subscription_check(st, "alice@x", "urn:sport", &granted), MBMSEC_OK);
+  assert_int_equal(mbmsec_store_subscription_check(st, "alice@x", "urn:sport", &granted),
+                   MBMSEC_OK);
   assert_int_equal(granted, 0);
   assert_int_equal(mbmsec_store_subscription_check(st, "alice@x", "urn:news", &granted), MBMSEC_OK);
   assert_int_equal(granted, 1);
@@ -1374,7 +1377,8 @@ static void test_bmsc_members(void **state)
   assert_string_equal(g.ue_addr, "192.0.2.9:2269");
   assert_true(g.created == 12);
   a = (id_acc){0};
-  assert_int_equal(mbmsec_store_registration_list_by_service(st, "urn:news", reg_cb, &a), MBMSEC_OK);
+  assert_int_equal(mbmsec_store_registration_list_by_service(st, "urn:news", reg_cb, &a),
+                   MBMSEC_OK);
   assert_int_equal(a.n, 2);
   assert_string_equal(a.id[0], "alice@x|urn:news");
   assert_string_equal(a.id[1], "bob@x|urn:news");
@@ -1417,9 +1421,11 @@ static void test_bmsc_members(void **state)
   assert_int_equal(mbmsec_store_subscription_grant(st, "", "urn:news"), MBMSEC_ERR_STORE_IMPI);
   assert_int_equal(mbmsec_store_subscription_grant(st, "carol@x", "urn news"),
                    MBMSEC_ERR_STORE_SERVICE_ID);
-  assert_int_equal(mbmsec_store_subscription_check(st, "carol@x", "urn:news", NULL), MBMSEC_ERR_ARG);
+  assert_int_equal(mbmsec_store_subscription_check(st, "carol@x", "urn:news", NULL),
+                   MBMSEC_ERR_ARG);
   assert_int_equal(mbmsec_store_subscription_list(st, "carol@x", NULL, NULL), MBMSEC_ERR_ARG);
-  assert_int_equal(mbmsec_store_registration_list_by_btid(st, "", reg_cb, &a), MBMSEC_ERR_STORE_BTID);
+  assert_int_equal(mbmsec_store_registration_list_by_btid(st, "", reg_cb, &a),
+                   MBMSEC_ERR_STORE_BTID);
   assert_int_equal(mbmsec_store_registration_list_by_impi(st, "carol@x", NULL, &a), MBMSEC_ERR_ARG);
   a = (id_acc){0};
   assert_int_equal(mbmsec_store_registration_list_by_impi(st, "carol@x", reg_cb, &a), MBMSEC_OK);
@@ -1467,11 +1473,10 @@ static void test_owner_lock(void **state)
   assert_true(child >= 0);
   if (child == 0) {
     mbmsec_store *c = NULL;
-    char ok = mbmsec_store_open(uri, &c) == MBMSEC_OK && mbmsec_store_owner_lock(c, NULL) == MBMSEC_OK;
-    if (write(go[1], &ok, 1) != 1)
-      _exit(2);
-    for (;;)
-      pause();
+    char ok =
+        mbmsec_store_open(uri, &c) == MBMSEC_OK && mbmsec_store_owner_lock(c, NULL) == MBMSEC_OK;
+    if (write(go[1], &ok, 1) != 1) _exit(2);
+    for (;;) pause();
   }
   char ok = 0;
   assert_int_equal(read(go[0], &ok, 1), 1);
@@ -1491,27 +1496,27 @@ static void test_owner_lock(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_open_uri),
-    cmocka_unit_test(test_subscriber_crud),
-    cmocka_unit_test(test_list_callback),
-    cmocka_unit_test(test_sqn_cas),
-    cmocka_unit_test(test_uss),
-    cmocka_unit_test(test_bootstrap),
-    cmocka_unit_test(test_reopen),
-    cmocka_unit_test(test_schema_future),
-    cmocka_unit_test(test_schema_migrate),
-    cmocka_unit_test(test_corrupt),
-    cmocka_unit_test(test_counter),
-    cmocka_unit_test(test_counter_crash),
-    cmocka_unit_test(test_ctr),
-    cmocka_unit_test(test_data_version),
-    cmocka_unit_test(test_bad_inputs),
-    cmocka_unit_test(test_threads),
-    cmocka_unit_test(test_alloc_failures),
-    cmocka_unit_test(test_bmsc_services),
-    cmocka_unit_test(test_bmsc_msks),
-    cmocka_unit_test(test_bmsc_members),
-    cmocka_unit_test(test_owner_lock),
+      cmocka_unit_test(test_open_uri),
+      cmocka_unit_test(test_subscriber_crud),
+      cmocka_unit_test(test_list_callback),
+      cmocka_unit_test(test_sqn_cas),
+      cmocka_unit_test(test_uss),
+      cmocka_unit_test(test_bootstrap),
+      cmocka_unit_test(test_reopen),
+      cmocka_unit_test(test_schema_future),
+      cmocka_unit_test(test_schema_migrate),
+      cmocka_unit_test(test_corrupt),
+      cmocka_unit_test(test_counter),
+      cmocka_unit_test(test_counter_crash),
+      cmocka_unit_test(test_ctr),
+      cmocka_unit_test(test_data_version),
+      cmocka_unit_test(test_bad_inputs),
+      cmocka_unit_test(test_threads),
+      cmocka_unit_test(test_alloc_failures),
+      cmocka_unit_test(test_bmsc_services),
+      cmocka_unit_test(test_bmsc_msks),
+      cmocka_unit_test(test_bmsc_members),
+      cmocka_unit_test(test_owner_lock),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

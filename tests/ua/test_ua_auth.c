@@ -21,10 +21,12 @@
 #include "mbmsec/ua.h"
 #include "mbmsec/zn.h"
 
-#define FQDN "bmsc.mnc001.mcc001.pub.3gppnetwork.org"
-#define REALM "3GPP-bootstrapping@" FQDN
+#define FQDN   "bmsc.mnc001.mcc001.pub.3gppnetwork.org"
+#define REALM  "3GPP-bootstrapping@" FQDN
 #define TARGET "/keymanagement?requesttype=msk-request"
-#define BODY "<mskRequest xmlns=\"urn:3GPP:metadata:2005:MBMS:mskRequest\"><keyId>AAAAAAAAAAAA</keyId></mskRequest>"
+#define BODY     \
+  "<mskRequest " \
+  "xmlns=\"urn:3GPP:metadata:2005:MBMS:mskRequest\"><keyId>AAAAAAAAAAAA</keyId></mskRequest>"
 #define T0 1900000000
 
 /* ---- clock and fake Zn ---- */
@@ -188,8 +190,7 @@ static void ue_auth(ue *u, const char *uri, const char *body, char *out, size_t 
   char pw[MBMSEC_GBA_PASSWORD_SIZE], ncbuf[9];
   assert_int_equal(mbmsec_gba_digest_password(u->mrk, pw, sizeof pw), MBMSEC_OK);
   u->nc++;
-  if (!cnonce_override)
-    snprintf(u->cnonce, sizeof u->cnonce, "c%u", u->nc * 31u + 7u);
+  if (!cnonce_override) snprintf(u->cnonce, sizeof u->cnonce, "c%u", u->nc * 31u + 7u);
   mbmsec_digest_input in = ue_input(u, uri, body, pw, ncbuf);
   assert_int_equal(mbmsec_digest_response(&in, u->response, sizeof u->response), MBMSEC_OK);
   memset(&h, 0, offsetof(mbmsec_digest_header, arena));
@@ -225,8 +226,9 @@ static void ue_check_info(const ue *u, const char *uri, const char *info, const 
   assert_int_equal(h.nc_value, u->nc);
   assert_int_equal(h.cnonce.len, strlen(u->cnonce));
   assert_memory_equal(h.cnonce.p, u->cnonce, h.cnonce.len);
-  assert_int_equal(mbmsec_digest_rspauth(&in, (const uint8_t *)resp_body, strlen(resp_body),
-                                         want, sizeof want), MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_digest_rspauth(&in, (const uint8_t *)resp_body, strlen(resp_body), want, sizeof want),
+      MBMSEC_OK);
   assert_int_equal(h.rspauth.len, strlen(want));
   assert_memory_equal(h.rspauth.p, want, h.rspauth.len);
   if (nextnonce) {
@@ -237,8 +239,9 @@ static void ue_check_info(const ue *u, const char *uri, const char *info, const 
 
 static mbmsec_ua_request req_of(const char *auth, const char *target, const char *body)
 {
-  mbmsec_ua_request r = {"POST", 4, target, strlen(target), auth, auth ? strlen(auth) : 0,
-                         (const uint8_t *)body, strlen(body)};
+  mbmsec_ua_request r = {
+      "POST",      4, target, strlen(target), auth, auth ? strlen(auth) : 0, (const uint8_t *)body,
+      strlen(body)};
   return r;
 }
 
@@ -268,7 +271,8 @@ static void expect(unsigned status, mbmsec_ua_reason reason, bool stale)
 static mbmsec_ua *start(ue *u, size_t idx)
 {
   mbmsec_ua *ua = new_server(0, 0);
-  const zn_row *r = add_row("AAECAwQFBgcICQoLDA0ODw==@bsf.example.org", MBMSEC_ZN_SUCCESS, T0 + 3600);
+  const zn_row *r =
+      add_row("AAECAwQFBgcICQoLDA0ODw==@bsf.example.org", MBMSEC_ZN_SUCCESS, T0 + 3600);
   ue_init(u, r, MBMSEC_MRK_MUK_KDF);
   check(ua, NULL, TARGET, BODY);
   expect(401, MBMSEC_UA_R_NO_AUTH, false);
@@ -326,7 +330,8 @@ static void ok_with(size_t idx, mbmsec_digest_alg alg)
   assert_memory_equal(last_naf_id, FQDN "\x01\x00\x00\x00\x01", last_naf_id_len);
   const char *resp = "<mskResponse/>";
   assert_int_equal(mbmsec_ua_auth_info(ua, &dec, (const uint8_t *)resp, strlen(resp), true, info,
-                                       sizeof info, NULL), MBMSEC_OK);
+                                       sizeof info, NULL),
+                   MBMSEC_OK);
   ue_check_info(&u, TARGET, info, resp, nn, sizeof nn);
   /* a tampered response body does not verify at the UE */
   static mbmsec_digest_header h;
@@ -334,7 +339,9 @@ static void ok_with(size_t idx, mbmsec_digest_alg alg)
   char pw[MBMSEC_GBA_PASSWORD_SIZE], ncbuf[9], bad[65];
   assert_int_equal(mbmsec_gba_digest_password(u.mrk, pw, sizeof pw), MBMSEC_OK);
   mbmsec_digest_input in = ue_input(&u, TARGET, "", pw, ncbuf);
-  assert_int_equal(mbmsec_digest_rspauth(&in, (const uint8_t *)"<mskResponse />", 15, bad, sizeof bad), MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_digest_rspauth(&in, (const uint8_t *)"<mskResponse />", 15, bad, sizeof bad),
+      MBMSEC_OK);
   assert_memory_not_equal(h.rspauth.p, bad, h.rspauth.len);
   /* the next request with the same nonce, nc 2 */
   ue_auth(&u, TARGET, BODY, auth, sizeof auth);
@@ -351,8 +358,16 @@ static void ok_with(size_t idx, mbmsec_digest_alg alg)
   mbmsec_ua_free(ua);
 }
 
-static void test_ok_sha256(void **state) { (void)state; ok_with(0, MBMSEC_DIGEST_SHA256); }
-static void test_ok_md5(void **state) { (void)state; ok_with(1, MBMSEC_DIGEST_MD5); }
+static void test_ok_sha256(void **state)
+{
+  (void)state;
+  ok_with(0, MBMSEC_DIGEST_SHA256);
+}
+static void test_ok_md5(void **state)
+{
+  (void)state;
+  ok_with(1, MBMSEC_DIGEST_MD5);
+}
 
 static void test_mode_none(void **state)
 {
@@ -815,7 +830,7 @@ static void test_bounded(void **state)
   ue_auth(&us[9], TARGET, BODY, auth, sizeof auth);
   check(ua, auth, TARGET, BODY);
   expect(200, MBMSEC_UA_R_OK, false);
-  assert_int_equal(atomic_load(&lookups), before); /* both still cached */
+  assert_int_equal(atomic_load(&lookups), before);  /* both still cached */
   ue_auth(&us[1], TARGET, BODY, auth, sizeof auth); /* its nonce state is gone too */
   check(ua, auth, TARGET, BODY);
   expect(401, MBMSEC_UA_R_NONCE_EVICTED, true);
@@ -898,11 +913,13 @@ static void test_long_cnonce(void **state)
   expect(200, MBMSEC_UA_R_OK, false);
   assert_int_equal(dec.cnonce_len, MBMSEC_DIGEST_VALUE_MAX);
   size_t n = 0;
-  assert_int_equal(mbmsec_ua_auth_info(ua, &dec, (const uint8_t *)"", 0, true, info, sizeof info, &n),
-                   MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_ua_auth_info(ua, &dec, (const uint8_t *)"", 0, true, info, sizeof info, &n),
+      MBMSEC_OK);
   assert_true(n > 2 * MBMSEC_DIGEST_VALUE_MAX);
   ue_check_info(&u, TARGET, info, "", NULL, 0);
-  assert_int_equal(mbmsec_ua_auth_info(ua, &dec, NULL, 0, false, info, 100, NULL), MBMSEC_ERR_SPACE);
+  assert_int_equal(mbmsec_ua_auth_info(ua, &dec, NULL, 0, false, info, 100, NULL),
+                   MBMSEC_ERR_SPACE);
   mbmsec_ua_free(ua);
 }
 

@@ -27,13 +27,13 @@ static const uint8_t K[16] = {0x46, 0x5b, 0x5c, 0xe8, 0xb1, 0x99, 0xb4, 0x9f,
 static const uint8_t OPC[16] = {0xcd, 0x63, 0xcb, 0x71, 0x95, 0x4a, 0x9f, 0x4e,
                                 0x48, 0xa5, 0x99, 0x4e, 0x37, 0xa0, 0x2b, 0xaf};
 static const uint8_t AMF[2] = {0x80, 0x00};
-#define IMPI "alice@ims.mnc001.mcc001.3gppnetwork.org"
+#define IMPI  "alice@ims.mnc001.mcc001.3gppnetwork.org"
 #define REALM "bsf.test"
-#define BODY_OK                                                                              \
-  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"                                             \
-  "<BootstrappingInfo xmlns=\"uri:3gpp-gba\">\n"                                             \
-  "  <btid>AAECAwQFBgcICQoLDA0ODw==@bsf.test</btid>\n"                                       \
-  "  <lifetime>2030-01-01T12:00:00Z</lifetime>\n"                                            \
+#define BODY_OK                                        \
+  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"       \
+  "<BootstrappingInfo xmlns=\"uri:3gpp-gba\">\n"       \
+  "  <btid>AAECAwQFBgcICQoLDA0ODw==@bsf.test</btid>\n" \
+  "  <lifetime>2030-01-01T12:00:00Z</lifetime>\n"      \
   "</BootstrappingInfo>\n"
 #define LIFETIME_2030 1893499200LL
 
@@ -63,8 +63,7 @@ static int group_teardown(void **state)
 
 static void sqn_of(uint64_t v, uint8_t sqn[6])
 {
-  for (int i = 5; i >= 0; i--, v >>= 8)
-    sqn[i] = (uint8_t)v;
+  for (int i = 5; i >= 0; i--, v >>= 8) sqn[i] = (uint8_t)v;
 }
 
 /* ---------------------------------------------------------------- fake BSF */
@@ -80,8 +79,7 @@ typedef struct {
 static void bsf_challenge(fake_bsf *b, uint64_t sqn, uint8_t rand_first)
 {
   uint8_t rand[16], s[6], nonce_raw[32];
-  for (int i = 0; i < 16; i++)
-    rand[i] = (uint8_t)(rand_first + i);
+  for (int i = 0; i < 16; i++) rand[i] = (uint8_t)(rand_first + i);
   sqn_of(sqn, s);
   assert_int_equal(mbmsec_aka_vector_make(K, OPC, rand, s, AMF, &b->av), MBMSEC_OK);
   memcpy(nonce_raw, b->av.rand, 16);
@@ -94,8 +92,7 @@ static void bsf_challenge(fake_bsf *b, uint64_t sqn, uint8_t rand_first)
 }
 
 /* Server check of the UE's Authorization with password pw; returns the parsed header. */
-static void bsf_verify(const char *authz, const uint8_t *pw, size_t pw_len,
-                       mbmsec_digest_header *h)
+static void bsf_verify(const char *authz, const uint8_t *pw, size_t pw_len, mbmsec_digest_header *h)
 {
   assert_int_equal(mbmsec_digest_parse_authorization(authz, strlen(authz), 0, h), MBMSEC_OK);
   assert_true(h->present & MBMSEC_DIGEST_F_ALGORITHM);
@@ -105,9 +102,9 @@ static void bsf_verify(const char *authz, const uint8_t *pw, size_t pw_len,
   assert_true(h->present & MBMSEC_DIGEST_F_OPAQUE);
   assert_int_equal(h->opaque.len, 3);
   mbmsec_digest_input in;
-  assert_int_equal(mbmsec_digest_input_from_authorization(h, mbmsec_digest_s("GET"), pw, pw_len,
-                                                          NULL, 0, &in),
-                   MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_digest_input_from_authorization(h, mbmsec_digest_s("GET"), pw, pw_len, NULL, 0, &in),
+      MBMSEC_OK);
   assert_int_equal(mbmsec_digest_verify(&in, h->response), MBMSEC_OK);
 }
 
@@ -119,13 +116,13 @@ static void bsf_auth_info(fake_bsf *b, const char *authz, const uint8_t *body, s
   assert_non_null(ai);
   assert_int_equal(mbmsec_digest_parse_authorization(authz, strlen(authz), 0, h), MBMSEC_OK);
   mbmsec_digest_input in;
-  assert_int_equal(mbmsec_digest_input_from_authorization(h, mbmsec_digest_s("GET"), b->av.xres,
-                                                          8, NULL, 0, &in),
+  assert_int_equal(mbmsec_digest_input_from_authorization(h, mbmsec_digest_s("GET"), b->av.xres, 8,
+                                                          NULL, 0, &in),
                    MBMSEC_OK);
   char rspauth[65];
   assert_int_equal(mbmsec_digest_rspauth(&in, body, body_len, rspauth, sizeof rspauth), MBMSEC_OK);
-  ai->present = MBMSEC_DIGEST_F_QOP | MBMSEC_DIGEST_F_RSPAUTH | MBMSEC_DIGEST_F_CNONCE |
-                MBMSEC_DIGEST_F_NC;
+  ai->present =
+      MBMSEC_DIGEST_F_QOP | MBMSEC_DIGEST_F_RSPAUTH | MBMSEC_DIGEST_F_CNONCE | MBMSEC_DIGEST_F_NC;
   ai->qop = MBMSEC_DIGEST_QOP_AUTH_INT;
   ai->rspauth = mbmsec_digest_s(rspauth);
   ai->cnonce = h->cnonce;
@@ -148,8 +145,7 @@ static void test_usim_file_roundtrip(void **state)
   uint8_t sqn[6];
   sqn_of((uint64_t)1000 << 5 | 3, sqn);
   assert_int_equal(mbmsec_ue_usim_new(&u, K, OPC, 5, sqn), MBMSEC_OK);
-  for (int i = 0; i < 32; i++)
-    assert_int_equal(u.sqn.seq_ms[i], 1000);
+  for (int i = 0; i < 32; i++) assert_int_equal(u.sqn.seq_ms[i], 1000);
   const char *p = path_of("usim1");
   assert_int_equal(mbmsec_ue_usim_save(p, &u, true), MBMSEC_OK);
   struct stat st;
@@ -179,7 +175,8 @@ static void test_usim_parse_strict(void **state)
                             "delta 268435456\nlimit 0\nseq_ms 0,0,0,0\n");
   assert_int_equal(mbmsec_ue_usim_parse(good, n, &u), MBMSEC_OK);
   static const char *bad[] = {
-      "", "mbmsec-usim 2\n",
+      "",
+      "mbmsec-usim 2\n",
       /* upper-case hex */
       "mbmsec-usim 1\nk 465B5CE8B199B49FAA5F0A2EE238A6BC\nopc cd63cb71954a9f4e48a5994e37a02baf\n"
       "ind_len 2\ndelta 268435456\nlimit 0\nseq_ms 0,0,0,0\n",
@@ -226,8 +223,7 @@ static void test_usim_parse_strict(void **state)
   const char *p = path_of("big");
   FILE *f = fopen(p, "w");
   assert_non_null(f);
-  for (int i = 0; i < MBMSEC_UE_FILE_MAX + 1; i++)
-    fputc('x', f);
+  for (int i = 0; i < MBMSEC_UE_FILE_MAX + 1; i++) fputc('x', f);
   fclose(f);
   assert_int_equal(mbmsec_ue_usim_load(p, &u), MBMSEC_ERR_UE_FILE_IO);
 }
@@ -240,10 +236,8 @@ static void test_state_file_and_naf_keys(void **state)
   mbmsec_ue_bootstrap b = {0}, c;
   strcpy(b.impi, IMPI);
   strcpy(b.btid, "AAECAwQFBgcICQoLDA0ODw==@bsf.test");
-  for (int i = 0; i < 16; i++)
-    b.rand[i] = (uint8_t)i;
-  for (int i = 0; i < 32; i++)
-    b.ks[i] = (uint8_t)(0xA0 + i);
+  for (int i = 0; i < 16; i++) b.rand[i] = (uint8_t)i;
+  for (int i = 0; i < 32; i++) b.ks[i] = (uint8_t)(0xA0 + i);
   b.lifetime = LIFETIME_2030;
   const char *p = path_of("state1");
   assert_int_equal(mbmsec_ue_state_save(p, &b), MBMSEC_OK);
@@ -254,7 +248,8 @@ static void test_state_file_and_naf_keys(void **state)
   assert_memory_equal(&b, &c, sizeof b);
   static const char *bad[] = {
       "mbmsec-ue-state 1\nimpi a b\nbtid x@y\nrand 000102030405060708090a0b0c0d0e0f\n"
-      "ks " "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf\nlifetime 1\n",
+      "ks "
+      "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf\nlifetime 1\n",
       "mbmsec-ue-state 1\nimpi a\nbtid x@y\nrand 000102030405060708090a0b0c0d0e0f\n"
       "ks a0a1\nlifetime 1\n",
       "mbmsec-ue-state 1\nimpi a\nbtid x@y\nrand 000102030405060708090a0b0c0d0e0f\n"
@@ -266,21 +261,21 @@ static void test_state_file_and_naf_keys(void **state)
     assert_int_equal(mbmsec_ue_state_parse(bad[i], strlen(bad[i]), &c), MBMSEC_ERR_UE_FILE_FORMAT);
 
   uint8_t ks_naf[32], mrk[32], muk[32], want[32], wmrk[32], wmuk[32];
-  assert_int_equal(mbmsec_ue_naf_keys(&b, "bmsc.test", MBMSEC_MRK_MUK_KDF, LIFETIME_2030 - 1,
-                                      ks_naf, mrk, muk),
-                   MBMSEC_OK);
-  assert_int_equal(mbmsec_gba_ks_naf_fqdn(b.ks, b.rand, IMPI, strlen(IMPI), "bmsc.test", 9, NULL,
-                                          want),
-                   MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_ue_naf_keys(&b, "bmsc.test", MBMSEC_MRK_MUK_KDF, LIFETIME_2030 - 1, ks_naf, mrk, muk),
+      MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_gba_ks_naf_fqdn(b.ks, b.rand, IMPI, strlen(IMPI), "bmsc.test", 9, NULL, want),
+      MBMSEC_OK);
   assert_memory_equal(ks_naf, want, 32);
   assert_int_equal(mbmsec_gba_mrk_muk(want, MBMSEC_MRK_MUK_KDF, wmrk, wmuk), MBMSEC_OK);
   assert_memory_equal(mrk, wmrk, 32);
   assert_memory_equal(muk, wmuk, 32);
   assert_memory_not_equal(mrk, muk, 32);
   /* expired: refused and outputs zero */
-  assert_int_equal(mbmsec_ue_naf_keys(&b, "bmsc.test", MBMSEC_MRK_MUK_KDF, LIFETIME_2030, ks_naf,
-                                      mrk, muk),
-                   MBMSEC_ERR_UE_EXPIRED);
+  assert_int_equal(
+      mbmsec_ue_naf_keys(&b, "bmsc.test", MBMSEC_MRK_MUK_KDF, LIFETIME_2030, ks_naf, mrk, muk),
+      MBMSEC_ERR_UE_EXPIRED);
   static const uint8_t z[32];
   assert_memory_equal(ks_naf, z, 32);
 }
@@ -328,7 +323,8 @@ static void test_bsf_info_xml(void **state)
       "</BootstrappingInfo>",
       "<BootstrappingInfo xmlns=\"uri:3gpp-gbx\"><btid>a@b</btid>"
       "<lifetime>2030-01-01T12:00:00Z</lifetime></BootstrappingInfo>",
-      "<Info xmlns=\"uri:3gpp-gba\"><btid>a@b</btid><lifetime>2030-01-01T12:00:00Z</lifetime></Info>",
+      "<Info "
+      "xmlns=\"uri:3gpp-gba\"><btid>a@b</btid><lifetime>2030-01-01T12:00:00Z</lifetime></Info>",
       "<BootstrappingInfo xmlns=\"uri:3gpp-gba\"><btid>a@b</btid><btid>c@d</btid>"
       "<lifetime>2030-01-01T12:00:00Z</lifetime></BootstrappingInfo>",
       "<BootstrappingInfo xmlns=\"uri:3gpp-gba\"><btid>a@b</btid></BootstrappingInfo>",
@@ -355,8 +351,7 @@ static void test_bsf_info_xml(void **state)
       "",
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    if (xml(bad[i], btid, &lt) != MBMSEC_ERR_UE_XML)
-      fail_msg("case %zu accepted: %s", i, bad[i]);
+    if (xml(bad[i], btid, &lt) != MBMSEC_ERR_UE_XML) fail_msg("case %zu accepted: %s", i, bad[i]);
   }
   /* UTF-16 (BOM) cannot carry a DOCTYPE past the octet check: read as UTF-8 it fails */
   uint8_t u16[400];
@@ -392,11 +387,14 @@ static void test_datetime(void **state)
   assert_int_equal(t, 1709251199);
   assert_int_equal(mbmsec_ue_datetime_parse("2030-01-01T12:00:00.Z", 21, &t), MBMSEC_ERR_UE_XML);
   assert_int_equal(mbmsec_ue_datetime_parse("2030-01-01T24:00:00Z", 20, &t), MBMSEC_ERR_UE_XML);
-  assert_int_equal(mbmsec_ue_datetime_parse("2030-01-01T12:00:00+15:00", 25, &t), MBMSEC_ERR_UE_XML);
+  assert_int_equal(mbmsec_ue_datetime_parse("2030-01-01T12:00:00+15:00", 25, &t),
+                   MBMSEC_ERR_UE_XML);
   assert_int_equal(mbmsec_ue_datetime_parse("2030-01-01 12:00:00Z", 20, &t), MBMSEC_ERR_UE_XML);
   assert_int_equal(mbmsec_ue_datetime_parse("1969-12-31T23:59:59Z", 20, &t), MBMSEC_ERR_UE_XML);
-  assert_int_equal(mbmsec_ue_datetime_parse("1970-01-01T00:00:00+01:00", 25, &t), MBMSEC_ERR_UE_XML);
-  assert_int_equal(mbmsec_ue_datetime_parse("1970-01-01T00:59:59+01:00", 25, &t), MBMSEC_ERR_UE_XML);
+  assert_int_equal(mbmsec_ue_datetime_parse("1970-01-01T00:00:00+01:00", 25, &t),
+                   MBMSEC_ERR_UE_XML);
+  assert_int_equal(mbmsec_ue_datetime_parse("1970-01-01T00:59:59+01:00", 25, &t),
+                   MBMSEC_ERR_UE_XML);
   assert_int_equal(mbmsec_ue_datetime_parse("1970-01-01T01:00:00+01:00", 25, &t), MBMSEC_OK);
   assert_int_equal(t, 0);
 }
@@ -416,8 +414,9 @@ static void test_first_request(void **state)
                            "\", nonce=\"\", uri=\"/\", response=\"\"");
   /* what the BSF will do with it: the lenient parse accepts it */
   mbmsec_digest_header *h = calloc(1, sizeof *h);
-  assert_int_equal(mbmsec_digest_parse_authorization(out, strlen(out), MBMSEC_DIGEST_LENIENT_EMPTY, h),
-                   MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_digest_parse_authorization(out, strlen(out), MBMSEC_DIGEST_LENIENT_EMPTY, h),
+      MBMSEC_OK);
   free(h);
   assert_int_equal(mbmsec_ub_client_first(&c, out, sizeof out, NULL), MBMSEC_ERR_UE_SEQUENCE);
   mbmsec_ub_client cc;
@@ -461,7 +460,8 @@ static void test_engine_success(void **state)
   assert_memory_equal(c.res, z, 8); /* RES, CK, IK wiped once Ks is in the result */
   assert_memory_equal(c.ck, z, 16);
   /* a late 401 or 200 is out of order and leaves the finished result alone */
-  assert_int_equal(mbmsec_ub_client_on_401(&c, www, 2, out, sizeof out, NULL), MBMSEC_ERR_UE_SEQUENCE);
+  assert_int_equal(mbmsec_ub_client_on_401(&c, www, 2, out, sizeof out, NULL),
+                   MBMSEC_ERR_UE_SEQUENCE);
   assert_int_equal(mbmsec_ub_client_on_200(&c, b.auth_info, strlen(b.auth_info), NULL,
                                            (const uint8_t *)BODY_OK, strlen(BODY_OK)),
                    MBMSEC_ERR_UE_SEQUENCE);
@@ -629,9 +629,9 @@ static void test_engine_bad_rspauth(void **state)
   /* 6. good rspauth but another media type */
   engine_to_res(&u, &c, &b, out, sizeof out, 1 << 5);
   bsf_auth_info(&b, out, body, blen);
-  assert_int_equal(mbmsec_ub_client_on_200(&c, b.auth_info, strlen(b.auth_info), "text/html",
-                                           body, blen),
-                   MBMSEC_ERR_UE_HTTP_STATUS);
+  assert_int_equal(
+      mbmsec_ub_client_on_200(&c, b.auth_info, strlen(b.auth_info), "text/html", body, blen),
+      MBMSEC_ERR_UE_HTTP_STATUS);
 
   /* 7. good rspauth over a hostile body: parsed, refused */
   const char *xxe = "<!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
@@ -702,7 +702,8 @@ static void test_engine_hostile_401(void **state)
   /* a 401 after our RES: refused; a 401 before the first request: out of order */
   engine_to_res(&u, &c, &b, out, sizeof out, 1 << 5);
   mbmsec_digest_str w = S(b.www);
-  assert_int_equal(mbmsec_ub_client_on_401(&c, &w, 1, out, sizeof out, NULL), MBMSEC_ERR_UE_REFUSED);
+  assert_int_equal(mbmsec_ub_client_on_401(&c, &w, 1, out, sizeof out, NULL),
+                   MBMSEC_ERR_UE_REFUSED);
   assert_int_equal(mbmsec_ub_client_init(&c, &u, IMPI, REALM, NULL), MBMSEC_OK);
   assert_int_equal(mbmsec_ub_client_on_401(&c, &w, 1, out, sizeof out, NULL),
                    MBMSEC_ERR_UE_SEQUENCE);

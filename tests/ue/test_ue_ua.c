@@ -23,8 +23,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define FQDN "bmsc.example.org"
-#define BTID "I1U8vpY3qJ0hiuZNrke/NQ==@bsf.example.org"
+#define FQDN   "bmsc.example.org"
+#define BTID   "I1U8vpY3qJ0hiuZNrke/NQ==@bsf.example.org"
 #define TARGET "/keymanagement?requesttype=msk-request"
 static uint8_t g_ks_naf[32];
 static int64_t g_now = 1800000000;
@@ -59,10 +59,15 @@ static mbmsec_ua_decision *post(mbmsec_ua *ua, mbmsec_ue_ua *c, const char *body
   char auth[4096];
   size_t alen = 0;
   assert_int_equal(mbmsec_ue_ua_authorize(c, TARGET, (const uint8_t *)body, strlen(body), auth,
-                                          sizeof auth, &alen), MBMSEC_OK);
-  mbmsec_ua_request req = {.method = "POST", .method_len = 4, .target = TARGET,
-                           .target_len = strlen(TARGET), .authorization = alen ? auth : NULL,
-                           .authorization_len = alen, .body = (const uint8_t *)body,
+                                          sizeof auth, &alen),
+                   MBMSEC_OK);
+  mbmsec_ua_request req = {.method = "POST",
+                           .method_len = 4,
+                           .target = TARGET,
+                           .target_len = strlen(TARGET),
+                           .authorization = alen ? auth : NULL,
+                           .authorization_len = alen,
+                           .body = (const uint8_t *)body,
                            .body_len = strlen(body)};
   assert_int_equal(mbmsec_ua_check(ua, &req, &dec), MBMSEC_OK);
   return &dec;
@@ -102,9 +107,11 @@ static void test_flow(void **state)
   assert_memory_equal(d->muk, muk, 32);
   char ai[MBMSEC_UA_AUTH_INFO_MAX];
   size_t ail = 0;
-  assert_int_equal(mbmsec_ua_auth_info(ua, d, (const uint8_t *)rbody, strlen(rbody), false, ai,
-                                       sizeof ai, &ail), MBMSEC_OK);
-  assert_int_equal(mbmsec_ue_ua_on_200(&c, ai, ail, (const uint8_t *)rbody, strlen(rbody)), MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_ua_auth_info(ua, d, (const uint8_t *)rbody, strlen(rbody), false, ai, sizeof ai, &ail),
+      MBMSEC_OK);
+  assert_int_equal(mbmsec_ue_ua_on_200(&c, ai, ail, (const uint8_t *)rbody, strlen(rbody)),
+                   MBMSEC_OK);
   /* The same Authentication-Info over a body changed in transit: refused. */
   assert_int_equal(mbmsec_ue_ua_on_200(&c, ai, ail, (const uint8_t *)"<mskResponse />", 15),
                    MBMSEC_ERR_UE_RSPAUTH);
@@ -228,12 +235,17 @@ static mbmsec_err fake_post(void *ctx, const mbmsec_ue_km_send *s, mbmsec_ue_htt
   snprintf(f->last_target, sizeof f->last_target, "%s", s->target);
   const bool msk = strstr(s->target, "requesttype=msk-request") != NULL;
   const bool dereg = strstr(s->target, "requesttype=deregister") != NULL;
-  assert_string_equal(s->content_type, msk ? MBMSEC_MT_MSK : dereg ? MBMSEC_MT_DEREGISTER : MBMSEC_MT_REGISTER);
+  assert_string_equal(s->content_type, msk     ? MBMSEC_MT_MSK
+                                       : dereg ? MBMSEC_MT_DEREGISTER
+                                               : MBMSEC_MT_REGISTER);
   assert_string_equal(s->accept, msk ? MBMSEC_MT_MSK_RESPONSE : MBMSEC_MT_REGISTER_RESPONSE);
-  mbmsec_ua_request req = {.method = "POST", .method_len = 4, .target = s->target,
+  mbmsec_ua_request req = {.method = "POST",
+                           .method_len = 4,
+                           .target = s->target,
                            .target_len = strlen(s->target),
                            .authorization = s->authorization[0] ? s->authorization : NULL,
-                           .authorization_len = strlen(s->authorization), .body = s->body,
+                           .authorization_len = strlen(s->authorization),
+                           .body = s->body,
                            .body_len = s->body_len};
   mbmsec_ua_decision d;
   assert_int_equal(mbmsec_ua_check(f->ua, &req, &d), MBMSEC_OK);
@@ -256,14 +268,16 @@ static mbmsec_err fake_post(void *ctx, const mbmsec_ue_km_send *s, mbmsec_ue_htt
     assert_int_equal(mbmsec_xml_parse_msk_request(s->body, s->body_len, in), MBMSEC_OK);
     for (size_t i = 0; i < in->n; i++)
       assert_int_equal(mbmsec_xml_key_add(out, in->items[i].kdid, in->items[i].msk_id,
-                                          key_code(in->items[i].msk_id)), MBMSEC_OK);
+                                          key_code(in->items[i].msk_id)),
+                       MBMSEC_OK);
     assert_int_equal(mbmsec_xml_build_msk_response(out, f->body, sizeof f->body, &len), MBMSEC_OK);
     free(in), free(out);
   } else {
     mbmsec_xml_service_list *in = calloc(1, sizeof *in), *out = calloc(1, sizeof *out);
     assert_int_equal(mbmsec_xml_parse_register(s->body, s->body_len,
                                                dereg ? MBMSEC_XML_DEREGISTER : MBMSEC_XML_REGISTER,
-                                               in), MBMSEC_OK);
+                                               in),
+                     MBMSEC_OK);
     for (size_t i = 0; i < in->n; i++)
       assert_int_equal(mbmsec_xml_service_add(out, in->items[i].text, svc_code(in->items[i].text)),
                        MBMSEC_OK);
@@ -273,7 +287,8 @@ static mbmsec_err fake_post(void *ctx, const mbmsec_ue_km_send *s, mbmsec_ue_htt
   }
   size_t ail = 0;
   assert_int_equal(mbmsec_ua_auth_info(f->ua, &d, (const uint8_t *)f->body, len, f->nextnonce,
-                                       f->ai, sizeof f->ai, &ail), MBMSEC_OK);
+                                       f->ai, sizeof f->ai, &ail),
+                   MBMSEC_OK);
   mbmsec_ua_decision_cleanse(&d);
   if (f->tamper) f->body[len / 2] ^= 0x01; /* one bit changed in transit */
   if (!f->no_auth_info) ans->auth_info = (mbmsec_digest_str){f->ai, ail};
@@ -366,8 +381,8 @@ static void test_km_requests(void **state)
   /* nextnonce in the Authentication-Info: the next request uses it with nc 1. */
   f->nextnonce = true;
   const char *dereg[] = {"urn:example:mbms:news"};
-  assert_int_equal(mbmsec_ue_km_run(k, MBMSEC_UE_KM_DEREGISTER, dereg, 1, fake_post, f, NULL,
-                                    NULL), MBMSEC_OK);
+  assert_int_equal(mbmsec_ue_km_run(k, MBMSEC_UE_KM_DEREGISTER, dereg, 1, fake_post, f, NULL, NULL),
+                   MBMSEC_OK);
   f->nextnonce = false;
   assert_int_equal(mbmsec_ue_km_run(k, MBMSEC_UE_KM_MSK, keys, 1, fake_post, f, NULL, NULL),
                    MBMSEC_OK);
@@ -497,9 +512,15 @@ static void tmp_path(char *out, size_t cap, const char *name)
 static size_t msk_msg(const uint8_t muk[32], uint32_t counter, const uint8_t msk[16],
                       const uint8_t msk_id[4], uint8_t *out, size_t cap, mbmsec_mikey_sent *sent)
 {
-  mbmsec_mikey_msk_params p = {.idi = (const uint8_t *)FQDN, .idi_len = strlen(FQDN),
-                               .idr = (const uint8_t *)BTID, .idr_len = strlen(BTID),
-                               .counter = counter, .v_flag = 1, .msk = msk, .vf = 1, .vt = 100};
+  mbmsec_mikey_msk_params p = {.idi = (const uint8_t *)FQDN,
+                               .idi_len = strlen(FQDN),
+                               .idr = (const uint8_t *)BTID,
+                               .idr_len = strlen(BTID),
+                               .counter = counter,
+                               .v_flag = 1,
+                               .msk = msk,
+                               .vf = 1,
+                               .vt = 100};
   memcpy(p.kdid, KDID, 3);
   memcpy(p.msk_id, msk_id, 4);
   size_t n = 0;
@@ -541,7 +562,8 @@ static void test_mikey_receiver(void **state)
   assert_memory_equal(&res->reply_to, &src, sizeof src);
   assert_int_equal(mbmsec_mikey_ver_verify(res->msk.ver, res->msk.ver_len, muk, 32, &s1,
                                            (const uint8_t *)FQDN, strlen(FQDN),
-                                           (const uint8_t *)BTID, strlen(BTID)), MBMSEC_OK);
+                                           (const uint8_t *)BTID, strlen(BTID)),
+                   MBMSEC_OK);
   /* The same message again: replay. */
   assert_int_equal(mbmsec_ue_mikey_feed(m, m1, l1, (struct sockaddr *)&src, sizeof src, NULL, res),
                    MBMSEC_ERR_MIKEY_REPLAY);
@@ -553,7 +575,8 @@ static void test_mikey_receiver(void **state)
   assert_int_equal(res->msk.outcome, MBMSEC_MIKEY_MSK_DUPLICATE);
   assert_int_equal(mbmsec_mikey_ver_verify(res->msk.ver, res->msk.ver_len, muk, 32, &s2,
                                            (const uint8_t *)FQDN, strlen(FQDN),
-                                           (const uint8_t *)BTID, strlen(BTID)), MBMSEC_OK);
+                                           (const uint8_t *)BTID, strlen(BTID)),
+                   MBMSEC_OK);
   /* An MTK message under that MSK. */
   uint8_t mtk[16], salt[14], t1[MBMSEC_MIKEY_MTK_MSG_LEN];
   mbmsec_random(mtk, sizeof mtk);
@@ -570,9 +593,15 @@ static void test_mikey_receiver(void **state)
   assert_memory_equal(res->mtk.mtk, mtk, 16);
   assert_int_equal(res->reply_len, 0);
   /* An unknown MUK ID (another B-TID): refused. */
-  mbmsec_mikey_msk_params p = {.idi = (const uint8_t *)FQDN, .idi_len = strlen(FQDN),
-                               .idr = (const uint8_t *)BTID2, .idr_len = strlen(BTID2),
-                               .counter = 9, .v_flag = 1, .msk = msk, .vf = 1, .vt = 100};
+  mbmsec_mikey_msk_params p = {.idi = (const uint8_t *)FQDN,
+                               .idi_len = strlen(FQDN),
+                               .idr = (const uint8_t *)BTID2,
+                               .idr_len = strlen(BTID2),
+                               .counter = 9,
+                               .v_flag = 1,
+                               .msk = msk,
+                               .vf = 1,
+                               .vt = 100};
   memcpy(p.kdid, KDID, 3);
   memcpy(p.msk_id, msk_id, 4);
   uint8_t m3[MBMSEC_MIKEY_MSK_MSG_MAX];
@@ -607,8 +636,9 @@ static void test_mikey_receiver(void **state)
   assert_int_equal(res->msk.ver_len, 0);
   uint32_t ctr = 7;
   assert_int_equal(mbmsec_mikey_state_muk_counter(mbmsec_ue_mikey_state(m), (const uint8_t *)FQDN,
-                                                  strlen(FQDN), (const uint8_t *)BTID,
-                                                  strlen(BTID), &ctr), MBMSEC_OK);
+                                                  strlen(FQDN), (const uint8_t *)BTID, strlen(BTID),
+                                                  &ctr),
+                   MBMSEC_OK);
   assert_int_equal(ctr, 0);
   mbmsec_ue_mikey_free(m);
 
@@ -616,7 +646,8 @@ static void test_mikey_receiver(void **state)
   assert_int_equal(mbmsec_ue_mikey_open(NULL, &m), MBMSEC_OK);
   assert_int_equal(mbmsec_ue_mikey_save(m), MBMSEC_OK);
   mbmsec_ue_mikey_free(m);
-  assert_int_equal(mbmsec_ue_file_write(path, "mbmsec-ue-mikey 1\nstate 00\n", 27, false), MBMSEC_OK);
+  assert_int_equal(mbmsec_ue_file_write(path, "mbmsec-ue-mikey 1\nstate 00\n", 27, false),
+                   MBMSEC_OK);
   assert_int_equal(mbmsec_ue_mikey_open(path, &m), MBMSEC_ERR_MIKEY_STATE_FORMAT);
   assert_int_equal(mbmsec_ue_file_write(path, "junk\n", 5, false), MBMSEC_OK);
   assert_int_equal(mbmsec_ue_mikey_open(path, &m), MBMSEC_ERR_UE_FILE_FORMAT);
@@ -633,7 +664,8 @@ static void test_mikey_receiver(void **state)
 
 int main(void)
 {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_flow), cmocka_unit_test(test_km_requests),
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_flow),
+                                     cmocka_unit_test(test_km_requests),
                                      cmocka_unit_test(test_mikey_receiver)};
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   mbmsec_crypto_cleanup();

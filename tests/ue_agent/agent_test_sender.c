@@ -96,8 +96,8 @@ int main(int argc, char **argv)
     while ((got = fread(pkt + 12, 1, chunk, f)) > 0) {
       memset(pkt, 0, 12);
       pkt[0] = 0x80, pkt[1] = 96, pkt[2] = (uint8_t)(seq >> 8), pkt[3] = (uint8_t)seq;
-      pkt[8] = (uint8_t)(ssrc >> 24), pkt[9] = (uint8_t)(ssrc >> 16), pkt[10] = (uint8_t)(ssrc >> 8),
-      pkt[11] = (uint8_t)ssrc;
+      pkt[8] = (uint8_t)(ssrc >> 24), pkt[9] = (uint8_t)(ssrc >> 16),
+      pkt[10] = (uint8_t)(ssrc >> 8), pkt[11] = (uint8_t)ssrc;
       size_t len = 12 + got;
       if (mbmsec_srtp_protect(tx, k.msk_id, k.mtk_id, pkt, &len, sizeof pkt) != MBMSEC_OK)
         die("protect");

@@ -41,9 +41,9 @@ static const char SECDESC[] =
 
 typedef struct {
   mbmsec_ue_agent *a;
-  uint32_t rnd;        /* what the random source returns */
+  uint32_t rnd; /* what the random source returns */
   uint8_t muk[32];
-  uint8_t msk[8][16];  /* by key number */
+  uint8_t msk[8][16]; /* by key number */
   uint32_t muk_counter;
   uint32_t msk_counter[8];
   mbmsec_ue_agent_action acts[128];
@@ -60,9 +60,14 @@ static mbmsec_err fixed_rand(void *ctx, void *out, size_t n)
 
 static mbmsec_ue_agent *new_agent(fx *f)
 {
-  mbmsec_ue_agent_cfg cfg = {.bmsc_fqdn = FQDN, .retry_first_ms = 1000, .retry_max_ms = 8000,
-                             .retry_tries = 4, .mikey_wait_ms = 3000, .msk_grace_ms = 10000,
-                             .rand_fn = fixed_rand, .rand_ctx = f};
+  mbmsec_ue_agent_cfg cfg = {.bmsc_fqdn = FQDN,
+                             .retry_first_ms = 1000,
+                             .retry_max_ms = 8000,
+                             .retry_tries = 4,
+                             .mikey_wait_ms = 3000,
+                             .msk_grace_ms = 10000,
+                             .rand_fn = fixed_rand,
+                             .rand_ctx = f};
   mbmsec_ue_agent *a = NULL;
   assert_int_equal(mbmsec_ue_agent_new(&cfg, &a), MBMSEC_OK);
   return a;
@@ -119,10 +124,15 @@ static void answer(fx *f, unsigned code, int64_t now)
 
 static size_t msk_msg(fx *f, uint16_t kn, int pull, uint8_t *out, size_t cap)
 {
-  mbmsec_mikey_msk_params p = {.idi = (const uint8_t *)FQDN, .idi_len = strlen(FQDN),
-                               .idr = (const uint8_t *)BTID, .idr_len = strlen(BTID),
-                               .counter = ++f->muk_counter, .v_flag = 1,
-                               .msk = pull ? NULL : f->msk[kn], .vf = 1, .vt = 1000};
+  mbmsec_mikey_msk_params p = {.idi = (const uint8_t *)FQDN,
+                               .idi_len = strlen(FQDN),
+                               .idr = (const uint8_t *)BTID,
+                               .idr_len = strlen(BTID),
+                               .counter = ++f->muk_counter,
+                               .v_flag = 1,
+                               .msk = pull ? NULL : f->msk[kn],
+                               .vf = 1,
+                               .vt = 1000};
   memcpy(p.kdid, KDID, 3);
   const uint8_t id[4] = {0, 1, (uint8_t)(kn >> 8), (uint8_t)kn};
   memcpy(p.msk_id, id, 4);
@@ -136,8 +146,8 @@ static size_t mtk_msg(fx *f, uint16_t kn, uint16_t mtk_id, uint8_t *out, size_t 
   uint8_t mtk[16], salt[14];
   memset(mtk, mtk_id, sizeof mtk);
   memset(salt, kn, sizeof salt);
-  mbmsec_mikey_mtk_params p = {.mtk_id = mtk_id, .counter = ++f->msk_counter[kn], .mtk = mtk,
-                               .salt = salt};
+  mbmsec_mikey_mtk_params p = {
+      .mtk_id = mtk_id, .counter = ++f->msk_counter[kn], .mtk = mtk, .salt = salt};
   memcpy(p.kdid, KDID, 3);
   const uint8_t id[4] = {0, 1, (uint8_t)(kn >> 8), (uint8_t)kn};
   memcpy(p.msk_id, id, 4);
@@ -149,8 +159,8 @@ static size_t mtk_msg(fx *f, uint16_t kn, uint16_t mtk_id, uint8_t *out, size_t 
 
 static mbmsec_err feed(fx *f, const uint8_t *m, size_t len, int64_t now)
 {
-  mbmsec_err rc = mbmsec_ue_agent_on_mikey(f->a, m, len, (struct sockaddr *)&f->src,
-                                           sizeof f->src, now);
+  mbmsec_err rc =
+      mbmsec_ue_agent_on_mikey(f->a, m, len, (struct sockaddr *)&f->src, sizeof f->src, now);
   drain(f);
   return rc;
 }
@@ -301,8 +311,8 @@ static void test_backoff_cap_and_give_up(void **state)
   for (int i = 0; i < 3; i++) {
     const mbmsec_ue_agent_action *r = find(f, MBMSEC_UE_AGENT_ACT_REQUEST);
     assert_non_null(r);
-    assert_int_equal(mbmsec_ue_agent_on_http_failed(f->a, r->req_id, MBMSEC_ERR_UE_HTTP, false, now),
-                     MBMSEC_OK);
+    assert_int_equal(
+        mbmsec_ue_agent_on_http_failed(f->a, r->req_id, MBMSEC_ERR_UE_HTTP, false, now), MBMSEC_OK);
     drain(f);
     const int64_t d = mbmsec_ue_agent_next_deadline(f->a) - now;
     assert_true(d <= 8000);
@@ -348,13 +358,15 @@ static void test_unknown_btid_rebootstraps(void **state)
   assert_non_null(r);
   char item[64];
   assert_true(snprintf(item, sizeof item, "%s", r->item) < (int)sizeof item);
-  assert_int_equal(mbmsec_ue_agent_on_http_failed(f->a, r->req_id, MBMSEC_ERR_UE_REFUSED, true, T0 + 5),
-                   MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_ue_agent_on_http_failed(f->a, r->req_id, MBMSEC_ERR_UE_REFUSED, true, T0 + 5),
+      MBMSEC_OK);
   drain(f);
   assert_non_null(find(f, MBMSEC_UE_AGENT_ACT_BOOTSTRAP));
   assert_null(find(f, MBMSEC_UE_AGENT_ACT_REQUEST));
-  assert_int_equal(mbmsec_ue_agent_on_bootstrap_done(f->a, "new-btid@bsf.example.org", f->muk, T0 + 6),
-                   MBMSEC_OK);
+  assert_int_equal(
+      mbmsec_ue_agent_on_bootstrap_done(f->a, "new-btid@bsf.example.org", f->muk, T0 + 6),
+      MBMSEC_OK);
   drain(f);
   r = find(f, MBMSEC_UE_AGENT_ACT_REQUEST);
   assert_non_null(r);
@@ -529,7 +541,8 @@ static void test_bad_mikey_changes_nothing(void **state)
   assert_int_equal(s1.mikey_duplicate - s0.mikey_duplicate, 1);
   assert_int_equal(s1.mikey_auth - s0.mikey_auth, 1);
   assert_true(s1.mikey_malformed - s0.mikey_malformed + s1.mikey_auth - s0.mikey_auth +
-                  s1.mikey_unknown_key - s0.mikey_unknown_key >= 5);
+                  s1.mikey_unknown_key - s0.mikey_unknown_key >=
+              5);
   /* And the good message still goes through afterwards. */
   assert_int_equal(feed(f, m1, l1, T0 + 260), MBMSEC_OK);
 }
@@ -676,7 +689,7 @@ static void test_fail_every_allocation(void **state)
   static uint8_t before[MBMSEC_UE_AGENT_IMAGE_MAX], after[MBMSEC_UE_AGENT_IMAGE_MAX];
   uint8_t m3[600], t2[600];
   const size_t l3 = msk_msg(f, 3, 0, m3, sizeof m3); /* a new MSK 3 */
-  const size_t lt = mtk_msg(f, 3, 1, t2, sizeof t2);  /* MTK 1 of MSK 3 */
+  const size_t lt = mtk_msg(f, 3, 1, t2, sizeof t2); /* MTK 1 of MSK 3 */
   const struct {
     const uint8_t *m;
     size_t len;
@@ -687,9 +700,8 @@ static void test_fail_every_allocation(void **state)
       const size_t nb = image(f, before);
       g_fail_at = n;
       g_allocs = 0;
-      const mbmsec_err rc = mbmsec_ue_agent_on_mikey(f->a, in[k].m, in[k].len,
-                                                     (struct sockaddr *)&f->src, sizeof f->src,
-                                                     T0 + 300 + n);
+      const mbmsec_err rc = mbmsec_ue_agent_on_mikey(
+          f->a, in[k].m, in[k].len, (struct sockaddr *)&f->src, sizeof f->src, T0 + 300 + n);
       const long made = g_allocs;
       g_fail_at = 0;
       drain(f);

@@ -54,17 +54,15 @@ static mbmsec_err add_item(sink *s, const xmlNode *el, unsigned code)
 
 /* Children of `parent` that are items `item` of namespace ns; elements of other namespaces are
  * extensions and skipped, elements without a namespace are refused. */
-static mbmsec_err walk_items(const xmlNode *parent, const char *ns, const char *item,
-                             unsigned code, sink *s, size_t *found)
+static mbmsec_err walk_items(const xmlNode *parent, const char *ns, const char *item, unsigned code,
+                             sink *s, size_t *found)
 {
   *found = 0;
   for (const xmlNode *c = parent->children; c; c = c->next) {
-    if (xml_ignorable(c))
-      continue;
+    if (xml_ignorable(c)) continue;
     ENSURE(c->type == XML_ELEMENT_NODE, MBMSEC_ERR_XML_UNEXPECTED);
     ENSURE(!xml_in_ns(c, NULL), MBMSEC_ERR_XML_NAMESPACE);
-    if (!xml_in_ns(c, ns))
-      continue;
+    if (!xml_in_ns(c, ns)) continue;
     ENSURE(!strcmp((const char *)c->name, item), MBMSEC_ERR_XML_UNEXPECTED);
     GUARD(add_item(s, c, code));
     (*found)++;
@@ -89,25 +87,22 @@ static mbmsec_err parse_code(const xmlNode *st, bool with_204, unsigned *code)
   return MBMSEC_OK;
 }
 
-static mbmsec_err walk_groups(const xmlNode *root, const char *ns, const char *item,
-                              bool with_204, sink *s)
+static mbmsec_err walk_groups(const xmlNode *root, const char *ns, const char *item, bool with_204,
+                              sink *s)
 {
   static const char *const code_attr[] = {MBMSEC_AT_STATUS_CODE, NULL};
   unsigned seen[8];
   size_t n_seen = 0;
   for (const xmlNode *c = root->children; c; c = c->next) {
-    if (xml_ignorable(c))
-      continue;
+    if (xml_ignorable(c)) continue;
     ENSURE(c->type == XML_ELEMENT_NODE, MBMSEC_ERR_XML_UNEXPECTED);
     ENSURE(!xml_in_ns(c, NULL), MBMSEC_ERR_XML_NAMESPACE);
-    if (!xml_in_ns(c, ns))
-      continue;
+    if (!xml_in_ns(c, ns)) continue;
     ENSURE(!strcmp((const char *)c->name, MBMSEC_EL_STATUS), MBMSEC_ERR_XML_UNEXPECTED);
     GUARD(xml_only_attrs(c, code_attr));
     unsigned code;
     GUARD(parse_code(c, with_204, &code));
-    for (size_t i = 0; i < n_seen; i++)
-      ENSURE(seen[i] != code, MBMSEC_ERR_XML_DUP_STATUS);
+    for (size_t i = 0; i < n_seen; i++) ENSURE(seen[i] != code, MBMSEC_ERR_XML_DUP_STATUS);
     ENSURE(n_seen < sizeof seen / sizeof seen[0], MBMSEC_ERR_XML_DUP_STATUS);
     seen[n_seen++] = code;
     size_t found;
@@ -141,7 +136,7 @@ static void svc_reset(mbmsec_xml_service_list *l) { l->n = l->n_bad = 0; }
 static void key_reset(mbmsec_xml_key_list *l) { l->n = l->n_bad = 0; }
 
 mbmsec_err p3_ref_parse_register(const uint8_t *doc, size_t len, mbmsec_xml_reg_kind kind,
-                                     mbmsec_xml_service_list *out)
+                                 mbmsec_xml_service_list *out)
 {
   ENSURE(out, MBMSEC_ERR_ARG);
   if (kind != MBMSEC_XML_REGISTER && kind != MBMSEC_XML_DEREGISTER) {
@@ -152,22 +147,21 @@ mbmsec_err p3_ref_parse_register(const uint8_t *doc, size_t len, mbmsec_xml_reg_
   bool reg = kind == MBMSEC_XML_REGISTER;
   sink s = {.svc = out};
   mbmsec_err rc = parse_doc(doc, len, reg ? MBMSEC_EL_REGISTER : MBMSEC_EL_DEREGISTER,
-                            reg ? MBMSEC_NS_REGISTER : MBMSEC_NS_DEREGISTER, MBMSEC_EL_SERVICE_ID, false, false, &s);
-  if (rc != MBMSEC_OK)
-    memset(out, 0, sizeof *out);
+                            reg ? MBMSEC_NS_REGISTER : MBMSEC_NS_DEREGISTER, MBMSEC_EL_SERVICE_ID,
+                            false, false, &s);
+  if (rc != MBMSEC_OK) memset(out, 0, sizeof *out);
   return rc;
 }
 
 mbmsec_err p3_ref_parse_register_response(const uint8_t *doc, size_t len,
-                                              mbmsec_xml_service_list *out)
+                                          mbmsec_xml_service_list *out)
 {
   ENSURE(out, MBMSEC_ERR_ARG);
   svc_reset(out);
   sink s = {.svc = out};
-  mbmsec_err rc = parse_doc(doc, len, MBMSEC_EL_REGISTER_RESPONSE, MBMSEC_NS_REGISTER_RESPONSE, MBMSEC_EL_SERVICE_ID,
-                            true, false, &s);
-  if (rc != MBMSEC_OK)
-    memset(out, 0, sizeof *out);
+  mbmsec_err rc = parse_doc(doc, len, MBMSEC_EL_REGISTER_RESPONSE, MBMSEC_NS_REGISTER_RESPONSE,
+                            MBMSEC_EL_SERVICE_ID, true, false, &s);
+  if (rc != MBMSEC_OK) memset(out, 0, sizeof *out);
   return rc;
 }
 
@@ -176,9 +170,9 @@ mbmsec_err p3_ref_parse_msk_request(const uint8_t *doc, size_t len, mbmsec_xml_k
   ENSURE(out, MBMSEC_ERR_ARG);
   key_reset(out);
   sink s = {.key = out};
-  mbmsec_err rc = parse_doc(doc, len, MBMSEC_EL_MSK_REQUEST, MBMSEC_NS_MSK_REQUEST, MBMSEC_EL_KEY_ID, false, false, &s);
-  if (rc != MBMSEC_OK)
-    memset(out, 0, sizeof *out);
+  mbmsec_err rc = parse_doc(doc, len, MBMSEC_EL_MSK_REQUEST, MBMSEC_NS_MSK_REQUEST,
+                            MBMSEC_EL_KEY_ID, false, false, &s);
+  if (rc != MBMSEC_OK) memset(out, 0, sizeof *out);
   return rc;
 }
 
@@ -187,9 +181,9 @@ mbmsec_err p3_ref_parse_msk_response(const uint8_t *doc, size_t len, mbmsec_xml_
   ENSURE(out, MBMSEC_ERR_ARG);
   key_reset(out);
   sink s = {.key = out};
-  mbmsec_err rc = parse_doc(doc, len, MBMSEC_EL_MSK_RESPONSE, MBMSEC_NS_MSK_RESPONSE, MBMSEC_EL_KEY_ID, true, true, &s);
-  if (rc != MBMSEC_OK)
-    memset(out, 0, sizeof *out);
+  mbmsec_err rc = parse_doc(doc, len, MBMSEC_EL_MSK_RESPONSE, MBMSEC_NS_MSK_RESPONSE,
+                            MBMSEC_EL_KEY_ID, true, true, &s);
+  if (rc != MBMSEC_OK) memset(out, 0, sizeof *out);
   return rc;
 }
 
@@ -210,8 +204,8 @@ static bool svc_same(const char *what, mbmsec_err a, mbmsec_err b, char *why, si
   for (size_t i = 0; i < svc_lib.n; i++) {
     const mbmsec_xml_service *x = &svc_lib.items[i], *y = &svc_ref.items[i];
     if (x->len != y->len || strcmp(x->text, y->text) || x->err != y->err || x->code != y->code) {
-      snprintf(why, cap, "%s: item %zu differs: '%s'/%zu/%d/%u vs '%s'/%zu/%d/%u", what, i,
-               x->text, x->len, (int)x->err, x->code, y->text, y->len, (int)y->err, y->code);
+      snprintf(why, cap, "%s: item %zu differs: '%s'/%zu/%d/%u vs '%s'/%zu/%d/%u", what, i, x->text,
+               x->len, (int)x->err, x->code, y->text, y->len, (int)y->err, y->code);
       return false;
     }
   }
@@ -228,9 +222,10 @@ static bool key_same(const char *what, mbmsec_err a, mbmsec_err b, char *why, si
   for (size_t i = 0; i < key_lib.n; i++) {
     const mbmsec_xml_key *x = &key_lib.items[i], *y = &key_ref.items[i];
     if (x->len != y->len || strcmp(x->text, y->text) || x->err != y->err || x->code != y->code ||
-        memcmp(x->kdid, y->kdid, sizeof x->kdid) || memcmp(x->msk_id, y->msk_id, sizeof x->msk_id)) {
-      snprintf(why, cap, "%s: item %zu differs: '%s'/%zu/%d/%u vs '%s'/%zu/%d/%u", what, i,
-               x->text, x->len, (int)x->err, x->code, y->text, y->len, (int)y->err, y->code);
+        memcmp(x->kdid, y->kdid, sizeof x->kdid) ||
+        memcmp(x->msk_id, y->msk_id, sizeof x->msk_id)) {
+      snprintf(why, cap, "%s: item %zu differs: '%s'/%zu/%d/%u vs '%s'/%zu/%d/%u", what, i, x->text,
+               x->len, (int)x->err, x->code, y->text, y->len, (int)y->err, y->code);
       return false;
     }
   }
@@ -242,20 +237,16 @@ bool p3_ref_same(const uint8_t *doc, size_t len, char *why, size_t cap)
   mbmsec_err a, b;
   a = mbmsec_xml_parse_register(doc, len, MBMSEC_XML_REGISTER, &svc_lib);
   b = p3_ref_parse_register(doc, len, MBMSEC_XML_REGISTER, &svc_ref);
-  if (!svc_same("register", a, b, why, cap))
-    return false;
+  if (!svc_same("register", a, b, why, cap)) return false;
   a = mbmsec_xml_parse_register(doc, len, MBMSEC_XML_DEREGISTER, &svc_lib);
   b = p3_ref_parse_register(doc, len, MBMSEC_XML_DEREGISTER, &svc_ref);
-  if (!svc_same("deregister", a, b, why, cap))
-    return false;
+  if (!svc_same("deregister", a, b, why, cap)) return false;
   a = mbmsec_xml_parse_register_response(doc, len, &svc_lib);
   b = p3_ref_parse_register_response(doc, len, &svc_ref);
-  if (!svc_same("register response", a, b, why, cap))
-    return false;
+  if (!svc_same("register response", a, b, why, cap)) return false;
   a = mbmsec_xml_parse_msk_request(doc, len, &key_lib);
   b = p3_ref_parse_msk_request(doc, len, &key_ref);
-  if (!key_same("msk request", a, b, why, cap))
-    return false;
+  if (!key_same("msk request", a, b, why, cap)) return false;
   a = mbmsec_xml_parse_msk_response(doc, len, &key_lib);
   b = p3_ref_parse_msk_response(doc, len, &key_ref);
   return key_same("msk response", a, b, why, cap);

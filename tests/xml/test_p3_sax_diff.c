@@ -36,8 +36,7 @@ static void same_mutated(const uint8_t *doc, size_t len)
   uint8_t *m = malloc(len + 1);
   assert_non_null(m);
   same(doc, len);
-  for (size_t i = 0; i < len; i++)
-    same(doc, i);
+  for (size_t i = 0; i < len; i++) same(doc, i);
   for (size_t i = 0; i < len; i++) {
     memcpy(m, doc, i);
     memcpy(m + i, doc + i + 1, len - i - 1);
@@ -55,20 +54,17 @@ static void same_mutated(const uint8_t *doc, size_t len)
 static size_t dir_docs(const char *dir, void (*each)(const uint8_t *, size_t))
 {
   DIR *d = opendir(dir);
-  if (!d)
-    return 0;
+  if (!d) return 0;
   size_t n = 0;
   struct dirent *e;
   uint8_t *buf = malloc(MBMSEC_XML_DOC_MAX + 2);
   assert_non_null(buf);
   while ((e = readdir(d)) != NULL) {
-    if (e->d_name[0] == '.')
-      continue;
+    if (e->d_name[0] == '.') continue;
     char path[2048];
     snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
     FILE *f = fopen(path, "rb");
-    if (!f)
-      continue;
+    if (!f) continue;
     size_t len = fread(buf, 1, MBMSEC_XML_DOC_MAX + 1, f);
     fclose(f);
     /* Mutating a long document costs octets squared: those get the plain comparison. */
@@ -99,10 +95,10 @@ static void test_examples_and_corpora(void **state)
   fprintf(stderr, "test_p3_sax_diff: %lu documents compared\n", g_docs);
 }
 
-#define REQ_OPEN "<mskRequest xmlns=\"urn:3GPP:metadata:2005:MBMS:mskRequest\">"
+#define REQ_OPEN  "<mskRequest xmlns=\"urn:3GPP:metadata:2005:MBMS:mskRequest\">"
 #define RESP_OPEN "<mskResponse xmlns=\"urn:3GPP:metadata:2005:MBMS:mskResponse\">"
-#define K1 "APEQAAEAAg=="
-#define K2 "APEQAAEAAw=="
+#define K1        "APEQAAEAAg=="
+#define K2        "APEQAAEAAw=="
 
 typedef struct {
   const char *doc;
@@ -124,19 +120,19 @@ static const awkward cases[] = {
     {REQ_OPEN "<keyId>" K1 "<x:a xmlns:x=\"urn:x\"/></keyId></mskRequest>", false,
      MBMSEC_ERR_XML_UNEXPECTED, 0, 0},
     {REQ_OPEN "<keyId>" K1 "<a/></keyId></mskRequest>", false, MBMSEC_ERR_XML_UNEXPECTED, 0, 0},
-    {REQ_OPEN "<a xmlns=\"\"/><keyId>" K1 "</keyId></mskRequest>", false, MBMSEC_ERR_XML_NAMESPACE, 0, 0},
+    {REQ_OPEN "<a xmlns=\"\"/><keyId>" K1 "</keyId></mskRequest>", false, MBMSEC_ERR_XML_NAMESPACE,
+     0, 0},
     {REQ_OPEN "<a/><keyId>" K1 "</keyId></mskRequest>", false, MBMSEC_ERR_XML_UNEXPECTED, 0, 0},
     {REQ_OPEN "<x:a xmlns:x=\"urn:x\"><a/>text<keyId>z</keyId></x:a><keyId>" K1
               "</keyId></mskRequest>",
      false, MBMSEC_OK, 1, 0},
     {REQ_OPEN "text<keyId>" K1 "</keyId></mskRequest>", false, MBMSEC_ERR_XML_UNEXPECTED, 0, 0},
-    {REQ_OPEN " <!-- --> x <keyId>" K1 "</keyId></mskRequest>", false, MBMSEC_ERR_XML_UNEXPECTED,
-     0, 0},
-    {REQ_OPEN "&#32;&#10;<keyId>" K1 "</keyId><![CDATA[ ]]></mskRequest>", false, MBMSEC_OK, 1, 0},
-    {REQ_OPEN "<keyId x:y=\"1\" xmlns:x=\"urn:x\">" K1 "</keyId></mskRequest>", false, MBMSEC_OK,
-     1, 0},
-    {REQ_OPEN "<keyId y=\"1\">" K1 "</keyId></mskRequest>", false, MBMSEC_ERR_XML_UNEXPECTED, 0,
+    {REQ_OPEN " <!-- --> x <keyId>" K1 "</keyId></mskRequest>", false, MBMSEC_ERR_XML_UNEXPECTED, 0,
      0},
+    {REQ_OPEN "&#32;&#10;<keyId>" K1 "</keyId><![CDATA[ ]]></mskRequest>", false, MBMSEC_OK, 1, 0},
+    {REQ_OPEN "<keyId x:y=\"1\" xmlns:x=\"urn:x\">" K1 "</keyId></mskRequest>", false, MBMSEC_OK, 1,
+     0},
+    {REQ_OPEN "<keyId y=\"1\">" K1 "</keyId></mskRequest>", false, MBMSEC_ERR_XML_UNEXPECTED, 0, 0},
     {"<mskRequest a=\"1\" xmlns=\"urn:3GPP:metadata:2005:MBMS:mskRequest\"><a/></mskRequest>",
      false, MBMSEC_ERR_XML_UNEXPECTED, 0, 0},
     {REQ_OPEN "<keyId>" K1 "</keyId><keyId>" K1 "</keyId></mskRequest>", false,
@@ -222,8 +218,8 @@ static void test_item_cap(void **state)
   for (size_t n = 254; n <= 257; n++)
     for (size_t k = 0; k < sizeof opens / sizeof opens[0]; k++)
       for (int resp = 0; resp < 2; resp++) {
-        size_t o = (size_t)snprintf(doc, cap, "%s", resp ? RESP_OPEN "<status code=\"200\">"
-                                                         : REQ_OPEN);
+        size_t o =
+            (size_t)snprintf(doc, cap, "%s", resp ? RESP_OPEN "<status code=\"200\">" : REQ_OPEN);
         for (size_t i = 0; i < n; i++) {
           /* Distinct 12-character keyIds: "AAAA" + 8 characters from i (valid base64 or not,
            * alike for both parsers). */
@@ -239,10 +235,10 @@ static void test_item_cap(void **state)
         same((const uint8_t *)doc, o);
         /* The attribute is seen before the count, the count before the child element. */
         static mbmsec_xml_key_list out;
-        mbmsec_err want = k == 1 ? MBMSEC_ERR_XML_UNEXPECTED
+        mbmsec_err want = k == 1                     ? MBMSEC_ERR_XML_UNEXPECTED
                           : n > MBMSEC_XML_MAX_ITEMS ? MBMSEC_ERR_XML_TOO_MANY
-                          : k == 2 ? MBMSEC_ERR_XML_UNEXPECTED
-                                   : MBMSEC_OK;
+                          : k == 2                   ? MBMSEC_ERR_XML_UNEXPECTED
+                                                     : MBMSEC_OK;
         mbmsec_err rc = resp ? mbmsec_xml_parse_msk_response((const uint8_t *)doc, o, &out)
                              : mbmsec_xml_parse_msk_request((const uint8_t *)doc, o, &out);
         assert_int_equal(rc, want);

@@ -44,33 +44,45 @@ static bool all_zero(const void *p, size_t n)
 {
   const uint8_t *b = p;
   for (size_t i = 0; i < n; i++)
-    if (b[i])
-      return false;
+    if (b[i]) return false;
   return true;
 }
 
 /* Runs one parser on a heap struct; on error the struct must come back all zero. */
 static mbmsec_err run(which w, const uint8_t *doc, size_t len)
 {
-  size_t sz = w <= P_REGRESP ? sizeof(mbmsec_xml_service_list)
+  size_t sz = w <= P_REGRESP   ? sizeof(mbmsec_xml_service_list)
               : w <= P_MSKRESP ? sizeof(mbmsec_xml_key_list)
-              : w == P_USD ? sizeof(mbmsec_xml_usd)
-                           : sizeof(mbmsec_xml_secdesc);
+              : w == P_USD     ? sizeof(mbmsec_xml_usd)
+                               : sizeof(mbmsec_xml_secdesc);
   void *out = malloc(sz);
   assert_non_null(out);
   memset(out, 0xA5, sz);
   mbmsec_err rc;
   switch (w) {
-  case P_REG: rc = mbmsec_xml_parse_register(doc, len, MBMSEC_XML_REGISTER, out); break;
-  case P_DEREG: rc = mbmsec_xml_parse_register(doc, len, MBMSEC_XML_DEREGISTER, out); break;
-  case P_REGRESP: rc = mbmsec_xml_parse_register_response(doc, len, out); break;
-  case P_MSKREQ: rc = mbmsec_xml_parse_msk_request(doc, len, out); break;
-  case P_MSKRESP: rc = mbmsec_xml_parse_msk_response(doc, len, out); break;
-  case P_USD: rc = mbmsec_xml_parse_usd(doc, len, out); break;
-  default: rc = mbmsec_xml_parse_secdesc(doc, len, out); break;
+  case P_REG:
+    rc = mbmsec_xml_parse_register(doc, len, MBMSEC_XML_REGISTER, out);
+    break;
+  case P_DEREG:
+    rc = mbmsec_xml_parse_register(doc, len, MBMSEC_XML_DEREGISTER, out);
+    break;
+  case P_REGRESP:
+    rc = mbmsec_xml_parse_register_response(doc, len, out);
+    break;
+  case P_MSKREQ:
+    rc = mbmsec_xml_parse_msk_request(doc, len, out);
+    break;
+  case P_MSKRESP:
+    rc = mbmsec_xml_parse_msk_response(doc, len, out);
+    break;
+  case P_USD:
+    rc = mbmsec_xml_parse_usd(doc, len, out);
+    break;
+  default:
+    rc = mbmsec_xml_parse_secdesc(doc, len, out);
+    break;
   }
-  if (rc != MBMSEC_OK)
-    assert_true(all_zero(out, sz));
+  if (rc != MBMSEC_OK) assert_true(all_zero(out, sz));
   free(out);
   return rc;
 }
@@ -281,13 +293,13 @@ static const char MSK_MIXED[] =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
     "<mskRequest xmlns=\"urn:3GPP:metadata:2005:MBMS:mskRequest\">\n"
     "  <keyId>APEQAAEAAg==</keyId>\n"
-    "  <keyId>APEQAAEAAg=</keyId>\n"       /* 11 characters */
-    "  <keyId>APEQAAEAAgAA</keyId>\n"      /* 12 characters, 9 octets */
-    "  <keyId> APEQAAEAAA== </keyId>\n"    /* key number 0, blanks trimmed */
-    "  <keyId>AP EQAAEAAw=</keyId>\n"      /* white space inside */
-    "  <keyId>&lt;bad&amp;&gt;</keyId>\n"  /* escaped, echoed escaped */
-    "  <keyId></keyId>\n"                  /* empty */
-    "  <keyId>APEQAAEAAh==</keyId>\n"      /* non-zero unused bits: not canonical */
+    "  <keyId>APEQAAEAAg=</keyId>\n"      /* 11 characters */
+    "  <keyId>APEQAAEAAgAA</keyId>\n"     /* 12 characters, 9 octets */
+    "  <keyId> APEQAAEAAA== </keyId>\n"   /* key number 0, blanks trimmed */
+    "  <keyId>AP EQAAEAAw=</keyId>\n"     /* white space inside */
+    "  <keyId>&lt;bad&amp;&gt;</keyId>\n" /* escaped, echoed escaped */
+    "  <keyId></keyId>\n"                 /* empty */
+    "  <keyId>APEQAAEAAh==</keyId>\n"     /* non-zero unused bits: not canonical */
     "  <keyId>APEQAAEAAw==</keyId>\n"
     "</mskRequest>\n";
 
@@ -298,12 +310,16 @@ static void test_per_item_400(void **state)
   assert_int_equal(mbmsec_xml_parse_msk_request(U(MSK_MIXED), strlen(MSK_MIXED), l), MBMSEC_OK);
   assert_int_equal(l->n, 9);
   assert_int_equal(l->n_bad, 6);
-  static const mbmsec_err want[9] = {
-      MBMSEC_OK,           MBMSEC_ERR_XML_KEYID, MBMSEC_ERR_XML_KEYID,
-      MBMSEC_OK,           MBMSEC_ERR_XML_KEYID, MBMSEC_ERR_XML_KEYID,
-      MBMSEC_ERR_XML_KEYID, MBMSEC_ERR_XML_KEYID, MBMSEC_OK};
-  for (size_t i = 0; i < 9; i++)
-    assert_int_equal(l->items[i].err, want[i]);
+  static const mbmsec_err want[9] = {MBMSEC_OK,
+                                     MBMSEC_ERR_XML_KEYID,
+                                     MBMSEC_ERR_XML_KEYID,
+                                     MBMSEC_OK,
+                                     MBMSEC_ERR_XML_KEYID,
+                                     MBMSEC_ERR_XML_KEYID,
+                                     MBMSEC_ERR_XML_KEYID,
+                                     MBMSEC_ERR_XML_KEYID,
+                                     MBMSEC_OK};
+  for (size_t i = 0; i < 9; i++) assert_int_equal(l->items[i].err, want[i]);
   assert_string_equal(l->items[1].text, "APEQAAEAAg=");
   assert_string_equal(l->items[5].text, "<bad&>");
   assert_string_equal(l->items[6].text, "");
@@ -318,30 +334,28 @@ static void test_per_item_400(void **state)
   l->items[3].code = 200;
   l->items[8].code = MBMSEC_MBMS_STATUS_NO_UPDATE;
   for (size_t i = 0; i < 9; i++)
-    if (l->items[i].err != MBMSEC_OK)
-      l->items[i].code = 400;
+    if (l->items[i].err != MBMSEC_OK) l->items[i].code = 400;
   char out[4096];
   size_t outlen;
   assert_int_equal(mbmsec_xml_build_msk_response(l, out, sizeof out, &outlen), MBMSEC_OK);
-  static const char want_doc[] =
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      "<mskResponse xmlns=\"urn:3GPP:metadata:2005:MBMS:mskResponse\">\n"
-      "  <status code=\"200\">\n"
-      "    <keyId>APEQAAEAAg==</keyId>\n"
-      "    <keyId>APEQAAEAAA==</keyId>\n"
-      "  </status>\n"
-      "  <status code=\"400\">\n"
-      "    <keyId>APEQAAEAAg=</keyId>\n"
-      "    <keyId>APEQAAEAAgAA</keyId>\n"
-      "    <keyId>AP EQAAEAAw=</keyId>\n"
-      "    <keyId>&lt;bad&amp;&gt;</keyId>\n"
-      "    <keyId></keyId>\n"
-      "    <keyId>APEQAAEAAh==</keyId>\n"
-      "  </status>\n"
-      "  <status code=\"204\">\n"
-      "    <keyId>APEQAAEAAw==</keyId>\n"
-      "  </status>\n"
-      "</mskResponse>\n";
+  static const char want_doc[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                                 "<mskResponse xmlns=\"urn:3GPP:metadata:2005:MBMS:mskResponse\">\n"
+                                 "  <status code=\"200\">\n"
+                                 "    <keyId>APEQAAEAAg==</keyId>\n"
+                                 "    <keyId>APEQAAEAAA==</keyId>\n"
+                                 "  </status>\n"
+                                 "  <status code=\"400\">\n"
+                                 "    <keyId>APEQAAEAAg=</keyId>\n"
+                                 "    <keyId>APEQAAEAAgAA</keyId>\n"
+                                 "    <keyId>AP EQAAEAAw=</keyId>\n"
+                                 "    <keyId>&lt;bad&amp;&gt;</keyId>\n"
+                                 "    <keyId></keyId>\n"
+                                 "    <keyId>APEQAAEAAh==</keyId>\n"
+                                 "  </status>\n"
+                                 "  <status code=\"204\">\n"
+                                 "    <keyId>APEQAAEAAw==</keyId>\n"
+                                 "  </status>\n"
+                                 "</mskResponse>\n";
   assert_string_equal(out, want_doc);
   /* ... which the UE reads back item for item. */
   mbmsec_xml_key_list *r = key_list();
@@ -357,10 +371,8 @@ static void test_per_item_400(void **state)
                    MBMSEC_ERR_XML_STATUS);
   assert_int_equal(mbmsec_xml_build_msk_request(l, out, sizeof out, &outlen),
                    MBMSEC_ERR_XML_STATUS);
-  for (size_t i = 0; i < 9; i++)
-    l->items[i].code = 0;
-  assert_int_equal(mbmsec_xml_build_msk_request(l, out, sizeof out, &outlen),
-                   MBMSEC_ERR_XML_KEYID);
+  for (size_t i = 0; i < 9; i++) l->items[i].code = 0;
+  assert_int_equal(mbmsec_xml_build_msk_request(l, out, sizeof out, &outlen), MBMSEC_ERR_XML_KEYID);
   free(r);
   free(l);
 }
@@ -387,8 +399,7 @@ static void test_per_item_service(void **state)
   assert_int_equal(l->items[3].err, MBMSEC_ERR_XML_ITEM);
   assert_int_equal(l->items[4].err, MBMSEC_OK);
   assert_string_equal(l->items[4].text, "urn:cdata");
-  for (size_t i = 0; i < l->n; i++)
-    l->items[i].code = l->items[i].err == MBMSEC_OK ? 200 : 400;
+  for (size_t i = 0; i < l->n; i++) l->items[i].code = l->items[i].err == MBMSEC_OK ? 200 : 400;
   char out[2048];
   size_t outlen;
   assert_int_equal(mbmsec_xml_build_register_response(l, out, sizeof out, &outlen), MBMSEC_OK);
@@ -437,15 +448,13 @@ static void test_round_trip(void **state)
   assert_memory_equal(again, out, outlen);
 
   /* Requests of both kinds. */
-  for (size_t i = 0; i < l->n; i++)
-    l->items[i].code = 0;
+  for (size_t i = 0; i < l->n; i++) l->items[i].code = 0;
   for (int k = 0; k < 2; k++) {
     mbmsec_xml_reg_kind kind = k ? MBMSEC_XML_DEREGISTER : MBMSEC_XML_REGISTER;
     assert_int_equal(mbmsec_xml_build_register(kind, l, out, cap, &outlen), MBMSEC_OK);
     assert_int_equal(mbmsec_xml_parse_register(U(out), outlen, kind, r), MBMSEC_OK);
     assert_int_equal(r->n, l->n);
-    for (size_t i = 0; i < r->n; i++)
-      assert_string_equal(r->items[i].text, l->items[i].text);
+    for (size_t i = 0; i < r->n; i++) assert_string_equal(r->items[i].text, l->items[i].text);
   }
 
   /* keyIds: every code with 204, key numbers 0..; request and response. */
@@ -461,8 +470,7 @@ static void test_round_trip(void **state)
   assert_int_equal(mbmsec_xml_build_msk_response(kr, again, cap, &againlen), MBMSEC_OK);
   assert_int_equal(againlen, outlen);
   assert_memory_equal(again, out, outlen);
-  for (size_t i = 0; i < kl->n; i++)
-    kl->items[i].code = 0;
+  for (size_t i = 0; i < kl->n; i++) kl->items[i].code = 0;
   assert_int_equal(mbmsec_xml_build_msk_request(kl, out, cap, &outlen), MBMSEC_OK);
   assert_int_equal(mbmsec_xml_parse_msk_request(U(out), outlen, kr), MBMSEC_OK);
   for (size_t i = 0; i < kr->n; i++) {
@@ -561,9 +569,10 @@ static void test_keyid_codec(void **state)
 
 /* ---------------------------------------------------------------- announcement variants */
 
-#define SD_HEAD "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" \
+#define SD_HEAD                                                                     \
+  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"                                    \
   "<securityDescription xmlns=\"urn:3GPP:metadata:2005:MBMS:securityDescription\" " \
-  "xmlns:m=\"urn:mbmsec:2026:protection\" xmlns:o=\"urn:other\">" \
+  "xmlns:m=\"urn:mbmsec:2026:protection\" xmlns:o=\"urn:other\">"                   \
   "<keyManagementSpecification><serverURI>http://b</serverURI></keyManagementSpecification>"
 #define SD_TAIL "</securityDescription>"
 
@@ -576,7 +585,8 @@ static void test_secdesc_variants(void **state)
   } cases[] = {
       {"", MBMSEC_OK},
       {"<o:anything a=\"1\"><m:session/></o:anything>", MBMSEC_OK}, /* other namespace: skipped */
-      {"<m:session id=\"s\" keyId=\"APEQAAEAAA==\" mikey=\"[ff0e::1]:4000\" srtp=\"h.example:5004\"/>",
+      {"<m:session id=\"s\" keyId=\"APEQAAEAAA==\" mikey=\"[ff0e::1]:4000\" "
+       "srtp=\"h.example:5004\"/>",
        MBMSEC_OK},
       {"<m:keyDomainId>00F11</m:keyDomainId>", MBMSEC_ERR_XML_VALUE},
       {"<m:keyDomainId>00f1g0</m:keyDomainId>", MBMSEC_ERR_XML_VALUE},
@@ -585,25 +595,36 @@ static void test_secdesc_variants(void **state)
       {"<m:unknown/>", MBMSEC_ERR_XML_UNEXPECTED},
       {"<unknownSecdesc/>", MBMSEC_ERR_XML_UNEXPECTED},
       {"<x xmlns=\"\"/>", MBMSEC_ERR_XML_NAMESPACE},
-      {"<m:session id=\"s\" keyId=\"APEQAAEAAA==\" mikey=\"239.1.1.1:4000\"/>", MBMSEC_ERR_XML_MISSING},
-      {"<m:session id=\"s\" keyId=\"APEQAAEAAA=\" mikey=\"a:1\" srtp=\"a:2\"/>", MBMSEC_ERR_XML_KEYID},
-      {"<m:session id=\"s\" keyId=\"APEQAAEAAA==\" mikey=\"a:0\" srtp=\"a:2\"/>", MBMSEC_ERR_XML_VALUE},
-      {"<m:session id=\"s\" keyId=\"APEQAAEAAA==\" mikey=\"a:65536\" srtp=\"a:2\"/>", MBMSEC_ERR_XML_VALUE},
-      {"<m:session id=\"s\" keyId=\"APEQAAEAAA==\" mikey=\"a\" srtp=\"a:2\"/>", MBMSEC_ERR_XML_VALUE},
-      {"<m:session id=\"s\" keyId=\"APEQAAEAAA==\" mikey=\"ff0e::1:4\" srtp=\"a:2\"/>", MBMSEC_ERR_XML_VALUE},
-      {"<m:session id=\"s\" keyId=\"APEQAAEAAA==\" mikey=\"[zz]:4\" srtp=\"a:2\"/>", MBMSEC_ERR_XML_VALUE},
+      {"<m:session id=\"s\" keyId=\"APEQAAEAAA==\" mikey=\"239.1.1.1:4000\"/>",
+       MBMSEC_ERR_XML_MISSING},
+      {"<m:session id=\"s\" keyId=\"APEQAAEAAA=\" mikey=\"a:1\" srtp=\"a:2\"/>",
+       MBMSEC_ERR_XML_KEYID},
+      {"<m:session id=\"s\" keyId=\"APEQAAEAAA==\" mikey=\"a:0\" srtp=\"a:2\"/>",
+       MBMSEC_ERR_XML_VALUE},
+      {"<m:session id=\"s\" keyId=\"APEQAAEAAA==\" mikey=\"a:65536\" srtp=\"a:2\"/>",
+       MBMSEC_ERR_XML_VALUE},
+      {"<m:session id=\"s\" keyId=\"APEQAAEAAA==\" mikey=\"a\" srtp=\"a:2\"/>",
+       MBMSEC_ERR_XML_VALUE},
+      {"<m:session id=\"s\" keyId=\"APEQAAEAAA==\" mikey=\"ff0e::1:4\" srtp=\"a:2\"/>",
+       MBMSEC_ERR_XML_VALUE},
+      {"<m:session id=\"s\" keyId=\"APEQAAEAAA==\" mikey=\"[zz]:4\" srtp=\"a:2\"/>",
+       MBMSEC_ERR_XML_VALUE},
       {"<m:session id=\"s\" keyId=\"APEQAAEAAA==\" mikey=\"a:1\" srtp=\"a:2\" extra=\"1\"/>",
        MBMSEC_ERR_XML_UNEXPECTED},
       {"<m:session id=\"s\" keyId=\"APEQAAEAAA==\" mikey=\"a:1\" srtp=\"a:2\"/>"
-       "<m:session id=\"s\" keyId=\"APEQAAEAAQ==\" mikey=\"a:1\" srtp=\"a:2\"/>", MBMSEC_ERR_XML_DUP_ITEM},
+       "<m:session id=\"s\" keyId=\"APEQAAEAAQ==\" mikey=\"a:1\" srtp=\"a:2\"/>",
+       MBMSEC_ERR_XML_DUP_ITEM},
       {"<keyManagementSpecification uiccKeyManagement=\"maybe\"><serverURI>u</serverURI>"
-       "</keyManagementSpecification>", MBMSEC_ERR_XML_VALUE},
+       "</keyManagementSpecification>",
+       MBMSEC_ERR_XML_VALUE},
       {"<keyManagementSpecification><offsetTime>5</offsetTime></keyManagementSpecification>",
        MBMSEC_ERR_XML_EMPTY},
       {"<keyManagementSpecification><serverURI>u</serverURI><offsetTime>4294967296</offsetTime>"
-       "</keyManagementSpecification>", MBMSEC_ERR_XML_VALUE},
+       "</keyManagementSpecification>",
+       MBMSEC_ERR_XML_VALUE},
       {"<keyManagementSpecification><serverURI>u</serverURI><offsetTime>-1</offsetTime>"
-       "</keyManagementSpecification>", MBMSEC_ERR_XML_VALUE},
+       "</keyManagementSpecification>",
+       MBMSEC_ERR_XML_VALUE},
       {"<keyManagementSpecification><serverURI>a b</serverURI></keyManagementSpecification>",
        MBMSEC_ERR_XML_VALUE},
   };
@@ -664,33 +685,34 @@ static void test_usd_variants(void **state)
 
 /* ---------------------------------------------------------------- hostile documents */
 
-#define DECL "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-#define MREQ_OPEN "<mskRequest xmlns=\"urn:3GPP:metadata:2005:MBMS:mskRequest\">"
+#define DECL       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+#define MREQ_OPEN  "<mskRequest xmlns=\"urn:3GPP:metadata:2005:MBMS:mskRequest\">"
 #define MRESP_OPEN "<mskResponse xmlns=\"urn:3GPP:metadata:2005:MBMS:mskResponse\">"
-#define RRESP_OPEN "<mbmsUserServiceRegistrationResponse " \
+#define RRESP_OPEN                        \
+  "<mbmsUserServiceRegistrationResponse " \
   "xmlns=\"urn:3GPP:metadata:2005:MBMS:userServiceRegistrationResponse\">"
 #define GOOD_KEY "<keyId>APEQAAEAAg==</keyId>"
 
 static const char BILLION_LAUGHS[] =
     DECL "<!DOCTYPE mskRequest [\n"
-    " <!ENTITY lol \"lol\">\n"
-    " <!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n"
-    " <!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">\n"
-    " <!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">\n"
-    " <!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">\n"
-    " <!ENTITY lol5 \"&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;\">\n"
-    " <!ENTITY lol6 \"&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;\">\n"
-    " <!ENTITY lol7 \"&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;\">\n"
-    " <!ENTITY lol8 \"&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;\">\n"
-    " <!ENTITY lol9 \"&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;\">\n"
-    "]>\n" MREQ_OPEN "<keyId>&lol9;</keyId></mskRequest>";
+         " <!ENTITY lol \"lol\">\n"
+         " <!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n"
+         " <!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">\n"
+         " <!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">\n"
+         " <!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">\n"
+         " <!ENTITY lol5 \"&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;\">\n"
+         " <!ENTITY lol6 \"&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;\">\n"
+         " <!ENTITY lol7 \"&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;\">\n"
+         " <!ENTITY lol8 \"&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;\">\n"
+         " <!ENTITY lol9 \"&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;\">\n"
+         "]>\n" MREQ_OPEN "<keyId>&lol9;</keyId></mskRequest>";
 
 static const char XXE_FILE[] =
-    DECL "<!DOCTYPE mskRequest [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>\n"
-    MREQ_OPEN "<keyId>&xxe;</keyId></mskRequest>";
+    DECL "<!DOCTYPE mskRequest [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>\n" MREQ_OPEN
+         "<keyId>&xxe;</keyId></mskRequest>";
 
-static const char INTERNAL_ENTITY[] =
-    DECL "<!DOCTYPE mbmsUserServiceRegistration [<!ENTITY e \"urn:INJECTED\">]>\n"
+static const char INTERNAL_ENTITY[] = DECL
+    "<!DOCTYPE mbmsUserServiceRegistration [<!ENTITY e \"urn:INJECTED\">]>\n"
     "<mbmsUserServiceRegistration xmlns=\"urn:3GPP:metadata:2005:MBMS:userServiceRegistration\">"
     "<serviceId>&e;</serviceId></mbmsUserServiceRegistration>";
 
@@ -708,12 +730,14 @@ static const hostile HOSTILE[] = {
     {"internal entity", P_REG, INTERNAL_ENTITY, 0, MBMSEC_ERR_XML_DOCTYPE},
     {"parameter entity XXE", P_MSKREQ,
      DECL "<!DOCTYPE x [<!ENTITY % p SYSTEM \"file:///etc/passwd\"> %p;]>" MREQ_OPEN GOOD_KEY
-          "</mskRequest>", 0, MBMSEC_ERR_XML_DOCTYPE},
+          "</mskRequest>",
+     0, MBMSEC_ERR_XML_DOCTYPE},
     {"bare DOCTYPE", P_MSKREQ, DECL "<!DOCTYPE mskRequest>" MREQ_OPEN GOOD_KEY "</mskRequest>", 0,
      MBMSEC_ERR_XML_DOCTYPE},
     {"external DTD over http", P_MSKREQ,
      DECL "<!DOCTYPE mskRequest SYSTEM \"http://127.0.0.1:9/x.dtd\">" MREQ_OPEN GOOD_KEY
-          "</mskRequest>", 0, MBMSEC_ERR_XML_DOCTYPE},
+          "</mskRequest>",
+     0, MBMSEC_ERR_XML_DOCTYPE},
     {"undeclared entity in text", P_MSKREQ, DECL MREQ_OPEN "<keyId>&xxe;</keyId></mskRequest>", 0,
      MBMSEC_ERR_XML_ENTITY},
     {"undeclared entity in attribute", P_MSKRESP,
@@ -736,40 +760,46 @@ static const hostile HOSTILE[] = {
      DECL "<mskRequest xmlns=\"urn:3gpp:metadata:2005:MBMS:mskRequest\">" GOOD_KEY "</mskRequest>",
      0, MBMSEC_ERR_XML_NAMESPACE},
     {"prefix bound elsewhere", P_MSKREQ,
-     DECL "<m:mskRequest xmlns:m=\"urn:other\" xmlns=\"urn:3GPP:metadata:2005:MBMS:mskRequest\">"
-          GOOD_KEY "</m:mskRequest>", 0, MBMSEC_ERR_XML_NAMESPACE},
-    {"wrong root", P_MSKREQ, DECL MRESP_OPEN "<status code=\"200\">" GOOD_KEY "</status></mskResponse>",
-     0, MBMSEC_ERR_XML_ROOT},
+     DECL "<m:mskRequest xmlns:m=\"urn:other\" "
+          "xmlns=\"urn:3GPP:metadata:2005:MBMS:mskRequest\">" GOOD_KEY "</m:mskRequest>",
+     0, MBMSEC_ERR_XML_NAMESPACE},
+    {"wrong root", P_MSKREQ,
+     DECL MRESP_OPEN "<status code=\"200\">" GOOD_KEY "</status></mskResponse>", 0,
+     MBMSEC_ERR_XML_ROOT},
     {"empty list", P_MSKREQ, DECL MREQ_OPEN "</mskRequest>", 0, MBMSEC_ERR_XML_EMPTY},
     {"only foreign items", P_MSKREQ,
      DECL MREQ_OPEN "<o:keyId xmlns:o=\"urn:other\">APEQAAEAAg==</o:keyId></mskRequest>", 0,
      MBMSEC_ERR_XML_EMPTY},
     {"XInclude is not processed", P_MSKREQ,
      DECL MREQ_OPEN "<xi:include xmlns:xi=\"http://www.w3.org/2001/XInclude\" "
-          "href=\"file:///etc/passwd\" parse=\"text\"/></mskRequest>", 0, MBMSEC_ERR_XML_EMPTY},
+                    "href=\"file:///etc/passwd\" parse=\"text\"/></mskRequest>",
+     0, MBMSEC_ERR_XML_EMPTY},
     {"empty status group", P_MSKRESP, DECL MRESP_OPEN "<status code=\"200\"/></mskResponse>", 0,
      MBMSEC_ERR_XML_EMPTY},
     {"item in no namespace", P_MSKREQ,
      DECL MREQ_OPEN "<keyId xmlns=\"\">APEQAAEAAg==</keyId></mskRequest>", 0,
      MBMSEC_ERR_XML_NAMESPACE},
     {"latin-1 octet", P_REG,
-     DECL "<mbmsUserServiceRegistration xmlns=\"urn:3GPP:metadata:2005:MBMS:userServiceRegistration\">"
-          "<serviceId>urn:caf\xE9</serviceId></mbmsUserServiceRegistration>", 0,
-     MBMSEC_ERR_XML_ENCODING},
+     DECL
+     "<mbmsUserServiceRegistration xmlns=\"urn:3GPP:metadata:2005:MBMS:userServiceRegistration\">"
+     "<serviceId>urn:caf\xE9</serviceId></mbmsUserServiceRegistration>",
+     0, MBMSEC_ERR_XML_ENCODING},
     {"UTF-16 with BOM", P_MSKREQ, "\xFF\xFE<\0m\0", 6, MBMSEC_ERR_XML_ENCODING},
     {"declared ISO-8859-1", P_MSKREQ,
      "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>" MREQ_OPEN GOOD_KEY "</mskRequest>", 0,
      MBMSEC_ERR_XML_ENCODING},
     {"declared UTF-7 hiding a DOCTYPE", P_MSKREQ,
      "<?xml version=\"1.0\" encoding=\"UTF-7\"?>+ADw-!DOCTYPE x+AD4-" MREQ_OPEN GOOD_KEY
-     "</mskRequest>", 0, MBMSEC_ERR_XML_ENCODING},
+     "</mskRequest>",
+     0, MBMSEC_ERR_XML_ENCODING},
     {"overlong UTF-8", P_MSKREQ, DECL MREQ_OPEN "<keyId>\xC0\xAF</keyId></mskRequest>", 0,
      MBMSEC_ERR_XML_ENCODING},
     {"embedded NUL", P_MSKREQ, DECL MREQ_OPEN "<keyId>A\0B</keyId></mskRequest>",
      sizeof(DECL MREQ_OPEN "<keyId>A\0B</keyId></mskRequest>") - 1, MBMSEC_ERR_XML_ENCODING},
     {"truncated", P_MSKREQ, DECL MREQ_OPEN "<keyId>APEQAAEAAg==</ke", 0, MBMSEC_ERR_XML_SYNTAX},
-    {"two roots", P_MSKREQ, DECL MREQ_OPEN GOOD_KEY "</mskRequest>" MREQ_OPEN GOOD_KEY "</mskRequest>",
-     0, MBMSEC_ERR_XML_SYNTAX},
+    {"two roots", P_MSKREQ,
+     DECL MREQ_OPEN GOOD_KEY "</mskRequest>" MREQ_OPEN GOOD_KEY "</mskRequest>", 0,
+     MBMSEC_ERR_XML_SYNTAX},
     {"DOCTYPE after the root", P_MSKREQ,
      DECL MREQ_OPEN GOOD_KEY "</mskRequest><!DOCTYPE x [<!ENTITY a \"b\">]>", 0,
      MBMSEC_ERR_XML_SYNTAX},
@@ -784,21 +814,26 @@ static const hostile HOSTILE[] = {
      MBMSEC_ERR_XML_DUP_ITEM},
     {"same item in two groups", P_MSKRESP,
      DECL MRESP_OPEN "<status code=\"200\">" GOOD_KEY "</status><status code=\"404\">" GOOD_KEY
-          "</status></mskResponse>", 0, MBMSEC_ERR_XML_DUP_ITEM},
+                     "</status></mskResponse>",
+     0, MBMSEC_ERR_XML_DUP_ITEM},
     {"two groups, one code", P_MSKRESP,
      DECL MRESP_OPEN "<status code=\"200\">" GOOD_KEY "</status><status code=\"200\">"
-          "<keyId>APEQAAEAAw==</keyId></status></mskResponse>", 0, MBMSEC_ERR_XML_DUP_STATUS},
+                     "<keyId>APEQAAEAAw==</keyId></status></mskResponse>",
+     0, MBMSEC_ERR_XML_DUP_STATUS},
     {"code 2000 in disguise", P_MSKRESP,
      DECL MRESP_OPEN "<status code=\"0200\">" GOOD_KEY "</status></mskResponse>", 0,
      MBMSEC_ERR_XML_STATUS},
-    {"unknown code", P_MSKRESP, DECL MRESP_OPEN "<status code=\"299\">" GOOD_KEY "</status></mskResponse>",
-     0, MBMSEC_ERR_XML_STATUS},
+    {"unknown code", P_MSKRESP,
+     DECL MRESP_OPEN "<status code=\"299\">" GOOD_KEY "</status></mskResponse>", 0,
+     MBMSEC_ERR_XML_STATUS},
     {"204 in a registration response", P_REGRESP,
      DECL RRESP_OPEN "<status code=\"204\"><serviceId>urn:a</serviceId></status>"
-          "</mbmsUserServiceRegistrationResponse>", 0, MBMSEC_ERR_XML_STATUS},
+                     "</mbmsUserServiceRegistrationResponse>",
+     0, MBMSEC_ERR_XML_STATUS},
     {"status without code", P_REGRESP,
      DECL RRESP_OPEN "<status><serviceId>urn:a</serviceId></status>"
-          "</mbmsUserServiceRegistrationResponse>", 0, MBMSEC_ERR_XML_STATUS},
+                     "</mbmsUserServiceRegistrationResponse>",
+     0, MBMSEC_ERR_XML_STATUS},
     {"item outside a group", P_REGRESP,
      DECL RRESP_OPEN "<serviceId>urn:a</serviceId></mbmsUserServiceRegistrationResponse>", 0,
      MBMSEC_ERR_XML_UNEXPECTED},
@@ -809,7 +844,8 @@ static const hostile HOSTILE[] = {
      MBMSEC_ERR_XML_UNEXPECTED},
     {"unknown attribute on the root", P_MSKREQ,
      DECL "<mskRequest xmlns=\"urn:3GPP:metadata:2005:MBMS:mskRequest\" evil=\"1\">" GOOD_KEY
-          "</mskRequest>", 0, MBMSEC_ERR_XML_UNEXPECTED},
+          "</mskRequest>",
+     0, MBMSEC_ERR_XML_UNEXPECTED},
 };
 
 /* The generated cases; the caller frees the result. */
@@ -819,24 +855,26 @@ static char *make_hostile(const char *name, size_t *len)
   char *b = malloc(cap);
   assert_non_null(b);
   size_t n = 0;
-#define ADD(s) do { size_t l_ = strlen(s); assert_true(n + l_ < cap); memcpy(b + n, s, l_); n += l_; } while (0)
+#define ADD(s)                 \
+  do {                         \
+    size_t l_ = strlen(s);     \
+    assert_true(n + l_ < cap); \
+    memcpy(b + n, s, l_);      \
+    n += l_;                   \
+  } while (0)
   ADD(DECL);
   if (!strcmp(name, "huge attribute")) {
     ADD("<mskRequest xmlns=\"urn:3GPP:metadata:2005:MBMS:mskRequest\" xmlns:o=\"urn:o\" o:a=\"");
-    for (int i = 0; i < 60000; i++)
-      ADD("A");
+    for (int i = 0; i < 60000; i++) ADD("A");
     ADD("\">" GOOD_KEY "</mskRequest>");
   } else if (!strcmp(name, "deep nesting")) {
     ADD(MREQ_OPEN);
-    for (int i = 0; i < 200; i++)
-      ADD("<o:a xmlns:o=\"urn:o\">");
-    for (int i = 0; i < 200; i++)
-      ADD("</o:a>");
+    for (int i = 0; i < 200; i++) ADD("<o:a xmlns:o=\"urn:o\">");
+    for (int i = 0; i < 200; i++) ADD("</o:a>");
     ADD("</mskRequest>");
   } else if (!strcmp(name, "too many elements")) {
     ADD(MREQ_OPEN "<o:a xmlns:o=\"urn:o\">");
-    for (int i = 0; i < MBMSEC_XML_ELEMENTS_MAX + 1; i++)
-      ADD("<o:b/>");
+    for (int i = 0; i < MBMSEC_XML_ELEMENTS_MAX + 1; i++) ADD("<o:b/>");
     ADD("</o:a>" GOOD_KEY "</mskRequest>");
   } else if (!strcmp(name, "too many attributes")) {
     ADD("<mskRequest xmlns=\"urn:3GPP:metadata:2005:MBMS:mskRequest\" xmlns:o=\"urn:o\"");
@@ -860,14 +898,13 @@ static char *make_hostile(const char *name, size_t *len)
     ADD("</mskRequest>");
   } else if (!strcmp(name, "oversize")) {
     ADD(MREQ_OPEN GOOD_KEY "<!--");
-    while (n < MBMSEC_XML_DOC_MAX)
-      ADD("xxxxxxxx");
+    while (n < MBMSEC_XML_DOC_MAX) ADD("xxxxxxxx");
     ADD("--></mskRequest>");
   } else if (!strcmp(name, "item text too long")) {
-    ADD("<mbmsUserServiceRegistration xmlns=\"urn:3GPP:metadata:2005:MBMS:userServiceRegistration\">"
+    ADD("<mbmsUserServiceRegistration "
+        "xmlns=\"urn:3GPP:metadata:2005:MBMS:userServiceRegistration\">"
         "<serviceId>urn:");
-    for (int i = 0; i < MBMSEC_XML_TEXT_MAX; i++)
-      ADD("a");
+    for (int i = 0; i < MBMSEC_XML_TEXT_MAX; i++) ADD("a");
     ADD("</serviceId></mbmsUserServiceRegistration>");
   } else {
     fail_msg("no generator for %s", name);
@@ -904,7 +941,8 @@ static void test_hostile(void **state)
     mbmsec_err rc = run(h->parser, U(doc), len);
     if (rc != h->want) {
       dup2(saved, 2);
-      fail_msg("hostile '%s': got %s, want %s", h->name, mbmsec_errname(rc), mbmsec_errname(h->want));
+      fail_msg("hostile '%s': got %s, want %s", h->name, mbmsec_errname(rc),
+               mbmsec_errname(h->want));
     }
     free(gen);
   }
@@ -924,8 +962,10 @@ static void test_no_entity_expanded(void **state)
   (void)state;
   const char *docs[] = {BILLION_LAUGHS, XXE_FILE, INTERNAL_ENTITY,
                         DECL MREQ_OPEN "<keyId>&xxe;</keyId></mskRequest>"};
-  const char *roots[] = {MBMSEC_EL_MSK_REQUEST, MBMSEC_EL_MSK_REQUEST, MBMSEC_EL_REGISTER, MBMSEC_EL_MSK_REQUEST};
-  const char *nss[] = {MBMSEC_NS_MSK_REQUEST, MBMSEC_NS_MSK_REQUEST, MBMSEC_NS_REGISTER, MBMSEC_NS_MSK_REQUEST};
+  const char *roots[] = {MBMSEC_EL_MSK_REQUEST, MBMSEC_EL_MSK_REQUEST, MBMSEC_EL_REGISTER,
+                         MBMSEC_EL_MSK_REQUEST};
+  const char *nss[] = {MBMSEC_NS_MSK_REQUEST, MBMSEC_NS_MSK_REQUEST, MBMSEC_NS_REGISTER,
+                       MBMSEC_NS_MSK_REQUEST};
   for (size_t i = 0; i < 4; i++) {
     xmlDocPtr d = (xmlDocPtr)1;
     xml_read_stats st;
@@ -967,14 +1007,14 @@ static void test_no_entity_expanded(void **state)
 static void test_benign_constructs(void **state)
 {
   (void)state;
-  static const char doc[] =
-      "\xEF\xBB\xBF<?xml version='1.0' encoding='utf-8' standalone='yes'?>\n"
-      "<!-- leading comment -->\n"
-      "<r:mskRequest xmlns:r=\"urn:3GPP:metadata:2005:MBMS:mskRequest\" xmlns:o=\"urn:o\" o:x=\"1\">"
-      "<o:extension><o:deep/></o:extension>"
-      "<r:keyId><![CDATA[APEQAAEAAg==]]></r:keyId>"
-      "<r:keyId>&#65;PEQAAEAAw==</r:keyId>"
-      "</r:mskRequest>";
+  static const char doc[] = "\xEF\xBB\xBF<?xml version='1.0' encoding='utf-8' standalone='yes'?>\n"
+                            "<!-- leading comment -->\n"
+                            "<r:mskRequest xmlns:r=\"urn:3GPP:metadata:2005:MBMS:mskRequest\" "
+                            "xmlns:o=\"urn:o\" o:x=\"1\">"
+                            "<o:extension><o:deep/></o:extension>"
+                            "<r:keyId><![CDATA[APEQAAEAAg==]]></r:keyId>"
+                            "<r:keyId>&#65;PEQAAEAAw==</r:keyId>"
+                            "</r:mskRequest>";
   mbmsec_xml_key_list *l = key_list();
   for (int k = 0; k < 2; k++) {
     assert_int_equal(mbmsec_xml_parse_msk_request(U(doc), strlen(doc), l), MBMSEC_OK);

@@ -17,10 +17,10 @@
 #include "mbmsec/xml.h"
 #include "xml_doc.h"
 
-#define DECL "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+#define DECL      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 #define MREQ_OPEN "<mskRequest xmlns=\"urn:3GPP:metadata:2005:MBMS:mskRequest\">"
-#define GOOD_KEY "<keyId>APEQAAEAAg==</keyId>"
-#define GOOD DECL MREQ_OPEN GOOD_KEY "</mskRequest>"
+#define GOOD_KEY  "<keyId>APEQAAEAAg==</keyId>"
+#define GOOD      DECL MREQ_OPEN GOOD_KEY "</mskRequest>"
 
 static const uint8_t KDID[MBMSEC_KDID_LEN] = {0x00, 0xF1, 0x10};
 
@@ -53,8 +53,7 @@ static void expect_keys(const char *doc, size_t len, unsigned k)
 {
   mbmsec_xml_key_list *l = key_list();
   mbmsec_err rc = mbmsec_xml_parse_msk_request(U(doc), len, l);
-  if (rc != MBMSEC_OK)
-    fail_msg("%u keys, %zu octets: %s", k, len, mbmsec_errname(rc));
+  if (rc != MBMSEC_OK) fail_msg("%u keys, %zu octets: %s", k, len, mbmsec_errname(rc));
   assert_int_equal(l->n, k);
   assert_int_equal(l->n_bad, 0);
   for (unsigned i = 0; i < k; i++) {
@@ -74,8 +73,7 @@ static mbmsec_err read_doc(const char *doc, size_t len, bool *reused)
   mbmsec_err rc = xml_read(U(doc), len, MBMSEC_EL_MSK_REQUEST, MBMSEC_NS_MSK_REQUEST, &d, &st);
   assert_true((rc == MBMSEC_OK) == (d != NULL));
   xmlFreeDoc(d);
-  if (reused)
-    *reused = st.reused;
+  if (reused) *reused = st.reused;
   return rc;
 }
 
@@ -85,8 +83,9 @@ static void test_same_document_many_times(void **state)
 {
   (void)state;
   mbmsec_xml_key_list *first = key_list(), *l = key_list();
-  const char *docs[] = {GOOD, DECL MREQ_OPEN GOOD_KEY "<!-- c --><o:x xmlns:o=\"urn:o\" o:a=\"1\">"
-                              "t&amp;&#65;</o:x><keyId>APEQAAEAAw==</keyId></mskRequest>"};
+  const char *docs[] = {GOOD, DECL MREQ_OPEN GOOD_KEY
+                        "<!-- c --><o:x xmlns:o=\"urn:o\" o:a=\"1\">"
+                        "t&amp;&#65;</o:x><keyId>APEQAAEAAw==</keyId></mskRequest>"};
   for (size_t d = 0; d < 2; d++) {
     assert_int_equal(mbmsec_xml_parse_msk_request(U(docs[d]), strlen(docs[d]), first), MBMSEC_OK);
     assert_int_equal(first->n, d + 1);
@@ -123,10 +122,11 @@ static void test_refused_then_good(void **state)
       {DECL MREQ_OPEN "<p:x/>" GOOD_KEY "</mskRequest>", MBMSEC_ERR_XML_SYNTAX},
       {DECL "<mskResponse xmlns=\"urn:3GPP:metadata:2005:MBMS:mskRequest\"/>", MBMSEC_ERR_XML_ROOT},
       {DECL "<mskRequest xmlns=\"urn:other\">" GOOD_KEY "</mskRequest>", MBMSEC_ERR_XML_NAMESPACE},
-      {DECL MREQ_OPEN "<a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a>"
-            "<a><a><a><a><a><a><a><a><a></a></a></a></a></a></a></a></a></a></a></a></a></a></a>"
-            "</a></a></a></a></a></a></a></a></a></a></a></a></a></a></a></a></a></a></a></a>"
-            "</mskRequest>",
+      {DECL MREQ_OPEN
+       "<a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a>"
+       "<a><a><a><a><a><a><a><a><a></a></a></a></a></a></a></a></a></a></a></a></a></a></a>"
+       "</a></a></a></a></a></a></a></a></a></a></a></a></a></a></a></a></a></a></a></a>"
+       "</mskRequest>",
        MBMSEC_ERR_XML_DEPTH},
   };
   size_t one_len;
@@ -196,8 +196,7 @@ static void test_many_names(void **state)
   char *doc = malloc(cap);
   assert_non_null(doc);
   n += (size_t)snprintf(doc + n, cap - n, DECL MREQ_OPEN "<o:w xmlns:o=\"urn:o\">");
-  for (int i = 0; i < 600; i++)
-    n += (size_t)snprintf(doc + n, cap - n, "<o:n%d a%d=\"\"/>", i, i);
+  for (int i = 0; i < 600; i++) n += (size_t)snprintf(doc + n, cap - n, "<o:n%d a%d=\"\"/>", i, i);
   n += (size_t)snprintf(doc + n, cap - n, "</o:w>" GOOD_KEY "</mskRequest>");
   assert_true(n < cap);
   bool reused = false;
@@ -278,8 +277,7 @@ static void test_prefixes_silent(void **state)
   assert_int_equal(fseek(tmp, 0, SEEK_END), 0);
   long size = ftell(tmp);
   fclose(tmp);
-  if (odd != MBMSEC_OK)
-    fail_msg("prefix of %zu octets: %s", odd_at, mbmsec_errname(odd));
+  if (odd != MBMSEC_OK) fail_msg("prefix of %zu octets: %s", odd_at, mbmsec_errname(odd));
   assert_int_equal(size, 0);
   assert_int_equal(ok, 2);
   expect_keys(doc, len, 12);
@@ -293,8 +291,7 @@ static void *reader(void *arg)
   unsigned k = (unsigned)(uintptr_t)arg;
   size_t len;
   char *doc = msk_request(k, &len);
-  for (int i = 0; i < 300; i++)
-    expect_keys(doc, len, k);
+  for (int i = 0; i < 300; i++) expect_keys(doc, len, k);
   free(doc);
   return NULL; /* the thread's kept context is freed by the key's destructor */
 }
@@ -305,8 +302,7 @@ static void test_threads(void **state)
   pthread_t t[4];
   for (unsigned i = 0; i < 4; i++)
     assert_int_equal(pthread_create(&t[i], NULL, reader, (void *)(uintptr_t)(1 + 11 * i)), 0);
-  for (unsigned i = 0; i < 4; i++)
-    assert_int_equal(pthread_join(t[i], NULL), 0);
+  for (unsigned i = 0; i < 4; i++) assert_int_equal(pthread_join(t[i], NULL), 0);
 }
 
 /* ---------------------------------------------------------------- UTF-8 */
@@ -318,8 +314,7 @@ static bool utf8_reference(const uint8_t *p, size_t n)
     uint8_t c = p[i];
     size_t k;
     uint32_t cp, min;
-    if (c == 0)
-      return false;
+    if (c == 0) return false;
     if (c < 0x80) {
       i++;
       continue;
@@ -332,15 +327,12 @@ static bool utf8_reference(const uint8_t *p, size_t n)
       k = 3, cp = c & 0x07u, min = 0x10000;
     else
       return false;
-    if (n - i <= k)
-      return false;
+    if (n - i <= k) return false;
     for (size_t j = 1; j <= k; j++) {
-      if ((p[i + j] & 0xC0) != 0x80)
-        return false;
+      if ((p[i + j] & 0xC0) != 0x80) return false;
       cp = cp << 6 | (p[i + j] & 0x3Fu);
     }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-      return false;
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
     i += k + 1;
   }
   return true;
@@ -349,9 +341,20 @@ static bool utf8_reference(const uint8_t *p, size_t n)
 static void test_utf8_fast_path(void **state)
 {
   (void)state;
-  static const char *pieces[] = {"a", "<", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80",
-                                 "\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\x80", "\xFF",
-                                 "\xC3", "\xE2\x82", "", "abcdefgh"};
+  static const char *pieces[] = {"a",
+                                 "<",
+                                 "\xC3\xA9",
+                                 "\xE2\x82\xAC",
+                                 "\xF0\x9F\x98\x80",
+                                 "\xC0\xAF",
+                                 "\xED\xA0\x80",
+                                 "\xF4\x90\x80\x80",
+                                 "\x80",
+                                 "\xFF",
+                                 "\xC3",
+                                 "\xE2\x82",
+                                 "",
+                                 "abcdefgh"};
   uint8_t buf[64];
   /* Strings of a few pieces, so that every piece lands at every offset of an 8-octet word,
    * sometimes with a NUL put in. */
@@ -363,13 +366,11 @@ static void test_utf8_fast_path(void **state)
       seed = seed * 1103515245u + 12345u;
       const char *pc = pieces[(seed >> 16) % (sizeof pieces / sizeof pieces[0])];
       size_t l = strlen(pc);
-      if (n + l > sizeof buf)
-        break;
+      if (n + l > sizeof buf) break;
       memcpy(buf + n, pc, l);
       n += l;
     }
-    if (n && (seed >> 4) % 13 == 0)
-      buf[(seed >> 24) % n] = 0;
+    if (n && (seed >> 4) % 13 == 0) buf[(seed >> 24) % n] = 0;
     bool want = utf8_reference(buf, n);
     if (xml_utf8_valid(buf, n) != want)
       fail_msg("round %d, %zu octets: fast path says %d", round, n, !want);

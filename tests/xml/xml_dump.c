@@ -26,9 +26,9 @@ static int dump(const char *dir, const char *schema, const char *variant, mbmsec
 }
 
 /* The build runs before dump reads n (argument evaluation order is unspecified). */
-#define DUMP(schema, variant, call) \
-  do { \
-    mbmsec_err rc_ = (call); \
+#define DUMP(schema, variant, call)            \
+  do {                                         \
+    mbmsec_err rc_ = (call);                   \
     bad |= dump(dir, schema, variant, rc_, n); \
   } while (0)
 
@@ -43,17 +43,19 @@ int main(int argc, char **argv)
   size_t n;
   mbmsec_xml_service_list *s = calloc(1, sizeof *s);
   mbmsec_xml_key_list *k = calloc(1, sizeof *k);
-  if (!s || !k)
-    return 1;
+  if (!s || !k) return 1;
 
   /* The profile.md examples. */
   mbmsec_xml_service_add(s, "urn:example:mbms:news", 0);
   mbmsec_xml_service_add(s, "urn:example:mbms:sport", 0);
-  DUMP("mbms-register", "example", mbmsec_xml_build_register(MBMSEC_XML_REGISTER, s, buf, sizeof buf, &n));
-  DUMP("mbms-deregister", "example", mbmsec_xml_build_register(MBMSEC_XML_DEREGISTER, s, buf, sizeof buf, &n));
+  DUMP("mbms-register", "example",
+       mbmsec_xml_build_register(MBMSEC_XML_REGISTER, s, buf, sizeof buf, &n));
+  DUMP("mbms-deregister", "example",
+       mbmsec_xml_build_register(MBMSEC_XML_DEREGISTER, s, buf, sizeof buf, &n));
   s->items[0].code = 200;
   s->items[1].code = 401;
-  DUMP("mbms-register-response", "example", mbmsec_xml_build_register_response(s, buf, sizeof buf, &n));
+  DUMP("mbms-register-response", "example",
+       mbmsec_xml_build_register_response(s, buf, sizeof buf, &n));
   const uint8_t m2[4] = {0, 1, 0, 2}, m3[4] = {0, 1, 0, 3};
   mbmsec_xml_key_add(k, KDID, m2, 0);
   mbmsec_xml_key_add(k, KDID, m3, 0);
@@ -74,8 +76,10 @@ int main(int argc, char **argv)
     uint8_t mi[4] = {0, (uint8_t)(i % 5), (uint8_t)(i >> 8), (uint8_t)i};
     mbmsec_xml_key_add(k, KDID, mi, 0);
   }
-  DUMP("mbms-register", "full", mbmsec_xml_build_register(MBMSEC_XML_REGISTER, s, buf, sizeof buf, &n));
-  DUMP("mbms-deregister", "full", mbmsec_xml_build_register(MBMSEC_XML_DEREGISTER, s, buf, sizeof buf, &n));
+  DUMP("mbms-register", "full",
+       mbmsec_xml_build_register(MBMSEC_XML_REGISTER, s, buf, sizeof buf, &n));
+  DUMP("mbms-deregister", "full",
+       mbmsec_xml_build_register(MBMSEC_XML_DEREGISTER, s, buf, sizeof buf, &n));
   DUMP("mbms-msk-request", "full", mbmsec_xml_build_msk_request(k, buf, sizeof buf, &n));
   for (size_t i = 0; i < MBMSEC_XML_MAX_ITEMS; i++) {
     s->items[i].code = codes[i % 6];
@@ -86,7 +90,8 @@ int main(int argc, char **argv)
   s->items[1].err = MBMSEC_ERR_XML_ITEM;
   snprintf(k->items[2].text, sizeof k->items[2].text, "APEQAAEAAg=");
   k->items[2].err = MBMSEC_ERR_XML_KEYID;
-  DUMP("mbms-register-response", "full", mbmsec_xml_build_register_response(s, buf, sizeof buf, &n));
+  DUMP("mbms-register-response", "full",
+       mbmsec_xml_build_register_response(s, buf, sizeof buf, &n));
   DUMP("mbms-msk-response", "full", mbmsec_xml_build_msk_response(k, buf, sizeof buf, &n));
   free(s);
   free(k);
