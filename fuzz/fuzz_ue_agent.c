@@ -1,13 +1,13 @@
 /* libFuzzer target for the UE agent's parsers: the state image (mbmsec_ue_agent_restore; a
  * restored image must write back to the same bytes), the agent configuration file
- * (src/ue/agent_conf.c), the control datagram, and MIKEY datagrams fed to an engine that has a
+ * (src/ue/conf.c), the control datagram, and MIKEY datagrams fed to an engine that has a
  * service and credentials (refusals must leave its image unchanged). The first input octet picks
  * the target; the rest is its input. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent_conf.h"
+#include "conf.h"
 #include "agent_run.h"
 #include "mbmsec/ue_agent.h"
 

@@ -1,5 +1,5 @@
 /* mbmsec-ue run / status / leave: what the daemon and its two client commands share
- * (src/ue/agent_ctl.c): file names in the state directory, the status file, the control
+ * (src/ue/admin.c): file names in the state directory, the status file, the control
  * datagram. */
 #ifndef MBMSEC_UE_AGENT_RUN_H
 #define MBMSEC_UE_AGENT_RUN_H

@@ -1,6 +1,6 @@
 /* mbmsec-ue run's parts without sockets: the SRTP receiver (src/ue/ue_srtp_rx.c) against a
- * lib/srtp sender, the configuration reader (agent_conf.c) and the control datagram
- * (agent_ctl.c). */
+ * lib/srtp sender, the configuration reader (conf.c) and the control datagram
+ * (admin.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "agent_conf.h"
+#include "conf.h"
 #include "agent_run.h"
 #include "mbmsec/crypto.h"
 #include "ue_srtp_rx.h"

@@ -1,11 +1,11 @@
-/* The agent's configuration reader (agent_conf.h). Small on purpose: key = value only. */
+/* The agent's configuration reader (conf.h). Small on purpose: key = value only. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent_conf.h"
+#include "conf.h"
 #include "agent_run.h"
 #include "mbmsec/profile.h"
 

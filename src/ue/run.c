@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent_conf.h"
+#include "conf.h"
 #include "agent_run.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/encode.h"

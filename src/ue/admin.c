@@ -1,4 +1,4 @@
-/* mbmsec-ue status | leave, and the status file and control datagram the daemon (cmd_run.c)
+/* mbmsec-ue status | leave, and the status file and control datagram the daemon (run.c)
  * keeps for them (docs/ue-agent.md "Status and control"). The daemon rewrites
  * <state_dir>/status and status.json atomically at least once a second and on every change;
  * `leave` sends one datagram "leave SERVICE" to the unix socket <state_dir>/control (mode 0600:
@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent_conf.h"
+#include "conf.h"
 #include "agent_run.h"
 #include "ue_cli.h"
 

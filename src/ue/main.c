@@ -11,7 +11,7 @@ int cmd_register(int argc, char **argv);
 int cmd_deregister(int argc, char **argv);
 int cmd_msk_request(int argc, char **argv);
 
-/* src/ue/cmd_run.c, agent_ctl.c: the UE key agent (built with lib/srtp; NULL otherwise). */
+/* src/ue/run.c, admin.c: the UE key agent (built with lib/srtp; NULL otherwise). */
 #ifdef MBMSEC_UE_AGENT
 int cmd_run(int argc, char **argv);
 int cmd_status(int argc, char **argv);
