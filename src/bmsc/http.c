@@ -5,14 +5,17 @@
  * the raw request-target (the request's context is made from it) and the client address are
  * src/common/http.c's. */
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bmsc.h"
 #include "common/http.h"
 #include "log.h"
+#include "ratelim.h"
 #include "text.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/encode.h"
@@ -116,6 +119,40 @@ enum MHD_Result bmsc_http_answer(struct MHD_Connection *c, unsigned status, cons
   return ret;
 }
 
+/* Refused requests (any status but 200 and 401): a few lines per status and 10 s window, the
+ * rest counted (src/common/ratelim.h), so that junk cannot flood the log. */
+static ratelim refusals;
+static pthread_once_t refusals_once = PTHREAD_ONCE_INIT;
+static void refusals_init(void) { ratelim_init(&refusals, 0, 0); }
+
+static int64_t mono_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool refusal_logged(unsigned status)
+{
+  if (status == 200 || status == 401) return true;
+  char why[16];
+  snprintf(why, sizeof why, "ua_%u", status);
+  pthread_once(&refusals_once, refusals_init);
+  return ratelim_take(&refusals, why, mono_ms());
+}
+
+void bmsc_http_refusals_report(void)
+{
+  pthread_once(&refusals_once, refusals_init);
+  char shown[256];
+  const uint64_t hidden = ratelim_roll(&refusals, mono_ms(), shown, sizeof shown);
+  if (hidden) {
+    char n[24];
+    snprintf(n, sizeof n, "%llu", (unsigned long long)hidden);
+    dlog(DLOG_WARN, "refused requests not logged one by one", "count", n, "by_status", shown, NULL);
+  }
+}
+
 /* The key request engine's answer, as it is. */
 static enum MHD_Result answer_kr(struct MHD_Connection *c, const mbmsec_bmsc_kr_response *k)
 {
@@ -201,7 +238,7 @@ static enum MHD_Result on_ua(void *cls, struct MHD_Connection *c, const char *ur
   const dlog_level lvl = status >= 500                    ? DLOG_ERROR
                          : status == 200 || status == 401 ? DLOG_INFO
                                                           : DLOG_WARN;
-  if (dlog_enabled(lvl)) {
+  if (dlog_enabled(lvl) && refusal_logged(status)) {
     char st[8], remote[BMSC_IPV4_PORT_TEXT] = "?";
     snprintf(st, sizeof st, "%u", status);
     if (ipv4) bmsc_ipv4_port_text(ipv4, port, remote);

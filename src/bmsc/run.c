@@ -26,6 +26,7 @@ static void tick(void *user)
     bmsc_rotate_keep(app);
   }
   bmsc_rotate_tick(app); /* MSK rotation pushes (docs/bmsc-rotation.md) */
+  bmsc_http_refusals_report();
 }
 
 int bmsc_cmd_run(int argc, char **argv)

@@ -58,6 +58,31 @@ ue register --service-id urn:example:mbms:news >/dev/null 2>"$WORK/reg.err" ||
   fail "register after the takeover: $(cat "$WORK/reg.err")"
 ok "after kill -9 of the first, a restart on the same store took the lock over and served a registration"
 
+# refusals cannot flood the log: 300 junk requests (404, 405, 413) in a second, then the
+# window's summary; at most 5 lines per status are written one by one
+"$PY" - "$HP" <<'PYEOF' || fail "junk requests"
+import http.client, sys
+port = int(sys.argv[1])
+for i in range(100):
+    for method, target, body in (("GET", "/nothing", None), ("PUT", "/keymanagement?requesttype=register", None),
+                                 ("POST", "/keymanagement?requesttype=register", b"x" * 70000)):
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        try:
+            c.request(method, target, body=body)
+            c.getresponse().read()
+        except (OSError, http.client.HTTPException):
+            pass
+        c.close()
+PYEOF
+wait_for "$WORK/bmsc.err" 'msg="refused requests not logged one by one"' 150 "$BMSC_PID" || fail "no refusal summary"
+for st in 404 405 413; do
+  n=$(grep -c "msg=ua .*status=$st" "$WORK/bmsc.err")
+  [ "$n" -ge 1 ] && [ "$n" -le 5 ] || fail "$n log lines of status $st for 100 refusals (bound 5)"
+done
+grep 'msg="refused requests not logged one by one"' "$WORK/bmsc.err" | grep -q "ua_404=95" ||
+  fail "summary: $(grep 'not logged one by one' "$WORK/bmsc.err")"
+ok "300 junk requests: at most 5 log lines per status, then one summary (ua_404=95 ...)"
+
 # readiness and the Zn link: up with the BSF, down within a bound when it is gone
 [ "$(curl -s -o /dev/null -w '%{http_code}' -m 5 "http://127.0.0.1:$AP/ready")" = 200 ] || fail "/ready with Zn up"
 [ "$(metric mbmsec_bmsc_zn_up)" = 1 ] || fail "mbmsec_bmsc_zn_up with Zn up: $(metric mbmsec_bmsc_zn_up)"
