@@ -209,9 +209,6 @@ enum MHD_Result bmsc_admin_serve(bmsc_app *app, struct MHD_Connection *c, const 
  * admin state change is accepted). Returns 0 or 1 (logged). */
 int bmsc_admin_token_init(bmsc_app *app);
 int bmsc_http_start(bmsc_app *app, bmsc_http **out);
-/* Refusals (any status but 200 and 401) are logged a few per status and 10 s; this writes one
- * summary line of those not logged once the window is over. Called from the main loop. */
-void bmsc_http_refusals_report(void);
 void bmsc_http_stop(bmsc_http *h);
 
 int bmsc_cmd_run(int argc, char **argv);

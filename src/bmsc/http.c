@@ -5,11 +5,9 @@
  * the raw request-target (the request's context is made from it) and the client address are
  * src/common/http.c's. */
 #include <microhttpd.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "bmsc.h"
@@ -121,36 +119,12 @@ enum MHD_Result bmsc_http_answer(struct MHD_Connection *c, unsigned status, cons
 
 /* Refused requests (any status but 200 and 401): a few lines per status and 10 s window, the
  * rest counted (src/common/ratelim.h), so that junk cannot flood the log. */
-static ratelim refusals;
-static pthread_once_t refusals_once = PTHREAD_ONCE_INIT;
-static void refusals_init(void) { ratelim_init(&refusals, 0, 0); }
-
-static int64_t mono_ms(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static bool refusal_logged(unsigned status)
 {
   if (status == 200 || status == 401) return true;
   char why[16];
   snprintf(why, sizeof why, "ua_%u", status);
-  pthread_once(&refusals_once, refusals_init);
-  return ratelim_take(&refusals, why, mono_ms());
-}
-
-void bmsc_http_refusals_report(void)
-{
-  pthread_once(&refusals_once, refusals_init);
-  char shown[256];
-  const uint64_t hidden = ratelim_roll(&refusals, mono_ms(), shown, sizeof shown);
-  if (hidden) {
-    char n[24];
-    snprintf(n, sizeof n, "%llu", (unsigned long long)hidden);
-    dlog(DLOG_WARN, "refused requests not logged one by one", "count", n, "by_status", shown, NULL);
-  }
+  return ratelim_refusal(why);
 }
 
 /* The key request engine's answer, as it is. */

@@ -8,6 +8,7 @@
 #include "bmsc.h"
 #include "daemon.h"
 #include "log.h"
+#include "ratelim.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/keyid.h"
 
@@ -25,8 +26,8 @@ static void tick(void *user)
     last_rotate = time(NULL);
     bmsc_rotate_keep(app);
   }
-  bmsc_rotate_tick(app); /* MSK rotation pushes (docs/bmsc-rotation.md) */
-  bmsc_http_refusals_report();
+  bmsc_rotate_tick(app);     /* MSK rotation pushes (docs/bmsc-rotation.md) */
+  ratelim_refusals_report(); /* the refused requests not logged one by one */
 }
 
 int bmsc_cmd_run(int argc, char **argv)
@@ -52,17 +53,7 @@ int bmsc_cmd_run(int argc, char **argv)
   }
   /* One daemon per store (kill -9 releases it): a second one would send MTK messages and
    * SRTP to the live group and move the stored counters. */
-  long owner = 0;
-  if ((e = mbmsec_store_owner_lock(app.store, &owner)) != MBMSEC_OK) {
-    char pid[24];
-    snprintf(pid, sizeof pid, "%ld", owner);
-    dlog(DLOG_ERROR,
-         e == MBMSEC_ERR_STORE_OWNED
-             ? "the store is in use by another running daemon: stop it first"
-             : "cannot take the store's owner lock",
-         "store", app.s.store, "owner_pid", pid, "code", mbmsec_errname(e), NULL);
-    goto out;
-  }
+  if (daemon_own_store(app.store, app.s.store)) goto out;
   if ((e = mbmsec_store_open(app.s.store, &app.members)) != MBMSEC_OK) {
     dlog(DLOG_ERROR, "cannot open the store", "store", app.s.store, "code", mbmsec_errname(e),
          NULL);

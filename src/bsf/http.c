@@ -2,11 +2,9 @@
  * an mbmsec_bsf_request, and the engine's answer back out. Nothing else happens here; the
  * server's start-up, the raw request-target and the client address are src/common/http.c's. */
 #include <microhttpd.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "common/http.h"
 #include "http.h"
@@ -38,30 +36,6 @@ void bsf_http_req_body(bsf_http_req *rq, const char *data, size_t len)
   rq->body_seen = len > SIZE_MAX - rq->body_seen ? SIZE_MAX : rq->body_seen + len;
 }
 
-/* Refused requests (400, 403): a few lines per status and window, the rest counted. */
-static ratelim refusals;
-static pthread_once_t refusals_once = PTHREAD_ONCE_INIT;
-static void refusals_init(void) { ratelim_init(&refusals, 0, 0); }
-
-static int64_t now_ms(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void bsf_http_refusals_report(void)
-{
-  pthread_once(&refusals_once, refusals_init);
-  char shown[256];
-  const uint64_t hidden = ratelim_roll(&refusals, now_ms(), shown, sizeof shown);
-  if (hidden) {
-    char n[24];
-    snprintf(n, sizeof n, "%llu", (unsigned long long)hidden);
-    dlog(DLOG_WARN, "refused requests not logged one by one", "count", n, "by_status", shown, NULL);
-  }
-}
-
 mbmsec_err bsf_http_req_answer(mbmsec_bsf *engine, const bsf_http_req *rq, const char *method,
                                const char *auth, const char *ua, const char *remote,
                                mbmsec_bsf_response *r)
@@ -88,9 +62,7 @@ mbmsec_err bsf_http_req_answer(mbmsec_bsf *engine, const bsf_http_req *rq, const
   if (r->status == 400 || r->status == 403) {
     char why[16];
     snprintf(why, sizeof why, "ub_%u", r->status);
-    pthread_once(&refusals_once, refusals_init);
-    if (!ratelim_take(&refusals, why, now_ms()))
-      return rc; /* counted; bsf_http_refusals_report summarises */
+    if (!ratelim_refusal(why)) return rc; /* counted; ratelim_refusals_report summarises */
   }
   /* 401 is the normal first answer: only refusals are warnings */
   dlog(r->status >= 500                       ? DLOG_ERROR

@@ -25,9 +25,6 @@ typedef struct {
  * goes to the engine and is logged (remote: the client's "address:port", whose address is the
  * engine's source for the per-source limit of pending challenges). */
 void bsf_http_req_body(bsf_http_req *rq, const char *data, size_t len);
-/* Refusals (400, 403) are logged a few per status and 10 s (src/common/ratelim.h); this writes
- * one summary line of those not logged once the window is over. Call it periodically. */
-void bsf_http_refusals_report(void);
 mbmsec_err bsf_http_req_answer(mbmsec_bsf *engine, const bsf_http_req *rq, const char *method,
                                const char *auth, const char *ua, const char *remote,
                                mbmsec_bsf_response *r);

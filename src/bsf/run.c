@@ -10,6 +10,7 @@
 #include "daemon.h"
 #include "http.h"
 #include "log.h"
+#include "ratelim.h"
 #include "mbmsec/bsf.h"
 #include "mbmsec/crypto.h"
 #include "mbmsec/encode.h"
@@ -95,7 +96,7 @@ static void purge_tick(void *user)
   if (time(NULL) - p->last_flood >= FLOOD_REPORT_S) {
     p->last_flood = time(NULL);
     flood_report(p);
-    bsf_http_refusals_report();
+    ratelim_refusals_report(); /* the 400 and 403 answers not logged one by one */
   }
   if (time(NULL) - p->last < PURGE_EVERY_S) return;
   uint64_t purged = 0;
@@ -128,19 +129,7 @@ int bsf_cmd_run(int argc, char **argv)
     dlog(DLOG_ERROR, "cannot open the store", "store", s.store, "code", mbmsec_errname(rc), NULL);
     goto out;
   }
-  /* One daemon per store, taken before any listener starts (kill -9 releases it). */
-  long owner = 0;
-  rc = mbmsec_store_owner_lock(store, &owner);
-  if (rc != MBMSEC_OK) {
-    char pid[24];
-    snprintf(pid, sizeof pid, "%ld", owner);
-    dlog(DLOG_ERROR,
-         rc == MBMSEC_ERR_STORE_OWNED
-             ? "the store is in use by another running daemon: stop it first"
-             : "cannot take the store's owner lock",
-         "store", s.store, "owner_pid", pid, "code", mbmsec_errname(rc), NULL);
-    goto out;
-  }
+  if (daemon_own_store(store, s.store)) goto out; /* before any listener starts */
   mbmsec_bsf_config cfg = {.fqdn = s.fqdn, .lifetime = s.lifetime};
   rc = mbmsec_bsf_new(&cfg, store, &engine);
   if (rc != MBMSEC_OK) {

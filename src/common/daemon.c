@@ -2,6 +2,7 @@
 #include "daemon.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -33,4 +34,18 @@ int daemon_wait(void (*tick)(void *user), void *user)
   const int sig = stop_signal;
   dlog(DLOG_INFO, "stopping", "signal", sig == SIGTERM ? "TERM" : "INT", NULL);
   return sig;
+}
+
+int daemon_own_store(mbmsec_store *st, const char *uri)
+{
+  long owner = 0;
+  const mbmsec_err rc = mbmsec_store_owner_lock(st, &owner);
+  if (rc == MBMSEC_OK) return 0;
+  char pid[24];
+  snprintf(pid, sizeof pid, "%ld", owner);
+  dlog(DLOG_ERROR,
+       rc == MBMSEC_ERR_STORE_OWNED ? "the store is in use by another running daemon: stop it first"
+                                    : "cannot take the store's owner lock",
+       "store", uri, "owner_pid", pid, "code", mbmsec_errname(rc), NULL);
+  return 1;
 }

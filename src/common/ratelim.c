@@ -4,6 +4,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+#include "log.h"
 
 void ratelim_init(ratelim *l, uint32_t burst, uint32_t interval_ms)
 {
@@ -80,4 +83,33 @@ uint64_t ratelim_total(ratelim *l, const char *reason)
       t = l->r[i].total;
   pthread_mutex_unlock(&l->lock);
   return t;
+}
+
+static ratelim refusals;
+static pthread_once_t refusals_once = PTHREAD_ONCE_INIT;
+static void refusals_init(void) { ratelim_init(&refusals, 0, 0); }
+
+static int64_t mono_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool ratelim_refusal(const char *reason)
+{
+  pthread_once(&refusals_once, refusals_init);
+  return ratelim_take(&refusals, reason, mono_ms());
+}
+
+void ratelim_refusals_report(void)
+{
+  pthread_once(&refusals_once, refusals_init);
+  char shown[256];
+  const uint64_t hidden = ratelim_roll(&refusals, mono_ms(), shown, sizeof shown);
+  if (hidden) {
+    char n[24];
+    snprintf(n, sizeof n, "%llu", (unsigned long long)hidden);
+    dlog(DLOG_WARN, "refused requests not logged one by one", "count", n, "by_status", shown, NULL);
+  }
 }

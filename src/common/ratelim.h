@@ -43,4 +43,12 @@ uint64_t ratelim_roll(ratelim *l, int64_t now_ms, char *out, size_t cap);
 /* Refusals of reason counted since the start (0 when never seen). */
 uint64_t ratelim_total(ratelim *l, const char *reason);
 
+/* The daemon's refused requests, one limiter per process shared by its HTTP threads (the
+ * defaults: 5 lines per reason and 10 s). true when the line of this refusal (reason e.g.
+ * "ub_400") is to be written; else it is only counted. */
+bool ratelim_refusal(const char *reason);
+/* Once the window is over: one warning "refused requests not logged one by one" with their
+ * number by reason. Call it from the main loop. */
+void ratelim_refusals_report(void);
+
 #endif
